@@ -1,0 +1,6 @@
+#!/bin/sh
+# autogen.sh - generate ./configure from configure.ac and Makefile.am.
+set -e
+cd "$(dirname "$0")"
+mkdir -p m4
+exec autoreconf -fi

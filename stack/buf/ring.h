@@ -1,0 +1,46 @@
+/*
+ * ring.h - byte ring for socket send and receive buffers.
+ *
+ * The ring holds `len` bytes of readable data starting at `head`.  Bytes
+ * beyond the readable data can be written at an offset without becoming
+ * readable (out-of-order TCP data goes straight to its place in the
+ * receive ring) and are made readable later with xt_ring_commit().
+ */
+#ifndef XT_BUF_RING_H
+#define XT_BUF_RING_H
+
+#include <stdint.h>
+
+struct xt_ring {
+	uint8_t		*buf;	/* storage, cap bytes */
+	uint32_t	cap;	/* capacity, bytes */
+	uint32_t	head;	/* index of the first readable byte */
+	uint32_t	len;	/* readable bytes */
+};
+
+/* Allocate cap bytes (cap > 0); XT_ENOMEM on failure. */
+int		xt_ring_init(struct xt_ring *r, uint32_t cap);
+void		xt_ring_free(struct xt_ring *r);
+/* Change capacity keeping the readable data; XT_EINVAL if cap < len. */
+int		xt_ring_resize(struct xt_ring *r, uint32_t cap);
+static inline uint32_t xt_ring_len(const struct xt_ring *r) { return (r->len); }
+static inline uint32_t xt_ring_space(const struct xt_ring *r) { return (r->cap - r->len); }
+/* Append up to n bytes; returns bytes appended (min(n, space)). */
+uint32_t	xt_ring_write(struct xt_ring *r, const void *src, uint32_t n);
+/* Remove and copy up to n bytes from the front; returns bytes copied. */
+uint32_t	xt_ring_read(struct xt_ring *r, void *dst, uint32_t n);
+/* Copy up to n bytes starting off bytes after the front, without
+ * consuming; returns bytes copied (0 if off >= len). */
+uint32_t	xt_ring_peek(const struct xt_ring *r, uint32_t off, void *dst,
+		    uint32_t n);
+/* Drop up to n bytes from the front; returns bytes dropped. */
+uint32_t	xt_ring_discard(struct xt_ring *r, uint32_t n);
+/* Store up to n bytes at off bytes past the end of the readable data,
+ * clipped to the free space; returns bytes stored.  len is unchanged. */
+uint32_t	xt_ring_write_at(struct xt_ring *r, uint32_t off,
+		    const void *src, uint32_t n);
+/* Make n more bytes (stored earlier with write_at at offset 0..n) readable;
+ * n is clipped to the free space.  Returns bytes committed. */
+uint32_t	xt_ring_commit(struct xt_ring *r, uint32_t n);
+
+#endif

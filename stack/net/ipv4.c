@@ -1,0 +1,87 @@
+/*
+ * ipv4.c - IPv4 input validation and local delivery, and the route
+ * lookup for output (one on-link prefix and an optional gateway).
+ *
+ * Read first: RFC 791 §3.1, RFC 1122 §3.2.1 (what a host must check),
+ * §3.2.1.8 (source-route options: we drop rather than reverse them).
+ */
+#include "xt_engine.h"
+#include "dev/phy.h"
+#include "tcp/tcp_var.h"
+#include "wire/ipv4.h"
+
+static uint32_t
+prefix_mask(uint8_t len)
+{
+	return (len == 0 ? 0 : 0xffffffffu << (32 - len));
+}
+
+int
+xt_ip_route(const struct xtcp_engine *eng, uint32_t dst, uint32_t *nexthop)
+{
+	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
+
+	if ((dst & mask) == (eng->cfg.addr & mask)) {
+		*nexthop = dst;
+		return (XT_OK);
+	}
+	if (eng->cfg.gw != 0) {
+		*nexthop = eng->cfg.gw;
+		return (XT_OK);
+	}
+	return (XT_ENETUNREACH);
+}
+
+void
+xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
+    unsigned rxflags)
+{
+	struct xt_ipv4_repr ip;
+	const uint8_t *pl;
+	size_t plen;
+	int err;
+
+	XT_STAT_INC(eng, ip_rx);
+	err = xt_ipv4_parse(pkt, len, 1, &ip, &pl, &plen);
+	if (err == XT_ECHECKSUM) {
+		XT_STAT_INC(eng, ip_rx_bad_csum);
+		return;
+	}
+	if (err != XT_OK) {
+		XT_STAT_INC(eng, ip_rx_bad_header);
+		XT_LOG_DEBUG(eng, "ip bad header err %d len %zu", err, len);
+		return;
+	}
+	if (ip.dst != eng->cfg.addr) {
+		XT_STAT_INC(eng, ip_rx_not_ours);
+		return;
+	}
+	if (ip.hlen > XT_IPV4_HLEN) {
+		err = xt_ipv4_check_options(pkt, ip.hlen);
+		if (err == XT_EUNSUPP) {
+			XT_STAT_INC(eng, ip_rx_srcroute);
+			return;
+		}
+		if (err != XT_OK) {
+			XT_STAT_INC(eng, ip_rx_bad_options);
+			return;
+		}
+	}
+	if (xt_ipv4_is_fragment(&ip)) {
+		/* TODO(#5): reassembly (RFC 791 §3.2, RFC 815) */
+		XT_STAT_INC(eng, ip_rx_fragments);
+		return;
+	}
+	switch (ip.proto) {
+	case XT_IPPROTO_TCP:
+		xt_tcp_input(eng, ip.src, ip.dst, pl, plen,
+		    (rxflags & (XT_RXF_CSUM_PARTIAL | XT_RXF_CSUM_VALID)) == 0);
+		break;
+	case XT_IPPROTO_ICMP:
+		xt_icmp_input(eng, &ip, pl, plen);
+		break;
+	default:
+		XT_STAT_INC(eng, ip_rx_unknown_proto);
+		break;
+	}
+}

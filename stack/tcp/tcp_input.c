@@ -1,0 +1,792 @@
+/*
+ * tcp_input.c - segment arrival.
+ *
+ * xt_tcp_input() validates the segment, finds its connection and hands it
+ * to the handler for the connection's state.  For the synchronized states
+ * the handler follows the steps of RFC 9293 §3.10.7.4 in order, each a
+ * helper below: (1) sequence acceptability, (2) RST, (4) SYN, (5) ACK,
+ * (7) segment text, (8) FIN.  Step 3 (security) does not apply and step 6
+ * (URG) comes with urgent data (TODO(#4)).  Every discard is counted.
+ *
+ * Read first: RFC 9293 §3.10.7, §3.4 (acceptability), RFC 5961 §3-4
+ * (blind RST/SYN: exact-match RST, challenge ACKs), RFC 5681 §3.2 and
+ * RFC 6582 (fast retransmit/recovery), RFC 6298 §5 (timer management),
+ * RFC 7323 §2 (window scale), RFC 1122 §4.2.3.2 (delayed ACKs).
+ */
+#include <string.h>
+
+#include "xt_engine.h"
+#include "tcp/tcp_var.h"
+#include "wire/icmp4.h"
+#include "wire/tcp.h"
+
+/* Outcome of a step: go on, or stop (the segment is consumed). */
+#define STEP_NEXT	0
+#define STEP_DONE	1
+#define STEP_ACKONLY	2	/* unacceptable probe: use its ACK field only */
+
+struct seg {
+	struct xt_tcp_repr	th;
+	uint32_t		seglen;	/* payload + SYN + FIN */
+	const uint8_t		*data;	/* payload after trimming */
+	uint32_t		dlen;
+	int			fin;	/* FIN still inside the window */
+};
+
+static void	tcp_listen_input(struct xtcp_engine *, struct xtcp_sock *,
+		    uint32_t, uint32_t, struct seg *);
+static void	tcp_synsent_input(struct xtcp_sock *, struct seg *);
+static void	tcp_sync_input(struct xtcp_sock *, struct seg *);
+
+static void
+tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
+{
+	uint32_t mss = th->has_mss ? th->mss : 536;	/* RFC 9293 §3.7.1 default */
+
+	if (mss > tp->t_advmss)
+		mss = tp->t_advmss;
+	if (mss < 64)
+		mss = 64;		/* RFC 9293: a floor against tiny MSS */
+	tp->t_maxseg = (uint16_t)mss;
+	if (th->has_ws) {		/* RFC 7323 §2.2: both sides sent WS */
+		tp->t_flags |= XT_TF_WS_OK;
+		tp->snd_scale = th->ws;
+		tp->rcv_scale = tp->request_scale;
+	} else {
+		tp->snd_scale = 0;
+		tp->rcv_scale = 0;
+	}
+	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments */
+	tp->snd_cwnd = 10 * (uint32_t)tp->t_maxseg;
+	tp->snd_ssthresh = 0x7fffffff;
+}
+
+void
+xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+    const uint8_t *buf, size_t len, int verify_csum)
+{
+	struct xtcp_sock *tp;
+	struct seg sg;
+	int err;
+
+	XT_STAT_INC(eng, tcp_rcv_total);
+	memset(&sg, 0, sizeof(sg));
+	err = xt_tcp_parse(buf, len, src, dst, verify_csum, &sg.th);
+	if (err == XT_ECHECKSUM) {
+		XT_STAT_INC(eng, tcp_rcv_badsum);
+		return;
+	}
+	if (err != XT_OK) {
+		XT_STAT_INC(eng, tcp_rcv_short);
+		return;
+	}
+	/* RFC 1122 §4.2.3.10: no segments from broadcast/multicast */
+	if (src == 0xffffffffu || (src >> 28) == 0xe || src == 0) {
+		XT_STAT_INC(eng, tcp_rcv_bcast);
+		return;
+	}
+	sg.data = sg.th.payload;
+	sg.dlen = (uint32_t)sg.th.payload_len;
+	sg.fin = (sg.th.flags & XT_TH_FIN) != 0;
+	sg.seglen = sg.dlen + ((sg.th.flags & XT_TH_SYN) ? 1 : 0) +
+	    (sg.fin ? 1 : 0);
+
+	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
+	/* RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may end TIME-WAIT if it
+	 * is above everything the old connection used */
+	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
+	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN &&
+	    SEQ_GT(sg.th.seq, tp->rcv_nxt)) {
+		XT_STAT_INC(eng, tcp_timewait_reuse);
+		tp->t_flags |= XT_TF_ORPHAN;
+		tp->user = NULL;
+		xt_tcp_set_state(tp, XT_TCPS_CLOSED);
+		xt_tcp_free(tp);
+		tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
+	}
+	if (tp == NULL) {
+		XT_STAT_INC(eng, tcp_rcv_noport);
+		xt_tcp_respond_rst(eng, dst, src, &sg.th, sg.seglen);
+		return;
+	}
+	tp->t_last_rx_us = eng->now;
+	switch (tp->state) {
+	case XT_TCPS_LISTEN:
+		tcp_listen_input(eng, tp, src, dst, &sg);
+		break;
+	case XT_TCPS_SYN_SENT:
+		tcp_synsent_input(tp, &sg);
+		break;
+	default:
+		tcp_sync_input(tp, &sg);
+		break;
+	}
+}
+
+/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
+static void
+tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, struct seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	struct xtcp_sock *tp;
+
+	if (th->flags & XT_TH_RST)
+		return;			/* first: ignore RSTs */
+	if (th->flags & XT_TH_ACK) {	/* second: an ACK gets an RST */
+		XT_STAT_INC(eng, tcp_rcv_noport);
+		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
+		return;
+	}
+	if (!(th->flags & XT_TH_SYN) || (th->flags & XT_TH_FIN))
+		return;			/* fourth: anything else is dropped */
+	/* listen(2) backlog: Linux admits backlog+1 pending connections */
+	if (lis->t_qlen > lis->t_backlog) {
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	if ((tp = xt_tcp_alloc(eng)) == NULL) {
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	XT_STAT_INC(eng, tcp_accepts);
+	tp->laddr = dst;
+	tp->lport = lis->lport;
+	tp->faddr = src;
+	tp->fport = th->sport;
+	tp->t_flags |= lis->t_flags & (XT_TF_NODELAY | XT_TF_KEEPALIVE);
+	tp->t_user_mss = lis->t_user_mss;
+	tp->keep_idle_s = lis->keep_idle_s;
+	tp->keep_intvl_s = lis->keep_intvl_s;
+	tp->keep_cnt = lis->keep_cnt;
+	tp->ip_tos = lis->ip_tos;
+	tp->ip_ttl = lis->ip_ttl;
+	if (lis->rcvbuf_size != tp->rcvbuf_size &&
+	    xt_ring_resize(&tp->rcv_buf, lis->rcvbuf_size) == XT_OK)
+		tp->rcvbuf_size = lis->rcvbuf_size;
+	if (lis->sndbuf_size != tp->sndbuf_size &&
+	    xt_ring_resize(&tp->snd_buf, lis->sndbuf_size) == XT_OK)
+		tp->sndbuf_size = lis->sndbuf_size;
+	tp->t_listener = lis;
+	lis->t_qlen++;
+	xt_tcp_init_buffers_mss(tp);
+	tp->irs = th->seq;
+	tp->rcv_nxt = th->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tp->iss = xt_tcp_new_isn(eng, dst, tp->lport, src, tp->fport);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->snd_recover = tp->iss;
+	tp->snd_buf_seq = tp->iss + 1;
+	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = th->seq;
+	tp->snd_wl2 = tp->iss;
+	tcp_apply_syn_options(tp, th);
+	/* TODO(#4): data on a SYN (TFO); it is dropped and retransmitted */
+	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
+	xt_tcp_output(tp);
+}
+
+/* RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
+static void
+tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	const struct xt_tcp_repr *th = &sg->th;
+	int ack_ok = 0;
+
+	/* first: the ACK bit */
+	if (th->flags & XT_TH_ACK) {
+		if (SEQ_LEQ(th->ack, tp->iss) || SEQ_GT(th->ack, tp->snd_max)) {
+			if (!(th->flags & XT_TH_RST))
+				xt_tcp_respond_rst(eng, tp->laddr, tp->faddr,
+				    th, sg->seglen);
+			return;
+		}
+		ack_ok = 1;
+	}
+	/* second: RST, honoured only with an acceptable ACK */
+	if (th->flags & XT_TH_RST) {
+		if (ack_ok) {
+			XT_STAT_INC(eng, tcp_rcv_rst);
+			XT_STAT_INC(eng, tcp_conn_refused);
+			xt_tcp_drop(tp, XT_ECONNREFUSED);
+		}
+		return;
+	}
+	/* fourth: SYN */
+	if (!(th->flags & XT_TH_SYN))
+		return;
+	tp->irs = th->seq;
+	tp->rcv_nxt = th->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tcp_apply_syn_options(tp, th);
+	if (ack_ok) {
+		tp->snd_una = th->ack;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+	}
+	if (SEQ_GT(tp->snd_una, tp->iss)) {
+		/* our SYN is acknowledged: established */
+		tp->snd_wnd = th->win;	/* unscaled in a SYN (RFC 7323 §2.2) */
+		tp->max_sndwnd = tp->snd_wnd;
+		tp->snd_wl1 = th->seq;
+		tp->snd_wl2 = th->ack;
+		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
+			xt_rtt_sample(&tp->t_rtt,
+			    (uint32_t)(eng->now - tp->t_rtttime));
+			XT_STAT_INC(eng, tcp_rtt_samples);
+		}
+		tp->t_rtttime = 0;
+		tp->t_rxtshift = 0;
+		tp->t_rexmt_at = 0;
+		XT_STAT_INC(eng, tcp_connects);
+		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
+		tp->t_flags |= XT_TF_ACKNOW;
+		/* TODO(#4): data or FIN on a SYN-ACK is rare; it is
+		 * dropped and the peer retransmits it */
+		xt_tcp_wakeup(tp);
+		xt_tcp_output(tp);
+		return;
+	}
+	/* simultaneous open: SYN-RECEIVED, answer with SYN-ACK */
+	tp->snd_wnd = th->win;
+	tp->snd_wl1 = th->seq;
+	tp->snd_nxt = tp->iss;
+	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
+	xt_tcp_output(tp);
+}
+
+/* Receive window used by the acceptability test. */
+static uint32_t
+tcp_rcv_wnd(const struct xtcp_sock *tp)
+{
+	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+	    tp->rcv_adv - tp->rcv_nxt : 0;
+	uint32_t space = xt_tcp_rcv_space(tp);
+
+	return (adv > space ? adv : space);
+}
+
+/* Step 1: RFC 9293 §3.10.7.4 first, the four-case acceptability test,
+ * then trim the segment to the window. */
+static int
+step_check_seq(struct xtcp_sock *tp, struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xt_tcp_repr *th = &sg->th;
+	uint32_t wnd = tcp_rcv_wnd(tp), trim;
+	xt_seq_t seq = th->seq, end = seq + sg->seglen;
+	int ok;
+
+	if (sg->seglen == 0)
+		ok = wnd == 0 ? seq == tp->rcv_nxt :
+		    SEQ_IN(seq, tp->rcv_nxt, tp->rcv_nxt + wnd);
+	else
+		ok = wnd == 0 ? 0 :
+		    SEQ_IN(seq, tp->rcv_nxt, tp->rcv_nxt + wnd) ||
+		    SEQ_IN(end - 1, tp->rcv_nxt, tp->rcv_nxt + wnd);
+	if (!ok) {
+		if (sg->seglen > 0 && wnd == 0 && seq == tp->rcv_nxt)
+			XT_STAT_INC(eng, tcp_rcv_win_probe);
+		else if (SEQ_LEQ(end, tp->rcv_nxt))
+			XT_STAT_INC(eng, tcp_rcv_dup_pack);
+		else
+			XT_STAT_INC(eng, tcp_rcv_unacceptable);
+		if (!(th->flags & XT_TH_RST))
+			tp->t_flags |= XT_TF_ACKNOW;
+		/* the ACK field of a probe still carries news */
+		if (th->flags & XT_TH_ACK && !(th->flags & XT_TH_RST) &&
+		    sg->seglen > 0 && wnd == 0)
+			return (STEP_ACKONLY);
+		return (STEP_DONE);
+	}
+	/* trim what we already have from the front */
+	if (SEQ_LT(seq, tp->rcv_nxt)) {
+		trim = tp->rcv_nxt - seq;
+		if (th->flags & XT_TH_SYN) {
+			th->flags &= ~XT_TH_SYN;
+			th->seq++;
+			trim--;
+		}
+		if (trim > sg->dlen)
+			trim = sg->dlen;
+		sg->data += trim;
+		sg->dlen -= trim;
+		th->seq += trim;
+	}
+	/* and what lies beyond the window from the back */
+	if (SEQ_GT(th->seq + sg->dlen, tp->rcv_nxt + wnd)) {
+		XT_STAT_INC(eng, tcp_rcv_after_win);
+		trim = (th->seq + sg->dlen) - (tp->rcv_nxt + wnd);
+		sg->dlen = trim >= sg->dlen ? 0 : sg->dlen - trim;
+		sg->fin = 0;
+	}
+	return (STEP_NEXT);
+}
+
+/* Step 2: RST, RFC 5961 §3.2: reset only on an exact match of rcv_nxt;
+ * elsewhere in the window, send a challenge ACK. */
+static int
+step_check_rst(struct xtcp_sock *tp, struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (!(sg->th.flags & XT_TH_RST))
+		return (STEP_NEXT);
+	if (sg->th.seq != tp->rcv_nxt) {
+		XT_STAT_INC(eng, tcp_rcv_rst_bad);
+		xt_tcp_send_ack(tp);
+		return (STEP_DONE);
+	}
+	XT_STAT_INC(eng, tcp_rcv_rst);
+	switch (tp->state) {
+	case XT_TCPS_SYN_RECEIVED:
+		/* passive open: back to LISTEN, i.e. forget the child;
+		 * active (simultaneous) open: refused */
+		if (tp->t_listener != NULL) {
+			xt_tcp_drop(tp, XT_OK);
+			return (STEP_DONE);
+		}
+		XT_STAT_INC(eng, tcp_conn_refused);
+		xt_tcp_drop(tp, XT_ECONNREFUSED);
+		return (STEP_DONE);
+	case XT_TCPS_ESTABLISHED:
+	case XT_TCPS_FIN_WAIT_1:
+	case XT_TCPS_FIN_WAIT_2:
+	case XT_TCPS_CLOSE_WAIT:
+		XT_STAT_INC(eng, tcp_conn_reset);
+		/* RFC 9293: outstanding sends and receives get "reset" */
+		xt_ring_discard(&tp->snd_buf, xt_ring_len(&tp->snd_buf));
+		xt_tcp_drop(tp, XT_ECONNRESET);
+		return (STEP_DONE);
+	default:
+		xt_tcp_drop(tp, XT_OK);
+		return (STEP_DONE);
+	}
+}
+
+/* Step 4: a SYN in a synchronized state gets a challenge ACK
+ * (RFC 5961 §4.2, as RFC 9293 §3.10.7.4 recommends). */
+static int
+step_check_syn(struct xtcp_sock *tp, struct seg *sg)
+{
+	if (!(sg->th.flags & XT_TH_SYN))
+		return (STEP_NEXT);
+	XT_STAT_INC(tp->eng, tcp_rcv_syn_estab);
+	xt_tcp_send_ack(tp);
+	return (STEP_DONE);
+}
+
+/* RFC 6582 §3.2 step 1-2 (after three duplicate ACKs). */
+static void
+tcp_fast_retransmit(struct xtcp_sock *tp)
+{
+	uint32_t flight = xt_tcp_flight(tp), mss = tp->t_maxseg;
+
+	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
+	tp->snd_ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+	tp->snd_recover = tp->snd_max;
+	tp->t_flags |= XT_TF_INRECOVERY;
+	tp->t_rtttime = 0;			/* Karn */
+	(void)xt_tcp_send_seg(tp, tp->snd_una, mss, 0);
+	tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;
+	xt_tcp_arm_rexmt(tp);
+}
+
+/* Duplicate ACK (RFC 5681 §2 definition; RFC 6582 §3.2). */
+static void
+tcp_dupack(struct xtcp_sock *tp)
+{
+	XT_STAT_INC(tp->eng, tcp_rcv_dup_ack);
+	tp->t_dupacks++;
+	if (tp->t_flags & XT_TF_INRECOVERY) {
+		tp->snd_cwnd += tp->t_maxseg;	/* inflate (step 3) */
+		return;
+	}
+	/* RFC 6582 §4.1 spirit: duplicate ACKs for data sent before the
+	 * last RTO (below recover) do not start another recovery */
+	if (tp->t_dupacks == 3 && SEQ_LT(tp->snd_una, tp->snd_recover))
+		return;
+	if (tp->t_dupacks == 3)
+		tcp_fast_retransmit(tp);
+}
+
+/* New data acknowledged: cwnd growth or recovery bookkeeping. */
+static void
+tcp_cc_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
+{
+	uint32_t mss = tp->t_maxseg, incr;
+
+	if (tp->t_flags & XT_TF_INRECOVERY) {
+		if (SEQ_GEQ(ack, tp->snd_recover)) {
+			/* full ACK: RFC 6582 §3.2 step 6, option 2 */
+			uint32_t flight = tp->snd_max - ack;
+
+			tp->snd_cwnd = tp->snd_ssthresh < flight + mss ?
+			    tp->snd_ssthresh : flight + mss;
+			tp->t_flags &= ~XT_TF_INRECOVERY;
+			tp->t_dupacks = 0;
+		} else {
+			/* partial ACK: retransmit the next hole, deflate
+			 * by the amount acked, add back one MSS (step 5) */
+			(void)xt_tcp_send_seg(tp, ack, mss, 0);
+			tp->snd_cwnd = tp->snd_cwnd > acked ?
+			    tp->snd_cwnd - acked : 0;
+			tp->snd_cwnd += mss;
+			xt_tcp_arm_rexmt(tp);
+		}
+		return;
+	}
+	tp->t_dupacks = 0;
+	if (tp->snd_cwnd < tp->snd_ssthresh) {
+		/* slow start with RFC 3465 L = 2*SMSS */
+		incr = acked < 2 * mss ? acked : 2 * mss;
+		tp->snd_cwnd += incr;
+	} else {
+		/* congestion avoidance: one MSS per cwnd acked */
+		tp->t_bytes_acked += acked;
+		if (tp->t_bytes_acked >= tp->snd_cwnd) {
+			tp->t_bytes_acked -= tp->snd_cwnd;
+			tp->snd_cwnd += mss;
+		}
+	}
+	/* keep cwnd within what the send buffer can use */
+	if (tp->snd_cwnd > 2 * tp->sndbuf_size + 2 * mss)
+		tp->snd_cwnd = 2 * tp->sndbuf_size + 2 * mss;
+}
+
+/* Step 5: the ACK field. Returns STEP_DONE if the TCB is gone or the
+ * segment is consumed; sets *ourfinacked. */
+static int
+step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
+{
+	struct xtcp_engine *eng = tp->eng;
+	const struct xt_tcp_repr *th = &sg->th;
+	uint32_t acked, data_acked, buffered, oldwnd, win;
+	struct xtcp_sock *lis;
+
+	*ourfinacked = 0;
+	if (!(th->flags & XT_TH_ACK)) {
+		XT_STAT_INC(eng, tcp_rcv_no_ack);
+		return (STEP_DONE);
+	}
+	if (tp->state == XT_TCPS_SYN_RECEIVED) {
+		if (SEQ_LEQ(th->ack, tp->snd_una) ||
+		    SEQ_GT(th->ack, tp->snd_max)) {
+			xt_tcp_respond_rst(eng, tp->laddr, tp->faddr, th,
+			    sg->seglen);
+			return (STEP_DONE);
+		}
+		XT_STAT_INC(eng, tcp_connects);
+		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
+		tp->snd_wnd = (uint32_t)th->win << tp->snd_scale;
+		tp->max_sndwnd = tp->snd_wnd;
+		tp->snd_wl1 = th->seq;
+		tp->snd_wl2 = th->ack;
+		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
+			xt_rtt_sample(&tp->t_rtt,
+			    (uint32_t)(eng->now - tp->t_rtttime));
+			XT_STAT_INC(eng, tcp_rtt_samples);
+		}
+		tp->t_rtttime = 0;
+		tp->t_rxtshift = 0;
+		if ((lis = tp->t_listener) != NULL && !tp->in_acceptq) {
+			tp->in_acceptq = 1;
+			tp->aq_next = NULL;
+			if (lis->aq_tail != NULL)
+				lis->aq_tail->aq_next = tp;
+			else
+				lis->aq_head = tp;
+			lis->aq_tail = tp;
+		}
+		/* fall through to the ESTABLISHED processing below */
+	}
+	if (SEQ_GT(th->ack, tp->snd_max)) {
+		/* RFC 9293: ACK for something not yet sent: ACK, drop */
+		XT_STAT_INC(eng, tcp_rcv_ack_too_much);
+		xt_tcp_send_ack(tp);
+		return (STEP_DONE);
+	}
+	oldwnd = tp->snd_wnd;
+	win = (uint32_t)th->win << tp->snd_scale;
+	if (SEQ_LEQ(th->ack, tp->snd_una)) {
+		/* RFC 5681 §2: a duplicate ACK carries no data, does not
+		 * move the window and comes while data is outstanding */
+		if (th->ack == tp->snd_una && sg->seglen == 0 &&
+		    win == oldwnd && tp->snd_una != tp->snd_max)
+			tcp_dupack(tp);
+		else if (th->ack == tp->snd_una && sg->seglen == 0 &&
+		    win == oldwnd)
+			;
+		else
+			tp->t_dupacks = 0;
+	} else {
+		/* new data acknowledged */
+		XT_STAT_INC(eng, tcp_rcv_ack_pack);
+		acked = th->ack - tp->snd_una;
+		if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
+			xt_rtt_sample(&tp->t_rtt,
+			    (uint32_t)(eng->now - tp->t_rtttime));
+			XT_STAT_INC(eng, tcp_rtt_samples);
+			tp->t_rtttime = 0;
+		}
+		tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
+		tcp_cc_ack(tp, th->ack, acked);
+		buffered = xt_ring_len(&tp->snd_buf);
+		data_acked = th->ack - tp->snd_buf_seq;
+		if (data_acked > buffered)
+			data_acked = buffered;	/* the rest is our FIN */
+		xt_ring_discard(&tp->snd_buf, data_acked);
+		tp->snd_buf_seq += data_acked;
+		tp->snd_una = th->ack;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+		/* RFC 6298 §5.2-5.3 */
+		if (tp->snd_una == tp->snd_max)
+			tp->t_rexmt_at = 0;
+		else if (!(tp->t_flags & XT_TF_INRECOVERY))
+			xt_tcp_arm_rexmt(tp);
+		if ((tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max)
+			*ourfinacked = 1;
+		if (data_acked > 0)
+			xt_tcp_wakeup(tp);
+	}
+	/* window update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED) */
+	if (SEQ_LT(tp->snd_wl1, th->seq) || (tp->snd_wl1 == th->seq &&
+	    SEQ_LEQ(tp->snd_wl2, th->ack))) {
+		if (win != tp->snd_wnd)
+			XT_STAT_INC(eng, tcp_rcv_win_upd);
+		tp->snd_wnd = win;
+		tp->snd_wl1 = th->seq;
+		tp->snd_wl2 = th->ack;
+		if (win > tp->max_sndwnd)
+			tp->max_sndwnd = win;
+		if (win > 0 && tp->t_persist_at != 0) {
+			tp->t_persist_at = 0;
+			tp->t_persist_shift = 0;
+		}
+	}
+	switch (tp->state) {
+	case XT_TCPS_FIN_WAIT_1:
+		if (*ourfinacked) {
+			xt_tcp_set_state(tp, XT_TCPS_FIN_WAIT_2);
+			/* an orphan must not wait forever for the peer's FIN
+			 * (Linux tcp_fin_timeout, 60 s) */
+			if (tp->t_flags & XT_TF_ORPHAN) {
+				tp->t_2msl_at = eng->now +
+				    2ull * eng->cfg.msl_ms * 1000;
+				xt_engine_timer_armed(eng, tp->t_2msl_at);
+			}
+		}
+		break;
+	case XT_TCPS_CLOSING:
+		if (*ourfinacked) {
+			xt_tcp_start_timewait(tp);
+			return (STEP_DONE);
+		}
+		break;
+	case XT_TCPS_LAST_ACK:
+		if (*ourfinacked) {
+			xt_tcp_drop(tp, XT_OK);
+			return (STEP_DONE);
+		}
+		break;
+	case XT_TCPS_TIME_WAIT:
+		/* only a retransmitted FIN matters: ACK it, restart 2MSL */
+		if (sg->fin) {
+			xt_tcp_start_timewait(tp);
+			xt_tcp_send_ack(tp);
+		}
+		return (STEP_DONE);
+	default:
+		break;
+	}
+	return (STEP_NEXT);
+}
+
+/* Step 7: segment text, placed into the receive ring at its offset;
+ * the assembler tells how far the in-order data now reaches. */
+static int
+step_text(struct xtcp_sock *tp, struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t off, n, front;
+
+	if (sg->dlen == 0)
+		return (STEP_NEXT);
+	switch (tp->state) {
+	case XT_TCPS_ESTABLISHED:
+	case XT_TCPS_FIN_WAIT_1:
+	case XT_TCPS_FIN_WAIT_2:
+		break;
+	default:
+		/* after the peer's FIN no data can come (RFC 9293) */
+		return (STEP_NEXT);
+	}
+	if (tp->t_flags & (XT_TF_ORPHAN | XT_TF_RDSHUT)) {
+		/* nobody will read it: reset, as Linux does */
+		XT_STAT_INC(eng, tcp_rcv_after_close);
+		tp->rcv_nxt = sg->th.seq + sg->dlen;
+		xt_tcp_send_rst(tp);
+		xt_tcp_drop(tp, XT_OK);
+		return (STEP_DONE);
+	}
+	off = sg->th.seq - tp->rcv_nxt;
+	n = xt_ring_write_at(&tp->rcv_buf, off, sg->data, sg->dlen);
+	if (n < sg->dlen)
+		sg->fin = 0;	/* the FIN lies past what we could keep */
+	if (n > 0 && xt_asm_add(&tp->rcv_asm, off, n) != XT_OK) {
+		XT_STAT_INC(eng, tcp_rcv_reass_full);
+		tp->t_flags |= XT_TF_ACKNOW;
+		sg->fin = 0;
+		return (STEP_NEXT);
+	}
+	front = xt_asm_take_front(&tp->rcv_asm);
+	if (front > 0) {
+		xt_ring_commit(&tp->rcv_buf, front);
+		tp->rcv_nxt += front;
+		XT_STAT_INC(eng, tcp_rcv_pack);
+		XT_STAT_ADD(eng, tcp_rcv_byte, front);
+		xt_tcp_wakeup(tp);
+	}
+	if (off > 0) {
+		/* out of order: an immediate duplicate ACK (RFC 5681 §4.2) */
+		XT_STAT_INC(eng, tcp_rcv_oo_pack);
+		tp->t_flags |= XT_TF_ACKNOW;
+		sg->fin = 0;
+	} else if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {
+		/* filled (part of) a hole: ACK at once (RFC 5681 §4.2) */
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else {
+		/* RFC 1122 §4.2.3.2: ACK at least every second full-sized
+		 * segment; otherwise within the delayed-ACK time */
+		if (sg->dlen >= tp->t_advmss || sg->dlen >= tp->t_maxseg)
+			tp->t_segs_unacked++;
+		else
+			tp->t_segs_unacked += 2;	/* small: no reason to wait long */
+		if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
+			tp->t_flags |= XT_TF_ACKNOW;
+		else {
+			tp->t_flags |= XT_TF_DELACK;
+			if (tp->t_delack_at == 0) {
+				tp->t_delack_at = eng->now +
+				    (uint64_t)eng->cfg.delack_ms * 1000;
+				xt_engine_timer_armed(eng, tp->t_delack_at);
+			}
+		}
+	}
+	return (STEP_NEXT);
+}
+
+/* Step 8: FIN, processed only once all data before it is in. */
+static int
+step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
+{
+	if (!sg->fin)
+		return (STEP_NEXT);
+	if (sg->th.seq + sg->dlen != tp->rcv_nxt) {
+		tp->t_flags |= XT_TF_ACKNOW;	/* data missing before it */
+		return (STEP_NEXT);
+	}
+	if (tp->t_flags & XT_TF_RCVDFIN)
+		return (STEP_NEXT);
+	tp->rcv_nxt++;
+	tp->t_flags |= XT_TF_RCVDFIN | XT_TF_RCVSHUT | XT_TF_ACKNOW;
+	switch (tp->state) {
+	case XT_TCPS_SYN_RECEIVED:
+	case XT_TCPS_ESTABLISHED:
+		xt_tcp_set_state(tp, XT_TCPS_CLOSE_WAIT);
+		break;
+	case XT_TCPS_FIN_WAIT_1:
+		if (ourfinacked) {
+			xt_tcp_start_timewait(tp);
+			xt_tcp_wakeup(tp);
+			xt_tcp_send_ack(tp);
+			return (STEP_DONE);
+		}
+		xt_tcp_set_state(tp, XT_TCPS_CLOSING);
+		break;
+	case XT_TCPS_FIN_WAIT_2:
+		xt_tcp_start_timewait(tp);
+		xt_tcp_wakeup(tp);
+		xt_tcp_send_ack(tp);
+		return (STEP_DONE);
+	default:
+		break;
+	}
+	xt_tcp_wakeup(tp);
+	return (STEP_NEXT);
+}
+
+/* RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on. */
+static void
+tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
+{
+	int r, ourfinacked = 0;
+
+	r = step_check_seq(tp, sg);
+	if (r == STEP_DONE) {
+		xt_tcp_output(tp);
+		return;
+	}
+	if (r == STEP_NEXT) {
+		if (step_check_rst(tp, sg) == STEP_DONE)
+			return;
+		if (step_check_syn(tp, sg) == STEP_DONE)
+			return;
+	} else {
+		/* an unacceptable zero-window probe: take its ACK only */
+		sg->dlen = 0;
+		sg->fin = 0;
+	}
+	if (step_check_ack(tp, sg, &ourfinacked) == STEP_DONE) {
+		/* the TCB may be gone; nothing more to do with it */
+		return;
+	}
+	if (step_text(tp, sg) == STEP_DONE)
+		return;
+	if (step_fin(tp, sg, ourfinacked) == STEP_DONE)
+		return;
+	xt_tcp_output(tp);
+}
+
+/*
+ * ICMP destination unreachable quoting one of our segments.  RFC 5927 §4:
+ * the quoted sequence number must lie in snd_una..snd_max.  RFC 1122
+ * §4.2.3.9: port and protocol unreachable are hard errors; a connection
+ * still in SYN-SENT fails with them (ECONNREFUSED, as Linux).  Others
+ * are soft: remembered, reported only if the connection times out.
+ */
+void
+xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
+    uint32_t faddr, const uint8_t *q, size_t qlen)
+{
+	struct xtcp_sock *tp;
+	uint16_t sport, dport;
+	xt_seq_t seq;
+
+	(void)type;
+	if (qlen < 8)
+		return;
+	sport = (uint16_t)(q[0] << 8 | q[1]);
+	dport = (uint16_t)(q[2] << 8 | q[3]);
+	seq = (xt_seq_t)q[4] << 24 | (xt_seq_t)q[5] << 16 |
+	    (xt_seq_t)q[6] << 8 | q[7];
+	tp = xt_tcp_lookup(eng, eng->cfg.addr, sport, faddr, dport, 0);
+	if (tp == NULL || !SEQ_IN(seq, tp->snd_una, tp->snd_max + 1))
+		return;
+	XT_STAT_INC(eng, icmp_unreach_matched);
+	if (code == XT_ICMP_UNREACH_PORT || code == XT_ICMP_UNREACH_PROTO) {
+		if (tp->state == XT_TCPS_SYN_SENT) {
+			XT_STAT_INC(eng, tcp_conn_refused);
+			xt_tcp_drop(tp, XT_ECONNREFUSED);
+			return;
+		}
+	}
+	if (code == XT_ICMP_UNREACH_NEEDFRAG)
+		return;		/* TODO(#5): path MTU discovery (RFC 1191) */
+	if (tp->state == XT_TCPS_SYN_SENT && tp->so_error == XT_OK)
+		tp->so_error = code == XT_ICMP_UNREACH_NET ?
+		    XT_ENETUNREACH : XT_EHOSTUNREACH;
+}

@@ -1,0 +1,267 @@
+/*
+ * tcp_output.c - the send decision and segment construction.
+ *
+ * xt_tcp_output() asks, in order: is a SYN owed; how much data may go
+ * (window, congestion window, MSS); does Nagle hold it back; is a FIN
+ * owed; is an ACK or a window update owed.  Each answer that says "send"
+ * builds one segment with xt_tcp_send_seg() and the loop runs again.
+ *
+ * Read first: RFC 9293 §3.8.6 (windows, SWS avoidance), §3.7.4 (Nagle),
+ * RFC 1122 §4.2.3.4 (when to send data), RFC 7323 §2 (window scale),
+ * RFC 5681 §3 (cwnd), RFC 6298 (timer arming).
+ */
+#include <string.h>
+
+#include "xt_engine.h"
+#include "tcp/tcp_var.h"
+#include "wire/ipv4.h"
+
+uint32_t
+xt_tcp_flight(const struct xtcp_sock *tp)
+{
+	return (tp->snd_max - tp->snd_una);
+}
+
+/*
+ * The window to advertise (RFC 9293 §3.8.6.2.2): never shrink the right
+ * edge already offered, and do not offer small increases (receiver-side
+ * SWS avoidance: grow only by min(buffer/2, MSS) or more).
+ */
+static uint32_t
+tcp_rcv_window(struct xtcp_sock *tp)
+{
+	uint32_t space = xt_tcp_rcv_space(tp), adv, thresh;
+
+	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	if (space <= adv)
+		return (adv);
+	thresh = tp->rcvbuf_size / 2;
+	if (thresh > tp->t_advmss)
+		thresh = tp->t_advmss;
+	if (space - adv < thresh)
+		return (adv);
+	return (space);
+}
+
+/* Window field of an outgoing segment; records the new right edge. */
+uint16_t
+xt_tcp_window_field(struct xtcp_sock *tp)
+{
+	uint32_t win = tcp_rcv_window(tp), field;
+
+	field = win >> tp->rcv_scale;
+	if (field > 65535)
+		field = 65535;
+	win = field << tp->rcv_scale;
+	if (SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
+		tp->rcv_adv = tp->rcv_nxt + win;
+	return ((uint16_t)field);
+}
+
+uint32_t
+xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
+    uint8_t flags)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xt_tcp_repr r;
+	uint32_t off, room;
+	uint8_t *p;
+	size_t hl;
+
+	memset(&r, 0, sizeof(r));
+	r.sport = tp->lport;
+	r.dport = tp->fport;
+	r.seq = seq;
+	r.flags = flags;
+	if (tp->state != XT_TCPS_SYN_SENT || (flags & XT_TH_RST) == 0)
+		if (tp->state != XT_TCPS_SYN_SENT)
+			r.flags |= XT_TH_ACK;
+	r.ack = (r.flags & XT_TH_ACK) ? tp->rcv_nxt : 0;
+	if (flags & XT_TH_SYN) {
+		/* RFC 9293 §3.7.1 MSS; RFC 7323 §2.2 WS only in SYNs, and
+		 * in a SYN-ACK only if the peer's SYN had it */
+		r.has_mss = 1;
+		r.mss = tp->t_advmss;
+		if (tp->state == XT_TCPS_SYN_SENT ||
+		    (tp->t_flags & XT_TF_WS_OK)) {
+			r.has_ws = 1;
+			r.ws = tp->request_scale;
+		}
+		/* RFC 7323 §2.2: the window in a SYN is never scaled */
+		r.win = (uint16_t)(xt_tcp_rcv_space(tp) > 65535 ? 65535 :
+		    xt_tcp_rcv_space(tp));
+		tp->rcv_adv = tp->rcv_nxt + r.win;
+	} else if (flags & XT_TH_RST) {
+		r.win = 0;
+	} else {
+		r.win = xt_tcp_window_field(tp);
+	}
+	p = xt_tx_begin(eng);
+	hl = xt_tcp_emit_hdr(&r, p);
+	room = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;
+	if (len > room)
+		len = room;
+	if (len > 0) {
+		off = seq - tp->snd_buf_seq;
+		len = xt_ring_peek(&tp->snd_buf, off, p + hl, len);
+		if (off + len == xt_ring_len(&tp->snd_buf))
+			p[13] |= XT_TH_PSH;	/* RFC 9293 §3.9.1: push the last byte */
+	}
+	xt_tcp_fill_csum(p, hl + len, eng->cfg.addr, tp->faddr);
+	if (xt_tx_commit(eng, tp->faddr, XT_IPPROTO_TCP, tp->ip_tos,
+	    tp->ip_ttl, hl + len) != XT_OK)
+		return (len);	/* no route: as if lost; timers recover */
+	XT_STAT_INC(eng, tcp_snd_total);
+	if (len > 0) {
+		if (SEQ_LT(seq, tp->snd_max)) {
+			XT_STAT_INC(eng, tcp_snd_rexmit_pack);
+			XT_STAT_ADD(eng, tcp_snd_rexmit_byte, len);
+		} else {
+			XT_STAT_INC(eng, tcp_snd_pack);
+			XT_STAT_ADD(eng, tcp_snd_byte, len);
+		}
+		tp->t_last_tx_us = eng->now;
+	} else if (flags & (XT_TH_SYN | XT_TH_FIN | XT_TH_RST)) {
+		XT_STAT_INC(eng, tcp_snd_ctrl);
+		if (flags & XT_TH_RST)
+			XT_STAT_INC(eng, tcp_snd_rst);
+	} else {
+		XT_STAT_INC(eng, tcp_snd_acks);
+	}
+	if (r.flags & XT_TH_ACK) {
+		/* any segment carrying our ACK settles what we owed */
+		tp->t_flags &= ~(XT_TF_ACKNOW | XT_TF_DELACK);
+		tp->t_delack_at = 0;
+		tp->t_segs_unacked = 0;
+	}
+	return (len);
+}
+
+void
+xt_tcp_send_ack(struct xtcp_sock *tp)
+{
+	tp->t_flags |= XT_TF_ACKNOW;
+	xt_tcp_output(tp);
+}
+
+void
+xt_tcp_send_rst(struct xtcp_sock *tp)
+{
+	if (tp->state == XT_TCPS_CLOSED || tp->state == XT_TCPS_LISTEN)
+		return;
+	(void)xt_tcp_send_seg(tp, tp->snd_max, 0, XT_TH_RST);
+}
+
+/* The SYN (or SYN-ACK) of a handshake. */
+static void
+tcp_output_syn(struct xtcp_sock *tp)
+{
+	uint8_t flags = XT_TH_SYN;
+
+	if (tp->snd_nxt != tp->iss)
+		return;		/* sent; the timer retransmits it */
+	if (tp->state == XT_TCPS_SYN_RECEIVED)
+		flags |= XT_TH_ACK;
+	(void)xt_tcp_send_seg(tp, tp->iss, 0, flags);
+	tp->snd_nxt = tp->iss + 1;
+	if (SEQ_GT(tp->snd_nxt, tp->snd_max))
+		tp->snd_max = tp->snd_nxt;
+	if (tp->t_rexmt_at == 0)
+		xt_tcp_arm_rexmt(tp);
+}
+
+void
+xt_tcp_output(struct xtcp_sock *tp)
+{
+	uint32_t off, buffered, avail, wnd, inflight, usable, len, adv, now_win;
+	xt_seq_t fin_seq;
+	int sendit, fin;
+	uint8_t flags;
+
+	switch (tp->state) {
+	case XT_TCPS_CLOSED:
+	case XT_TCPS_LISTEN:
+		return;
+	case XT_TCPS_SYN_SENT:
+	case XT_TCPS_SYN_RECEIVED:
+		tcp_output_syn(tp);
+		return;
+	default:
+		break;
+	}
+	for (;;) {
+		buffered = xt_ring_len(&tp->snd_buf);
+		off = tp->snd_nxt - tp->snd_buf_seq;
+		avail = off < buffered ? buffered - off : 0;
+		fin_seq = tp->snd_buf_seq + buffered;
+		wnd = tp->snd_wnd < tp->snd_cwnd ? tp->snd_wnd : tp->snd_cwnd;
+		inflight = tp->snd_nxt - tp->snd_una;
+		usable = wnd > inflight ? wnd - inflight : 0;
+		len = avail < usable ? avail : usable;
+		if (len > tp->t_maxseg)
+			len = tp->t_maxseg;
+		sendit = 0;
+		if (len > 0) {
+			if (len == tp->t_maxseg)
+				sendit = 1;
+			/* Nagle (RFC 9293 §3.7.4): a short segment only when
+			 * nothing is unacknowledged, or with TCP_NODELAY */
+			else if (len == avail && ((tp->t_flags & XT_TF_NODELAY) ||
+			    tp->snd_nxt == tp->snd_una))
+				sendit = 1;
+			/* RFC 1122 §4.2.3.4: or when it fills half the
+			 * largest window the peer offered */
+			else if (tp->max_sndwnd > 0 &&
+			    len >= tp->max_sndwnd / 2)
+				sendit = 1;
+			/* data still being retransmitted goes regardless */
+			else if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+				sendit = 1;
+		}
+		/* FIN once every byte is out (RFC 9293 §3.10.4 CLOSE) */
+		fin = (tp->t_flags & XT_TF_FINQUEUED) &&
+		    off + len >= buffered && SEQ_LEQ(tp->snd_nxt + len, fin_seq);
+		if (fin)
+			sendit = 1;
+		if (tp->t_flags & XT_TF_ACKNOW)
+			sendit = 1;
+		if (!sendit) {
+			/* window update when the program made room */
+			adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+			    tp->rcv_adv - tp->rcv_nxt : 0;
+			now_win = tcp_rcv_window(tp);
+			if (now_win > adv && (now_win - adv >= 2 * tp->t_advmss ||
+			    now_win - adv >= tp->rcvbuf_size / 2)) {
+				XT_STAT_INC(tp->eng, tcp_snd_winupd);
+				sendit = 1;
+			}
+		}
+		if (!sendit)
+			break;
+		flags = fin ? XT_TH_FIN : 0;
+		len = xt_tcp_send_seg(tp, tp->snd_nxt, len, flags);
+		if (len > 0 && tp->t_rtttime == 0 &&
+		    SEQ_GEQ(tp->snd_nxt, tp->snd_max)) {
+			/* time this new segment (Karn: never a rexmit) */
+			tp->t_rtseq = tp->snd_nxt;
+			tp->t_rtttime = tp->eng->now;
+		}
+		tp->snd_nxt += len + (fin ? 1 : 0);
+		if (fin)
+			tp->t_flags |= XT_TF_SENTFIN;
+		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
+			tp->snd_max = tp->snd_nxt;
+		if ((len > 0 || fin) && tp->t_rexmt_at == 0) {
+			xt_tcp_arm_rexmt(tp);
+			tp->t_persist_at = 0;
+		}
+		if (len == 0 && !fin)
+			break;		/* a pure ACK or window update */
+		if (fin)
+			break;
+	}
+	/* data waiting on a closed window and nothing to time out: probe */
+	if (avail > 0 && tp->snd_wnd == 0 && tp->t_rexmt_at == 0 &&
+	    tp->t_persist_at == 0 && tp->snd_nxt == tp->snd_max)
+		xt_tcp_arm_persist(tp);
+}

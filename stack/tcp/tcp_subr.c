@@ -1,0 +1,379 @@
+/*
+ * tcp_subr.c - TCB life cycle and helpers: allocation, demultiplexing,
+ * initial sequence numbers, ephemeral ports, state changes, teardown,
+ * and RSTs for segments that match no connection.
+ *
+ * Read first: RFC 9293 §3.4.1 (ISN selection), RFC 6528 (ISN = M + F),
+ * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.10.7.1 (RST
+ * generation for CLOSED).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xt_engine.h"
+#include "tcp/tcp_var.h"
+
+static const char *const state_names[XT_TCPS_NSTATES] = {
+	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+	"FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK",
+	"TIME-WAIT"
+};
+
+const char *
+xt_tcp_state_name(enum xt_tcp_state st)
+{
+	return ((unsigned)st < XT_TCPS_NSTATES ? state_names[st] : "?");
+}
+
+struct xtcp_sock *
+xt_tcp_alloc(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+
+	if (eng->ntcb >= eng->cfg.max_sockets)
+		return (NULL);
+	if ((tp = calloc(1, sizeof(*tp))) == NULL)
+		return (NULL);
+	tp->eng = eng;
+	tp->sndbuf_size = eng->cfg.sndbuf;
+	tp->rcvbuf_size = eng->cfg.rcvbuf;
+	if (xt_ring_init(&tp->snd_buf, tp->sndbuf_size) != XT_OK ||
+	    xt_ring_init(&tp->rcv_buf, tp->rcvbuf_size) != XT_OK ||
+	    xt_asm_init(&tp->rcv_asm, eng->cfg.reass_max_ranges) != XT_OK) {
+		xt_ring_free(&tp->snd_buf);
+		xt_ring_free(&tp->rcv_buf);
+		free(tp);
+		return (NULL);
+	}
+	xt_rtt_init(&tp->t_rtt, eng->cfg.rto_init_ms * 1000,
+	    eng->cfg.rto_min_ms * 1000, eng->cfg.rto_max_ms * 1000);
+	tp->keep_idle_s = 7200;		/* RFC 1122 §4.2.3.6: two hours */
+	tp->keep_intvl_s = 75;
+	tp->keep_cnt = 9;
+	tp->next = eng->tcbs;
+	if (eng->tcbs != NULL)
+		eng->tcbs->prev = tp;
+	eng->tcbs = tp;
+	eng->ntcb++;
+	return (tp);
+}
+
+/* Remove a child from its listener's bookkeeping. */
+static void
+tcp_unlink_child(struct xtcp_sock *tp)
+{
+	struct xtcp_sock *l = tp->t_listener, **pp, *prev = NULL;
+
+	if (l == NULL)
+		return;
+	if (tp->in_acceptq) {
+		for (pp = &l->aq_head; *pp != NULL; pp = &(*pp)->aq_next) {
+			if (*pp == tp) {
+				*pp = tp->aq_next;
+				if (l->aq_tail == tp)
+					l->aq_tail = prev;
+				break;
+			}
+			prev = *pp;
+		}
+		tp->in_acceptq = 0;
+	}
+	l->t_qlen--;
+	tp->t_listener = NULL;
+}
+
+void
+xt_tcp_free(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xtcp_sock *c, *next;
+
+	tcp_unlink_child(tp);
+	/* a listener going away takes its unaccepted children with it */
+	if (tp->t_qlen > 0) {
+		for (c = eng->tcbs; c != NULL; c = next) {
+			next = c->next;
+			if (c->t_listener == tp) {
+				tcp_unlink_child(c);
+				c->t_flags |= XT_TF_ORPHAN;
+				c->user = NULL;
+				if (c->state != XT_TCPS_CLOSED)
+					xt_tcp_send_rst(c);
+				xt_tcp_set_state(c, XT_TCPS_CLOSED);
+				xt_tcp_free(c);	/* next stays valid */
+			}
+		}
+	}
+	if (tp->prev != NULL)
+		tp->prev->next = tp->next;
+	else
+		eng->tcbs = tp->next;
+	if (tp->next != NULL)
+		tp->next->prev = tp->prev;
+	eng->ntcb--;
+	XT_STAT_INC(eng, tcp_closed);
+	xt_ring_free(&tp->snd_buf);
+	xt_ring_free(&tp->rcv_buf);
+	xt_asm_free(&tp->rcv_asm);
+	free(tp);
+}
+
+/*
+ * Demultiplex: an exact 4-tuple match wins; else, if want_listen, a
+ * listener on lport.  TODO(#3): a hash table once connections are many.
+ */
+struct xtcp_sock *
+xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, int want_listen)
+{
+	struct xtcp_sock *tp, *lis = NULL;
+
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+		if (tp->lport != lport)
+			continue;
+		if (tp->state == XT_TCPS_LISTEN) {
+			if (tp->laddr == 0 || tp->laddr == laddr)
+				lis = tp;
+			continue;
+		}
+		if (tp->state == XT_TCPS_CLOSED)
+			continue;
+		if (tp->fport == fport && tp->faddr == faddr &&
+		    (tp->laddr == laddr || tp->laddr == 0))
+			return (tp);
+	}
+	return (want_listen ? lis : NULL);
+}
+
+/* SipHash-2-4 (Aumasson & Bernstein), the keyed PRF F() of RFC 6528 §3. */
+#define ROTL64(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3) do {					\
+	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);	\
+	v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;			\
+	v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;			\
+	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
+} while (0)
+
+static uint64_t
+siphash_2words(const uint64_t key[2], uint64_t m0, uint64_t m1)
+{
+	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = key[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = key[1] ^ 0x7465646279746573ULL;
+	uint64_t b = (uint64_t)16 << 56;	/* message length 16 bytes */
+	uint64_t m[3];
+	int i;
+
+	m[0] = m0;
+	m[1] = m1;
+	m[2] = b;
+	for (i = 0; i < 3; i++) {
+		v3 ^= m[i];
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m[i];
+	}
+	v2 ^= 0xff;
+	for (i = 0; i < 4; i++)
+		SIPROUND(v0, v1, v2, v3);
+	return (v0 ^ v1 ^ v2 ^ v3);
+}
+
+xt_seq_t
+xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport)
+{
+	uint64_t f;
+
+	/* RFC 6528 §3: ISN = M + F(addresses, ports, key); M ticks every
+	 * 4 µs (RFC 9293 §3.4.1). */
+	f = siphash_2words(eng->isn_key, (uint64_t)laddr << 32 | faddr,
+	    (uint64_t)lport << 16 | fport);
+	return ((xt_seq_t)(eng->now / 4) + (xt_seq_t)f);
+}
+
+int
+xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
+    const struct xtcp_sock *self)
+{
+	struct xtcp_sock *tp;
+
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+		if (tp == self || tp->lport != port ||
+		    !(tp->t_flags & XT_TF_BOUND))
+			continue;
+		/* SO_REUSEADDR lets a new socket share a port with
+		 * connections that are not listening (Linux semantics). */
+		if ((self->t_flags & XT_TF_REUSEADDR) &&
+		    (tp->t_flags & XT_TF_REUSEADDR) &&
+		    tp->state != XT_TCPS_LISTEN)
+			continue;
+		if ((self->t_flags & XT_TF_REUSEADDR) &&
+		    tp->state == XT_TCPS_TIME_WAIT)
+			continue;
+		return (1);
+	}
+	return (0);
+}
+
+/* Is the 4-tuple taken by a live connection? */
+static int
+tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
+    uint16_t fport)
+{
+	struct xtcp_sock *tp;
+
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+		if (tp->lport == lport && (tp->state == XT_TCPS_LISTEN ||
+		    (tp->faddr == faddr && tp->fport == fport)))
+			return (1);
+	return (0);
+}
+
+/*
+ * RFC 6056 §3.3.1 (Algorithm 1, simple hash-free randomisation): start at
+ * a random point of the range and probe upward.  For connect (faddr set)
+ * a port is free if the 4-tuple is free; for bind, if no socket has it.
+ */
+int
+xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
+    uint16_t *port)
+{
+	uint32_t lo = eng->cfg.port_lo, n = eng->cfg.port_hi - lo + 1;
+	uint32_t off = (uint32_t)(xt_random(eng) % n), i;
+	struct xtcp_sock *tp;
+	uint16_t p;
+	int used;
+
+	for (i = 0; i < n; i++) {
+		p = (uint16_t)(lo + (off + i) % n);
+		if (faddr != 0) {
+			used = tuple_in_use(eng, p, faddr, fport);
+			/* never share with a listener or a bound socket */
+			for (tp = eng->tcbs; !used && tp != NULL; tp = tp->next)
+				if (tp->lport == p && tp->faddr == 0 &&
+				    (tp->t_flags & XT_TF_BOUND))
+					used = 1;
+		} else {
+			used = 0;
+			for (tp = eng->tcbs; !used && tp != NULL; tp = tp->next)
+				if (tp->lport == p &&
+				    (tp->t_flags & XT_TF_BOUND))
+					used = 1;
+		}
+		if (!used) {
+			*port = p;
+			return (XT_OK);
+		}
+	}
+	return (XT_EADDRNOTAVAIL);
+}
+
+void
+xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st)
+{
+	if (tp->state == st)
+		return;
+	XT_LOG_DEBUG(tp->eng, "tcp %u->%u:%u %s -> %s", tp->lport,
+	    tp->faddr, tp->fport, xt_tcp_state_name(tp->state),
+	    xt_tcp_state_name(st));
+	tp->state = st;
+	if (st == XT_TCPS_ESTABLISHED)
+		tp->t_flags |= XT_TF_WASCONN;
+}
+
+void
+xt_tcp_wakeup(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (tp->user != NULL && eng->wakeup != NULL)
+		eng->wakeup(eng->cb_arg, tp->user);
+	/* a child becoming ready wakes whoever waits in accept() */
+	if (tp->t_listener != NULL && tp->in_acceptq &&
+	    tp->t_listener->user != NULL && eng->wakeup != NULL)
+		eng->wakeup(eng->cb_arg, tp->t_listener->user);
+}
+
+int
+xt_tcp_maybe_free(struct xtcp_sock *tp)
+{
+	if (tp->state == XT_TCPS_CLOSED && (tp->t_flags & XT_TF_ORPHAN)) {
+		xt_tcp_free(tp);
+		return (1);
+	}
+	return (0);
+}
+
+void
+xt_tcp_drop(struct xtcp_sock *tp, int err)
+{
+	if (err != XT_OK)
+		tp->so_error = err;
+	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
+	tp->t_2msl_at = 0;
+	tp->t_flags |= XT_TF_RCVSHUT;
+	xt_tcp_set_state(tp, XT_TCPS_CLOSED);
+	/* a child that dies before accept() leaves the queue quietly */
+	if (tp->t_listener != NULL) {
+		tp->t_flags |= XT_TF_ORPHAN;
+		tcp_unlink_child(tp);
+	}
+	xt_tcp_wakeup(tp);
+	xt_tcp_maybe_free(tp);
+}
+
+uint32_t
+xt_tcp_rcv_space(const struct xtcp_sock *tp)
+{
+	return (xt_ring_space(&tp->rcv_buf));
+}
+
+/* MSS and window scale from buffer sizes and the MTU. */
+void
+xt_tcp_init_buffers_mss(struct xtcp_sock *tp)
+{
+	uint32_t mss = tp->eng->mtu - 40;	/* RFC 9293 §3.7.1 */
+	uint8_t ws = 0;
+
+	if (tp->t_user_mss != 0 && tp->t_user_mss < mss)
+		mss = tp->t_user_mss;
+	tp->t_advmss = (uint16_t)(mss > 65535 ? 65535 : mss);
+	/* RFC 7323 §2.2: the smallest shift that covers the buffer */
+	while (ws < XT_TCP_MAX_WS && (tp->rcvbuf_size >> ws) > 65535)
+		ws++;
+	tp->request_scale = ws;
+}
+
+/* RFC 9293 §3.10.7.1: the reply to a segment for no connection. */
+void
+xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr, uint32_t faddr,
+    const struct xt_tcp_repr *th, size_t seglen)
+{
+	struct xt_tcp_repr r;
+	uint8_t *p;
+	size_t hl;
+
+	(void)laddr;
+	if (th->flags & XT_TH_RST)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.sport = th->dport;
+	r.dport = th->sport;
+	if (th->flags & XT_TH_ACK) {
+		r.seq = th->ack;
+		r.flags = XT_TH_RST;
+	} else {
+		r.seq = 0;
+		r.ack = th->seq + (uint32_t)seglen;
+		r.flags = XT_TH_RST | XT_TH_ACK;
+	}
+	p = xt_tx_begin(eng);
+	hl = xt_tcp_emit_hdr(&r, p);
+	xt_tcp_fill_csum(p, hl, eng->cfg.addr, faddr);
+	if (xt_tx_commit(eng, faddr, XT_IPPROTO_TCP, 0, 0, hl) == XT_OK) {
+		XT_STAT_INC(eng, tcp_snd_total);
+		XT_STAT_INC(eng, tcp_snd_rst);
+	}
+}

@@ -1,0 +1,159 @@
+/*
+ * tcp_timer.c - the per-connection timers: retransmission, persist,
+ * delayed ACK, and 2MSL (TIME-WAIT, orphaned FIN-WAIT-2).  Deadlines are
+ * absolute µs in the TCB; the engine asks for the earliest and calls
+ * xt_tcp_timers() when it has passed.
+ *
+ * Read first: RFC 6298 §5 (retransmission timer), RFC 5681 §3.1 eq. 4
+ * (ssthresh after a timeout), RFC 9293 §3.8.6.1 (zero-window probing),
+ * RFC 1122 §4.2.3.2 (delayed ACK), RFC 9293 §3.6.1 (TIME-WAIT = 2 MSL).
+ */
+#include "xt_engine.h"
+#include "tcp/tcp_var.h"
+
+static void	tcp_timer_rexmt(struct xtcp_sock *);
+static void	tcp_timer_persist(struct xtcp_sock *);
+static void	tcp_timer_2msl(struct xtcp_sock *);
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return (b);
+	if (b == 0)
+		return (a);
+	return (a < b ? a : b);
+}
+
+uint64_t
+xt_tcp_next_deadline(const struct xtcp_sock *tp)
+{
+	uint64_t d;
+
+	d = earliest(tp->t_rexmt_at, tp->t_persist_at);
+	d = earliest(d, tp->t_delack_at);
+	d = earliest(d, tp->t_2msl_at);
+	return (d == 0 ? UINT64_MAX : d);
+}
+
+void
+xt_tcp_arm_rexmt(struct xtcp_sock *tp)
+{
+	tp->t_rexmt_at = tp->eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift);
+	xt_engine_timer_armed(tp->eng, tp->t_rexmt_at);
+}
+
+void
+xt_tcp_arm_persist(struct xtcp_sock *tp)
+{
+	uint32_t t = xt_rtt_rto(&tp->t_rtt, tp->t_persist_shift);
+
+	/* BSD bounds the persist interval to [5 s, 60 s]; Linux uses the
+	 * RTO with backoff up to TCP_RTO_MAX.  We follow Linux. */
+	tp->t_persist_at = tp->eng->now + t;
+	xt_engine_timer_armed(tp->eng, tp->t_persist_at);
+}
+
+void
+xt_tcp_start_timewait(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	xt_tcp_set_state(tp, XT_TCPS_TIME_WAIT);
+	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
+	tp->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
+	xt_engine_timer_armed(eng, tp->t_2msl_at);
+}
+
+void
+xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
+{
+	if (tp->t_delack_at != 0 && tp->t_delack_at <= now) {
+		tp->t_delack_at = 0;
+		if (tp->t_flags & XT_TF_DELACK) {
+			XT_STAT_INC(tp->eng, tcp_delack);
+			xt_tcp_send_ack(tp);
+		}
+	}
+	if (tp->t_persist_at != 0 && tp->t_persist_at <= now) {
+		tp->t_persist_at = 0;
+		tcp_timer_persist(tp);
+	}
+	if (tp->t_2msl_at != 0 && tp->t_2msl_at <= now) {
+		tp->t_2msl_at = 0;
+		tcp_timer_2msl(tp);
+		return;		/* tp is gone */
+	}
+	if (tp->t_rexmt_at != 0 && tp->t_rexmt_at <= now) {
+		tp->t_rexmt_at = 0;
+		tcp_timer_rexmt(tp);
+	}
+}
+
+/* RFC 6298 §5.4-5.6 and RFC 5681 §3.1 on a retransmission timeout. */
+static void
+tcp_timer_rexmt(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t flight, mss, limit;
+
+	XT_STAT_INC(eng, tcp_rexmt_timeout);
+	if (tp->snd_una == tp->snd_max && tp->state != XT_TCPS_SYN_SENT &&
+	    tp->state != XT_TCPS_SYN_RECEIVED)
+		return;		/* nothing outstanding */
+	limit = (tp->state == XT_TCPS_SYN_SENT ||
+	    tp->state == XT_TCPS_SYN_RECEIVED) ? eng->cfg.syn_retries :
+	    eng->cfg.rexmit_max;
+	if (++tp->t_rxtshift > limit) {
+		XT_STAT_INC(eng, tcp_timeout_drop);
+		/* a soft ICMP error seen meanwhile explains the timeout */
+		xt_tcp_drop(tp, tp->so_error != XT_OK ? tp->so_error :
+		    XT_ETIMEDOUT);
+		return;
+	}
+	mss = tp->t_maxseg != 0 ? tp->t_maxseg : 536;
+	if (tp->state == XT_TCPS_SYN_SENT ||
+	    tp->state == XT_TCPS_SYN_RECEIVED) {
+		tp->snd_nxt = tp->iss;		/* resend the SYN */
+	} else {
+		flight = xt_tcp_flight(tp);
+		tp->snd_ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+		tp->snd_cwnd = mss;		/* loss window */
+		tp->t_flags &= ~XT_TF_INRECOVERY;
+		tp->snd_recover = tp->snd_max;
+		tp->t_dupacks = 0;
+		tp->t_bytes_acked = 0;
+		tp->snd_nxt = tp->snd_una;	/* go back N */
+	}
+	tp->t_rtttime = 0;			/* Karn */
+	xt_tcp_arm_rexmt(tp);			/* §5.5-5.6: backed off */
+	xt_tcp_output(tp);
+}
+
+/* RFC 9293 §3.8.6.1: probe a zero window.  Like Linux, an ACK carrying
+ * snd_una - 1 makes the receiver answer with its current window without
+ * putting data at risk. */
+static void
+tcp_timer_persist(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	XT_STAT_INC(eng, tcp_persist_timeout);
+	if (tp->snd_wnd != 0 || xt_ring_len(&tp->snd_buf) == 0) {
+		tp->t_persist_shift = 0;
+		xt_tcp_output(tp);
+		return;
+	}
+	XT_STAT_INC(eng, tcp_snd_probe);
+	(void)xt_tcp_send_seg(tp, tp->snd_una - 1, 0, 0);
+	if (tp->t_persist_shift < 16)
+		tp->t_persist_shift++;
+	xt_tcp_arm_persist(tp);
+}
+
+static void
+tcp_timer_2msl(struct xtcp_sock *tp)
+{
+	/* TIME-WAIT done, or an orphan in FIN-WAIT-2 gave up waiting */
+	xt_tcp_drop(tp, XT_OK);
+}

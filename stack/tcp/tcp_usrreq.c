@@ -1,0 +1,671 @@
+/*
+ * tcp_usrreq.c - the socket API the shim calls: xtcp_socket, bind,
+ * listen, accept, connect, send, recv, shutdown, close, names, poll,
+ * options.  Every call is non-blocking and reports "would block" as
+ * XT_EAGAIN; the caller holds the engine lock and passes the time.
+ *
+ * Read first: RFC 9293 §3.10.1-3.10.6 (user calls: OPEN, SEND, RECEIVE,
+ * CLOSE, ABORT, STATUS); Linux tcp(7) and socket(7) for the errno each
+ * call returns in each state, which the programs we run depend on.
+ */
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "xt_engine.h"
+#include "tcp/tcp_var.h"
+
+static void
+usr_begin(struct xtcp_sock *s, uint64_t now)
+{
+	s->eng->now = now;
+}
+
+static void
+usr_end(struct xtcp_sock *s)
+{
+	xt_tx_flush(s->eng);
+}
+
+int
+xtcp_socket(struct xtcp_engine *eng, struct xtcp_sock **out)
+{
+	struct xtcp_sock *tp;
+
+	*out = NULL;
+	if ((tp = xt_tcp_alloc(eng)) == NULL)
+		return (XT_ENOBUFS);
+	xt_tcp_init_buffers_mss(tp);
+	*out = tp;
+	return (XT_OK);
+}
+
+void
+xtcp_sock_set_user(struct xtcp_sock *s, void *user)
+{
+	s->user = user;
+}
+
+void *
+xtcp_sock_get_user(const struct xtcp_sock *s)
+{
+	return (s->user);
+}
+
+int
+xtcp_is_listening(const struct xtcp_sock *s)
+{
+	return (s->state == XT_TCPS_LISTEN);
+}
+
+int
+xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint16_t p = port;
+	int err;
+
+	if (s->t_flags & XT_TF_BOUND)
+		return (XT_EINVAL);
+	if (addr != 0 && addr != eng->cfg.addr)
+		return (XT_EADDRNOTAVAIL);
+	if (p == 0) {
+		if ((err = xt_tcp_pick_port(eng, 0, 0, &p)) != XT_OK)
+			return (err);
+	} else {
+		s->lport = p;
+		if (xt_tcp_port_in_use(eng, p, s)) {
+			s->lport = 0;
+			return (XT_EADDRINUSE);
+		}
+	}
+	s->laddr = addr;
+	s->lport = p;
+	s->t_flags |= XT_TF_BOUND;
+	return (XT_OK);
+}
+
+int
+xtcp_listen(struct xtcp_sock *s, int backlog)
+{
+	int err;
+
+	if (s->state != XT_TCPS_CLOSED && s->state != XT_TCPS_LISTEN)
+		return (XT_EINVAL);
+	if ((s->t_flags & XT_TF_CONNCALLED) || (s->t_flags & XT_TF_WASCONN))
+		return (XT_EINVAL);
+	if (!(s->t_flags & XT_TF_BOUND) &&
+	    (err = xtcp_bind(s, 0, 0)) != XT_OK)	/* Linux autobinds */
+		return (err);
+	if (backlog < 0)
+		backlog = 0;
+	if (backlog > 4096)		/* Linux somaxconn */
+		backlog = 4096;
+	s->t_backlog = (uint32_t)backlog;
+	xt_tcp_set_state(s, XT_TCPS_LISTEN);
+	return (XT_OK);
+}
+
+int
+xtcp_accept(struct xtcp_sock *s, uint64_t now_us, struct xtcp_sock **out,
+    uint32_t *addr, uint16_t *port)
+{
+	struct xtcp_sock *c;
+
+	usr_begin(s, now_us);
+	*out = NULL;
+	if (s->state != XT_TCPS_LISTEN)
+		return (XT_EINVAL);
+	if ((c = s->aq_head) == NULL)
+		return (XT_EAGAIN);
+	s->aq_head = c->aq_next;
+	if (s->aq_head == NULL)
+		s->aq_tail = NULL;
+	c->aq_next = NULL;
+	c->in_acceptq = 0;
+	c->t_listener = NULL;
+	s->t_qlen--;
+	c->t_flags |= XT_TF_BOUND;
+	if (addr != NULL)
+		*addr = c->faddr;
+	if (port != NULL)
+		*port = c->fport;
+	*out = c;
+	return (XT_OK);
+}
+
+int
+xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
+    uint16_t port)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint32_t nh;
+	int err;
+
+	usr_begin(s, now_us);
+	switch (s->state) {
+	case XT_TCPS_LISTEN:
+		return (XT_EISCONN);	/* Linux: EISCONN on a listener? EINVAL */
+	case XT_TCPS_SYN_SENT:
+	case XT_TCPS_SYN_RECEIVED:
+		return (XT_EALREADY);
+	case XT_TCPS_CLOSED:
+		if (s->t_flags & XT_TF_CONNCALLED) {
+			/* the attempt failed: report it once */
+			s->t_flags &= ~XT_TF_CONNCALLED;
+			err = s->so_error != XT_OK ? s->so_error :
+			    XT_ECONNABORTED;
+			s->so_error = XT_OK;
+			return (err);
+		}
+		if (s->t_flags & XT_TF_WASCONN)
+			return (XT_EISCONN);
+		break;
+	default:
+		if ((s->t_flags & XT_TF_CONNCALLED) &&
+		    !(s->t_flags & XT_TF_CONNREPORTED)) {
+			s->t_flags |= XT_TF_CONNREPORTED;
+			s->t_flags &= ~XT_TF_CONNCALLED;
+			return (XT_OK);
+		}
+		return (XT_EISCONN);
+	}
+	if (port == 0 || addr == 0)
+		return (XT_ECONNREFUSED);	/* Linux: port 0 is refused */
+	if ((addr >> 28) == 0xe || addr == 0xffffffffu)
+		return (XT_ENETUNREACH);	/* no multicast/broadcast TCP */
+	if ((err = xt_ip_route(eng, addr, &nh)) != XT_OK)
+		return (err);
+	if (!(s->t_flags & XT_TF_BOUND)) {
+		if ((err = xt_tcp_pick_port(eng, addr, port, &s->lport)) !=
+		    XT_OK)
+			return (err);
+		s->t_flags |= XT_TF_BOUND;
+	} else if (xt_tcp_lookup(eng, eng->cfg.addr, s->lport, addr, port,
+	    0) != NULL) {
+		return (XT_EADDRNOTAVAIL);
+	}
+	s->laddr = eng->cfg.addr;
+	s->faddr = addr;
+	s->fport = port;
+	s->so_error = XT_OK;
+	xt_tcp_init_buffers_mss(s);
+	s->t_maxseg = s->t_advmss;
+	s->iss = xt_tcp_new_isn(eng, s->laddr, s->lport, addr, port);
+	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
+	s->snd_recover = s->iss;
+	s->snd_buf_seq = s->iss + 1;
+	s->t_flags |= XT_TF_CONNCALLED;
+	s->t_flags &= ~XT_TF_CONNREPORTED;
+	s->t_rtseq = s->iss;
+	s->t_rtttime = eng->now;	/* time the SYN (Karn: only if not resent) */
+	XT_STAT_INC(eng, tcp_conn_attempt);
+	xt_tcp_set_state(s, XT_TCPS_SYN_SENT);
+	xt_tcp_output(s);
+	usr_end(s);
+	return (XT_EINPROGRESS);
+}
+
+int
+xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
+    size_t len, int flags, size_t *sent)
+{
+	uint32_t n, want;
+	int err;
+
+	usr_begin(s, now_us);
+	*sent = 0;
+	/* Linux tcp_sendmsg: a pending error first, then EPIPE */
+	if (s->so_error != XT_OK) {
+		err = s->so_error;
+		s->so_error = XT_OK;
+		return (err);
+	}
+	switch (s->state) {
+	case XT_TCPS_CLOSED:
+		return ((s->t_flags & XT_TF_WASCONN) ? XT_EPIPE :
+		    XT_ENOTCONN);
+	case XT_TCPS_LISTEN:
+		return (XT_ENOTCONN);
+	case XT_TCPS_SYN_SENT:
+	case XT_TCPS_SYN_RECEIVED:
+		return (XT_EAGAIN);	/* the caller waits for the handshake */
+	default:
+		break;
+	}
+	if (s->t_flags & XT_TF_FINQUEUED)
+		return (XT_EPIPE);
+	if (len == 0)
+		return (XT_OK);
+	want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	n = xt_ring_write(&s->snd_buf, buf, want);
+	if (n == 0)
+		return (XT_EAGAIN);
+	*sent = n;
+	/* TODO(#4): MSG_MORE / TCP_CORK hold back a partial segment */
+	(void)flags;
+	xt_tcp_output(s);
+	usr_end(s);
+	return (XT_OK);
+}
+
+int
+xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
+    int flags, size_t *got)
+{
+	uint32_t n, want;
+	int err;
+
+	usr_begin(s, now_us);
+	*got = 0;
+	if (s->state == XT_TCPS_LISTEN)
+		return (XT_ENOTCONN);
+	if (xt_ring_len(&s->rcv_buf) > 0 && len > 0) {
+		want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+		if (flags & XTCP_MSG_PEEK) {
+			*got = xt_ring_peek(&s->rcv_buf, 0, buf, want);
+			return (XT_OK);
+		}
+		n = xt_ring_read(&s->rcv_buf, buf, want);
+		*got = n;
+		/* the program made room: maybe a window update is due */
+		if (XT_TCPS_SYNCHRONIZED(s->state))
+			xt_tcp_output(s);
+		usr_end(s);
+		return (XT_OK);
+	}
+	if (len == 0)
+		return (XT_OK);
+	if (s->so_error != XT_OK) {
+		err = s->so_error;
+		s->so_error = XT_OK;
+		return (err);
+	}
+	if (s->t_flags & (XT_TF_RCVSHUT | XT_TF_RDSHUT))
+		return (XT_OK);		/* end of stream */
+	switch (s->state) {
+	case XT_TCPS_CLOSED:
+		return ((s->t_flags & XT_TF_WASCONN) ? XT_OK : XT_ENOTCONN);
+	default:
+		return (XT_EAGAIN);
+	}
+}
+
+int
+xtcp_shutdown(struct xtcp_sock *s, uint64_t now_us, int how)
+{
+	usr_begin(s, now_us);
+	if (how < 0 || how > 2)
+		return (XT_EINVAL);
+	switch (s->state) {
+	case XT_TCPS_CLOSED:
+	case XT_TCPS_SYN_SENT:
+		return (XT_ENOTCONN);
+	case XT_TCPS_LISTEN:
+		/* Linux: shutdown on a listener stops it; accept fails */
+		return (XT_ENOTCONN);
+	default:
+		break;
+	}
+	if (how == 0 || how == 2) {
+		s->t_flags |= XT_TF_RDSHUT;
+		xt_tcp_wakeup(s);
+	}
+	if ((how == 1 || how == 2) && !(s->t_flags & XT_TF_FINQUEUED)) {
+		s->t_flags |= XT_TF_FINQUEUED;
+		switch (s->state) {
+		case XT_TCPS_SYN_RECEIVED:
+		case XT_TCPS_ESTABLISHED:
+			xt_tcp_set_state(s, XT_TCPS_FIN_WAIT_1);
+			break;
+		case XT_TCPS_CLOSE_WAIT:
+			xt_tcp_set_state(s, XT_TCPS_LAST_ACK);
+			break;
+		default:
+			break;
+		}
+		xt_tcp_output(s);
+		xt_tcp_wakeup(s);
+	}
+	usr_end(s);
+	return (XT_OK);
+}
+
+void
+xtcp_close(struct xtcp_sock *s, uint64_t now_us)
+{
+	struct xtcp_engine *eng = s->eng;
+
+	usr_begin(s, now_us);
+	s->user = NULL;
+	s->t_flags |= XT_TF_ORPHAN;
+	switch (s->state) {
+	case XT_TCPS_CLOSED:
+	case XT_TCPS_LISTEN:
+	case XT_TCPS_SYN_SENT:
+		xt_tcp_set_state(s, XT_TCPS_CLOSED);
+		xt_tcp_free(s);
+		xt_tx_flush(eng);
+		return;
+	case XT_TCPS_TIME_WAIT:
+		return;
+	default:
+		break;
+	}
+	/* Linux tcp_close: unread data or SO_LINGER 0 aborts with RST
+	 * (RFC 2525 §2.17) */
+	if (xt_ring_len(&s->rcv_buf) > 0 || (s->t_flags & XT_TF_LINGER0)) {
+		xt_tcp_send_rst(s);
+		xt_tcp_drop(s, XT_OK);
+		xt_tx_flush(eng);
+		return;
+	}
+	s->t_flags |= XT_TF_RDSHUT;
+	if (!(s->t_flags & XT_TF_FINQUEUED)) {
+		s->t_flags |= XT_TF_FINQUEUED;
+		if (s->state == XT_TCPS_ESTABLISHED ||
+		    s->state == XT_TCPS_SYN_RECEIVED)
+			xt_tcp_set_state(s, XT_TCPS_FIN_WAIT_1);
+		else if (s->state == XT_TCPS_CLOSE_WAIT)
+			xt_tcp_set_state(s, XT_TCPS_LAST_ACK);
+		xt_tcp_output(s);
+	} else if (s->state == XT_TCPS_FIN_WAIT_2) {
+		s->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
+		xt_engine_timer_armed(eng, s->t_2msl_at);
+	}
+	xt_tx_flush(eng);
+}
+
+int
+xtcp_getsockname(const struct xtcp_sock *s, uint32_t *addr, uint16_t *port)
+{
+	*addr = s->laddr != 0 ? s->laddr :
+	    ((s->state != XT_TCPS_CLOSED && s->state != XT_TCPS_LISTEN) ?
+	    s->eng->cfg.addr : 0);
+	*port = s->lport;
+	return (XT_OK);
+}
+
+int
+xtcp_getpeername(const struct xtcp_sock *s, uint32_t *addr, uint16_t *port)
+{
+	/* Linux: ENOTCONN unless established or further (a closed socket
+	 * that was connected reports ENOTCONN too) */
+	if (s->state == XT_TCPS_CLOSED || s->state == XT_TCPS_LISTEN ||
+	    s->state == XT_TCPS_SYN_SENT)
+		return (XT_ENOTCONN);
+	*addr = s->faddr;
+	*port = s->fport;
+	return (XT_OK);
+}
+
+/* Linux tcp_poll, state by state. */
+unsigned
+xtcp_poll(const struct xtcp_sock *s)
+{
+	unsigned m = 0;
+
+	if (s->state == XT_TCPS_LISTEN)
+		return (s->aq_head != NULL ? XTCP_POLLIN : 0);
+	if (s->state == XT_TCPS_CLOSED)
+		m |= XTCP_POLLHUP;
+	if ((s->t_flags & XT_TF_FINQUEUED) && (s->t_flags & XT_TF_RCVSHUT))
+		m |= XTCP_POLLHUP;
+	if (s->t_flags & (XT_TF_RCVSHUT | XT_TF_RDSHUT))
+		m |= XTCP_POLLIN | XTCP_POLLRDHUP;
+	if (s->state != XT_TCPS_SYN_SENT &&
+	    s->state != XT_TCPS_SYN_RECEIVED) {
+		if (xt_ring_len(&s->rcv_buf) > 0)
+			m |= XTCP_POLLIN;
+		/* writable when a third of the buffer is free (Linux
+		 * sk_stream_is_writeable: free >= used / 2) */
+		if (!(s->t_flags & XT_TF_FINQUEUED)) {
+			if (xt_ring_space(&s->snd_buf) >=
+			    xt_ring_len(&s->snd_buf) / 2 &&
+			    xt_ring_space(&s->snd_buf) > 0)
+				m |= XTCP_POLLOUT;
+		} else {
+			m |= XTCP_POLLOUT;
+		}
+	}
+	if (s->so_error != XT_OK)
+		m |= XTCP_POLLERR;
+	return (m);
+}
+
+int
+xtcp_take_error(struct xtcp_sock *s)
+{
+	int err = s->so_error;
+
+	s->so_error = XT_OK;
+	return (err);
+}
+
+uint32_t
+xtcp_sock_rxbytes(const struct xtcp_sock *s)
+{
+	return (s->state == XT_TCPS_LISTEN ? 0 : xt_ring_len(&s->rcv_buf));
+}
+
+uint32_t
+xtcp_sock_txbytes(const struct xtcp_sock *s)
+{
+	return (xt_ring_len(&s->snd_buf));
+}
+
+static int
+opt_int(const void *val, size_t len, int *v)
+{
+	if (val == NULL || len < sizeof(int))
+		return (XT_EINVAL);
+	memcpy(v, val, sizeof(int));
+	return (XT_OK);
+}
+
+static int
+opt_put_int(void *val, size_t *len, int v)
+{
+	size_t n = *len < sizeof(int) ? *len : sizeof(int);
+
+	memcpy(val, &v, n);
+	*len = n;
+	return (XT_OK);
+}
+
+static void
+set_flag(struct xtcp_sock *s, uint32_t flag, int on)
+{
+	if (on)
+		s->t_flags |= flag;
+	else
+		s->t_flags &= ~flag;
+}
+
+/* Linux doubles SO_SNDBUF/SO_RCVBUF values for bookkeeping overhead and
+ * reports the doubled value; we keep the doubled size as the buffer. */
+static int
+set_bufsize(struct xtcp_sock *s, struct xt_ring *r, uint32_t *size, int v)
+{
+	uint32_t want;
+
+	if (v < 0)
+		v = 0;
+	want = (uint32_t)v > (64u << 20) ? (128u << 20) : (uint32_t)v * 2;
+	if (want < 4608)		/* Linux SOCK_MIN_RCVBUF-ish floor */
+		want = 4608;
+	if (want < xt_ring_len(r))
+		want = xt_ring_len(r);
+	if (XT_TCPS_HAVERCVDSYN(s->state) && r == &s->rcv_buf &&
+	    want < s->rcvbuf_size)
+		return (XT_OK);		/* never shrink an offered window */
+	if (xt_ring_resize(r, want) != XT_OK)
+		return (XT_ENOBUFS);
+	*size = want;
+	if (r == &s->rcv_buf && s->state == XT_TCPS_CLOSED)
+		xt_tcp_init_buffers_mss(s);
+	return (XT_OK);
+}
+
+int
+xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
+    size_t len)
+{
+	int v, err;
+
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		struct linger lg;
+
+		if (val == NULL || len < sizeof(lg))
+			return (XT_EINVAL);
+		memcpy(&lg, val, sizeof(lg));
+		set_flag(s, XT_TF_LINGER0, lg.l_onoff && lg.l_linger == 0);
+		s->linger_s = lg.l_onoff ? (uint16_t)lg.l_linger : 0;
+		return (XT_OK);
+	}
+	if ((err = opt_int(val, len, &v)) != XT_OK)
+		return (err);
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_REUSEADDR:
+			set_flag(s, XT_TF_REUSEADDR, v);
+			return (XT_OK);
+		case SO_REUSEPORT:
+			set_flag(s, XT_TF_REUSEPORT, v);
+			return (XT_OK);
+		case SO_KEEPALIVE:
+			/* TODO(#4): keep-alive probes on the wire */
+			set_flag(s, XT_TF_KEEPALIVE, v);
+			return (XT_OK);
+		case SO_SNDBUF:
+			return (set_bufsize(s, &s->snd_buf, &s->sndbuf_size, v));
+		case SO_RCVBUF:
+			return (set_bufsize(s, &s->rcv_buf, &s->rcvbuf_size, v));
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
+	if (level == IPPROTO_TCP) {
+		switch (name) {
+		case TCP_NODELAY:
+			set_flag(s, XT_TF_NODELAY, v);
+			if (v && XT_TCPS_SYNCHRONIZED(s->state)) {
+				xt_tcp_output(s);	/* Linux pushes at once */
+				usr_end(s);
+			}
+			return (XT_OK);
+		case TCP_MAXSEG:
+			if (v < 0 || (v != 0 && (v < 88 || v > 32767)))
+				return (XT_EINVAL);
+			s->t_user_mss = (uint16_t)v;
+			return (XT_OK);
+		case TCP_KEEPIDLE:
+			if (v < 1 || v > 32767)
+				return (XT_EINVAL);
+			s->keep_idle_s = (uint32_t)v;
+			return (XT_OK);
+		case TCP_KEEPINTVL:
+			if (v < 1 || v > 32767)
+				return (XT_EINVAL);
+			s->keep_intvl_s = (uint32_t)v;
+			return (XT_OK);
+		case TCP_KEEPCNT:
+			if (v < 1 || v > 127)
+				return (XT_EINVAL);
+			s->keep_cnt = (uint32_t)v;
+			return (XT_OK);
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
+	if (level == IPPROTO_IP) {
+		switch (name) {
+		case IP_TOS:
+			s->ip_tos = (uint8_t)(v & 0xfc);
+			return (XT_OK);
+		case IP_TTL:
+			if (v < -1 || v == 0 || v > 255)
+				return (XT_EINVAL);
+			s->ip_ttl = v == -1 ? 0 : (uint8_t)v;
+			return (XT_OK);
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
+	return (XT_ENOPROTOOPT);
+}
+
+int
+xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
+    size_t *len)
+{
+	if (val == NULL || len == NULL)
+		return (XT_EINVAL);
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		struct linger lg;
+		size_t n = *len < sizeof(lg) ? *len : sizeof(lg);
+
+		lg.l_onoff = (s->t_flags & XT_TF_LINGER0) || s->linger_s;
+		lg.l_linger = s->linger_s;
+		memcpy(val, &lg, n);
+		*len = n;
+		return (XT_OK);
+	}
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_REUSEADDR:
+			return (opt_put_int(val, len,
+			    !!(s->t_flags & XT_TF_REUSEADDR)));
+		case SO_REUSEPORT:
+			return (opt_put_int(val, len,
+			    !!(s->t_flags & XT_TF_REUSEPORT)));
+		case SO_KEEPALIVE:
+			return (opt_put_int(val, len,
+			    !!(s->t_flags & XT_TF_KEEPALIVE)));
+		case SO_SNDBUF:
+			return (opt_put_int(val, len, (int)s->sndbuf_size));
+		case SO_RCVBUF:
+			return (opt_put_int(val, len, (int)s->rcvbuf_size));
+		case SO_ERROR:
+			/* the shim maps the value; we hand out the code */
+			return (opt_put_int(val, len, xtcp_take_error(s)));
+		case SO_ACCEPTCONN:
+			return (opt_put_int(val, len,
+			    s->state == XT_TCPS_LISTEN));
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
+	if (level == IPPROTO_TCP) {
+		switch (name) {
+		case TCP_NODELAY:
+			return (opt_put_int(val, len,
+			    !!(s->t_flags & XT_TF_NODELAY)));
+		case TCP_MAXSEG:
+			return (opt_put_int(val, len, s->t_maxseg != 0 ?
+			    s->t_maxseg : (s->t_user_mss != 0 ?
+			    s->t_user_mss : 536)));
+		case TCP_KEEPIDLE:
+			return (opt_put_int(val, len, (int)s->keep_idle_s));
+		case TCP_KEEPINTVL:
+			return (opt_put_int(val, len, (int)s->keep_intvl_s));
+		case TCP_KEEPCNT:
+			return (opt_put_int(val, len, (int)s->keep_cnt));
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
+	if (level == IPPROTO_IP) {
+		switch (name) {
+		case IP_TOS:
+			return (opt_put_int(val, len, s->ip_tos));
+		case IP_TTL:
+			return (opt_put_int(val, len,
+			    s->ip_ttl != 0 ? s->ip_ttl : 64));
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
+	return (XT_ENOPROTOOPT);
+}

@@ -1,0 +1,197 @@
+/*
+ * tcp_var.h - the TCP control block and the engine-internal TCP entry
+ * points.
+ *
+ * One struct xtcp_sock per socket and per connection: the socket the
+ * program holds is the TCB (as in FreeBSD, socket and inpcb/tcpcb folded
+ * together).  Field names follow RFC 9293 §3.3.1; implementation fields
+ * carry a t_ prefix and their unit.
+ *
+ * Read first: RFC 9293 §3.3 (states, variables), §3.10 (event processing).
+ */
+#ifndef XT_TCP_VAR_H
+#define XT_TCP_VAR_H
+
+#include <stdint.h>
+
+#include "buf/assembler.h"
+#include "buf/ring.h"
+#include "tcp/tcp_rtt.h"
+#include "tcp/tcp_seq.h"
+#include "wire/tcp.h"
+
+struct xtcp_engine;
+
+/* RFC 9293 §3.3.2: the eleven states */
+enum xt_tcp_state {
+	XT_TCPS_CLOSED = 0,
+	XT_TCPS_LISTEN,
+	XT_TCPS_SYN_SENT,
+	XT_TCPS_SYN_RECEIVED,
+	XT_TCPS_ESTABLISHED,
+	XT_TCPS_FIN_WAIT_1,
+	XT_TCPS_FIN_WAIT_2,
+	XT_TCPS_CLOSE_WAIT,
+	XT_TCPS_CLOSING,
+	XT_TCPS_LAST_ACK,
+	XT_TCPS_TIME_WAIT,
+	XT_TCPS_NSTATES
+};
+
+/* States in which the connection is synchronized (RFC 9293 §3.5.2). */
+#define XT_TCPS_HAVERCVDSYN(s)	((s) >= XT_TCPS_SYN_RECEIVED)
+#define XT_TCPS_SYNCHRONIZED(s)	((s) >= XT_TCPS_ESTABLISHED)
+
+/* t_flags */
+#define XT_TF_ACKNOW		0x00000001	/* send an ACK at the next output */
+#define XT_TF_DELACK		0x00000002	/* an ACK is owed (delayed) */
+#define XT_TF_NODELAY		0x00000004	/* TCP_NODELAY: no Nagle */
+#define XT_TF_SENTFIN		0x00000008	/* our FIN has been sent */
+#define XT_TF_FINQUEUED		0x00000010	/* shutdown(WR)/close: FIN after the data */
+#define XT_TF_RCVDFIN		0x00000020	/* peer's FIN received (EOF) */
+#define XT_TF_ORPHAN		0x00000040	/* the program closed its handle */
+#define XT_TF_BOUND		0x00000080	/* local address/port set */
+#define XT_TF_CONNCALLED	0x00000100	/* connect() called, result not yet reported */
+#define XT_TF_REUSEADDR		0x00000200	/* SO_REUSEADDR */
+#define XT_TF_KEEPALIVE		0x00000400	/* SO_KEEPALIVE (stored) */
+#define XT_TF_RDSHUT		0x00000800	/* shutdown(RD) */
+#define XT_TF_WS_OK		0x00001000	/* both sides sent window scale (RFC 7323 §2.2) */
+#define XT_TF_INRECOVERY	0x00002000	/* NewReno fast recovery (RFC 6582) */
+#define XT_TF_REUSEPORT		0x00004000	/* SO_REUSEPORT (stored) */
+#define XT_TF_WASCONN		0x00008000	/* reached ESTABLISHED once */
+#define XT_TF_LINGER0		0x00010000	/* SO_LINGER with l_linger 0 */
+#define XT_TF_CONNREPORTED	0x00020000	/* connect success reported once */
+#define XT_TF_RCVSHUT		0x00040000	/* no more data will arrive (FIN or reset) */
+
+struct xtcp_sock {
+	struct xtcp_engine	*eng;
+	struct xtcp_sock	*next;		/* engine's list of TCBs */
+	struct xtcp_sock	*prev;
+	void			*user;		/* the shim's handle; NULL once orphaned */
+	enum xt_tcp_state	state;
+	uint32_t		t_flags;	/* XT_TF_* */
+
+	/* addresses, host order */
+	uint32_t		laddr;
+	uint32_t		faddr;
+	uint16_t		lport;
+	uint16_t		fport;
+
+	/* send sequence variables (RFC 9293 §3.3.1) */
+	xt_seq_t		iss;
+	xt_seq_t		snd_una;	/* oldest unacknowledged */
+	xt_seq_t		snd_nxt;	/* next to send */
+	xt_seq_t		snd_max;	/* highest sent + 1 */
+	xt_seq_t		snd_wl1;	/* seq of last window update */
+	xt_seq_t		snd_wl2;	/* ack of last window update */
+	uint32_t		snd_wnd;	/* peer's window, bytes (scaled) */
+	uint32_t		max_sndwnd;	/* largest window the peer offered */
+	xt_seq_t		snd_buf_seq;	/* seq of the first byte in snd_buf */
+	struct xt_ring		snd_buf;	/* unacknowledged + unsent data */
+
+	/* receive sequence variables */
+	xt_seq_t		irs;
+	xt_seq_t		rcv_nxt;	/* next expected */
+	xt_seq_t		rcv_adv;	/* right edge we advertised */
+	struct xt_ring		rcv_buf;	/* in-order data; OOO data beyond */
+	struct xt_asm		rcv_asm;	/* OOO ranges past rcv_nxt */
+	uint32_t		t_segs_unacked;	/* full-sized segments since our last ACK */
+
+	/* options */
+	uint16_t		t_maxseg;	/* send MSS, bytes */
+	uint16_t		t_advmss;	/* MSS we advertise, bytes */
+	uint16_t		t_user_mss;	/* TCP_MAXSEG set by the user, 0 = none */
+	uint8_t			snd_scale;	/* peer's window shift (RFC 7323) */
+	uint8_t			rcv_scale;	/* our window shift */
+	uint8_t			request_scale;	/* shift we offer in our SYN */
+
+	/* congestion control: NewReno, RFC 5681 + RFC 6582 */
+	uint32_t		snd_cwnd;	/* bytes */
+	uint32_t		snd_ssthresh;	/* bytes */
+	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
+	uint32_t		t_dupacks;	/* consecutive duplicate ACKs */
+	uint32_t		t_bytes_acked;	/* for appropriate byte counting in CA */
+
+	/* timers: absolute deadlines in µs, 0 = off */
+	uint64_t		t_rexmt_at;	/* retransmission (also SYN) */
+	uint64_t		t_persist_at;	/* zero-window probe */
+	uint64_t		t_delack_at;	/* delayed ACK */
+	uint64_t		t_2msl_at;	/* TIME-WAIT, orphaned FIN-WAIT-2 */
+	uint32_t		t_rxtshift;	/* consecutive backoffs */
+	uint32_t		t_persist_shift;
+	struct xt_rtt		t_rtt;		/* RFC 6298 estimator */
+	xt_seq_t		t_rtseq;	/* seq being timed */
+	uint64_t		t_rtttime;	/* when it was sent, µs; 0 = none timed */
+	uint64_t		t_last_rx_us;	/* last segment received */
+	uint64_t		t_last_tx_us;	/* last data sent */
+
+	/* socket layer */
+	int			so_error;	/* pending xt_err for SO_ERROR */
+	uint32_t		sndbuf_size;	/* snd_buf capacity, bytes */
+	uint32_t		rcvbuf_size;	/* rcv_buf capacity, bytes */
+	uint16_t		linger_s;	/* SO_LINGER seconds */
+	uint8_t			ip_tos;		/* IP_TOS */
+	uint8_t			ip_ttl;		/* IP_TTL, 0 = default */
+	uint32_t		keep_idle_s, keep_intvl_s, keep_cnt;	/* stored */
+
+	/* listening sockets and their children */
+	struct xtcp_sock	*t_listener;	/* child: listener it came from */
+	struct xtcp_sock	*aq_head;	/* listener: established, not accepted */
+	struct xtcp_sock	*aq_tail;
+	struct xtcp_sock	*aq_next;	/* child: next in the accept queue */
+	uint32_t		t_qlen;		/* listener: children (any state) */
+	uint32_t		t_backlog;	/* listener: listen(2) backlog */
+	unsigned		in_acceptq:1;	/* child is in its listener's queue */
+};
+
+/* tcp_subr.c */
+struct xtcp_sock *xt_tcp_alloc(struct xtcp_engine *eng);
+void	xt_tcp_free(struct xtcp_sock *tp);
+struct xtcp_sock *xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport, int want_listen);
+xt_seq_t xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport);
+int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
+	    uint16_t fport, uint16_t *port);
+int	xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
+	    const struct xtcp_sock *self);
+void	xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st);
+/* Connection ends: record err (0 = none) as SO_ERROR, go CLOSED, wake the
+ * user; frees the TCB if it is orphaned. */
+void	xt_tcp_drop(struct xtcp_sock *tp, int err);
+/* Free now if orphaned and CLOSED. Returns 1 if freed. */
+int	xt_tcp_maybe_free(struct xtcp_sock *tp);
+void	xt_tcp_wakeup(struct xtcp_sock *tp);
+void	xt_tcp_init_buffers_mss(struct xtcp_sock *tp);
+const char *xt_tcp_state_name(enum xt_tcp_state st);
+/* RST in reply to a segment that has no connection (RFC 9293 §3.10.7.1). */
+void	xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr,
+	    uint32_t faddr, const struct xt_tcp_repr *th, size_t seglen);
+uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
+
+/* tcp_input.c */
+void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+	    const uint8_t *seg, size_t len, int verify_csum);
+/* ICMP error quoting a segment of ours: code is the unreachable code. */
+void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
+	    uint32_t faddr, const uint8_t *quoted, size_t qlen);
+
+/* tcp_output.c */
+void	xt_tcp_output(struct xtcp_sock *tp);
+/* Send one segment with the given seq, flags and up to len bytes of data
+ * taken from snd_buf at seq.  Returns bytes of data sent. */
+uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
+	    uint8_t flags);
+void	xt_tcp_send_ack(struct xtcp_sock *tp);
+void	xt_tcp_send_rst(struct xtcp_sock *tp);
+uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
+uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
+
+/* tcp_timer.c */
+void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);
+uint64_t xt_tcp_next_deadline(const struct xtcp_sock *tp);
+void	xt_tcp_arm_rexmt(struct xtcp_sock *tp);
+void	xt_tcp_arm_persist(struct xtcp_sock *tp);
+void	xt_tcp_start_timewait(struct xtcp_sock *tp);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * xt_engine.c - the engine context: creation, the receive entry points,
+ * timers, the transmit batch, logging and counters.
+ *
+ * Every entry point takes the time (monotonic µs) as an argument and
+ * stores it in eng->now for the layers below; nothing here reads a clock.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "xt_engine.h"
+#include "dev/phy.h"
+#include "tcp/tcp_var.h"
+#include "wire/arp.h"
+#include "wire/eth.h"
+
+static void	engine_rx_cb(void *arg, const uint8_t *frame, size_t len,
+		    unsigned flags);
+
+void
+xtcp_config_defaults(struct xtcp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->prefixlen = 24;
+	cfg->rto_init_ms = 1000;	/* RFC 6298 §2.1 */
+	cfg->rto_min_ms = 200;		/* Linux TCP_RTO_MIN */
+	cfg->rto_max_ms = 120000;	/* Linux TCP_RTO_MAX */
+	cfg->delack_ms = 40;		/* Linux TCP_DELACK_MIN */
+	cfg->msl_ms = 30000;		/* FreeBSD net.inet.tcp.msl */
+	cfg->rexmit_max = 15;		/* Linux tcp_retries2 */
+	cfg->syn_retries = 6;		/* Linux tcp_syn_retries */
+	cfg->sndbuf = 256 * 1024;
+	cfg->rcvbuf = 256 * 1024;
+	cfg->max_sockets = 4096;
+	cfg->reass_max_ranges = 32;
+	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
+	cfg->port_hi = 60999;
+	cfg->arp_timeout_ms = 60000;
+	cfg->arp_retry_ms = 1000;
+	cfg->arp_retries = 3;
+	cfg->log_level = XTCP_LOG_ERROR;
+}
+
+/* splitmix64: seeds the generator from any seed, including 0 */
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+uint64_t
+xt_random(struct xtcp_engine *eng)
+{
+	/* xorshift64* */
+	eng->rng ^= eng->rng >> 12;
+	eng->rng ^= eng->rng << 25;
+	eng->rng ^= eng->rng >> 27;
+	return (eng->rng * 0x2545f4914f6cdd1dULL);
+}
+
+int
+xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
+    uint64_t seed, uint64_t now_us, struct xtcp_engine **out)
+{
+	struct xtcp_engine *eng;
+	uint64_t s = seed;
+	unsigned i;
+
+	*out = NULL;
+	if (cfg == NULL || dev == NULL || cfg->addr == 0 ||
+	    cfg->prefixlen > 32 || cfg->port_lo == 0 ||
+	    cfg->port_lo > cfg->port_hi)
+		return (XT_EINVAL);
+	if ((eng = calloc(1, sizeof(*eng))) == NULL)
+		return (XT_ENOMEM);
+	eng->cfg = *cfg;
+	eng->dev = dev;
+	memcpy(eng->mac, dev->mac, 6);
+	eng->mtu = cfg->mtu != 0 ? cfg->mtu : dev->mtu;
+	if (eng->mtu < 68)		/* RFC 791: every host takes 68 */
+		eng->mtu = 68;
+	if (eng->mtu > 65535)
+		eng->mtu = 65535;
+	eng->now = now_us;
+	eng->rng = splitmix64(&s) | 1;
+	eng->isn_key[0] = splitmix64(&s);
+	eng->isn_key[1] = splitmix64(&s);
+	eng->ip_id = (uint16_t)splitmix64(&s);
+	eng->armed = UINT64_MAX;
+	eng->txbuf_size = eng->mtu + XT_ETH_HLEN;
+	for (i = 0; i < XT_TX_BATCH; i++) {
+		if ((eng->txbuf[i] = malloc(eng->txbuf_size)) == NULL) {
+			xtcp_engine_free(eng);
+			return (XT_ENOMEM);
+		}
+	}
+	xt_arp_announce(eng);
+	xt_tx_flush(eng);
+	*out = eng;
+	return (XT_OK);
+}
+
+void
+xtcp_engine_free(struct xtcp_engine *eng)
+{
+	unsigned i;
+
+	if (eng == NULL)
+		return;
+	while (eng->tcbs != NULL)
+		xt_tcp_free(eng->tcbs);
+	xt_arp_free_all(eng);
+	for (i = 0; i < XT_TX_BATCH; i++)
+		free(eng->txbuf[i]);
+	free(eng);
+}
+
+void
+xtcp_engine_set_callbacks(struct xtcp_engine *eng, xtcp_wakeup_fn wakeup,
+    xtcp_kick_fn kick, void *arg)
+{
+	eng->wakeup = wakeup;
+	eng->kick = kick;
+	eng->cb_arg = arg;
+}
+
+unsigned
+xtcp_engine_ntcb(const struct xtcp_engine *eng)
+{
+	return (eng->ntcb);
+}
+
+static void
+engine_rx_cb(void *arg, const uint8_t *frame, size_t len, unsigned flags)
+{
+	struct xtcp_engine *eng = arg;
+
+	xtcp_engine_input(eng, eng->now, frame, len, flags);
+}
+
+int
+xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us, unsigned budget)
+{
+	int n;
+
+	eng->now = now_us;
+	n = eng->dev->ops->rx_burst(eng->dev, engine_rx_cb, eng, budget);
+	xt_tx_flush(eng);
+	return (n < 0 ? 0 : n);
+}
+
+/* Ethernet demultiplexing. */
+void
+xtcp_engine_input(struct xtcp_engine *eng, uint64_t now_us,
+    const uint8_t *frame, size_t len, unsigned rxflags)
+{
+	struct xt_eth_repr eh;
+	const uint8_t *pl;
+	size_t plen;
+
+	eng->now = now_us;
+	XT_STAT_INC(eng, eth_rx_frames);
+	if (xt_eth_parse(frame, len, &eh, &pl, &plen) != XT_OK) {
+		XT_STAT_INC(eng, eth_rx_short);
+		return;
+	}
+	if (memcmp(eh.dst, eng->mac, 6) != 0 &&
+	    memcmp(eh.dst, xt_eth_broadcast, 6) != 0) {
+		XT_STAT_INC(eng, eth_rx_not_ours);
+		return;
+	}
+	switch (eh.type) {
+	case XT_ETHERTYPE_ARP:
+		xt_arp_input(eng, pl, plen);
+		break;
+	case XT_ETHERTYPE_IPV4:
+		xt_ip_input(eng, pl, plen, rxflags);
+		break;
+	default:
+		XT_STAT_INC(eng, eth_rx_unknown_type);
+		break;
+	}
+}
+
+void
+xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us)
+{
+	struct xtcp_sock *tp, *next;
+
+	eng->now = now_us;
+	xt_arp_timers(eng, now_us);
+	for (tp = eng->tcbs; tp != NULL; tp = next) {
+		next = tp->next;	/* tp may be freed */
+		if (xt_tcp_next_deadline(tp) <= now_us)
+			xt_tcp_timers(tp, now_us);
+	}
+	xt_tx_flush(eng);
+}
+
+uint64_t
+xtcp_engine_next_deadline(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint64_t d, t;
+
+	/* TODO(#5): a deadline heap once connections number thousands */
+	d = xt_arp_next_deadline(eng);
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+		t = xt_tcp_next_deadline(tp);
+		if (t < d)
+			d = t;
+	}
+	eng->armed = d;
+	return (d);
+}
+
+void
+xt_engine_timer_armed(struct xtcp_engine *eng, uint64_t at)
+{
+	if (at != 0 && at < eng->armed) {
+		eng->armed = at;
+		if (eng->kick != NULL)
+			eng->kick(eng->cb_arg);
+	}
+}
+
+/* ---- transmit ---- */
+
+uint8_t *
+xt_tx_begin(struct xtcp_engine *eng)
+{
+	if (eng->ntx == XT_TX_BATCH)
+		xt_tx_flush(eng);
+	return (eng->txbuf[eng->ntx] + XT_TX_HEADROOM);
+}
+
+int
+xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
+    uint8_t tos, uint8_t ttl, size_t l4len)
+{
+	uint8_t *f = eng->txbuf[eng->ntx];
+	struct xt_ipv4_repr ip;
+	struct xt_eth_repr eh;
+	uint32_t nexthop;
+	int err;
+
+	if (l4len + XT_IPV4_HLEN > eng->mtu)
+		return (XT_EMSGSIZE);
+	if ((err = xt_ip_route(eng, dst, &nexthop)) != XT_OK) {
+		XT_STAT_INC(eng, ip_tx_noroute);
+		return (err);
+	}
+	memset(&ip, 0, sizeof(ip));
+	ip.tos = tos;
+	ip.total_len = (uint16_t)(XT_IPV4_HLEN + l4len);
+	ip.id = eng->ip_id++;
+	ip.frag = XT_IPV4_DF;		/* RFC 1191: PMTU discovery */
+	ip.ttl = ttl != 0 ? ttl : 64;
+	ip.proto = proto;
+	ip.src = eng->cfg.addr;
+	ip.dst = dst;
+	xt_ipv4_emit(&ip, f + XT_ETH_HLEN);
+	memcpy(eh.src, eng->mac, 6);
+	eh.type = XT_ETHERTYPE_IPV4;
+	XT_STAT_INC(eng, ip_tx);
+	err = xt_arp_resolve(eng, nexthop, eh.dst);
+	xt_eth_emit(&eh, f);
+	if (err == XT_EAGAIN) {
+		xt_arp_queue(eng, nexthop, f, XT_TX_HEADROOM + l4len);
+		return (XT_OK);
+	}
+	if (err != XT_OK)
+		return (err);
+	eng->txv[eng->ntx].iov_base = f;
+	eng->txv[eng->ntx].iov_len = XT_TX_HEADROOM + l4len;
+	eng->ntx++;
+	return (XT_OK);
+}
+
+void
+xt_tx_raw(struct xtcp_engine *eng, const uint8_t *frame, size_t len)
+{
+	if (len > eng->txbuf_size)
+		return;
+	if (eng->ntx == XT_TX_BATCH)
+		xt_tx_flush(eng);
+	memcpy(eng->txbuf[eng->ntx], frame, len);
+	eng->txv[eng->ntx].iov_base = eng->txbuf[eng->ntx];
+	eng->txv[eng->ntx].iov_len = len;
+	eng->ntx++;
+}
+
+void
+xt_tx_flush(struct xtcp_engine *eng)
+{
+	int n;
+
+	if (eng->ntx == 0)
+		return;
+	n = eng->dev->ops->tx_burst(eng->dev, eng->txv, eng->ntx);
+	if (n < 0)
+		n = 0;
+	XT_STAT_ADD(eng, eth_tx_frames, (unsigned)n);
+	XT_STAT_ADD(eng, eth_tx_dev_drops, eng->ntx - (unsigned)n);
+	eng->ntx = 0;
+}
+
+/* ---- logging and counters ---- */
+
+void
+xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (level > eng->cfg.log_level || eng->cfg.log_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	eng->cfg.log_fn(eng->cfg.log_arg, level, line);
+}
+
+void
+xtcp_stats_dump(const struct xtcp_engine *eng, int fd)
+{
+	char line[160];
+	unsigned i;
+	int n;
+
+	for (i = 0; i < xt_stats_count(); i++) {
+		n = snprintf(line, sizeof(line), "%s %llu\n", xt_stats_name(i),
+		    (unsigned long long)xt_stats_value(&eng->stats, i));
+		if (n > 0)
+			(void)syscall(SYS_write, fd, line, (size_t)n);
+	}
+}
+
+int64_t
+xtcp_stats_get(const struct xtcp_engine *eng, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < xt_stats_count(); i++)
+		if (strcmp(xt_stats_name(i), name) == 0)
+			return ((int64_t)xt_stats_value(&eng->stats, i));
+	return (-1);
+}

@@ -1,0 +1,121 @@
+/*
+ * xt_engine.h - the engine context and the internal services every layer
+ * uses: time, randomness, logging, counters, the transmit path.
+ *
+ * There is no global state: everything hangs off struct xtcp_engine.
+ */
+#ifndef XT_ENGINE_H
+#define XT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "xtcp.h"
+#include "xt_stats.h"
+#include "wire/eth.h"
+#include "wire/ipv4.h"
+
+struct xt_dev;
+struct xtcp_sock;
+
+#define XT_TX_BATCH	32	/* frames gathered before one tx_burst */
+#define XT_TX_HEADROOM	(XT_ETH_HLEN + XT_IPV4_HLEN)
+#define XT_ARP_SLOTS	64	/* neighbour cache entries */
+#define XT_ARP_QLEN	4	/* frames held per unresolved neighbour */
+
+enum xt_arp_state {
+	XT_ARP_FREE = 0,
+	XT_ARP_PENDING,		/* request sent, waiting */
+	XT_ARP_RESOLVED,
+	XT_ARP_FAILED		/* out of retries; fails fast until expiry */
+};
+
+struct xt_arp_entry {
+	enum xt_arp_state	state;
+	uint32_t		ip;		/* host order */
+	uint8_t			mac[6];
+	uint64_t		expire_at;	/* µs */
+	uint64_t		next_try_at;	/* µs, PENDING: next request */
+	uint32_t		tries;		/* requests sent */
+	uint32_t		nq;		/* frames queued */
+	uint8_t			*q[XT_ARP_QLEN];	/* frames (full Ethernet) */
+	uint32_t		qlen[XT_ARP_QLEN];
+};
+
+struct xtcp_engine {
+	struct xtcp_config	cfg;
+	struct xt_dev		*dev;
+	uint8_t			mac[6];
+	uint32_t		mtu;		/* IP MTU */
+	uint64_t		now;		/* µs, from the last entry point */
+	uint64_t		rng;		/* xorshift64* state */
+	uint64_t		isn_key[2];	/* RFC 6528 secret */
+	uint16_t		ip_id;		/* next IPv4 identification */
+	struct xt_stats		stats;
+
+	/* sockets / TCBs */
+	struct xtcp_sock	*tcbs;		/* doubly linked list */
+	uint32_t		ntcb;
+
+	/* neighbour cache */
+	struct xt_arp_entry	arp[XT_ARP_SLOTS];
+
+	/* transmit batch */
+	uint8_t			*txbuf[XT_TX_BATCH];	/* each txbuf_size bytes */
+	size_t			txbuf_size;
+	struct iovec		txv[XT_TX_BATCH];
+	unsigned		ntx;		/* frames committed */
+
+	/* callbacks */
+	xtcp_wakeup_fn		wakeup;
+	xtcp_kick_fn		kick;
+	void			*cb_arg;
+	uint64_t		armed;		/* deadline last reported */
+};
+
+/* xt_engine.c */
+uint64_t xt_random(struct xtcp_engine *eng);
+void	xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+#define XT_LOG_DEBUG(eng, ...) do { \
+	if ((eng)->cfg.log_level >= XTCP_LOG_DEBUG) \
+		xt_log((eng), XTCP_LOG_DEBUG, __VA_ARGS__); \
+} while (0)
+/* A timer at `at` was armed: tell the caller if it is earlier than the
+ * deadline it knows. */
+void	xt_engine_timer_armed(struct xtcp_engine *eng, uint64_t at);
+/* Transmit path: begin returns where the IPv4 payload goes (room for
+ * mtu - 20 bytes); commit builds the IPv4 and Ethernet headers around
+ * l4len payload bytes, resolves the next hop and queues the frame. */
+uint8_t	*xt_tx_begin(struct xtcp_engine *eng);
+int	xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
+	    uint8_t tos, uint8_t ttl, size_t l4len);
+void	xt_tx_flush(struct xtcp_engine *eng);
+/* Queue a complete Ethernet frame (ARP uses it). */
+void	xt_tx_raw(struct xtcp_engine *eng, const uint8_t *frame, size_t len);
+
+/* net/arp.c */
+void	xt_arp_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len);
+/* Find the MAC of next hop ip: XT_OK (mac filled), XT_EAGAIN (request
+ * sent; frame may be queued with xt_arp_queue), XT_EHOSTUNREACH. */
+int	xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, uint8_t *mac);
+void	xt_arp_queue(struct xtcp_engine *eng, uint32_t ip,
+	    const uint8_t *frame, size_t len);
+void	xt_arp_announce(struct xtcp_engine *eng);
+void	xt_arp_timers(struct xtcp_engine *eng, uint64_t now);
+uint64_t xt_arp_next_deadline(const struct xtcp_engine *eng);
+void	xt_arp_free_all(struct xtcp_engine *eng);
+
+/* net/ipv4.c */
+void	xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
+	    unsigned rxflags);
+/* Next hop for dst: XT_OK, XT_ENETUNREACH. */
+int	xt_ip_route(const struct xtcp_engine *eng, uint32_t dst,
+	    uint32_t *nexthop);
+
+/* net/icmp4.c */
+void	xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
+	    const uint8_t *pkt, size_t len);
+
+#endif

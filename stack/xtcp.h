@@ -1,0 +1,176 @@
+/*
+ * xtcp.h - the engine's API: create an engine over a device, feed it
+ * frames and time, and use its TCP sockets.
+ *
+ * Threading: the engine has no lock of its own.  The caller (the shim)
+ * serialises every call on one engine with one mutex.  Time is always an
+ * argument (monotonic microseconds); the engine never reads a clock.
+ * Nothing here blocks: calls that would wait return XT_EAGAIN, and the
+ * engine reports readiness changes through the wakeup callback so the
+ * caller can sleep and retry.
+ *
+ * Addresses and ports are host byte order throughout.
+ */
+#ifndef XTCP_H
+#define XTCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xt_err.h"
+
+struct xt_dev;
+struct xtcp_engine;
+struct xtcp_sock;
+
+enum xtcp_log_level {
+	XTCP_LOG_ERROR = 0,
+	XTCP_LOG_WARN = 1,
+	XTCP_LOG_INFO = 2,
+	XTCP_LOG_DEBUG = 3
+};
+
+struct xtcp_config {
+	uint32_t	addr;		/* our IPv4 address */
+	uint8_t		prefixlen;	/* on-link prefix length */
+	uint32_t	gw;		/* default gateway, 0 = none */
+	uint32_t	mtu;		/* IP MTU; 0 = the device's */
+	uint32_t	rto_init_ms;	/* RFC 6298 §2.1: 1000 */
+	uint32_t	rto_min_ms;	/* Linux 200; RFC 6298 §2.4 1000 */
+	uint32_t	rto_max_ms;	/* 120000 as Linux TCP_RTO_MAX */
+	uint32_t	delack_ms;	/* delayed-ACK timer, 40..200 (RFC 1122 §4.2.3.2: < 500) */
+	uint32_t	msl_ms;		/* TIME-WAIT is 2*MSL; 30000 as FreeBSD */
+	uint32_t	rexmit_max;	/* data retransmissions before ETIMEDOUT (Linux tcp_retries2 15) */
+	uint32_t	syn_retries;	/* SYN retransmissions before ETIMEDOUT (Linux 6) */
+	uint32_t	sndbuf;		/* default send buffer, bytes */
+	uint32_t	rcvbuf;		/* default receive buffer, bytes */
+	uint32_t	max_sockets;	/* socket table size */
+	uint32_t	reass_max_ranges; /* out-of-order ranges kept per connection */
+	uint16_t	port_lo;	/* ephemeral port range, inclusive */
+	uint16_t	port_hi;
+	uint32_t	arp_timeout_ms;	/* cache entry lifetime */
+	uint32_t	arp_retry_ms;	/* interval between requests */
+	uint32_t	arp_retries;	/* requests before EHOSTUNREACH */
+	int		log_level;	/* enum xtcp_log_level */
+	/* log sink (may be NULL): one line, no newline */
+	void		(*log_fn)(void *arg, int level, const char *line);
+	void		*log_arg;
+};
+
+void	xtcp_config_defaults(struct xtcp_config *cfg);
+
+/* Called (with the caller's lock held) whenever something a waiter on
+ * this socket may care about changed: data or EOF arrived, send space
+ * freed, connect finished, an error arrived, a connection is ready to
+ * accept.  user is the socket's user pointer. */
+typedef void (*xtcp_wakeup_fn)(void *arg, void *user);
+/* Called when the engine's next deadline moved earlier than the value
+ * xtcp_engine_next_deadline() last returned, so the caller can re-arm
+ * its timer. */
+typedef void (*xtcp_kick_fn)(void *arg);
+
+/* Create an engine over dev (which it does not own).  seed feeds the ISN
+ * and port-selection PRNG.  now_us is the current time. */
+int	xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
+	    uint64_t seed, uint64_t now_us, struct xtcp_engine **out);
+void	xtcp_engine_free(struct xtcp_engine *eng);
+void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
+	    xtcp_wakeup_fn wakeup, xtcp_kick_fn kick, void *arg);
+/* Pull up to budget frames from the device and process them; returns
+ * frames processed. */
+int	xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us,
+	    unsigned budget);
+/* Process one received frame (used by rx and by tests). */
+void	xtcp_engine_input(struct xtcp_engine *eng, uint64_t now_us,
+	    const uint8_t *frame, size_t len, unsigned rxflags);
+/* Run expired timers and pending output. */
+void	xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us);
+/* Earliest time xtcp_engine_poll must run; UINT64_MAX if never. */
+uint64_t xtcp_engine_next_deadline(struct xtcp_engine *eng);
+/* Number of live TCBs (including closed-but-lingering ones). */
+unsigned xtcp_engine_ntcb(const struct xtcp_engine *eng);
+/* Write "name value" lines of every counter to fd (raw write(2)). */
+void	xtcp_stats_dump(const struct xtcp_engine *eng, int fd);
+/* Value of the counter called name, or -1 if unknown. */
+int64_t	xtcp_stats_get(const struct xtcp_engine *eng, const char *name);
+
+/* ---- sockets ---- */
+
+/* readiness bits, equal to Linux's POLL* values */
+#define XTCP_POLLIN	0x001
+#define XTCP_POLLPRI	0x002
+#define XTCP_POLLOUT	0x004
+#define XTCP_POLLERR	0x008
+#define XTCP_POLLHUP	0x010
+#define XTCP_POLLRDHUP	0x2000
+
+/* flags of send/recv, equal to Linux's MSG_* values */
+#define XTCP_MSG_OOB	0x01
+#define XTCP_MSG_PEEK	0x02
+#define XTCP_MSG_WAITALL 0x100
+#define XTCP_MSG_MORE	0x8000
+
+int	xtcp_socket(struct xtcp_engine *eng, struct xtcp_sock **out);
+void	xtcp_sock_set_user(struct xtcp_sock *s, void *user);
+void	*xtcp_sock_get_user(const struct xtcp_sock *s);
+/* addr 0 = any (our address); port 0 = an ephemeral port.
+ * XT_EADDRNOTAVAIL if addr is not ours, XT_EADDRINUSE, XT_EINVAL if
+ * already bound. */
+int	xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port);
+int	xtcp_listen(struct xtcp_sock *s, int backlog);
+/* XT_EAGAIN when no connection is ready; *out is a new socket with no
+ * user pointer yet; *addr and *port (may be NULL) get the peer. */
+int	xtcp_accept(struct xtcp_sock *s, uint64_t now_us,
+	    struct xtcp_sock **out, uint32_t *addr, uint16_t *port);
+/* As Linux: the first call sends a SYN and returns XT_EINPROGRESS (or an
+ * immediate error); calls while the handshake runs return XT_EALREADY;
+ * the first call after it completed returns XT_OK, later ones
+ * XT_EISCONN; the first call after it failed returns the error (taken
+ * from SO_ERROR, XT_ECONNABORTED if none). */
+int	xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
+	    uint16_t port);
+/* Queue up to len bytes; *sent gets the count.  XT_EAGAIN if no space at
+ * all; XT_EPIPE after shutdown(WR) or when the connection is gone
+ * (pending error returned first); XT_ENOTCONN before connect. */
+int	xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
+	    size_t len, int flags, size_t *sent);
+/* Copy up to len bytes; *got gets the count.  XT_OK with *got == 0 is
+ * end of stream (or len == 0).  XT_EAGAIN when nothing is there yet;
+ * a pending error (ECONNRESET, ETIMEDOUT) is returned once no data is
+ * left; XT_ENOTCONN before connect.  MSG_PEEK leaves the data.
+ * MSG_WAITALL is the caller's business (loop). */
+int	xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf,
+	    size_t len, int flags, size_t *got);
+/* how: 0 = SHUT_RD, 1 = SHUT_WR, 2 = SHUT_RDWR; XT_ENOTCONN if not
+ * connected. */
+int	xtcp_shutdown(struct xtcp_sock *s, uint64_t now_us, int how);
+/* Release the socket handle.  The connection closes gracefully in the
+ * background (FIN, TIME-WAIT); unread data or linger 0 makes it an RST.
+ * The socket's user pointer is never used again. */
+void	xtcp_close(struct xtcp_sock *s, uint64_t now_us);
+int	xtcp_getsockname(const struct xtcp_sock *s, uint32_t *addr,
+	    uint16_t *port);
+/* XT_ENOTCONN unless connected (or connecting). */
+int	xtcp_getpeername(const struct xtcp_sock *s, uint32_t *addr,
+	    uint16_t *port);
+/* Current readiness as XTCP_POLL* bits. */
+unsigned xtcp_poll(const struct xtcp_sock *s);
+/* Take and clear the pending error (SO_ERROR); XT_OK if none. */
+int	xtcp_take_error(struct xtcp_sock *s);
+/* Socket options, by Linux level/name (SOL_SOCKET, IPPROTO_TCP,
+ * IPPROTO_IP).  SO_ERROR through getopt yields the pending enum xt_err
+ * (the shim maps it to an errno).
+ * XT_ENOPROTOOPT for an unknown option, XT_EINVAL for a bad length.
+ * getopt: *len is in/out as getsockopt's optlen. */
+int	xtcp_setopt(struct xtcp_sock *s, int level, int name,
+	    const void *val, size_t len);
+int	xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
+	    size_t *len);
+/* Bytes ready to read (FIONREAD/SIOCINQ) and bytes not yet acknowledged
+ * in the send buffer (SIOCOUTQ). */
+uint32_t xtcp_sock_rxbytes(const struct xtcp_sock *s);
+uint32_t xtcp_sock_txbytes(const struct xtcp_sock *s);
+/* Is this a listening socket? */
+int	xtcp_is_listening(const struct xtcp_sock *s);
+
+#endif /* XTCP_H */
