@@ -170,6 +170,9 @@ int	xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
  * in the send buffer (SIOCOUTQ). */
 uint32_t xtcp_sock_rxbytes(const struct xtcp_sock *s);
 uint32_t xtcp_sock_txbytes(const struct xtcp_sock *s);
+/* One line describing the connection's state and variables (for
+ * debugging and the stats tool); returns snprintf's count. */
+int	xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len);
 /* Is this a listening socket? */
 int	xtcp_is_listening(const struct xtcp_sock *s);
 

@@ -239,6 +239,14 @@ xt_tcp_output(struct xtcp_sock *tp)
 		if (!sendit)
 			break;
 		flags = fin ? XT_TH_FIN : 0;
+		if (len == 0 && !fin) {
+			/* a pure ACK carries snd_max, as BSD does: after a
+			 * timeout snd_nxt went back, and an ACK with an old
+			 * sequence number fails the peer's acceptability test
+			 * (RFC 9293 §3.10.7.4) and its news would be lost */
+			(void)xt_tcp_send_seg(tp, tp->snd_max, 0, 0);
+			break;
+		}
 		len = xt_tcp_send_seg(tp, tp->snd_nxt, len, flags);
 		if (len > 0 && tp->t_rtttime == 0 &&
 		    SEQ_GEQ(tp->snd_nxt, tp->snd_max)) {
@@ -255,8 +263,6 @@ xt_tcp_output(struct xtcp_sock *tp)
 			xt_tcp_arm_rexmt(tp);
 			tp->t_persist_at = 0;
 		}
-		if (len == 0 && !fin)
-			break;		/* a pure ACK or window update */
 		if (fin)
 			break;
 	}

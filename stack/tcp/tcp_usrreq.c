@@ -8,6 +8,7 @@
  * CLOSE, ABORT, STATUS); Linux tcp(7) and socket(7) for the errno each
  * call returns in each state, which the programs we run depend on.
  */
+#include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -668,4 +669,27 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 		}
 	}
 	return (XT_ENOPROTOOPT);
+}
+
+int
+xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len)
+{
+	uint64_t now = s->eng->now;
+
+#define REL(t)	((t) == 0 ? -1.0 : ((double)(t) - (double)now) / 1000.0)
+	return (snprintf(buf, len, "%s una=%u nxt=%u max=%u sndbuf=%u "
+	    "bufseq=%u wnd=%u cwnd=%u ssthresh=%u dupacks=%u rec=%d "
+	    "rcv_nxt=%u rcv_adv=%u rcvbuf=%u asm=%u rxtshift=%u "
+	    "rto=%.1fms rexmt=%.1fms persist=%.1fms delack=%.1fms "
+	    "2msl=%.1fms flags=%#x err=%d",
+	    xt_tcp_state_name(s->state), s->snd_una - s->iss,
+	    s->snd_nxt - s->iss, s->snd_max - s->iss,
+	    xt_ring_len(&s->snd_buf), s->snd_buf_seq - s->iss, s->snd_wnd,
+	    s->snd_cwnd, s->snd_ssthresh, s->t_dupacks,
+	    !!(s->t_flags & XT_TF_INRECOVERY), s->rcv_nxt - s->irs,
+	    s->rcv_adv - s->irs, xt_ring_len(&s->rcv_buf), s->rcv_asm.n,
+	    s->t_rxtshift, xt_rtt_rto(&s->t_rtt, 0) / 1000.0,
+	    REL(s->t_rexmt_at), REL(s->t_persist_at), REL(s->t_delack_at),
+	    REL(s->t_2msl_at), s->t_flags, s->so_error));
+#undef REL
 }
