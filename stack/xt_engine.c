@@ -20,6 +20,8 @@
 
 static void	engine_rx_cb(void *arg, const uint8_t *frame, size_t len,
 		    unsigned flags);
+static void	engine_input(struct xtcp_engine *eng, const uint8_t *frame,
+		    size_t len, unsigned rxflags);
 
 void
 xtcp_config_defaults(struct xtcp_config *cfg)
@@ -141,9 +143,7 @@ xtcp_engine_ntcb(const struct xtcp_engine *eng)
 static void
 engine_rx_cb(void *arg, const uint8_t *frame, size_t len, unsigned flags)
 {
-	struct xtcp_engine *eng = arg;
-
-	xtcp_engine_input(eng, eng->now, frame, len, flags);
+	engine_input(arg, frame, len, flags);
 }
 
 int
@@ -157,16 +157,24 @@ xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us, unsigned budget)
 	return (n < 0 ? 0 : n);
 }
 
-/* Ethernet demultiplexing. */
 void
 xtcp_engine_input(struct xtcp_engine *eng, uint64_t now_us,
     const uint8_t *frame, size_t len, unsigned rxflags)
+{
+	eng->now = now_us;
+	engine_input(eng, frame, len, rxflags);
+	xt_tx_flush(eng);
+}
+
+/* Ethernet demultiplexing; replies wait in the transmit batch. */
+static void
+engine_input(struct xtcp_engine *eng, const uint8_t *frame, size_t len,
+    unsigned rxflags)
 {
 	struct xt_eth_repr eh;
 	const uint8_t *pl;
 	size_t plen;
 
-	eng->now = now_us;
 	XT_STAT_INC(eng, eth_rx_frames);
 	if (xt_eth_parse(frame, len, &eh, &pl, &plen) != XT_OK) {
 		XT_STAT_INC(eng, eth_rx_short);

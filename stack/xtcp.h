@@ -80,7 +80,7 @@ void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
  * frames processed. */
 int	xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us,
 	    unsigned budget);
-/* Process one received frame (used by rx and by tests). */
+/* Process one received frame and send what it caused (tests use it). */
 void	xtcp_engine_input(struct xtcp_engine *eng, uint64_t now_us,
 	    const uint8_t *frame, size_t len, unsigned rxflags);
 /* Run expired timers and pending output. */

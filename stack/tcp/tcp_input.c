@@ -661,10 +661,12 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 	} else {
 		/* RFC 1122 §4.2.3.2: ACK at least every second full-sized
 		 * segment; otherwise within the delayed-ACK time */
-		if (sg->dlen >= tp->t_advmss || sg->dlen >= tp->t_maxseg)
-			tp->t_segs_unacked++;
+		/* a super-frame from a GRO/GSO device counts as the
+		 * segments it carries */
+		if (sg->dlen >= tp->t_advmss)
+			tp->t_segs_unacked += sg->dlen / tp->t_advmss;
 		else
-			tp->t_segs_unacked += 2;	/* small: no reason to wait long */
+			tp->t_segs_unacked++;
 		if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
 			tp->t_flags |= XT_TF_ACKNOW;
 		else {
