@@ -275,9 +275,22 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr *th = &sg->th;
-	uint32_t wnd = tcp_rcv_wnd(tp), trim;
-	xt_seq_t seq = th->seq, end = seq + sg->seglen;
+	uint32_t wnd, trim;
+	xt_seq_t seq, end;
 	int ok;
+
+	/* simultaneous open: the peer's SYN-ACK repeats the SYN we already
+	 * took; its ACK completes the handshake (RFC 9293 Figure 8) */
+	if (tp->state == XT_TCPS_SYN_RECEIVED &&
+	    (th->flags & (XT_TH_SYN | XT_TH_ACK)) == (XT_TH_SYN | XT_TH_ACK) &&
+	    th->seq == tp->irs) {
+		th->flags &= ~XT_TH_SYN;
+		th->seq++;
+		sg->seglen--;
+	}
+	wnd = tcp_rcv_wnd(tp);
+	seq = th->seq;
+	end = seq + sg->seglen;
 
 	if (sg->seglen == 0)
 		ok = wnd == 0 ? seq == tp->rcv_nxt :
@@ -295,6 +308,10 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
 		if (!(th->flags & XT_TH_RST))
 			tp->t_flags |= XT_TF_ACKNOW;
+		/* TIME-WAIT: a retransmitted FIN restarts 2MSL (eighth step) */
+		if (tp->state == XT_TCPS_TIME_WAIT && (th->flags & XT_TH_FIN) &&
+		    !(th->flags & XT_TH_RST))
+			xt_tcp_start_timewait(tp);
 		/* the ACK field of a probe still carries news */
 		if (th->flags & XT_TH_ACK && !(th->flags & XT_TH_RST) &&
 		    sg->seglen > 0 && wnd == 0)

@@ -32,6 +32,9 @@ tcp_rcv_window(struct xtcp_sock *tp)
 {
 	uint32_t space = xt_tcp_rcv_space(tp), adv, thresh;
 
+	/* RFC 7323 §2.3: the field holds at most 65535 << scale */
+	if (space > (uint32_t)65535 << tp->rcv_scale)
+		space = (uint32_t)65535 << tp->rcv_scale;
 	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 	if (space <= adv)
 		return (adv);
@@ -158,10 +161,15 @@ tcp_output_syn(struct xtcp_sock *tp)
 {
 	uint8_t flags = XT_TH_SYN;
 
+	if (tp->state == XT_TCPS_SYN_RECEIVED) {
+		flags |= XT_TH_ACK;
+		/* the peer resent its SYN: our SYN-ACK was lost; resend it
+		 * now rather than at our timer (as Linux does) */
+		if (tp->t_flags & XT_TF_ACKNOW)
+			tp->snd_nxt = tp->iss;
+	}
 	if (tp->snd_nxt != tp->iss)
 		return;		/* sent; the timer retransmits it */
-	if (tp->state == XT_TCPS_SYN_RECEIVED)
-		flags |= XT_TH_ACK;
 	(void)xt_tcp_send_seg(tp, tp->iss, 0, flags);
 	tp->snd_nxt = tp->iss + 1;
 	if (SEQ_GT(tp->snd_nxt, tp->snd_max))
@@ -217,6 +225,10 @@ xt_tcp_output(struct xtcp_sock *tp)
 			/* data still being retransmitted goes regardless */
 			else if (SEQ_LT(tp->snd_nxt, tp->snd_max))
 				sendit = 1;
+			/* the persist timer overrides SWS avoidance
+			 * (RFC 9293 §3.8.6.2.1) */
+			else if (tp->t_flags & XT_TF_FORCE)
+				sendit = 1;
 		}
 		/* FIN once every byte is out (RFC 9293 §3.10.4 CLOSE) */
 		fin = (tp->t_flags & XT_TF_FINQUEUED) &&
@@ -266,8 +278,12 @@ xt_tcp_output(struct xtcp_sock *tp)
 		if (fin)
 			break;
 	}
-	/* data waiting on a closed window and nothing to time out: probe */
-	if (avail > 0 && tp->snd_wnd == 0 && tp->t_rexmt_at == 0 &&
-	    tp->t_persist_at == 0 && tp->snd_nxt == tp->snd_max)
+	/* data held back by the peer's window with nothing in flight to
+	 * clock it out: the persist timer probes a zero window and, for a
+	 * small one, overrides SWS avoidance */
+	tp->t_flags &= ~XT_TF_FORCE;
+	if (avail > 0 && tp->snd_una == tp->snd_max &&
+	    tp->snd_wnd < avail && tp->snd_wnd < tp->t_maxseg &&
+	    tp->t_rexmt_at == 0 && tp->t_persist_at == 0)
 		xt_tcp_arm_persist(tp);
 }

@@ -139,8 +139,14 @@ tcp_timer_persist(struct xtcp_sock *tp)
 	struct xtcp_engine *eng = tp->eng;
 
 	XT_STAT_INC(eng, tcp_persist_timeout);
-	if (tp->snd_wnd != 0 || xt_ring_len(&tp->snd_buf) == 0) {
+	if (xt_ring_len(&tp->snd_buf) == 0) {
 		tp->t_persist_shift = 0;
+		return;
+	}
+	if (tp->snd_wnd != 0) {
+		/* a small window: send what fits (SWS override) */
+		tp->t_persist_shift = 0;
+		tp->t_flags |= XT_TF_FORCE;
 		xt_tcp_output(tp);
 		return;
 	}

@@ -62,6 +62,7 @@ enum xt_tcp_state {
 #define XT_TF_LINGER0		0x00010000	/* SO_LINGER with l_linger 0 */
 #define XT_TF_CONNREPORTED	0x00020000	/* connect success reported once */
 #define XT_TF_RCVSHUT		0x00040000	/* no more data will arrive (FIN or reset) */
+#define XT_TF_FORCE		0x00080000	/* persist: send what the window allows */
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
