@@ -135,6 +135,22 @@ xtcp_engine_set_callbacks(struct xtcp_engine *eng, xtcp_wakeup_fn wakeup,
 }
 
 unsigned
+xtcp_engine_busy(const struct xtcp_engine *eng)
+{
+	const struct xtcp_sock *tp;
+	unsigned n = 0;
+
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+		if (XT_TCPS_SYNCHRONIZED(tp->state) &&
+		    tp->state != XT_TCPS_TIME_WAIT &&
+		    (xt_ring_len(&tp->snd_buf) > 0 ||
+		    ((tp->t_flags & XT_TF_FINQUEUED) &&
+		    tp->snd_una != tp->snd_max)))
+			n++;
+	return (n);
+}
+
+unsigned
 xtcp_engine_ntcb(const struct xtcp_engine *eng)
 {
 	return (eng->ntcb);

@@ -87,6 +87,9 @@ void	xtcp_engine_input(struct xtcp_engine *eng, uint64_t now_us,
 void	xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us);
 /* Earliest time xtcp_engine_poll must run; UINT64_MAX if never. */
 uint64_t xtcp_engine_next_deadline(struct xtcp_engine *eng);
+/* Connections that still hold unacknowledged data or an unacknowledged
+ * FIN (the shim lets exit() wait a little for them). */
+unsigned xtcp_engine_busy(const struct xtcp_engine *eng);
 /* Number of live TCBs (including closed-but-lingering ones). */
 unsigned xtcp_engine_ntcb(const struct xtcp_engine *eng);
 /* Write "name value" lines of every counter to fd (raw write(2)). */

@@ -1,0 +1,75 @@
+# contrib/lib.sh - shared by contrib/check and contrib/demo (sourced).
+
+# Debian packages the build, the tests and the demo need.  Keep in step
+# with the README.
+XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
+	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
+	coreutils util-linux)
+
+xt_say() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+xt_die() {
+	xt_say "$*"
+	exit 1
+}
+
+# xt_topdir: the checkout root (the parent of contrib/).
+xt_topdir() {
+	cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd
+}
+
+# xt_missing_deps: print the packages of XT_DEPS that are not installed.
+xt_missing_deps() {
+	local p
+	for p in "${XT_DEPS[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			echo "$p"
+		fi
+	done
+}
+
+# xt_install_deps: install whatever is missing, with apt-get, as root (or
+# through sudo).  Without dpkg (not Debian), or without a way to become
+# root, say what is needed and carry on: configure names what is missing.
+xt_install_deps() {
+	local missing sudo=()
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		xt_say "not a Debian system: install by hand: ${XT_DEPS[*]}"
+		return 0
+	fi
+	mapfile -t missing < <(xt_missing_deps)
+	if (( ${#missing[@]} == 0 )); then
+		return 0
+	fi
+	if [[ $(id -u) -ne 0 ]]; then
+		if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+			sudo=(sudo -n)
+		else
+			xt_say "missing packages: ${missing[*]}"
+			xt_say "not root and no password-less sudo: install them with: apt-get install ${missing[*]}"
+			return 0
+		fi
+	fi
+	xt_say "installing: ${missing[*]}"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+	    xt_die "apt-get update failed"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends "${missing[@]}" ||
+	    xt_die "apt-get install failed"
+}
+
+# xt_build: autogen (when there is no configure yet, or configure.ac is
+# newer), configure (when there is no Makefile), make.
+xt_build() {
+	local top=$1
+	cd "$top" || xt_die "cannot cd to $top"
+	if [[ ! -x configure || configure.ac -nt configure || Makefile.am -nt configure ]]; then
+		./autogen.sh || xt_die "autogen.sh failed"
+	fi
+	if [[ ! -f Makefile ]]; then
+		./configure ${XTCP_CONFIGURE_FLAGS:-} || xt_die "configure failed"
+	fi
+	make -j"$(nproc 2>/dev/null || echo 2)" || xt_die "make failed"
+}

@@ -1,0 +1,315 @@
+/*
+ * config.c - table-driven parsing of the XTCP_* environment.
+ *
+ * Each variable has one row: its name, a parser, the accepted form (the
+ * text of the error line) and, for integers, the range and the field.
+ * A malformed value yields exactly one line:
+ *	XTCP_ADDR: expected A.B.C.D/LEN (e.g. 10.0.0.2/24), got "garbage"
+ * Nothing here allocates; getenv and inet_pton are not interposed.
+ */
+#include "prelude.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "shim.h"
+#include "xtcp.h"
+
+extern char **environ;
+
+struct cfg_key {
+	const char	*name;
+	unsigned	 bit;
+	int		(*parse)(const struct cfg_key *, const char *,
+			    struct shim_config *);
+	const char	*form;		/* NULL: "an integer MIN..MAX" */
+	size_t		 off;		/* uint32_t field, for cfg_uint */
+	unsigned long	 min, max;
+};
+
+static int	cfg_ifname(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_addr(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_gw(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_mac(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_log(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_uint(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	ipv4_parse(const char *, uint32_t *);
+static void	quote(const char *, char *, size_t);
+
+#define OFF(f)	offsetof(struct shim_config, f)
+
+static const struct cfg_key cfg_keys[] = {
+	{ "XTCP_IF", SHIM_CF_IF, cfg_ifname,
+	    "an interface name of 1..15 characters (e.g. eth0)", 0, 0, 0 },
+	{ "XTCP_ADDR", SHIM_CF_ADDR, cfg_addr,
+	    "A.B.C.D/LEN (e.g. 10.0.0.2/24)", 0, 0, 0 },
+	{ "XTCP_GW", SHIM_CF_GW, cfg_gw,
+	    "A.B.C.D (e.g. 10.0.0.1)", 0, 0, 0 },
+	{ "XTCP_MAC", SHIM_CF_MAC, cfg_mac,
+	    "a unicast MAC aa:bb:cc:dd:ee:ff", 0, 0, 0 },
+	{ "XTCP_MTU", SHIM_CF_MTU, cfg_uint, NULL, OFF(mtu), 68, 65535 },
+	{ "XTCP_LOG", SHIM_CF_LOG, cfg_log,
+	    "error, warn, info or debug", 0, 0, 0 },
+	/* Linux tcp_rto_min is 200 ms; RFC 6298 section 2.4 says 1 s */
+	{ "XTCP_RTO_MIN_MS", SHIM_CF_RTOMIN, cfg_uint, NULL, OFF(rto_min_ms),
+	    1, 60000 },
+	/* RFC 1122 section 4.2.3.2: the delay MUST be less than 0.5 s */
+	{ "XTCP_DELACK_MS", SHIM_CF_DELACK, cfg_uint, NULL, OFF(delack_ms),
+	    1, 499 },
+	{ "XTCP_MSL_MS", SHIM_CF_MSL, cfg_uint, NULL, OFF(msl_ms),
+	    1, 600000 },
+	{ "XTCP_SNDBUF", SHIM_CF_SNDBUF, cfg_uint, NULL, OFF(sndbuf),
+	    4096, 1073741824 },
+	{ "XTCP_RCVBUF", SHIM_CF_RCVBUF, cfg_uint, NULL, OFF(rcvbuf),
+	    4096, 1073741824 },
+};
+
+#define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static int	ipv4_unicast(uint32_t a);
+
+static int
+ipv4_parse(const char *s, uint32_t *out)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return (-1);
+	*out = ntohl(in.s_addr);
+	return (0);
+}
+
+/* An address a host may own: not 0/8, loopback, multicast, class E. */
+static int
+ipv4_unicast(uint32_t a)
+{
+	return ((a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) < 14);
+}
+
+static int
+cfg_ifname(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	size_t i, n = strlen(v);
+
+	(void)k;
+	if (n == 0 || n >= sizeof(c->ifname))
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (v[i] == '/' || isspace((unsigned char)v[i]) ||
+		    !isprint((unsigned char)v[i]))
+			return (-1);
+	memcpy(c->ifname, v, n + 1);
+	return (0);
+}
+
+static int
+cfg_addr(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash;
+	unsigned long len;
+	char *end;
+
+	(void)k;
+	slash = strchr(v, '/');
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(ip) ||
+	    !isdigit((unsigned char)slash[1]))
+		return (-1);
+	memcpy(ip, v, slash - v);
+	ip[slash - v] = '\0';
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || len > 32)
+		return (-1);
+	if (ipv4_parse(ip, &c->addr) != 0 || !ipv4_unicast(c->addr))
+		return (-1);
+	c->prefixlen = len;
+	return (0);
+}
+
+static int
+cfg_gw(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	(void)k;
+	if (ipv4_parse(v, &c->gw) != 0 || !ipv4_unicast(c->gw))
+		return (-1);
+	return (0);
+}
+
+static int
+cfg_mac(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	unsigned b[6];
+	char tail;
+	int i;
+
+	(void)k;
+	if (strlen(v) != 17 || sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0],
+	    &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return (-1);
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)v[i * 3]) ||
+		    !isxdigit((unsigned char)v[i * 3 + 1]))
+			return (-1);
+		c->mac[i] = b[i];
+	}
+	/* IEEE 802: the I/G bit marks group addresses; all-zero is unset */
+	if ((c->mac[0] & 1) != 0 || (b[0] | b[1] | b[2] | b[3] | b[4] |
+	    b[5]) == 0)
+		return (-1);
+	return (0);
+}
+
+static int
+cfg_log(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	static const char *const names[] = { "error", "warn", "info",
+	    "debug" };
+	unsigned i;
+
+	(void)k;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->log_level = i;
+			return (0);
+		}
+	return (-1);
+}
+
+static int
+cfg_uint(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	unsigned long n;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return (-1);
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < k->min || n > k->max)
+		return (-1);
+	*(uint32_t *)(void *)((char *)c + k->off) = (uint32_t)n;
+	return (0);
+}
+
+/* The value as printed in an error line: at most 64 characters,
+ * non-printable bytes as '?'. */
+static void
+quote(const char *v, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i + 4 < outlen && i < 64; i++)
+		out[i] = isprint((unsigned char)v[i]) ? v[i] : '?';
+	if (v[i] != '\0' && i + 4 < outlen) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+}
+
+enum shim_cfg_result
+shim_config_load(struct shim_config *c, char *msg, size_t msglen)
+{
+	const struct cfg_key *k;
+	char q[80], form[48];
+	const char *v;
+	uint32_t mask;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->log_level = XTCP_LOG_ERROR;
+	for (i = 0; i < NKEYS; i++) {
+		k = &cfg_keys[i];
+		if ((v = getenv(k->name)) == NULL)
+			continue;
+		if (k->parse(k, v, c) != 0) {
+			quote(v, q, sizeof(q));
+			if (k->form == NULL)
+				snprintf(form, sizeof(form),
+				    "an integer %lu..%lu", k->min, k->max);
+			snprintf(msg, msglen, "%s: expected %s, got \"%s\"",
+			    k->name, k->form != NULL ? k->form : form, q);
+			return (SHIM_CFG_BAD);
+		}
+		c->set |= k->bit;
+	}
+	if ((c->set & (SHIM_CF_IF | SHIM_CF_ADDR)) == 0)
+		return (SHIM_CFG_INERT);
+	if ((c->set & SHIM_CF_IF) == 0) {
+		snprintf(msg, msglen, "XTCP_IF: required with XTCP_ADDR "
+		    "(the interface to use, e.g. eth0)");
+		return (SHIM_CFG_BAD);
+	}
+	if ((c->set & SHIM_CF_ADDR) == 0) {
+		snprintf(msg, msglen, "XTCP_ADDR: required with XTCP_IF "
+		    "(A.B.C.D/LEN, e.g. 10.0.0.2/24)");
+		return (SHIM_CFG_BAD);
+	}
+	if (c->set & SHIM_CF_GW) {
+		mask = c->prefixlen == 0 ? 0 : ~0U << (32 - c->prefixlen);
+		if (c->gw == c->addr || (c->gw & mask) != (c->addr & mask)) {
+			snprintf(msg, msglen, "XTCP_GW: expected an address "
+			    "inside XTCP_ADDR's prefix other than XTCP_ADDR, "
+			    "got \"%s\"", getenv("XTCP_GW"));
+			return (SHIM_CFG_BAD);
+		}
+	}
+	return (SHIM_CFG_OK);
+}
+
+void
+shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
+{
+	ec->addr = c->addr;
+	ec->prefixlen = c->prefixlen;
+	ec->gw = c->gw;
+	ec->mtu = c->mtu;
+	ec->log_level = c->log_level;
+	if (c->set & SHIM_CF_RTOMIN)
+		ec->rto_min_ms = c->rto_min_ms;
+	if (c->set & SHIM_CF_DELACK)
+		ec->delack_ms = c->delack_ms;
+	if (c->set & SHIM_CF_MSL)
+		ec->msl_ms = c->msl_ms;
+	if (c->set & SHIM_CF_SNDBUF)
+		ec->sndbuf = c->sndbuf;
+	if (c->set & SHIM_CF_RCVBUF)
+		ec->rcvbuf = c->rcvbuf;
+}
+
+void
+shim_config_warn_unknown(void)
+{
+	char name[64];
+	char **e;
+	size_t i, n;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "XTCP_", 5) != 0)
+			continue;
+		n = strcspn(*e, "=");
+		for (i = 0; i < NKEYS; i++)
+			if (strlen(cfg_keys[i].name) == n &&
+			    strncmp(cfg_keys[i].name, *e, n) == 0)
+				break;
+		if (i < NKEYS)
+			continue;
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, *e, n);
+		name[n] = '\0';
+		shim_log(XTCP_LOG_WARN, "%s: unknown variable, ignored", name);
+	}
+}

@@ -1,0 +1,58 @@
+/*
+ * config.h - the XTCP_* environment, read once at initialisation.
+ */
+#ifndef SHIM_CONFIG_H
+#define SHIM_CONFIG_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xtcp_config;
+
+/* bits of shim_config.set: which variables were given */
+#define SHIM_CF_IF	0x0001
+#define SHIM_CF_ADDR	0x0002
+#define SHIM_CF_GW	0x0004
+#define SHIM_CF_MAC	0x0008
+#define SHIM_CF_MTU	0x0010
+#define SHIM_CF_LOG	0x0020
+#define SHIM_CF_RTOMIN	0x0040
+#define SHIM_CF_DELACK	0x0080
+#define SHIM_CF_MSL	0x0100
+#define SHIM_CF_SNDBUF	0x0200
+#define SHIM_CF_RCVBUF	0x0400
+
+struct shim_config {
+	unsigned	set;
+	char		ifname[IF_NAMESIZE];
+	uint32_t	addr;		/* host order */
+	uint32_t	prefixlen;
+	uint32_t	gw;		/* host order, 0 = none */
+	uint8_t		mac[6];
+	uint32_t	mtu;		/* 0 = the interface's */
+	uint32_t	log_level;	/* enum xtcp_log_level */
+	uint32_t	rto_min_ms;
+	uint32_t	delack_ms;
+	uint32_t	msl_ms;
+	uint32_t	sndbuf;
+	uint32_t	rcvbuf;
+};
+
+enum shim_cfg_result {
+	SHIM_CFG_INERT,		/* neither XTCP_IF nor XTCP_ADDR: kernel TCP */
+	SHIM_CFG_OK,		/* run the stack */
+	SHIM_CFG_BAD		/* malformed: msg says why, in one line */
+};
+
+/* Parse the environment into *c.  On SHIM_CFG_BAD, msg holds one line
+ * (no prefix, no newline) naming the variable and the accepted form. */
+enum shim_cfg_result shim_config_load(struct shim_config *c, char *msg,
+	    size_t msglen);
+/* Copy what was given onto an engine config already holding defaults. */
+void	shim_config_apply(const struct shim_config *c,
+	    struct xtcp_config *ec);
+/* Write "XTCP_FOO: unknown variable" warnings through shim_log. */
+void	shim_config_warn_unknown(void);
+
+#endif /* SHIM_CONFIG_H */

@@ -1,0 +1,576 @@
+/*
+ * core.c - the engine lock, socket objects, and how hooks sleep.
+ *
+ * Every stack socket owns an eventfd; the program sees its number (and
+ * dups of it).  The eventfd mirrors readiness for pollers we do not see
+ * (epoll, raw syscalls): it reads as readable while the socket has input,
+ * EOF, an error or a connection to accept.  The mirror is brought up to
+ * date when the engine lock is released, for every socket the engine
+ * signalled (shim_wakeup) or a hook touched.
+ *
+ * Sleeping does not use the socket's eventfd: two threads sleeping on one
+ * socket would steal each other's wakeups by draining it.  Each thread
+ * has a private "bell" eventfd instead.  A sleeper links a shim_waiter
+ * into the socket's list, drops the lock and ppoll()s its bell; the
+ * wakeup callback (engine lock held) rings the bell of every waiter.
+ * Since conditions are checked, waiters linked and bells rung all under
+ * the one lock, no wakeup is lost.  ppoll returns EINTR on a signal, so
+ * blocking calls are interruptible, as on Linux.
+ */
+#include "prelude.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* A thread without a bell (eventfd failed) sleeps in slices this long. */
+#define SHIM_SLICE_US	5000
+
+pthread_mutex_t shim_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+static struct shim_sock	*dirty_head;
+static pthread_key_t	 thr_key;
+static __thread struct shim_thr thr_self = { -1, 0 };
+
+static void	mirror_update(struct shim_sock *);
+static void	mark_dirty(struct shim_sock *);
+static void	flush_dirty(void);
+static void	sock_free(struct shim_sock *);
+static void	thr_ring(struct shim_thr *);
+static void	thr_destroy(void *);
+
+void
+shim_lock(void)
+{
+	pthread_mutex_lock(&shim_mtx);
+}
+
+void
+shim_unlock(void)
+{
+	flush_dirty();
+	pthread_mutex_unlock(&shim_mtx);
+}
+
+void
+shim_core_init(void)
+{
+	(void)pthread_key_create(&thr_key, thr_destroy);
+}
+
+static int	fd_move_high(int fd);
+static int	internal_eventfd(void);
+static void	wait_cancelled(void *arg);
+
+uint64_t
+shim_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+uint64_t
+shim_deadline(uint64_t timeo_us)
+{
+	if (timeo_us == 0)
+		return (UINT64_MAX);
+	return (shim_now_us() + timeo_us);
+}
+
+/* ---- readiness mirror ---- */
+
+static void
+mirror_update(struct shim_sock *s)
+{
+	uint64_t v = 1;
+	int want;
+
+	if (s->xs == NULL || s->bellfd < 0)
+		return;
+	want = (xtcp_poll(s->xs) & (XTCP_POLLIN | XTCP_POLLERR |
+	    XTCP_POLLHUP | XTCP_POLLRDHUP)) != 0;
+	if (want == s->mirror)
+		return;
+	/* raw syscalls: no cancellation point with the lock held */
+	if (want)
+		(void)syscall(SYS_write, s->bellfd, &v, sizeof(v));
+	else
+		(void)syscall(SYS_read, s->bellfd, &v, sizeof(v));
+	s->mirror = want;
+}
+
+static void
+mark_dirty(struct shim_sock *s)
+{
+	if (s->dirty)
+		return;
+	s->dirty = 1;
+	s->dirty_next = dirty_head;
+	dirty_head = s;
+}
+
+static void
+flush_dirty(void)
+{
+	struct shim_sock *s;
+
+	while ((s = dirty_head) != NULL) {
+		dirty_head = s->dirty_next;
+		s->dirty = 0;
+		s->dirty_next = NULL;
+		mirror_update(s);
+	}
+}
+
+/* ---- socket objects ---- */
+
+struct shim_sock *
+shim_sock_new(struct xtcp_sock *xs)
+{
+	struct shim_sock *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return (NULL);
+	s->xs = xs;
+	s->bellfd = -1;
+	xtcp_sock_set_user(xs, s);
+	return (s);
+}
+
+static void
+sock_free(struct shim_sock *s)
+{
+	struct shim_sock **pp;
+
+	if (s->dirty)
+		for (pp = &dirty_head; *pp != NULL; pp = &(*pp)->dirty_next)
+			if (*pp == s) {
+				*pp = s->dirty_next;
+				break;
+			}
+	if (s->xs != NULL)
+		xtcp_close(s->xs, shim_now_us());
+	free(s);
+}
+
+void
+shim_sock_unref(struct shim_sock *s)
+{
+	if (--s->refs == 0)
+		sock_free(s);
+}
+
+/*
+ * Give s a new eventfd as its first fd.  Lock held.  On failure s is
+ * untouched (the caller frees it if it has no other reference).
+ */
+int
+shim_sock_open_fd(struct shim_sock *s, int cloexec, int *fdp)
+{
+	int fd, err;
+
+	fd = eventfd(0, EFD_NONBLOCK | (cloexec ? EFD_CLOEXEC : 0));
+	if (fd < 0)
+		return (errno);
+	if (fdmap_peek(fd) != FDM_HOST) {
+		/* a stale entry: the fd was closed behind our back (a raw
+		 * syscall, or glibc closing it internally) */
+		fdmap_clear(fd);
+	}
+	if ((err = fdmap_set(fd, (uintptr_t)s)) != 0) {
+		(void)syscall(SYS_close, fd);
+		return (err);
+	}
+	s->refs++;
+	shim_sock_fd_added(s, fd);
+	mark_dirty(s);
+	*fdp = fd;
+	return (0);
+}
+
+/* fd now names s (new eventfd, or a dup of one); fdmap already set. */
+void
+shim_sock_fd_added(struct shim_sock *s, int fd)
+{
+	s->nfds++;
+	if (s->bellfd < 0)
+		s->bellfd = fd;
+}
+
+/* fd no longer names s; fdmap already cleared.  Drops fd's reference. */
+void
+shim_sock_fd_gone(struct shim_sock *s, int fd)
+{
+	uintptr_t v;
+	int next;
+
+	s->nfds--;
+	if (s->bellfd == fd) {
+		s->bellfd = -1;
+		/* every fd of s is a dup of one eventfd: any of them can
+		 * carry the mirror */
+		for (next = fdmap_next(0, &v); s->nfds > 0 && next >= 0;
+		    next = fdmap_next(next + 1, &v))
+			if (v == (uintptr_t)s) {
+				s->bellfd = next;
+				break;
+			}
+	}
+	if (s->nfds == 0)
+		shim_sock_ring(s);	/* sleepers notice and give up */
+	shim_sock_unref(s);
+}
+
+enum shim_fd_kind
+shim_fd_get(int fd, struct shim_sock **sp)
+{
+	struct shim_sock *s;
+	uintptr_t v;
+
+	*sp = NULL;
+	v = fdmap_peek(fd);
+	if (v == FDM_HOST)
+		return (SHIM_FD_HOST);
+	if (v == FDM_INTERNAL)
+		return (SHIM_FD_INTERNAL);
+	if (v == FDM_DEAD)
+		return (SHIM_FD_DEAD);
+	shim_lock();
+	v = fdmap_peek(fd);		/* closed meanwhile? */
+	if (!FDM_IS_SOCK(v)) {
+		shim_unlock();
+		return (v == FDM_DEAD ? SHIM_FD_DEAD : v == FDM_INTERNAL ?
+		    SHIM_FD_INTERNAL : SHIM_FD_HOST);
+	}
+	s = (struct shim_sock *)v;
+	s->refs++;
+	*sp = s;
+	return (SHIM_FD_OURS);
+}
+
+void
+shim_sock_put(struct shim_sock *s)
+{
+	mark_dirty(s);
+	shim_sock_unref(s);
+	shim_unlock();
+}
+
+int
+shim_fd_internal(int fd)
+{
+	return (fdmap_peek(fd) == FDM_INTERNAL);
+}
+
+/* ---- bells and waiters ---- */
+
+static void
+thr_ring(struct shim_thr *t)
+{
+	uint64_t one = 1;
+
+	if (t->rung)
+		return;
+	t->rung = 1;
+	if (t->bell >= 0)
+		(void)syscall(SYS_write, t->bell, &one, sizeof(one));
+}
+
+void
+shim_thr_drain(struct shim_thr *t)
+{
+	uint64_t v;
+
+	if (!t->rung)
+		return;
+	t->rung = 0;
+	if (t->bell >= 0)
+		(void)syscall(SYS_read, t->bell, &v, sizeof(v));
+}
+
+/* Keep our own fds out of the way of programs that expect low numbers
+ * (dup2 onto 3, say), but below 1024 so the kernel fd table stays small. */
+static int
+fd_move_high(int fd)
+{
+	struct rlimit rl;
+	rlim_t top;
+	int nfd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (fd);
+	top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
+	if (top < 256 || (rlim_t)fd >= top - 64)
+		return (fd);
+	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - 64));
+	if (nfd < 0)
+		return (fd);
+	(void)syscall(SYS_close, fd);
+	return (nfd);
+}
+
+/* Lock held.  Creates our eventfds at a high number and marks them
+ * internal.  -1 with errno on failure. */
+static int
+internal_eventfd(void)
+{
+	int fd, err;
+
+	if ((fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return (-1);
+	fd = fd_move_high(fd);
+	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
+		(void)syscall(SYS_close, fd);
+		errno = err;
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+shim_internal_eventfd(void)
+{
+	return (internal_eventfd());
+}
+
+struct shim_thr *
+shim_thr_get(void)
+{
+	struct shim_thr *t = &thr_self;
+
+	if (t->bell < 0 && (t->bell = internal_eventfd()) >= 0)
+		(void)pthread_setspecific(thr_key, t);
+	return (t);
+}
+
+/* Thread exit: give the bell back. */
+static void
+thr_destroy(void *arg)
+{
+	struct shim_thr *t = arg;
+
+	shim_lock();
+	if (t->bell >= 0) {
+		fdmap_clear(t->bell);
+		(void)syscall(SYS_close, t->bell);
+		t->bell = -1;
+	}
+	shim_unlock();
+}
+
+void
+shim_waiter_add(struct shim_sock *s, struct shim_waiter *w,
+    struct shim_thr *t)
+{
+	w->thr = t;
+	w->prev = NULL;
+	w->next = s->waiters;
+	if (s->waiters != NULL)
+		s->waiters->prev = w;
+	s->waiters = w;
+}
+
+void
+shim_waiter_del(struct shim_sock *s, struct shim_waiter *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		s->waiters = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->next = w->prev = NULL;
+}
+
+void
+shim_sock_ring(struct shim_sock *s)
+{
+	struct shim_waiter *w;
+
+	for (w = s->waiters; w != NULL; w = w->next)
+		thr_ring(w->thr);
+}
+
+/*
+ * The engine's wakeup callback: something about s changed.  Called with
+ * the engine lock held, from any thread.
+ */
+void
+shim_wakeup(void *arg, void *user)
+{
+	struct shim_sock *s = user;
+
+	(void)arg;
+	if (s == NULL)
+		return;
+	shim_sock_ring(s);
+	mark_dirty(s);
+}
+
+struct wait_ctx {
+	struct shim_sock	*s;
+	struct shim_waiter	*w;
+};
+
+/* pthread_cancel (or pthread_exit from a handler) while asleep: undo
+ * what the hook holds, its waiter link and its reference. */
+static void
+wait_cancelled(void *arg)
+{
+	struct wait_ctx *c = arg;
+
+	shim_lock();
+	shim_waiter_del(c->s, c->w);
+	shim_thr_drain(c->w->thr);
+	shim_sock_unref(c->s);
+	shim_unlock();
+}
+
+int
+shim_wait(struct shim_sock *s, uint64_t deadline_us)
+{
+	struct shim_waiter w;
+	struct wait_ctx ctx;
+	struct shim_thr *t;
+	struct timespec ts, *tsp;
+	struct pollfd pfd;
+	uint64_t now, left;
+	int r, err;
+
+	if (s->nfds == 0)
+		return (EBADF);
+	now = shim_now_us();
+	if (now >= deadline_us)
+		return (EAGAIN);
+	left = deadline_us - now;
+	t = shim_thr_get();
+	if (t->bell < 0 && left > SHIM_SLICE_US)
+		left = SHIM_SLICE_US;
+	tsp = NULL;
+	if (deadline_us != UINT64_MAX || t->bell < 0) {
+		ts.tv_sec = left / 1000000;
+		ts.tv_nsec = (left % 1000000) * 1000;
+		tsp = &ts;
+	}
+	pfd.fd = t->bell;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	shim_waiter_add(s, &w, t);
+	ctx.s = s;
+	ctx.w = &w;
+	shim_unlock();
+
+	pthread_cleanup_push(wait_cancelled, &ctx);
+	r = real_ppoll(&pfd, t->bell >= 0 ? 1 : 0, tsp, NULL);
+	err = errno;
+	pthread_cleanup_pop(0);
+
+	shim_lock();
+	shim_waiter_del(s, &w);
+	shim_thr_drain(t);
+	if (r < 0 && err == EINTR)
+		return (EINTR);
+	if (s->nfds == 0)
+		return (EBADF);
+	return (0);
+}
+
+/* ---- fork ---- */
+
+/*
+ * In the child of fork(): the engine thread is gone and the parent's
+ * connections are not ours to touch.  Stack sockets become FDM_DEAD (their
+ * structs are leaked on purpose: freeing one would call into the engine,
+ * which could transmit on the parent's connections); our internal fds are
+ * closed.  Lock held (taken in the prepare handler).
+ */
+void
+shim_core_fork_child(void)
+{
+	uintptr_t v;
+	int fd;
+
+	for (fd = fdmap_next(0, &v); fd >= 0; fd = fdmap_next(fd + 1, &v)) {
+		if (FDM_IS_SOCK(v))
+			(void)fdmap_set(fd, FDM_DEAD);
+		else if (v == FDM_INTERNAL) {
+			fdmap_clear(fd);
+			(void)syscall(SYS_close, fd);
+		}
+	}
+	dirty_head = NULL;
+	thr_self.bell = -1;
+	thr_self.rung = 0;
+}
+
+/* ---- sockaddr_in in and out ---- */
+
+int
+shim_sin_in(const struct sockaddr *sa, socklen_t len, int for_bind,
+    uint32_t *addr, uint16_t *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	/* Linux: move_addr_to_kernel, then inet_bind / tcp_v4_connect */
+	if ((int)len < 0 || len > sizeof(struct sockaddr_storage))
+		return (EINVAL);
+	if (sa == NULL && len > 0)
+		return (EFAULT);
+	if (len < sizeof(struct sockaddr_in))
+		return (EINVAL);
+	if (sin->sin_family != AF_INET) {
+		/* bind: AF_UNSPEC with INADDR_ANY is accepted as AF_INET */
+		if (!for_bind || sin->sin_family != AF_UNSPEC ||
+		    sin->sin_addr.s_addr != htonl(INADDR_ANY))
+			return (EAFNOSUPPORT);
+	}
+	*addr = ntohl(sin->sin_addr.s_addr);
+	*port = ntohs(sin->sin_port);
+	return (0);
+}
+
+int
+shim_sin_check_out(const struct sockaddr *sa, const socklen_t *lenp)
+{
+	if (sa == NULL)
+		return (0);
+	if (lenp == NULL)
+		return (EFAULT);
+	if ((int)*lenp < 0)
+		return (EINVAL);
+	return (0);
+}
+
+int
+shim_sin_out(struct sockaddr *sa, socklen_t *lenp, uint32_t addr,
+    uint16_t port)
+{
+	struct sockaddr_in sin;
+	socklen_t n;
+	int err;
+
+	if (sa == NULL)
+		return (0);
+	if ((err = shim_sin_check_out(sa, lenp)) != 0)
+		return (err);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(addr);
+	sin.sin_port = htons(port);
+	/* as the kernel: copy what fits, report the full length */
+	n = *lenp < sizeof(sin) ? *lenp : sizeof(sin);
+	memcpy(sa, &sin, n);
+	*lenp = sizeof(sin);
+	return (0);
+}

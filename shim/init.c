@@ -1,0 +1,316 @@
+/*
+ * init.c - when libxtcp comes to life, how the engine starts, and what
+ * happens across fork and exit.
+ *
+ * Order (STYLE.md section 13): the constructor, and shim_init() at the top
+ * of every hook for calls that come earlier, run init_once() exactly once:
+ * resolve every real_* pointer before anything allocates or logs, then read
+ * the XTCP_* environment.  The engine itself starts lazily, on the first
+ * socket(AF_INET, SOCK_STREAM), so programs that never open one pay
+ * nothing.
+ *
+ * Until init finished, hooks on the initialising thread see real_* as the
+ * raw syscall fallbacks (real.c), and every fd is a host fd.
+ */
+#include "prelude.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dev/phy.h"
+#include "fdmap.h"
+#include "shim.h"
+
+/* How long exit() may wait for unacknowledged data and FINs. */
+#define SHIM_EXIT_LINGER_MS	1000
+
+struct shim_state shim = { .st = SHIM_ST_INERT };
+
+static pthread_once_t	init_ctl = PTHREAD_ONCE_INIT;
+static __thread int	in_init;
+/* a malformed XTCP_* value, said once, when a program first wants TCP */
+static char		bad_msg[256];
+static int		bad_said;
+
+static void	init_once(void);
+static int	engine_start(void);
+static void	fork_prepare(void);
+static void	fork_parent(void);
+static void	fork_child(void);
+
+static void	log_line(const char *line);
+static uint64_t	engine_seed(void);
+static const char	*dev_hint(int err);
+
+/* ---- logging: one line, one raw write(2), never a hook ---- */
+
+static void
+log_line(const char *line)
+{
+	struct iovec iov[3];
+
+	iov[0].iov_base = (void *)"libxtcp: ";
+	iov[0].iov_len = 9;
+	iov[1].iov_base = (void *)line;
+	iov[1].iov_len = strlen(line);
+	iov[2].iov_base = (void *)"\n";
+	iov[2].iov_len = 1;
+	(void)syscall(SYS_writev, 2, iov, 3);
+}
+
+void
+shim_log(int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (level > (int)shim.conf.log_level)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_line(buf);
+}
+
+void
+shim_engine_log(void *arg, int level, const char *line)
+{
+	(void)arg;
+	if (level <= (int)shim.conf.log_level)
+		log_line(line);
+}
+
+/* ---- init ---- */
+
+static void
+init_once(void)
+{
+	in_init = 1;
+	real_resolve();
+	shim_core_init();
+	switch (shim_config_load(&shim.conf, bad_msg, sizeof(bad_msg))) {
+	case SHIM_CFG_INERT:
+		shim.st = SHIM_ST_INERT;
+		break;
+	case SHIM_CFG_BAD:
+		shim.st = SHIM_ST_BAD;
+		break;
+	case SHIM_CFG_OK:
+		shim.st = SHIM_ST_READY;
+		break;
+	}
+	shim_config_warn_unknown();
+	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+	in_init = 0;
+}
+
+void
+shim_init(void)
+{
+	/* a hook called from inside init (by dlsym, say) runs on the
+	 * fallbacks rather than deadlocking on init_ctl */
+	if (in_init)
+		return;
+	(void)pthread_once(&init_ctl, init_once);
+}
+
+__attribute__((constructor)) static void
+shim_ctor(void)
+{
+	shim_init();
+}
+
+enum shim_mode
+shim_stream_mode(void)
+{
+	switch (shim.st) {
+	case SHIM_ST_INERT:
+	case SHIM_ST_FORKED:
+		return (SHIM_MODE_KERNEL);
+	case SHIM_ST_BAD:
+		/*
+		 * Said here rather than at load so that only the programs
+		 * it affects say it (not every shell or timeout(1) in a
+		 * wrapper), and whatever XTCP_LOG is.
+		 */
+		if (!bad_said) {
+			bad_said = 1;
+			log_line(bad_msg);
+		}
+		return (SHIM_MODE_FAIL);
+	case SHIM_ST_FAILED:
+		return (SHIM_MODE_FAIL);
+	case SHIM_ST_RUNNING:
+		return (SHIM_MODE_STACK);
+	case SHIM_ST_READY:
+		break;
+	}
+	shim.st = engine_start() == 0 ? SHIM_ST_RUNNING : SHIM_ST_FAILED;
+	return (shim.st == SHIM_ST_RUNNING ? SHIM_MODE_STACK : SHIM_MODE_FAIL);
+}
+
+static uint64_t
+engine_seed(void)
+{
+	uint64_t seed;
+
+	if (syscall(SYS_getrandom, &seed, sizeof(seed), GRND_NONBLOCK) ==
+	    (long)sizeof(seed))
+		return (seed);
+	return (shim_now_us() ^ ((uint64_t)getpid() << 32));
+}
+
+static const char *
+dev_hint(int err)
+{
+	switch (err) {
+	case XT_EPERM:
+		return (" (AF_PACKET needs CAP_NET_RAW)");
+	case XT_ENODEV:
+		return (" (no such interface)");
+	default:
+		return ("");
+	}
+}
+
+/*
+ * Open the device, create the engine, start its thread.  Lock held.  On
+ * failure print one line naming XTCP_IF and the reason; stream sockets
+ * then fail with EAFNOSUPPORT.
+ */
+static int
+engine_start(void)
+{
+	struct shim_config *c = &shim.conf;
+	struct xtcp_engine *eng = NULL;
+	struct xtcp_config ec;
+	struct xt_dev *dev = NULL;
+	int r, wfd = -1;
+
+	r = xt_dev_packet_open(c->ifname, c->addr,
+	    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu, &dev);
+	if (r == XT_OK && (wfd = dev->ops->wait_fd(dev)) < 0) {
+		dev->ops->close(dev);
+		r = XT_EIO;
+	}
+	if (r != XT_OK) {
+		shim_log(XTCP_LOG_ERROR, "XTCP_IF=%s: cannot open the device: "
+		    "%s%s; TCP sockets are disabled", c->ifname,
+		    xt_strerror(r), dev_hint(r));
+		return (-1);
+	}
+	xtcp_config_defaults(&ec);
+	shim_config_apply(c, &ec);
+	ec.log_fn = shim_engine_log;
+	ec.log_arg = NULL;
+	r = xtcp_engine_new(&ec, dev, engine_seed(), shim_now_us(), &eng);
+	if (r != XT_OK) {
+		shim_log(XTCP_LOG_ERROR, "XTCP_IF=%s: cannot start the stack: "
+		    "%s; TCP sockets are disabled", c->ifname, xt_strerror(r));
+		dev->ops->close(dev);
+		return (-1);
+	}
+	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
+	/* the device's fd is ours from now on: programs must not close it */
+	(void)fdmap_set(wfd, FDM_INTERNAL);
+	if ((r = shim_loop_start(eng, dev)) != 0) {
+		shim_log(XTCP_LOG_ERROR, "XTCP_IF=%s: cannot start the engine "
+		    "thread: %s; TCP sockets are disabled", c->ifname,
+		    strerror(r));
+		fdmap_clear(wfd);
+		xtcp_engine_free(eng);
+		dev->ops->close(dev);
+		return (-1);
+	}
+	shim.eng = eng;
+	shim.dev = dev;
+	shim_log(XTCP_LOG_INFO, "stack up on %s, %u.%u.%u.%u/%u",
+	    c->ifname, c->addr >> 24, (c->addr >> 16) & 0xff,
+	    (c->addr >> 8) & 0xff, c->addr & 0xff, c->prefixlen);
+	return (0);
+}
+
+/* ---- fork ---- */
+
+static void
+fork_prepare(void)
+{
+	/* no thread is inside the engine while the address space is copied */
+	pthread_mutex_lock(&shim_mtx);
+}
+
+static void
+fork_parent(void)
+{
+	pthread_mutex_unlock(&shim_mtx);
+}
+
+/*
+ * The child has only the forking thread and a copy of the engine that no
+ * thread drives.  It must never transmit on the parent's connections, so
+ * it never calls the engine again: inherited stack sockets are dropped
+ * quietly (they fail with ENOTCONN; close works) and new stream sockets
+ * go to the kernel.  See xtcp(7).
+ */
+static void
+fork_child(void)
+{
+	if (shim.st == SHIM_ST_RUNNING || shim.st == SHIM_ST_READY)
+		shim.st = SHIM_ST_FORKED;
+	shim.eng = NULL;
+	shim.dev = NULL;
+	shim_core_fork_child();
+	pthread_mutex_unlock(&shim_mtx);
+}
+
+/* ---- exit ---- */
+
+/*
+ * A kernel keeps sending queued data after the process exits; our stack
+ * dies with it.  Give unacknowledged data and FINs a bounded moment to
+ * drain.  Never block on the lock: another thread may be anywhere.
+ */
+__attribute__((destructor)) static void
+shim_dtor(void)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	unsigned busy;
+	int i;
+
+	if (shim.st != SHIM_ST_RUNNING)
+		return;
+	/* The kernel closes a process's sockets at exit: every connection
+	 * still open gets its FIN after the queued data.  shutdown(SHUT_WR)
+	 * does that without freeing anything another thread may still be
+	 * using. */
+	if (pthread_mutex_trylock(&shim_mtx) == 0) {
+		uintptr_t v;
+		int fd = 0;
+
+		while ((fd = fdmap_next(fd, &v)) >= 0) {
+			struct shim_sock *s = (struct shim_sock *)v;
+
+			if (FDM_IS_SOCK(v) && s->xs != NULL &&
+			    !xtcp_is_listening(s->xs))
+				(void)xtcp_shutdown(s->xs, shim_now_us(), 1);
+			fd++;
+		}
+		shim_unlock();
+	}
+	for (i = 0; i < SHIM_EXIT_LINGER_MS / 10; i++) {
+		if (pthread_mutex_trylock(&shim_mtx) == 0) {
+			busy = xtcp_engine_busy(shim.eng);
+			shim_unlock();
+			if (busy == 0)
+				return;
+		}
+		(void)nanosleep(&ts, NULL);
+	}
+}

@@ -1,0 +1,179 @@
+/*
+ * shim.h - libxtcp's interposition layer: shared internal declarations.
+ *
+ * Conventions.  Engine calls return enum xt_err; shim_errno() (errno.c)
+ * turns them into errno values.  Shim-internal helpers return 0 or a
+ * positive errno value: the shim is the errno edge (STYLE.md section 9).
+ *
+ * Locking.  One mutex, shim_mtx, serialises every engine call (xtcp.h);
+ * it also guards fdmap writes, socket refcounts and waiter lists.  Hooks
+ * take it only for our own sockets: host and internal fds are classified
+ * by a lock-free fdmap_peek() and go straight to libc.  Never sleep or
+ * call back into a hook with it held; release it with shim_unlock(),
+ * which first brings each changed socket's eventfd up to date.
+ */
+#ifndef SHIM_H
+#define SHIM_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "fdmap.h"
+#include "real.h"
+#include "xtcp.h"
+
+/* glibc hands _GNU_SOURCE code sockaddr arguments as transparent unions */
+#define SA_PTR(a)	((a).__sockaddr__)
+
+/* ---- process state (init.c) ---- */
+
+enum shim_state_kind {
+	SHIM_ST_INERT,		/* no XTCP_IF/XTCP_ADDR: kernel TCP */
+	SHIM_ST_BAD,		/* malformed config: stream sockets fail */
+	SHIM_ST_READY,		/* config ok, engine starts on first socket */
+	SHIM_ST_RUNNING,
+	SHIM_ST_FAILED,		/* engine could not start: sockets fail */
+	SHIM_ST_FORKED		/* fork child: kernel TCP from now on */
+};
+
+/* What socket(AF_INET, SOCK_STREAM) does now. */
+enum shim_mode {
+	SHIM_MODE_KERNEL,
+	SHIM_MODE_STACK,
+	SHIM_MODE_FAIL		/* errno EAFNOSUPPORT */
+};
+
+struct shim_state {
+	enum shim_state_kind	 st;
+	struct shim_config	 conf;
+	struct xtcp_engine	*eng;
+	struct xt_dev		*dev;
+};
+
+extern struct shim_state shim;
+
+void	shim_init(void);
+/* Lock held.  Starts the engine on first use. */
+enum shim_mode shim_stream_mode(void);
+void	shim_log(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	shim_engine_log(void *arg, int level, const char *line);
+uint64_t shim_now_us(void);
+/* Absolute deadline for a relative timeout; 0 (none) gives UINT64_MAX. */
+uint64_t shim_deadline(uint64_t timeo_us);
+
+/* ---- sockets, waiters, the engine lock (core.c) ---- */
+
+#define SHIM_NOPT	12
+
+/* A setsockopt replayed onto the kernel socket at handover. */
+struct shim_opt {
+	int		level;
+	int		name;
+	socklen_t	len;
+	unsigned char	val[24];
+};
+
+/* Per thread: a private eventfd a sleeping hook waits on. */
+struct shim_thr {
+	int		bell;		/* eventfd, -1 if none could be made */
+	int		rung;		/* bell holds a count (lock) */
+};
+
+/* One sleeper on one socket (a thread in poll has several). */
+struct shim_waiter {
+	struct shim_waiter	*next;
+	struct shim_waiter	*prev;
+	struct shim_thr		*thr;
+};
+
+struct shim_sock {
+	struct xtcp_sock	*xs;
+	unsigned		 nfds;		/* program fds naming it */
+	unsigned		 refs;		/* nfds + calls in progress */
+	int			 bellfd;	/* one of them; -1 when none */
+	int			 mirror;	/* eventfd reads as readable */
+	int			 nonblock;	/* O_NONBLOCK */
+	int			 dirty;		/* on the mirror update list */
+	struct shim_sock	*dirty_next;
+	struct shim_waiter	*waiters;
+	uint64_t		 rcvtimeo_us;	/* SO_RCVTIMEO, 0 = forever */
+	uint64_t		 sndtimeo_us;	/* SO_SNDTIMEO, 0 = forever */
+	int			 bound;		/* bind() succeeded */
+	uint16_t		 bind_port;
+	unsigned		 nopt;
+	struct shim_opt		 opt[SHIM_NOPT];
+};
+
+/* what an fd is, for a hook */
+enum shim_fd_kind {
+	SHIM_FD_HOST,
+	SHIM_FD_INTERNAL,
+	SHIM_FD_DEAD,
+	SHIM_FD_OURS
+};
+
+extern pthread_mutex_t shim_mtx;
+
+void	shim_core_init(void);
+void	shim_lock(void);
+void	shim_unlock(void);
+/* Classify fd.  For SHIM_FD_OURS: *sp is referenced and the lock is held;
+ * finish with shim_sock_put(). */
+enum shim_fd_kind shim_fd_get(int fd, struct shim_sock **sp);
+void	shim_sock_put(struct shim_sock *s);
+/* Lock held. */
+struct shim_sock *shim_sock_new(struct xtcp_sock *xs);
+void	shim_sock_unref(struct shim_sock *s);
+int	shim_sock_open_fd(struct shim_sock *s, int cloexec, int *fdp);
+void	shim_sock_fd_added(struct shim_sock *s, int fd);
+void	shim_sock_fd_gone(struct shim_sock *s, int fd);
+void	shim_sock_ring(struct shim_sock *s);
+/* Lock held; sleeps with it dropped.  0: woken (re-check), EAGAIN: the
+ * deadline passed, EINTR: a signal, EBADF: every fd was closed. */
+int	shim_wait(struct shim_sock *s, uint64_t deadline_us);
+struct shim_thr *shim_thr_get(void);
+void	shim_thr_drain(struct shim_thr *t);
+void	shim_waiter_add(struct shim_sock *s, struct shim_waiter *w,
+	    struct shim_thr *t);
+void	shim_waiter_del(struct shim_sock *s, struct shim_waiter *w);
+void	shim_wakeup(void *arg, void *user);
+int	shim_fd_internal(int fd);
+/* Lock held: a close-on-exec eventfd marked internal; -1 with errno. */
+int	shim_internal_eventfd(void);
+void	shim_core_fork_child(void);
+/* errno for a sockaddr_in the program passed; fills addr and port. */
+int	shim_sin_in(const struct sockaddr *sa, socklen_t len, int for_bind,
+	    uint32_t *addr, uint16_t *port);
+int	shim_sin_out(struct sockaddr *sa, socklen_t *lenp, uint32_t addr,
+	    uint16_t port);
+int	shim_sin_check_out(const struct sockaddr *sa, const socklen_t *lenp);
+
+/* ---- engine thread (loop.c) ---- */
+
+/* Lock held.  0 or errno. */
+int	shim_loop_start(struct xtcp_engine *eng, struct xt_dev *dev);
+void	shim_loop_kick(void *arg);
+
+/* ---- errno.c ---- */
+
+int	shim_errno(int xerr);
+int	shim_fail(int xerr);		/* errno = shim_errno(xerr), -1 */
+int	shim_fail_errno(int err);	/* errno = err, -1 */
+
+/* ---- sock.c, io.c, opt.c ---- */
+
+/* Lock held: move s onto kernel sockets at its fds (loopback). */
+int	sock_handover(int fd, struct shim_sock *s);
+int	sock_close_locked(int fd, int close_it);
+void	sock_record_opt(struct shim_sock *s, int level, int name,
+	    const void *val, socklen_t len);
+/* Lock held, s referenced.  >= 0 bytes, or -1 with *errp set. */
+ssize_t	io_send(struct shim_sock *s, const void *buf, size_t len, int flags,
+	    int *errp);
+ssize_t	io_recv(struct shim_sock *s, void *buf, size_t len, int flags,
+	    int *errp);
+
+#endif /* SHIM_H */

@@ -1,0 +1,697 @@
+/*
+ * sock.c - socket, bind, listen, accept, connect, shutdown, close and the
+ * calls that copy or drop fds (dup*, fcntl F_DUPFD*, close_range, fclose).
+ *
+ * Each hook: shim_init(); classify the fd; host -> real_*; ours -> one
+ * engine call (or a short wait loop around it) and shim_errno().
+ */
+#include "prelude.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define SHIM_SOMAXCONN	4096		/* Linux net.core.somaxconn */
+
+static int	dead_fd(void);
+static int	sock_accept(struct shim_sock *, struct sockaddr *, socklen_t *,
+		    int);
+static int	sock_dup(int, int, int, int);
+static int	sock_fcntl(int, int, void *, int (*)(int, int, ...));
+static int	is_loopback(uint32_t);
+
+static void	timeo_replay(int ks, int name, uint64_t us);
+static int	do_close(int fd);
+static int	do_close_range(unsigned int lo, unsigned int hi, int flags);
+
+/* An fd inherited across fork from a stack socket. */
+static int
+dead_fd(void)
+{
+	return (shim_fail_errno(ENOTCONN));
+}
+
+/* Destinations the kernel serves: 127/8, and 0.0.0.0 which Linux
+ * connects to the local host. */
+static int
+is_loopback(uint32_t a)
+{
+	return ((a >> 24) == 127 || a == INADDR_ANY);
+}
+
+/* ---- socket ---- */
+
+SHIM_EXPORT int
+socket(int domain, int type, int protocol)
+{
+	struct xtcp_sock *xs;
+	struct shim_sock *s;
+	enum shim_mode mode;
+	int r, fd, err;
+
+	shim_init();
+	if (domain != AF_INET ||
+	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
+	    (protocol != 0 && protocol != IPPROTO_TCP))
+		return (real_socket(domain, type, protocol));
+	shim_lock();
+	mode = shim_stream_mode();
+	if (mode != SHIM_MODE_STACK) {
+		shim_unlock();
+		if (mode == SHIM_MODE_KERNEL)
+			return (real_socket(domain, type, protocol));
+		/* config invalid or device unusable: said once on stderr */
+		return (shim_fail_errno(EAFNOSUPPORT));
+	}
+	if ((r = xtcp_socket(shim.eng, &xs)) != XT_OK) {
+		shim_unlock();
+		return (shim_fail(r));
+	}
+	if ((s = shim_sock_new(xs)) == NULL) {
+		xtcp_close(xs, shim_now_us());
+		shim_unlock();
+		return (shim_fail_errno(ENOMEM));
+	}
+	s->nonblock = (type & SOCK_NONBLOCK) != 0;
+	if ((err = shim_sock_open_fd(s, type & SOCK_CLOEXEC, &fd)) != 0) {
+		s->refs = 1;
+		shim_sock_unref(s);
+		shim_unlock();
+		return (shim_fail_errno(err));
+	}
+	shim_unlock();
+	return (fd);
+}
+
+/* ---- handover to the kernel ---- */
+
+void
+sock_record_opt(struct shim_sock *s, int level, int name, const void *val,
+    socklen_t len)
+{
+	struct shim_opt *o;
+	unsigned i;
+
+	if (len > sizeof(o->val))
+		return;
+	for (i = 0; i < s->nopt; i++)
+		if (s->opt[i].level == level && s->opt[i].name == name)
+			break;
+	if (i == SHIM_NOPT) {
+		shim_log(XTCP_LOG_DEBUG, "option %d/%d not recorded for "
+		    "handover: table full", level, name);
+		return;
+	}
+	o = &s->opt[i];
+	o->level = level;
+	o->name = name;
+	o->len = len;
+	memcpy(o->val, val, len);
+	if (i == s->nopt)
+		s->nopt++;
+}
+
+static void
+timeo_replay(int ks, int name, uint64_t us)
+{
+	struct timeval tv;
+
+	if (us == 0)
+		return;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	(void)real_setsockopt(ks, SOL_SOCKET, name, &tv, sizeof(tv));
+}
+
+/*
+ * s is about to talk to a destination the stack does not serve: put a
+ * kernel TCP socket, carrying what the program set, at each of its fd
+ * numbers (dup3 keeps each fd's FD_CLOEXEC), and drop ours.  Lock held;
+ * s stays referenced by the caller.  0 or errno.
+ */
+int
+sock_handover(int fd, struct shim_sock *s)
+{
+	struct sockaddr_in sin;
+	uint32_t a;
+	uint16_t p;
+	uintptr_t v = FDM_HOST;
+	int ks, fdx, cloexec, err;
+	unsigned i;
+
+	if (xtcp_is_listening(s->xs) || xtcp_getpeername(s->xs, &a, &p) ==
+	    XT_OK)
+		return (EISCONN);
+	ks = real_socket(AF_INET, SOCK_STREAM | (s->nonblock ? SOCK_NONBLOCK :
+	    0), IPPROTO_TCP);
+	if (ks < 0)
+		return (errno);
+	for (i = 0; i < s->nopt; i++)
+		if (real_setsockopt(ks, s->opt[i].level, s->opt[i].name,
+		    s->opt[i].val, s->opt[i].len) != 0)
+			shim_log(XTCP_LOG_DEBUG, "handover: option %d/%d: %s",
+			    s->opt[i].level, s->opt[i].name, strerror(errno));
+	timeo_replay(ks, SO_RCVTIMEO, s->rcvtimeo_us);
+	timeo_replay(ks, SO_SNDTIMEO, s->sndtimeo_us);
+	if (s->bound && s->bind_port != 0) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(s->bind_port);
+		if (real_bind(ks, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+			err = errno;
+			(void)syscall(SYS_close, ks);
+			return (err);
+		}
+	}
+	for (fdx = fd; fdx >= 0 && s->nfds > 0; fdx = fdmap_next(fdx + 1,
+	    &v)) {
+		if (fdx != fd && v != (uintptr_t)s)
+			continue;
+		cloexec = syscall(SYS_fcntl, fdx, F_GETFD) > 0;
+		if (syscall(SYS_dup3, ks, fdx, cloexec ? O_CLOEXEC : 0) < 0) {
+			err = errno;
+			(void)syscall(SYS_close, ks);
+			return (err);
+		}
+		fdmap_clear(fdx);
+		shim_sock_fd_gone(s, fdx);
+		if (fdx == fd)
+			fdx = -1;	/* now scan for dups from 0 */
+	}
+	(void)syscall(SYS_close, ks);
+	return (0);
+}
+
+/* ---- bind, listen, connect, shutdown ---- */
+
+SHIM_EXPORT int
+bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+	uint32_t a;
+	uint16_t p;
+	int r, err;
+
+	shim_init();
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (k == SHIM_FD_DEAD ? dead_fd() :
+		    real_bind(fd, addr, len));
+	if ((err = shim_sin_in(SA_PTR(addr), len, 1, &a, &p)) != 0) {
+		shim_sock_put(s);
+		return (shim_fail_errno(err));
+	}
+	if ((a >> 24) == 127) {
+		err = sock_handover(fd, s);
+		shim_sock_put(s);
+		return (err != 0 ? shim_fail_errno(err) :
+		    real_bind(fd, addr, len));
+	}
+	if ((r = xtcp_bind(s->xs, a, p)) == XT_OK) {
+		s->bound = 1;
+		s->bind_port = p;
+	}
+	shim_sock_put(s);
+	return (r == XT_OK ? 0 : shim_fail(r));
+}
+
+SHIM_EXPORT int
+listen(int fd, int backlog)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+	int r;
+
+	shim_init();
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (k == SHIM_FD_DEAD ? dead_fd() :
+		    real_listen(fd, backlog));
+	/* Linux clamps (unsigned)backlog to somaxconn */
+	if ((unsigned)backlog > SHIM_SOMAXCONN)
+		backlog = SHIM_SOMAXCONN;
+	r = xtcp_listen(s->xs, backlog);
+	shim_sock_put(s);
+	return (r == XT_OK ? 0 : shim_fail(r));
+}
+
+SHIM_EXPORT int
+connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+	uint64_t deadline = 0;
+	uint32_t a;
+	uint16_t p;
+	int r, err;
+
+	shim_init();
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (k == SHIM_FD_DEAD ? dead_fd() :
+		    real_connect(fd, addr, len));
+	if ((err = shim_sin_in(SA_PTR(addr), len, 0, &a, &p)) != 0) {
+		shim_sock_put(s);
+		return (shim_fail_errno(err));
+	}
+	if (is_loopback(a)) {
+		err = sock_handover(fd, s);
+		shim_sock_put(s);
+		return (err != 0 ? shim_fail_errno(err) :
+		    real_connect(fd, addr, len));
+	}
+	r = xtcp_connect(s->xs, shim_now_us(), a, p);
+	/*
+	 * Blocking: wait for the handshake to end (writable, or an error),
+	 * then ask again for the outcome.  As Linux, a connect interrupted
+	 * by a signal fails with EINTR and goes on in the background, and
+	 * an SO_SNDTIMEO expiry gives EINPROGRESS.
+	 */
+	while ((r == XT_EINPROGRESS || r == XT_EALREADY) && !s->nonblock) {
+		if (deadline == 0)
+			deadline = shim_deadline(s->sndtimeo_us);
+		if ((xtcp_poll(s->xs) & (XTCP_POLLOUT | XTCP_POLLERR |
+		    XTCP_POLLHUP)) != 0) {
+			r = xtcp_connect(s->xs, shim_now_us(), a, p);
+			if (r != XT_EALREADY)
+				break;
+		}
+		if ((err = shim_wait(s, deadline)) != 0) {
+			shim_sock_put(s);
+			return (shim_fail_errno(err == EAGAIN ? EINPROGRESS :
+			    err));
+		}
+	}
+	shim_sock_put(s);
+	return (r == XT_OK ? 0 : shim_fail(r));
+}
+
+SHIM_EXPORT int
+shutdown(int fd, int how)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+	int r;
+
+	shim_init();
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (k == SHIM_FD_DEAD ? dead_fd() : real_shutdown(fd, how));
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
+		shim_sock_put(s);
+		return (shim_fail_errno(EINVAL));
+	}
+	r = xtcp_shutdown(s->xs, shim_now_us(), how);
+	shim_sock_put(s);
+	return (r == XT_OK ? 0 : shim_fail(r));
+}
+
+/* ---- accept ---- */
+
+/* accept on our listening socket s (referenced, lock held). */
+static int
+sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
+    int flags)
+{
+	struct xtcp_sock *nxs;
+	struct shim_sock *ns;
+	uint64_t deadline = 0;
+	uint32_t a;
+	uint16_t p;
+	int r = XT_OK, err, nfd;
+
+	if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0)
+		err = EINVAL;
+	else
+		err = shim_sin_check_out(sa, lenp);
+	while (err == 0) {
+		r = xtcp_accept(s->xs, shim_now_us(), &nxs, &a, &p);
+		if (r != XT_EAGAIN || s->nonblock)
+			break;
+		if (deadline == 0)
+			deadline = shim_deadline(s->rcvtimeo_us);
+		err = shim_wait(s, deadline);
+	}
+	if (err != 0) {
+		shim_sock_put(s);
+		return (shim_fail_errno(err));
+	}
+	if (r != XT_OK) {
+		shim_sock_put(s);
+		return (shim_fail(r));
+	}
+	if ((ns = shim_sock_new(nxs)) == NULL) {
+		xtcp_close(nxs, shim_now_us());
+		shim_sock_put(s);
+		return (shim_fail_errno(ENOMEM));
+	}
+	ns->nonblock = (flags & SOCK_NONBLOCK) != 0;
+	/* a Linux child socket inherits the listener's timeouts */
+	ns->rcvtimeo_us = s->rcvtimeo_us;
+	ns->sndtimeo_us = s->sndtimeo_us;
+	if ((err = shim_sock_open_fd(ns, flags & SOCK_CLOEXEC, &nfd)) != 0) {
+		ns->refs = 1;
+		shim_sock_unref(ns);	/* closes the connection */
+		shim_sock_put(s);
+		return (shim_fail_errno(err));
+	}
+	(void)shim_sin_out(sa, lenp, a, p);
+	shim_sock_put(s);
+	return (nfd);
+}
+
+SHIM_EXPORT int
+accept(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+
+	shim_init();
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (k == SHIM_FD_DEAD ? dead_fd() :
+		    real_accept(fd, addr, len));
+	return (sock_accept(s, SA_PTR(addr), len, 0));
+}
+
+SHIM_EXPORT int
+accept4(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len, int flags)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+
+	shim_init();
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (k == SHIM_FD_DEAD ? dead_fd() :
+		    real_accept4(fd, addr, len, flags));
+	return (sock_accept(s, SA_PTR(addr), len, flags));
+}
+
+/* ---- close ---- */
+
+/*
+ * Forget fd (ours or dead).  Lock held.  close_it: also close the
+ * eventfd (fclose has closed it already).  0, or EBADF for an internal
+ * fd, or -1 if fd is a host fd (the caller passes it to libc).
+ */
+int
+sock_close_locked(int fd, int close_it)
+{
+	uintptr_t v = fdmap_peek(fd);
+
+	if (v == FDM_HOST)
+		return (-1);
+	if (v == FDM_INTERNAL)
+		return (EBADF);
+	fdmap_clear(fd);
+	if (close_it)
+		(void)syscall(SYS_close, fd);
+	if (FDM_IS_SOCK(v))
+		shim_sock_fd_gone((struct shim_sock *)v, fd);
+	return (0);
+}
+
+/* close(2) for any fd. */
+static int
+do_close(int fd)
+{
+	uintptr_t v;
+	int r;
+
+	v = fdmap_peek(fd);
+	if (v == FDM_HOST)
+		return (real_close(fd));
+	if (v == FDM_INTERNAL)	/* programs that close everything */
+		return (shim_fail_errno(EBADF));
+	shim_lock();
+	r = sock_close_locked(fd, 1);
+	shim_unlock();
+	if (r < 0)
+		return (real_close(fd));
+	return (r == 0 ? 0 : shim_fail_errno(r));
+}
+
+SHIM_EXPORT int
+close(int fd)
+{
+	shim_init();
+	return (do_close(fd));
+}
+
+/*
+ * close_range(2) over ours: our sockets are closed one by one, internal
+ * fds are skipped, and the kernel closes the gaps between them.
+ */
+static int
+do_close_range(unsigned int lo, unsigned int hi, int flags)
+{
+	unsigned int from;
+	uintptr_t v;
+	int fd, r = 0;
+
+	if (real_close_range == NULL)
+		return (shim_fail_errno(ENOSYS));
+	if (lo > hi || (flags & CLOSE_RANGE_CLOEXEC) != 0 ||
+	    (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0)
+		return (real_close_range(lo, hi, flags));
+	shim_lock();
+	from = lo;
+	for (fd = fdmap_next(lo > INT_MAX ? INT_MAX : (int)lo, &v);
+	    fd >= 0 && (unsigned)fd <= hi && r == 0;
+	    fd = fdmap_next(fd + 1, &v)) {
+		if (v != FDM_INTERNAL) {
+			(void)sock_close_locked(fd, 1);
+			continue;
+		}
+		if ((unsigned)fd > from)
+			r = real_close_range(from, fd - 1, flags);
+		from = fd + 1;
+	}
+	if (r == 0 && from <= hi)
+		r = real_close_range(from, hi, flags);
+	shim_unlock();
+	return (r);
+}
+
+SHIM_EXPORT int
+close_range(unsigned int lo, unsigned int hi, int flags)
+{
+	shim_init();
+	return (do_close_range(lo, hi, flags));
+}
+
+SHIM_EXPORT void
+closefrom(int lowfd)
+{
+	int fd;
+
+	shim_init();
+	if (lowfd < 0)
+		lowfd = 0;
+	if (do_close_range(lowfd, ~0U, 0) == 0)
+		return;
+	/* no close_range(2) in this kernel: the slow way, bounded */
+	for (fd = lowfd; fd < 65536; fd++)
+		if (fdmap_peek(fd) != FDM_INTERNAL)
+			(void)do_close(fd);
+}
+
+/*
+ * fdopen() on one of our fds works poorly (stdio reads the eventfd
+ * directly), but fclose() must still forget the fd, or the number, once
+ * reused by open(), would be taken for a socket.
+ */
+SHIM_EXPORT int
+fclose(FILE *fp)
+{
+	int fd, r;
+
+	shim_init();
+	if (real_fclose == NULL) {
+		errno = ENOSYS;
+		return (EOF);
+	}
+	fd = fp != NULL ? fileno(fp) : -1;
+	if (fd < 0 || fdmap_peek(fd) == FDM_HOST ||
+	    fdmap_peek(fd) == FDM_INTERNAL)
+		return (real_fclose(fp));
+	shim_lock();
+	r = real_fclose(fp);
+	(void)sock_close_locked(fd, 0);
+	shim_unlock();
+	return (r);
+}
+
+/* ---- dup, dup2, dup3, F_DUPFD ---- */
+
+enum { DUP_DUP, DUP_DUP2, DUP_DUP3, DUP_FCNTL, DUP_FCNTL_CLOEXEC };
+
+/*
+ * Copy fd.  A copy of our fd names the same socket (one more fd
+ * reference); a copy onto one of our fds drops what was there; nothing
+ * may be copied onto an internal fd.
+ */
+static int
+sock_dup(int fd, int fd2, int op, int flags)
+{
+	uintptr_t v, old;
+	int nfd, err;
+
+	v = fdmap_peek(fd);
+	old = (op == DUP_DUP2 || op == DUP_DUP3) ? fdmap_peek(fd2) : FDM_HOST;
+	if (old == FDM_INTERNAL && fd != fd2)
+		return (shim_fail_errno(EBADF));
+	if (!FDM_IS_SOCK(v) && v != FDM_DEAD && old == FDM_HOST) {
+		switch (op) {
+		case DUP_DUP:
+			return (real_dup(fd));
+		case DUP_DUP2:
+			return (real_dup2(fd, fd2));
+		case DUP_DUP3:
+			return (real_dup3(fd, fd2, flags));
+		default:
+			return (real_fcntl(fd, op == DUP_FCNTL ? F_DUPFD :
+			    F_DUPFD_CLOEXEC, fd2));
+		}
+	}
+	shim_lock();
+	v = fdmap_peek(fd);
+	switch (op) {
+	case DUP_DUP:
+		nfd = real_dup(fd);
+		break;
+	case DUP_DUP2:
+		nfd = real_dup2(fd, fd2);
+		break;
+	case DUP_DUP3:
+		nfd = real_dup3(fd, fd2, flags);
+		break;
+	default:
+		nfd = real_fcntl(fd, op == DUP_FCNTL ? F_DUPFD :
+		    F_DUPFD_CLOEXEC, fd2);
+		break;
+	}
+	if (nfd < 0 || nfd == fd) {
+		err = errno;
+		shim_unlock();
+		errno = err;
+		return (nfd);
+	}
+	/* the kernel closed whatever nfd was (dup2/dup3) */
+	(void)sock_close_locked(nfd, 0);
+	if (FDM_IS_SOCK(v) || v == FDM_DEAD) {
+		if ((err = fdmap_set(nfd, v)) != 0) {
+			(void)syscall(SYS_close, nfd);
+			shim_unlock();
+			return (shim_fail_errno(err));
+		}
+		if (FDM_IS_SOCK(v)) {
+			((struct shim_sock *)v)->refs++;
+			shim_sock_fd_added((struct shim_sock *)v, nfd);
+		}
+	}
+	shim_unlock();
+	return (nfd);
+}
+
+SHIM_EXPORT int
+dup(int fd)
+{
+	shim_init();
+	return (sock_dup(fd, -1, DUP_DUP, 0));
+}
+
+SHIM_EXPORT int
+dup2(int fd, int fd2)
+{
+	shim_init();
+	return (sock_dup(fd, fd2, DUP_DUP2, 0));
+}
+
+SHIM_EXPORT int
+dup3(int fd, int fd2, int flags)
+{
+	shim_init();
+	return (sock_dup(fd, fd2, DUP_DUP3, flags));
+}
+
+/* ---- fcntl ---- */
+
+static int
+sock_fcntl(int fd, int cmd, void *arg, int (*realfn)(int, int, ...))
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+	int fl, r, err;
+
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return (sock_dup(fd, (int)(intptr_t)arg, cmd == F_DUPFD ?
+		    DUP_FCNTL : DUP_FCNTL_CLOEXEC, 0));
+	case F_GETFL:
+	case F_SETFL:
+		break;
+	default:
+		/* F_GETFD/F_SETFD and the rest: the eventfd answers */
+		return (realfn(fd, cmd, arg));
+	}
+	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
+		return (realfn(fd, cmd, arg));
+	if (cmd == F_GETFL) {
+		/* O_NONBLOCK is the socket's, not the eventfd's (which is
+		 * always non-blocking) */
+		r = realfn(fd, F_GETFL);
+		if (r >= 0)
+			r = (r & ~O_NONBLOCK) | (s->nonblock ? O_NONBLOCK : 0);
+	} else {
+		fl = (int)(intptr_t)arg;
+		r = realfn(fd, F_SETFL, fl | O_NONBLOCK);
+		if (r == 0)
+			s->nonblock = (fl & O_NONBLOCK) != 0;
+	}
+	err = errno;
+	shim_sock_put(s);
+	errno = err;
+	return (r);
+}
+
+SHIM_EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	shim_init();
+	if (fdmap_peek(fd) == FDM_HOST && cmd != F_DUPFD &&
+	    cmd != F_DUPFD_CLOEXEC)
+		return (real_fcntl(fd, cmd, arg));
+	return (sock_fcntl(fd, cmd, arg, real_fcntl));
+}
+
+/* fcntl64: what programs built with _FILE_OFFSET_BITS=64 call. */
+SHIM_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	int (*fn)(int, int, ...);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	shim_init();
+	fn = real_fcntl64 != NULL ? real_fcntl64 : real_fcntl;
+	if (fdmap_peek(fd) == FDM_HOST && cmd != F_DUPFD &&
+	    cmd != F_DUPFD_CLOEXEC)
+		return (fn(fd, cmd, arg));
+	return (sock_fcntl(fd, cmd, arg, fn));
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+#
+# bad_env.sh - acceptance 8: `XTCP_ADDR=garbage curl ...` prints one clear
+# line naming XTCP_ADDR, and curl exits on its own (no crash: status below
+# 128; no hang: within 5 s).
+#
+# The check needs no peer, but curl must not send anything outside
+# namespaces we own even if the shim misbehaved: it runs in a fresh network
+# namespace (as root) or in a user+network namespace (`unshare -rn`, as
+# anyone, where unprivileged user namespaces are allowed), holding only lo
+# and a veth pair xa0/xb0 so that XTCP_IF names an existing interface.
+
+. "$(dirname "$0")/lib.sh"
+
+LIMIT_S=5
+PORT=8083
+
+[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "kernel mode: nothing to check without the shim"
+xt_require_lib
+xt_require_cmd curl timeout unshare ip
+xt_init
+
+if [[ $(id -u) -eq 0 ]]; then
+	unshare_opts=(-n)
+else
+	unshare_opts=(-r -n)
+fi
+if ! unshare "${unshare_opts[@]}" true 2>/dev/null; then
+	xt_skip "cannot make a private network namespace (unshare ${unshare_opts[*]} failed: needs root or unprivileged user namespaces)"
+fi
+
+cat >"$XT_TMP/inner.sh" <<'INNER'
+ip link set dev lo up || exit 90
+ip link add name xa0 type veth peer name xb0 || exit 90
+ip addr add 10.99.0.1/24 dev xb0 || exit 90
+ip link set dev xb0 up && ip link set dev xa0 up || exit 90
+exec env LD_PRELOAD="$XT_PRELOAD" XTCP_IF=xa0 XTCP_ADDR=garbage \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+    curl -sS --max-time 4 -o /dev/null "http://10.99.0.1:$XT_PORT/"
+INNER
+
+t0=$(xt_now_ms)
+XT_PRELOAD=$(xt_preload) XT_PORT=$PORT \
+    timeout -k 1 "$LIMIT_S" unshare "${unshare_opts[@]}" bash "$XT_TMP/inner.sh" \
+    >"$XT_TMP/out" 2>"$XT_TMP/err"
+rc=$?
+t1=$(xt_now_ms)
+ms=$(( t1 - t0 ))
+echo "--- stderr (curl exit status $rc, $ms ms):"
+cat "$XT_TMP/err"
+
+(( rc == 90 )) && xt_skip "could not set up interfaces in the private namespace"
+(( rc == 124 || rc == 137 )) && xt_fail "curl did not finish within $LIMIT_S s (hang)"
+(( rc >= 128 )) && xt_fail "curl died from signal $(( rc - 128 )) (crash)"
+n=$(grep -c 'XTCP_ADDR' "$XT_TMP/err")
+(( n == 1 )) || xt_fail "expected exactly one line naming XTCP_ADDR on stderr, got $n"
+line=$(grep 'XTCP_ADDR' "$XT_TMP/err")
+# The line should say what was wrong: the value or the expected form.
+if ! grep -qiE 'garbage|A\.B\.C\.D|/len|address|expect|invalid' <<<"$line"; then
+	xt_fail "the XTCP_ADDR line does not say what is wrong: $line"
+fi
+xt_pass "one line, curl exit status $rc, $ms ms"
