@@ -39,6 +39,9 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->rcvbuf = 256 * 1024;
 	cfg->max_sockets = 4096;
 	cfg->reass_max_ranges = 32;
+	cfg->tstamps = 1;
+	cfg->sack = 1;
+	cfg->wscale = 1;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;

@@ -46,6 +46,9 @@ struct xtcp_config {
 	uint32_t	rcvbuf;		/* default receive buffer, bytes */
 	uint32_t	max_sockets;	/* socket table size */
 	uint32_t	reass_max_ranges; /* out-of-order ranges kept per connection */
+	int		tstamps;	/* RFC 7323 timestamps: 1 = offer (default) */
+	int		sack;		/* RFC 2018 SACK: 1 = offer (default) */
+	int		wscale;		/* RFC 7323 window scale: 1 = offer (default) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

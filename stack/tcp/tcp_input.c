@@ -43,16 +43,29 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
 	uint32_t mss = th->has_mss ? th->mss : 536;	/* RFC 9293 §3.7.1 default */
 
+	struct xtcp_engine *eng = tp->eng;
+
 	if (mss > tp->t_advmss)
 		mss = tp->t_advmss;
+	if (th->has_ts && eng->cfg.tstamps) {
+		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
+		 * bytes of every segment (RFC 6691: from the data) */
+		tp->t_flags |= XT_TF_TS_OK;
+		tp->ts_recent = th->tsval;
+		tp->ts_recent_age_us = eng->now;
+		mss -= 12;
+	}
+	if (th->sack_perm && eng->cfg.sack)
+		tp->t_flags |= XT_TF_SACK_OK;
 	if (mss < 64)
 		mss = 64;		/* RFC 9293: a floor against tiny MSS */
 	tp->t_maxseg = (uint16_t)mss;
-	if (th->has_ws) {		/* RFC 7323 §2.2: both sides sent WS */
+	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
 		tp->t_flags |= XT_TF_WS_OK;
 		tp->snd_scale = th->ws;
 		tp->rcv_scale = tp->request_scale;
 	} else {
+		tp->t_flags &= ~XT_TF_WS_OK;
 		tp->snd_scale = 0;
 		tp->rcv_scale = 0;
 	}
@@ -177,6 +190,7 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->snd_recover = tp->iss;
 	tp->snd_buf_seq = tp->iss + 1;
+	tp->ts_offset = (uint32_t)xt_random(eng);
 	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = th->seq;
@@ -668,7 +682,9 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		xt_tcp_wakeup(tp);
 	}
 	if (off > 0) {
-		/* out of order: an immediate duplicate ACK (RFC 5681 §4.2) */
+		/* out of order: an immediate duplicate ACK (RFC 5681 §4.2),
+		 * whose first SACK block names this segment (RFC 2018 §4) */
+		tp->sack_last = sg->th.seq;
 		XT_STAT_INC(eng, tcp_rcv_oo_pack);
 		tp->t_flags |= XT_TF_ACKNOW;
 		sg->fin = 0;
@@ -739,12 +755,59 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
 }
 
 /* RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on. */
+/*
+ * RFC 7323 §5.3 PAWS: a non-RST segment whose TSval is older than
+ * TS.Recent is a duplicate from an earlier wrap of the sequence space
+ * and is not acceptable (an ACK is sent).  TS.Recent older than 24 days
+ * is invalid (§5.5).
+ */
+static int
+step_paws(struct xtcp_sock *tp, struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	const struct xt_tcp_repr *th = &sg->th;
+
+	if (!(tp->t_flags & XT_TF_TS_OK) || !th->has_ts ||
+	    (th->flags & XT_TH_RST))
+		return (STEP_NEXT);
+	if ((int32_t)(th->tsval - tp->ts_recent) >= 0)
+		return (STEP_NEXT);
+	if (eng->now - tp->ts_recent_age_us > 24ull * 86400 * 1000000) {
+		tp->ts_recent = th->tsval;
+		tp->ts_recent_age_us = eng->now;
+		return (STEP_NEXT);
+	}
+	XT_STAT_INC(eng, tcp_rcv_paws_drop);
+	tp->t_flags |= XT_TF_ACKNOW;
+	return (STEP_DONE);
+}
+
+/* RFC 7323 §4.3: remember the TSval to echo. */
+static void
+tcp_update_ts_recent(struct xtcp_sock *tp, const struct seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+
+	if ((tp->t_flags & XT_TF_TS_OK) && th->has_ts &&
+	    SEQ_LEQ(th->seq, tp->last_ack_sent) &&
+	    (int32_t)(th->tsval - tp->ts_recent) >= 0) {
+		tp->ts_recent = th->tsval;
+		tp->ts_recent_age_us = tp->eng->now;
+	}
+}
+
 static void
 tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
 {
 	int r, ourfinacked = 0;
 
+	if (step_paws(tp, sg) == STEP_DONE) {
+		xt_tcp_output(tp);
+		return;
+	}
 	r = step_check_seq(tp, sg);
+	if (r != STEP_DONE)
+		tcp_update_ts_recent(tp, sg);
 	if (r == STEP_DONE) {
 		xt_tcp_output(tp);
 		return;

@@ -61,6 +61,39 @@ xt_tcp_window_field(struct xtcp_sock *tp)
 	return ((uint16_t)field);
 }
 
+/*
+ * SACK blocks for an ACK (RFC 2018 §4): the block holding the most
+ * recently received out-of-order segment first, then the others in
+ * sequence order, as many as fit beside the other options (three with
+ * timestamps, four without).
+ */
+static void
+tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
+{
+	const struct xt_asm *a = &tp->rcv_asm;
+	unsigned max = r->has_ts ? 3 : XT_TCP_MAX_SACK, i, first = a->n;
+	xt_seq_t lo, hi;
+
+	for (i = 0; i < a->n; i++) {
+		lo = tp->rcv_nxt + a->r[i].start;
+		hi = tp->rcv_nxt + a->r[i].end;
+		if (SEQ_IN(tp->sack_last, lo, hi)) {
+			first = i;
+			r->sack[0][0] = lo;
+			r->sack[0][1] = hi;
+			r->nsack = 1;
+			break;
+		}
+	}
+	for (i = 0; i < a->n && r->nsack < max; i++) {
+		if (i == first)
+			continue;
+		r->sack[r->nsack][0] = tp->rcv_nxt + a->r[i].start;
+		r->sack[r->nsack][1] = tp->rcv_nxt + a->r[i].end;
+		r->nsack++;
+	}
+}
+
 uint32_t
 xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
     uint8_t flags)
@@ -81,15 +114,23 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 			r.flags |= XT_TH_ACK;
 	r.ack = (r.flags & XT_TH_ACK) ? tp->rcv_nxt : 0;
 	if (flags & XT_TH_SYN) {
-		/* RFC 9293 §3.7.1 MSS; RFC 7323 §2.2 WS only in SYNs, and
-		 * in a SYN-ACK only if the peer's SYN had it */
+		/* RFC 9293 §3.7.1 MSS; RFC 7323 §2.2 WS, §3.2 TS and
+		 * RFC 2018 §2 SACK-permitted: offered in our SYN as
+		 * configured, and in a SYN-ACK only if the peer's SYN had
+		 * them */
 		r.has_mss = 1;
 		r.mss = tp->t_advmss;
-		if (tp->state == XT_TCPS_SYN_SENT ||
-		    (tp->t_flags & XT_TF_WS_OK)) {
+		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.wscale != 0 :
+		    (tp->t_flags & XT_TF_WS_OK) != 0) {
 			r.has_ws = 1;
 			r.ws = tp->request_scale;
 		}
+		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.tstamps != 0 :
+		    (tp->t_flags & XT_TF_TS_OK) != 0)
+			r.has_ts = 1;
+		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.sack != 0 :
+		    (tp->t_flags & XT_TF_SACK_OK) != 0)
+			r.sack_perm = 1;
 		/* RFC 7323 §2.2: the window in a SYN is never scaled */
 		r.win = (uint16_t)(xt_tcp_rcv_space(tp) > 65535 ? 65535 :
 		    xt_tcp_rcv_space(tp));
@@ -99,6 +140,19 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	} else {
 		r.win = xt_tcp_window_field(tp);
 	}
+	if (tp->t_flags & XT_TF_TS_OK)
+		r.has_ts = 1;
+	if (r.has_ts) {
+		/* RFC 7323 §3: a millisecond clock with a random offset
+		 * per connection (§7.1) */
+		r.tsval = (uint32_t)(eng->now / 1000) + tp->ts_offset;
+		r.tsecr = (r.flags & XT_TH_ACK) ? tp->ts_recent : 0;
+	}
+	if ((tp->t_flags & XT_TF_SACK_OK) && (r.flags & XT_TH_ACK) &&
+	    !(flags & (XT_TH_SYN | XT_TH_RST)))
+		tcp_fill_sack(tp, &r);
+	if (r.flags & XT_TH_ACK)
+		tp->last_ack_sent = tp->rcv_nxt;
 	p = xt_tx_begin(eng);
 	hl = xt_tcp_emit_hdr(&r, p);
 	room = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;

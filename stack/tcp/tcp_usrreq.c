@@ -196,6 +196,8 @@ xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 	s->iss = xt_tcp_new_isn(eng, s->laddr, s->lport, addr, port);
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->snd_recover = s->iss;
+	s->ts_offset = (uint32_t)xt_random(eng);
+	s->t_flags &= ~(XT_TF_TS_OK | XT_TF_SACK_OK | XT_TF_WS_OK);
 	s->snd_buf_seq = s->iss + 1;
 	s->t_flags |= XT_TF_CONNCALLED;
 	s->t_flags &= ~XT_TF_CONNREPORTED;

@@ -63,6 +63,8 @@ enum xt_tcp_state {
 #define XT_TF_CONNREPORTED	0x00020000	/* connect success reported once */
 #define XT_TF_RCVSHUT		0x00040000	/* no more data will arrive (FIN or reset) */
 #define XT_TF_FORCE		0x00080000	/* persist: send what the window allows */
+#define XT_TF_TS_OK		0x00100000	/* timestamps negotiated (RFC 7323 §3.2) */
+#define XT_TF_SACK_OK		0x00200000	/* SACK-permitted both ways (RFC 2018 §2) */
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
@@ -97,6 +99,14 @@ struct xtcp_sock {
 	struct xt_ring		rcv_buf;	/* in-order data; OOO data beyond */
 	struct xt_asm		rcv_asm;	/* OOO ranges past rcv_nxt */
 	uint32_t		t_segs_unacked;	/* full-sized segments since our last ACK */
+
+	/* RFC 7323 timestamps */
+	uint32_t		ts_offset;	/* random per-connection TSval offset */
+	uint32_t		ts_recent;	/* TS.Recent (§4.3) */
+	uint64_t		ts_recent_age_us; /* when ts_recent was set */
+	xt_seq_t		last_ack_sent;	/* Last.ACK.sent (§4.3) */
+	/* RFC 2018 SACK generation: the block holding the latest OOO data */
+	xt_seq_t		sack_last;	/* a sequence number inside it */
 
 	/* options */
 	uint16_t		t_maxseg;	/* send MSS, bytes */

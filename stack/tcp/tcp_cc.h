@@ -1,0 +1,103 @@
+/*
+ * tcp_cc.h - pluggable congestion control.
+ *
+ * An algorithm sees a narrow, read-only view of the connection that the
+ * stack fills once per event, and answers with new cwnd/ssthresh values;
+ * it never touches the TCB.  Its private state is a fixed-size area
+ * inside the TCB (no allocation per connection).  The generic layer in
+ * tcp_cc.c does the bookkeeping every algorithm shares (which event, how
+ * many bytes newly acknowledged, whether the sender was cwnd-limited,
+ * recovery entry/exit) before it calls the hook.
+ *
+ * Read first: RFC 5681 §3 (slow start, congestion avoidance, the
+ * response to loss and timeout), RFC 3465 (byte counting), RFC 6582
+ * (NewReno), RFC 9438 (CUBIC), RFC 9406 (HyStart++), RFC 7661 (cwnd
+ * validation), RFC 6928 (initial window).
+ */
+#ifndef XT_TCP_CC_H
+#define XT_TCP_CC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XT_CC_PRIV_MAX	128	/* bytes of per-connection algorithm state */
+#define XT_CC_NAME_MAX	16	/* TCP_CA_NAME_MAX in Linux */
+
+/* What happened (on_congestion). */
+enum xt_cc_signal {
+	XT_CC_SIG_DUPACK = 1,	/* loss detected by dupacks/SACK/RACK: enter recovery */
+	XT_CC_SIG_RTO,		/* retransmission timeout */
+	XT_CC_SIG_RTO_SPURIOUS,	/* the last RTO was spurious (F-RTO/undo): restore */
+	XT_CC_SIG_ECN,		/* ECE received: react once per window (RFC 3168 §6.1.2) */
+	XT_CC_SIG_PRIV = 100	/* first value for algorithm-private signals */
+};
+
+/* Read-only facts, filled by the stack for each call. */
+struct xt_cc_view {
+	uint32_t	mss;		/* sender MSS, bytes */
+	uint32_t	flight_bytes;	/* bytes in flight (pipe) */
+	uint32_t	acked_bytes;	/* bytes newly acknowledged by this ACK */
+	uint32_t	srtt_us;	/* smoothed RTT, 0 before a sample */
+	uint32_t	min_rtt_us;	/* lowest RTT seen, UINT32_MAX before */
+	uint32_t	rtt_us;		/* this ACK's RTT sample, 0 if none */
+	uint32_t	cwnd;		/* current values, bytes */
+	uint32_t	ssthresh;
+	uint32_t	init_cwnd;	/* initial window, bytes (RFC 6928: 10 MSS) */
+	uint64_t	now_us;
+	uint32_t	delivered;	/* total segments delivered (for HyStart++ rounds) */
+	uint32_t	round_end_seq;	/* unused by the stack yet; 0 */
+	unsigned	cwnd_limited:1;	/* the sender used (nearly) all of cwnd */
+	unsigned	in_recovery:1;	/* fast recovery in progress */
+	unsigned	in_slow_start:1; /* cwnd < ssthresh */
+	unsigned	ece:1;		/* this ACK carried ECE */
+};
+
+/* New values; the hook sets what it changes.  Zero pacing = no pacing. */
+struct xt_cc_out {
+	uint32_t	cwnd;		/* bytes */
+	uint32_t	ssthresh;	/* bytes */
+	uint64_t	pacing_bps;
+};
+
+struct xt_cc_ops {
+	const char	*name;		/* setsockopt(TCP_CONGESTION) name, as Linux */
+	size_t		priv_size;	/* <= XT_CC_PRIV_MAX */
+	/* required: connection established; set initial cwnd/ssthresh */
+	void	(*init)(void *priv, const struct xt_cc_view *v,
+		    struct xt_cc_out *o);
+	/* required: an ACK acknowledged new data outside recovery */
+	void	(*on_ack)(void *priv, const struct xt_cc_view *v,
+		    struct xt_cc_out *o);
+	/* required: congestion signal; returns the reduced ssthresh/cwnd */
+	void	(*on_congestion)(void *priv, enum xt_cc_signal sig,
+		    const struct xt_cc_view *v, struct xt_cc_out *o);
+	/* optional: fast recovery ended (full ACK) */
+	void	(*on_recovery_exit)(void *priv, const struct xt_cc_view *v,
+		    struct xt_cc_out *o);
+	/* optional: sending resumes after an idle period longer than RTO
+	 * (RFC 5681 §4.1, RFC 7661) */
+	void	(*on_idle_restart)(void *priv, const struct xt_cc_view *v,
+		    struct xt_cc_out *o);
+	/* optional: an RTT sample was taken */
+	void	(*on_rtt_sample)(void *priv, uint32_t rtt_us,
+		    const struct xt_cc_view *v);
+};
+
+/* Registry (static table). */
+const struct xt_cc_ops *xt_cc_find(const char *name);	/* NULL if unknown */
+const struct xt_cc_ops *xt_cc_default(void);		/* "cubic", as Linux */
+/* Comma-separated list of the names, for TCP_CONGESTION errors and docs. */
+const char	*xt_cc_names(void);
+
+extern const struct xt_cc_ops xt_cc_newreno;	/* "reno" (Linux's name for NewReno) */
+extern const struct xt_cc_ops xt_cc_cubic;	/* "cubic" */
+extern const struct xt_cc_ops xt_cc_none;	/* "none": fixed cwnd, for tests */
+
+/* NewReno helpers other algorithms reuse (FreeBSD exports the same). */
+void	xt_cc_newreno_slow_start(const struct xt_cc_view *v,
+	    struct xt_cc_out *o);	/* RFC 5681 §3.1 + RFC 3465 L = 2 */
+void	xt_cc_newreno_cong_avoid(uint32_t *acc_bytes,
+	    const struct xt_cc_view *v, struct xt_cc_out *o);
+					/* RFC 5681 eq. 3 via byte counting */
+
+#endif
