@@ -42,6 +42,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->tstamps = 1;
 	cfg->sack = 1;
 	cfg->wscale = 1;
+	cfg->sack_maxholes = 64;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;

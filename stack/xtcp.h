@@ -49,6 +49,7 @@ struct xtcp_config {
 	int		tstamps;	/* RFC 7323 timestamps: 1 = offer (default) */
 	int		sack;		/* RFC 2018 SACK: 1 = offer (default) */
 	int		wscale;		/* RFC 7323 window scale: 1 = offer (default) */
+	uint32_t	sack_maxholes;	/* SACK scoreboard blocks per connection */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

@@ -23,6 +23,13 @@
 #define XT_CC_PRIV_MAX	128	/* bytes of per-connection algorithm state */
 #define XT_CC_NAME_MAX	16	/* TCP_CA_NAME_MAX in Linux */
 
+/* The "arbitrarily high" initial ssthresh of RFC 5681 §3.1 (Linux's
+ * TCP_INFINITE_SSTHRESH), bytes; no algorithm grows cwnd past it. */
+#define XT_CC_SSTHRESH_INF	0x7fffffffu
+#define XT_CC_CWND_MAX		XT_CC_SSTHRESH_INF
+/* The fixed window of the "none" algorithm, bytes. */
+#define XT_CC_NONE_CWND		(10u * 1024 * 1024)
+
 /* What happened (on_congestion). */
 enum xt_cc_signal {
 	XT_CC_SIG_DUPACK = 1,	/* loss detected by dupacks/SACK/RACK: enter recovery */
@@ -92,6 +99,15 @@ const char	*xt_cc_names(void);
 extern const struct xt_cc_ops xt_cc_newreno;	/* "reno" (Linux's name for NewReno) */
 extern const struct xt_cc_ops xt_cc_cubic;	/* "cubic" */
 extern const struct xt_cc_ops xt_cc_none;	/* "none": fixed cwnd, for tests */
+
+/* Helpers shared by the algorithms (tcp_cc.c). */
+/* The initial window: v->init_cwnd, or RFC 6928 §2's
+ * min(10 * MSS, max(2 * MSS, 14600)) when the stack left it 0. */
+uint32_t xt_cc_initial_window(const struct xt_cc_view *v);
+/* RFC 5681 §4.1 restart after idle: cwnd = min(cwnd, IW), ssthresh kept
+ * at no less than 3/4 of the old cwnd (as Linux).  Sets both in o. */
+void	xt_cc_restart_window(const struct xt_cc_view *v,
+	    struct xt_cc_out *o);
 
 /* NewReno helpers other algorithms reuse (FreeBSD exports the same). */
 void	xt_cc_newreno_slow_start(const struct xt_cc_view *v,

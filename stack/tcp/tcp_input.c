@@ -425,12 +425,53 @@ tcp_fast_retransmit(struct xtcp_sock *tp)
 	xt_tcp_arm_rexmt(tp);
 }
 
-/* Duplicate ACK (RFC 5681 §2 definition; RFC 6582 §3.2). */
+/* RFC 6675 §5 steps 4.1-4.3: enter SACK-based loss recovery and
+ * retransmit the first lost segment at once, whatever cwnd says. */
+static void
+tcp_sack_enter_recovery(struct xtcp_sock *tp)
+{
+	struct xt_scoreboard *sb = &tp->t_sb;
+	uint32_t flight = xt_tcp_flight(tp), mss = tp->t_maxseg, len, n;
+	xt_seq_t seq;
+
+	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
+	XT_STAT_INC(tp->eng, tcp_sack_recovery);
+	tp->snd_ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+	tp->snd_cwnd = tp->snd_ssthresh;
+	tp->snd_recover = tp->snd_max;		/* RecoveryPoint */
+	tp->t_flags |= XT_TF_INRECOVERY;
+	tp->t_rtttime = 0;			/* Karn */
+	sb->high_rxt = tp->snd_una;
+	sb->rescue_rxt = tp->snd_una;
+	if (!xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss, &seq, &len)) {
+		seq = tp->snd_una;
+		len = mss;
+	}
+	n = xt_tcp_send_seg(tp, seq, len, 0);
+	if (SEQ_GT(seq + n, sb->high_rxt))
+		sb->high_rxt = seq + n;
+	xt_tcp_arm_rexmt(tp);
+	xt_tcp_sack_output(tp);
+}
+
+/* Duplicate ACK (RFC 5681 §2 definition; RFC 6582 §3.2; with SACK,
+ * RFC 6675 §5: an ACK carrying new SACK information). */
 static void
 tcp_dupack(struct xtcp_sock *tp)
 {
 	XT_STAT_INC(tp->eng, tcp_rcv_dup_ack);
 	tp->t_dupacks++;
+	if (tp->t_flags & XT_TF_SACK_OK) {
+		if (tp->t_flags & XT_TF_INRECOVERY) {
+			xt_tcp_sack_output(tp);
+			return;
+		}
+		if ((tp->t_dupacks >= XT_SACK_DUPTHRESH ||
+		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg)) &&
+		    !SEQ_LT(tp->snd_una, tp->snd_recover))
+			tcp_sack_enter_recovery(tp);
+		return;
+	}
 	if (tp->t_flags & XT_TF_INRECOVERY) {
 		tp->snd_cwnd += tp->t_maxseg;	/* inflate (step 3) */
 		return;
@@ -450,6 +491,9 @@ tcp_cc_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
 	uint32_t mss = tp->t_maxseg, incr;
 
 	if (tp->t_flags & XT_TF_INRECOVERY) {
+		if (SEQ_LT(ack, tp->snd_recover) &&
+		    (tp->t_flags & XT_TF_SACK_OK))
+			return;	/* partial ACK: the caller runs NextSeg() */
 		if (SEQ_GEQ(ack, tp->snd_recover)) {
 			/* full ACK: RFC 6582 §3.2 step 6, option 2 */
 			uint32_t flight = tp->snd_max - ack;
@@ -494,7 +538,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 {
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
-	uint32_t acked, data_acked, buffered, oldwnd, win;
+	uint32_t acked, data_acked, buffered, oldwnd, win, newly_sacked = 0;
 	struct xtcp_sock *lis;
 
 	*ourfinacked = 0;
@@ -541,11 +585,15 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	}
 	oldwnd = tp->snd_wnd;
 	win = (uint32_t)th->win << tp->snd_scale;
+	if ((tp->t_flags & XT_TF_SACK_OK) && th->nsack > 0)
+		newly_sacked = xt_sack_update(&tp->t_sb, tp->snd_una,
+		    tp->snd_max, th->sack, th->nsack);
 	if (SEQ_LEQ(th->ack, tp->snd_una)) {
 		/* RFC 5681 §2: a duplicate ACK carries no data, does not
-		 * move the window and comes while data is outstanding */
-		if (th->ack == tp->snd_una && sg->seglen == 0 &&
-		    win == oldwnd && tp->snd_una != tp->snd_max)
+		 * move the window and comes while data is outstanding;
+		 * RFC 6675 §2: or it brings new SACK information */
+		if (th->ack == tp->snd_una && tp->snd_una != tp->snd_max &&
+		    ((sg->seglen == 0 && win == oldwnd) || newly_sacked > 0))
 			tcp_dupack(tp);
 		else if (th->ack == tp->snd_una && sg->seglen == 0 &&
 		    win == oldwnd)
@@ -573,11 +621,15 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		tp->snd_una = th->ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
+		xt_sack_advance(&tp->t_sb, tp->snd_una);
 		/* RFC 6298 §5.2-5.3 */
 		if (tp->snd_una == tp->snd_max)
 			tp->t_rexmt_at = 0;
-		else if (!(tp->t_flags & XT_TF_INRECOVERY))
+		else
 			xt_tcp_arm_rexmt(tp);
+		if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
+		    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
+			xt_tcp_sack_output(tp);
 		if ((tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max)
 			*ourfinacked = 1;
 		if (data_acked > 0)

@@ -153,11 +153,16 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		tcp_fill_sack(tp, &r);
 	if (r.flags & XT_TH_ACK)
 		tp->last_ack_sent = tp->rcv_nxt;
+	/* options (SACK blocks above all) may leave less room than the
+	 * MSS promised: send less, and then the FIN cannot ride along */
+	hl = xt_tcp_hdr_len(&r);
+	room = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;
+	if (len > room) {
+		len = room;
+		r.flags &= ~XT_TH_FIN;
+	}
 	p = xt_tx_begin(eng);
 	hl = xt_tcp_emit_hdr(&r, p);
-	room = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;
-	if (len > room)
-		len = room;
 	if (len > 0) {
 		off = seq - tp->snd_buf_seq;
 		len = xt_ring_peek(&tp->snd_buf, off, p + hl, len);
@@ -192,6 +197,67 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		tp->t_segs_unacked = 0;
 	}
 	return (len);
+}
+
+/*
+ * Sending during SACK-based loss recovery (RFC 6675 §5 step C): while
+ * cwnd - pipe allows a segment, send NextSeg(): a lost hole first, then
+ * new data, then one rescue retransmission.
+ */
+void
+xt_tcp_sack_output(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xt_scoreboard *sb = &tp->t_sb;
+	uint32_t mss = tp->t_maxseg, pipe, len, buffered, n;
+	xt_seq_t seq, data_end;
+
+	pipe = xt_sack_pipe(sb, tp->snd_una, tp->snd_max, mss);
+	while (tp->snd_cwnd >= pipe + mss) {
+		if (xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss, &seq,
+		    &len)) {
+			n = xt_tcp_send_seg(tp, seq, len, 0);
+			if (n == 0)
+				break;
+			sb->high_rxt = seq + n;
+			pipe += n;
+			continue;
+		}
+		/* rule 2: new data the peer's window admits */
+		buffered = xt_ring_len(&tp->snd_buf);
+		data_end = tp->snd_buf_seq + buffered;
+		if (SEQ_LT(tp->snd_max, data_end) &&
+		    !(tp->t_flags & XT_TF_SENTFIN)) {
+			len = data_end - tp->snd_max;
+			if (len > mss)
+				len = mss;
+			if ((tp->snd_max + len) - tp->snd_una <= tp->snd_wnd) {
+				n = xt_tcp_send_seg(tp, tp->snd_max, len, 0);
+				if (n == 0)
+					break;
+				tp->snd_max += n;
+				tp->snd_nxt = tp->snd_max;
+				pipe += n;
+				continue;
+			}
+		}
+		/* rule 3: one rescue retransmission per recovery */
+		if (xt_sack_rescue(sb, tp->snd_una, tp->snd_max, mss, &seq,
+		    &len)) {
+			n = xt_tcp_send_seg(tp, seq, len, 0);
+			sb->rescue_rxt = tp->snd_recover;
+			if (n == 0)
+				break;
+			if (SEQ_GT(seq + n, sb->high_rxt))
+				sb->high_rxt = seq + n;
+			pipe += n;
+			continue;
+		}
+		break;
+	}
+	if (tp->t_rexmt_at == 0 && tp->snd_una != tp->snd_max)
+		xt_tcp_arm_rexmt(tp);
+	(void)eng;
 }
 
 void
@@ -235,7 +301,8 @@ tcp_output_syn(struct xtcp_sock *tp)
 void
 xt_tcp_output(struct xtcp_sock *tp)
 {
-	uint32_t off, buffered, avail, wnd, inflight, usable, len, adv, now_win;
+	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len, adv;
+	uint32_t now_win, want;
 	xt_seq_t fin_seq;
 	int sendit, fin;
 	uint8_t flags;
@@ -256,12 +323,21 @@ xt_tcp_output(struct xtcp_sock *tp)
 		off = tp->snd_nxt - tp->snd_buf_seq;
 		avail = off < buffered ? buffered - off : 0;
 		fin_seq = tp->snd_buf_seq + buffered;
-		wnd = tp->snd_wnd < tp->snd_cwnd ? tp->snd_wnd : tp->snd_cwnd;
+		cwnd = tp->snd_cwnd;
+		/* RFC 3042 limited transmit: the first two duplicate ACKs
+		 * each let one new segment out beyond cwnd */
+		if (!(tp->t_flags & XT_TF_INRECOVERY) && tp->t_dupacks < 3)
+			cwnd += tp->t_dupacks * tp->t_maxseg;
+		wnd = tp->snd_wnd < cwnd ? tp->snd_wnd : cwnd;
 		inflight = tp->snd_nxt - tp->snd_una;
 		usable = wnd > inflight ? wnd - inflight : 0;
 		len = avail < usable ? avail : usable;
 		if (len > tp->t_maxseg)
 			len = tp->t_maxseg;
+		/* SACK recovery paces its own sending (xt_tcp_sack_output) */
+		if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
+		    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
+			len = 0;
 		sendit = 0;
 		if (len > 0) {
 			if (len == tp->t_maxseg)
@@ -313,7 +389,10 @@ xt_tcp_output(struct xtcp_sock *tp)
 			(void)xt_tcp_send_seg(tp, tp->snd_max, 0, 0);
 			break;
 		}
+		want = len;
 		len = xt_tcp_send_seg(tp, tp->snd_nxt, len, flags);
+		if (len < want)
+			fin = 0;	/* clipped: the FIN went without */
 		if (len > 0 && tp->t_rtttime == 0 &&
 		    SEQ_GEQ(tp->snd_nxt, tp->snd_max)) {
 			/* time this new segment (Karn: never a rexmit) */

@@ -39,7 +39,9 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	tp->rcvbuf_size = eng->cfg.rcvbuf;
 	if (xt_ring_init(&tp->snd_buf, tp->sndbuf_size) != XT_OK ||
 	    xt_ring_init(&tp->rcv_buf, tp->rcvbuf_size) != XT_OK ||
-	    xt_asm_init(&tp->rcv_asm, eng->cfg.reass_max_ranges) != XT_OK) {
+	    xt_asm_init(&tp->rcv_asm, eng->cfg.reass_max_ranges) != XT_OK ||
+	    xt_sack_init(&tp->t_sb, eng->cfg.sack_maxholes) != XT_OK) {
+		xt_asm_free(&tp->rcv_asm);
 		xt_ring_free(&tp->snd_buf);
 		xt_ring_free(&tp->rcv_buf);
 		free(tp);
@@ -115,6 +117,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 	xt_ring_free(&tp->snd_buf);
 	xt_ring_free(&tp->rcv_buf);
 	xt_asm_free(&tp->rcv_asm);
+	xt_sack_free(&tp->t_sb);
 	free(tp);
 }
 

@@ -121,6 +121,10 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		tp->snd_cwnd = mss;		/* loss window */
 		tp->t_flags &= ~XT_TF_INRECOVERY;
 		tp->snd_recover = tp->snd_max;
+		/* go back N from snd_una: start the scoreboard afresh, as
+		 * BSD does (RFC 6675 §5.1 allows keeping it) */
+		xt_sack_clear(&tp->t_sb);
+		tp->t_sb.high_rxt = tp->snd_una;
 		tp->t_dupacks = 0;
 		tp->t_bytes_acked = 0;
 		tp->snd_nxt = tp->snd_una;	/* go back N */

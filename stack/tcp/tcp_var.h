@@ -17,6 +17,7 @@
 #include "buf/assembler.h"
 #include "buf/ring.h"
 #include "tcp/tcp_rtt.h"
+#include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
 #include "wire/tcp.h"
 
@@ -122,6 +123,7 @@ struct xtcp_sock {
 	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
 	uint32_t		t_dupacks;	/* consecutive duplicate ACKs */
 	uint32_t		t_bytes_acked;	/* for appropriate byte counting in CA */
+	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
 
 	/* timers: absolute deadlines in µs, 0 = off */
 	uint64_t		t_rexmt_at;	/* retransmission (also SYN) */
@@ -194,6 +196,7 @@ void	xt_tcp_output(struct xtcp_sock *tp);
 uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	    uint8_t flags);
 void	xt_tcp_send_ack(struct xtcp_sock *tp);
+void	xt_tcp_sack_output(struct xtcp_sock *tp);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);
 uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);

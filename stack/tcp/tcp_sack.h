@@ -1,0 +1,73 @@
+/*
+ * tcp_sack.h - the sender's SACK scoreboard and the RFC 6675 queries
+ * loss recovery asks of it.
+ *
+ * The scoreboard keeps the SACKed ranges above snd_una, sorted and
+ * merged, at most `max` of them (XTCP_SACK_MAXHOLES); blocks that would
+ * need more are ignored and counted (the sender then just knows less).
+ * Everything is pure: no engine, no time.
+ *
+ * Read first: RFC 2018 §3-4, RFC 6675 §2-5 (IsLost, SetPipe, NextSeg),
+ * RFC 2883 (D-SACK: a block at or below the cumulative ACK).
+ */
+#ifndef XT_TCP_SACK_H
+#define XT_TCP_SACK_H
+
+#include <stdint.h>
+
+#include "tcp/tcp_seq.h"
+
+#define XT_SACK_DUPTHRESH	3	/* RFC 6675 §2 DupThresh */
+
+struct xt_sackblk {
+	xt_seq_t	start;		/* first SACKed sequence number */
+	xt_seq_t	end;		/* one past the last */
+};
+
+struct xt_scoreboard {
+	struct xt_sackblk *b;		/* sorted, disjoint, non-adjacent */
+	uint32_t	n;		/* blocks in use */
+	uint32_t	max;		/* capacity */
+	uint32_t	sacked_bytes;	/* sum of block lengths */
+	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt */
+	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
+	uint64_t	overflows;	/* blocks dropped for lack of room */
+	uint64_t	dsacks;		/* D-SACK blocks seen (RFC 2883) */
+};
+
+int	xt_sack_init(struct xt_scoreboard *sb, uint32_t max);
+void	xt_sack_free(struct xt_scoreboard *sb);
+void	xt_sack_clear(struct xt_scoreboard *sb);
+/*
+ * Take the SACK blocks of one ACK.  Blocks are validated against
+ * [snd_una, snd_max]; a first block at or below snd_una (or inside the
+ * second block) is a D-SACK (RFC 2883 §4) and is counted, not stored.
+ * Returns the number of newly SACKed bytes.
+ */
+uint32_t xt_sack_update(struct xt_scoreboard *sb, xt_seq_t snd_una,
+	    xt_seq_t snd_max, const uint32_t (*blk)[2], unsigned nblk);
+/* The cumulative ACK moved to snd_una: forget what lies below it. */
+void	xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una);
+/* Highest SACKed sequence number + 1, or snd_una if none. */
+xt_seq_t xt_sack_high(const struct xt_scoreboard *sb, xt_seq_t snd_una);
+/* RFC 6675 IsLost(seq): DupThresh discontiguous SACKed blocks, or more
+ * than (DupThresh - 1) * mss SACKed bytes, above seq. */
+int	xt_sack_is_lost(const struct xt_scoreboard *sb, xt_seq_t seq,
+	    uint32_t mss);
+/* RFC 6675 SetPipe(): bytes believed in the network. */
+uint32_t xt_sack_pipe(const struct xt_scoreboard *sb, xt_seq_t snd_una,
+	    xt_seq_t snd_max, uint32_t mss);
+/*
+ * RFC 6675 NextSeg() rule 1: the first lost, not yet retransmitted
+ * range at or above HighRxt, at most mss bytes.  Returns 1 and sets
+ * *seq/*len, or 0.  (Rule 2, new data, is the caller's; rule 3, the
+ * rescue retransmission, is xt_sack_rescue.)
+ */
+int	xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
+	    xt_seq_t snd_max, uint32_t mss, xt_seq_t *seq, uint32_t *len);
+/* RFC 6675 NextSeg() rule 3: one unSACKed segment above HighRxt that is
+ * not lost, once per recovery (rescue_rxt tracks it). */
+int	xt_sack_rescue(const struct xt_scoreboard *sb, xt_seq_t snd_una,
+	    xt_seq_t snd_max, uint32_t mss, xt_seq_t *seq, uint32_t *len);
+
+#endif
