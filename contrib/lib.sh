@@ -4,7 +4,7 @@
 # with the README.
 XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
-	coreutils util-linux)
+	coreutils util-linux nginx wrk iperf3 wget socat)
 
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -69,6 +69,7 @@ xt_build() {
 		./autogen.sh || xt_die "autogen.sh failed"
 	fi
 	if [[ ! -f Makefile ]]; then
+		# shellcheck disable=SC2086  # the flags are several words
 		./configure ${XTCP_CONFIGURE_FLAGS:-} || xt_die "configure failed"
 	fi
 	make -j"$(nproc 2>/dev/null || echo 2)" || xt_die "make failed"

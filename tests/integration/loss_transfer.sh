@@ -72,12 +72,12 @@ xt_log "loss $PCT% each way via $how"
 
 mkdir "$XT_TMP/www"
 xt_random_file "$XT_TMP/www/blob" "$MIB"
-xt_peer_bg SRV 300 python3 -m http.server "$PORT" --bind "$XT_PEER" \
+xt_peer_bg SRV 150 python3 -m http.server "$PORT" --bind "$XT_PEER" \
     --directory "$XT_TMP/www" >"$XT_TMP/server.log" 2>&1
 xt_wait_port "$PORT"
 
 t0=$(xt_now_ms)
-xt_shim 240 curl -sS --fail --max-time 230 -o "$XT_TMP/out" \
+xt_shim 120 curl -sS --fail --max-time 110 -o "$XT_TMP/out" \
     "http://$XT_PEER:$PORT/blob" 2>"$XT_TMP/curl.err"
 rc=$?
 t1=$(xt_now_ms)
