@@ -43,6 +43,11 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->sack = 1;
 	cfg->wscale = 1;
 	cfg->sack_maxholes = 64;
+	cfg->keepidle_s = 7200;		/* RFC 1122 §4.2.3.6: >= two hours */
+	cfg->keepintvl_s = 75;
+	cfg->keepcnt = 8;
+	cfg->keepinit_ms = 75000;
+	cfg->always_keepalive = 0;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;

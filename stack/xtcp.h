@@ -50,6 +50,11 @@ struct xtcp_config {
 	int		sack;		/* RFC 2018 SACK: 1 = offer (default) */
 	int		wscale;		/* RFC 7323 window scale: 1 = offer (default) */
 	uint32_t	sack_maxholes;	/* SACK scoreboard blocks per connection */
+	uint32_t	keepidle_s;	/* TCP_KEEPIDLE default (FreeBSD keepidle 7200) */
+	uint32_t	keepintvl_s;	/* TCP_KEEPINTVL default (FreeBSD keepintvl 75) */
+	uint32_t	keepcnt;	/* TCP_KEEPCNT default (FreeBSD keepcnt 8) */
+	uint32_t	keepinit_ms;	/* connection-establishment bound (FreeBSD keepinit 75 s) */
+	int		always_keepalive; /* keep-alive on every connection (FreeBSD always_keepalive) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

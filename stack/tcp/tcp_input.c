@@ -123,6 +123,7 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 		return;
 	}
 	tp->t_last_rx_us = eng->now;
+	tp->t_keep_probes = 0;
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
 		tcp_listen_input(eng, tp, src, dst, &sg);
@@ -191,6 +192,8 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->snd_recover = tp->iss;
 	tp->snd_buf_seq = tp->iss + 1;
 	tp->ts_offset = (uint32_t)xt_random(eng);
+	tp->t_conn_start_us = eng->now;
+	tp->t_user_timeout_ms = lis->t_user_timeout_ms;
 	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = th->seq;
@@ -256,6 +259,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 		tp->t_rexmt_at = 0;
 		XT_STAT_INC(eng, tcp_connects);
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
+		xt_tcp_arm_keep(tp);
 		tp->t_flags |= XT_TF_ACKNOW;
 		/* TODO(#4): data or FIN on a SYN-ACK is rare; it is
 		 * dropped and the peer retransmits it */
@@ -555,6 +559,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		}
 		XT_STAT_INC(eng, tcp_connects);
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
+		xt_tcp_arm_keep(tp);
 		tp->snd_wnd = (uint32_t)th->win << tp->snd_scale;
 		tp->max_sndwnd = tp->snd_wnd;
 		tp->snd_wl1 = th->seq;
@@ -622,6 +627,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		xt_sack_advance(&tp->t_sb, tp->snd_una);
+		tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
 		/* RFC 6298 §5.2-5.3 */
 		if (tp->snd_una == tp->snd_max)
 			tp->t_rexmt_at = 0;

@@ -404,6 +404,8 @@ xt_tcp_output(struct xtcp_sock *tp)
 			tp->t_flags |= XT_TF_SENTFIN;
 		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
 			tp->snd_max = tp->snd_nxt;
+		if ((len > 0 || fin) && tp->t_una_since_us == 0)
+			tp->t_una_since_us = tp->eng->now;
 		if ((len > 0 || fin) && tp->t_rexmt_at == 0) {
 			xt_tcp_arm_rexmt(tp);
 			tp->t_persist_at = 0;

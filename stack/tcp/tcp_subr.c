@@ -49,9 +49,11 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	}
 	xt_rtt_init(&tp->t_rtt, eng->cfg.rto_init_ms * 1000,
 	    eng->cfg.rto_min_ms * 1000, eng->cfg.rto_max_ms * 1000);
-	tp->keep_idle_s = 7200;		/* RFC 1122 §4.2.3.6: two hours */
-	tp->keep_intvl_s = 75;
-	tp->keep_cnt = 9;
+	tp->keep_idle_s = eng->cfg.keepidle_s;
+	tp->keep_intvl_s = eng->cfg.keepintvl_s;
+	tp->keep_cnt = eng->cfg.keepcnt;
+	if (eng->cfg.always_keepalive)
+		tp->t_flags |= XT_TF_KEEPALIVE;
 	tp->next = eng->tcbs;
 	if (eng->tcbs != NULL)
 		eng->tcbs->prev = tp;

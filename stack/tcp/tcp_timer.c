@@ -14,6 +14,7 @@
 static void	tcp_timer_rexmt(struct xtcp_sock *);
 static void	tcp_timer_persist(struct xtcp_sock *);
 static void	tcp_timer_2msl(struct xtcp_sock *);
+static void	tcp_timer_keep(struct xtcp_sock *);
 
 static uint64_t
 earliest(uint64_t a, uint64_t b)
@@ -33,6 +34,7 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 	d = earliest(tp->t_rexmt_at, tp->t_persist_at);
 	d = earliest(d, tp->t_delack_at);
 	d = earliest(d, tp->t_2msl_at);
+	d = earliest(d, tp->t_keep_at);
 	return (d == 0 ? UINT64_MAX : d);
 }
 
@@ -61,6 +63,7 @@ xt_tcp_start_timewait(struct xtcp_sock *tp)
 
 	xt_tcp_set_state(tp, XT_TCPS_TIME_WAIT);
 	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
+	tp->t_keep_at = 0;
 	tp->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
 	xt_engine_timer_armed(eng, tp->t_2msl_at);
 }
@@ -84,10 +87,40 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 		tcp_timer_2msl(tp);
 		return;		/* tp is gone */
 	}
+	if (tp->t_keep_at != 0 && tp->t_keep_at <= now) {
+		tp->t_keep_at = 0;
+		tcp_timer_keep(tp);
+		if (tp->state == XT_TCPS_CLOSED)
+			return;		/* dropped (and maybe freed) */
+	}
 	if (tp->t_rexmt_at != 0 && tp->t_rexmt_at <= now) {
 		tp->t_rexmt_at = 0;
 		tcp_timer_rexmt(tp);
 	}
+}
+
+/*
+ * Time bounds beside the retransmission count: the connection-
+ * establishment limit (FreeBSD keepinit, macOS TCP_CONNECTIONTIMEOUT)
+ * and TCP_USER_TIMEOUT (RFC 5482: how long data may stay unacknowledged).
+ */
+static int
+tcp_out_of_time(const struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (tp->state == XT_TCPS_SYN_SENT ||
+	    tp->state == XT_TCPS_SYN_RECEIVED) {
+		if (tp->t_user_timeout_ms != 0)
+			return (eng->now - tp->t_conn_start_us >=
+			    (uint64_t)tp->t_user_timeout_ms * 1000);
+		return (eng->cfg.keepinit_ms != 0 &&
+		    eng->now - tp->t_conn_start_us >=
+		    (uint64_t)eng->cfg.keepinit_ms * 1000);
+	}
+	return (tp->t_user_timeout_ms != 0 && tp->t_una_since_us != 0 &&
+	    eng->now - tp->t_una_since_us >=
+	    (uint64_t)tp->t_user_timeout_ms * 1000);
 }
 
 /* RFC 6298 §5.4-5.6 and RFC 5681 §3.1 on a retransmission timeout. */
@@ -101,10 +134,12 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 	if (tp->snd_una == tp->snd_max && tp->state != XT_TCPS_SYN_SENT &&
 	    tp->state != XT_TCPS_SYN_RECEIVED)
 		return;		/* nothing outstanding */
-	limit = (tp->state == XT_TCPS_SYN_SENT ||
-	    tp->state == XT_TCPS_SYN_RECEIVED) ? eng->cfg.syn_retries :
-	    eng->cfg.rexmit_max;
-	if (++tp->t_rxtshift > limit) {
+	if (tp->state == XT_TCPS_SYN_SENT ||
+	    tp->state == XT_TCPS_SYN_RECEIVED)
+		limit = tp->t_syncnt != 0 ? tp->t_syncnt : eng->cfg.syn_retries;
+	else
+		limit = eng->cfg.rexmit_max;
+	if (++tp->t_rxtshift > limit || tcp_out_of_time(tp)) {
 		XT_STAT_INC(eng, tcp_timeout_drop);
 		/* a soft ICMP error seen meanwhile explains the timeout */
 		xt_tcp_drop(tp, tp->so_error != XT_OK ? tp->so_error :
@@ -166,4 +201,65 @@ tcp_timer_2msl(struct xtcp_sock *tp)
 {
 	/* TIME-WAIT done, or an orphan in FIN-WAIT-2 gave up waiting */
 	xt_tcp_drop(tp, XT_OK);
+}
+
+/* Arm the keep-alive check for an established connection that wants it
+ * (RFC 1122 §4.2.3.6: only after keep_idle of silence). */
+void
+xt_tcp_arm_keep(struct xtcp_sock *tp)
+{
+	if (!(tp->t_flags & XT_TF_KEEPALIVE) ||
+	    !XT_TCPS_SYNCHRONIZED(tp->state) ||
+	    tp->state == XT_TCPS_TIME_WAIT) {
+		tp->t_keep_at = 0;
+		return;
+	}
+	tp->t_keep_at = tp->t_last_rx_us + (uint64_t)tp->keep_idle_s * 1000000;
+	if (tp->t_keep_at <= tp->eng->now)
+		tp->t_keep_at = tp->eng->now + 1;
+	xt_engine_timer_armed(tp->eng, tp->t_keep_at);
+}
+
+/*
+ * Keep-alive (RFC 1122 §4.2.3.6): after keep_idle seconds without a
+ * segment from the peer, send a probe (an ACK one below snd_una, which
+ * the peer must answer) every keep_intvl seconds; keep_cnt unanswered
+ * probes end the connection with ETIMEDOUT.  Any segment from the peer
+ * resets the count (tcp_input).  Probes wait while data is outstanding:
+ * the retransmission timer covers that case.
+ */
+static void
+tcp_timer_keep(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t idle_us;
+
+	if (!(tp->t_flags & XT_TF_KEEPALIVE) ||
+	    !XT_TCPS_SYNCHRONIZED(tp->state) ||
+	    tp->state == XT_TCPS_TIME_WAIT)
+		return;
+	idle_us = eng->now - tp->t_last_rx_us;
+	if (tp->t_keep_probes == 0 &&
+	    idle_us < (uint64_t)tp->keep_idle_s * 1000000) {
+		xt_tcp_arm_keep(tp);
+		return;
+	}
+	if (tp->snd_una != tp->snd_max) {
+		tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
+		xt_engine_timer_armed(eng, tp->t_keep_at);
+		return;
+	}
+	if (tp->t_keep_probes >= tp->keep_cnt ||
+	    (tp->t_user_timeout_ms != 0 &&
+	    idle_us >= (uint64_t)tp->t_user_timeout_ms * 1000 &&
+	    tp->t_keep_probes > 0)) {
+		XT_STAT_INC(eng, tcp_keep_drop);
+		xt_tcp_drop(tp, XT_ETIMEDOUT);
+		return;
+	}
+	XT_STAT_INC(eng, tcp_keep_probe);
+	tp->t_keep_probes++;
+	(void)xt_tcp_send_seg(tp, tp->snd_una - 1, 0, 0);
+	tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
+	xt_engine_timer_armed(eng, tp->t_keep_at);
 }

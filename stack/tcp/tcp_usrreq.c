@@ -197,6 +197,8 @@ xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->snd_recover = s->iss;
 	s->ts_offset = (uint32_t)xt_random(eng);
+	s->t_conn_start_us = eng->now;
+	s->t_una_since_us = 0;
 	s->t_flags &= ~(XT_TF_TS_OK | XT_TF_SACK_OK | XT_TF_WS_OK);
 	s->snd_buf_seq = s->iss + 1;
 	s->t_flags |= XT_TF_CONNCALLED;
@@ -538,8 +540,8 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 			set_flag(s, XT_TF_REUSEPORT, v);
 			return (XT_OK);
 		case SO_KEEPALIVE:
-			/* TODO(#4): keep-alive probes on the wire */
 			set_flag(s, XT_TF_KEEPALIVE, v);
+			xt_tcp_arm_keep(s);
 			return (XT_OK);
 		case SO_SNDBUF:
 			return (set_bufsize(s, &s->snd_buf, &s->sndbuf_size, v));
@@ -567,6 +569,7 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 			if (v < 1 || v > 32767)
 				return (XT_EINVAL);
 			s->keep_idle_s = (uint32_t)v;
+			xt_tcp_arm_keep(s);
 			return (XT_OK);
 		case TCP_KEEPINTVL:
 			if (v < 1 || v > 32767)
@@ -577,6 +580,16 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 			if (v < 1 || v > 127)
 				return (XT_EINVAL);
 			s->keep_cnt = (uint32_t)v;
+			return (XT_OK);
+		case TCP_USER_TIMEOUT:
+			if (v < 0)
+				return (XT_EINVAL);
+			s->t_user_timeout_ms = (uint32_t)v;
+			return (XT_OK);
+		case TCP_SYNCNT:
+			if (v < 1 || v > 127)	/* Linux MAX_TCP_SYNCNT */
+				return (XT_EINVAL);
+			s->t_syncnt = (uint32_t)v;
 			return (XT_OK);
 		default:
 			return (XT_ENOPROTOOPT);
@@ -655,6 +668,11 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 			return (opt_put_int(val, len, (int)s->keep_intvl_s));
 		case TCP_KEEPCNT:
 			return (opt_put_int(val, len, (int)s->keep_cnt));
+		case TCP_USER_TIMEOUT:
+			return (opt_put_int(val, len, (int)s->t_user_timeout_ms));
+		case TCP_SYNCNT:
+			return (opt_put_int(val, len, (int)(s->t_syncnt != 0 ?
+			    s->t_syncnt : s->eng->cfg.syn_retries)));
 		default:
 			return (XT_ENOPROTOOPT);
 		}

@@ -130,6 +130,12 @@ struct xtcp_sock {
 	uint64_t		t_persist_at;	/* zero-window probe */
 	uint64_t		t_delack_at;	/* delayed ACK */
 	uint64_t		t_2msl_at;	/* TIME-WAIT, orphaned FIN-WAIT-2 */
+	uint64_t		t_keep_at;	/* keep-alive check */
+	uint32_t		t_keep_probes;	/* unanswered keep-alive probes */
+	uint64_t		t_conn_start_us; /* SYN sent or received */
+	uint64_t		t_una_since_us;	/* oldest unacked data outstanding since */
+	uint32_t		t_user_timeout_ms; /* TCP_USER_TIMEOUT, 0 = off */
+	uint32_t		t_syncnt;	/* TCP_SYNCNT, 0 = engine default */
 	uint32_t		t_rxtshift;	/* consecutive backoffs */
 	uint32_t		t_persist_shift;
 	struct xt_rtt		t_rtt;		/* RFC 6298 estimator */
@@ -207,5 +213,6 @@ uint64_t xt_tcp_next_deadline(const struct xtcp_sock *tp);
 void	xt_tcp_arm_rexmt(struct xtcp_sock *tp);
 void	xt_tcp_arm_persist(struct xtcp_sock *tp);
 void	xt_tcp_start_timewait(struct xtcp_sock *tp);
+void	xt_tcp_arm_keep(struct xtcp_sock *tp);
 
 #endif

@@ -1700,6 +1700,87 @@ START_TEST(dupack_rules)
 }
 END_TEST
 
+/* RFC 1122 §4.2.3.6: probes after keep_idle of silence, every
+ * keep_intvl; keep_cnt unanswered probes end it with ETIMEDOUT. */
+START_TEST(keepalive_probes_and_drop)
+{
+	const struct xt_tcp_repr *th;
+	int one = 1, idle = 10, intvl = 2, cnt = 3;
+	unsigned i;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPCNT, &cnt,
+	    sizeof(cnt)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, SOL_SOCKET, SO_KEEPALIVE, &one,
+	    sizeof(one)), XT_OK);
+	advance_to(now + 10 * 1000000ull - 1000);
+	expect_no_tx();
+	advance_to(now + 1000);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->seq, iss);	/* SND.UNA - 1 */
+	ck_assert_uint_eq(th->payload_len, 0);
+	/* an answer resets the count and the idle time */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	expect_no_tx();
+	advance_to(now + 2 * 1000000ull);
+	expect_no_tx();
+	advance_to(now + 8 * 1000000ull);
+	tx_one(__LINE__);
+	for (i = 1; i < 3; i++) {
+		advance_to(now + 2 * 1000000ull);
+		tx_one(__LINE__);
+	}
+	advance_to(now + 2 * 1000000ull);
+	expect_no_tx();
+	ck_assert_int_eq(sk->state, XT_TCPS_CLOSED);
+	ck_assert_int_eq(xtcp_take_error(sk), XT_ETIMEDOUT);
+	finish(1);
+}
+END_TEST
+
+/* RFC 5482 TCP_USER_TIMEOUT: data unacknowledged that long ends the
+ * connection at the next retransmission timeout. */
+START_TEST(user_timeout_drops)
+{
+	int ms = 2500;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+	    sizeof(ms)), XT_OK);
+	send_all(sk, "data", 4);
+	tx_one(__LINE__);
+	advance_to(now + RTO);		/* 1 s: first retransmission */
+	tx_one(__LINE__);
+	advance_to(now + 2 * RTO);	/* 3 s > 2.5 s: give up */
+	expect_no_tx();
+	ck_assert_int_eq(sk->state, XT_TCPS_CLOSED);
+	ck_assert_int_eq(xtcp_take_error(sk), XT_ETIMEDOUT);
+	finish(1);
+}
+END_TEST
+
+/* TCP_SYNCNT bounds the SYN retransmissions. */
+START_TEST(syncnt_bounds_syn)
+{
+	int n = 1;
+
+	tcb_syn_sent();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_SYNCNT, &n,
+	    sizeof(n)), XT_OK);
+	advance_to(now + RTO);
+	tx_one(__LINE__);		/* the one retry */
+	advance_to(now + 2 * RTO);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_ETIMEDOUT);
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -1780,6 +1861,13 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, fast_retransmit);
 	tcase_add_test(tc, fast_retransmit_partial_ack);
 	tcase_add_test(tc, dupack_rules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("timeouts");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, keepalive_probes_and_drop);
+	tcase_add_test(tc, user_timeout_drops);
+	tcase_add_test(tc, syncnt_bounds_syn);
 	suite_add_tcase(s, tc);
 
 	return (s);
