@@ -44,6 +44,16 @@ static int	cfg_log(const struct cfg_key *, const char *,
 		    struct shim_config *);
 static int	cfg_uint(const struct cfg_key *, const char *,
 		    struct shim_config *);
+static int	cfg_fallback(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_child(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_pass(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	cfg_lockdir(const struct cfg_key *, const char *,
+		    struct shim_config *);
+static int	prefix_parse(const char *, size_t, uint32_t *, uint32_t *);
+static uint32_t	prefix_mask(uint32_t);
 static int	ipv4_parse(const char *, uint32_t *);
 static void	quote(const char *, char *, size_t);
 
@@ -53,7 +63,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "XTCP_IF", SHIM_CF_IF, cfg_ifname,
 	    "an interface name of 1..15 characters (e.g. eth0)", 0, 0, 0 },
 	{ "XTCP_ADDR", SHIM_CF_ADDR, cfg_addr,
-	    "A.B.C.D/LEN (e.g. 10.0.0.2/24)", 0, 0, 0 },
+	    "A.B.C.D/LEN or a range A.B.C.D-A.B.C.E/LEN "
+	    "(e.g. 10.0.0.2/24 or 10.0.0.2-10.0.0.9/24)", 0, 0, 0 },
 	{ "XTCP_GW", SHIM_CF_GW, cfg_gw,
 	    "A.B.C.D (e.g. 10.0.0.1)", 0, 0, 0 },
 	{ "XTCP_MAC", SHIM_CF_MAC, cfg_mac,
@@ -73,6 +84,17 @@ static const struct cfg_key cfg_keys[] = {
 	    4096, 1073741824 },
 	{ "XTCP_RCVBUF", SHIM_CF_RCVBUF, cfg_uint, NULL, OFF(rcvbuf),
 	    4096, 1073741824 },
+	{ "XTCP_FALLBACK", SHIM_CF_FALLBACK, cfg_fallback,
+	    "kernel or fail", 0, 0, 0 },
+	{ "XTCP_PASSTHROUGH", SHIM_CF_PASSTHRU, cfg_pass,
+	    "a comma list of at most 16 A.B.C.D/LEN or A.B.C.D "
+	    "(e.g. 10.1.0.0/16,192.168.1.7)", 0, 0, 0 },
+	{ "XTCP_LISTEN_KERNEL", SHIM_CF_LISTENK, cfg_uint, NULL,
+	    OFF(listen_kernel), 0, 1 },
+	{ "XTCP_LOCKDIR", SHIM_CF_LOCKDIR, cfg_lockdir,
+	    "an absolute directory path of at most 100 characters", 0, 0, 0 },
+	{ "XTCP_CHILD", SHIM_CF_CHILD, cfg_child,
+	    "kernel or stack", 0, 0, 0 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -113,28 +135,169 @@ cfg_ifname(const struct cfg_key *k, const char *v, struct shim_config *c)
 	return (0);
 }
 
+/* "A.B.C.D", n bytes of s, as a host-order unicast address. */
+static int
+addr_part(const char *s, size_t n, uint32_t *out)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (n == 0 || n >= sizeof(ip))
+		return (-1);
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (ipv4_parse(ip, out) != 0 || !ipv4_unicast(*out))
+		return (-1);
+	return (0);
+}
+
+/*
+ * A.B.C.D/LEN, or a pool A.B.C.D-A.B.C.E/LEN: both ends inside one
+ * prefix, the first not above the last, at most SHIM_POOL_MAX addresses.
+ * Which address of the pool this process uses is decided when the stack
+ * starts (pool.c).
+ */
 static int
 cfg_addr(const struct cfg_key *k, const char *v, struct shim_config *c)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *slash;
+	const char *slash, *dash;
 	unsigned long len;
+	uint32_t lo, hi, mask;
 	char *end;
 
 	(void)k;
 	slash = strchr(v, '/');
-	if (slash == NULL || (size_t)(slash - v) >= sizeof(ip) ||
-	    !isdigit((unsigned char)slash[1]))
+	if (slash == NULL || !isdigit((unsigned char)slash[1]))
 		return (-1);
-	memcpy(ip, v, slash - v);
-	ip[slash - v] = '\0';
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || len > 32)
 		return (-1);
-	if (ipv4_parse(ip, &c->addr) != 0 || !ipv4_unicast(c->addr))
+	dash = memchr(v, '-', slash - v);
+	if (dash == NULL) {
+		if (addr_part(v, slash - v, &lo) != 0)
+			return (-1);
+		hi = lo;
+	} else if (addr_part(v, dash - v, &lo) != 0 ||
+	    addr_part(dash + 1, slash - dash - 1, &hi) != 0)
 		return (-1);
+	mask = prefix_mask(len);
+	if (lo > hi || (lo & mask) != (hi & mask) ||
+	    hi - lo >= SHIM_POOL_MAX)
+		return (-1);
+	c->addr = lo;
+	c->addr_lo = lo;
+	c->addr_hi = hi;
 	c->prefixlen = len;
+	return (0);
+}
+
+static int
+cfg_fallback(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	(void)k;
+	if (strcmp(v, "kernel") == 0)
+		c->fallback = 1;
+	else if (strcmp(v, "fail") == 0)
+		c->fallback = 0;
+	else
+		return (-1);
+	return (0);
+}
+
+static int
+cfg_child(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	(void)k;
+	if (strcmp(v, "stack") == 0)
+		c->child_stack = 1;
+	else if (strcmp(v, "kernel") == 0)
+		c->child_stack = 0;
+	else
+		return (-1);
+	return (0);
+}
+
+static uint32_t
+prefix_mask(uint32_t len)
+{
+	return (len == 0 ? 0 : ~0U << (32 - len));
+}
+
+/* "A.B.C.D" or "A.B.C.D/LEN" in the n bytes at s. */
+static int
+prefix_parse(const char *s, size_t n, uint32_t *net, uint32_t *mask)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash;
+	unsigned long len = 32;
+	size_t i, an;
+
+	slash = memchr(s, '/', n);
+	an = slash != NULL ? (size_t)(slash - s) : n;
+	if (an == 0 || an >= sizeof(ip))
+		return (-1);
+	if (slash != NULL) {
+		if (slash + 1 == s + n || s + n - slash - 1 > 2)
+			return (-1);
+		len = 0;
+		for (i = 1; slash + i < s + n; i++) {
+			if (!isdigit((unsigned char)slash[i]))
+				return (-1);
+			len = len * 10 + (slash[i] - '0');
+		}
+		if (len > 32)
+			return (-1);
+	}
+	memcpy(ip, s, an);
+	ip[an] = '\0';
+	if (ipv4_parse(ip, net) != 0)
+		return (-1);
+	*mask = prefix_mask(len);
+	*net &= *mask;
+	return (0);
+}
+
+static int
+cfg_pass(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	const char *p = v;
+	size_t n;
+
+	(void)k;
+	c->npass = 0;
+	for (;;) {
+		n = strcspn(p, ",");
+		if (c->npass == SHIM_NPASS || prefix_parse(p, n,
+		    &c->pass[c->npass].net, &c->pass[c->npass].mask) != 0)
+			return (-1);
+		c->npass++;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	return (0);
+}
+
+static int
+cfg_lockdir(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	size_t n = strlen(v);
+
+	(void)k;
+	if (v[0] != '/' || n > 100 || n >= sizeof(c->lockdir))
+		return (-1);
+	memcpy(c->lockdir, v, n + 1);
+	return (0);
+}
+
+int
+shim_config_passthrough(const struct shim_config *c, uint32_t a)
+{
+	unsigned i;
+
+	for (i = 0; i < c->npass; i++)
+		if ((a & c->pass[i].mask) == c->pass[i].net)
+			return (1);
 	return (0);
 }
 
@@ -254,15 +417,17 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 	}
 	if ((c->set & SHIM_CF_ADDR) == 0) {
 		snprintf(msg, msglen, "XTCP_ADDR: required with XTCP_IF "
-		    "(A.B.C.D/LEN, e.g. 10.0.0.2/24)");
+		    "(A.B.C.D/LEN or A.B.C.D-A.B.C.E/LEN, e.g. 10.0.0.2/24)");
 		return (SHIM_CFG_BAD);
 	}
 	if (c->set & SHIM_CF_GW) {
-		mask = c->prefixlen == 0 ? 0 : ~0U << (32 - c->prefixlen);
-		if (c->gw == c->addr || (c->gw & mask) != (c->addr & mask)) {
+		mask = prefix_mask(c->prefixlen);
+		if ((c->gw >= c->addr_lo && c->gw <= c->addr_hi) ||
+		    (c->gw & mask) != (c->addr & mask)) {
+			quote(getenv("XTCP_GW"), q, sizeof(q));
 			snprintf(msg, msglen, "XTCP_GW: expected an address "
 			    "inside XTCP_ADDR's prefix other than XTCP_ADDR, "
-			    "got \"%s\"", getenv("XTCP_GW"));
+			    "got \"%s\"", q);
 			return (SHIM_CFG_BAD);
 		}
 	}

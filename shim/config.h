@@ -22,11 +22,27 @@ struct xtcp_config;
 #define SHIM_CF_MSL	0x0100
 #define SHIM_CF_SNDBUF	0x0200
 #define SHIM_CF_RCVBUF	0x0400
+#define SHIM_CF_FALLBACK 0x0800
+#define SHIM_CF_PASSTHRU 0x1000
+#define SHIM_CF_LISTENK	0x2000
+#define SHIM_CF_LOCKDIR	0x4000
+#define SHIM_CF_CHILD	0x8000
+
+#define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
+#define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
+
+/* one XTCP_PASSTHROUGH prefix, host order */
+struct shim_cidr {
+	uint32_t	net;
+	uint32_t	mask;
+};
 
 struct shim_config {
 	unsigned	set;
 	char		ifname[IF_NAMESIZE];
-	uint32_t	addr;		/* host order */
+	uint32_t	addr;		/* host order; the claimed one (pool.c) */
+	uint32_t	addr_lo;	/* XTCP_ADDR's range, host order; */
+	uint32_t	addr_hi;	/* lo == hi for a single address */
 	uint32_t	prefixlen;
 	uint32_t	gw;		/* host order, 0 = none */
 	uint8_t		mac[6];
@@ -37,6 +53,12 @@ struct shim_config {
 	uint32_t	msl_ms;
 	uint32_t	sndbuf;
 	uint32_t	rcvbuf;
+	uint32_t	fallback;	/* XTCP_FALLBACK: 1 = kernel, 0 = fail */
+	uint32_t	listen_kernel;	/* XTCP_LISTEN_KERNEL: 0 or 1 */
+	uint32_t	child_stack;	/* XTCP_CHILD: 1 = stack, 0 = kernel */
+	unsigned	npass;
+	struct shim_cidr pass[SHIM_NPASS];	/* XTCP_PASSTHROUGH */
+	char		lockdir[128];	/* XTCP_LOCKDIR, "" = the default */
 };
 
 enum shim_cfg_result {
@@ -52,6 +74,8 @@ enum shim_cfg_result shim_config_load(struct shim_config *c, char *msg,
 /* Copy what was given onto an engine config already holding defaults. */
 void	shim_config_apply(const struct shim_config *c,
 	    struct xtcp_config *ec);
+/* Does a (host order) match XTCP_PASSTHROUGH? */
+int	shim_config_passthrough(const struct shim_config *c, uint32_t a);
 /* Write "XTCP_FOO: unknown variable" warnings through shim_log. */
 void	shim_config_warn_unknown(void);
 

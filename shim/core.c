@@ -14,8 +14,22 @@
  * into the socket's list, drops the lock and ppoll()s its bell; the
  * wakeup callback (engine lock held) rings the bell of every waiter.
  * Since conditions are checked, waiters linked and bells rung all under
- * the one lock, no wakeup is lost.  ppoll returns EINTR on a signal, so
- * blocking calls are interruptible, as on Linux.
+ * the one lock, no wakeup is lost.
+ *
+ * Signals.  A Linux socket call that sleeps without a timeout is ended by
+ * a signal with ERESTARTSYS: the kernel restarts it when the handler has
+ * SA_RESTART, else it fails with EINTR; with SO_RCVTIMEO/SO_SNDTIMEO set
+ * it fails with EINTR always (socket(7), sock_intr_errno()).  The shim
+ * cannot tell which signal arrived or how its handler was installed, so
+ * it sleeps in a system call of the same restart class instead: without
+ * a deadline, a blocking read(2) of the bell (an eventfd read returns
+ * ERESTARTSYS, so the kernel itself restarts it or not, exactly as it
+ * would have restarted recv); with a deadline, ppoll(2), which a handled
+ * signal always ends with EINTR.  poll, select and epoll_wait are never
+ * restarted on Linux, and they sleep in ppoll/epoll_pwait here, which are
+ * not either.  The bell is therefore a blocking eventfd; everything but
+ * that one read reads it only when it holds a count (rung), so nothing
+ * else can block on it.
  */
 #include "prelude.h"
 
@@ -43,6 +57,7 @@ static __thread struct shim_thr thr_self = { -1, 0 };
 
 static void	mirror_update(struct shim_sock *);
 static void	mark_dirty(struct shim_sock *);
+static void	thr_drain_careful(struct shim_thr *);
 static void	flush_dirty(void);
 static void	sock_free(struct shim_sock *);
 static void	thr_ring(struct shim_thr *);
@@ -68,7 +83,7 @@ shim_core_init(void)
 }
 
 static int	fd_move_high(int fd);
-static int	internal_eventfd(void);
+static int	internal_eventfd(int flags);
 static void	wait_cancelled(void *arg);
 
 uint64_t
@@ -98,7 +113,7 @@ mirror_update(struct shim_sock *s)
 
 	if (s->xs == NULL || s->bellfd < 0)
 		return;
-	want = (xtcp_poll(s->xs) & (XTCP_POLLIN | XTCP_POLLERR |
+	want = (shim_sock_poll(s) & (XTCP_POLLIN | XTCP_POLLERR |
 	    XTCP_POLLHUP | XTCP_POLLRDHUP)) != 0;
 	if (want == s->mirror)
 		return;
@@ -130,7 +145,28 @@ flush_dirty(void)
 		s->dirty = 0;
 		s->dirty_next = NULL;
 		mirror_update(s);
+		if (s->epregs != NULL)
+			shim_ep_sock_changed(s);
 	}
+}
+
+/*
+ * Linux tcp_poll() reports EPOLLIN only once SO_RCVLOWAT bytes are there
+ * (tcp_stream_is_readable), or at end of stream.
+ */
+unsigned
+shim_sock_poll(const struct shim_sock *s)
+{
+	unsigned ev;
+
+	if (s->xs == NULL)
+		return (0);
+	ev = xtcp_poll(s->xs);
+	if (s->rcvlowat > 1 && (ev & XTCP_POLLIN) != 0 &&
+	    (ev & XTCP_POLLRDHUP) == 0 && !xtcp_is_listening(s->xs) &&
+	    xtcp_sock_rxbytes(s->xs) < (uint32_t)s->rcvlowat)
+		ev &= ~XTCP_POLLIN;
+	return (ev);
 }
 
 /* ---- socket objects ---- */
@@ -159,6 +195,8 @@ sock_free(struct shim_sock *s)
 				*pp = s->dirty_next;
 				break;
 			}
+	if (s->epregs != NULL)
+		shim_ep_sock_gone(s);
 	if (s->xs != NULL)
 		xtcp_close(s->xs, shim_now_us());
 	free(s);
@@ -227,8 +265,15 @@ shim_sock_fd_gone(struct shim_sock *s, int fd)
 				break;
 			}
 	}
-	if (s->nfds == 0)
-		shim_sock_ring(s);	/* sleepers notice and give up */
+	if (s->nfds == 0) {
+		/* Linux: epoll forgets a file when its last fd closes
+		 * (eventpoll_release); pollers see POLLNVAL.  Sleepers in
+		 * recv/accept keep sleeping, as on Linux (they hold a
+		 * reference): only shutdown(2) or the peer ends them. */
+		if (s->epregs != NULL)
+			shim_ep_sock_gone(s);
+		shim_sock_ring(s);
+	}
 	shim_sock_unref(s);
 }
 
@@ -323,11 +368,11 @@ fd_move_high(int fd)
 /* Lock held.  Creates our eventfds at a high number and marks them
  * internal.  -1 with errno on failure. */
 static int
-internal_eventfd(void)
+internal_eventfd(int flags)
 {
 	int fd, err;
 
-	if ((fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+	if ((fd = eventfd(0, flags | EFD_CLOEXEC)) < 0)
 		return (-1);
 	fd = fd_move_high(fd);
 	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
@@ -341,7 +386,7 @@ internal_eventfd(void)
 int
 shim_internal_eventfd(void)
 {
-	return (internal_eventfd());
+	return (internal_eventfd(EFD_NONBLOCK));
 }
 
 struct shim_thr *
@@ -349,7 +394,8 @@ shim_thr_get(void)
 {
 	struct shim_thr *t = &thr_self;
 
-	if (t->bell < 0 && (t->bell = internal_eventfd()) >= 0)
+	/* blocking: shim_wait's untimed sleep is a read(2) of it */
+	if (t->bell < 0 && (t->bell = internal_eventfd(0)) >= 0)
 		(void)pthread_setspecific(thr_key, t);
 	return (t);
 }
@@ -432,9 +478,27 @@ wait_cancelled(void *arg)
 
 	shim_lock();
 	shim_waiter_del(c->s, c->w);
-	shim_thr_drain(c->w->thr);
+	thr_drain_careful(c->w->thr);
 	shim_sock_unref(c->s);
 	shim_unlock();
+}
+
+/* Drain when the read that was cancelled may have taken the count. */
+static void
+thr_drain_careful(struct shim_thr *t)
+{
+	struct pollfd pfd;
+	uint64_t v;
+
+	if (!t->rung)
+		return;
+	t->rung = 0;
+	if (t->bell < 0)
+		return;
+	pfd.fd = t->bell;
+	pfd.events = POLLIN;
+	if (syscall(SYS_poll, &pfd, 1, 0) == 1)
+		(void)syscall(SYS_read, t->bell, &v, sizeof(v));
 }
 
 int
@@ -445,11 +509,10 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	struct shim_thr *t;
 	struct timespec ts, *tsp;
 	struct pollfd pfd;
-	uint64_t now, left;
-	int r, err;
+	uint64_t now, left, v;
+	ssize_t n;
+	int r, err, got;
 
-	if (s->nfds == 0)
-		return (EBADF);
 	now = shim_now_us();
 	if (now >= deadline_us)
 		return (EAGAIN);
@@ -471,18 +534,26 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	ctx.w = &w;
 	shim_unlock();
 
+	got = 0;
 	pthread_cleanup_push(wait_cancelled, &ctx);
-	r = real_ppoll(&pfd, t->bell >= 0 ? 1 : 0, tsp, NULL);
+	if (tsp == NULL) {
+		/* untimed: restarted by the kernel per SA_RESTART (above) */
+		n = real_read(t->bell, &v, sizeof(v));
+		r = n == (ssize_t)sizeof(v) ? 1 : -1;
+		got = r == 1;
+	} else
+		r = real_ppoll(&pfd, t->bell >= 0 ? 1 : 0, tsp, NULL);
 	err = errno;
 	pthread_cleanup_pop(0);
 
 	shim_lock();
 	shim_waiter_del(s, &w);
-	shim_thr_drain(t);
+	if (got)
+		t->rung = 0;	/* the read took the count */
+	else
+		shim_thr_drain(t);
 	if (r < 0 && err == EINTR)
 		return (EINTR);
-	if (s->nfds == 0)
-		return (EBADF);
 	return (0);
 }
 
@@ -512,6 +583,7 @@ shim_core_fork_child(void)
 	dirty_head = NULL;
 	thr_self.bell = -1;
 	thr_self.rung = 0;
+	shim_ep_fork_child();
 }
 
 /* ---- sockaddr_in in and out ---- */

@@ -93,6 +93,7 @@ static void
 init_once(void)
 {
 	in_init = 1;
+	shim.pid = (pid_t)syscall(SYS_getpid);
 	real_resolve();
 	shim_core_init();
 	switch (shim_config_load(&shim.conf, bad_msg, sizeof(bad_msg))) {
@@ -101,6 +102,7 @@ init_once(void)
 		break;
 	case SHIM_CFG_BAD:
 		shim.st = SHIM_ST_BAD;
+		shim.fail_err = EAFNOSUPPORT;
 		break;
 	case SHIM_CFG_OK:
 		shim.st = SHIM_ST_READY;
@@ -133,6 +135,7 @@ shim_stream_mode(void)
 	switch (shim.st) {
 	case SHIM_ST_INERT:
 	case SHIM_ST_FORKED:
+	case SHIM_ST_FALLBACK:
 		return (SHIM_MODE_KERNEL);
 	case SHIM_ST_BAD:
 		/*
@@ -152,8 +155,24 @@ shim_stream_mode(void)
 	case SHIM_ST_READY:
 		break;
 	}
-	shim.st = engine_start() == 0 ? SHIM_ST_RUNNING : SHIM_ST_FAILED;
-	return (shim.st == SHIM_ST_RUNNING ? SHIM_MODE_STACK : SHIM_MODE_FAIL);
+	if (engine_start() == 0)
+		shim.st = SHIM_ST_RUNNING;
+	else if (shim.st == SHIM_ST_READY)
+		shim.st = SHIM_ST_FAILED;
+	switch (shim.st) {
+	case SHIM_ST_RUNNING:
+		return (SHIM_MODE_STACK);
+	case SHIM_ST_FALLBACK:
+		return (SHIM_MODE_KERNEL);
+	default:
+		return (SHIM_MODE_FAIL);
+	}
+}
+
+int
+shim_vforked(void)
+{
+	return (shim.pid != 0 && (pid_t)syscall(SYS_getpid) != shim.pid);
 }
 
 static uint64_t
@@ -181,9 +200,11 @@ dev_hint(int err)
 }
 
 /*
- * Open the device, create the engine, start its thread.  Lock held.  On
- * failure print one line naming XTCP_IF and the reason; stream sockets
- * then fail with EAFNOSUPPORT.
+ * Claim an address (pool.c), open the device, create the engine, start
+ * its thread.  Lock held.  On failure print one line naming the variable
+ * and the reason; stream sockets then fail with EAFNOSUPPORT, or, when no
+ * address of XTCP_ADDR is free, with EADDRNOTAVAIL or (XTCP_FALLBACK=
+ * kernel, shim.st set to SHIM_ST_FALLBACK) go to the kernel.
  */
 static int
 engine_start(void)
@@ -192,8 +213,23 @@ engine_start(void)
 	struct xtcp_engine *eng = NULL;
 	struct xtcp_config ec;
 	struct xt_dev *dev = NULL;
+	char msg[256];
 	int r, wfd = -1;
 
+	shim.fail_err = EAFNOSUPPORT;
+	if (shim_pool_claim(c, msg, sizeof(msg)) != 0) {
+		if (c->fallback) {
+			shim_log(XTCP_LOG_ERROR, "%s; TCP sockets use the "
+			    "kernel's TCP (XTCP_FALLBACK=kernel)", msg);
+			shim.st = SHIM_ST_FALLBACK;
+		} else {
+			shim_log(XTCP_LOG_ERROR, "%s; TCP sockets fail with "
+			    "EADDRNOTAVAIL (XTCP_FALLBACK=kernel would use the "
+			    "kernel's TCP)", msg);
+			shim.fail_err = EADDRNOTAVAIL;
+		}
+		return (-1);
+	}
 	r = xt_dev_packet_open(c->ifname, c->addr,
 	    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu, &dev);
 	if (r == XT_OK && (wfd = dev->ops->wait_fd(dev)) < 0) {
@@ -255,17 +291,22 @@ fork_parent(void)
 /*
  * The child has only the forking thread and a copy of the engine that no
  * thread drives.  It must never transmit on the parent's connections, so
- * it never calls the engine again: inherited stack sockets are dropped
- * quietly (they fail with ENOTCONN; close works) and new stream sockets
- * go to the kernel.  See xtcp(7).
+ * it never calls that engine again: inherited stack sockets are dropped
+ * quietly (they fail with ENOTCONN; close works), the parent's device
+ * socket and address lock are closed in the child only, and new stream
+ * sockets go to the kernel, or with XTCP_CHILD=stack to a new stack of
+ * the child's own, with an address it claims for itself.  See xtcp(7).
  */
 static void
 fork_child(void)
 {
+	shim.pid = (pid_t)syscall(SYS_getpid);
 	if (shim.st == SHIM_ST_RUNNING || shim.st == SHIM_ST_READY)
-		shim.st = SHIM_ST_FORKED;
+		shim.st = shim.conf.child_stack ? SHIM_ST_READY :
+		    SHIM_ST_FORKED;
 	shim.eng = NULL;
 	shim.dev = NULL;
+	shim_pool_fork_child();
 	shim_core_fork_child();
 	pthread_mutex_unlock(&shim_mtx);
 }

@@ -4,18 +4,25 @@
  *
  * Semantics follow Linux TCP: a blocking send queues everything (short
  * only if an error or a signal cuts it off after progress), a blocking
- * recv returns as soon as anything is there (MSG_WAITALL: everything),
- * 0 is end of stream, SO_RCVTIMEO/SO_SNDTIMEO expire with EAGAIN, EPIPE
- * raises SIGPIPE unless MSG_NOSIGNAL.  A signal ends a blocking call with
- * EINTR (or the count so far); SA_RESTART is not honoured yet.
+ * recv returns as soon as SO_RCVLOWAT bytes (default 1) are there
+ * (MSG_WAITALL: everything), 0 is end of stream, SO_RCVTIMEO/SO_SNDTIMEO
+ * expire with EAGAIN, EPIPE raises SIGPIPE unless MSG_NOSIGNAL.  A signal
+ * ends a blocking call with the count so far, or EINTR, or restarts it
+ * per SA_RESTART as Linux would (core.c, shim_wait).  MSG_TRUNC on recv
+ * discards the bytes (Linux TCP); MSG_OOB on recv is EINVAL (no urgent
+ * data is ever kept); MSG_ERRQUEUE is EAGAIN (TCP has no error queue).
+ * splice(2) with one of our sockets at either end copies through a buffer.
  */
 #include "prelude.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -27,8 +34,13 @@
 /* MSG_PEEK into several iovecs peeks at most this much */
 #define IO_PEEK_MAX	(1 << 20)
 
+/* MSG_TRUNC discards through a buffer this large */
+#define IO_DISCARD_BUF	4096
+/* splice moves at most this much per call */
+#define IO_SPLICE_BUF	65536
+
 #define XT_SEND_FLAGS	(XTCP_MSG_OOB | XTCP_MSG_MORE)
-#define XT_RECV_FLAGS	(XTCP_MSG_OOB | XTCP_MSG_PEEK)
+#define XT_RECV_FLAGS	(XTCP_MSG_PEEK)
 
 static int	iov_check(const struct iovec *iov, int iovcnt, size_t *totalp);
 static ssize_t	io_sendv(struct shim_sock *s, const struct iovec *iov,
@@ -46,6 +58,18 @@ static ssize_t	do_recvfrom(int fd, void *restrict buf, size_t len, int flags,
 		    struct sockaddr *sa, socklen_t *restrict alen);
 static ssize_t	io_sendfile(struct shim_sock *s, int in, off64_t *off,
 		    size_t count, int *errp);
+static int	xrecv(struct shim_sock *s, void *buf, size_t len, int flags,
+		    size_t *got);
+static ssize_t	io_sendmsg(struct shim_sock *s, const struct msghdr *msg,
+		    int flags, int *errp);
+static ssize_t	io_recvmsg(struct shim_sock *s, struct msghdr *msg,
+		    int flags, int *errp);
+static int	is_pipe(int fd);
+static int	pipe_ready(int fd, short events);
+static ssize_t	splice_to_sock(struct shim_sock *s, int in, size_t len,
+		    unsigned int flags, int *errp);
+static ssize_t	splice_from_sock(struct shim_sock *s, int out, size_t len,
+		    unsigned int flags, int *errp);
 
 /* ---- the two loops everything else is built on ---- */
 
@@ -89,24 +113,71 @@ io_send(struct shim_sock *s, const void *buf, size_t len, int flags,
 	return (-1);
 }
 
+/*
+ * One engine receive.  MSG_TRUNC (Linux tcp_recvmsg): the bytes are
+ * consumed but not copied, and with MSG_PEEK only counted.
+ */
+static int
+xrecv(struct shim_sock *s, void *buf, size_t len, int flags, size_t *got)
+{
+	char scratch[IO_DISCARD_BUF];
+	size_t n, k, rx;
+	int r;
+
+	if ((flags & MSG_TRUNC) == 0)
+		return (xtcp_recv(s->xs, shim_now_us(), buf, len,
+		    flags & XT_RECV_FLAGS, got));
+	*got = 0;
+	if (flags & MSG_PEEK) {
+		r = xtcp_recv(s->xs, shim_now_us(), scratch, len > 0 ? 1 : 0,
+		    XTCP_MSG_PEEK, &k);
+		if (r == XT_OK && k > 0) {
+			rx = xtcp_sock_rxbytes(s->xs);
+			*got = rx < len ? rx : len;
+		}
+		return (r);
+	}
+	for (n = 0; ; n += k) {
+		k = len - n < sizeof(scratch) ? len - n : sizeof(scratch);
+		r = xtcp_recv(s->xs, shim_now_us(), scratch, k, 0, &k);
+		if (r != XT_OK || k == 0 || n + k == len) {
+			*got = n + (r == XT_OK ? k : 0);
+			return (*got > 0 ? XT_OK : r);
+		}
+	}
+}
+
 ssize_t
 io_recv(struct shim_sock *s, void *buf, size_t len, int flags, int *errp)
 {
 	char *p = buf;
 	uint64_t deadline = 0;
-	size_t done = 0, n;
-	int r, err, nb, waitall;
+	size_t done = 0, n, target;
+	int r, err, nb;
 
 	*errp = 0;
+	if (flags & MSG_ERRQUEUE) {
+		*errp = EAGAIN;		/* TCP queues no errors */
+		return (-1);
+	}
+	if (flags & MSG_OOB) {
+		*errp = EINVAL;		/* Linux tcp_recv_urg: none there */
+		return (-1);
+	}
 	nb = s->nonblock || (flags & MSG_DONTWAIT) != 0;
-	waitall = (flags & MSG_WAITALL) != 0 && (flags & MSG_PEEK) == 0;
+	/* Linux sock_rcvlowat(): MSG_WAITALL wants len, else SO_RCVLOWAT */
+	if ((flags & MSG_WAITALL) != 0 && (flags & MSG_PEEK) == 0)
+		target = len;
+	else if ((flags & MSG_PEEK) == 0 && s->rcvlowat > 1)
+		target = (size_t)s->rcvlowat < len ? (size_t)s->rcvlowat : len;
+	else
+		target = 1;
 	for (;;) {
 		n = 0;
-		r = xtcp_recv(s->xs, shim_now_us(), p + done, len - done,
-		    flags & XT_RECV_FLAGS, &n);
+		r = xrecv(s, p != NULL ? p + done : NULL, len - done, flags, &n);
 		if (r == XT_OK) {
 			done += n;
-			if (n == 0 || done == len || !waitall)
+			if (n == 0 || done >= target || done == len)
 				break;
 			continue;
 		}
@@ -374,6 +445,23 @@ sendto(int fd, const void *buf, size_t len, int flags,
 	return (send_done(s, n, err, flags));
 }
 
+/* Linux ___sys_sendmsg: the destination and control data of a stream
+ * socket are ignored; more than UIO_MAXIOV pieces is EMSGSIZE. */
+static ssize_t
+io_sendmsg(struct shim_sock *s, const struct msghdr *msg, int flags,
+    int *errp)
+{
+	if (msg == NULL) {
+		*errp = EFAULT;
+		return (-1);
+	}
+	if (msg->msg_iovlen > IOV_MAX) {
+		*errp = EMSGSIZE;
+		return (-1);
+	}
+	return (io_sendv(s, msg->msg_iov, (int)msg->msg_iovlen, flags, errp));
+}
+
 SHIM_EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
@@ -382,12 +470,7 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	int err;
 
 	IO_CLASSIFY(fd, s, real_sendmsg(fd, msg, flags));
-	if (msg == NULL) {
-		n = -1;
-		err = EFAULT;
-	} else
-		n = io_sendv(s, msg->msg_iov, (int)msg->msg_iovlen, flags,
-		    &err);
+	n = io_sendmsg(s, msg, flags, &err);
 	return (send_done(s, n, err, flags));
 }
 
@@ -432,6 +515,30 @@ recvfrom(int fd, void *restrict buf, size_t len, int flags,
 	return (do_recvfrom(fd, buf, len, flags, SA_PTR(addr), alen));
 }
 
+/* A stream socket names no source and passes no control data: both
+ * lengths come back 0, and msg_flags (MSG_TRUNC, MSG_CTRUNC) clear. */
+static ssize_t
+io_recvmsg(struct shim_sock *s, struct msghdr *msg, int flags, int *errp)
+{
+	ssize_t n;
+
+	if (msg == NULL) {
+		*errp = EFAULT;
+		return (-1);
+	}
+	if (msg->msg_iovlen > IOV_MAX) {
+		*errp = EMSGSIZE;
+		return (-1);
+	}
+	n = io_recvv(s, msg->msg_iov, (int)msg->msg_iovlen, flags, errp);
+	if (n >= 0) {
+		msg->msg_namelen = 0;
+		msg->msg_controllen = 0;
+		msg->msg_flags = 0;
+	}
+	return (n);
+}
+
 SHIM_EXPORT ssize_t
 recvmsg(int fd, struct msghdr *msg, int flags)
 {
@@ -440,19 +547,92 @@ recvmsg(int fd, struct msghdr *msg, int flags)
 	int err;
 
 	IO_CLASSIFY(fd, s, real_recvmsg(fd, msg, flags));
-	if (msg == NULL) {
-		n = -1;
-		err = EFAULT;
-	} else {
-		n = io_recvv(s, msg->msg_iov, (int)msg->msg_iovlen, flags,
-		    &err);
-		if (n >= 0) {
-			msg->msg_namelen = 0;
-			msg->msg_controllen = 0;
-			msg->msg_flags = 0;
+	n = io_recvmsg(s, msg, flags, &err);
+	return (recv_done(s, n, err));
+}
+
+/*
+ * Linux __sys_sendmmsg: one sendmsg per entry until one fails; after at
+ * least one went, the count is returned and the error dropped.
+ */
+SHIM_EXPORT int
+sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	struct shim_sock *s;
+	unsigned int i;
+	ssize_t n = 0;
+	int err = 0;
+
+	IO_CLASSIFY(fd, s, real_sendmmsg != NULL ?
+	    real_sendmmsg(fd, vec, vlen, flags) :
+	    (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags));
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+	for (i = 0; i < vlen; i++) {
+		n = io_sendmsg(s, &vec[i].msg_hdr, flags, &err);
+		if (n < 0)
+			break;
+		vec[i].msg_len = (unsigned int)n;
+	}
+	if (i == 0)
+		return ((int)send_done(s, -1, err, flags));
+	/* the failed sendmsg raised SIGPIPE on Linux even so */
+	if (n < 0 && err == EPIPE && (flags & MSG_NOSIGNAL) == 0)
+		(void)raise(SIGPIPE);
+	return ((int)send_done(s, (ssize_t)i, 0, flags));
+}
+
+/*
+ * Linux __sys_recvmmsg: one recvmsg per entry; MSG_WAITFORONE makes the
+ * entries after the first non-blocking; the timeout is only looked at
+ * between entries (as the kernel does); after at least one entry an error
+ * ends the call with the count.
+ */
+SHIM_EXPORT int
+recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+    struct timespec *tmo)
+{
+	struct shim_sock *s;
+	uint64_t deadline = UINT64_MAX, now;
+	unsigned int i;
+	ssize_t n = 0;
+	int err = 0, f = flags & ~MSG_WAITFORONE;
+
+	IO_CLASSIFY(fd, s, real_recvmmsg != NULL ?
+	    real_recvmmsg(fd, vec, vlen, flags, tmo) :
+	    (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, tmo));
+	if (tmo != NULL) {
+		if (tmo->tv_sec < 0 || tmo->tv_nsec < 0 ||
+		    tmo->tv_nsec >= 1000000000) {
+			shim_sock_put(s);
+			return (shim_fail_errno(EINVAL));
+		}
+		deadline = shim_now_us() + (uint64_t)tmo->tv_sec * 1000000 +
+		    (uint64_t)tmo->tv_nsec / 1000;
+	}
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+	for (i = 0; i < vlen; i++) {
+		n = io_recvmsg(s, &vec[i].msg_hdr, f, &err);
+		if (n < 0)
+			break;
+		vec[i].msg_len = (unsigned int)n;
+		if (flags & MSG_WAITFORONE)
+			f |= MSG_DONTWAIT;
+		if (tmo != NULL && shim_now_us() >= deadline) {
+			i++;
+			break;
 		}
 	}
-	return (recv_done(s, n, err));
+	if (tmo != NULL) {
+		now = shim_now_us();
+		now = now < deadline ? deadline - now : 0;
+		tmo->tv_sec = now / 1000000;
+		tmo->tv_nsec = (now % 1000000) * 1000;
+	}
+	if (i > 0)
+		return ((int)recv_done(s, (ssize_t)i, 0));
+	return ((int)recv_done(s, -1, err));
 }
 
 /* ---- fortified entry points (-D_FORTIFY_SOURCE programs) ---- */
@@ -574,4 +754,151 @@ sendfile64(int out, int in, off64_t *off, size_t count)
 	    real_sendfile(out, in, (off_t *)off, count));
 	n = io_sendfile(s, in, off, count, &err);
 	return (send_done(s, n, err, 0));
+}
+
+/* ---- splice ---- */
+
+/*
+ * splice(2) needs a pipe at one end; with one of our sockets at the other
+ * the bytes are copied through a buffer (the lock is dropped while the
+ * pipe is read or written).  Counts stay exact: into a socket, what was
+ * taken from the pipe is queued completely (blocking for the rest if it
+ * must); out of a socket, the bytes are peeked and only what the pipe
+ * took is consumed.  SPLICE_F_NONBLOCK or a non-blocking socket give
+ * EAGAIN rather than waiting at the start.
+ */
+static int
+is_pipe(int fd)
+{
+	struct stat st;
+
+	return (syscall(SYS_fstat, fd, &st) == 0 && S_ISFIFO(st.st_mode));
+}
+
+static int
+pipe_ready(int fd, short events)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	return (syscall(SYS_poll, &pfd, 1, 0) == 1);
+}
+
+static ssize_t
+splice_to_sock(struct shim_sock *s, int in, size_t len, unsigned int flags,
+    int *errp)
+{
+	ssize_t nr, ns;
+	char *buf;
+	int nb, saved;
+
+	*errp = 0;
+	nb = s->nonblock || (flags & SPLICE_F_NONBLOCK) != 0;
+	if (nb && ((shim_sock_poll(s) & XTCP_POLLOUT) == 0 ||
+	    ((flags & SPLICE_F_NONBLOCK) && !pipe_ready(in, POLLIN)))) {
+		*errp = EAGAIN;
+		return (-1);
+	}
+	if (len > IO_SPLICE_BUF)
+		len = IO_SPLICE_BUF;
+	if (len == 0)
+		return (0);
+	if ((buf = malloc(len)) == NULL) {
+		*errp = ENOMEM;
+		return (-1);
+	}
+	shim_unlock();
+	nr = real_read(in, buf, len);
+	if (nr < 0)
+		*errp = errno;
+	shim_lock();
+	if (nr <= 0) {
+		free(buf);
+		return (nr);
+	}
+	/* the bytes left the pipe: queue them all */
+	saved = s->nonblock;
+	s->nonblock = 0;
+	ns = io_send(s, buf, (size_t)nr, flags & SPLICE_F_MORE ? MSG_MORE : 0,
+	    errp);
+	s->nonblock = saved;
+	free(buf);
+	if (ns > 0)
+		*errp = 0;
+	return (ns);
+}
+
+static ssize_t
+splice_from_sock(struct shim_sock *s, int out, size_t len,
+    unsigned int flags, int *errp)
+{
+	ssize_t n, w;
+	size_t k;
+	char *buf;
+
+	*errp = 0;
+	if ((flags & SPLICE_F_NONBLOCK) && !pipe_ready(out, POLLOUT)) {
+		*errp = EAGAIN;
+		return (-1);
+	}
+	if (len > IO_SPLICE_BUF)
+		len = IO_SPLICE_BUF;
+	if (len == 0)
+		return (0);
+	if ((buf = malloc(len)) == NULL) {
+		*errp = ENOMEM;
+		return (-1);
+	}
+	n = io_recv(s, buf, len, MSG_PEEK |
+	    ((flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0), errp);
+	if (n <= 0) {
+		free(buf);
+		return (n);
+	}
+	shim_unlock();
+	w = real_write(out, buf, (size_t)n);
+	if (w < 0)
+		*errp = errno;
+	shim_lock();
+	if (w > 0)
+		(void)xtcp_recv(s->xs, shim_now_us(), buf, (size_t)w, 0, &k);
+	free(buf);
+	return (w);
+}
+
+SHIM_EXPORT ssize_t
+splice(int in, off64_t *offin, int out, off64_t *offout, size_t len,
+    unsigned int flags)
+{
+	struct shim_sock *s;
+	enum shim_fd_kind k;
+	ssize_t n;
+	int err;
+
+	shim_init();
+	if (!FDM_IS_SOCK(fdmap_peek(in)) && !FDM_IS_SOCK(fdmap_peek(out)))
+		return (real_splice != NULL ? real_splice(in, offin, out,
+		    offout, len, flags) : syscall(SYS_splice, in, offin, out,
+		    offout, len, flags));
+	/* Linux: one end must be a pipe, and neither has an offset
+	 * (a pipe's gives ESPIPE, a socket's EINVAL) */
+	if (FDM_IS_SOCK(fdmap_peek(out)) ? !is_pipe(in) : !is_pipe(out))
+		return (shim_fail_errno(EINVAL));
+	if (offin != NULL || offout != NULL)
+		return (shim_fail_errno(FDM_IS_SOCK(fdmap_peek(out)) ?
+		    (offout != NULL ? EINVAL : ESPIPE) :
+		    (offin != NULL ? EINVAL : ESPIPE)));
+	if (FDM_IS_SOCK(fdmap_peek(out))) {
+		if ((k = shim_fd_get(out, &s)) != SHIM_FD_OURS)
+			return (shim_fail_errno(k == SHIM_FD_DEAD ? ENOTCONN :
+			    EBADF));
+		n = splice_to_sock(s, in, len, flags, &err);
+		/* EPIPE raises SIGPIPE, as tcp_sendmsg does for splice */
+		return (send_done(s, n, err, 0));
+	}
+	if ((k = shim_fd_get(in, &s)) != SHIM_FD_OURS)
+		return (shim_fail_errno(k == SHIM_FD_DEAD ? ENOTCONN : EBADF));
+	n = splice_from_sock(s, out, len, flags, &err);
+	return (recv_done(s, n, err));
 }

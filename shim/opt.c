@@ -1,20 +1,29 @@
 /*
  * opt.c - getsockopt/setsockopt and ioctl on our sockets.
  *
- * A short table holds the options the shim answers itself (the ones about
- * the fd rather than the connection, and the timeouts its wait loops
- * implement); everything else goes to xtcp_getopt/xtcp_setopt by Linux
- * level and name.  Options the engine accepted are recorded so a handover
- * to a kernel socket can replay them.
+ * A table holds the options the shim answers itself: the ones about the
+ * fd rather than the connection, the timeouts and SO_RCVLOWAT its wait
+ * loops implement, and options Linux accepts on a TCP socket that change
+ * nothing the engine does here (SO_PRIORITY, SO_BINDTODEVICE, ...): those
+ * are kept in the socket's option record (struct shim_opt), so getsockopt
+ * returns what setsockopt set and a handover to a kernel socket replays
+ * them.  Everything else goes to xtcp_getopt/xtcp_setopt by Linux level
+ * and name; the engine answers ENOPROTOOPT for what it does not know, as
+ * Linux does for an unknown option.  Options the engine accepted are
+ * recorded for the handover too.
  */
 #include "prelude.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <linux/sockios.h>
 
 #include "shim.h"
@@ -22,31 +31,65 @@
 struct opt_ent {
 	int	level;
 	int	name;
-	/* both return 0 or errno; lock held */
-	int	(*get)(struct shim_sock *, int, void *, socklen_t *);
-	int	(*set)(struct shim_sock *, int, const void *, socklen_t);
+	/* both return 0 or errno; lock held; set NULL: ENOPROTOOPT */
+	int	(*get)(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
+	int	(*set)(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+	int	dflt;		/* value before any setsockopt */
 };
 
-static int	get_error(struct shim_sock *, int, void *, socklen_t *);
-static int	get_fixed(struct shim_sock *, int, void *, socklen_t *);
-static int	get_acceptconn(struct shim_sock *, int, void *, socklen_t *);
-static int	get_timeo(struct shim_sock *, int, void *, socklen_t *);
-static int	set_timeo(struct shim_sock *, int, const void *, socklen_t);
+static int	get_error(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
+static int	get_fixed(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
+static int	get_acceptconn(struct shim_sock *, const struct opt_ent *,
+		    void *, socklen_t *);
+static int	get_timeo(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
+static int	set_timeo(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	get_stored(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
+static int	set_bool(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	set_priority(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	set_rcvlowat(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	get_device(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
+static int	set_device(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
 
 static const struct opt_ent opt_tab[] = {
-	{ SOL_SOCKET, SO_ERROR, get_error, NULL },
-	{ SOL_SOCKET, SO_TYPE, get_fixed, NULL },
-	{ SOL_SOCKET, SO_DOMAIN, get_fixed, NULL },
-	{ SOL_SOCKET, SO_PROTOCOL, get_fixed, NULL },
-	{ SOL_SOCKET, SO_ACCEPTCONN, get_acceptconn, NULL },
-	{ SOL_SOCKET, SO_RCVTIMEO, get_timeo, set_timeo },
-	{ SOL_SOCKET, SO_SNDTIMEO, get_timeo, set_timeo },
+	/* about the fd and the socket, read-only (set: ENOPROTOOPT) */
+	{ SOL_SOCKET, SO_ERROR, get_error, NULL, 0 },
+	{ SOL_SOCKET, SO_TYPE, get_fixed, NULL, SOCK_STREAM },
+	{ SOL_SOCKET, SO_DOMAIN, get_fixed, NULL, AF_INET },
+	{ SOL_SOCKET, SO_PROTOCOL, get_fixed, NULL, IPPROTO_TCP },
+	{ SOL_SOCKET, SO_ACCEPTCONN, get_acceptconn, NULL, 0 },
+	/* Linux: SO_SNDLOWAT reads 1 and cannot be set (ENOPROTOOPT) */
+	{ SOL_SOCKET, SO_SNDLOWAT, get_fixed, NULL, 1 },
+	/* implemented by the shim's wait loops */
+	{ SOL_SOCKET, SO_RCVTIMEO, get_timeo, set_timeo, 0 },
+	{ SOL_SOCKET, SO_SNDTIMEO, get_timeo, set_timeo, 0 },
 #if defined(SO_RCVTIMEO_NEW) && SO_RCVTIMEO_NEW != SO_RCVTIMEO
-	{ SOL_SOCKET, SO_RCVTIMEO_NEW, get_timeo, set_timeo },
-	{ SOL_SOCKET, SO_SNDTIMEO_NEW, get_timeo, set_timeo },
+	{ SOL_SOCKET, SO_RCVTIMEO_NEW, get_timeo, set_timeo, 0 },
+	{ SOL_SOCKET, SO_SNDTIMEO_NEW, get_timeo, set_timeo, 0 },
 #endif
+	{ SOL_SOCKET, SO_RCVLOWAT, get_stored, set_rcvlowat, 1 },
+	/* accepted and kept; nothing to do with one device and no qdisc */
+	{ SOL_SOCKET, SO_PRIORITY, get_stored, set_priority, 0 },
+	{ SOL_SOCKET, SO_BINDTODEVICE, get_device, set_device, 0 },
+	{ SOL_SOCKET, SO_OOBINLINE, get_stored, set_bool, 0 },
+	{ SOL_SOCKET, SO_DONTROUTE, get_stored, set_bool, 0 },
+	{ SOL_SOCKET, SO_BROADCAST, get_stored, set_bool, 0 },
 };
 
+static const struct shim_opt *opt_rec(const struct shim_sock *s, int level,
+		    int name);
+static int	get_int_arg(const void *val, socklen_t len, int *v);
 static const struct opt_ent	*opt_find(int level, int name);
 static int	put_bytes(void *val, socklen_t *len, const void *v,
 		    size_t size);
@@ -82,26 +125,169 @@ put_int(void *val, socklen_t *len, int v)
 	return (put_bytes(val, len, &v, sizeof(v)));
 }
 
-static int
-get_error(struct shim_sock *s, int name, void *val, socklen_t *len)
+/* The record setsockopt left for (level, name), or NULL. */
+static const struct shim_opt *
+opt_rec(const struct shim_sock *s, int level, int name)
 {
-	(void)name;
+	unsigned i;
+
+	for (i = 0; i < s->nopt; i++)
+		if (s->opt[i].level == level && s->opt[i].name == name)
+			return (&s->opt[i]);
+	return (NULL);
+}
+
+/* Linux sock_setsockopt: an int option needs at least an int. */
+static int
+get_int_arg(const void *val, socklen_t len, int *v)
+{
+	if (len < sizeof(int))
+		return (EINVAL);
+	memcpy(v, val, sizeof(int));
+	return (0);
+}
+
+static int
+get_error(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
+{
+	(void)e;
 	return (put_int(val, len, shim_errno(xtcp_take_error(s->xs))));
 }
 
 static int
-get_fixed(struct shim_sock *s, int name, void *val, socklen_t *len)
+get_fixed(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
 {
 	(void)s;
-	return (put_int(val, len, name == SO_TYPE ? SOCK_STREAM :
-	    name == SO_DOMAIN ? AF_INET : IPPROTO_TCP));
+	return (put_int(val, len, e->dflt));
 }
 
 static int
-get_acceptconn(struct shim_sock *s, int name, void *val, socklen_t *len)
+get_acceptconn(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
 {
-	(void)name;
+	(void)e;
 	return (put_int(val, len, xtcp_is_listening(s->xs) != 0));
+}
+
+static int
+get_stored(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
+{
+	const struct shim_opt *o = opt_rec(s, e->level, e->name);
+	int v = e->dflt;
+
+	if (o != NULL && o->len >= sizeof(int))
+		memcpy(&v, o->val, sizeof(int));
+	return (put_int(val, len, v));
+}
+
+static int
+set_bool(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	int v, err;
+
+	if ((err = get_int_arg(val, len, &v)) != 0)
+		return (err);
+	v = v != 0;
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/* Linux: 0..6 for anyone, other values with CAP_NET_ADMIN/CAP_NET_RAW
+ * (approximated by euid 0). */
+static int
+set_priority(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	int v, err;
+
+	if ((err = get_int_arg(val, len, &v)) != 0)
+		return (err);
+	if ((v < 0 || v > 6) && geteuid() != 0)
+		return (EPERM);
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/*
+ * Linux tcp_set_rcvlowat: negative means INT_MAX, capped at half the
+ * receive buffer (more could never arrive: the window would close), 0
+ * means 1.  Read and poll honour it (io.c, core.c).
+ */
+static int
+set_rcvlowat(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	size_t blen;
+	int v, rcvbuf, err;
+
+	if ((err = get_int_arg(val, len, &v)) != 0)
+		return (err);
+	if (v < 0)
+		v = INT_MAX;
+	blen = sizeof(rcvbuf);
+	if (xtcp_getopt(s->xs, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &blen) ==
+	    XT_OK && rcvbuf / 2 < v)
+		v = rcvbuf / 2;
+	if (v == 0)
+		v = 1;
+	s->rcvlowat = v;
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/* Linux sock_getbindtodevice: EINVAL below IFNAMSIZ; length 0 when
+ * unbound, else the name and its NUL. */
+static int
+get_device(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
+{
+	const struct shim_opt *o = opt_rec(s, e->level, e->name);
+	size_t n;
+
+	if (*len < IFNAMSIZ)
+		return (EINVAL);
+	if (o == NULL || o->len == 0 || o->val[0] == '\0') {
+		*len = 0;
+		return (0);
+	}
+	n = strnlen((const char *)o->val, IFNAMSIZ - 1);
+	memcpy(val, o->val, n);
+	((char *)val)[n] = '\0';
+	*len = n + 1;
+	return (0);
+}
+
+/* Linux sock_setbindtodevice: the name is cut at IFNAMSIZ - 1; empty
+ * unbinds; a device that does not exist is ENODEV. */
+static int
+set_device(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	char name[IFNAMSIZ];
+	struct ifreq ifr;
+	int fd, r;
+
+	memset(name, 0, sizeof(name));
+	memcpy(name, val, len < IFNAMSIZ - 1 ? len : IFNAMSIZ - 1);
+	if (name[0] != '\0') {
+		/* ask the kernel whether it exists, without our hooks */
+		fd = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM |
+		    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return (errno);
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+		r = (int)syscall(SYS_ioctl, fd, SIOCGIFINDEX, &ifr);
+		(void)syscall(SYS_close, fd);
+		if (r != 0)
+			return (ENODEV);
+	}
+	sock_record_opt(s, e->level, e->name, name, strlen(name) + 1);
+	return (0);
 }
 
 static uint64_t *
@@ -119,10 +305,11 @@ timeo_field(struct shim_sock *s, int name)
 /* On 64-bit Linux the old and new (64-bit time) layouts are both two
  * 64-bit words, a struct timeval. */
 static int
-get_timeo(struct shim_sock *s, int name, void *val, socklen_t *len)
+get_timeo(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
 {
 	struct timeval tv;
-	uint64_t us = *timeo_field(s, name);
+	uint64_t us = *timeo_field(s, e->name);
 
 	tv.tv_sec = us / 1000000;
 	tv.tv_usec = us % 1000000;
@@ -132,7 +319,8 @@ get_timeo(struct shim_sock *s, int name, void *val, socklen_t *len)
 /* Linux sock_set_timeout: 0/0 is forever, a negative time is "do not
  * wait" (we use 1 us), tv_usec out of range is EDOM. */
 static int
-set_timeo(struct shim_sock *s, int name, const void *val, socklen_t len)
+set_timeo(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
 {
 	struct timeval tv;
 	uint64_t us;
@@ -148,7 +336,7 @@ set_timeo(struct shim_sock *s, int name, const void *val, socklen_t len)
 		us = 0;
 	else
 		us = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-	*timeo_field(s, name) = us;
+	*timeo_field(s, e->name) = us;
 	return (0);
 }
 
@@ -173,7 +361,7 @@ getsockopt(int fd, int level, int name, void *restrict val,
 	else if (val == NULL && *len > 0)
 		err = EFAULT;
 	else if ((e = opt_find(level, name)) != NULL)
-		err = e->get(s, name, val, len);
+		err = e->get(s, e, val, len);
 	else {
 		n = *len;
 		r = xtcp_getopt(s->xs, level, name, val, &n);
@@ -202,7 +390,7 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	else if (val == NULL && len > 0)
 		err = EFAULT;
 	else if ((e = opt_find(level, name)) != NULL)
-		err = e->set != NULL ? e->set(s, name, val, len) : ENOPROTOOPT;
+		err = e->set != NULL ? e->set(s, e, val, len) : ENOPROTOOPT;
 	else {
 		err = shim_errno(xtcp_setopt(s->xs, level, name, val, len));
 		if (err == 0)
@@ -234,6 +422,12 @@ sock_ioctl(struct shim_sock *s, unsigned long req, void *arg)
 			return (EINVAL);
 		v = (int)(req == FIONREAD ? xtcp_sock_rxbytes(s->xs) :
 		    xtcp_sock_txbytes(s->xs));
+		memcpy(arg, &v, sizeof(v));
+		return (0);
+	case SIOCATMARK:	/* no urgent data is ever kept */
+		if (arg == NULL)
+			return (EFAULT);
+		v = 0;
 		memcpy(arg, &v, sizeof(v));
 		return (0);
 	default:

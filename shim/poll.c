@@ -1,7 +1,7 @@
 /*
  * poll.c - poll, ppoll, select, pselect over sets that may hold our
- * sockets.  (epoll stays with libc for now; the eventfd mirror gives it
- * input readiness.)
+ * sockets (epoll is in epoll.c).  None of them is restarted after a
+ * signal handler, on Linux or here (ppoll fails with EINTR).
  *
  * Sets without our fds go straight to libc.  Otherwise, in a loop: under
  * the lock, compute our fds' revents from xtcp_poll(); then ppoll the
@@ -60,7 +60,7 @@ sock_revents(struct shim_sock *s, short events)
 
 	if (s->nfds == 0 || s->xs == NULL)
 		return (POLLNVAL);	/* closed under us */
-	ev = xtcp_poll(s->xs);
+	ev = shim_sock_poll(s);
 	/* Linux sockets report the NORM bits along with IN and OUT */
 	if (ev & XTCP_POLLIN)
 		ev |= POLLRDNORM;

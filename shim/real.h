@@ -8,9 +8,11 @@
 #ifndef SHIM_REAL_H
 #define SHIM_REAL_H
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "fdmap.h"
@@ -35,7 +36,8 @@ enum shim_state_kind {
 	SHIM_ST_READY,		/* config ok, engine starts on first socket */
 	SHIM_ST_RUNNING,
 	SHIM_ST_FAILED,		/* engine could not start: sockets fail */
-	SHIM_ST_FORKED		/* fork child: kernel TCP from now on */
+	SHIM_ST_FORKED,		/* fork child: kernel TCP from now on */
+	SHIM_ST_FALLBACK	/* no pool address, XTCP_FALLBACK=kernel */
 };
 
 /* What socket(AF_INET, SOCK_STREAM) does now. */
@@ -50,6 +52,8 @@ struct shim_state {
 	struct shim_config	 conf;
 	struct xtcp_engine	*eng;
 	struct xt_dev		*dev;
+	int			 fail_err;	/* errno of SHIM_MODE_FAIL */
+	pid_t			 pid;		/* ours, to spot a vfork child */
 };
 
 extern struct shim_state shim;
@@ -63,10 +67,20 @@ void	shim_engine_log(void *arg, int level, const char *line);
 uint64_t shim_now_us(void);
 /* Absolute deadline for a relative timeout; 0 (none) gives UINT64_MAX. */
 uint64_t shim_deadline(uint64_t timeo_us);
+/* Are we the child of vfork(), sharing the parent's memory (and fdmap)
+ * but not its fd table?  Then hooks must leave our tables alone. */
+int	shim_vforked(void);
+
+/* ---- pool.c ---- */
+
+/* Lock held.  Claim an address of XTCP_ADDR into c->addr: 0, or
+ * EADDRNOTAVAIL with one line in msg. */
+int	shim_pool_claim(struct shim_config *c, char *msg, size_t msglen);
+void	shim_pool_fork_child(void);
 
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 
-#define SHIM_NOPT	12
+#define SHIM_NOPT	20
 
 /* A setsockopt replayed onto the kernel socket at handover. */
 struct shim_opt {
@@ -89,6 +103,8 @@ struct shim_waiter {
 	struct shim_thr		*thr;
 };
 
+struct shim_ep_reg;
+
 struct shim_sock {
 	struct xtcp_sock	*xs;
 	unsigned		 nfds;		/* program fds naming it */
@@ -105,6 +121,13 @@ struct shim_sock {
 	uint16_t		 bind_port;
 	unsigned		 nopt;
 	struct shim_opt		 opt[SHIM_NOPT];
+	int			 rcvlowat;	/* SO_RCVLOWAT; <= 1: one byte */
+	struct shim_ep_reg	*epregs;	/* epoll registrations (epoll.c) */
+	unsigned		 ep_last;	/* readiness at the last epoll scan */
+	uint32_t		 ep_rx;		/* bytes readable then */
+	int			 klisten;	/* XTCP_LISTEN_KERNEL: the kernel
+						 * listener's fd + 1, 0 = none
+						 * (sock.c) */
 };
 
 /* what an fd is, for a hook */
@@ -131,8 +154,12 @@ int	shim_sock_open_fd(struct shim_sock *s, int cloexec, int *fdp);
 void	shim_sock_fd_added(struct shim_sock *s, int fd);
 void	shim_sock_fd_gone(struct shim_sock *s, int fd);
 void	shim_sock_ring(struct shim_sock *s);
+/* Lock held.  Readiness as XTCP_POLL* bits, SO_RCVLOWAT applied. */
+unsigned shim_sock_poll(const struct shim_sock *s);
 /* Lock held; sleeps with it dropped.  0: woken (re-check), EAGAIN: the
- * deadline passed, EINTR: a signal, EBADF: every fd was closed. */
+ * deadline passed, EINTR: a signal the call must not restart after (see
+ * core.c: SA_RESTART is honoured as Linux socket calls honour it).  As
+ * on Linux, closing the fds does not end the sleep. */
 int	shim_wait(struct shim_sock *s, uint64_t deadline_us);
 struct shim_thr *shim_thr_get(void);
 void	shim_thr_drain(struct shim_thr *t);
@@ -156,6 +183,18 @@ int	shim_sin_check_out(const struct sockaddr *sa, const socklen_t *lenp);
 /* Lock held.  0 or errno. */
 int	shim_loop_start(struct xtcp_engine *eng, struct xt_dev *dev);
 void	shim_loop_kick(void *arg);
+
+/* ---- epoll.c (all: lock held) ---- */
+
+/* s changed (from the unlock flush): queue its registrations. */
+void	shim_ep_sock_changed(struct shim_sock *s);
+/* The last fd of s closed: drop its registrations. */
+void	shim_ep_sock_gone(struct shim_sock *s);
+/* fd of s is now a kernel socket: move its registrations to the kernel. */
+void	shim_ep_handover(struct shim_sock *s, int fd);
+/* A host fd is being closed (lock NOT held): forget it if an epoll set. */
+void	shim_ep_host_close(int fd);
+void	shim_ep_fork_child(void);
 
 /* ---- errno.c ---- */
 

@@ -21,6 +21,7 @@
 #include "shim.h"
 
 #define SHIM_SOMAXCONN	4096		/* Linux net.core.somaxconn */
+#define SHIM_KLISTEN_US	20000		/* XTCP_LISTEN_KERNEL accept poll */
 
 static int	dead_fd(void);
 static int	sock_accept(struct shim_sock *, struct sockaddr *, socklen_t *,
@@ -28,6 +29,9 @@ static int	sock_accept(struct shim_sock *, struct sockaddr *, socklen_t *,
 static int	sock_dup(int, int, int, int);
 static int	sock_fcntl(int, int, void *, int (*)(int, int, ...));
 static int	is_loopback(uint32_t);
+static void	klisten_open(struct shim_sock *, int);
+static int	klisten_accept(struct shim_sock *, struct sockaddr *,
+		    socklen_t *, int);
 
 static void	timeo_replay(int ks, int name, uint64_t us);
 static int	do_close(int fd);
@@ -69,8 +73,10 @@ socket(int domain, int type, int protocol)
 		shim_unlock();
 		if (mode == SHIM_MODE_KERNEL)
 			return (real_socket(domain, type, protocol));
-		/* config invalid or device unusable: said once on stderr */
-		return (shim_fail_errno(EAFNOSUPPORT));
+		/* config invalid, device unusable or no free address of
+		 * the pool: said once on stderr */
+		return (shim_fail_errno(shim.fail_err != 0 ? shim.fail_err :
+		    EAFNOSUPPORT));
 	}
 	if ((r = xtcp_socket(shim.eng, &xs)) != XT_OK) {
 		shim_unlock();
@@ -183,6 +189,8 @@ sock_handover(int fd, struct shim_sock *s)
 			return (err);
 		}
 		fdmap_clear(fdx);
+		if (s->epregs != NULL)	/* its epoll sets, now the kernel's */
+			shim_ep_handover(s, fdx);
 		shim_sock_fd_gone(s, fdx);
 		if (fdx == fd)
 			fdx = -1;	/* now scan for dups from 0 */
@@ -210,7 +218,7 @@ bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		shim_sock_put(s);
 		return (shim_fail_errno(err));
 	}
-	if ((a >> 24) == 127) {
+	if ((a >> 24) == 127 || shim_config_passthrough(&shim.conf, a)) {
 		err = sock_handover(fd, s);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
@@ -239,8 +247,61 @@ listen(int fd, int backlog)
 	if ((unsigned)backlog > SHIM_SOMAXCONN)
 		backlog = SHIM_SOMAXCONN;
 	r = xtcp_listen(s->xs, backlog);
+	if (r == XT_OK)
+		klisten_open(s, backlog);
 	shim_sock_put(s);
 	return (r == XT_OK ? 0 : shim_fail(r));
+}
+
+/*
+ * XTCP_LISTEN_KERNEL=1: a listener on INADDR_ANY (the stack's address)
+ * also gets a kernel listener on 127.0.0.1 at the same port, for clients
+ * on this host, which reach it through the kernel's loopback and never
+ * the stack.  The kernel socket is internal, non-blocking and
+ * close-on-exec; accept() takes connections from both and returns the
+ * kernel's as ordinary kernel sockets.  It closes with the last fd of
+ * the listener.  Lock held.  Failure is said at level warn and leaves
+ * the stack's listener alone.
+ */
+static void
+klisten_open(struct shim_sock *s, int backlog)
+{
+	struct sockaddr_in sin;
+	uint32_t a;
+	uint16_t p;
+	int ks, one = 1;
+
+	if (!shim.conf.listen_kernel || s->klisten != 0 ||
+	    xtcp_getsockname(s->xs, &a, &p) != XT_OK || a != INADDR_ANY)
+		return;
+	ks = real_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_TCP);
+	if (ks < 0) {
+		shim_log(XTCP_LOG_WARN, "XTCP_LISTEN_KERNEL: socket: %s",
+		    strerror(errno));
+		return;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(p);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	(void)real_setsockopt(ks, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (real_bind(ks, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    real_listen(ks, backlog) != 0 || fdmap_set(ks, FDM_INTERNAL) != 0) {
+		shim_log(XTCP_LOG_WARN, "XTCP_LISTEN_KERNEL: cannot listen on "
+		    "127.0.0.1:%u: %s", p, strerror(errno));
+		(void)syscall(SYS_close, ks);
+		return;
+	}
+	s->klisten = ks + 1;
+}
+
+/* A connection from the kernel listener: its fd, or -1. */
+static int
+klisten_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
+    int flags)
+{
+	return (syscall(SYS_accept4, s->klisten - 1, sa, lenp, flags));
 }
 
 SHIM_EXPORT int
@@ -261,7 +322,7 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		shim_sock_put(s);
 		return (shim_fail_errno(err));
 	}
-	if (is_loopback(a)) {
+	if (is_loopback(a) || shim_config_passthrough(&shim.conf, a)) {
 		err = sock_handover(fd, s);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
@@ -331,12 +392,26 @@ sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
 	else
 		err = shim_sin_check_out(sa, lenp);
 	while (err == 0) {
+		if (s->klisten != 0 &&
+		    (nfd = klisten_accept(s, sa, lenp, flags)) >= 0) {
+			shim_sock_put(s);
+			return (nfd);
+		}
 		r = xtcp_accept(s->xs, shim_now_us(), &nxs, &a, &p);
 		if (r != XT_EAGAIN || s->nonblock)
 			break;
 		if (deadline == 0)
 			deadline = shim_deadline(s->rcvtimeo_us);
-		err = shim_wait(s, deadline);
+		if (s->klisten == 0) {
+			err = shim_wait(s, deadline);
+			continue;
+		}
+		/* nothing wakes us for the kernel listener: look again
+		 * every SHIM_KLISTEN_US */
+		err = shim_wait(s, deadline - shim_now_us() > SHIM_KLISTEN_US ?
+		    shim_now_us() + SHIM_KLISTEN_US : deadline);
+		if (err == EAGAIN && shim_now_us() < deadline)
+			err = 0;
 	}
 	if (err != 0) {
 		shim_sock_put(s);
@@ -411,8 +486,16 @@ sock_close_locked(int fd, int close_it)
 	fdmap_clear(fd);
 	if (close_it)
 		(void)syscall(SYS_close, fd);
-	if (FDM_IS_SOCK(v))
-		shim_sock_fd_gone((struct shim_sock *)v, fd);
+	if (FDM_IS_SOCK(v)) {
+		struct shim_sock *s = (struct shim_sock *)v;
+
+		if (s->klisten != 0 && s->nfds == 1) {	/* the last fd */
+			fdmap_clear(s->klisten - 1);
+			(void)syscall(SYS_close, s->klisten - 1);
+			s->klisten = 0;
+		}
+		shim_sock_fd_gone(s, fd);
+	}
 	return (0);
 }
 
@@ -424,7 +507,9 @@ do_close(int fd)
 	int r;
 
 	v = fdmap_peek(fd);
-	if (v == FDM_HOST)
+	if (v == FDM_HOST && !shim_vforked())
+		shim_ep_host_close(fd);		/* an epoll set of ours? */
+	if (v == FDM_HOST || shim_vforked())	/* not our fd table */
 		return (real_close(fd));
 	if (v == FDM_INTERNAL)	/* programs that close everything */
 		return (shim_fail_errno(EBADF));
@@ -456,7 +541,7 @@ do_close_range(unsigned int lo, unsigned int hi, int flags)
 
 	if (real_close_range == NULL)
 		return (shim_fail_errno(ENOSYS));
-	if (lo > hi || (flags & CLOSE_RANGE_CLOEXEC) != 0 ||
+	if (lo > hi || shim_vforked() || (flags & CLOSE_RANGE_CLOEXEC) != 0 ||
 	    (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0)
 		return (real_close_range(lo, hi, flags));
 	shim_lock();
@@ -546,7 +631,8 @@ sock_dup(int fd, int fd2, int op, int flags)
 	old = (op == DUP_DUP2 || op == DUP_DUP3) ? fdmap_peek(fd2) : FDM_HOST;
 	if (old == FDM_INTERNAL && fd != fd2)
 		return (shim_fail_errno(EBADF));
-	if (!FDM_IS_SOCK(v) && v != FDM_DEAD && old == FDM_HOST) {
+	if ((!FDM_IS_SOCK(v) && v != FDM_DEAD && old == FDM_HOST) ||
+	    shim_vforked()) {
 		switch (op) {
 		case DUP_DUP:
 			return (real_dup(fd));

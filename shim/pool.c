@@ -1,0 +1,221 @@
+/*
+ * pool.c - which address of XTCP_ADDR this process uses.
+ *
+ * XTCP_ADDR names one address or a range A.B.C.D-A.B.C.E/LEN.  Several
+ * processes may share one interface and one range: each claims a free
+ * address by taking an exclusive flock(2) on a lock file named after it,
+ *
+ *	LOCKDIR/NETNS-IFNAME-A.B.C.D
+ *
+ * where LOCKDIR is XTCP_LOCKDIR (default /run/xtcp, or /tmp/xtcp when
+ * /run is not writable) and NETNS is the inode number of the process's
+ * network namespace, so that processes in different namespaces (parallel
+ * tests, containers) never compete for an address they do not share.
+ * The lock lives as long as its open file description: the fd is
+ * internal (programs cannot close it), close-on-exec (an exec'd program
+ * claims afresh), and closed in a fork child (which has no stack); the
+ * kernel drops it when the process exits or crashes.  A lock file left
+ * behind is harmless: only the lock counts, never the file.
+ *
+ * A single address is claimed the same way, so that two stacks never
+ * answer for one address by mistake; if the lock directory cannot be
+ * used at all, a single address is used without a lock (said at level
+ * warn) and a range cannot be claimed.
+ */
+#include "prelude.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static int	pool_fd = -1;		/* the held lock, or -1 */
+
+static const char	*lock_dir(const struct shim_config *c);
+static int	dir_ready(const char *dir);
+static int	try_lock(const char *path);
+static int	fd_high(int fd);
+static void	addr_str(uint32_t a, char *buf, size_t len);
+
+static void
+addr_str(uint32_t a, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+	    (a >> 8) & 0xff, a & 0xff);
+}
+
+static const char *
+lock_dir(const struct shim_config *c)
+{
+	if (c->lockdir[0] != '\0')
+		return (c->lockdir);
+	if (access("/run", W_OK) == 0)
+		return ("/run/xtcp");
+	return ("/tmp/xtcp");
+}
+
+/* Make dir if missing: sticky and writable by all, like /tmp, so that
+ * every user sharing a pool sees every lock.  0 or errno. */
+static int
+dir_ready(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 01777) == 0)
+		(void)chmod(dir, 01777);	/* past the umask */
+	else if (errno != EEXIST)
+		return (errno);
+	if (stat(dir, &st) != 0)
+		return (errno);
+	if (!S_ISDIR(st.st_mode))
+		return (ENOTDIR);
+	return (0);
+}
+
+/* Keep the lock out of the low fd numbers programs expect to be free
+ * (as core.c does for its eventfds). */
+static int
+fd_high(int fd)
+{
+	struct rlimit rl;
+	rlim_t top;
+	int nfd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (fd);
+	top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
+	if (top < 256 || (rlim_t)fd >= top - 96)
+		return (fd);
+	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - 96));
+	if (nfd < 0)
+		return (fd);
+	(void)syscall(SYS_close, fd);
+	return (nfd);
+}
+
+/* The lock fd, -1 if another process holds it (errno EWOULDBLOCK), or -1
+ * with another errno if the file cannot be opened. */
+static int
+try_lock(const char *path)
+{
+	int fd, err;
+
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == EACCES)	/* another user's file */
+		fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY |
+		    O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return (-1);
+	if (syscall(SYS_flock, fd, LOCK_EX | LOCK_NB) != 0) {
+		err = errno;
+		(void)syscall(SYS_close, fd);
+		errno = err == EAGAIN ? EWOULDBLOCK : err;
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Claim an address of c's range, lowest free first, and set c->addr.
+ * Lock held.  0, or EADDRNOTAVAIL with one line in msg (no prefix, no
+ * newline) saying why.
+ */
+int
+shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
+{
+	char path[256], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	unsigned long ns = 0;
+	const char *dir;
+	struct stat st;
+	uint32_t addr;
+	int fd = -1, err = 0, busy = 0, other = 0;
+
+	if (pool_fd >= 0)
+		return (0);		/* claimed before (a restart) */
+	dir = lock_dir(c);
+	if (stat("/proc/self/ns/net", &st) == 0)
+		ns = (unsigned long)st.st_ino;
+	addr_str(c->addr_lo, a, sizeof(a));
+	addr_str(c->addr_hi, b, sizeof(b));
+	if ((err = dir_ready(dir)) != 0) {
+		if (c->addr_lo == c->addr_hi) {
+			shim_log(XTCP_LOG_WARN, "XTCP_LOCKDIR: cannot use %s "
+			    "(%s); using %s without a lock", dir,
+			    strerror(err), a);
+			c->addr = c->addr_lo;
+			return (0);
+		}
+		snprintf(msg, msglen, "XTCP_ADDR=%s-%s/%u: cannot claim an "
+		    "address: lock directory %s: %s (set XTCP_LOCKDIR)",
+		    a, b, c->prefixlen, dir, strerror(err));
+		return (EADDRNOTAVAIL);
+	}
+	for (addr = c->addr_lo; ; addr++) {
+		addr_str(addr, b, sizeof(b));
+		snprintf(path, sizeof(path), "%s/%lu-%s-%s", dir, ns,
+		    c->ifname, b);
+		if ((fd = try_lock(path)) >= 0)
+			break;
+		if (errno == EWOULDBLOCK)
+			busy++;
+		else {
+			other++;
+			err = errno;
+		}
+		if (addr == c->addr_hi)
+			break;
+	}
+	if (fd < 0) {
+		addr_str(c->addr_hi, b, sizeof(b));
+		if (c->addr_lo == c->addr_hi)
+			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: the address "
+			    "is in use by another process on %s (lock in %s)",
+			    a, c->prefixlen, c->ifname, dir);
+		else if (other == 0)
+			snprintf(msg, msglen, "XTCP_ADDR=%s-%s/%u: no free "
+			    "address: all %d are in use by other processes "
+			    "on %s (locks in %s)", a, b, c->prefixlen, busy,
+			    c->ifname, dir);
+		else
+			snprintf(msg, msglen, "XTCP_ADDR=%s-%s/%u: no free "
+			    "address: %d in use, %d lock files unusable in %s "
+			    "(%s)", a, b, c->prefixlen, busy, other, dir,
+			    strerror(err));
+		return (EADDRNOTAVAIL);
+	}
+	fd = fd_high(fd);
+	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
+		/* fd beyond the table: still held, only unprotected */
+		shim_log(XTCP_LOG_WARN, "address lock fd %d not protected: "
+		    "%s", fd, strerror(err));
+	}
+	pool_fd = fd;
+	c->addr = addr;
+	if (c->addr_lo != c->addr_hi)
+		shim_log(XTCP_LOG_INFO, "claimed %s from XTCP_ADDR's range",
+		    b);
+	return (0);
+}
+
+/*
+ * In a fork child (lock held), before core.c closes our internal fds
+ * (the lock's among them): the parent keeps the lock through its own
+ * descriptor.  A child that starts a stack (XTCP_CHILD=stack) claims an
+ * address of its own.
+ */
+void
+shim_pool_fork_child(void)
+{
+	if (pool_fd >= 0 && fdmap_peek(pool_fd) != FDM_INTERNAL)
+		(void)syscall(SYS_close, pool_fd);	/* was unprotected */
+	pool_fd = -1;
+}
