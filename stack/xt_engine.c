@@ -48,6 +48,8 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->keepcnt = 8;
 	cfg->keepinit_ms = 75000;
 	cfg->always_keepalive = 0;
+	strcpy(cfg->congestion, "cubic");
+	cfg->initcwnd_segs = 10;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;

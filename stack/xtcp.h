@@ -55,6 +55,8 @@ struct xtcp_config {
 	uint32_t	keepcnt;	/* TCP_KEEPCNT default (FreeBSD keepcnt 8) */
 	uint32_t	keepinit_ms;	/* connection-establishment bound (FreeBSD keepinit 75 s) */
 	int		always_keepalive; /* keep-alive on every connection (FreeBSD always_keepalive) */
+	char		congestion[16];	/* default TCP_CONGESTION ("cubic", as Linux) */
+	uint32_t	initcwnd_segs;	/* initial window, segments (RFC 6928: 10) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

@@ -69,9 +69,8 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 		tp->snd_scale = 0;
 		tp->rcv_scale = 0;
 	}
-	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments */
-	tp->snd_cwnd = 10 * (uint32_t)tp->t_maxseg;
-	tp->snd_ssthresh = 0x7fffffff;
+	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
+	xt_tcp_cc_init(tp);
 }
 
 void
@@ -124,6 +123,11 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 	tp->t_last_rx_us = eng->now;
 	tp->t_keep_probes = 0;
+	tp->t_segs_in++;
+	if (sg.dlen > 0) {
+		tp->t_data_segs_in++;
+		tp->t_last_data_rx_us = eng->now;
+	}
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
 		tcp_listen_input(eng, tp, src, dst, &sg);
@@ -420,12 +424,13 @@ tcp_fast_retransmit(struct xtcp_sock *tp)
 	uint32_t flight = xt_tcp_flight(tp), mss = tp->t_maxseg;
 
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
-	tp->snd_ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+	(void)flight;
+	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= XT_TF_INRECOVERY;
 	tp->t_rtttime = 0;			/* Karn */
 	(void)xt_tcp_send_seg(tp, tp->snd_una, mss, 0);
-	tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;
+	tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;	/* RFC 6582 §3.2 step 2 */
 	xt_tcp_arm_rexmt(tp);
 }
 
@@ -440,8 +445,8 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
 	XT_STAT_INC(tp->eng, tcp_sack_recovery);
-	tp->snd_ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
-	tp->snd_cwnd = tp->snd_ssthresh;
+	(void)flight;
+	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);	/* cwnd = ssthresh */
 	tp->snd_recover = tp->snd_max;		/* RecoveryPoint */
 	tp->t_flags |= XT_TF_INRECOVERY;
 	tp->t_rtttime = 0;			/* Karn */
@@ -488,51 +493,36 @@ tcp_dupack(struct xtcp_sock *tp)
 		tcp_fast_retransmit(tp);
 }
 
-/* New data acknowledged: cwnd growth or recovery bookkeeping. */
-static void
-tcp_cc_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
+/* New data acknowledged: recovery bookkeeping, or the algorithm's
+ * on_ack (called by the caller once snd_una moved). */
+static int
+tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
 {
-	uint32_t mss = tp->t_maxseg, incr;
+	uint32_t mss = tp->t_maxseg, flight;
 
-	if (tp->t_flags & XT_TF_INRECOVERY) {
-		if (SEQ_LT(ack, tp->snd_recover) &&
-		    (tp->t_flags & XT_TF_SACK_OK))
-			return;	/* partial ACK: the caller runs NextSeg() */
-		if (SEQ_GEQ(ack, tp->snd_recover)) {
-			/* full ACK: RFC 6582 §3.2 step 6, option 2 */
-			uint32_t flight = tp->snd_max - ack;
-
-			tp->snd_cwnd = tp->snd_ssthresh < flight + mss ?
-			    tp->snd_ssthresh : flight + mss;
-			tp->t_flags &= ~XT_TF_INRECOVERY;
-			tp->t_dupacks = 0;
-		} else {
-			/* partial ACK: retransmit the next hole, deflate
-			 * by the amount acked, add back one MSS (step 5) */
-			(void)xt_tcp_send_seg(tp, ack, mss, 0);
-			tp->snd_cwnd = tp->snd_cwnd > acked ?
-			    tp->snd_cwnd - acked : 0;
-			tp->snd_cwnd += mss;
-			xt_tcp_arm_rexmt(tp);
-		}
-		return;
+	if (!(tp->t_flags & XT_TF_INRECOVERY)) {
+		tp->t_dupacks = 0;
+		return (0);
 	}
+	if (SEQ_LT(ack, tp->snd_recover)) {
+		if (tp->t_flags & XT_TF_SACK_OK)
+			return (1);	/* partial ACK: the caller runs NextSeg() */
+		/* partial ACK: retransmit the next hole, deflate by the
+		 * amount acked, add back one MSS (RFC 6582 §3.2 step 5) */
+		(void)xt_tcp_send_seg(tp, ack, mss, 0);
+		tp->snd_cwnd = tp->snd_cwnd > acked ? tp->snd_cwnd - acked : 0;
+		tp->snd_cwnd += mss;
+		xt_tcp_arm_rexmt(tp);
+		return (1);
+	}
+	/* full ACK: leave recovery (RFC 6582 §3.2 step 6, option 2) */
+	flight = tp->snd_max - ack;
+	tp->t_flags &= ~XT_TF_INRECOVERY;
 	tp->t_dupacks = 0;
-	if (tp->snd_cwnd < tp->snd_ssthresh) {
-		/* slow start with RFC 3465 L = 2*SMSS */
-		incr = acked < 2 * mss ? acked : 2 * mss;
-		tp->snd_cwnd += incr;
-	} else {
-		/* congestion avoidance: one MSS per cwnd acked */
-		tp->t_bytes_acked += acked;
-		if (tp->t_bytes_acked >= tp->snd_cwnd) {
-			tp->t_bytes_acked -= tp->snd_cwnd;
-			tp->snd_cwnd += mss;
-		}
-	}
-	/* keep cwnd within what the send buffer can use */
-	if (tp->snd_cwnd > 2 * tp->sndbuf_size + 2 * mss)
-		tp->snd_cwnd = 2 * tp->sndbuf_size + 2 * mss;
+	xt_tcp_cc_recovery_exit(tp);
+	if (tp->snd_cwnd > flight + mss)
+		tp->snd_cwnd = flight + mss;
+	return (1);
 }
 
 /* Step 5: the ACK field. Returns STEP_DONE if the TCB is gone or the
@@ -543,6 +533,8 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
 	uint32_t acked, data_acked, buffered, oldwnd, win, newly_sacked = 0;
+	uint32_t rtt_us = 0;
+	int in_recovery;
 	struct xtcp_sock *lis;
 
 	*ourfinacked = 0;
@@ -610,13 +602,13 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		XT_STAT_INC(eng, tcp_rcv_ack_pack);
 		acked = th->ack - tp->snd_una;
 		if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
-			xt_rtt_sample(&tp->t_rtt,
-			    (uint32_t)(eng->now - tp->t_rtttime));
+			rtt_us = (uint32_t)(eng->now - tp->t_rtttime);
+			xt_rtt_sample(&tp->t_rtt, rtt_us);
 			XT_STAT_INC(eng, tcp_rtt_samples);
 			tp->t_rtttime = 0;
 		}
 		tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
-		tcp_cc_ack(tp, th->ack, acked);
+		in_recovery = tcp_recovery_ack(tp, th->ack, acked);
 		buffered = xt_ring_len(&tp->snd_buf);
 		data_acked = th->ack - tp->snd_buf_seq;
 		if (data_acked > buffered)
@@ -627,6 +619,10 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		xt_sack_advance(&tp->t_sb, tp->snd_una);
+		tp->t_bytes_acked += data_acked;
+		tp->t_last_ack_rx_us = eng->now;
+		if (!in_recovery)
+			xt_tcp_cc_ack(tp, acked, rtt_us);
 		tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
 		/* RFC 6298 §5.2-5.3 */
 		if (tp->snd_una == tp->snd_max)
@@ -735,6 +731,7 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 	if (front > 0) {
 		xt_ring_commit(&tp->rcv_buf, front);
 		tp->rcv_nxt += front;
+		tp->t_bytes_received += front;
 		XT_STAT_INC(eng, tcp_rcv_pack);
 		XT_STAT_ADD(eng, tcp_rcv_byte, front);
 		xt_tcp_wakeup(tp);
@@ -744,6 +741,7 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		 * whose first SACK block names this segment (RFC 2018 §4) */
 		tp->sack_last = sg->th.seq;
 		XT_STAT_INC(eng, tcp_rcv_oo_pack);
+		tp->t_rcv_ooopack++;
 		tp->t_flags |= XT_TF_ACKNOW;
 		sg->fin = 0;
 	} else if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {

@@ -174,10 +174,15 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	    tp->ip_ttl, hl + len) != XT_OK)
 		return (len);	/* no route: as if lost; timers recover */
 	XT_STAT_INC(eng, tcp_snd_total);
+	tp->t_segs_out++;
 	if (len > 0) {
+		tp->t_data_segs_out++;
+		tp->t_bytes_sent += len;
 		if (SEQ_LT(seq, tp->snd_max)) {
 			XT_STAT_INC(eng, tcp_snd_rexmit_pack);
 			XT_STAT_ADD(eng, tcp_snd_rexmit_byte, len);
+			tp->t_total_retrans++;
+			tp->t_bytes_retrans += len;
 		} else {
 			XT_STAT_INC(eng, tcp_snd_pack);
 			XT_STAT_ADD(eng, tcp_snd_byte, len);
@@ -318,6 +323,14 @@ xt_tcp_output(struct xtcp_sock *tp)
 	default:
 		break;
 	}
+	/* RFC 5681 §4.1 / RFC 7661: after an idle period longer than the
+	 * RTO, restart from (at most) the initial window */
+	if (tp->snd_una == tp->snd_max && tp->t_last_tx_us != 0 &&
+	    tp->eng->now - tp->t_last_tx_us > xt_rtt_rto(&tp->t_rtt, 0) &&
+	    SEQ_LT(tp->snd_nxt, tp->snd_buf_seq + xt_ring_len(&tp->snd_buf))) {
+		xt_tcp_cc_idle_restart(tp);
+		tp->t_last_tx_us = tp->eng->now;
+	}
 	for (;;) {
 		buffered = xt_ring_len(&tp->snd_buf);
 		off = tp->snd_nxt - tp->snd_buf_seq;
@@ -338,6 +351,12 @@ xt_tcp_output(struct xtcp_sock *tp)
 		if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 		    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
 			len = 0;
+		/* RFC 7661: remember whether cwnd, not the program, limits
+		 * us; the algorithm grows cwnd only then */
+		if (avail > usable && tp->snd_cwnd <= tp->snd_wnd)
+			tp->t_flags |= XT_TF_CWND_LIMITED;
+		else
+			tp->t_flags &= ~XT_TF_CWND_LIMITED;
 		sendit = 0;
 		if (len > 0) {
 			if (len == tp->t_maxseg)

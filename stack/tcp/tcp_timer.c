@@ -152,8 +152,9 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		tp->snd_nxt = tp->iss;		/* resend the SYN */
 	} else {
 		flight = xt_tcp_flight(tp);
-		tp->snd_ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
-		tp->snd_cwnd = mss;		/* loss window */
+		(void)flight;
+		/* RFC 5681 eq. 4 and the loss window, by the algorithm */
+		xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO);
 		tp->t_flags &= ~XT_TF_INRECOVERY;
 		tp->snd_recover = tp->snd_max;
 		/* go back N from snd_una: start the scoreboard afresh, as
@@ -161,7 +162,6 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		xt_sack_clear(&tp->t_sb);
 		tp->t_sb.high_rxt = tp->snd_una;
 		tp->t_dupacks = 0;
-		tp->t_bytes_acked = 0;
 		tp->snd_nxt = tp->snd_una;	/* go back N */
 	}
 	tp->t_rtttime = 0;			/* Karn */

@@ -519,6 +519,16 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 {
 	int v, err;
 
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		char cname[XT_CC_NAME_MAX];
+		size_t n = len < sizeof(cname) - 1 ? len : sizeof(cname) - 1;
+
+		if (val == NULL)
+			return (XT_EINVAL);
+		memcpy(cname, val, n);
+		cname[n] = '\0';
+		return (xt_tcp_cc_select(s, cname));
+	}
 	if (level == SOL_SOCKET && name == SO_LINGER) {
 		struct linger lg;
 
@@ -618,6 +628,20 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 {
 	if (val == NULL || len == NULL)
 		return (XT_EINVAL);
+	if (level == IPPROTO_TCP && name == TCP_INFO) {
+		*len = xt_tcp_fill_info(s, val, *len);
+		return (XT_OK);
+	}
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		char cname[XT_CC_NAME_MAX];
+		size_t n = *len < sizeof(cname) ? *len : sizeof(cname);
+
+		memset(cname, 0, sizeof(cname));
+		strncpy(cname, s->t_cc->name, sizeof(cname) - 1);
+		memcpy(val, cname, n);
+		*len = n;
+		return (XT_OK);
+	}
 	if (level == SOL_SOCKET && name == SO_LINGER) {
 		struct linger lg;
 		size_t n = *len < sizeof(lg) ? *len : sizeof(lg);

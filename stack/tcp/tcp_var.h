@@ -16,6 +16,7 @@
 
 #include "buf/assembler.h"
 #include "buf/ring.h"
+#include "tcp/tcp_cc.h"
 #include "tcp/tcp_rtt.h"
 #include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
@@ -66,6 +67,7 @@ enum xt_tcp_state {
 #define XT_TF_FORCE		0x00080000	/* persist: send what the window allows */
 #define XT_TF_TS_OK		0x00100000	/* timestamps negotiated (RFC 7323 §3.2) */
 #define XT_TF_SACK_OK		0x00200000	/* SACK-permitted both ways (RFC 2018 §2) */
+#define XT_TF_CWND_LIMITED	0x00400000	/* output last stopped on cwnd (RFC 7661) */
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
@@ -122,8 +124,23 @@ struct xtcp_sock {
 	uint32_t		snd_ssthresh;	/* bytes */
 	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
 	uint32_t		t_dupacks;	/* consecutive duplicate ACKs */
-	uint32_t		t_bytes_acked;	/* for appropriate byte counting in CA */
 	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
+	const struct xt_cc_ops	*t_cc;		/* congestion control */
+	_Alignas(8) uint8_t	t_cc_priv[XT_CC_PRIV_MAX]; /* its state */
+	uint32_t		t_initcwnd_segs; /* initial window, segments */
+
+	/* per-connection counters (TCP_INFO, RFC 4898 names) */
+	uint64_t		t_bytes_acked;	/* HCThruOctetsAcked */
+	uint64_t		t_bytes_received; /* HCThruOctetsReceived */
+	uint64_t		t_bytes_sent;	/* HCDataOctetsOut */
+	uint64_t		t_bytes_retrans; /* OctetsRetrans */
+	uint32_t		t_segs_in, t_segs_out;
+	uint32_t		t_data_segs_in, t_data_segs_out;
+	uint32_t		t_total_retrans; /* segments retransmitted */
+	uint32_t		t_rcv_ooopack;	/* out-of-order segments received */
+	uint32_t		t_dsack_dups;	/* D-SACK blocks received */
+	uint64_t		t_last_ack_rx_us; /* last ACK that moved snd_una */
+	uint64_t		t_last_data_rx_us; /* last segment with data */
 
 	/* timers: absolute deadlines in µs, 0 = off */
 	uint64_t		t_rexmt_at;	/* retransmission (also SYN) */
@@ -206,6 +223,19 @@ void	xt_tcp_sack_output(struct xtcp_sock *tp);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);
 uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
+
+/* tcp_cc glue (tcp_subr.c): fill a view, call a hook, apply its output */
+void	xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v);
+void	xt_tcp_cc_init(struct xtcp_sock *tp);
+void	xt_tcp_cc_ack(struct xtcp_sock *tp, uint32_t acked, uint32_t rtt_us);
+void	xt_tcp_cc_congestion(struct xtcp_sock *tp, enum xt_cc_signal sig);
+void	xt_tcp_cc_recovery_exit(struct xtcp_sock *tp);
+void	xt_tcp_cc_idle_restart(struct xtcp_sock *tp);
+int	xt_tcp_cc_select(struct xtcp_sock *tp, const char *name);
+
+/* tcp_info.c */
+size_t	xt_tcp_info_size(void);
+size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
 
 /* tcp_timer.c */
 void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);

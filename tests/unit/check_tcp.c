@@ -377,6 +377,8 @@ engine_up(void)
 	cfg.rexmit_max = REXMIT_MAX;
 	cfg.syn_retries = SYN_RETRIES;
 	cfg.arp_timeout_ms = 36000000;	/* no re-ARP during a test */
+	/* these tests pin RFC 5681/6582 arithmetic: NewReno */
+	strcpy(cfg.congestion, "reno");
 	ck_assert_int_eq(xtcp_engine_new(&cfg, &cap.dev, 1, now, &eng),
 	    XT_OK);
 	peer_arps();
