@@ -50,6 +50,8 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->always_keepalive = 0;
 	strcpy(cfg->congestion, "cubic");
 	cfg->initcwnd_segs = 10;
+	cfg->ecn = 2;
+	cfg->ecn_maxretries = 1;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;

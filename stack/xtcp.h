@@ -57,6 +57,10 @@ struct xtcp_config {
 	int		always_keepalive; /* keep-alive on every connection (FreeBSD always_keepalive) */
 	char		congestion[16];	/* default TCP_CONGESTION ("cubic", as Linux) */
 	uint32_t	initcwnd_segs;	/* initial window, segments (RFC 6928: 10) */
+	int		ecn;		/* RFC 3168: 0 off, 1 request and accept,
+					 * 2 accept only (FreeBSD ecn.enable, default 2) */
+	uint32_t	ecn_maxretries;	/* SYN retransmissions with ECN before
+					 * giving it up (FreeBSD ecn.maxretries 1) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

@@ -15,7 +15,15 @@
  *   4. reordering  (uniform < reorder: the original, not the copy, is
  *                  held back by reorder_us)
  *   5. jitter      (uniform integer in 0..jitter_us)
- * That is six draws per frame, the same for every frame.
+ * That is six draws per frame, the same for every frame.  A second
+ * xorshift64* stream, seeded from the same seed, makes the draws of the
+ * knobs added later, again in a fixed order and two per frame:
+ *   7. Gilbert-Elliott transition (uniform < ge_p from good, < ge_r
+ *                  from bad: the direction's chain changes state)
+ *   8. Gilbert-Elliott loss (uniform < ge_loss_bad or ge_loss_good, by
+ *                  the state just reached: the frame vanishes)
+ * so runs that leave those knobs at zero are what they were before the
+ * knobs existed.
  *
  * Delivery time = now + serialisation + delay_us + jitter (+ reorder_us).
  * With rate_bps > 0 the wire is busy for len*8/rate_bps after each frame
@@ -23,6 +31,16 @@
  * queue in front of the link); the busy time is kept in nanoseconds so
  * rounding does not accumulate.  Lost frames take no wire time; a
  * duplicate shares its original's slot.
+ *
+ * The bottleneck queue is that FIFO: per direction a ring of the
+ * serialisation end times and lengths of the frames whose last bit is
+ * not yet on the wire (entries whose end time has passed are dropped
+ * from its head whenever a frame arrives).  Its occupancy on a frame's
+ * arrival decides the tail drop (qlimit_*) and the CE mark (ecn_*).
+ * Order per frame: random loss, burst loss, the in-flight bound
+ * (queue_frames), the bottleneck's tail drop, CE marking, then
+ * corruption on the wire (after the mark, so the mark's checksum update
+ * cannot repair a flipped bit), duplication and reordering.
  *
  * Memory: each queued frame is one malloc of its exact size, freed when
  * delivered (simulations only); the queue is bounded by queue_frames per
@@ -35,12 +53,18 @@
 #include <string.h>
 
 #include "../xt_err.h"
+#include "../wire/csum.h"
 #include "dev_pair.h"
 
 #define PAIR_MAX_FRAME		(65535 + 14)	/* IPv4 max + Ethernet header */
 #define PAIR_DEFAULT_QUEUE	1024
 #define PAIR_MTU		1500
 #define PAIR_SEED_MIX		0x9e3779b97f4a7c15ULL
+#define PAIR_SEED_MIX2		0xd1b54a32d192ed03ULL
+#define PAIR_ETH_HLEN		14
+#define PAIR_ETHERTYPE_IPV4	0x0800
+#define PAIR_ECN_MASK		0x03	/* RFC 3168 §5: the TOS byte's low bits */
+#define PAIR_ECN_CE		0x03
 
 struct pair_frame {
 	uint64_t	due_us;		/* delivery time, µs (link clock) */
@@ -54,12 +78,20 @@ struct pair_dir {
 	uint32_t		n;		/* frames queued */
 	uint64_t		next_seq;	/* next enqueue number */
 	uint64_t		busy_until_ns;	/* wire free from here, ns */
+	/* Bottleneck FIFO: ring of queue_frames slots (rate_bps > 0). */
+	uint64_t		*q_end_ns;	/* serialisation end, ns */
+	uint32_t		*q_len;		/* frame bytes */
+	uint32_t		q_head;		/* oldest entry */
+	uint32_t		q_n;		/* entries */
+	uint64_t		q_bytes;	/* sum of q_len over entries */
+	int			ge_bad;		/* Gilbert-Elliott state */
 };
 
 struct xt_link {
 	struct xt_link_params	p;
 	const uint64_t		*clock_us;	/* caller's clock, µs */
 	uint64_t		rng;		/* xorshift64* state, never 0 */
+	uint64_t		rng2;		/* second stream (draws 7, 8) */
 	struct pair_dir		dir[2];		/* [0]: a→b, [1]: b→a */
 	struct xt_dev		dev[2];		/* a, b */
 	struct xt_link_stats	st;
@@ -70,8 +102,12 @@ static int	pair_tx_burst(struct xt_dev *, const struct iovec *, unsigned);
 static int	pair_wait_fd(struct xt_dev *);
 static void	pair_close(struct xt_dev *);
 
+static uint64_t	pair_xorshift(uint64_t *);
 static uint64_t	pair_rand(struct xt_link *);
 static double	pair_uniform(struct xt_link *);
+static double	pair_uniform2(struct xt_link *);
+static void	pair_q_expire(struct xt_link *, struct pair_dir *, uint64_t);
+static int	pair_ecn_mark(uint8_t *, uint32_t);
 static int	pair_before(const struct pair_frame *,
 		    const struct pair_frame *);
 static void	pair_push(struct pair_dir *, struct pair_frame *);
@@ -92,15 +128,21 @@ static const struct xt_dev_ops pair_ops = {
 
 /* xorshift64* (Marsaglia's xorshift, Vigna's multiplier). */
 static uint64_t
-pair_rand(struct xt_link *l)
+pair_xorshift(uint64_t *state)
 {
-	uint64_t x = l->rng;
+	uint64_t x = *state;
 
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	l->rng = x;
+	*state = x;
 	return (x * 0x2545f4914f6cdd1dULL);
+}
+
+static uint64_t
+pair_rand(struct xt_link *l)
+{
+	return (pair_xorshift(&l->rng));
 }
 
 /* Uniform in [0, 1) from the top 53 bits. */
@@ -108,6 +150,54 @@ static double
 pair_uniform(struct xt_link *l)
 {
 	return ((double)(pair_rand(l) >> 11) * (1.0 / 9007199254740992.0));
+}
+
+/* The same from the second stream. */
+static double
+pair_uniform2(struct xt_link *l)
+{
+	return ((double)(pair_xorshift(&l->rng2) >> 11) *
+	    (1.0 / 9007199254740992.0));
+}
+
+/* Forget bottleneck entries whose last bit left the wire by now_ns. */
+static void
+pair_q_expire(struct xt_link *l, struct pair_dir *d, uint64_t now_ns)
+{
+	while (d->q_n > 0 && d->q_end_ns[d->q_head] <= now_ns) {
+		d->q_bytes -= d->q_len[d->q_head];
+		d->q_head = (d->q_head + 1) % l->p.queue_frames;
+		d->q_n--;
+	}
+}
+
+/*
+ * RFC 3168 §5: if frame is IPv4 (Ethernet type 0x0800, version 4) and
+ * its ECN field is ECT(0) or ECT(1), set it to CE and update the header
+ * checksum incrementally (RFC 1624), so that a header that was already
+ * damaged stays damaged.  Returns 1 if it marked the frame.
+ */
+static int
+pair_ecn_mark(uint8_t *frame, uint32_t len)
+{
+	uint8_t *ip = frame + PAIR_ETH_HLEN;
+	uint16_t oldw, neww, sum;
+
+	if (len < PAIR_ETH_HLEN + 20 ||
+	    ((uint16_t)frame[12] << 8 | frame[13]) != PAIR_ETHERTYPE_IPV4 ||
+	    (ip[0] >> 4) != 4)
+		return (0);
+	if ((ip[1] & PAIR_ECN_MASK) == 0 ||
+	    (ip[1] & PAIR_ECN_MASK) == PAIR_ECN_CE)
+		return (0);	/* Not-ECT: only the tail drop applies */
+	oldw = (uint16_t)(ip[0] << 8 | ip[1]);
+	ip[1] |= PAIR_ECN_CE;
+	neww = (uint16_t)(ip[0] << 8 | ip[1]);
+	sum = (uint16_t)(ip[10] << 8 | ip[11]);
+	sum = xt_csum_update16(sum, oldw, neww);
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
+	return (1);
 }
 
 static int
@@ -195,10 +285,11 @@ pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
 {
 	const uint8_t *frame = iov->iov_base;
 	uint32_t len = (uint32_t)iov->iov_len;
-	double u_loss, u_corrupt, u_dup, u_reorder;
-	uint64_t r_bit, r_jitter, now, start_ns, due, bit;
+	double u_loss, u_corrupt, u_dup, u_reorder, u_ge, u_geloss;
+	uint64_t r_bit, r_jitter, now, now_ns, start_ns, end_ns, due, bit;
 	struct pair_frame *f;
-	int reorder;
+	uint32_t slot;
+	int reorder, mark;
 
 	l->st.sent++;
 	if (iov->iov_len > PAIR_MAX_FRAME || (frame == NULL && len > 0)) {
@@ -213,10 +304,19 @@ pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
 	u_dup = pair_uniform(l);
 	u_reorder = pair_uniform(l);
 	r_jitter = pair_rand(l);
+	u_ge = pair_uniform2(l);
+	u_geloss = pair_uniform2(l);
 
 	if (u_loss < l->p.loss) {
 		/* Lost on the wire: the device did send it. */
 		l->st.dropped++;
+		dev->tx_frames++;
+		return;
+	}
+	if (d->ge_bad ? u_ge < l->p.ge_r : u_ge < l->p.ge_p)
+		d->ge_bad = !d->ge_bad;
+	if (u_geloss < (d->ge_bad ? l->p.ge_loss_bad : l->p.ge_loss_good)) {
+		l->st.burst_dropped++;
 		dev->tx_frames++;
 		return;
 	}
@@ -228,18 +328,33 @@ pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
 	}
 
 	now = *l->clock_us;
+	now_ns = now * 1000;
 	due = now + l->p.delay_us;
 	if (l->p.jitter_us > 0)
 		due += r_jitter % ((uint64_t)l->p.jitter_us + 1);
+	end_ns = 0;
+	mark = 0;
 	if (l->p.rate_bps > 0) {
-		start_ns = now * 1000;
+		pair_q_expire(l, d, now_ns);
+		if ((l->p.qlimit_frames > 0 && d->q_n >= l->p.qlimit_frames) ||
+		    (l->p.qlimit_bytes > 0 &&
+		    d->q_bytes + len > l->p.qlimit_bytes) ||
+		    d->q_n >= l->p.queue_frames) {
+			/* The router dropped it; the device did send it. */
+			l->st.qdrops++;
+			dev->tx_frames++;
+			return;
+		}
+		mark = (l->p.ecn_frames > 0 && d->q_n >= l->p.ecn_frames) ||
+		    (l->p.ecn_bytes > 0 && d->q_bytes >= l->p.ecn_bytes);
+		start_ns = now_ns;
 		if (d->busy_until_ns > start_ns)
 			start_ns = d->busy_until_ns;
-		d->busy_until_ns = start_ns +
+		end_ns = start_ns +
 		    ((uint64_t)len * 8 * 1000000000ULL + l->p.rate_bps - 1) /
 		    l->p.rate_bps;
 		/* Arrives when its last bit is off the wire (ns → µs, up). */
-		due += (d->busy_until_ns + 999) / 1000 - now;
+		due += (end_ns + 999) / 1000 - now;
 	}
 
 	/*
@@ -253,6 +368,21 @@ pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
 		return;
 	}
 	dev->tx_frames++;
+	if (l->p.rate_bps > 0) {
+		d->busy_until_ns = end_ns;
+		slot = (d->q_head + d->q_n) % l->p.queue_frames;
+		d->q_end_ns[slot] = end_ns;
+		d->q_len[slot] = len;
+		d->q_n++;
+		d->q_bytes += len;
+		if (d->q_n > l->st.qmax_frames)
+			l->st.qmax_frames = d->q_n;
+		if (d->q_bytes > l->st.qmax_bytes)
+			l->st.qmax_bytes = (uint32_t)d->q_bytes;
+	}
+	/* The mark happens in the queue, before the wire can corrupt. */
+	if (mark && pair_ecn_mark(f->data, len))
+		l->st.ce_marked++;
 	if (u_corrupt < l->p.corrupt && len > 0) {
 		bit = r_bit % ((uint64_t)len * 8);
 		f->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -319,7 +449,10 @@ pair_params_ok(const struct xt_link_params *p)
 	/* Written so that NaN fails too. */
 	return (p->loss >= 0 && p->loss <= 1 && p->dup >= 0 && p->dup <= 1 &&
 	    p->reorder >= 0 && p->reorder <= 1 &&
-	    p->corrupt >= 0 && p->corrupt <= 1);
+	    p->corrupt >= 0 && p->corrupt <= 1 &&
+	    p->ge_p >= 0 && p->ge_p <= 1 && p->ge_r >= 0 && p->ge_r <= 1 &&
+	    p->ge_loss_good >= 0 && p->ge_loss_good <= 1 &&
+	    p->ge_loss_bad >= 0 && p->ge_loss_bad <= 1);
 }
 
 int
@@ -343,10 +476,18 @@ xt_link_new(const struct xt_link_params *p, const uint64_t *clock_us,
 	l->rng = (l->p.seed + 1) * PAIR_SEED_MIX;
 	if (l->rng == 0)
 		l->rng = PAIR_SEED_MIX;
+	l->rng2 = (l->p.seed + 1) * PAIR_SEED_MIX2 ^ PAIR_SEED_MIX;
+	if (l->rng2 == 0)
+		l->rng2 = PAIR_SEED_MIX2;
 	for (i = 0; i < 2; i++) {
 		l->dir[i].heap = calloc(l->p.queue_frames,
 		    sizeof(l->dir[i].heap[0]));
-		if (l->dir[i].heap == NULL) {
+		l->dir[i].q_end_ns = calloc(l->p.queue_frames,
+		    sizeof(l->dir[i].q_end_ns[0]));
+		l->dir[i].q_len = calloc(l->p.queue_frames,
+		    sizeof(l->dir[i].q_len[0]));
+		if (l->dir[i].heap == NULL || l->dir[i].q_end_ns == NULL ||
+		    l->dir[i].q_len == NULL) {
 			err = XT_ENOMEM;
 			goto out;
 		}
@@ -374,6 +515,8 @@ xt_link_free(struct xt_link *l)
 	if (l == NULL)
 		return;
 	for (i = 0; i < 2; i++) {
+		free(l->dir[i].q_end_ns);
+		free(l->dir[i].q_len);
 		if (l->dir[i].heap == NULL)
 			continue;
 		while ((f = pair_pop(&l->dir[i])) != NULL)

@@ -7,6 +7,13 @@
  * reordering (a frame is held back by an extra reorder_us), and
  * corruption (one bit flipped).  The PRNG is the link's own (xorshift64*),
  * so a seed reproduces a run exactly.
+ *
+ * With rate_bps > 0 each direction is a bottleneck: a FIFO transmit
+ * queue in front of a wire of that rate.  The queue is drop-tail
+ * (qlimit_frames, qlimit_bytes) and can mark ECN-capable IPv4 frames CE
+ * instead of letting them pass unmarked once it holds ecn_frames or
+ * ecn_bytes (RFC 3168 §5).  Burst loss follows a Gilbert-Elliott
+ * two-state chain per direction (ge_*), on top of the independent loss.
  */
 #ifndef XT_DEV_PAIR_H
 #define XT_DEV_PAIR_H
@@ -26,6 +33,36 @@ struct xt_link_params {
 	uint64_t	rate_bps;	/* serialisation rate; 0 = infinite */
 	uint32_t	queue_frames;	/* per direction; 0 = 1024; overflow drops */
 	uint64_t	seed;
+	/*
+	 * Bottleneck queue, only with rate_bps > 0: it holds the frames
+	 * whose last bit is not yet on the wire (the one being serialised
+	 * included).  A frame arriving when it holds qlimit_frames frames,
+	 * or when its bytes would exceed qlimit_bytes, is tail-dropped
+	 * (stats.qdrops).  0 = no limit of that kind; queue_frames above
+	 * still bounds everything in flight (memory bound, stats.overflow).
+	 */
+	uint32_t	qlimit_frames;
+	uint32_t	qlimit_bytes;
+	/*
+	 * ECN marking (RFC 3168 §5), only with rate_bps > 0: an IPv4 frame
+	 * with ECT(0) or ECT(1) arriving when the queue holds at least
+	 * ecn_frames frames (or ecn_bytes bytes) gets CE, and its header
+	 * checksum is updated (RFC 1624).  0 = that threshold is off.
+	 */
+	uint32_t	ecn_frames;
+	uint32_t	ecn_bytes;
+	/*
+	 * Gilbert-Elliott burst loss, a two-state chain per direction that
+	 * starts good.  Per frame: from good go bad with ge_p, from bad go
+	 * good with ge_r; then the frame is lost with ge_loss_bad in the bad
+	 * state, ge_loss_good in the good one (stats.burst_dropped).  Mean
+	 * loss is ge_p/(ge_p+ge_r) * ge_loss_bad (with ge_loss_good 0), mean
+	 * bad-state run 1/ge_r frames.  All 0 = off.
+	 */
+	double		ge_p;
+	double		ge_r;
+	double		ge_loss_good;
+	double		ge_loss_bad;
 };
 
 struct xt_link_stats {
@@ -36,6 +73,11 @@ struct xt_link_stats {
 	uint64_t	duplicated;
 	uint64_t	reordered;
 	uint64_t	corrupted;
+	uint64_t	qdrops;		/* tail drops by the bottleneck queue */
+	uint64_t	burst_dropped;	/* by the Gilbert-Elliott chain */
+	uint64_t	ce_marked;	/* ECT frames marked CE */
+	uint32_t	qmax_frames;	/* bottleneck queue high-water marks */
+	uint32_t	qmax_bytes;
 };
 
 struct xt_link;

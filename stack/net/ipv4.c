@@ -74,7 +74,7 @@ xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 	}
 	switch (ip.proto) {
 	case XT_IPPROTO_TCP:
-		xt_tcp_input(eng, ip.src, ip.dst, pl, plen,
+		xt_tcp_input(eng, ip.src, ip.dst, ip.tos, pl, plen,
 		    (rxflags & (XT_RXF_CSUM_PARTIAL | XT_RXF_CSUM_VALID)) == 0);
 		break;
 	case XT_IPPROTO_ICMP:

@@ -75,7 +75,7 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 
 void
 xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
-    const uint8_t *buf, size_t len, int verify_csum)
+    uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
 {
 	struct xtcp_sock *tp;
 	struct seg sg;
@@ -123,6 +123,16 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 	tp->t_last_rx_us = eng->now;
 	tp->t_keep_probes = 0;
+	/* RFC 3168 §6.1.3: CE on an arriving segment: echo ECE on our
+	 * ACKs until the peer says CWR */
+	if ((tp->t_flags & XT_TF_ECN_OK) && sg.seglen > 0) {
+		if (sg.th.flags & XT_TH_CWR)
+			tp->t_flags &= ~XT_TF_ECE_SEND;
+		if ((tos & 3) == 3) {
+			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
+			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
+		}
+	}
 	tp->t_segs_in++;
 	if (sg.dlen > 0) {
 		tp->t_data_segs_in++;
@@ -203,6 +213,10 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->snd_wl1 = th->seq;
 	tp->snd_wl2 = tp->iss;
 	tcp_apply_syn_options(tp, th);
+	/* RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR */
+	if (eng->cfg.ecn != 0 &&
+	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
+		tp->t_flags |= XT_TF_ECN_OK | XT_TF_ECN_SYN;
 	/* TODO(#4): data on a SYN (TFO); it is dropped and retransmitted */
 	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
 	xt_tcp_output(tp);
@@ -247,6 +261,10 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 	}
+	/* RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE without CWR */
+	if ((tp->t_flags & XT_TF_ECN_SYN) && (th->flags & XT_TH_ACK) &&
+	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == XT_TH_ECE)
+		tp->t_flags |= XT_TF_ECN_OK;
 	if (SEQ_GT(tp->snd_una, tp->iss)) {
 		/* our SYN is acknowledged: established */
 		tp->snd_wnd = th->win;	/* unscaled in a SYN (RFC 7323 §2.2) */
@@ -579,6 +597,16 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		XT_STAT_INC(eng, tcp_rcv_ack_too_much);
 		xt_tcp_send_ack(tp);
 		return (STEP_DONE);
+	}
+	/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at
+	 * most once per window of data, and tell the peer with CWR */
+	if ((tp->t_flags & XT_TF_ECN_OK) && (th->flags & XT_TH_ECE) &&
+	    SEQ_GEQ(th->ack, tp->t_ecn_recover) &&
+	    !(tp->t_flags & XT_TF_INRECOVERY) && tp->snd_una != tp->snd_max) {
+		XT_STAT_INC(eng, tcp_ecn_reduce);
+		xt_tcp_cc_congestion(tp, XT_CC_SIG_ECN);
+		tp->t_ecn_recover = tp->snd_max;
+		tp->t_flags |= XT_TF_CWR_SEND;
 	}
 	oldwnd = tp->snd_wnd;
 	win = (uint32_t)th->win << tp->snd_scale;

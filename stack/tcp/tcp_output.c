@@ -101,7 +101,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr r;
 	uint32_t off, room;
-	uint8_t *p;
+	uint8_t *p, tos;
 	size_t hl;
 
 	memset(&r, 0, sizeof(r));
@@ -161,6 +161,32 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		len = room;
 		r.flags &= ~XT_TH_FIN;
 	}
+	tos = tp->ip_tos & 0xfc;
+	if (flags & XT_TH_SYN) {
+		/* RFC 3168 §6.1.1: ECN-setup SYN (ECE|CWR), SYN-ACK (ECE);
+		 * after ecn_maxretries lost SYNs, try without (§6.1.1.1) */
+		if (tp->state == XT_TCPS_SYN_SENT && eng->cfg.ecn == 1 &&
+		    tp->t_rxtshift < eng->cfg.ecn_maxretries + 1) {
+			r.flags |= XT_TH_ECE | XT_TH_CWR;
+			tp->t_flags |= XT_TF_ECN_SYN;
+		} else if (tp->state == XT_TCPS_SYN_SENT) {
+			tp->t_flags &= ~XT_TF_ECN_SYN;
+		} else if (tp->t_flags & XT_TF_ECN_OK) {
+			r.flags |= XT_TH_ECE;
+		}
+	} else if (tp->t_flags & XT_TF_ECN_OK) {
+		if ((tp->t_flags & XT_TF_ECE_SEND) && (r.flags & XT_TH_ACK))
+			r.flags |= XT_TH_ECE;
+		/* ECT(0) on new data only, never on retransmissions or pure
+		 * ACKs (RFC 3168 §6.1.5, §6.1.4) */
+		if (len > 0 && SEQ_GEQ(seq, tp->snd_max)) {
+			tos |= 2;
+			if (tp->t_flags & XT_TF_CWR_SEND) {
+				r.flags |= XT_TH_CWR;
+				tp->t_flags &= ~XT_TF_CWR_SEND;
+			}
+		}
+	}
 	p = xt_tx_begin(eng);
 	hl = xt_tcp_emit_hdr(&r, p);
 	if (len > 0) {
@@ -170,7 +196,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 			p[13] |= XT_TH_PSH;	/* RFC 9293 §3.9.1: push the last byte */
 	}
 	xt_tcp_fill_csum(p, hl + len, eng->cfg.addr, tp->faddr);
-	if (xt_tx_commit(eng, tp->faddr, XT_IPPROTO_TCP, tp->ip_tos,
+	if (xt_tx_commit(eng, tp->faddr, XT_IPPROTO_TCP, tos,
 	    tp->ip_ttl, hl + len) != XT_OK)
 		return (len);	/* no route: as if lost; timers recover */
 	XT_STAT_INC(eng, tcp_snd_total);

@@ -68,6 +68,10 @@ enum xt_tcp_state {
 #define XT_TF_TS_OK		0x00100000	/* timestamps negotiated (RFC 7323 §3.2) */
 #define XT_TF_SACK_OK		0x00200000	/* SACK-permitted both ways (RFC 2018 §2) */
 #define XT_TF_CWND_LIMITED	0x00400000	/* output last stopped on cwnd (RFC 7661) */
+#define XT_TF_ECN_OK		0x00800000	/* ECN negotiated (RFC 3168 §6.1.1) */
+#define XT_TF_ECE_SEND		0x01000000	/* CE seen: set ECE until CWR arrives */
+#define XT_TF_CWR_SEND		0x02000000	/* reduced cwnd: set CWR on next data */
+#define XT_TF_ECN_SYN		0x04000000	/* the peer's SYN asked for ECN */
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
@@ -128,6 +132,7 @@ struct xtcp_sock {
 	const struct xt_cc_ops	*t_cc;		/* congestion control */
 	_Alignas(8) uint8_t	t_cc_priv[XT_CC_PRIV_MAX]; /* its state */
 	uint32_t		t_initcwnd_segs; /* initial window, segments */
+	xt_seq_t		t_ecn_recover;	/* no new ECN reaction before this ack */
 
 	/* per-connection counters (TCP_INFO, RFC 4898 names) */
 	uint64_t		t_bytes_acked;	/* HCThruOctetsAcked */
@@ -207,7 +212,7 @@ uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
 
 /* tcp_input.c */
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
-	    const uint8_t *seg, size_t len, int verify_csum);
+	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
 /* ICMP error quoting a segment of ours: code is the unreachable code. */
 void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
 	    uint32_t faddr, const uint8_t *quoted, size_t qlen);

@@ -45,6 +45,7 @@ struct side {
 };
 
 static int verbose;
+static int sim_ecn = 2;		/* engine default: accept, don't ask */
 
 static void
 sim_log(void *arg, int level, const char *line)
@@ -181,6 +182,7 @@ run_one(uint64_t seed, size_t bytes, const struct xt_link_params *base,
 		ca.log_fn = sim_log;
 		ca.log_arg = (void *)"A";
 	}
+	ca.ecn = sim_ecn;
 	cb = ca;
 	cb.addr = ADDR_B;
 	cb.log_arg = (void *)"B";
@@ -321,7 +323,7 @@ main(int argc, char **argv)
 	lp.dup = 0.10;
 	lp.corrupt = 0;
 	lp.queue_frames = 4096;
-	while ((ch = getopt(argc, argv, "n:s:b:l:r:d:c:t:j:v")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:b:l:r:d:c:t:j:e:v")) != -1) {
 		switch (ch) {
 		case 'n': nseeds = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 's': first = strtoull(optarg, NULL, 10); break;
@@ -332,6 +334,7 @@ main(int argc, char **argv)
 		case 'c': lp.corrupt = strtod(optarg, NULL); break;
 		case 't': max_s = strtod(optarg, NULL); break;
 		case 'j': lp.jitter_us = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'e': sim_ecn = atoi(optarg); break;
 		case 'v': verbose++; break;
 		default:
 			fprintf(stderr, "usage: sim_transfer [-n seeds] "

@@ -132,6 +132,7 @@ static xt_seq_t iss;			/* our ISN, from the captured SYN */
 static uint16_t lport;			/* our port of the connection */
 static uint16_t pport;			/* the peer's port */
 static int peer_ws;			/* peer's WS option, -1 none */
+static uint8_t peer_tos;		/* IPv4 TOS of the peer's segments */
 
 /* The copy of the last segment expect_tx() returned. */
 static struct xt_tcp_repr last;
@@ -157,6 +158,19 @@ tx_seg(unsigned i, struct xt_tcp_repr *th)
 	ck_assert_uint_eq(ip.dst, PEER_IP);
 	ck_assert_uint_eq(th->sport, lport);
 	ck_assert_uint_eq(th->dport, pport);
+}
+
+/* IPv4 TOS byte of captured frame i. */
+static uint8_t
+tx_tos(unsigned i)
+{
+	struct xt_eth_repr eh;
+	struct xt_ipv4_repr ip;
+	struct xt_tcp_repr th;
+
+	ck_assert_uint_lt(i, cap.n);
+	xt_test_parse_tcp(cap.frame[i], cap.len[i], &eh, &ip, &th);
+	return (ip.tos);
 }
 
 /* Describe the captured frames for a failure message. */
@@ -261,6 +275,7 @@ peer_sends_repr(struct xt_tcp_repr *r, const void *data, size_t len)
 	f.saddr = PEER_IP;
 	f.daddr = OUR_IP;
 	f.ip_frag = XT_IPV4_DF;
+	f.tos = peer_tos;
 	r->sport = pport;
 	r->dport = lport;
 	n = xt_test_build_tcp(buf, sizeof(buf), &f, r, data, len);
@@ -1702,6 +1717,123 @@ START_TEST(dupack_rules)
 }
 END_TEST
 
+/* RFC 3168 §6.1.1: a listener answers an ECN-setup SYN (ECE|CWR) with an
+ * ECN-setup SYN-ACK (ECE only); new data then carries ECT(0). */
+START_TEST(ecn_passive_negotiation)
+{
+	const struct xt_tcp_repr *th;
+
+	tcb_listen();
+	peer_sends_syn(XT_TH_SYN | XT_TH_ECE | XT_TH_CWR, PEER_ISS, 0, 1400);
+	ck_assert_uint_eq(tx_tos(0) & 3, 0);	/* never ECT on a SYN-ACK */
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK | XT_TH_ECE);
+	iss = th->seq;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	tx_clear();
+	ck_assert_int_eq(xtcp_accept(lsk, now, &sk, NULL, NULL), XT_OK);
+	send_all(sk, "ect", 3);
+	ck_assert_uint_eq(tx_tos(0) & 3, 2);	/* ECT(0) */
+	tx_one(__LINE__);
+	xtcp_close(sk, now);
+	xtcp_close(lsk, now);
+}
+END_TEST
+
+/* Without ECE|CWR in the SYN nothing is marked. */
+START_TEST(ecn_not_requested)
+{
+	tcb_established();
+	send_all(sk, "x", 1);
+	ck_assert_uint_eq(tx_tos(0) & 3, 0);
+	tx_one(__LINE__);
+	finish(1);
+}
+END_TEST
+
+/* RFC 3168 §6.1.3: CE on arriving data makes every ACK carry ECE until a
+ * segment with CWR arrives. */
+START_TEST(ecn_ce_echoed_until_cwr)
+{
+	const struct xt_tcp_repr *th;
+
+	tcb_listen();
+	peer_sends_syn(XT_TH_SYN | XT_TH_ECE | XT_TH_CWR, PEER_ISS, 0, 1400);
+	th = tx_one(__LINE__);
+	iss = th->seq;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	ck_assert_int_eq(xtcp_accept(lsk, now, &sk, NULL, NULL), XT_OK);
+	tx_clear();
+	peer_tos = 3;				/* CE */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, "ab", 2);
+	peer_tos = 2;
+	th = tx_one(__LINE__);			/* at once, with ECE */
+	ck_assert(th->flags & XT_TH_ECE);
+	tx_clear();
+	peer_sends(XT_TH_ACK, PEER_ISS + 3, iss + 1, PEER_WIN, "cd", 2);
+	peer_sends(XT_TH_ACK, PEER_ISS + 5, iss + 1, PEER_WIN, "ef", 2);
+	th = tx_one(__LINE__);
+	ck_assert(th->flags & XT_TH_ECE);	/* still echoing */
+	tx_clear();
+	peer_sends(XT_TH_ACK | XT_TH_CWR, PEER_ISS + 7, iss + 1, PEER_WIN,
+	    "gh", 2);
+	peer_sends(XT_TH_ACK, PEER_ISS + 9, iss + 1, PEER_WIN, "ij", 2);
+	th = tx_one(__LINE__);
+	ck_assert(!(th->flags & XT_TH_ECE));	/* CWR ended it */
+	peer_tos = 0;
+	xtcp_close(sk, now);
+	xtcp_close(lsk, now);
+}
+END_TEST
+
+/* RFC 3168 §6.1.2: ECE on an ACK halves the window (NewReno here) once
+ * per window, and the next new data segment carries CWR. */
+START_TEST(ecn_ece_reduces_once)
+{
+	const struct xt_tcp_repr *th;
+	uint32_t cwnd;
+	static uint8_t d[4 * 1460];
+
+	tcb_listen();
+	peer_sends_syn(XT_TH_SYN | XT_TH_ECE | XT_TH_CWR, PEER_ISS, 0, 1460);
+	th = tx_one(__LINE__);
+	iss = th->seq;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	ck_assert_int_eq(xtcp_accept(lsk, now, &sk, NULL, NULL), XT_OK);
+	tx_clear();
+	send_all(sk, d, sizeof(d));
+	ck_assert_uint_ge(cap.n, 4);
+	tx_clear();
+	cwnd = sk->snd_cwnd;
+	peer_sends(XT_TH_ACK | XT_TH_ECE, PEER_ISS + 1, iss + 1 + 1460,
+	    PEER_WIN, NULL, 0);
+	ck_assert_uint_lt(sk->snd_cwnd, cwnd);
+	cwnd = sk->snd_cwnd;
+	/* a second ECE in the same window changes nothing */
+	peer_sends(XT_TH_ACK | XT_TH_ECE, PEER_ISS + 1, iss + 1 + 2920,
+	    PEER_WIN, NULL, 0);
+	ck_assert_uint_ge(sk->snd_cwnd, cwnd);
+	tx_clear();
+	send_all(sk, "z", 1);
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1 + sizeof(d), PEER_WIN,
+	    NULL, 0);
+	ck_assert_uint_ge(cap.n, 1);
+	{
+		struct xt_tcp_repr t;
+		unsigned i, cwr = 0;
+
+		for (i = 0; i < cap.n; i++) {
+			tx_seg(i, &t);
+			if (t.payload_len > 0 && (t.flags & XT_TH_CWR))
+				cwr++;
+		}
+		ck_assert_uint_eq(cwr, 1);
+	}
+	xtcp_close(sk, now);
+	xtcp_close(lsk, now);
+}
+END_TEST
+
 /* RFC 1122 §4.2.3.6: probes after keep_idle of silence, every
  * keep_intvl; keep_cnt unanswered probes end it with ETIMEDOUT. */
 START_TEST(keepalive_probes_and_drop)
@@ -1870,6 +2002,14 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, keepalive_probes_and_drop);
 	tcase_add_test(tc, user_timeout_drops);
 	tcase_add_test(tc, syncnt_bounds_syn);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ecn");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, ecn_passive_negotiation);
+	tcase_add_test(tc, ecn_not_requested);
+	tcase_add_test(tc, ecn_ce_echoed_until_cwr);
+	tcase_add_test(tc, ecn_ece_reduces_once);
 	suite_add_tcase(s, tc);
 
 	return (s);
