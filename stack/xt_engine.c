@@ -147,6 +147,12 @@ xtcp_engine_set_callbacks(struct xtcp_engine *eng, xtcp_wakeup_fn wakeup,
 	eng->cb_arg = arg;
 }
 
+void
+xtcp_engine_set_urg_callback(struct xtcp_engine *eng, xtcp_wakeup_fn urg)
+{
+	eng->urg = urg;
+}
+
 unsigned
 xtcp_engine_busy(const struct xtcp_engine *eng)
 {

@@ -70,6 +70,7 @@ struct xtcp_engine {
 	/* callbacks */
 	xtcp_wakeup_fn		wakeup;
 	xtcp_kick_fn		kick;
+	xtcp_wakeup_fn		urg;		/* urgent data announced (SIGURG) */
 	void			*cb_arg;
 	uint64_t		armed;		/* deadline last reported */
 };

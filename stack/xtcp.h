@@ -91,6 +91,10 @@ int	xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 void	xtcp_engine_free(struct xtcp_engine *eng);
 void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
 	    xtcp_wakeup_fn wakeup, xtcp_kick_fn kick, void *arg);
+/* Called when a connection learns of new urgent data (the shim sends
+ * SIGURG to the socket's owner); may be NULL. */
+void	xtcp_engine_set_urg_callback(struct xtcp_engine *eng,
+	    xtcp_wakeup_fn urg);
 /* Pull up to budget frames from the device and process them; returns
  * frames processed. */
 int	xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us,
@@ -191,6 +195,8 @@ uint32_t xtcp_sock_txbytes(const struct xtcp_sock *s);
 /* One line describing the connection's state and variables (for
  * debugging and the stats tool); returns snprintf's count. */
 int	xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len);
+/* SIOCATMARK: 1 if the next byte to read is the urgent byte. */
+int	xtcp_sock_atmark(const struct xtcp_sock *s);
 /* Is this a listening socket? */
 int	xtcp_is_listening(const struct xtcp_sock *s);
 

@@ -647,6 +647,9 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		xt_sack_advance(&tp->t_sb, tp->snd_una);
+		if ((tp->t_flags & XT_TF_SNDURG) &&
+		    SEQ_GEQ(tp->snd_una, tp->snd_up))
+			tp->t_flags &= ~XT_TF_SNDURG;
 		tp->t_bytes_acked += data_acked;
 		tp->t_last_ack_rx_us = eng->now;
 		if (!in_recovery)
@@ -716,6 +719,64 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		break;
 	}
 	return (STEP_NEXT);
+}
+
+/*
+ * Step 6: URG (RFC 9293 §3.10.7.4 sixth).  RFC 6093: the pointer points
+ * one past the urgent byte, as every implementation does.  A newer
+ * urgent pointer replaces the older one; the program is told at once
+ * (SIGURG through the shim) even before the byte itself arrives.
+ */
+static void
+step_urg(struct xtcp_sock *tp, const struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	xt_seq_t mark;
+
+	if (!(sg->th.flags & XT_TH_URG) || sg->th.urp == 0)
+		return;
+	switch (tp->state) {
+	case XT_TCPS_ESTABLISHED:
+	case XT_TCPS_FIN_WAIT_1:
+	case XT_TCPS_FIN_WAIT_2:
+		break;
+	default:
+		return;
+	}
+	mark = sg->th.seq + sg->th.urp - 1;
+	if (SEQ_LT(mark, xt_tcp_read_seq(tp)))
+		return;			/* already read past it */
+	if ((tp->t_flags & XT_TF_HAVEMARK) && mark == tp->rcv_mark)
+		return;			/* nothing new */
+	if ((tp->t_flags & XT_TF_HAVEMARK) && SEQ_LT(mark, tp->rcv_mark))
+		return;			/* an older pointer */
+	XT_STAT_INC(eng, tcp_rcv_urg);
+	tp->rcv_mark = mark;
+	tp->t_flags |= XT_TF_HAVEMARK;
+	tp->t_flags &= ~XT_TF_HAVEOOB;
+	if (tp->user != NULL && eng->urg != NULL)
+		eng->urg(eng->cb_arg, tp->user);
+	xt_tcp_wakeup(tp);
+}
+
+/* The urgent byte is in order: keep a copy to hand out of band. */
+static void
+tcp_urg_arrived(struct xtcp_sock *tp)
+{
+	xt_seq_t rs;
+
+	if (!(tp->t_flags & XT_TF_HAVEMARK) ||
+	    (tp->t_flags & (XT_TF_HAVEOOB | XT_TF_OOBINLINE)) ||
+	    !SEQ_LT(tp->rcv_mark, tp->rcv_nxt))
+		return;
+	rs = xt_tcp_read_seq(tp);
+	if (SEQ_LT(tp->rcv_mark, rs))
+		return;
+	if (xt_ring_peek(&tp->rcv_buf, tp->rcv_mark - rs, &tp->t_oobbyte, 1)
+	    == 1) {
+		tp->t_flags |= XT_TF_HAVEOOB;
+		xt_tcp_wakeup(tp);
+	}
 }
 
 /* Step 7: segment text, placed into the receive ring at its offset;
@@ -910,8 +971,10 @@ tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
 		/* the TCB may be gone; nothing more to do with it */
 		return;
 	}
+	step_urg(tp, sg);
 	if (step_text(tp, sg) == STEP_DONE)
 		return;
+	tcp_urg_arrived(tp);
 	if (step_fin(tp, sg, ourfinacked) == STEP_DONE)
 		return;
 	xt_tcp_output(tp);

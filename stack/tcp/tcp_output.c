@@ -140,6 +140,15 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	} else {
 		r.win = xt_tcp_window_field(tp);
 	}
+	/* urgent pointer: every segment before snd_up says where it ends
+	 * (RFC 9293 §3.8.5; one past the byte, RFC 6093) */
+	if ((tp->t_flags & XT_TF_SNDURG) && !(flags & (XT_TH_SYN | XT_TH_RST)) &&
+	    SEQ_LT(seq, tp->snd_up)) {
+		if (tp->snd_up - seq <= 65535) {
+			r.flags |= XT_TH_URG;
+			r.urp = (uint16_t)(tp->snd_up - seq);
+		}
+	}
 	if (tp->t_flags & XT_TF_TS_OK)
 		r.has_ts = 1;
 	if (r.has_ts) {
@@ -403,6 +412,10 @@ xt_tcp_output(struct xtcp_sock *tp)
 			/* the persist timer overrides SWS avoidance
 			 * (RFC 9293 §3.8.6.2.1) */
 			else if (tp->t_flags & XT_TF_FORCE)
+				sendit = 1;
+			/* urgent data goes at once, Nagle or not */
+			else if ((tp->t_flags & XT_TF_SNDURG) &&
+			    SEQ_LT(tp->snd_nxt, tp->snd_up))
 				sendit = 1;
 		}
 		/* FIN once every byte is out (RFC 9293 §3.10.4 CLOSE) */

@@ -248,10 +248,42 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 	if (n == 0)
 		return (XT_EAGAIN);
 	*sent = n;
+	/* MSG_OOB: the last byte sent is urgent (BSD/Linux semantics) */
+	if (flags & XTCP_MSG_OOB) {
+		s->snd_up = s->snd_buf_seq + xt_ring_len(&s->snd_buf);
+		s->t_flags |= XT_TF_SNDURG;
+	}
 	/* TODO(#4): MSG_MORE / TCP_CORK hold back a partial segment */
-	(void)flags;
 	xt_tcp_output(s);
 	usr_end(s);
+	return (XT_OK);
+}
+
+xt_seq_t
+xt_tcp_read_seq(const struct xtcp_sock *tp)
+{
+	return (tp->rcv_nxt - xt_ring_len(&tp->rcv_buf) -
+	    ((tp->t_flags & XT_TF_RCVDFIN) ? 1 : 0));
+}
+
+/* recv(MSG_OOB): the urgent byte, as Linux: EINVAL when there is none or
+ * it is inline, EAGAIN when announced but not yet arrived. */
+static int
+recv_oob(struct xtcp_sock *s, void *buf, size_t len, int flags, size_t *got)
+{
+	if ((s->t_flags & XT_TF_OOBINLINE) || !(s->t_flags & XT_TF_HAVEMARK))
+		return (XT_EINVAL);
+	if (!(s->t_flags & XT_TF_HAVEOOB)) {
+		if (SEQ_LT(s->rcv_mark, s->rcv_nxt))
+			return (XT_EINVAL);	/* already taken */
+		return ((s->t_flags & XT_TF_RCVSHUT) ? XT_EINVAL : XT_EAGAIN);
+	}
+	if (len > 0) {
+		*(uint8_t *)buf = s->t_oobbyte;
+		*got = 1;
+		if (!(flags & XTCP_MSG_PEEK))
+			s->t_flags &= ~XT_TF_HAVEOOB;
+	}
 	return (XT_OK);
 }
 
@@ -259,15 +291,48 @@ int
 xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
     int flags, size_t *got)
 {
-	uint32_t n, want;
+	uint32_t n, want, avail;
+	xt_seq_t rs;
 	int err;
 
 	usr_begin(s, now_us);
 	*got = 0;
 	if (s->state == XT_TCPS_LISTEN)
 		return (XT_ENOTCONN);
+	if (flags & XTCP_MSG_OOB)
+		return (recv_oob(s, buf, len, flags, got));
 	if (xt_ring_len(&s->rcv_buf) > 0 && len > 0) {
 		want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+		avail = xt_ring_len(&s->rcv_buf);
+		if (s->t_flags & XT_TF_HAVEMARK) {
+			rs = xt_tcp_read_seq(s);
+			if (rs == s->rcv_mark &&
+			    !(s->t_flags & XT_TF_OOBINLINE) &&
+			    SEQ_LT(s->rcv_mark, s->rcv_nxt)) {
+				/* at the mark: the urgent byte went out of
+				 * band; step over it (Linux tcp_recvmsg) */
+				if (!(flags & XTCP_MSG_PEEK)) {
+					(void)xt_ring_discard(&s->rcv_buf, 1);
+					s->t_flags &= ~XT_TF_HAVEMARK;
+				}
+				avail = xt_ring_len(&s->rcv_buf);
+				if (avail == 0)
+					goto empty;
+				if (flags & XTCP_MSG_PEEK) {
+					*got = xt_ring_peek(&s->rcv_buf, 1,
+					    buf, want);
+					return (XT_OK);
+				}
+			} else if (SEQ_GT(s->rcv_mark, rs) &&
+			    s->rcv_mark - rs < want) {
+				/* reads never cross the mark (CX/UX tcp(4P)) */
+				want = s->rcv_mark - rs;
+			} else if (rs == s->rcv_mark &&
+			    (s->t_flags & XT_TF_OOBINLINE) &&
+			    !(flags & XTCP_MSG_PEEK)) {
+				s->t_flags &= ~XT_TF_HAVEMARK;
+			}
+		}
 		if (flags & XTCP_MSG_PEEK) {
 			*got = xt_ring_peek(&s->rcv_buf, 0, buf, want);
 			return (XT_OK);
@@ -280,6 +345,7 @@ xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
 		usr_end(s);
 		return (XT_OK);
 	}
+empty:
 	if (len == 0)
 		return (XT_OK);
 	if (s->so_error != XT_OK) {
@@ -295,6 +361,14 @@ xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
 	default:
 		return (XT_EAGAIN);
 	}
+}
+
+/* SIOCATMARK: is the next byte to read the urgent byte? */
+int
+xtcp_sock_atmark(const struct xtcp_sock *s)
+{
+	return ((s->t_flags & XT_TF_HAVEMARK) &&
+	    xt_tcp_read_seq(s) == s->rcv_mark);
 }
 
 int
@@ -423,6 +497,8 @@ xtcp_poll(const struct xtcp_sock *s)
 	    s->state != XT_TCPS_SYN_RECEIVED) {
 		if (xt_ring_len(&s->rcv_buf) > 0)
 			m |= XTCP_POLLIN;
+		if (s->t_flags & XT_TF_HAVEOOB)
+			m |= XTCP_POLLPRI;
 		/* writable when a third of the buffer is free (Linux
 		 * sk_stream_is_writeable: free >= used / 2) */
 		if (!(s->t_flags & XT_TF_FINQUEUED)) {
@@ -549,6 +625,9 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 		case SO_REUSEPORT:
 			set_flag(s, XT_TF_REUSEPORT, v);
 			return (XT_OK);
+		case SO_OOBINLINE:
+			set_flag(s, XT_TF_OOBINLINE, v);
+			return (XT_OK);
 		case SO_KEEPALIVE:
 			set_flag(s, XT_TF_KEEPALIVE, v);
 			xt_tcp_arm_keep(s);
@@ -660,6 +739,9 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 		case SO_REUSEPORT:
 			return (opt_put_int(val, len,
 			    !!(s->t_flags & XT_TF_REUSEPORT)));
+		case SO_OOBINLINE:
+			return (opt_put_int(val, len,
+			    !!(s->t_flags & XT_TF_OOBINLINE)));
 		case SO_KEEPALIVE:
 			return (opt_put_int(val, len,
 			    !!(s->t_flags & XT_TF_KEEPALIVE)));

@@ -72,6 +72,10 @@ enum xt_tcp_state {
 #define XT_TF_ECE_SEND		0x01000000	/* CE seen: set ECE until CWR arrives */
 #define XT_TF_CWR_SEND		0x02000000	/* reduced cwnd: set CWR on next data */
 #define XT_TF_ECN_SYN		0x04000000	/* the peer's SYN asked for ECN */
+#define XT_TF_OOBINLINE		0x08000000	/* SO_OOBINLINE */
+#define XT_TF_HAVEMARK		0x10000000	/* an urgent byte is pending (rcv_mark) */
+#define XT_TF_HAVEOOB		0x20000000	/* t_oobbyte holds the unread urgent byte */
+#define XT_TF_SNDURG		0x40000000	/* snd_up is valid */
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
@@ -103,6 +107,11 @@ struct xtcp_sock {
 	xt_seq_t		irs;
 	xt_seq_t		rcv_nxt;	/* next expected */
 	xt_seq_t		rcv_adv;	/* right edge we advertised */
+	/* urgent data (RFC 9293 §3.8.5; BSD/Linux: the pointer is one past
+	 * the urgent byte, RFC 6093) */
+	xt_seq_t		rcv_mark;	/* seq of the urgent byte received */
+	uint8_t			t_oobbyte;	/* it, when taken out of band */
+	xt_seq_t		snd_up;		/* one past our urgent byte */
 	struct xt_ring		rcv_buf;	/* in-order data; OOO data beyond */
 	struct xt_asm		rcv_asm;	/* OOO ranges past rcv_nxt */
 	uint32_t		t_segs_unacked;	/* full-sized segments since our last ACK */
@@ -241,6 +250,9 @@ int	xt_tcp_cc_select(struct xtcp_sock *tp, const char *name);
 /* tcp_info.c */
 size_t	xt_tcp_info_size(void);
 size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
+
+/* tcp_usrreq.c: sequence number of the next byte the program reads */
+xt_seq_t xt_tcp_read_seq(const struct xtcp_sock *tp);
 
 /* tcp_timer.c */
 void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);

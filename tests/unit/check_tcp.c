@@ -1717,6 +1717,94 @@ START_TEST(dupack_rules)
 }
 END_TEST
 
+/* Urgent data, receiver (CX/UX tcp(4P), RFC 6093): reads stop at the
+ * mark, SIOCATMARK says so, MSG_OOB returns the byte, the stream goes on
+ * without it. */
+START_TEST(urgent_receive)
+{
+	struct xt_tcp_repr r;
+	char buf[16];
+	size_t got;
+
+	tcb_established();
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_ACK | XT_TH_URG;
+	r.seq = PEER_ISS + 1;
+	r.ack = iss + 1;
+	r.win = PEER_WIN;
+	r.urp = 4;			/* one past the urgent byte 'X' */
+	peer_sends_repr(&r, "abcXdef", 7);
+	ck_assert_uint_ne(xtcp_poll(sk) & XTCP_POLLPRI, 0);
+	ck_assert_int_eq(xtcp_sock_atmark(sk), 0);
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), 0, &got), XT_OK);
+	ck_assert_uint_eq(got, 3);
+	ck_assert(memcmp(buf, "abc", 3) == 0);
+	ck_assert_int_eq(xtcp_sock_atmark(sk), 1);
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), XTCP_MSG_OOB,
+	    &got), XT_OK);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(buf[0], 'X');
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), XTCP_MSG_OOB,
+	    &got), XT_EINVAL);
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), 0, &got), XT_OK);
+	ck_assert_uint_eq(got, 3);
+	ck_assert(memcmp(buf, "def", 3) == 0);
+	ck_assert_int_eq(xtcp_sock_atmark(sk), 0);
+	finish(1);
+}
+END_TEST
+
+/* SO_OOBINLINE keeps the byte in the stream; reads still stop at it. */
+START_TEST(urgent_inline)
+{
+	struct xt_tcp_repr r;
+	char buf[16];
+	size_t got;
+	int one = 1;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, SOL_SOCKET, SO_OOBINLINE, &one,
+	    sizeof(one)), XT_OK);
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_ACK | XT_TH_URG;
+	r.seq = PEER_ISS + 1;
+	r.ack = iss + 1;
+	r.win = PEER_WIN;
+	r.urp = 3;
+	peer_sends_repr(&r, "abXd", 4);
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), XTCP_MSG_OOB,
+	    &got), XT_EINVAL);
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), 0, &got), XT_OK);
+	ck_assert_uint_eq(got, 2);
+	ck_assert_int_eq(xtcp_sock_atmark(sk), 1);
+	ck_assert_int_eq(xtcp_recv(sk, now, buf, sizeof(buf), 0, &got), XT_OK);
+	ck_assert_uint_eq(got, 2);
+	ck_assert(memcmp(buf, "Xd", 2) == 0);
+	finish(1);
+}
+END_TEST
+
+/* Urgent data, sender: MSG_OOB makes the last byte urgent; the segment
+ * carries URG with the pointer one past it and goes despite Nagle. */
+START_TEST(urgent_send)
+{
+	const struct xt_tcp_repr *th;
+	size_t sent;
+
+	tcb_established();
+	send_all(sk, "a", 1);		/* unacked: Nagle would hold more */
+	tx_one(__LINE__);
+	ck_assert_int_eq(xtcp_send(sk, now, "bcU", 3, XTCP_MSG_OOB, &sent),
+	    XT_OK);
+	th = tx_one(__LINE__);
+	ck_assert(th->flags & XT_TH_URG);
+	ck_assert_uint_eq(th->seq, iss + 2);
+	ck_assert_uint_eq(th->urp, 3);
+	ck_assert_uint_eq(th->payload_len, 3);
+	finish(1);
+}
+END_TEST
+
 /* RFC 3168 §6.1.1: a listener answers an ECN-setup SYN (ECE|CWR) with an
  * ECN-setup SYN-ACK (ECE only); new data then carries ECT(0). */
 START_TEST(ecn_passive_negotiation)
@@ -2002,6 +2090,13 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, keepalive_probes_and_drop);
 	tcase_add_test(tc, user_timeout_drops);
 	tcase_add_test(tc, syncnt_bounds_syn);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("urgent");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, urgent_receive);
+	tcase_add_test(tc, urgent_inline);
+	tcase_add_test(tc, urgent_send);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ecn");
