@@ -582,13 +582,15 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		tp->t_rtttime = 0;
 		tp->t_rxtshift = 0;
 		if ((lis = tp->t_listener) != NULL && !tp->in_acceptq) {
-			tp->in_acceptq = 1;
-			tp->aq_next = NULL;
-			if (lis->aq_tail != NULL)
-				lis->aq_tail->aq_next = tp;
-			else
-				lis->aq_head = tp;
-			lis->aq_tail = tp;
+			/* TCP_DEFER_ACCEPT: wait for the first data */
+			if (lis->t_defer_accept_s != 0 && sg->dlen == 0) {
+				tp->t_deferred = 1;
+				tp->t_2msl_at = eng->now +
+				    (uint64_t)lis->t_defer_accept_s * 1000000;
+				xt_engine_timer_armed(eng, tp->t_2msl_at);
+			} else {
+				xt_tcp_enqueue_accept(tp);
+			}
 		}
 		/* fall through to the ESTABLISHED processing below */
 	}
@@ -690,8 +692,9 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			/* an orphan must not wait forever for the peer's FIN
 			 * (Linux tcp_fin_timeout, 60 s) */
 			if (tp->t_flags & XT_TF_ORPHAN) {
-				tp->t_2msl_at = eng->now +
-				    2ull * eng->cfg.msl_ms * 1000;
+				tp->t_2msl_at = eng->now + (tp->t_linger2_s >= 0 ?
+				    (uint64_t)tp->t_linger2_s * 1000000 :
+				    2ull * eng->cfg.msl_ms * 1000);
 				xt_engine_timer_armed(eng, tp->t_2msl_at);
 			}
 		}
@@ -817,6 +820,11 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		return (STEP_NEXT);
 	}
 	front = xt_asm_take_front(&tp->rcv_asm);
+	if (front > 0 && tp->t_deferred) {
+		tp->t_deferred = 0;
+		tp->t_2msl_at = 0;
+		xt_tcp_enqueue_accept(tp);
+	}
 	if (front > 0) {
 		xt_ring_commit(&tp->rcv_buf, front);
 		tp->rcv_nxt += front;
@@ -845,7 +853,11 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 			tp->t_segs_unacked += sg->dlen / tp->t_advmss;
 		else
 			tp->t_segs_unacked++;
-		if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
+		if (tp->t_quickacks > 0) {
+			tp->t_quickacks--;	/* TCP_QUICKACK */
+			tp->t_flags |= XT_TF_ACKNOW;
+		} else if (tp->t_segs_unacked >= 2 ||
+		    (tp->t_flags & XT_TF_DELACK))
 			tp->t_flags |= XT_TF_ACKNOW;
 		else {
 			tp->t_flags |= XT_TF_DELACK;

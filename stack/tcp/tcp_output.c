@@ -32,6 +32,8 @@ tcp_rcv_window(struct xtcp_sock *tp)
 {
 	uint32_t space = xt_tcp_rcv_space(tp), adv, thresh;
 
+	if (tp->t_window_clamp != 0 && space > tp->t_window_clamp)
+		space = tp->t_window_clamp;
 	/* RFC 7323 §2.3: the field holds at most 65535 << scale */
 	if (space > (uint32_t)65535 << tp->rcv_scale)
 		space = (uint32_t)65535 << tp->rcv_scale;
@@ -100,7 +102,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr r;
-	uint32_t off, room;
+	uint32_t off, room, win;
 	uint8_t *p, tos;
 	size_t hl;
 
@@ -132,8 +134,10 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		    (tp->t_flags & XT_TF_SACK_OK) != 0)
 			r.sack_perm = 1;
 		/* RFC 7323 §2.2: the window in a SYN is never scaled */
-		r.win = (uint16_t)(xt_tcp_rcv_space(tp) > 65535 ? 65535 :
-		    xt_tcp_rcv_space(tp));
+		win = xt_tcp_rcv_space(tp);
+		if (tp->t_window_clamp != 0 && win > tp->t_window_clamp)
+			win = tp->t_window_clamp;
+		r.win = (uint16_t)(win > 65535 ? 65535 : win);
 		tp->rcv_adv = tp->rcv_nxt + r.win;
 	} else if (flags & XT_TH_RST) {
 		r.win = 0;
@@ -396,6 +400,17 @@ xt_tcp_output(struct xtcp_sock *tp)
 		if (len > 0) {
 			if (len == tp->t_maxseg)
 				sendit = 1;
+			/* TCP_CORK / MSG_MORE: only full segments, until
+			 * uncorked or 200 ms passed (as Linux) */
+			else if (tp->t_cork_opt || tp->t_more) {
+				if (tp->t_flags & XT_TF_FORCE)
+					sendit = 1;
+				else if (tp->t_cork_at == 0) {
+					tp->t_cork_at = tp->eng->now + 200000;
+					xt_engine_timer_armed(tp->eng,
+					    tp->t_cork_at);
+				}
+			}
 			/* Nagle (RFC 9293 §3.7.4): a short segment only when
 			 * nothing is unacknowledged, or with TCP_NODELAY */
 			else if (len == avail && ((tp->t_flags & XT_TF_NODELAY) ||

@@ -58,6 +58,7 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	if (tp->t_cc == NULL)
 		tp->t_cc = xt_cc_default();
 	tp->t_initcwnd_segs = eng->cfg.initcwnd_segs;
+	tp->t_linger2_s = -1;
 	tp->next = eng->tcbs;
 	if (eng->tcbs != NULL)
 		eng->tcbs->prev = tp;
@@ -277,6 +278,24 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 		}
 	}
 	return (XT_EADDRNOTAVAIL);
+}
+
+/* A child of a listener is ready for accept(). */
+void
+xt_tcp_enqueue_accept(struct xtcp_sock *tp)
+{
+	struct xtcp_sock *lis = tp->t_listener;
+
+	if (lis == NULL || tp->in_acceptq)
+		return;
+	tp->in_acceptq = 1;
+	tp->aq_next = NULL;
+	if (lis->aq_tail != NULL)
+		lis->aq_tail->aq_next = tp;
+	else
+		lis->aq_head = tp;
+	lis->aq_tail = tp;
+	xt_tcp_wakeup(tp);
 }
 
 void

@@ -35,6 +35,7 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 	d = earliest(d, tp->t_delack_at);
 	d = earliest(d, tp->t_2msl_at);
 	d = earliest(d, tp->t_keep_at);
+	d = earliest(d, tp->t_cork_at);
 	return (d == 0 ? UINT64_MAX : d);
 }
 
@@ -77,6 +78,13 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 			XT_STAT_INC(tp->eng, tcp_delack);
 			xt_tcp_send_ack(tp);
 		}
+	}
+	if (tp->t_cork_at != 0 && tp->t_cork_at <= now) {
+		/* the corked partial segment waited long enough */
+		tp->t_cork_at = 0;
+		tp->t_flags |= XT_TF_FORCE;
+		xt_tcp_output(tp);
+		tp->t_flags &= ~XT_TF_FORCE;
 	}
 	if (tp->t_persist_at != 0 && tp->t_persist_at <= now) {
 		tp->t_persist_at = 0;
@@ -199,6 +207,14 @@ tcp_timer_persist(struct xtcp_sock *tp)
 static void
 tcp_timer_2msl(struct xtcp_sock *tp)
 {
+	struct xtcp_sock *lis = tp->t_listener;
+
+	/* TCP_DEFER_ACCEPT ran out: hand the connection over anyway */
+	if (tp->t_deferred && lis != NULL) {
+		tp->t_deferred = 0;
+		xt_tcp_enqueue_accept(tp);
+		return;
+	}
 	/* TIME-WAIT done, or an orphan in FIN-WAIT-2 gave up waiting */
 	xt_tcp_drop(tp, XT_OK);
 }

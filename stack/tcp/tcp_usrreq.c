@@ -253,7 +253,10 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 		s->snd_up = s->snd_buf_seq + xt_ring_len(&s->snd_buf);
 		s->t_flags |= XT_TF_SNDURG;
 	}
-	/* TODO(#4): MSG_MORE / TCP_CORK hold back a partial segment */
+	/* MSG_MORE corks this send only (Linux tcp_sendmsg) */
+	s->t_more = (flags & XTCP_MSG_MORE) != 0;
+	if (!s->t_more && !s->t_cork_opt)
+		s->t_cork_at = 0;
 	xt_tcp_output(s);
 	usr_end(s);
 	return (XT_OK);
@@ -450,7 +453,9 @@ xtcp_close(struct xtcp_sock *s, uint64_t now_us)
 			xt_tcp_set_state(s, XT_TCPS_LAST_ACK);
 		xt_tcp_output(s);
 	} else if (s->state == XT_TCPS_FIN_WAIT_2) {
-		s->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
+		s->t_2msl_at = eng->now + (s->t_linger2_s >= 0 ?
+		    (uint64_t)s->t_linger2_s * 1000000 :
+		    2ull * eng->cfg.msl_ms * 1000);
 		xt_engine_timer_armed(eng, s->t_2msl_at);
 	}
 	xt_tx_flush(eng);
@@ -479,6 +484,17 @@ xtcp_getpeername(const struct xtcp_sock *s, uint32_t *addr, uint16_t *port)
 	return (XT_OK);
 }
 
+/* Bytes queued but not yet sent (TCP_NOTSENT_LOWAT). */
+static uint32_t
+tcp_notsent(const struct xtcp_sock *s)
+{
+	uint32_t len = xt_ring_len(&s->snd_buf), sent;
+
+	sent = SEQ_GT(s->snd_max, s->snd_buf_seq) ?
+	    s->snd_max - s->snd_buf_seq : 0;
+	return (sent >= len ? 0 : len - sent);
+}
+
 /* Linux tcp_poll, state by state. */
 unsigned
 xtcp_poll(const struct xtcp_sock *s)
@@ -504,7 +520,9 @@ xtcp_poll(const struct xtcp_sock *s)
 		if (!(s->t_flags & XT_TF_FINQUEUED)) {
 			if (xt_ring_space(&s->snd_buf) >=
 			    xt_ring_len(&s->snd_buf) / 2 &&
-			    xt_ring_space(&s->snd_buf) > 0)
+			    xt_ring_space(&s->snd_buf) > 0 &&
+			    (s->t_notsent_lowat == 0 ||
+			    tcp_notsent(s) < s->t_notsent_lowat))
 				m |= XTCP_POLLOUT;
 		} else {
 			m |= XTCP_POLLOUT;
@@ -680,6 +698,48 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 				return (XT_EINVAL);
 			s->t_syncnt = (uint32_t)v;
 			return (XT_OK);
+		case TCP_CORK:
+			s->t_cork_opt = v != 0;
+			if (!v) {
+				/* uncork: push what is queued (Linux) */
+				s->t_cork_at = 0;
+				if (XT_TCPS_SYNCHRONIZED(s->state)) {
+					s->t_flags |= XT_TF_FORCE;
+					xt_tcp_output(s);
+					s->t_flags &= ~XT_TF_FORCE;
+					usr_end(s);
+				}
+			}
+			return (XT_OK);
+		case TCP_NOTSENT_LOWAT:
+			s->t_notsent_lowat = v < 0 ? 0 : (uint32_t)v;
+			xt_tcp_wakeup(s);
+			return (XT_OK);
+		case TCP_QUICKACK:
+			if (v) {
+				s->t_quickacks = 16;
+				if (s->t_flags & XT_TF_DELACK) {
+					xt_tcp_send_ack(s);
+					usr_end(s);
+				}
+			} else {
+				s->t_quickacks = 0;
+			}
+			return (XT_OK);
+		case TCP_WINDOW_CLAMP:
+			if (v < 0)
+				return (XT_EINVAL);
+			/* Linux: at least half the minimum buffer */
+			s->t_window_clamp = v == 0 ? 0 :
+			    ((uint32_t)v < 2304 ? 2304 : (uint32_t)v);
+			return (XT_OK);
+		case TCP_LINGER2:
+			s->t_linger2_s = v < 0 ? 0 :
+			    (v > 120 ? 120 : v);	/* Linux caps at tcp_fin_timeout max */
+			return (XT_OK);
+		case TCP_DEFER_ACCEPT:
+			s->t_defer_accept_s = v < 0 ? 0 : (uint32_t)v;
+			return (XT_OK);
 		default:
 			return (XT_ENOPROTOOPT);
 		}
@@ -779,6 +839,19 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 		case TCP_SYNCNT:
 			return (opt_put_int(val, len, (int)(s->t_syncnt != 0 ?
 			    s->t_syncnt : s->eng->cfg.syn_retries)));
+		case TCP_CORK:
+			return (opt_put_int(val, len, s->t_cork_opt));
+		case TCP_NOTSENT_LOWAT:
+			return (opt_put_int(val, len, (int)s->t_notsent_lowat));
+		case TCP_QUICKACK:
+			return (opt_put_int(val, len, s->t_quickacks > 0));
+		case TCP_WINDOW_CLAMP:
+			return (opt_put_int(val, len, (int)s->t_window_clamp));
+		case TCP_LINGER2:
+			return (opt_put_int(val, len, s->t_linger2_s >= 0 ?
+			    s->t_linger2_s : (int)(2 * s->eng->cfg.msl_ms / 1000)));
+		case TCP_DEFER_ACCEPT:
+			return (opt_put_int(val, len, (int)s->t_defer_accept_s));
 		default:
 			return (XT_ENOPROTOOPT);
 		}

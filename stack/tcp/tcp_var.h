@@ -76,6 +76,7 @@ enum xt_tcp_state {
 #define XT_TF_HAVEMARK		0x10000000	/* an urgent byte is pending (rcv_mark) */
 #define XT_TF_HAVEOOB		0x20000000	/* t_oobbyte holds the unread urgent byte */
 #define XT_TF_SNDURG		0x40000000	/* snd_up is valid */
+#define XT_TF_CORK		0x80000000u	/* TCP_CORK or MSG_MORE: full segments only */
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
@@ -167,6 +168,15 @@ struct xtcp_sock {
 	uint64_t		t_una_since_us;	/* oldest unacked data outstanding since */
 	uint32_t		t_user_timeout_ms; /* TCP_USER_TIMEOUT, 0 = off */
 	uint32_t		t_syncnt;	/* TCP_SYNCNT, 0 = engine default */
+	uint8_t			t_cork_opt;	/* TCP_CORK set */
+	uint8_t			t_more;		/* last send had MSG_MORE */
+	uint64_t		t_cork_at;	/* corked partial segment goes then */
+	uint32_t		t_notsent_lowat; /* TCP_NOTSENT_LOWAT, 0 = off */
+	uint32_t		t_quickacks;	/* TCP_QUICKACK: segments to ACK at once */
+	uint32_t		t_window_clamp;	/* TCP_WINDOW_CLAMP, 0 = none */
+	int32_t			t_linger2_s;	/* TCP_LINGER2, -1 = engine default */
+	uint32_t		t_defer_accept_s; /* TCP_DEFER_ACCEPT (listener) */
+	unsigned		t_deferred:1;	/* child waits for data before accept */
 	uint32_t		t_rxtshift;	/* consecutive backoffs */
 	uint32_t		t_persist_shift;
 	struct xt_rtt		t_rtt;		/* RFC 6298 estimator */
@@ -206,6 +216,7 @@ int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
 int	xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 	    const struct xtcp_sock *self);
 void	xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st);
+void	xt_tcp_enqueue_accept(struct xtcp_sock *tp);
 /* Connection ends: record err (0 = none) as SO_ERROR, go CLOSED, wake the
  * user; frees the TCB if it is orphaned. */
 void	xt_tcp_drop(struct xtcp_sock *tp, int err);

@@ -1717,6 +1717,86 @@ START_TEST(dupack_rules)
 }
 END_TEST
 
+/* TCP_CORK (illumos/Linux; the seeds' TCP_NOPUSH): only full segments
+ * while corked; uncorking pushes the rest; a corked partial segment goes
+ * after 200 ms anyway. */
+START_TEST(cork_holds_partial)
+{
+	int one = 1, zero = 0;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_CORK, &one,
+	    sizeof(one)), XT_OK);
+	send_all(sk, "abc", 3);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_CORK, &zero,
+	    sizeof(zero)), XT_OK);
+	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1, "abc", 3);
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 4, PEER_WIN, NULL, 0);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_CORK, &one,
+	    sizeof(one)), XT_OK);
+	send_all(sk, "de", 2);
+	expect_no_tx();
+	advance_to(now + 199000);
+	expect_no_tx();
+	advance_to(now + 1000);
+	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 4, PEER_ISS + 1, "de", 2);
+	finish(1);
+}
+END_TEST
+
+/* MSG_MORE corks one send: the next send without it pushes. */
+START_TEST(msg_more_corks_one_send)
+{
+	size_t sent;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_send(sk, now, "ab", 2, XTCP_MSG_MORE, &sent),
+	    XT_OK);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_send(sk, now, "cd", 2, 0, &sent), XT_OK);
+	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1, "abcd", 4);
+	finish(1);
+}
+END_TEST
+
+/* TCP_NOTSENT_LOWAT (macOS tcp(4)): writable only while unsent data is
+ * below the mark. */
+START_TEST(notsent_lowat_writability)
+{
+	static uint8_t d[8000];
+	int lowat = 1000;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+	    sizeof(lowat)), XT_OK);
+	/* a closed window keeps everything unsent */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, 0, NULL, 0);
+	ck_assert_uint_ne(xtcp_poll(sk) & XTCP_POLLOUT, 0);
+	send_all(sk, d, sizeof(d));
+	ck_assert_uint_eq(xtcp_poll(sk) & XTCP_POLLOUT, 0);
+	finish(1);
+}
+END_TEST
+
+/* TCP_WINDOW_CLAMP bounds the window we advertise, from the SYN on. */
+START_TEST(window_clamp_bounds_window)
+{
+	const struct xt_tcp_repr *th;
+	int clamp = 8192;
+
+	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_WINDOW_CLAMP, &clamp,
+	    sizeof(clamp)), XT_OK);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_EINPROGRESS);
+	lport = sk->lport;
+	th = tx_one(__LINE__);
+	ck_assert_uint_le(th->win, 8192);
+	finish(1);
+}
+END_TEST
+
 /* Urgent data, receiver (CX/UX tcp(4P), RFC 6093): reads stop at the
  * mark, SIOCATMARK says so, MSG_OOB returns the byte, the stream goes on
  * without it. */
@@ -2090,6 +2170,14 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, keepalive_probes_and_drop);
 	tcase_add_test(tc, user_timeout_drops);
 	tcase_add_test(tc, syncnt_bounds_syn);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("options");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, cork_holds_partial);
+	tcase_add_test(tc, msg_more_corks_one_send);
+	tcase_add_test(tc, notsent_lowat_writability);
+	tcase_add_test(tc, window_clamp_bounds_window);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("urgent");
