@@ -195,6 +195,10 @@ uint32_t xtcp_sock_txbytes(const struct xtcp_sock *s);
 /* One line describing the connection's state and variables (for
  * debugging and the stats tool); returns snprintf's count. */
 int	xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len);
+/* A counter bumped on every input event a reader waits for (data, FIN,
+ * error, a connection ready to accept): edge-triggered epoll reports an
+ * event when it moved. */
+uint32_t xtcp_sock_evseq(const struct xtcp_sock *s);
 /* SIOCATMARK: 1 if the next byte to read is the urgent byte. */
 int	xtcp_sock_atmark(const struct xtcp_sock *s);
 /* Is this a listening socket? */

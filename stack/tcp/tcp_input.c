@@ -829,6 +829,7 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		xt_ring_commit(&tp->rcv_buf, front);
 		tp->rcv_nxt += front;
 		tp->t_bytes_received += front;
+		tp->t_evseq++;
 		XT_STAT_INC(eng, tcp_rcv_pack);
 		XT_STAT_ADD(eng, tcp_rcv_byte, front);
 		xt_tcp_wakeup(tp);
@@ -884,6 +885,7 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
 	if (tp->t_flags & XT_TF_RCVDFIN)
 		return (STEP_NEXT);
 	tp->rcv_nxt++;
+	tp->t_evseq++;
 	tp->t_flags |= XT_TF_RCVDFIN | XT_TF_RCVSHUT | XT_TF_ACKNOW;
 	switch (tp->state) {
 	case XT_TCPS_SYN_RECEIVED:

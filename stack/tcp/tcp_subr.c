@@ -295,6 +295,7 @@ xt_tcp_enqueue_accept(struct xtcp_sock *tp)
 	else
 		lis->aq_head = tp;
 	lis->aq_tail = tp;
+	lis->t_evseq++;
 	xt_tcp_wakeup(tp);
 }
 
@@ -339,7 +340,9 @@ xt_tcp_drop(struct xtcp_sock *tp, int err)
 {
 	if (err != XT_OK)
 		tp->so_error = err;
+	tp->t_evseq++;
 	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
+	tp->t_keep_at = tp->t_cork_at = 0;
 	tp->t_2msl_at = 0;
 	tp->t_flags |= XT_TF_RCVSHUT;
 	xt_tcp_set_state(tp, XT_TCPS_CLOSED);

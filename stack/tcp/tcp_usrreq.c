@@ -374,6 +374,35 @@ xtcp_sock_atmark(const struct xtcp_sock *s)
 	    xt_tcp_read_seq(s) == s->rcv_mark);
 }
 
+static void
+tcp_listener_stop(struct xtcp_sock *s)
+{
+	struct xtcp_engine *eng = s->eng;
+	struct xtcp_sock *c, *next;
+
+	for (c = eng->tcbs; c != NULL; c = next) {
+		next = c->next;
+		if (c->t_listener != s)
+			continue;
+		xt_tcp_send_rst(c);
+		c->t_flags |= XT_TF_ORPHAN;
+		c->user = NULL;
+		xt_tcp_drop(c, XT_OK);	/* unlinks and frees the child */
+	}
+	s->t_evseq++;
+	xt_tcp_set_state(s, XT_TCPS_CLOSED);
+	s->t_flags &= ~XT_TF_BOUND;
+	xt_tcp_wakeup(s);
+	xt_tx_flush(eng);
+}
+
+/* Input events so far (edge-triggered epoll compares them). */
+uint32_t
+xtcp_sock_evseq(const struct xtcp_sock *s)
+{
+	return (s->t_evseq);
+}
+
 int
 xtcp_shutdown(struct xtcp_sock *s, uint64_t now_us, int how)
 {
@@ -385,8 +414,14 @@ xtcp_shutdown(struct xtcp_sock *s, uint64_t now_us, int how)
 	case XT_TCPS_SYN_SENT:
 		return (XT_ENOTCONN);
 	case XT_TCPS_LISTEN:
-		/* Linux: shutdown on a listener stops it; accept fails */
-		return (XT_ENOTCONN);
+		/* Linux (inet_shutdown -> tcp_disconnect): SHUT_RD or
+		 * SHUT_RDWR stops a listener, resets the connections not yet
+		 * accepted and wakes accept(), which then fails; SHUT_WR
+		 * alone does nothing */
+		if (how == 1)
+			return (XT_OK);
+		tcp_listener_stop(s);
+		return (XT_OK);
 	default:
 		break;
 	}

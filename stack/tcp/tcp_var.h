@@ -177,6 +177,7 @@ struct xtcp_sock {
 	int32_t			t_linger2_s;	/* TCP_LINGER2, -1 = engine default */
 	uint32_t		t_defer_accept_s; /* TCP_DEFER_ACCEPT (listener) */
 	unsigned		t_deferred:1;	/* child waits for data before accept */
+	uint32_t		t_evseq;	/* input events (data, FIN, error, child) */
 	uint32_t		t_rxtshift;	/* consecutive backoffs */
 	uint32_t		t_persist_shift;
 	struct xt_rtt		t_rtt;		/* RFC 6298 estimator */
