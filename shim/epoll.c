@@ -348,12 +348,22 @@ shim_ep_sock_changed(struct shim_sock *s)
 	s->ep_last = cur;
 	s->ep_rx = rx;
 	for (r = s->epregs; r != NULL; r = r->s_next) {
+		if ((cur & r->events) == 0) {
+			/* no longer ready: off the list, so the set's fd
+			 * (in an outer set, or poll) reads quiet, as Linux
+			 * ep_eventpoll_poll re-polls its ready list */
+			if (r->queued) {
+				reg_dequeue(r);
+				r->pending = 0;
+				ep_bell(r->ep);
+			}
+			continue;
+		}
 		if (r->events & EPOLLET) {
 			if ((rose & r->events) == 0)
 				continue;
 			r->pending |= rose & r->events;
-		} else if ((cur & r->events) == 0)
-			continue;
+		}
 		reg_enqueue(r);
 	}
 }

@@ -342,8 +342,14 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 	if (!ok) {
 		if (sg->seglen > 0 && wnd == 0 && seq == tp->rcv_nxt)
 			XT_STAT_INC(eng, tcp_rcv_win_probe);
-		else if (SEQ_LEQ(end, tp->rcv_nxt))
+		else if (SEQ_LEQ(end, tp->rcv_nxt)) {
 			XT_STAT_INC(eng, tcp_rcv_dup_pack);
+			/* RFC 2883 §4: report the duplicate in a D-SACK */
+			if (sg->dlen > 0) {
+				tp->dsack_lo = seq;
+				tp->dsack_hi = seq + sg->dlen;
+			}
+		}
 		else
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
 		if (!(th->flags & XT_TH_RST))
@@ -361,6 +367,11 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 	/* trim what we already have from the front */
 	if (SEQ_LT(seq, tp->rcv_nxt)) {
 		trim = tp->rcv_nxt - seq;
+		if (sg->dlen > 0 && !(th->flags & XT_TH_SYN)) {
+			/* RFC 2883 §4: part of it is a duplicate */
+			tp->dsack_lo = seq;
+			tp->dsack_hi = tp->rcv_nxt;
+		}
 		if (th->flags & XT_TH_SYN) {
 			th->flags &= ~XT_TH_SYN;
 			th->seq++;

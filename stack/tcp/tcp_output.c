@@ -76,14 +76,22 @@ tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 	unsigned max = r->has_ts ? 3 : XT_TCP_MAX_SACK, i, first = a->n;
 	xt_seq_t lo, hi;
 
+	/* RFC 2883 §4: a D-SACK block goes first, once */
+	if (tp->dsack_lo != tp->dsack_hi) {
+		r->sack[0][0] = tp->dsack_lo;
+		r->sack[0][1] = tp->dsack_hi;
+		r->nsack = 1;
+		tp->dsack_lo = tp->dsack_hi;
+	}
+
 	for (i = 0; i < a->n; i++) {
 		lo = tp->rcv_nxt + a->r[i].start;
 		hi = tp->rcv_nxt + a->r[i].end;
 		if (SEQ_IN(tp->sack_last, lo, hi)) {
 			first = i;
-			r->sack[0][0] = lo;
-			r->sack[0][1] = hi;
-			r->nsack = 1;
+			r->sack[r->nsack][0] = lo;
+			r->sack[r->nsack][1] = hi;
+			r->nsack++;
 			break;
 		}
 	}
@@ -162,7 +170,8 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		r.tsecr = (r.flags & XT_TH_ACK) ? tp->ts_recent : 0;
 	}
 	if ((tp->t_flags & XT_TF_SACK_OK) && (r.flags & XT_TH_ACK) &&
-	    !(flags & (XT_TH_SYN | XT_TH_RST)))
+	    !(flags & (XT_TH_SYN | XT_TH_RST)) &&
+	    (!xt_asm_empty(&tp->rcv_asm) || tp->dsack_lo != tp->dsack_hi))
 		tcp_fill_sack(tp, &r);
 	if (r.flags & XT_TH_ACK)
 		tp->last_ack_sent = tp->rcv_nxt;

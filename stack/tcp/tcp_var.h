@@ -124,6 +124,8 @@ struct xtcp_sock {
 	xt_seq_t		last_ack_sent;	/* Last.ACK.sent (§4.3) */
 	/* RFC 2018 SACK generation: the block holding the latest OOO data */
 	xt_seq_t		sack_last;	/* a sequence number inside it */
+	xt_seq_t		dsack_lo;	/* RFC 2883: duplicate range to report */
+	xt_seq_t		dsack_hi;	/* (empty when lo == hi) */
 
 	/* options */
 	uint16_t		t_maxseg;	/* send MSS, bytes */

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -23,6 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +53,12 @@ static int	ntest, nfail;
 static struct in_addr peer, unreach;
 static volatile sig_atomic_t nalrm, npipe;
 
-#define CHECK(c, ...) check((c), errno, __VA_ARGS__)
+/* errno after the condition is evaluated, for the message */
+#define CHECK(c, ...) do {						\
+	int ok_ = (c), e_ = errno;					\
+									\
+	check(ok_, e_, __VA_ARGS__);					\
+} while (0)
 
 static void	check(int ok, int err, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -276,7 +283,6 @@ t_connect(void)
 		CHECK(so_error(s) == 0, "SO_ERROR 0 after success (%s)",
 		    wname[k]);
 		if (k == W_POLL) {
-			rc = connect(s, (struct sockaddr[]){ { 0 } }, 0);
 			/* a connect after completion: 0 once, then EISCONN */
 			struct sockaddr_in sin = addr_of(peer, P_ECHO);
 			rc = connect(s, (struct sockaddr *)&sin, sizeof(sin));
@@ -1088,7 +1094,7 @@ main(int argc, char **argv)
 	t_data();
 	t_errors();
 	t_options();
-	t_fds(argv[0][0] == '/' ? argv[0] : "/proc/self/exe");
+	t_fds("/proc/self/exe");
 	t_epoll();
 	t_signals();
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+#
+# api_test.sh - acceptance 7: the C API test program (api_test.c) against
+# kernel servers (api_peer.py) in the peer namespace, run twice in
+# topologies of its own: first on the kernel's TCP (the shim side's veth
+# gets the address), which checks the assertions themselves against
+# Linux, then under the shim.  Both runs must pass every check.
+#
+# XTCP_TEST_KERNEL=1 runs the kernel pass only.
+
+. "$(dirname "$0")/lib.sh"
+
+BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/api_test
+PEER_SECS=150
+
+xt_require_all python3 ss
+[[ -x $BIN ]] || xt_skip "$BIN is not built (make check builds it)"
+xt_init
+
+# run_pass kernel|shim: one topology, the peer, the program.  Returns the
+# program's exit status; its output goes to $XT_TMP/MODE.out.
+run_pass() {
+	local mode=$1 rc peer saved=$XTCP_TEST_KERNEL
+	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	xt_topology_up
+	# (its stderr also takes bash's "Terminated" when the topology goes)
+	xt_peer_bg peer "$PEER_SECS" python3 "$XT_LIBDIR/api_peer.py" \
+	    "$XT_PEER" "$PEER_SECS" 2>>"$XT_TMP/peer.err"
+	xt_wait_port 7006
+	xt_shim 120 "$BIN" "$XT_PEER" >"$XT_TMP/$mode.out" 2>&1
+	rc=$?
+	XTCP_TEST_KERNEL=$saved
+	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
+	wait "$peer" 2>/dev/null
+	sed "s/^/$mode: /" "$XT_TMP/$mode.out"
+	return "$rc"
+}
+
+run_pass kernel
+rc=$?
+(( rc == 77 )) && xt_skip "the program could not reach its peer"
+(( rc == 0 )) ||
+    xt_fail "the checks fail on the kernel's TCP (status $rc): the test itself is wrong"
+[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+
+run_pass shim
+rc=$?
+(( rc == 0 )) || xt_fail "under the shim: $(grep -c '^not ok' "$XT_TMP/shim.out") checks failed (status $rc)"
+xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim"
