@@ -52,6 +52,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->initcwnd_segs = 10;
 	cfg->ecn = 2;
 	cfg->ecn_maxretries = 1;
+	cfg->fastopen = 1;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;
@@ -108,6 +109,8 @@ xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	eng->rng = splitmix64(&s) | 1;
 	eng->isn_key[0] = splitmix64(&s);
 	eng->isn_key[1] = splitmix64(&s);
+	eng->tfo_key[0] = splitmix64(&s);
+	eng->tfo_key[1] = splitmix64(&s);
 	eng->ip_id = (uint16_t)splitmix64(&s);
 	eng->armed = UINT64_MAX;
 	eng->txbuf_size = eng->mtu + XT_ETH_HLEN;

@@ -51,6 +51,13 @@ struct xtcp_engine {
 	uint64_t		now;		/* µs, from the last entry point */
 	uint64_t		rng;		/* xorshift64* state */
 	uint64_t		isn_key[2];	/* RFC 6528 secret */
+	uint64_t		tfo_key[2];	/* RFC 7413 §4.1.2 cookie secret */
+	struct xt_tfo_cache {
+		uint32_t	ip;		/* server, host order; 0 = free */
+		uint8_t		len;		/* cookie bytes */
+		uint8_t		cookie[16];
+	}			tfo_cache[16];	/* client cookies (RFC 7413 §4.1.3) */
+	unsigned		tfo_next;	/* next slot to replace */
 	uint16_t		ip_id;		/* next IPv4 identification */
 	struct xt_stats		stats;
 

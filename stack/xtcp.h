@@ -61,6 +61,8 @@ struct xtcp_config {
 					 * 2 accept only (FreeBSD ecn.enable, default 2) */
 	uint32_t	ecn_maxretries;	/* SYN retransmissions with ECN before
 					 * giving it up (FreeBSD ecn.maxretries 1) */
+	int		fastopen;	/* RFC 7413, Linux tcp_fastopen bits: 1 client,
+					 * 2 server (default 1) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */
@@ -151,6 +153,13 @@ int	xtcp_accept(struct xtcp_sock *s, uint64_t now_us,
  * from SO_ERROR, XT_ECONNABORTED if none). */
 int	xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 	    uint16_t port);
+/* sendto(MSG_FASTOPEN) on an unconnected socket, or the first send after
+ * a TCP_FASTOPEN_CONNECT connect(): connect with the data in the SYN
+ * when a cookie for addr is known (XT_OK, *sent bytes queued), else
+ * connect asking for a cookie (XT_EINPROGRESS, nothing queued). */
+int	xtcp_sendto_fastopen(struct xtcp_sock *s, uint64_t now_us,
+	    uint32_t addr, uint16_t port, const void *buf, size_t len,
+	    size_t *sent);
 /* Queue up to len bytes; *sent gets the count.  XT_EAGAIN if no space at
  * all; XT_EPIPE after shutdown(WR) or when the connection is gone
  * (pending error returned first); XT_ENOTCONN before connect. */

@@ -63,6 +63,7 @@
 #define PAIR_SEED_MIX2		0xd1b54a32d192ed03ULL
 #define PAIR_ETH_HLEN		14
 #define PAIR_ETHERTYPE_IPV4	0x0800
+#define PAIR_ETHERTYPE_ARP	0x0806
 #define PAIR_ECN_MASK		0x03	/* RFC 3168 §5: the TOS byte's low bits */
 #define PAIR_ECN_CE		0x03
 
@@ -383,7 +384,9 @@ pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
 	/* The mark happens in the queue, before the wire can corrupt. */
 	if (mark && pair_ecn_mark(f->data, len))
 		l->st.ce_marked++;
-	if (u_corrupt < l->p.corrupt && len > 0) {
+	if (u_corrupt < l->p.corrupt && len > 0 && !(l->p.corrupt_no_arp &&
+	    len >= PAIR_ETH_HLEN &&
+	    ((uint16_t)f->data[12] << 8 | f->data[13]) == PAIR_ETHERTYPE_ARP)) {
 		bit = r_bit % ((uint64_t)len * 8);
 		f->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		l->st.corrupted++;

@@ -63,6 +63,13 @@ struct xt_link_params {
 	double		ge_r;
 	double		ge_loss_good;
 	double		ge_loss_bad;
+	/*
+	 * Spare ARP frames (Ethernet type 0x0806) from the corrupt knob.
+	 * ARP has no checksum, so only a link's FCS could catch a flipped
+	 * bit in it; with this set, corruption models the errors that get
+	 * past the FCS and that the IPv4 and TCP checksums must catch.
+	 */
+	int		corrupt_no_arp;
 };
 
 struct xt_link_stats {

@@ -151,6 +151,37 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 }
 
+/*
+ * RFC 7413 §4.2: a SYN to a Fast Open listener.  A valid cookie lets the
+ * data in the SYN be accepted at once and the connection be handed to
+ * accept() before the handshake ends; otherwise (a request, or a wrong
+ * cookie) the SYN-ACK brings a cookie and the data waits for a
+ * retransmission after the handshake.
+ */
+static void
+tcp_tfo_server_syn(struct xtcp_sock *tp, struct xtcp_sock *lis,
+    const struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint8_t want[8];
+	uint32_t n;
+
+	xt_tfo_cookie_for(eng, tp->faddr, want);
+	if (sg->th.tfo_len != 8 || memcmp(sg->th.tfo_cookie, want, 8) != 0) {
+		tp->t_tfo_send_cookie = 1;
+		XT_STAT_INC(eng, tcp_tfo_cookie_sent);
+		return;
+	}
+	if (sg->dlen == 0 || lis->t_qlen > lis->t_tfo_qlen)
+		return;
+	n = xt_ring_write(&tp->rcv_buf, sg->data, sg->dlen);
+	tp->rcv_nxt += n;
+	tp->t_bytes_received += n;
+	tp->t_evseq++;
+	XT_STAT_INC(eng, tcp_tfo_accepted);
+	xt_tcp_enqueue_accept(tp);
+}
+
 /* RFC 9293 §3.10.7.2: a segment for a listening socket. */
 static void
 tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
@@ -217,8 +248,9 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	if (eng->cfg.ecn != 0 &&
 	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
 		tp->t_flags |= XT_TF_ECN_OK | XT_TF_ECN_SYN;
-	/* TODO(#4): data on a SYN (TFO); it is dropped and retransmitted */
 	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
+	if (th->has_tfo && (eng->cfg.fastopen & 2) && lis->t_tfo_qlen > 0)
+		tcp_tfo_server_syn(tp, lis, sg);
 	xt_tcp_output(tp);
 }
 
@@ -256,8 +288,26 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	tp->rcv_nxt = th->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
 	tcp_apply_syn_options(tp, th);
+	/* RFC 7413 §4.1.3: remember the server's cookie */
+	if (th->has_tfo && th->tfo_len > 0 && tp->t_tfo_syn)
+		xt_tfo_cache_put(eng, tp->faddr, th->tfo_len, th->tfo_cookie);
 	if (ack_ok) {
+		uint32_t data_acked = th->ack - (tp->iss + 1);
+
 		tp->snd_una = th->ack;
+		/* Fast Open data the SYN-ACK acknowledged leaves the buffer;
+		 * the rest goes again at once (RFC 7413 §4.2.2) */
+		if (SEQ_GT(th->ack, tp->iss + 1) &&
+		    data_acked <= xt_ring_len(&tp->snd_buf)) {
+			xt_ring_discard(&tp->snd_buf, data_acked);
+			tp->snd_buf_seq += data_acked;
+			tp->t_bytes_acked += data_acked;
+		}
+		if (tp->t_tfo_syn_data > 0 && SEQ_LT(th->ack, tp->snd_max)) {
+			XT_STAT_INC(eng, tcp_tfo_syn_data_lost);
+			tp->snd_nxt = tp->snd_una;
+			tp->snd_max = tp->snd_una;
+		}
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 	}

@@ -141,6 +141,19 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.sack != 0 :
 		    (tp->t_flags & XT_TF_SACK_OK) != 0)
 			r.sack_perm = 1;
+		/* RFC 7413 §4.1: the client's cookie (or a request for one),
+		 * the server's cookie for the client */
+		if (tp->state == XT_TCPS_SYN_SENT && tp->t_tfo_syn) {
+			r.has_tfo = 1;
+			if (!xt_tfo_cache_get(eng, tp->faddr, &r.tfo_len,
+			    r.tfo_cookie))
+				r.tfo_len = 0;
+		} else if (tp->state == XT_TCPS_SYN_RECEIVED &&
+		    tp->t_tfo_send_cookie) {
+			r.has_tfo = 1;
+			r.tfo_len = 8;
+			xt_tfo_cookie_for(eng, tp->faddr, r.tfo_cookie);
+		}
 		/* RFC 7323 §2.2: the window in a SYN is never scaled */
 		win = xt_tcp_rcv_space(tp);
 		if (tp->t_window_clamp != 0 && win > tp->t_window_clamp)
@@ -212,9 +225,11 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	p = xt_tx_begin(eng);
 	hl = xt_tcp_emit_hdr(&r, p);
 	if (len > 0) {
-		off = seq - tp->snd_buf_seq;
+		/* data on a SYN (Fast Open) follows the SYN's number */
+		off = (flags & XT_TH_SYN) ? 0 : seq - tp->snd_buf_seq;
 		len = xt_ring_peek(&tp->snd_buf, off, p + hl, len);
-		if (off + len == xt_ring_len(&tp->snd_buf))
+		if (off + len == xt_ring_len(&tp->snd_buf) &&
+		    !(flags & XT_TH_SYN))
 			p[13] |= XT_TH_PSH;	/* RFC 9293 §3.9.1: push the last byte */
 	}
 	xt_tcp_fill_csum(p, hl + len, eng->cfg.addr, tp->faddr);
@@ -332,7 +347,8 @@ xt_tcp_send_rst(struct xtcp_sock *tp)
 static void
 tcp_output_syn(struct xtcp_sock *tp)
 {
-	uint8_t flags = XT_TH_SYN;
+	uint8_t flags = XT_TH_SYN, clen, cookie[XT_TFO_COOKIE_MAX];
+	uint32_t len;
 
 	if (tp->state == XT_TCPS_SYN_RECEIVED) {
 		flags |= XT_TH_ACK;
@@ -343,8 +359,21 @@ tcp_output_syn(struct xtcp_sock *tp)
 	}
 	if (tp->snd_nxt != tp->iss)
 		return;		/* sent; the timer retransmits it */
-	(void)xt_tcp_send_seg(tp, tp->iss, 0, flags);
-	tp->snd_nxt = tp->iss + 1;
+	/* RFC 7413 §3: with a cookie, data rides on the first SYN (never
+	 * on a retransmitted one) */
+	len = 0;
+	if (tp->state == XT_TCPS_SYN_SENT && tp->t_tfo_syn &&
+	    tp->t_rxtshift == 0 && xt_tfo_cache_get(tp->eng, tp->faddr,
+	    &clen, cookie)) {
+		len = xt_ring_len(&tp->snd_buf);
+		if (len > tp->t_advmss)
+			len = tp->t_advmss;
+	}
+	len = xt_tcp_send_seg(tp, tp->iss, len, flags);
+	tp->t_tfo_syn_data = len;
+	if (len > 0)
+		XT_STAT_INC(tp->eng, tcp_tfo_syn_data);
+	tp->snd_nxt = tp->iss + 1 + len;
 	if (SEQ_GT(tp->snd_nxt, tp->snd_max))
 		tp->snd_max = tp->snd_nxt;
 	if (tp->t_rexmt_at == 0)

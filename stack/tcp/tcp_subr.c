@@ -550,3 +550,49 @@ xt_tcp_cc_select(struct xtcp_sock *tp, const char *name)
 	}
 	return (XT_OK);
 }
+
+/* ---- TCP Fast Open cookies (RFC 7413 §4.1) ---- */
+
+/* Server: the cookie for a client address, a keyed MAC (§4.1.2). */
+void
+xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8)
+{
+	uint64_t m = siphash_2words(eng->tfo_key, ip, 0x7466u);
+
+	memcpy(c8, &m, 8);
+}
+
+/* Client: a cookie remembered for server ip (§4.1.3). */
+int
+xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
+    uint8_t *cookie)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		if (eng->tfo_cache[i].ip == ip && eng->tfo_cache[i].len > 0) {
+			*len = eng->tfo_cache[i].len;
+			memcpy(cookie, eng->tfo_cache[i].cookie, *len);
+			return (1);
+		}
+	}
+	return (0);
+}
+
+void
+xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
+    const uint8_t *cookie)
+{
+	unsigned i, slot = eng->tfo_next;
+
+	if (len < XT_TFO_COOKIE_MIN || len > XT_TFO_COOKIE_MAX)
+		return;
+	for (i = 0; i < 16; i++)
+		if (eng->tfo_cache[i].ip == ip)
+			slot = i;
+	if (slot == eng->tfo_next)
+		eng->tfo_next = (eng->tfo_next + 1) % 16;
+	eng->tfo_cache[slot].ip = ip;
+	eng->tfo_cache[slot].len = len;
+	memcpy(eng->tfo_cache[slot].cookie, cookie, len);
+}

@@ -136,18 +136,18 @@ xtcp_accept(struct xtcp_sock *s, uint64_t now_us, struct xtcp_sock **out,
 	return (XT_OK);
 }
 
-int
-xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
-    uint16_t port)
+/* The state checks of connect(2), as Linux orders them; XT_OK means
+ * "go ahead and connect". */
+static int
+connect_check(struct xtcp_sock *s)
 {
-	struct xtcp_engine *eng = s->eng;
-	uint32_t nh;
 	int err;
 
-	usr_begin(s, now_us);
+	if (s->t_defer_connect)
+		return (XT_EISCONN);
 	switch (s->state) {
 	case XT_TCPS_LISTEN:
-		return (XT_EISCONN);	/* Linux: EISCONN on a listener? EINVAL */
+		return (XT_EISCONN);
 	case XT_TCPS_SYN_SENT:
 	case XT_TCPS_SYN_RECEIVED:
 		return (XT_EALREADY);
@@ -162,16 +162,26 @@ xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 		}
 		if (s->t_flags & XT_TF_WASCONN)
 			return (XT_EISCONN);
-		break;
+		return (XT_OK);
 	default:
 		if ((s->t_flags & XT_TF_CONNCALLED) &&
 		    !(s->t_flags & XT_TF_CONNREPORTED)) {
 			s->t_flags |= XT_TF_CONNREPORTED;
 			s->t_flags &= ~XT_TF_CONNCALLED;
-			return (XT_OK);
+			return (1);	/* report success once */
 		}
 		return (XT_EISCONN);
 	}
+}
+
+/* Choose the addresses of a new connection (no packet yet). */
+static int
+connect_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint32_t nh;
+	int err;
+
 	if (port == 0 || addr == 0)
 		return (XT_ECONNREFUSED);	/* Linux: port 0 is refused */
 	if ((addr >> 28) == 0xe || addr == 0xffffffffu)
@@ -190,10 +200,19 @@ xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 	s->laddr = eng->cfg.addr;
 	s->faddr = addr;
 	s->fport = port;
+	return (XT_OK);
+}
+
+/* Start the handshake towards faddr:fport (RFC 9293 §3.10.1 OPEN). */
+static void
+connect_start(struct xtcp_sock *s)
+{
+	struct xtcp_engine *eng = s->eng;
+
 	s->so_error = XT_OK;
 	xt_tcp_init_buffers_mss(s);
 	s->t_maxseg = s->t_advmss;
-	s->iss = xt_tcp_new_isn(eng, s->laddr, s->lport, addr, port);
+	s->iss = xt_tcp_new_isn(eng, s->laddr, s->lport, s->faddr, s->fport);
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->snd_recover = s->iss;
 	s->ts_offset = (uint32_t)xt_random(eng);
@@ -209,6 +228,67 @@ xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 	xt_tcp_set_state(s, XT_TCPS_SYN_SENT);
 	xt_tcp_output(s);
 	usr_end(s);
+}
+
+int
+xtcp_connect(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
+    uint16_t port)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint8_t clen, cookie[XT_TFO_COOKIE_MAX];
+	int err;
+
+	usr_begin(s, now_us);
+	if ((err = connect_check(s)) != XT_OK)
+		return (err == 1 ? XT_OK : err);
+	if ((err = connect_bind(s, addr, port)) != XT_OK)
+		return (err);
+	/* TCP_FASTOPEN_CONNECT (Linux): with a cookie in hand, connect()
+	 * succeeds at once and the first send carries the SYN and data */
+	s->t_tfo_syn = 0;
+	if (s->t_tfo_connect && (eng->cfg.fastopen & 1)) {
+		s->t_tfo_syn = 1;
+		if (xt_tfo_cache_get(eng, addr, &clen, cookie)) {
+			s->t_defer_connect = 1;
+			return (XT_OK);
+		}
+	}
+	connect_start(s);
+	return (XT_EINPROGRESS);
+}
+
+/*
+ * sendto(MSG_FASTOPEN) on an unconnected socket (RFC 7413, Linux API):
+ * connect and send in the SYN.  With a cookie for addr the data (up to
+ * what the buffer takes) is queued, goes in the SYN, and the call
+ * returns XT_OK with *sent; without one the SYN asks for a cookie and
+ * the call returns XT_EINPROGRESS with nothing queued, as Linux does.
+ */
+int
+xtcp_sendto_fastopen(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
+    uint16_t port, const void *buf, size_t len, size_t *sent)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint8_t clen, cookie[XT_TFO_COOKIE_MAX];
+	int err;
+
+	usr_begin(s, now_us);
+	*sent = 0;
+	if (!s->t_defer_connect) {
+		if ((err = connect_check(s)) != XT_OK)
+			return (err == 1 ? XT_EISCONN : err);
+		if ((err = connect_bind(s, addr, port)) != XT_OK)
+			return (err);
+	}
+	s->t_defer_connect = 0;
+	s->t_tfo_syn = (eng->cfg.fastopen & 1) != 0;
+	if (s->t_tfo_syn && xt_tfo_cache_get(eng, s->faddr, &clen, cookie)) {
+		*sent = xt_ring_write(&s->snd_buf, buf,
+		    len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+		connect_start(s);
+		return (XT_OK);
+	}
+	connect_start(s);
 	return (XT_EINPROGRESS);
 }
 
@@ -221,6 +301,9 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 
 	usr_begin(s, now_us);
 	*sent = 0;
+	if (s->t_defer_connect && len > 0)
+		return (xtcp_sendto_fastopen(s, now_us, s->faddr, s->fport,
+		    buf, len, sent) == XT_OK ? XT_OK : XT_EAGAIN);
 	/* Linux tcp_sendmsg: a pending error first, then EPIPE */
 	if (s->so_error != XT_OK) {
 		err = s->so_error;
@@ -511,8 +594,8 @@ xtcp_getpeername(const struct xtcp_sock *s, uint32_t *addr, uint16_t *port)
 {
 	/* Linux: ENOTCONN unless established or further (a closed socket
 	 * that was connected reports ENOTCONN too) */
-	if (s->state == XT_TCPS_CLOSED || s->state == XT_TCPS_LISTEN ||
-	    s->state == XT_TCPS_SYN_SENT)
+	if ((s->state == XT_TCPS_CLOSED && !s->t_defer_connect) ||
+	    s->state == XT_TCPS_LISTEN || s->state == XT_TCPS_SYN_SENT)
 		return (XT_ENOTCONN);
 	*addr = s->faddr;
 	*port = s->fport;
@@ -538,6 +621,11 @@ xtcp_poll(const struct xtcp_sock *s)
 
 	if (s->state == XT_TCPS_LISTEN)
 		return (s->aq_head != NULL ? XTCP_POLLIN : 0);
+	if (s->t_defer_connect)
+		return (XTCP_POLLOUT);
+	/* a Fast Open child may have data before the handshake ends */
+	if (s->state == XT_TCPS_SYN_RECEIVED && xt_ring_len(&s->rcv_buf) > 0)
+		m |= XTCP_POLLIN;
 	if (s->state == XT_TCPS_CLOSED)
 		m |= XTCP_POLLHUP;
 	if ((s->t_flags & XT_TF_FINQUEUED) && (s->t_flags & XT_TF_RCVSHUT))
@@ -775,6 +863,16 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 		case TCP_DEFER_ACCEPT:
 			s->t_defer_accept_s = v < 0 ? 0 : (uint32_t)v;
 			return (XT_OK);
+		case TCP_FASTOPEN:	/* listener queue length */
+			if (v < 0)
+				return (XT_EINVAL);
+			s->t_tfo_qlen = (uint32_t)v;
+			return (XT_OK);
+		case TCP_FASTOPEN_CONNECT:
+			if (s->state != XT_TCPS_CLOSED)
+				return (XT_EISCONN);
+			s->t_tfo_connect = v != 0;
+			return (XT_OK);
 		default:
 			return (XT_ENOPROTOOPT);
 		}
@@ -887,6 +985,10 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 			    s->t_linger2_s : (int)(2 * s->eng->cfg.msl_ms / 1000)));
 		case TCP_DEFER_ACCEPT:
 			return (opt_put_int(val, len, (int)s->t_defer_accept_s));
+		case TCP_FASTOPEN:
+			return (opt_put_int(val, len, (int)s->t_tfo_qlen));
+		case TCP_FASTOPEN_CONNECT:
+			return (opt_put_int(val, len, s->t_tfo_connect));
 		default:
 			return (XT_ENOPROTOOPT);
 		}

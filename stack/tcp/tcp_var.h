@@ -179,6 +179,13 @@ struct xtcp_sock {
 	int32_t			t_linger2_s;	/* TCP_LINGER2, -1 = engine default */
 	uint32_t		t_defer_accept_s; /* TCP_DEFER_ACCEPT (listener) */
 	unsigned		t_deferred:1;	/* child waits for data before accept */
+	/* TCP Fast Open (RFC 7413) */
+	uint32_t		t_tfo_qlen;	/* listener: TCP_FASTOPEN queue, 0 = off */
+	unsigned		t_tfo_connect:1; /* TCP_FASTOPEN_CONNECT */
+	unsigned		t_defer_connect:1; /* connect() deferred to the first send */
+	unsigned		t_tfo_syn:1;	/* our SYN carries a TFO option */
+	unsigned		t_tfo_send_cookie:1; /* our SYN-ACK carries a cookie */
+	uint32_t		t_tfo_syn_data;	/* data bytes in our SYN */
 	uint32_t		t_evseq;	/* input events (data, FIN, error, child) */
 	uint32_t		t_rxtshift;	/* consecutive backoffs */
 	uint32_t		t_persist_shift;
@@ -260,6 +267,13 @@ void	xt_tcp_cc_congestion(struct xtcp_sock *tp, enum xt_cc_signal sig);
 void	xt_tcp_cc_recovery_exit(struct xtcp_sock *tp);
 void	xt_tcp_cc_idle_restart(struct xtcp_sock *tp);
 int	xt_tcp_cc_select(struct xtcp_sock *tp, const char *name);
+
+/* TCP Fast Open (tcp_subr.c) */
+void	xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8);
+int	xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
+	    uint8_t *cookie);
+void	xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
+	    const uint8_t *cookie);
 
 /* tcp_info.c */
 size_t	xt_tcp_info_size(void);

@@ -109,6 +109,16 @@ tcp_parse_option(uint8_t kind, const uint8_t *opt, size_t olen,
 		}
 		r->nsack = (uint8_t)n;
 		break;
+	case XT_TCPOPT_FASTOPEN:
+		/* RFC 7413 §4.1.1: empty (request) or a 4-16 byte cookie;
+		 * other lengths are ignored */
+		if (olen == 2 || (olen - 2 >= XT_TFO_COOKIE_MIN &&
+		    olen - 2 <= XT_TFO_COOKIE_MAX)) {
+			r->has_tfo = 1;
+			r->tfo_len = (uint8_t)(olen - 2);
+			memcpy(r->tfo_cookie, opt + 2, olen - 2);
+		}
+		break;
 	default:
 		break;		/* unknown: skipped by its length */
 	}
@@ -196,6 +206,8 @@ tcp_base_optlen(const struct xt_tcp_repr *r)
 		n += EMIT_LEN_SACK_PERM;
 	if (r->has_ws)
 		n += EMIT_LEN_WS;
+	if (r->has_tfo)
+		n += (2 + (size_t)r->tfo_len + 3) & ~(size_t)3;
 	return (n);
 }
 
@@ -282,6 +294,17 @@ xt_tcp_emit_hdr(const struct xt_tcp_repr *r, uint8_t *buf)
 		p[2] = TCPOLEN_WS;
 		p[3] = r->ws;
 		p += EMIT_LEN_WS;
+	}
+	if (r->has_tfo) {
+		/* RFC 7413: kind, length, cookie; NOP-padded to 4 bytes */
+		size_t tl = 2 + (size_t)r->tfo_len;
+
+		p[0] = XT_TCPOPT_FASTOPEN;
+		p[1] = (uint8_t)tl;
+		memcpy(p + 2, r->tfo_cookie, r->tfo_len);
+		while (tl % 4 != 0)
+			p[tl++] = XT_TCPOPT_NOP;
+		p += tl;
 	}
 	nsack = tcp_emit_nsack(r);
 	if (nsack > 0) {

@@ -27,6 +27,10 @@
 #define XT_TCPOPT_SACK_PERM	4
 #define XT_TCPOPT_SACK		5
 #define XT_TCPOPT_TS		8
+#define XT_TCPOPT_FASTOPEN	34	/* RFC 7413 §4.1.1 */
+
+#define XT_TFO_COOKIE_MIN	4	/* RFC 7413 §4.1.1: 4..16 bytes, even */
+#define XT_TFO_COOKIE_MAX	16
 
 #define XT_TCP_MAX_WS		14	/* RFC 7323 §2.3 */
 #define XT_TCP_MAX_SACK		4	/* blocks that fit in 40 option bytes */
@@ -46,6 +50,9 @@ struct xt_tcp_repr {
 	uint8_t		ws;		/* shift count, clamped to 14 on parse */
 	uint32_t	tsval;		/* RFC 7323 §3 */
 	uint32_t	tsecr;
+	unsigned	has_tfo:1;	/* Fast Open option present (RFC 7413) */
+	uint8_t		tfo_len;	/* cookie bytes; 0 = a cookie request */
+	uint8_t		tfo_cookie[XT_TFO_COOKIE_MAX];
 	uint8_t		nsack;		/* SACK blocks present */
 	uint32_t	sack[XT_TCP_MAX_SACK][2];	/* [left, right) */
 	/* payload (parse only) */

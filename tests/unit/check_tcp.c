@@ -124,6 +124,7 @@ static const struct xt_dev_ops cap_ops = {
 
 static struct capdev cap;
 static struct xtcp_config cfg;
+static int test_fastopen = 1;		/* cfg.fastopen for engine_up() */
 static struct xtcp_engine *eng;
 static struct xtcp_sock *sk;		/* the connection under test */
 static struct xtcp_sock *lsk;		/* a listener */
@@ -394,6 +395,7 @@ engine_up(void)
 	cfg.arp_timeout_ms = 36000000;	/* no re-ARP during a test */
 	/* these tests pin RFC 5681/6582 arithmetic: NewReno */
 	strcpy(cfg.congestion, "reno");
+	cfg.fastopen = test_fastopen;
 	ck_assert_int_eq(xtcp_engine_new(&cfg, &cap.dev, 1, now, &eng),
 	    XT_OK);
 	peer_arps();
@@ -1797,6 +1799,112 @@ START_TEST(window_clamp_bounds_window)
 }
 END_TEST
 
+/* RFC 7413, server: a cookie request gets a cookie in the SYN-ACK; a SYN
+ * with that cookie and data is accepted before the handshake ends and
+ * its data is readable at once. */
+START_TEST(tfo_server)
+{
+	const struct xt_tcp_repr *th;
+	struct xt_tcp_repr r;
+	struct xtcp_sock *c;
+	uint8_t cookie[16], clen;
+	int q = 8;
+	char buf[8];
+	size_t got;
+
+	test_fastopen = 3;
+	xtcp_engine_free(eng);
+	engine_up();
+	test_fastopen = 1;
+	tcb_listen();
+	ck_assert_int_eq(xtcp_setopt(lsk, IPPROTO_TCP, TCP_FASTOPEN, &q,
+	    sizeof(q)), XT_OK);
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN;
+	r.seq = PEER_ISS;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = 1460;
+	r.has_tfo = 1;			/* empty: a cookie request */
+	peer_sends_repr(&r, NULL, 0);
+	th = tx_one(__LINE__);
+	ck_assert(th->has_tfo);
+	ck_assert_uint_eq(th->tfo_len, 8);
+	clen = th->tfo_len;
+	memcpy(cookie, th->tfo_cookie, clen);
+	/* that handshake is abandoned; a new one from another port */
+	pport = PEER_CPORT + 1;
+	r.sport = 0;
+	r.seq = PEER_ISS + 1000;
+	r.tfo_len = clen;
+	memcpy(r.tfo_cookie, cookie, clen);
+	peer_sends_repr(&r, "hello", 5);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK);
+	ck_assert_uint_eq(th->ack, PEER_ISS + 1000 + 1 + 5);	/* data acked */
+	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_OK);
+	ck_assert_int_eq(xtcp_recv(c, now, buf, sizeof(buf), 0, &got), XT_OK);
+	ck_assert_uint_eq(got, 5);
+	ck_assert(memcmp(buf, "hello", 5) == 0);
+	xtcp_close(c, now);
+	xtcp_close(lsk, now);
+}
+END_TEST
+
+/* RFC 7413, client: TCP_FASTOPEN_CONNECT without a cookie asks for one;
+ * with the cookie cached, connect() succeeds at once and the first send
+ * puts the data in the SYN. */
+START_TEST(tfo_client)
+{
+	const struct xt_tcp_repr *th;
+	struct xt_tcp_repr r;
+	int one = 1;
+	size_t sent;
+
+	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_FASTOPEN_CONNECT,
+	    &one, sizeof(one)), XT_OK);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_EINPROGRESS);
+	lport = sk->lport;
+	th = tx_one(__LINE__);
+	ck_assert(th->has_tfo);
+	ck_assert_uint_eq(th->tfo_len, 0);
+	iss = th->seq;
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN | XT_TH_ACK;
+	r.seq = PEER_ISS;
+	r.ack = iss + 1;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = 1460;
+	r.has_tfo = 1;
+	r.tfo_len = 8;
+	memcpy(r.tfo_cookie, "\1\2\3\4\5\6\7\10", 8);
+	peer_sends_repr(&r, NULL, 0);
+	tx_clear();
+	xtcp_close(sk, now);
+	tx_clear();
+
+	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_FASTOPEN_CONNECT,
+	    &one, sizeof(one)), XT_OK);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT), XT_OK);
+	expect_no_tx();
+	ck_assert_uint_ne(xtcp_poll(sk) & XTCP_POLLOUT, 0);
+	lport = sk->lport;
+	ck_assert_int_eq(xtcp_send(sk, now, "data", 4, 0, &sent), XT_OK);
+	ck_assert_uint_eq(sent, 4);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN);
+	ck_assert(th->has_tfo);
+	ck_assert_uint_eq(th->tfo_len, 8);
+	ck_assert(memcmp(th->tfo_cookie, "\1\2\3\4\5\6\7\10", 8) == 0);
+	ck_assert_uint_eq(th->payload_len, 4);
+	xtcp_close(sk, now);
+}
+END_TEST
+
 /* Urgent data, receiver (CX/UX tcp(4P), RFC 6093): reads stop at the
  * mark, SIOCATMARK says so, MSG_OOB returns the byte, the stream goes on
  * without it. */
@@ -2178,6 +2286,12 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, msg_more_corks_one_send);
 	tcase_add_test(tc, notsent_lowat_writability);
 	tcase_add_test(tc, window_clamp_bounds_window);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fastopen");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, tfo_server);
+	tcase_add_test(tc, tfo_client);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("urgent");
