@@ -53,6 +53,16 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->ecn = 2;
 	cfg->ecn_maxretries = 1;
 	cfg->fastopen = 1;
+	cfg->delayed_ack = 1;
+	cfg->blackhole = 0;
+	cfg->log_in_vain = 0;
+	cfg->mssdflt = 536;		/* RFC 9293 §3.7.1 */
+	cfg->rexmit_slop_ms = 0;
+	cfg->insecure_rst = 0;
+	cfg->insecure_syn = 0;
+	cfg->finwait2_timeout_ms = 60000;	/* FreeBSD and Linux: 60 s */
+	cfg->fast_finwait2_recycle = 0;
+	cfg->path_mtu_discovery = 1;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;
@@ -308,7 +318,8 @@ xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
 	ip.tos = tos;
 	ip.total_len = (uint16_t)(XT_IPV4_HLEN + l4len);
 	ip.id = eng->ip_id++;
-	ip.frag = XT_IPV4_DF;		/* RFC 1191: PMTU discovery */
+	/* RFC 1191: DF for path MTU discovery, unless turned off */
+	ip.frag = eng->cfg.path_mtu_discovery ? XT_IPV4_DF : 0;
 	ip.ttl = ttl != 0 ? ttl : 64;
 	ip.proto = proto;
 	ip.src = eng->cfg.addr;

@@ -63,6 +63,19 @@ struct xtcp_config {
 					 * giving it up (FreeBSD ecn.maxretries 1) */
 	int		fastopen;	/* RFC 7413, Linux tcp_fastopen bits: 1 client,
 					 * 2 server (default 1) */
+	/* FreeBSD net.inet.tcp MIB tunables (tcp(4) of the seeds) */
+	int		delayed_ack;	/* 0: ACK every segment at once (default 1) */
+	int		blackhole;	/* 1: no RST for SYNs to closed ports; 2: none at all */
+	int		log_in_vain;	/* 1: log SYNs to closed ports; 2: every segment */
+	uint32_t	mssdflt;	/* MSS when the peer sends none (536) */
+	uint32_t	rexmit_slop_ms;	/* added to the RTO (FreeBSD rexmit_slop 200; 0 here:
+					 * Linux has none) */
+	int		insecure_rst;	/* 1: any in-window RST resets (no RFC 5961 §3) */
+	int		insecure_syn;	/* 1: in-window SYN resets (no RFC 5961 §4) */
+	uint32_t	finwait2_timeout_ms; /* orphaned FIN-WAIT-2 lifetime (60 s) */
+	int		fast_finwait2_recycle; /* 1: orphaned FIN-WAIT-2 closes at
+					 * once on the peer's FIN, no TIME-WAIT wait */
+	int		path_mtu_discovery; /* 1: DF on output, honour ICMP (default) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

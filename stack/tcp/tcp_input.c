@@ -41,7 +41,8 @@ static void	tcp_sync_input(struct xtcp_sock *, struct seg *);
 static void
 tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
-	uint32_t mss = th->has_mss ? th->mss : 536;	/* RFC 9293 §3.7.1 default */
+	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt) */
+	uint32_t mss = th->has_mss ? th->mss : tp->eng->cfg.mssdflt;
 
 	struct xtcp_engine *eng = tp->eng;
 
@@ -118,6 +119,18 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 	if (tp == NULL) {
 		XT_STAT_INC(eng, tcp_rcv_noport);
+		/* FreeBSD log_in_vain and blackhole (tcp(4)) */
+		if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
+		    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))
+			xt_log(eng, XTCP_LOG_INFO, "connection attempt to "
+			    "port %u from %u.%u.%u.%u:%u flags %#x", sg.th.dport,
+			    src >> 24, (src >> 16) & 0xff, (src >> 8) & 0xff,
+			    src & 0xff, sg.th.sport, sg.th.flags);
+		if (eng->cfg.blackhole >= 2 || (eng->cfg.blackhole == 1 &&
+		    (sg.th.flags & XT_TH_SYN))) {
+			XT_STAT_INC(eng, tcp_rcv_blackholed);
+			return;
+		}
 		xt_tcp_respond_rst(eng, dst, src, &sg.th, sg.seglen);
 		return;
 	}
@@ -452,7 +465,9 @@ step_check_rst(struct xtcp_sock *tp, struct seg *sg)
 
 	if (!(sg->th.flags & XT_TH_RST))
 		return (STEP_NEXT);
-	if (sg->th.seq != tp->rcv_nxt) {
+	/* insecure_rst (FreeBSD): any in-window RST resets, RFC 9293's
+	 * older rule, without the RFC 5961 challenge */
+	if (sg->th.seq != tp->rcv_nxt && !eng->cfg.insecure_rst) {
 		XT_STAT_INC(eng, tcp_rcv_rst_bad);
 		xt_tcp_send_ack(tp);
 		return (STEP_DONE);
@@ -491,6 +506,13 @@ step_check_syn(struct xtcp_sock *tp, struct seg *sg)
 {
 	if (!(sg->th.flags & XT_TH_SYN))
 		return (STEP_NEXT);
+	if (tp->eng->cfg.insecure_syn) {
+		/* RFC 793's rule before RFC 5961: an in-window SYN resets */
+		XT_STAT_INC(tp->eng, tcp_conn_reset);
+		xt_tcp_send_rst(tp);
+		xt_tcp_drop(tp, XT_ECONNRESET);
+		return (STEP_DONE);
+	}
 	XT_STAT_INC(tp->eng, tcp_rcv_syn_estab);
 	xt_tcp_send_ack(tp);
 	return (STEP_DONE);
@@ -755,7 +777,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			if (tp->t_flags & XT_TF_ORPHAN) {
 				tp->t_2msl_at = eng->now + (tp->t_linger2_s >= 0 ?
 				    (uint64_t)tp->t_linger2_s * 1000000 :
-				    2ull * eng->cfg.msl_ms * 1000);
+				    (uint64_t)eng->cfg.finwait2_timeout_ms * 1000);
 				xt_engine_timer_armed(eng, tp->t_2msl_at);
 			}
 		}
@@ -915,7 +937,9 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 			tp->t_segs_unacked += sg->dlen / tp->t_advmss;
 		else
 			tp->t_segs_unacked++;
-		if (tp->t_quickacks > 0) {
+		if (!eng->cfg.delayed_ack) {
+			tp->t_flags |= XT_TF_ACKNOW;
+		} else if (tp->t_quickacks > 0) {
 			tp->t_quickacks--;	/* TCP_QUICKACK */
 			tp->t_flags |= XT_TF_ACKNOW;
 		} else if (tp->t_segs_unacked >= 2 ||
@@ -963,6 +987,14 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
 		xt_tcp_set_state(tp, XT_TCPS_CLOSING);
 		break;
 	case XT_TCPS_FIN_WAIT_2:
+		if ((tp->t_flags & XT_TF_ORPHAN) &&
+		    tp->eng->cfg.fast_finwait2_recycle) {
+			/* FreeBSD fast_finwait2_recycle: no TIME-WAIT wait
+			 * for an orphan */
+			xt_tcp_send_ack(tp);
+			xt_tcp_drop(tp, XT_OK);
+			return (STEP_DONE);
+		}
 		xt_tcp_start_timewait(tp);
 		xt_tcp_wakeup(tp);
 		xt_tcp_send_ack(tp);

@@ -42,7 +42,8 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 void
 xt_tcp_arm_rexmt(struct xtcp_sock *tp)
 {
-	tp->t_rexmt_at = tp->eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift);
+	tp->t_rexmt_at = tp->eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
+	    (uint64_t)tp->eng->cfg.rexmit_slop_ms * 1000;
 	xt_engine_timer_armed(tp->eng, tp->t_rexmt_at);
 }
 

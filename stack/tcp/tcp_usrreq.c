@@ -573,7 +573,7 @@ xtcp_close(struct xtcp_sock *s, uint64_t now_us)
 	} else if (s->state == XT_TCPS_FIN_WAIT_2) {
 		s->t_2msl_at = eng->now + (s->t_linger2_s >= 0 ?
 		    (uint64_t)s->t_linger2_s * 1000000 :
-		    2ull * eng->cfg.msl_ms * 1000);
+		    (uint64_t)eng->cfg.finwait2_timeout_ms * 1000);
 		xt_engine_timer_armed(eng, s->t_2msl_at);
 	}
 	xt_tx_flush(eng);
@@ -982,7 +982,8 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 			return (opt_put_int(val, len, (int)s->t_window_clamp));
 		case TCP_LINGER2:
 			return (opt_put_int(val, len, s->t_linger2_s >= 0 ?
-			    s->t_linger2_s : (int)(2 * s->eng->cfg.msl_ms / 1000)));
+			    s->t_linger2_s :
+			    (int)(s->eng->cfg.finwait2_timeout_ms / 1000)));
 		case TCP_DEFER_ACCEPT:
 			return (opt_put_int(val, len, (int)s->t_defer_accept_s));
 		case TCP_FASTOPEN:

@@ -125,6 +125,7 @@ static const struct xt_dev_ops cap_ops = {
 static struct capdev cap;
 static struct xtcp_config cfg;
 static int test_fastopen = 1;		/* cfg.fastopen for engine_up() */
+static void (*cfg_hook)(struct xtcp_config *);	/* test's own tunables */
 static struct xtcp_engine *eng;
 static struct xtcp_sock *sk;		/* the connection under test */
 static struct xtcp_sock *lsk;		/* a listener */
@@ -390,12 +391,15 @@ engine_up(void)
 	cfg.rto_max_ms = 60000;
 	cfg.delack_ms = (uint32_t)(DELACK / 1000);
 	cfg.msl_ms = (uint32_t)(MSL / 1000);
+	cfg.finwait2_timeout_ms = (uint32_t)(2 * MSL / 1000);
 	cfg.rexmit_max = REXMIT_MAX;
 	cfg.syn_retries = SYN_RETRIES;
 	cfg.arp_timeout_ms = 36000000;	/* no re-ARP during a test */
 	/* these tests pin RFC 5681/6582 arithmetic: NewReno */
 	strcpy(cfg.congestion, "reno");
 	cfg.fastopen = test_fastopen;
+	if (cfg_hook != NULL)
+		cfg_hook(&cfg);
 	ck_assert_int_eq(xtcp_engine_new(&cfg, &cap.dev, 1, now, &eng),
 	    XT_OK);
 	peer_arps();
@@ -1799,6 +1803,75 @@ START_TEST(window_clamp_bounds_window)
 }
 END_TEST
 
+static void
+hook_blackhole(struct xtcp_config *c)
+{
+	c->blackhole = 1;
+}
+
+static void
+hook_insecure_rst(struct xtcp_config *c)
+{
+	c->insecure_rst = 1;
+}
+
+static void
+hook_no_delack(struct xtcp_config *c)
+{
+	c->delayed_ack = 0;
+}
+
+/* Restart the engine with a tunable set by hook. */
+static void
+engine_with(void (*hook)(struct xtcp_config *))
+{
+	xtcp_engine_free(eng);
+	cfg_hook = hook;
+	engine_up();
+	cfg_hook = NULL;
+}
+
+/* FreeBSD blackhole=1: a SYN to a closed port gets no RST. */
+START_TEST(tunable_blackhole)
+{
+	engine_with(hook_blackhole);
+	lport = 9;
+	pport = PEER_CPORT;
+	peer_sends_syn(XT_TH_SYN, PEER_ISS, 0, 1460);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rcv_blackholed"), 1);
+	finish(0);
+}
+END_TEST
+
+/* insecure_rst=1: an in-window RST that is not exactly rcv_nxt resets
+ * (no RFC 5961 challenge ACK). */
+START_TEST(tunable_insecure_rst)
+{
+	char b[4];
+	size_t got;
+
+	engine_with(hook_insecure_rst);
+	tcb_established();
+	peer_sends(XT_TH_RST, PEER_ISS + 100, 0, 0, NULL, 0);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_recv(sk, now, b, sizeof(b), 0, &got),
+	    XT_ECONNRESET);
+	finish(1);
+}
+END_TEST
+
+/* delayed_ack=0: every data segment is acknowledged at once. */
+START_TEST(tunable_no_delayed_ack)
+{
+	engine_with(hook_no_delack);
+	tcb_established();
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, "x", 1);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 2);
+	finish(1);
+}
+END_TEST
+
 /* RFC 7413, server: a cookie request gets a cookie in the SYN-ACK; a SYN
  * with that cookie and data is accepted before the handshake ends and
  * its data is readable at once. */
@@ -2286,6 +2359,13 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, msg_more_corks_one_send);
 	tcase_add_test(tc, notsent_lowat_writability);
 	tcase_add_test(tc, window_clamp_bounds_window);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tunables");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, tunable_blackhole);
+	tcase_add_test(tc, tunable_insecure_rst);
+	tcase_add_test(tc, tunable_no_delayed_ack);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fastopen");
