@@ -71,7 +71,8 @@ xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
 			return;
 		ql = ic.data + qip.hlen;
 		qlen = ic.data_len - qip.hlen;
-		xt_tcp_ctlinput(eng, ic.type, ic.code, qip.dst, ql, qlen);
+		xt_tcp_ctlinput(eng, ic.type, ic.code, ic.mtu, qip.dst, ql,
+		    qlen);
 		break;
 	default:
 		break;

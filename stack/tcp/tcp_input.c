@@ -1088,6 +1088,38 @@ tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
 }
 
 /*
+ * RFC 1191 §3-4 (and RFC 5927 §4 for the check the caller made): a router
+ * needs smaller packets.  Lower the MSS to fit the next-hop MTU (with the
+ * options every segment carries) and resend what is outstanding in the
+ * new size.  A missing MTU (old routers, RFC 1191 §5) steps down to 576.
+ */
+static void
+tcp_pmtu_update(struct xtcp_sock *tp, uint16_t mtu)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t mss;
+
+	if (!eng->cfg.path_mtu_discovery)
+		return;
+	if (mtu < 68 || mtu >= eng->mtu)
+		mtu = mtu == 0 ? 576 : (uint16_t)(mtu < 68 ? 68 : mtu);
+	if (mtu >= eng->mtu)
+		return;
+	mss = (uint32_t)mtu - 40 - ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0);
+	if (mss < 216)			/* FreeBSD's floor (tcp_minmss) */
+		mss = 216;
+	if (mss >= tp->t_maxseg)
+		return;
+	XT_STAT_INC(eng, tcp_pmtu_lowered);
+	tp->t_maxseg = (uint16_t)mss;
+	if (tp->snd_una != tp->snd_max && XT_TCPS_SYNCHRONIZED(tp->state)) {
+		tp->snd_nxt = tp->snd_una;
+		tp->t_rtttime = 0;
+		xt_tcp_output(tp);
+	}
+}
+
+/*
  * ICMP destination unreachable quoting one of our segments.  RFC 5927 §4:
  * the quoted sequence number must lie in snd_una..snd_max.  RFC 1122
  * §4.2.3.9: port and protocol unreachable are hard errors; a connection
@@ -1096,7 +1128,7 @@ tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
  */
 void
 xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
-    uint32_t faddr, const uint8_t *q, size_t qlen)
+    uint16_t mtu, uint32_t faddr, const uint8_t *q, size_t qlen)
 {
 	struct xtcp_sock *tp;
 	uint16_t sport, dport;
@@ -1120,8 +1152,10 @@ xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
 			return;
 		}
 	}
-	if (code == XT_ICMP_UNREACH_NEEDFRAG)
-		return;		/* TODO(#5): path MTU discovery (RFC 1191) */
+	if (code == XT_ICMP_UNREACH_NEEDFRAG) {
+		tcp_pmtu_update(tp, mtu);
+		return;
+	}
 	if (tp->state == XT_TCPS_SYN_SENT && tp->so_error == XT_OK)
 		tp->so_error = code == XT_ICMP_UNREACH_NET ?
 		    XT_ENETUNREACH : XT_EHOSTUNREACH;

@@ -245,7 +245,7 @@ void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
 /* ICMP error quoting a segment of ours: code is the unreachable code. */
 void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
-	    uint32_t faddr, const uint8_t *quoted, size_t qlen);
+	    uint16_t mtu, uint32_t faddr, const uint8_t *quoted, size_t qlen);
 
 /* tcp_output.c */
 void	xt_tcp_output(struct xtcp_sock *tp);

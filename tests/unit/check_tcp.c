@@ -1803,6 +1803,49 @@ START_TEST(window_clamp_bounds_window)
 }
 END_TEST
 
+/* RFC 1191: ICMP fragmentation needed quoting our outstanding segment
+ * lowers the MSS and the data goes again in smaller segments. */
+START_TEST(pmtu_icmp_lowers_mss)
+{
+	static uint8_t d[2 * 1460];
+	struct xt_test_frame f;
+	struct xt_icmp4_repr m;
+	struct xt_tcp_repr t;
+	uint8_t quoted[28], buf[FRAME_MAX];
+	unsigned i;
+	size_t n;
+
+	tcb_established();
+	send_all(sk, d, sizeof(d));
+	ck_assert_uint_eq(cap.n, 2);
+	/* the router quotes our first segment: IPv4 header + 8 bytes */
+	memcpy(quoted, cap.frame[0] + XT_ETH_HLEN, 28);
+	tx_clear();
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	memset(&m, 0, sizeof(m));
+	m.type = XT_ICMP_UNREACH;
+	m.code = XT_ICMP_UNREACH_NEEDFRAG;
+	m.mtu = 1000;
+	m.data = quoted;
+	m.data_len = sizeof(quoted);
+	n = xt_test_build_icmp(buf, sizeof(buf), &f, &m);
+	inject(buf, n);
+	ck_assert_uint_eq(sk->t_maxseg, 960);
+	ck_assert_uint_ge(cap.n, 1);
+	for (i = 0; i < cap.n; i++) {
+		tx_seg(i, &t);
+		ck_assert_uint_le(t.payload_len, 960);
+	}
+	tx_seg(0, &t);
+	ck_assert_uint_eq(t.seq, iss + 1);	/* resent from snd_una */
+	finish(1);
+}
+END_TEST
+
 static void
 hook_blackhole(struct xtcp_config *c)
 {
@@ -2359,6 +2402,11 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, msg_more_corks_one_send);
 	tcase_add_test(tc, notsent_lowat_writability);
 	tcase_add_test(tc, window_clamp_bounds_window);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pmtu");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, pmtu_icmp_lowers_mss);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tunables");
