@@ -72,6 +72,9 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 	}
 	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
 	xt_tcp_cc_init(tp);
+	/* quick ACKs while the peer's slow start begins (Linux quickack
+	 * mode): delayed ACKs would slow its window growth */
+	tp->t_quickacks = 16;
 }
 
 void
@@ -926,8 +929,11 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		tp->t_flags |= XT_TF_ACKNOW;
 		sg->fin = 0;
 	} else if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {
-		/* filled (part of) a hole: ACK at once (RFC 5681 §4.2) */
+		/* filled (part of) a hole: ACK at once (RFC 5681 §4.2), and
+		 * keep ACKing quickly while the sender recovers */
 		tp->t_flags |= XT_TF_ACKNOW;
+		if (tp->t_quickacks < 8)
+			tp->t_quickacks = 8;
 	} else {
 		/* RFC 1122 §4.2.3.2: ACK at least every second full-sized
 		 * segment; otherwise within the delayed-ACK time */

@@ -465,6 +465,17 @@ finish(unsigned ntcb)
 	    65535);							\
 } while (0)
 
+/* Leave the quick-ACK mode a new connection starts in (Linux: setting
+ * TCP_QUICKACK to 0), so delayed-ACK rules can be tested. */
+static void
+no_quickack(struct xtcp_sock *s)
+{
+	int zero = 0;
+
+	ck_assert_int_eq(xtcp_setopt(s, IPPROTO_TCP, TCP_QUICKACK, &zero,
+	    sizeof(zero)), XT_OK);
+}
+
 /* ---- fixtures ---- */
 
 /* connect(): the SYN goes out; returns with sk in SYN-SENT, iss known. */
@@ -924,6 +935,7 @@ START_TEST(unacceptable_data_acked)
 {
 	/* first: an unacceptable segment gets <SEQ=SND.NXT><ACK=RCV.NXT> */
 	tcb_established();
+	no_quickack(sk);
 	peer_sends(XT_TH_ACK, PEER_ISS + 1 + 0x40000000u, iss + 1, PEER_WIN,
 	    "far", 3);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
@@ -1010,6 +1022,7 @@ START_TEST(delack_full_segment)
 	for (i = 0; i < sizeof(d); i++)
 		d[i] = (uint8_t)i;
 	tcb_established();
+	no_quickack(sk);
 	/* RFC 1122 §4.2.3.2: one full-sized segment: the ACK waits */
 	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, d, MSS);
 	expect_no_tx();
@@ -1032,6 +1045,7 @@ START_TEST(delack_two_full_segments)
 
 	memset(d, 'x', sizeof(d));
 	tcb_established();
+	no_quickack(sk);
 	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, d, MSS);
 	expect_no_tx();
 	now += 1000;
@@ -1052,12 +1066,26 @@ START_TEST(delack_small_segment)
 	/* RFC 1122 §4.2.3.2 / RFC 9293 §3.8.6.3: a lone small segment's
 	 * ACK is delayed (up to delack_ms), so it can ride on a reply */
 	tcb_established();
+	no_quickack(sk);
 	peer_sends(XT_TH_ACK | XT_TH_PSH, PEER_ISS + 1, iss + 1, PEER_WIN,
 	    "ping", 4);
 	expect_no_tx();
 	advance_to(now + DELACK - 1);
 	expect_no_tx();
 	advance_to(now + 1);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 5);
+	finish(1);
+}
+END_TEST
+
+
+/* A new connection ACKs its first segments at once (quick-ACK mode, as
+ * Linux), so the peer's slow start is not slowed by delayed ACKs. */
+START_TEST(quickack_at_start)
+{
+	tcb_established();
+	peer_sends(XT_TH_ACK | XT_TH_PSH, PEER_ISS + 1, iss + 1, PEER_WIN,
+	    "ping", 4);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 5);
 	finish(1);
 }
@@ -1070,6 +1098,7 @@ START_TEST(delack_piggyback)
 
 	memset(d, 'q', sizeof(d));
 	tcb_established();
+	no_quickack(sk);
 	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, d, MSS);
 	expect_no_tx();
 	send_all(sk, "reply", 5);
@@ -2155,6 +2184,7 @@ START_TEST(ecn_ce_echoed_until_cwr)
 	iss = th->seq;
 	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
 	ck_assert_int_eq(xtcp_accept(lsk, now, &sk, NULL, NULL), XT_OK);
+	no_quickack(sk);
 	tx_clear();
 	peer_tos = 3;				/* CE */
 	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, "ab", 2);
@@ -2351,6 +2381,7 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, delack_two_full_segments);
 	tcase_add_test(tc, delack_small_segment);
 	tcase_add_test(tc, delack_piggyback);
+	tcase_add_test(tc, quickack_at_start);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("close");
