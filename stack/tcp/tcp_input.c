@@ -551,6 +551,10 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	XT_STAT_INC(tp->eng, tcp_sack_recovery);
 	(void)flight;
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);	/* cwnd = ssthresh */
+	/* RFC 6937 §3: PRR starts; RecoverFS is what was in flight */
+	tp->t_recover_fs = flight;
+	tp->t_prr_delivered = 0;
+	tp->t_prr_out = 0;
 	tp->snd_recover = tp->snd_max;		/* RecoveryPoint */
 	tp->t_flags |= XT_TF_INRECOVERY;
 	tp->t_rtttime = 0;			/* Karn */
@@ -561,10 +565,11 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 		len = mss;
 	}
 	n = xt_tcp_send_seg(tp, seq, len, 0);
+	tp->t_prr_out += n;
 	if (SEQ_GT(seq + n, sb->high_rxt))
 		sb->high_rxt = seq + n;
 	xt_tcp_arm_rexmt(tp);
-	xt_tcp_sack_output(tp);
+	/* the caller runs PRR for this ACK and then NextSeg() */
 }
 
 /* Duplicate ACK (RFC 5681 §2 definition; RFC 6582 §3.2; with SACK,
@@ -575,10 +580,8 @@ tcp_dupack(struct xtcp_sock *tp)
 	XT_STAT_INC(tp->eng, tcp_rcv_dup_ack);
 	tp->t_dupacks++;
 	if (tp->t_flags & XT_TF_SACK_OK) {
-		if (tp->t_flags & XT_TF_INRECOVERY) {
-			xt_tcp_sack_output(tp);
-			return;
-		}
+		if (tp->t_flags & XT_TF_INRECOVERY)
+			return;		/* PRR + NextSeg() at the end of the ACK */
 		if ((tp->t_dupacks >= XT_SACK_DUPTHRESH ||
 		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg)) &&
 		    !SEQ_LT(tp->snd_una, tp->snd_recover))
@@ -595,6 +598,42 @@ tcp_dupack(struct xtcp_sock *tp)
 		return;
 	if (tp->t_dupacks == 3)
 		tcp_fast_retransmit(tp);
+}
+
+/*
+ * RFC 6937 Proportional Rate Reduction, once per ACK during SACK
+ * recovery: spread the reduction to ssthresh over the ACKs of the lost
+ * window (pipe above ssthresh), and regrow towards it by at most what
+ * was delivered plus one MSS when pipe fell below (PRR-SSRB).  The
+ * result is expressed as cwnd = pipe + sndcnt for NextSeg().
+ */
+static void
+tcp_prr_ack(struct xtcp_sock *tp, int32_t delivered)
+{
+	uint32_t pipe, mss = tp->t_maxseg, ssthresh = tp->snd_ssthresh;
+	uint64_t want;
+	int64_t sndcnt, limit;
+
+	if (delivered > 0)
+		tp->t_prr_delivered += (uint32_t)delivered;
+	pipe = xt_sack_pipe(&tp->t_sb, tp->snd_una, tp->snd_max, mss);
+	if (pipe > ssthresh) {
+		want = tp->t_recover_fs == 0 ? 0 :
+		    ((uint64_t)tp->t_prr_delivered * ssthresh +
+		    tp->t_recover_fs - 1) / tp->t_recover_fs;
+		sndcnt = (int64_t)want - tp->t_prr_out;
+	} else {
+		limit = (int64_t)tp->t_prr_delivered - tp->t_prr_out;
+		if (limit < delivered)
+			limit = delivered;
+		limit += mss;
+		sndcnt = (int64_t)(ssthresh - pipe);
+		if (sndcnt > limit)
+			sndcnt = limit;
+	}
+	if (sndcnt < 0)
+		sndcnt = 0;
+	tp->snd_cwnd = pipe + (uint32_t)sndcnt;
 }
 
 /* New data acknowledged: recovery bookkeeping, or the algorithm's
@@ -637,7 +676,8 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
 	uint32_t acked, data_acked, buffered, oldwnd, win, newly_sacked = 0;
-	uint32_t rtt_us = 0;
+	uint32_t rtt_us = 0, sacked_before;
+	xt_seq_t una_before;
 	int in_recovery;
 	struct xtcp_sock *lis;
 
@@ -698,6 +738,8 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	}
 	oldwnd = tp->snd_wnd;
 	win = (uint32_t)th->win << tp->snd_scale;
+	una_before = tp->snd_una;
+	sacked_before = tp->t_sb.sacked_bytes;
 	if ((tp->t_flags & XT_TF_SACK_OK) && th->nsack > 0)
 		newly_sacked = xt_sack_update(&tp->t_sb, tp->snd_una,
 		    tp->snd_max, th->sack, th->nsack);
@@ -748,13 +790,18 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			tp->t_rexmt_at = 0;
 		else
 			xt_tcp_arm_rexmt(tp);
-		if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
-		    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
-			xt_tcp_sack_output(tp);
+
 		if ((tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max)
 			*ourfinacked = 1;
 		if (data_acked > 0)
 			xt_tcp_wakeup(tp);
+	}
+	/* SACK recovery: PRR for this ACK, then NextSeg() (RFC 6675 §5 C) */
+	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
+	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
+		tcp_prr_ack(tp, (int32_t)(tp->snd_una - una_before) +
+		    (int32_t)(tp->t_sb.sacked_bytes - sacked_before));
+		xt_tcp_sack_output(tp);
 	}
 	/* window update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED) */
 	if (SEQ_LT(tp->snd_wl1, th->seq) || (tp->snd_wl1 == th->seq &&

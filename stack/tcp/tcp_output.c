@@ -289,6 +289,7 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 				break;
 			sb->high_rxt = seq + n;
 			pipe += n;
+			tp->t_prr_out += n;
 			continue;
 		}
 		/* rule 2: new data the peer's window admits */
@@ -306,6 +307,8 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 				tp->snd_max += n;
 				tp->snd_nxt = tp->snd_max;
 				pipe += n;
+				tp->t_prr_out += n;
+			tp->t_prr_out += n;
 				continue;
 			}
 		}
@@ -319,6 +322,7 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 			if (SEQ_GT(seq + n, sb->high_rxt))
 				sb->high_rxt = seq + n;
 			pipe += n;
+			tp->t_prr_out += n;
 			continue;
 		}
 		break;

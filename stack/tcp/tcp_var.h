@@ -141,6 +141,9 @@ struct xtcp_sock {
 	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
 	uint32_t		t_dupacks;	/* consecutive duplicate ACKs */
 	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
+	uint32_t		t_prr_delivered; /* RFC 6937 prr_delivered */
+	uint32_t		t_prr_out;	/* RFC 6937 prr_out */
+	uint32_t		t_recover_fs;	/* RFC 6937 RecoverFS */
 	const struct xt_cc_ops	*t_cc;		/* congestion control */
 	_Alignas(8) uint8_t	t_cc_priv[XT_CC_PRIV_MAX]; /* its state */
 	uint32_t		t_initcwnd_segs; /* initial window, segments */
