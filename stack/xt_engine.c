@@ -63,6 +63,9 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->finwait2_timeout_ms = 60000;	/* FreeBSD and Linux: 60 s */
 	cfg->fast_finwait2_recycle = 0;
 	cfg->path_mtu_discovery = 1;
+	cfg->autotune = 1;
+	cfg->rmem_max = 6 << 20;
+	cfg->wmem_max = 4 << 20;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
 	cfg->port_hi = 60999;
 	cfg->arp_timeout_ms = 60000;

@@ -76,6 +76,9 @@ struct xtcp_config {
 	int		fast_finwait2_recycle; /* 1: orphaned FIN-WAIT-2 closes at
 					 * once on the peer's FIN, no TIME-WAIT wait */
 	int		path_mtu_discovery; /* 1: DF on output, honour ICMP (default) */
+	int		autotune;	/* grow buffers to the bandwidth-delay product (1) */
+	uint32_t	rmem_max;	/* receive buffer ceiling (Linux tcp_rmem[2], 6 MiB) */
+	uint32_t	wmem_max;	/* send buffer ceiling (Linux tcp_wmem[2], 4 MiB) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */
 	uint16_t	port_hi;
 	uint32_t	arp_timeout_ms;	/* cache entry lifetime */

@@ -372,7 +372,11 @@ xt_tcp_init_buffers_mss(struct xtcp_sock *tp)
 		mss = tp->t_user_mss;
 	tp->t_advmss = (uint16_t)(mss > 65535 ? 65535 : mss);
 	/* RFC 7323 §2.2: the smallest shift that covers the buffer */
-	while (ws < XT_TCP_MAX_WS && (tp->rcvbuf_size >> ws) > 65535)
+	/* with autotuning the buffer may grow to rmem_max: the shift must
+	 * already cover that (it is fixed at the SYN, RFC 7323 §2.2) */
+	while (ws < XT_TCP_MAX_WS && ((tp->eng->cfg.autotune &&
+	    !tp->t_rcvbuf_locked && tp->eng->cfg.rmem_max > tp->rcvbuf_size ?
+	    tp->eng->cfg.rmem_max : tp->rcvbuf_size) >> ws) > 65535)
 		ws++;
 	tp->request_scale = ws;
 }

@@ -17,6 +17,9 @@
 #include "xt_engine.h"
 #include "tcp/tcp_var.h"
 
+static void	tcp_sndbuf_autotune(struct xtcp_sock *);
+static void	tcp_rcvbuf_autotune(struct xtcp_sock *, uint32_t);
+
 static void
 usr_begin(struct xtcp_sock *s, uint64_t now)
 {
@@ -328,6 +331,11 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 		return (XT_OK);
 	want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 	n = xt_ring_write(&s->snd_buf, buf, want);
+	if (n < want) {
+		tcp_sndbuf_autotune(s);
+		n += xt_ring_write(&s->snd_buf, (const uint8_t *)buf + n,
+		    want - n);
+	}
 	if (n == 0)
 		return (XT_EAGAIN);
 	*sent = n;
@@ -371,6 +379,63 @@ recv_oob(struct xtcp_sock *s, void *buf, size_t len, int flags, size_t *got)
 			s->t_flags &= ~XT_TF_HAVEOOB;
 	}
 	return (XT_OK);
+}
+
+/*
+ * Receive-buffer autotuning (as Linux's dynamic right-sizing): once per
+ * RTT, look at how much the program read; if that is a good part of the
+ * buffer, the window (not the program) limits the sender, so double the
+ * buffer up to rmem_max.  The window scale was chosen for rmem_max.
+ */
+static void
+tcp_rcvbuf_autotune(struct xtcp_sock *s, uint32_t n)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint32_t rtt = s->t_rtt.srtt_us > 1000 ? s->t_rtt.srtt_us : 1000;
+	uint32_t want;
+
+	if (!eng->cfg.autotune || s->t_rcvbuf_locked)
+		return;
+	s->t_rcvq_copied += n;
+	if (s->t_rcvq_time == 0) {
+		s->t_rcvq_time = eng->now;
+		return;
+	}
+	if (eng->now - s->t_rcvq_time < rtt)
+		return;
+	if (s->t_rcvq_copied >= s->rcvbuf_size / 4 &&
+	    s->rcvbuf_size < eng->cfg.rmem_max) {
+		want = s->rcvbuf_size * 2;
+		if (want > eng->cfg.rmem_max)
+			want = eng->cfg.rmem_max;
+		if (xt_ring_resize(&s->rcv_buf, want) == XT_OK) {
+			s->rcvbuf_size = want;
+			XT_STAT_INC(eng, tcp_rcvbuf_grown);
+		}
+	}
+	s->t_rcvq_copied = 0;
+	s->t_rcvq_time = eng->now;
+}
+
+/* Send-buffer growth (as Linux's tcp_sndbuf_expand): a full buffer while
+ * cwnd could use more than half of it grows it up to wmem_max. */
+static void
+tcp_sndbuf_autotune(struct xtcp_sock *s)
+{
+	struct xtcp_engine *eng = s->eng;
+	uint32_t want;
+
+	if (!eng->cfg.autotune || s->t_sndbuf_locked ||
+	    s->sndbuf_size >= eng->cfg.wmem_max ||
+	    s->snd_cwnd < s->sndbuf_size / 2)
+		return;
+	want = s->sndbuf_size * 2;
+	if (want > eng->cfg.wmem_max)
+		want = eng->cfg.wmem_max;
+	if (xt_ring_resize(&s->snd_buf, want) == XT_OK) {
+		s->sndbuf_size = want;
+		XT_STAT_INC(eng, tcp_sndbuf_grown);
+	}
 }
 
 int
@@ -425,6 +490,7 @@ xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
 		}
 		n = xt_ring_read(&s->rcv_buf, buf, want);
 		*got = n;
+		tcp_rcvbuf_autotune(s, n);
 		/* the program made room: maybe a window update is due */
 		if (XT_TCPS_SYNCHRONIZED(s->state))
 			xt_tcp_output(s);
@@ -725,6 +791,11 @@ set_bufsize(struct xtcp_sock *s, struct xt_ring *r, uint32_t *size, int v)
 	if (xt_ring_resize(r, want) != XT_OK)
 		return (XT_ENOBUFS);
 	*size = want;
+	/* as Linux: a buffer the program sized is not autotuned */
+	if (r == &s->rcv_buf)
+		s->t_rcvbuf_locked = 1;
+	else
+		s->t_sndbuf_locked = 1;
 	if (r == &s->rcv_buf && s->state == XT_TCPS_CLOSED)
 		xt_tcp_init_buffers_mss(s);
 	return (XT_OK);

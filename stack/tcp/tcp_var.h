@@ -144,6 +144,11 @@ struct xtcp_sock {
 	uint32_t		t_prr_delivered; /* RFC 6937 prr_delivered */
 	uint32_t		t_prr_out;	/* RFC 6937 prr_out */
 	uint32_t		t_recover_fs;	/* RFC 6937 RecoverFS */
+	/* buffer autotuning (Linux tcp_rcv_space_adjust, sndbuf expand) */
+	unsigned		t_rcvbuf_locked:1; /* SO_RCVBUF set: no autotuning */
+	unsigned		t_sndbuf_locked:1; /* SO_SNDBUF set */
+	uint32_t		t_rcvq_copied;	/* bytes read in this measurement */
+	uint64_t		t_rcvq_time;	/* when the measurement began */
 	const struct xt_cc_ops	*t_cc;		/* congestion control */
 	_Alignas(8) uint8_t	t_cc_priv[XT_CC_PRIV_MAX]; /* its state */
 	uint32_t		t_initcwnd_segs; /* initial window, segments */

@@ -323,7 +323,7 @@ main(int argc, char **argv)
 	lp.dup = 0.10;
 	lp.corrupt = 0;
 	lp.queue_frames = 4096;
-	while ((ch = getopt(argc, argv, "n:s:b:l:r:d:c:t:j:e:v")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:b:l:r:d:c:t:j:e:D:v")) != -1) {
 		switch (ch) {
 		case 'n': nseeds = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 's': first = strtoull(optarg, NULL, 10); break;
@@ -335,6 +335,7 @@ main(int argc, char **argv)
 		case 't': max_s = strtod(optarg, NULL); break;
 		case 'j': lp.jitter_us = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'e': sim_ecn = atoi(optarg); break;
+		case 'D': lp.delay_us = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'v': verbose++; break;
 		default:
 			fprintf(stderr, "usage: sim_transfer [-n seeds] "
