@@ -14,6 +14,7 @@
 
 #include "xt_engine.h"
 #include "dev/phy.h"
+#include "wire/tcp.h"
 #include "tcp/tcp_var.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
@@ -126,7 +127,12 @@ xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	eng->tfo_key[1] = splitmix64(&s);
 	eng->ip_id = (uint16_t)splitmix64(&s);
 	eng->armed = UINT64_MAX;
-	eng->txbuf_size = eng->mtu + XT_ETH_HLEN;
+	/* with an offloading device: a vnet header in front of every frame
+	 * and room for 64 KB TSO super-frames */
+	eng->offload = (dev->caps & XT_DEVCAP_OFFLOAD) != 0;
+	eng->txhead = eng->offload ? XT_VNET_HDR_LEN : 0;
+	eng->txbuf_size = eng->txhead + XT_ETH_HLEN +
+	    (eng->offload ? XT_TSO_MAX : eng->mtu);
 	for (i = 0; i < XT_TX_BATCH; i++) {
 		if ((eng->txbuf[i] = malloc(eng->txbuf_size)) == NULL) {
 			xtcp_engine_free(eng);
@@ -298,20 +304,40 @@ xt_tx_begin(struct xtcp_engine *eng)
 {
 	if (eng->ntx == XT_TX_BATCH)
 		xt_tx_flush(eng);
-	return (eng->txbuf[eng->ntx] + XT_TX_HEADROOM);
+	return (eng->txbuf[eng->ntx] + eng->txhead + XT_TX_HEADROOM);
+}
+
+size_t
+xt_tx_l4max(const struct xtcp_engine *eng)
+{
+	return ((eng->offload ? XT_TSO_MAX : eng->mtu) - XT_IPV4_HLEN);
+}
+
+/* Finish a TCP checksum the device was to fill, for a frame that will
+ * leave without its vnet header (queued for ARP). */
+static void
+tx_software_csum(struct xtcp_engine *eng, uint8_t *l4, size_t l4len,
+    uint32_t dst)
+{
+	l4[16] = l4[17] = 0;
+	xt_tcp_fill_csum(l4, l4len, eng->cfg.addr, dst);
 }
 
 int
 xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
-    uint8_t tos, uint8_t ttl, size_t l4len)
+    uint8_t tos, uint8_t ttl, size_t l4len, const struct xt_tx_offload *ol)
 {
-	uint8_t *f = eng->txbuf[eng->ntx];
+	uint8_t *base = eng->txbuf[eng->ntx];
+	uint8_t *f = base + eng->txhead;
 	struct xt_ipv4_repr ip;
 	struct xt_eth_repr eh;
+	struct xt_vnet_hdr vh;
 	uint32_t nexthop;
 	int err;
 
-	if (l4len + XT_IPV4_HLEN > eng->mtu)
+	if (l4len > xt_tx_l4max(eng) ||
+	    (l4len + XT_IPV4_HLEN > eng->mtu &&
+	    (ol == NULL || ol->gso_size == 0)))
 		return (XT_EMSGSIZE);
 	if ((err = xt_ip_route(eng, dst, &nexthop)) != XT_OK) {
 		XT_STAT_INC(eng, ip_tx_noroute);
@@ -334,13 +360,37 @@ xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
 	err = xt_arp_resolve(eng, nexthop, eh.dst);
 	xt_eth_emit(&eh, f);
 	if (err == XT_EAGAIN) {
+		/* held for ARP, it leaves later as a plain frame: no TSO,
+		 * a software checksum */
+		if (ol != NULL && ol->gso_size != 0 &&
+		    l4len + XT_IPV4_HLEN > eng->mtu)
+			return (XT_OK);		/* dropped; TCP resends */
+		if (ol != NULL)
+			tx_software_csum(eng, f + XT_TX_HEADROOM, l4len, dst);
 		xt_arp_queue(eng, nexthop, f, XT_TX_HEADROOM + l4len);
 		return (XT_OK);
 	}
 	if (err != XT_OK)
 		return (err);
-	eng->txv[eng->ntx].iov_base = f;
-	eng->txv[eng->ntx].iov_len = XT_TX_HEADROOM + l4len;
+	if (eng->txhead > 0) {
+		memset(&vh, 0, sizeof(vh));
+		if (ol != NULL) {
+			vh.flags = XT_VNET_F_NEEDS_CSUM;
+			vh.csum_start = XT_TX_HEADROOM;
+			vh.csum_offset = 16;	/* TCP checksum field */
+			if (ol->gso_size != 0 &&
+			    l4len - ol->l4hlen > ol->gso_size) {
+				vh.gso_type = XT_VNET_GSO_TCPV4 |
+				    (ol->ecn ? XT_VNET_GSO_ECN : 0);
+				vh.gso_size = ol->gso_size;
+				vh.hdr_len = (uint16_t)(XT_TX_HEADROOM +
+				    ol->l4hlen);
+			}
+		}
+		memcpy(base, &vh, XT_VNET_HDR_LEN);
+	}
+	eng->txv[eng->ntx].iov_base = base;
+	eng->txv[eng->ntx].iov_len = eng->txhead + XT_TX_HEADROOM + l4len;
 	eng->ntx++;
 	return (XT_OK);
 }
@@ -348,13 +398,17 @@ xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
 void
 xt_tx_raw(struct xtcp_engine *eng, const uint8_t *frame, size_t len)
 {
-	if (len > eng->txbuf_size)
+	uint8_t *base;
+
+	if (eng->txhead + len > eng->txbuf_size)
 		return;
 	if (eng->ntx == XT_TX_BATCH)
 		xt_tx_flush(eng);
-	memcpy(eng->txbuf[eng->ntx], frame, len);
-	eng->txv[eng->ntx].iov_base = eng->txbuf[eng->ntx];
-	eng->txv[eng->ntx].iov_len = len;
+	base = eng->txbuf[eng->ntx];
+	memset(base, 0, eng->txhead);		/* no offload for this one */
+	memcpy(base + eng->txhead, frame, len);
+	eng->txv[eng->ntx].iov_base = base;
+	eng->txv[eng->ntx].iov_len = eng->txhead + len;
 	eng->ntx++;
 }
 

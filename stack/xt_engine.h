@@ -21,6 +21,7 @@ struct xtcp_sock;
 
 #define XT_TX_BATCH	32	/* frames gathered before one tx_burst */
 #define XT_TX_HEADROOM	(XT_ETH_HLEN + XT_IPV4_HLEN)
+#define XT_TSO_MAX	65535	/* IPv4 datagram carrying a TSO super-frame */
 #define XT_ARP_SLOTS	64	/* neighbour cache entries */
 #define XT_ARP_QLEN	4	/* frames held per unresolved neighbour */
 
@@ -71,6 +72,8 @@ struct xtcp_engine {
 	/* transmit batch */
 	uint8_t			*txbuf[XT_TX_BATCH];	/* each txbuf_size bytes */
 	size_t			txbuf_size;
+	size_t			txhead;		/* vnet header bytes before Ethernet */
+	int			offload;	/* device does checksums and TSO */
 	struct iovec		txv[XT_TX_BATCH];
 	unsigned		ntx;		/* frames committed */
 
@@ -97,8 +100,19 @@ void	xt_engine_timer_armed(struct xtcp_engine *eng, uint64_t at);
  * mtu - 20 bytes); commit builds the IPv4 and Ethernet headers around
  * l4len payload bytes, resolves the next hop and queues the frame. */
 uint8_t	*xt_tx_begin(struct xtcp_engine *eng);
+/* TCP offload for one frame (devices with XT_DEVCAP_OFFLOAD): the
+ * checksum field holds the pseudo-header sum and the device finishes it;
+ * gso_size > 0 asks the device to cut the payload into segments. */
+struct xt_tx_offload {
+	uint16_t	gso_size;	/* payload per segment, 0 = no TSO */
+	uint16_t	l4hlen;		/* TCP header with options */
+	uint8_t		ecn;		/* CWR set (XT_VNET_GSO_ECN) */
+};
 int	xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
-	    uint8_t tos, uint8_t ttl, size_t l4len);
+	    uint8_t tos, uint8_t ttl, size_t l4len,
+	    const struct xt_tx_offload *ol);
+/* Largest IPv4 payload one frame may carry (MTU, or TSO size). */
+size_t	xt_tx_l4max(const struct xtcp_engine *eng);
 void	xt_tx_flush(struct xtcp_engine *eng);
 /* Queue a complete Ethernet frame (ARP uses it). */
 void	xt_tx_raw(struct xtcp_engine *eng, const uint8_t *frame, size_t len);

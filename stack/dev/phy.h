@@ -7,6 +7,11 @@
  * backend and is valid only during the callback; the engine copies what
  * it keeps.  Frames passed to tx_burst are copied or sent before
  * tx_burst returns, so the caller may reuse the buffers at once.
+ *
+ * Offload: a device with XT_DEVCAP_OFFLOAD takes frames that begin with
+ * a struct xt_vnet_hdr (then the Ethernet frame), so the engine can hand
+ * it 64 KB TCP super-frames and leave checksums to it; received frames
+ * never carry the header (the backend strips it into XT_RXF_* flags).
  */
 #ifndef XT_DEV_PHY_H
 #define XT_DEV_PHY_H
@@ -24,6 +29,29 @@ struct xt_dev;
 
 /* caps */
 #define XT_DEVCAP_RX_SUPER	0x1	/* may deliver frames larger than MTU */
+#define XT_DEVCAP_OFFLOAD	0x2	/* every transmitted frame starts with a
+					 * struct xt_vnet_hdr: TCP checksum and
+					 * segmentation (TSO) done by the device */
+
+/*
+ * The virtio-net header (virtio 1.x §5.1.6, legacy layout, host byte
+ * order) that AF_PACKET (PACKET_VNET_HDR) and TAP (IFF_VNET_HDR) put in
+ * front of a frame.  Offsets are from the start of the Ethernet frame.
+ */
+struct xt_vnet_hdr {
+	uint8_t		flags;		/* XT_VNET_F_* */
+	uint8_t		gso_type;	/* XT_VNET_GSO_* */
+	uint16_t	hdr_len;	/* Ethernet + IP + TCP header bytes */
+	uint16_t	gso_size;	/* payload bytes per segment */
+	uint16_t	csum_start;	/* where the device starts summing */
+	uint16_t	csum_offset;	/* checksum field, from csum_start */
+};
+#define XT_VNET_HDR_LEN		10
+#define XT_VNET_F_NEEDS_CSUM	1	/* device fills the L4 checksum */
+#define XT_VNET_F_DATA_VALID	2	/* (rx) checksum already verified */
+#define XT_VNET_GSO_NONE	0
+#define XT_VNET_GSO_TCPV4	1
+#define XT_VNET_GSO_ECN		0x80	/* the TCP header has CWR set */
 
 typedef void (*xt_rx_fn)(void *arg, const uint8_t *frame, size_t len,
     unsigned flags);
@@ -65,5 +93,11 @@ struct xt_dev {
  */
 int	xt_dev_packet_open(const char *ifname, uint32_t ipaddr,
 	    const uint8_t *mac, uint32_t mtu, struct xt_dev **out);
+/* The same with flags: XT_DEVOPEN_NO_OFFLOAD keeps plain frames (no
+ * virtio-net header: software checksums, one frame per segment). */
+#define XT_DEVOPEN_NO_OFFLOAD	0x1
+int	xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
+	    const uint8_t *mac, uint32_t mtu, unsigned flags,
+	    struct xt_dev **out);
 
 #endif

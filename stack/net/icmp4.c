@@ -30,7 +30,8 @@ icmp_echo_reply(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
 	p = xt_tx_begin(eng);
 	if (xt_icmp4_emit(&rep, p, len) != XT_OK)
 		return;
-	if (xt_tx_commit(eng, ip->src, XT_IPPROTO_ICMP, 0, 0, len) == XT_OK)
+	if (xt_tx_commit(eng, ip->src, XT_IPPROTO_ICMP, 0, 0, len, NULL) ==
+	    XT_OK)
 		XT_STAT_INC(eng, icmp_tx_echoreply);
 }
 

@@ -14,6 +14,7 @@
 
 #include "xt_engine.h"
 #include "tcp/tcp_var.h"
+#include "wire/csum.h"
 #include "wire/ipv4.h"
 
 uint32_t
@@ -110,7 +111,8 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr r;
-	uint32_t off, room, win;
+	uint32_t off, room, segroom, win;
+	struct xt_tx_offload ol;
 	uint8_t *p, tos;
 	size_t hl;
 
@@ -189,9 +191,16 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	if (r.flags & XT_TH_ACK)
 		tp->last_ack_sent = tp->rcv_nxt;
 	/* options (SACK blocks above all) may leave less room than the
-	 * MSS promised: send less, and then the FIN cannot ride along */
+	 * MSS promised: send less, and then the FIN cannot ride along.
+	 * An offloading device takes up to 64 KB, cut into segments of
+	 * segroom bytes (TSO) */
 	hl = xt_tcp_hdr_len(&r);
-	room = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;
+	segroom = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;
+	if (segroom > tp->t_maxseg && tp->t_maxseg != 0)
+		segroom = tp->t_maxseg;
+	room = eng->offload && !(flags & (XT_TH_SYN | XT_TH_RST)) ?
+	    (uint32_t)(xt_tx_l4max(eng) - hl) : eng->mtu - XT_IPV4_HLEN -
+	    (uint32_t)hl;
 	if (len > room) {
 		len = room;
 		r.flags &= ~XT_TH_FIN;
@@ -232,9 +241,23 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		    !(flags & XT_TH_SYN))
 			p[13] |= XT_TH_PSH;	/* RFC 9293 §3.9.1: push the last byte */
 	}
-	xt_tcp_fill_csum(p, hl + len, eng->cfg.addr, tp->faddr);
+	if (eng->offload) {
+		/* the device sums the segment(s); we give the pseudo-header
+		 * sum over the whole length (Linux CHECKSUM_PARTIAL) */
+		uint16_t ps = (uint16_t)~xt_csum_fold(xt_csum_pseudo(
+		    eng->cfg.addr, tp->faddr, XT_IPPROTO_TCP,
+		    (uint16_t)(hl + len)));
+
+		p[16] = ps >> 8;
+		p[17] = ps & 0xff;
+		ol.gso_size = len > segroom ? (uint16_t)segroom : 0;
+		ol.l4hlen = (uint16_t)hl;
+		ol.ecn = (r.flags & XT_TH_CWR) != 0;
+	} else {
+		xt_tcp_fill_csum(p, hl + len, eng->cfg.addr, tp->faddr);
+	}
 	if (xt_tx_commit(eng, tp->faddr, XT_IPPROTO_TCP, tos,
-	    tp->ip_ttl, hl + len) != XT_OK)
+	    tp->ip_ttl, hl + len, eng->offload ? &ol : NULL) != XT_OK)
 		return (len);	/* no route: as if lost; timers recover */
 	XT_STAT_INC(eng, tcp_snd_total);
 	tp->t_segs_out++;
@@ -391,7 +414,7 @@ void
 xt_tcp_output(struct xtcp_sock *tp)
 {
 	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len, adv;
-	uint32_t now_win, want;
+	uint32_t now_win, want, maxchunk;
 	xt_seq_t fin_seq;
 	int sendit, fin;
 	uint8_t flags;
@@ -415,6 +438,12 @@ xt_tcp_output(struct xtcp_sock *tp)
 		xt_tcp_cc_idle_restart(tp);
 		tp->t_last_tx_us = tp->eng->now;
 	}
+	/* one segment per frame, or as many whole segments as a 64 KB TSO
+	 * super-frame holds (room left for 60 bytes of headers) */
+	maxchunk = tp->t_maxseg;
+	if (tp->eng->offload && tp->t_maxseg > 0)
+		maxchunk = (uint32_t)((xt_tx_l4max(tp->eng) - 60) /
+		    tp->t_maxseg) * tp->t_maxseg;
 	for (;;) {
 		buffered = xt_ring_len(&tp->snd_buf);
 		off = tp->snd_nxt - tp->snd_buf_seq;
@@ -429,8 +458,16 @@ xt_tcp_output(struct xtcp_sock *tp)
 		inflight = tp->snd_nxt - tp->snd_una;
 		usable = wnd > inflight ? wnd - inflight : 0;
 		len = avail < usable ? avail : usable;
-		if (len > tp->t_maxseg)
-			len = tp->t_maxseg;
+		if (len > maxchunk)
+			len = maxchunk;
+		/* a super-frame ends with a short segment only where a lone
+		 * short segment could go too: not corked, and Nagle
+		 * satisfied (Linux tcp_mss_split_point) */
+		if (len > tp->t_maxseg && len % tp->t_maxseg != 0 &&
+		    (tp->t_cork_opt || tp->t_more ||
+		    (!(tp->t_flags & XT_TF_NODELAY) &&
+		    tp->snd_nxt != tp->snd_una)))
+			len -= len % tp->t_maxseg;
 		/* SACK recovery paces its own sending (xt_tcp_sack_output) */
 		if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 		    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
@@ -443,7 +480,7 @@ xt_tcp_output(struct xtcp_sock *tp)
 			tp->t_flags &= ~XT_TF_CWND_LIMITED;
 		sendit = 0;
 		if (len > 0) {
-			if (len == tp->t_maxseg)
+			if (len >= tp->t_maxseg)
 				sendit = 1;
 			/* TCP_CORK / MSG_MORE: only full segments, until
 			 * uncorked or 200 ms passed (as Linux) */

@@ -407,7 +407,7 @@ xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr, uint32_t faddr,
 	p = xt_tx_begin(eng);
 	hl = xt_tcp_emit_hdr(&r, p);
 	xt_tcp_fill_csum(p, hl, eng->cfg.addr, faddr);
-	if (xt_tx_commit(eng, faddr, XT_IPPROTO_TCP, 0, 0, hl) == XT_OK) {
+	if (xt_tx_commit(eng, faddr, XT_IPPROTO_TCP, 0, 0, hl, NULL) == XT_OK) {
 		XT_STAT_INC(eng, tcp_snd_total);
 		XT_STAT_INC(eng, tcp_snd_rst);
 	}
