@@ -1,7 +1,9 @@
 /*
  * check_link.c - unit tests for the in-memory simulated link
  * (dev/dev_pair.c): delay on a virtual clock, seeded faults, ordering,
- * queue bounds and serialisation rate.
+ * queue bounds and serialisation rate, the bottleneck's drop-tail queue
+ * and ECN marking, Gilbert-Elliott burst loss, and corruption that the
+ * IPv4 and TCP checksums always catch.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,8 @@
 
 #include "xt_err.h"
 #include "dev/dev_pair.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
 
 Suite	*xt_suite_link(void);
 
@@ -688,6 +692,420 @@ START_TEST(link_frame_sizes)
 }
 END_TEST
 
+/* Send one zero-filled frame of len bytes (len <= 1500). */
+static void
+send_len(struct xt_dev *d, uint32_t len)
+{
+	static const uint8_t zero[1500];
+	struct iovec iov;
+
+	ck_assert_uint_le(len, sizeof(zero));
+	iov.iov_base = (void *)(uintptr_t)zero;
+	iov.iov_len = len;
+	ck_assert_int_eq(d->ops->tx_burst(d, &iov, 1), 1);
+}
+
+START_TEST(link_qlimit_frames)
+{
+	struct xt_link_params p;
+	struct xt_link_stats st;
+	struct capture c;
+	struct xt_link *l;
+	struct xt_dev *a, *b;
+	uint64_t clock = 0;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.rate_bps = 8000000;		/* one byte per µs */
+	p.qlimit_frames = 3;
+	capture_init(&c, &clock);
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	/* A burst of five: three fit (one on the wire, two waiting). */
+	for (i = 0; i < 5; i++)
+		send_len(a, 100);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.qdrops, 2);
+	ck_assert_uint_eq(st.qmax_frames, 3);
+	/* The device did send them; the bottleneck dropped them. */
+	ck_assert_uint_eq(a->tx_frames, 5);
+	ck_assert_uint_eq(a->tx_drops, 0);
+	/* At 100 µs the first is off the wire: room for exactly one. */
+	clock = 100;
+	send_len(a, 100);
+	send_len(a, 100);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.qdrops, 3);
+	/* Dropped frames took no wire time. */
+	drain(l, &clock, b, a, &c);
+	ck_assert_uint_eq(c.n, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(c.r[i].at_us, 100 * (uint64_t)(i + 1));
+	/* The other direction has its own queue. */
+	for (i = 0; i < 3; i++)
+		send_len(b, 100);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.qdrops, 3);
+	xt_link_free(l);
+
+	/* Without a rate nothing queues, so the limit never bites. */
+	p.rate_bps = 0;
+	p.qlimit_frames = 1;
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	for (i = 0; i < 10; i++)
+		send_len(a, 100);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.qdrops, 0);
+	xt_link_free(l);
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(link_qlimit_bytes)
+{
+	struct xt_link_params p;
+	struct xt_link_stats st;
+	struct capture c;
+	struct xt_link *l;
+	struct xt_dev *a, *b;
+	uint64_t clock = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.rate_bps = 8000000;
+	p.delay_us = 10;
+	p.qlimit_bytes = 250;
+	capture_init(&c, &clock);
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	send_len(a, 100);
+	send_len(a, 100);
+	send_len(a, 100);		/* 300 > 250: dropped */
+	send_len(a, 50);		/* exactly 250: fits */
+	send_len(a, 1);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.qdrops, 2);
+	ck_assert_uint_eq(st.qmax_bytes, 250);
+	drain(l, &clock, b, a, &c);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_uint_eq(c.r[0].at_us, 110);
+	ck_assert_uint_eq(c.r[1].at_us, 210);
+	ck_assert_uint_eq(c.r[2].at_us, 260);
+	ck_assert_uint_eq(c.r[2].len, 50);
+	xt_link_free(l);
+	capture_free(&c);
+}
+END_TEST
+
+/* An Ethernet + IPv4 frame of len bytes with the given TOS byte. */
+static void
+ip_frame(uint8_t *buf, uint32_t len, uint8_t tos, uint16_t id, uint8_t proto)
+{
+	struct xt_ipv4_repr ip;
+
+	memset(buf, 0, len);
+	buf[0] = 2;
+	buf[5] = 2;
+	buf[6] = 2;
+	buf[11] = 1;
+	buf[12] = 0x08;
+	buf[13] = 0x00;
+	memset(&ip, 0, sizeof(ip));
+	ip.tos = tos;
+	ip.total_len = (uint16_t)(len - 14);
+	ip.id = id;
+	ip.ttl = 64;
+	ip.proto = proto;
+	ip.src = 0x0a000001;
+	ip.dst = 0x0a000002;
+	xt_ipv4_emit(&ip, buf + 14);
+}
+
+static uint8_t
+rec_tos(const struct rec *r)
+{
+	struct xt_ipv4_repr ip;
+	const uint8_t *pl;
+	size_t plen;
+
+	/* Still a valid header: the mark updated the checksum. */
+	ck_assert_int_eq(xt_ipv4_parse(r->head + 14, r->len - 14, 1, &ip,
+	    &pl, &plen), XT_OK);
+	return (ip.tos);
+}
+
+START_TEST(link_ecn_mark)
+{
+	/* TOS of each frame sent, and what must arrive. */
+	static const uint8_t tos_in[] = { 0x02, 0x01, 0x02, 0x00, 0x03,
+	    0xb9, 0x02, 0xb8 };
+	static const uint8_t tos_out[] = { 0x02, 0x01, 0x03, 0x00, 0x03,
+	    0xbb, 0x03, 0xb8 };
+	struct xt_link_params p;
+	struct xt_link_stats st;
+	struct capture c;
+	struct xt_link *l;
+	struct xt_dev *a, *b;
+	uint8_t buf[60];
+	struct iovec iov;
+	uint64_t clock = 0;
+	unsigned i;
+
+	memset(&p, 0, sizeof(p));
+	p.rate_bps = 8000000;
+	p.ecn_frames = 2;
+	capture_init(&c, &clock);
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	/* Frames 0 and 1 find fewer than 2 queued; from 2 on, 2 or more. */
+	for (i = 0; i < sizeof(tos_in); i++) {
+		ip_frame(buf, sizeof(buf), tos_in[i], (uint16_t)(i * 4099),
+		    XT_IPPROTO_UDP);
+		ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+	}
+	/* Not IPv4 (an ARP type with ECT-looking bits): left alone. */
+	ip_frame(buf, sizeof(buf), 0x02, 1, XT_IPPROTO_UDP);
+	buf[13] = 0x06;
+	ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+	drain(l, &clock, b, a, &c);
+	ck_assert_uint_eq(c.n, sizeof(tos_in) + 1);
+	for (i = 0; i < sizeof(tos_in); i++)
+		ck_assert_uint_eq(rec_tos(&c.r[i]), tos_out[i]);
+	ck_assert_uint_eq(c.r[i].head[15], 0x02);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.ce_marked, 3);
+	xt_link_free(l);
+
+	/* A threshold in bytes, 60-byte frames: the fourth finds 180 >= 150. */
+	memset(&p, 0, sizeof(p));
+	p.rate_bps = 8000000;
+	p.ecn_bytes = 150;
+	clock = 0;
+	c.n = 0;
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	for (i = 0; i < 3; i++) {
+		ip_frame(buf, sizeof(buf), 0x01, (uint16_t)i, XT_IPPROTO_UDP);
+		ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+		ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+	}
+	drain(l, &clock, b, a, &c);
+	ck_assert_uint_eq(c.n, 6);
+	/* They find 0, 60, 120 bytes queued (unmarked), 180, 240, 300 (CE). */
+	for (i = 0; i < 6; i++)
+		ck_assert_uint_eq(rec_tos(&c.r[i]), i < 3 ? 0x01 : 0x03);
+	/* Marks stop once the queue drains below the threshold. */
+	ip_frame(buf, sizeof(buf), 0x01, 9, XT_IPPROTO_UDP);
+	ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+	c.n = 0;
+	drain(l, &clock, b, a, &c);
+	ck_assert_uint_eq(rec_tos(&c.r[0]), 0x01);
+	xt_link_free(l);
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(link_burst_loss)
+{
+	struct xt_link_params p;
+	struct xt_link_stats st;
+	struct capture c;
+	struct xt_link *l;
+	struct xt_dev *a, *b;
+	uint64_t clock = 0;
+	uint32_t i, j, n = 30000, runs, lost, next;
+	double frac, mean_run;
+	int pass, got;
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(&p, 0, sizeof(p));
+		p.seed = 4242;
+		p.queue_frames = n;
+		if (pass == 0) {
+			/* Mean loss 0.01/(0.01+0.1) = 9.1 %, runs of ~10. */
+			p.ge_p = 0.01;
+			p.ge_r = 0.1;
+			p.ge_loss_bad = 1.0;
+		} else {
+			p.loss = 0.0909;	/* the same rate, independent */
+		}
+		clock = 0;
+		capture_init(&c, &clock);
+		ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+		for (i = 0; i < n; i++)
+			send_one(a, i, 8);
+		got = b->ops->rx_burst(b, capture_cb, &c, n);
+		ck_assert_int_eq(got, (int)c.n);
+		xt_link_get_stats(l, &st);
+		ck_assert_uint_eq(c.n + st.burst_dropped + st.dropped, n);
+		/* Count runs of consecutive missing frame numbers. */
+		runs = lost = 0;
+		next = 0;
+		for (j = 0; j <= c.n; j++) {
+			i = j < c.n ? frame_id(&c.r[j]) : n;
+			ck_assert_uint_ge(i, next);
+			if (i > next) {
+				runs++;
+				lost += i - next;
+			}
+			next = i + 1;
+		}
+		frac = (double)lost / n;
+		mean_run = runs > 0 ? (double)lost / runs : 0;
+		ck_assert_double_gt(frac, 0.06);
+		ck_assert_double_lt(frac, 0.12);
+		if (pass == 0) {
+			ck_assert_uint_eq(st.burst_dropped, lost);
+			ck_assert_double_gt(mean_run, 6.0);
+			ck_assert_double_lt(mean_run, 15.0);
+		} else {
+			ck_assert_uint_eq(st.burst_dropped, 0);
+			ck_assert_double_lt(mean_run, 1.3);
+		}
+		xt_link_free(l);
+		capture_free(&c);
+	}
+}
+END_TEST
+
+/* The burst-loss chain draws from its own stream: it leaves the other
+ * faults of a seeded run as they were. */
+START_TEST(link_burst_off_same_run)
+{
+	struct xt_link_params p;
+	struct xt_link_stats s1, s2;
+	struct xt_link *l;
+	struct xt_dev *a, *b;
+	uint64_t clock = 0;
+	uint32_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(&p, 0, sizeof(p));
+		p.seed = 31;
+		p.loss = 0.1;
+		p.dup = 0.1;
+		p.corrupt = 0.1;
+		p.queue_frames = 5000;
+		if (pass == 1) {
+			/* The chain moves but loses nothing. */
+			p.ge_p = 0.2;
+			p.ge_r = 0.2;
+		}
+		ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+		for (i = 0; i < 2000; i++)
+			send_one(a, i, 16);
+		xt_link_get_stats(l, pass == 0 ? &s1 : &s2);
+		xt_link_free(l);
+	}
+	ck_assert_mem_eq(&s1, &s2, sizeof(s1));
+	ck_assert_uint_eq(s1.burst_dropped, 0);
+	/* Burst loss in good state only, with the second stream. */
+	memset(&p, 0, sizeof(p));
+	p.seed = 31;
+	p.ge_loss_good = 0.5;
+	p.queue_frames = 5000;
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	for (i = 0; i < 2000; i++)
+		send_one(a, i, 16);
+	xt_link_get_stats(l, &s2);
+	ck_assert_uint_gt(s2.burst_dropped, 900);
+	ck_assert_uint_lt(s2.burst_dropped, 1100);
+	xt_link_free(l);
+}
+END_TEST
+
+/*
+ * Every single-bit flip the link makes in an Ethernet/IPv4/TCP frame is
+ * either in the Ethernet header (the IP datagram is intact) or caught by
+ * the IPv4 header checksum or the TCP checksum: corrupted data is never
+ * good data.
+ */
+START_TEST(link_corrupt_caught)
+{
+	struct xt_link_params p;
+	struct xt_link_stats st;
+	struct capture c;
+	struct xt_link *l;
+	struct xt_dev *a, *b;
+	struct xt_ipv4_repr ip;
+	struct xt_tcp_repr th;
+	uint8_t frames[4][CAP_BYTES];
+	const uint8_t *pl;
+	size_t plen;
+	struct iovec iov;
+	uint64_t clock = 0;
+	uint32_t i, k, caught = 0, eth_only = 0;
+
+	for (k = 0; k < 4; k++) {
+		ip_frame(frames[k], CAP_BYTES, (uint8_t)k, (uint16_t)k,
+		    XT_IPPROTO_TCP);
+		memset(&th, 0, sizeof(th));
+		th.sport = 1000;
+		th.dport = 5001;
+		th.seq = 0x12345678u * (k + 1);
+		th.ack = 99;
+		th.flags = XT_TH_ACK | XT_TH_PSH;
+		th.win = 512;
+		xt_tcp_emit_hdr(&th, frames[k] + 34);
+		for (i = 54; i < CAP_BYTES; i++)
+			frames[k][i] = (uint8_t)(i * 7 + k);
+		xt_tcp_fill_csum(frames[k] + 34, CAP_BYTES - 34, 0x0a000001,
+		    0x0a000002);
+	}
+	memset(&p, 0, sizeof(p));
+	p.corrupt = 1.0;
+	p.seed = 11;
+	p.queue_frames = 4000;
+	capture_init(&c, &clock);
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	for (i = 0; i < 4000; i++) {
+		iov.iov_base = frames[i % 4];
+		iov.iov_len = CAP_BYTES;
+		ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+	}
+	ck_assert_int_eq(b->ops->rx_burst(b, capture_cb, &c, 4000), 4000);
+	for (i = 0; i < c.n; i++) {
+		if (xt_ipv4_parse(c.r[i].head + 14, CAP_BYTES - 14, 1, &ip,
+		    &pl, &plen) != XT_OK ||
+		    xt_tcp_parse(pl, plen, ip.src, ip.dst, 1, &th) != XT_OK) {
+			caught++;
+			continue;
+		}
+		/* Both sums pass: the flip must be in the Ethernet header. */
+		ck_assert_mem_eq(c.r[i].head + 14, frames[i % 4] + 14,
+		    CAP_BYTES - 14);
+		eth_only++;
+	}
+	ck_assert_uint_eq(caught + eth_only, 4000);
+	ck_assert_uint_gt(caught, 3000);
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.corrupted, 4000);
+	xt_link_free(l);
+
+	/* corrupt_no_arp spares ARP frames (no checksum) only. */
+	p.corrupt_no_arp = 1;
+	c.n = 0;
+	ck_assert_int_eq(xt_link_new(&p, &clock, &l, &a, &b), XT_OK);
+	frames[1][12] = 0x08;
+	frames[1][13] = 0x06;
+	for (i = 0; i < 100; i++) {
+		iov.iov_base = frames[i % 2];
+		iov.iov_len = CAP_BYTES;
+		ck_assert_int_eq(a->ops->tx_burst(a, &iov, 1), 1);
+	}
+	ck_assert_int_eq(b->ops->rx_burst(b, capture_cb, &c, 100), 100);
+	for (i = 0; i < c.n; i++) {
+		if (i % 2 == 1)
+			ck_assert_mem_eq(c.r[i].head, frames[1], CAP_BYTES);
+		else
+			ck_assert(memcmp(c.r[i].head, frames[0],
+			    CAP_BYTES) != 0);
+	}
+	xt_link_get_stats(l, &st);
+	ck_assert_uint_eq(st.corrupted, 50);
+	xt_link_free(l);
+	capture_free(&c);
+}
+END_TEST
+
 Suite *
 xt_suite_link(void)
 {
@@ -705,6 +1123,9 @@ xt_suite_link(void)
 	tcase_add_test(tc, link_rate);
 	tcase_add_test(tc, link_frame_sizes);
 	tcase_add_test(tc, link_queue_overflow);
+	tcase_add_test(tc, link_qlimit_frames);
+	tcase_add_test(tc, link_qlimit_bytes);
+	tcase_add_test(tc, link_ecn_mark);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("faults");
@@ -714,6 +1135,9 @@ xt_suite_link(void)
 	tcase_add_test(tc, link_dup);
 	tcase_add_test(tc, link_reorder);
 	tcase_add_test(tc, link_reorder_all_keeps_order);
+	tcase_add_test(tc, link_burst_loss);
+	tcase_add_test(tc, link_burst_off_same_run);
+	tcase_add_test(tc, link_corrupt_caught);
 	suite_add_tcase(s, tc);
 
 	return (s);
