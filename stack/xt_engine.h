@@ -125,6 +125,9 @@ int	xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, uint8_t *mac);
 void	xt_arp_queue(struct xtcp_engine *eng, uint32_t ip,
 	    const uint8_t *frame, size_t len);
 void	xt_arp_announce(struct xtcp_engine *eng);
+/* Ask ARP again for dst's next hop, still using the entry meanwhile
+ * (RFC 1122 §2.3.2.1 cache validation). */
+void	xt_arp_revalidate(struct xtcp_engine *eng, uint32_t dst);
 void	xt_arp_timers(struct xtcp_engine *eng, uint64_t now);
 uint64_t xt_arp_next_deadline(const struct xtcp_engine *eng);
 void	xt_arp_free_all(struct xtcp_engine *eng);

@@ -285,3 +285,19 @@ xt_arp_free_all(struct xtcp_engine *eng)
 	for (i = 0; i < XT_ARP_SLOTS; i++)
 		arp_drop_queue(&eng->arp[i]);
 }
+
+void
+xt_arp_revalidate(struct xtcp_engine *eng, uint32_t dst)
+{
+	struct xt_arp_entry *e;
+	uint32_t nh;
+
+	if (xt_ip_route(eng, dst, &nh) != XT_OK)
+		return;
+	/* ask again, but keep using the entry meanwhile: a reply (or its
+	 * absence, at expiry) settles it */
+	if ((e = arp_find(eng, nh)) != NULL && e->state == XT_ARP_RESOLVED) {
+		XT_STAT_INC(eng, arp_revalidated);
+		arp_send(eng, XT_ARP_REQUEST, xt_eth_broadcast, nh, NULL);
+	}
+}

@@ -950,7 +950,19 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		XT_STAT_INC(eng, tcp_rcv_reass_full);
 		tp->t_flags |= XT_TF_ACKNOW;
 		sg->fin = 0;
-		return (STEP_NEXT);
+		if (off != 0)
+			return (STEP_NEXT);
+		/* in-order data needs no range: take it even when every
+		 * out-of-order range is in use, or the connection could
+		 * never move again */
+		xt_asm_advance(&tp->rcv_asm, n);
+		xt_ring_commit(&tp->rcv_buf, n);
+		tp->rcv_nxt += n;
+		tp->t_bytes_received += n;
+		tp->t_evseq++;
+		XT_STAT_INC(eng, tcp_rcv_pack);
+		XT_STAT_ADD(eng, tcp_rcv_byte, n);
+		xt_tcp_wakeup(tp);
 	}
 	front = xt_asm_take_front(&tp->rcv_asm);
 	if (front > 0 && tp->t_deferred) {

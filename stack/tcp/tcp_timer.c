@@ -174,6 +174,10 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		tp->snd_nxt = tp->snd_una;	/* go back N */
 	}
 	tp->t_rtttime = 0;			/* Karn */
+	/* RFC 1122 §2.3.2.1: a path that keeps timing out may have a
+	 * stale (or forged) neighbour entry: resolve it again */
+	if (tp->t_rxtshift == 4)
+		xt_arp_revalidate(eng, tp->faddr);
 	xt_tcp_arm_rexmt(tp);			/* §5.5-5.6: backed off */
 	xt_tcp_output(tp);
 }
