@@ -92,7 +92,7 @@ xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len)
 	    tp->snd_ssthresh / mss : 0x7fffffff;
 	ti.tcpi_snd_cwnd = mss > 0 ? tp->snd_cwnd / mss : 0;
 	ti.tcpi_advmss = tp->t_advmss;
-	ti.tcpi_reordering = XT_SACK_DUPTHRESH;
+	ti.tcpi_reordering = tp->t_sb.dupthresh;
 	ti.tcpi_rcv_space = xt_tcp_rcv_space(tp);
 	ti.tcpi_total_retrans = tp->t_total_retrans;
 	ti.tcpi_pacing_rate = UINT64_MAX;	/* no pacing, as Linux says it */

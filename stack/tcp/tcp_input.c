@@ -529,6 +529,7 @@ tcp_fast_retransmit(struct xtcp_sock *tp)
 
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
 	(void)flight;
+	tp->t_undo_ok = 0;		/* no D-SACK without SACK */
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= XT_TF_INRECOVERY;
@@ -536,6 +537,35 @@ tcp_fast_retransmit(struct xtcp_sock *tp)
 	(void)xt_tcp_send_seg(tp, tp->snd_una, mss, 0);
 	tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;	/* RFC 6582 §3.2 step 2 */
 	xt_tcp_arm_rexmt(tp);
+}
+
+/*
+ * A D-SACK (RFC 2883) for data this loss episode retransmitted says the
+ * retransmission was unnecessary.  When every retransmission of the
+ * episode has been reported so, the episode was reordering, not loss:
+ * undo its window reduction (RFC 3708 §3; the algorithm restores its
+ * own state) and raise DupThresh (as Linux raises tp->reordering).
+ * D-SACKs for data never retransmitted (the network duplicated it) are
+ * no evidence and are only counted.
+ */
+static void
+tcp_dsack_seen(struct xtcp_sock *tp, xt_seq_t lo, xt_seq_t hi)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	tp->t_dsack_dups++;
+	if (!tp->t_undo_ok || tp->t_undo_retrans == 0 ||
+	    SEQ_LT(lo, tp->t_undo_seq) || SEQ_GT(hi, tp->snd_recover))
+		return;
+	if (--tp->t_undo_retrans != 0)
+		return;
+	XT_STAT_INC(eng, tcp_undo_dsack);
+	tp->t_undo_ok = 0;
+	if (tp->t_sb.dupthresh < 16)
+		tp->t_sb.dupthresh++;
+	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
+	tp->t_flags &= ~XT_TF_INRECOVERY;
+	tp->t_dupacks = 0;
 }
 
 /* RFC 6675 §5 steps 4.1-4.3: enter SACK-based loss recovery and
@@ -550,6 +580,9 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
 	XT_STAT_INC(tp->eng, tcp_sack_recovery);
 	(void)flight;
+	tp->t_undo_retrans = 0;
+	tp->t_undo_ok = 1;
+	tp->t_undo_seq = tp->snd_una;
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);	/* cwnd = ssthresh */
 	/* RFC 6937 §3: PRR starts; RecoverFS is what was in flight */
 	tp->t_recover_fs = flight;
@@ -582,7 +615,7 @@ tcp_dupack(struct xtcp_sock *tp)
 	if (tp->t_flags & XT_TF_SACK_OK) {
 		if (tp->t_flags & XT_TF_INRECOVERY)
 			return;		/* PRR + NextSeg() at the end of the ACK */
-		if ((tp->t_dupacks >= XT_SACK_DUPTHRESH ||
+		if ((tp->t_dupacks >= tp->t_sb.dupthresh ||
 		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg)) &&
 		    !SEQ_LT(tp->snd_una, tp->snd_recover))
 			tcp_sack_enter_recovery(tp);
@@ -740,9 +773,14 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	win = (uint32_t)th->win << tp->snd_scale;
 	una_before = tp->snd_una;
 	sacked_before = tp->t_sb.sacked_bytes;
-	if ((tp->t_flags & XT_TF_SACK_OK) && th->nsack > 0)
+	if ((tp->t_flags & XT_TF_SACK_OK) && th->nsack > 0) {
+		uint64_t dsacks = tp->t_sb.dsacks;
+
 		newly_sacked = xt_sack_update(&tp->t_sb, tp->snd_una,
 		    tp->snd_max, th->sack, th->nsack);
+		if (tp->t_sb.dsacks != dsacks)
+			tcp_dsack_seen(tp, th->sack[0][0], th->sack[0][1]);
+	}
 	if (SEQ_LEQ(th->ack, tp->snd_una)) {
 		/* RFC 5681 §2: a duplicate ACK carries no data, does not
 		 * move the window and comes while data is outstanding;

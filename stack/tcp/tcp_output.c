@@ -268,6 +268,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 			/* Karn: while anything is being resent, an ACK's
 			 * delay says nothing about the path; stop timing */
 			tp->t_rtttime = 0;
+			tp->t_undo_retrans++;
 			XT_STAT_INC(eng, tcp_snd_rexmit_pack);
 			XT_STAT_ADD(eng, tcp_snd_rexmit_byte, len);
 			tp->t_total_retrans++;

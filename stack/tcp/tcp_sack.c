@@ -18,6 +18,7 @@ xt_sack_init(struct xt_scoreboard *sb, uint32_t max)
 	if ((sb->b = calloc(max, sizeof(*sb->b))) == NULL)
 		return (XT_ENOMEM);
 	sb->max = max;
+	sb->dupthresh = XT_SACK_DUPTHRESH;
 	return (XT_OK);
 }
 
@@ -153,8 +154,8 @@ sack_hole_lost(const struct xt_scoreboard *sb, uint32_t next_blk,
 	uint32_t bytes, blocks;
 
 	sack_above(sb, next_blk, &bytes, &blocks);
-	return (blocks >= XT_SACK_DUPTHRESH ||
-	    bytes > (XT_SACK_DUPTHRESH - 1) * mss);
+	return (blocks >= sb->dupthresh ||
+	    bytes > (sb->dupthresh - 1) * mss);
 }
 
 int

@@ -33,6 +33,8 @@ struct xt_scoreboard {
 	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
 	uint64_t	overflows;	/* blocks dropped for lack of room */
 	uint64_t	dsacks;		/* D-SACK blocks seen (RFC 2883) */
+	uint32_t	dupthresh;	/* DupThresh in use: 3, raised when
+					 * D-SACKs show reordering */
 };
 
 int	xt_sack_init(struct xt_scoreboard *sb, uint32_t max);
@@ -51,7 +53,7 @@ void	xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una);
 /* Highest SACKed sequence number + 1, or snd_una if none. */
 xt_seq_t xt_sack_high(const struct xt_scoreboard *sb, xt_seq_t snd_una);
 /* RFC 6675 IsLost(seq): DupThresh discontiguous SACKed blocks, or more
- * than (DupThresh - 1) * mss SACKed bytes, above seq. */
+ * than (DupThresh - 1) * mss SACKed bytes, above seq (sb->dupthresh). */
 int	xt_sack_is_lost(const struct xt_scoreboard *sb, xt_seq_t seq,
 	    uint32_t mss);
 /* RFC 6675 SetPipe(): bytes believed in the network. */

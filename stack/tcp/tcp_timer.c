@@ -163,6 +163,14 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		flight = xt_tcp_flight(tp);
 		(void)flight;
 		/* RFC 5681 eq. 4 and the loss window, by the algorithm */
+		/* an RTO during recovery extends the same episode */
+		if (!(tp->t_flags & XT_TF_INRECOVERY)) {
+			tp->t_undo_retrans = 0;
+			tp->t_undo_ok = (tp->t_flags & XT_TF_SACK_OK) != 0;
+			tp->t_undo_seq = tp->snd_una;
+		}
+		/* a timeout is no reordering: back to the standard DupThresh */
+		tp->t_sb.dupthresh = XT_SACK_DUPTHRESH;
 		xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO);
 		tp->t_flags &= ~XT_TF_INRECOVERY;
 		tp->snd_recover = tp->snd_max;

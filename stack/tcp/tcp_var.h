@@ -144,6 +144,10 @@ struct xtcp_sock {
 	uint32_t		t_prr_delivered; /* RFC 6937 prr_delivered */
 	uint32_t		t_prr_out;	/* RFC 6937 prr_out */
 	uint32_t		t_recover_fs;	/* RFC 6937 RecoverFS */
+	/* undo of spurious loss episodes (RFC 3708 D-SACK detection) */
+	uint32_t		t_undo_retrans;	/* retransmissions not yet D-SACKed */
+	unsigned		t_undo_ok:1;	/* an episode may still be undone */
+	xt_seq_t		t_undo_seq;	/* snd_una when the episode began */
 	/* buffer autotuning (Linux tcp_rcv_space_adjust, sndbuf expand) */
 	unsigned		t_rcvbuf_locked:1; /* SO_RCVBUF set: no autotuning */
 	unsigned		t_sndbuf_locked:1; /* SO_SNDBUF set */
