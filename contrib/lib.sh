@@ -4,7 +4,7 @@
 # with the README.
 XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
-	coreutils util-linux nginx wrk iperf3 wget socat)
+	coreutils util-linux nginx wrk iperf3 wget socat mandoc tshark)
 
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "shim.h"
 #include "xtcp.h"
+#include "tcp/tcp_cc.h"
 
 extern char **environ;
 
@@ -52,6 +53,8 @@ static int	cfg_pass(const struct cfg_key *, const char *,
 		    struct shim_config *);
 static int	cfg_lockdir(const struct cfg_key *, const char *,
 		    struct shim_config *);
+static int	cfg_cc(const struct cfg_key *, const char *,
+		    struct shim_config *);
 static int	prefix_parse(const char *, size_t, uint32_t *, uint32_t *);
 static uint32_t	prefix_mask(uint32_t);
 static int	ipv4_parse(const char *, uint32_t *);
@@ -84,6 +87,9 @@ static const struct cfg_key cfg_keys[] = {
 	    4096, 1073741824 },
 	{ "XTCP_RCVBUF", SHIM_CF_RCVBUF, cfg_uint, NULL, OFF(rcvbuf),
 	    4096, 1073741824 },
+	/* FreeBSD net.inet.tcp.sack.maxholes (128) */
+	{ "XTCP_SACK_MAXHOLES", SHIM_CF_SACKHOLES, cfg_uint, NULL,
+	    OFF(sack_maxholes), 1, 65536 },
 	{ "XTCP_FALLBACK", SHIM_CF_FALLBACK, cfg_fallback,
 	    "kernel or fail", 0, 0, 0 },
 	{ "XTCP_PASSTHROUGH", SHIM_CF_PASSTHRU, cfg_pass,
@@ -95,6 +101,10 @@ static const struct cfg_key cfg_keys[] = {
 	    "an absolute directory path of at most 100 characters", 0, 0, 0 },
 	{ "XTCP_CHILD", SHIM_CF_CHILD, cfg_child,
 	    "kernel or stack", 0, 0, 0 },
+	/* the default TCP_CONGESTION of new sockets (Linux
+	 * net.ipv4.tcp_congestion_control) */
+	{ "XTCP_CC", SHIM_CF_CC, cfg_cc,
+	    "a congestion control: reno, cubic or none", 0, 0, 0 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -290,6 +300,19 @@ cfg_lockdir(const struct cfg_key *k, const char *v, struct shim_config *c)
 	return (0);
 }
 
+/* XTCP_CC: one of the engine's registered algorithms (tcp_cc.h). */
+static int
+cfg_cc(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	size_t n = strlen(v);
+
+	(void)k;
+	if (n == 0 || n >= sizeof(c->cc) || xt_cc_find(v) == NULL)
+		return (-1);
+	memcpy(c->cc, v, n + 1);
+	return (0);
+}
+
 int
 shim_config_passthrough(const struct shim_config *c, uint32_t a)
 {
@@ -452,6 +475,13 @@ shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 		ec->sndbuf = c->sndbuf;
 	if (c->set & SHIM_CF_RCVBUF)
 		ec->rcvbuf = c->rcvbuf;
+	if (c->set & SHIM_CF_SACKHOLES)
+		ec->sack_maxholes = c->sack_maxholes;
+	if (c->set & SHIM_CF_CC) {
+		_Static_assert(sizeof(ec->congestion) >= sizeof(c->cc),
+		    "XTCP_CC fits the engine's name");
+		memcpy(ec->congestion, c->cc, sizeof(c->cc));
+	}
 }
 
 void

@@ -27,6 +27,8 @@ struct xtcp_config;
 #define SHIM_CF_LISTENK	0x2000
 #define SHIM_CF_LOCKDIR	0x4000
 #define SHIM_CF_CHILD	0x8000
+#define SHIM_CF_CC	0x10000
+#define SHIM_CF_SACKHOLES 0x20000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -53,12 +55,14 @@ struct shim_config {
 	uint32_t	msl_ms;
 	uint32_t	sndbuf;
 	uint32_t	rcvbuf;
+	uint32_t	sack_maxholes;	/* XTCP_SACK_MAXHOLES */
 	uint32_t	fallback;	/* XTCP_FALLBACK: 1 = kernel, 0 = fail */
 	uint32_t	listen_kernel;	/* XTCP_LISTEN_KERNEL: 0 or 1 */
 	uint32_t	child_stack;	/* XTCP_CHILD: 1 = stack, 0 = kernel */
 	unsigned	npass;
 	struct shim_cidr pass[SHIM_NPASS];	/* XTCP_PASSTHROUGH */
 	char		lockdir[128];	/* XTCP_LOCKDIR, "" = the default */
+	char		cc[16];		/* XTCP_CC: congestion control name */
 };
 
 enum shim_cfg_result {
@@ -76,7 +80,7 @@ void	shim_config_apply(const struct shim_config *c,
 	    struct xtcp_config *ec);
 /* Does a (host order) match XTCP_PASSTHROUGH? */
 int	shim_config_passthrough(const struct shim_config *c, uint32_t a);
-/* Write "XTCP_FOO: unknown variable" warnings through shim_log. */
+/* Warn (through shim_log) about XTCP_ variables that are not ours. */
 void	shim_config_warn_unknown(void);
 
 #endif /* SHIM_CONFIG_H */

@@ -29,9 +29,11 @@
  *
  * Edge-triggered: Linux reports a TCP socket again whenever it is woken
  * with a matching event, in particular on every arrival of new data even
- * if older data is still unread.  The shim keeps per socket the readiness
- * and the readable byte count seen at the last scan; a registration is
- * queued when one of its bits rose, or when more bytes became readable.
+ * if older data is still unread, and a listener once per new connection.
+ * The shim keeps per socket the readiness and the engine's event counter
+ * (xtcp_sock_evseq: bumped on data, FIN, error and each connection ready
+ * to accept) seen at the last scan; a registration is queued when one of
+ * its bits rose, or when the counter moved while the socket is readable.
  *
  * Registrations belong to (set, fd number, socket) as Linux's belong to
  * (set, fd number, open file): a dup of a registered fd is not itself
@@ -111,7 +113,7 @@ static struct shim_ep_reg *reg_find(struct shim_sock *s, struct shim_ep *ep,
 		    int fd);
 static void	reg_free(struct shim_ep_reg *r);
 static void	reg_arm(struct shim_ep_reg *r);
-static void	sock_scan(struct shim_sock *s, unsigned *cur, uint32_t *rx);
+static void	sock_scan(struct shim_sock *s, unsigned *cur, uint32_t *seq);
 static int	ep_collect(struct shim_ep *ep, struct epoll_event *evs,
 		    int max);
 static int	kernel_wait(int epfd, struct epoll_event *evs, int max,
@@ -304,13 +306,12 @@ reg_free(struct shim_ep_reg *r)
 	ep_bell(ep);
 }
 
-/* Readiness of s now, and the bytes it has to read. */
+/* Readiness of s now, and its input event counter. */
 static void
-sock_scan(struct shim_sock *s, unsigned *cur, uint32_t *rx)
+sock_scan(struct shim_sock *s, unsigned *cur, uint32_t *seq)
 {
 	*cur = ev_full(shim_sock_poll(s));
-	*rx = (s->xs != NULL && !xtcp_is_listening(s->xs)) ?
-	    xtcp_sock_rxbytes(s->xs) : 0;
+	*seq = s->xs != NULL ? xtcp_sock_evseq(s->xs) : 0;
 }
 
 /*
@@ -322,11 +323,11 @@ reg_arm(struct shim_ep_reg *r)
 {
 	struct shim_sock *s = r->s;
 	unsigned cur;
-	uint32_t rx;
+	uint32_t seq;
 
-	sock_scan(s, &cur, &rx);
+	sock_scan(s, &cur, &seq);
 	s->ep_last = cur;
-	s->ep_rx = rx;
+	s->ep_seq = seq;
 	r->pending = cur & r->events;
 	reg_dequeue(r);
 	if (r->pending != 0)
@@ -338,15 +339,16 @@ shim_ep_sock_changed(struct shim_sock *s)
 {
 	struct shim_ep_reg *r;
 	unsigned cur, rose;
-	uint32_t rx;
+	uint32_t seq;
 
-	sock_scan(s, &cur, &rx);
+	sock_scan(s, &cur, &seq);
 	rose = cur & ~s->ep_last;
-	/* new bytes are a new EPOLLIN event (sk_data_ready) */
-	if (rx > s->ep_rx && (cur & XTCP_POLLIN))
+	/* new input (data, FIN, error, a child ready to accept) is a new
+	 * EPOLLIN event, as Linux's sk_data_ready wakeup is */
+	if (seq != s->ep_seq && (cur & XTCP_POLLIN))
 		rose |= XTCP_POLLIN | EPOLLRDNORM;
 	s->ep_last = cur;
-	s->ep_rx = rx;
+	s->ep_seq = seq;
 	for (r = s->epregs; r != NULL; r = r->s_next) {
 		if ((cur & r->events) == 0) {
 			/* no longer ready: off the list, so the set's fd
@@ -568,13 +570,13 @@ ep_collect(struct shim_ep *ep, struct epoll_event *evs, int max)
 {
 	struct shim_ep_reg *r, *next, *again = NULL, *again_tail = NULL;
 	unsigned cur;
-	uint32_t rx, rev;
+	uint32_t seq, rev;
 	int n = 0;
 
 	for (r = ep->rd_head; r != NULL && n < max; r = next) {
 		next = r->rd_next;
 		reg_dequeue(r);
-		sock_scan(r->s, &cur, &rx);
+		sock_scan(r->s, &cur, &seq);
 		rev = cur & r->events;
 		if ((r->events & EPOLLET) && r->pending == 0)
 			rev = 0;

@@ -254,6 +254,7 @@ engine_start(void)
 		return (-1);
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
+	xtcp_engine_set_urg_callback(eng, sock_urg);
 	/* the device's fd is ours from now on: programs must not close it */
 	(void)fdmap_set(wfd, FDM_INTERNAL);
 	if ((r = shim_loop_start(eng, dev)) != 0) {

@@ -9,8 +9,14 @@
  * expire with EAGAIN, EPIPE raises SIGPIPE unless MSG_NOSIGNAL.  A signal
  * ends a blocking call with the count so far, or EINTR, or restarts it
  * per SA_RESTART as Linux would (core.c, shim_wait).  MSG_TRUNC on recv
- * discards the bytes (Linux TCP); MSG_OOB on recv is EINVAL (no urgent
- * data is ever kept); MSG_ERRQUEUE is EAGAIN (TCP has no error queue).
+ * discards the bytes (Linux TCP); MSG_ERRQUEUE is EAGAIN (TCP has no
+ * error queue).  Urgent data (RFC 9293 section 3.8.5, the seeds' CX/UX
+ * and illumos tcp(4P)): send with MSG_OOB marks the last byte urgent;
+ * recv with MSG_OOB takes the urgent byte and never waits (Linux
+ * tcp_recv_urg: EINVAL when there is none or SO_OOBINLINE is set, EAGAIN
+ * when it is announced but not here yet); a read never returns data
+ * across the mark, even with MSG_WAITALL or SO_RCVLOWAT, so the pages'
+ * read-until-SIOCATMARK loop works.
  * splice(2) with one of our sockets at either end copies through a buffer.
  */
 #include "prelude.h"
@@ -18,7 +24,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,13 +43,16 @@
 /* MSG_PEEK into several iovecs peeks at most this much */
 #define IO_PEEK_MAX	(1 << 20)
 
+/* with TCP_NOTSENT_LOWAT, a send may pass the mark by this much (Linux:
+ * one skb) */
+#define IO_LOWAT_CHUNK	65536
 /* MSG_TRUNC discards through a buffer this large */
 #define IO_DISCARD_BUF	4096
 /* splice moves at most this much per call */
 #define IO_SPLICE_BUF	65536
 
 #define XT_SEND_FLAGS	(XTCP_MSG_OOB | XTCP_MSG_MORE)
-#define XT_RECV_FLAGS	(XTCP_MSG_PEEK)
+#define XT_RECV_FLAGS	(XTCP_MSG_PEEK | XTCP_MSG_OOB)
 
 static int	iov_check(const struct iovec *iov, int iovcnt, size_t *totalp);
 static ssize_t	io_sendv(struct shim_sock *s, const struct iovec *iov,
@@ -73,21 +85,53 @@ static ssize_t	splice_from_sock(struct shim_sock *s, int out, size_t len,
 
 /* ---- the two loops everything else is built on ---- */
 
+/*
+ * TCP_NOTSENT_LOWAT (macOS page; Linux tcp_stream_memory_free): while
+ * the unsent bytes are at or above the mark the socket has no room, for
+ * send as for poll.  Linux checks before each new skb of a send, so one
+ * call may go past the mark by at most one skb; *chunk gets that bound
+ * (0: no mark set).  Lock held.
+ */
+static int
+over_lowat(struct shim_sock *s, size_t *chunk)
+{
+	struct tcp_info ti;
+	size_t len = sizeof(int);
+	int lowat = 0;
+
+	*chunk = 0;
+	if (xtcp_getopt(s->xs, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+	    &len) != XT_OK || lowat <= 0)
+		return (0);
+	*chunk = IO_LOWAT_CHUNK;
+	len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	if (xtcp_getopt(s->xs, IPPROTO_TCP, TCP_INFO, &ti, &len) != XT_OK ||
+	    len < offsetof(struct tcp_info, tcpi_notsent_bytes) +
+	    sizeof(ti.tcpi_notsent_bytes))
+		return (0);
+	return (ti.tcpi_notsent_bytes >= (unsigned)lowat);
+}
+
 ssize_t
 io_send(struct shim_sock *s, const void *buf, size_t len, int flags,
     int *errp)
 {
 	const char *p = buf;
 	uint64_t deadline = 0;
-	size_t done = 0, n;
+	size_t done = 0, n, chunk;
 	int r, err, nb;
 
 	*errp = 0;
 	nb = s->nonblock || (flags & MSG_DONTWAIT) != 0;
 	for (;;) {
 		n = 0;
-		r = xtcp_send(s->xs, shim_now_us(), p + done, len - done,
-		    flags & XT_SEND_FLAGS, &n);
+		if (over_lowat(s, &chunk))
+			r = XT_EAGAIN;
+		else
+			r = xtcp_send(s->xs, shim_now_us(), p + done,
+			    chunk != 0 && len - done > chunk ? chunk :
+			    len - done, flags & XT_SEND_FLAGS, &n);
 		if (r == XT_OK && n == 0 && done < len)
 			r = XT_EAGAIN;		/* no room after all */
 		if (r == XT_OK) {
@@ -109,7 +153,9 @@ io_send(struct shim_sock *s, const void *buf, size_t len, int flags,
 	}
 	if (done > 0 || r == XT_OK)
 		return (done);
-	*errp = shim_errno(r);
+	/* Linux sk_stream_wait_connect: sending on a TCP socket that is
+	 * neither connected nor connecting is EPIPE (and SIGPIPE) */
+	*errp = r == XT_ENOTCONN ? EPIPE : shim_errno(r);
 	return (-1);
 }
 
@@ -154,6 +200,7 @@ io_recv(struct shim_sock *s, void *buf, size_t len, int flags, int *errp)
 	uint64_t deadline = 0;
 	size_t done = 0, n, target;
 	int r, err, nb;
+	char oob;
 
 	*errp = 0;
 	if (flags & MSG_ERRQUEUE) {
@@ -161,7 +208,14 @@ io_recv(struct shim_sock *s, void *buf, size_t len, int flags, int *errp)
 		return (-1);
 	}
 	if (flags & MSG_OOB) {
-		*errp = EINVAL;		/* Linux tcp_recv_urg: none there */
+		/* Linux tcp_recv_urg: one byte at most, never waits, and
+		 * MSG_TRUNC with it just takes the byte */
+		r = xtcp_recv(s->xs, shim_now_us(), (flags & MSG_TRUNC) ?
+		    (void *)&oob : buf, len > 0 ? 1 : 0,
+		    flags & XT_RECV_FLAGS, &n);
+		if (r == XT_OK)
+			return ((ssize_t)n);
+		*errp = shim_errno(r);
 		return (-1);
 	}
 	nb = s->nonblock || (flags & MSG_DONTWAIT) != 0;
@@ -178,6 +232,10 @@ io_recv(struct shim_sock *s, void *buf, size_t len, int flags, int *errp)
 		if (r == XT_OK) {
 			done += n;
 			if (n == 0 || done >= target || done == len)
+				break;
+			/* never across the urgent mark (Linux tcp_recvmsg
+			 * stops there once it has copied something) */
+			if (done > 0 && xtcp_sock_atmark(s->xs))
 				break;
 			continue;
 		}
@@ -534,7 +592,8 @@ io_recvmsg(struct shim_sock *s, struct msghdr *msg, int flags, int *errp)
 	if (n >= 0) {
 		msg->msg_namelen = 0;
 		msg->msg_controllen = 0;
-		msg->msg_flags = 0;
+		/* Linux tcp_recv_urg flags the urgent byte MSG_OOB */
+		msg->msg_flags = (flags & MSG_OOB) ? MSG_OOB : 0;
 	}
 	return (n);
 }

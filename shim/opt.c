@@ -82,7 +82,6 @@ static const struct opt_ent opt_tab[] = {
 	/* accepted and kept; nothing to do with one device and no qdisc */
 	{ SOL_SOCKET, SO_PRIORITY, get_stored, set_priority, 0 },
 	{ SOL_SOCKET, SO_BINDTODEVICE, get_device, set_device, 0 },
-	{ SOL_SOCKET, SO_OOBINLINE, get_stored, set_bool, 0 },
 	{ SOL_SOCKET, SO_DONTROUTE, get_stored, set_bool, 0 },
 	{ SOL_SOCKET, SO_BROADCAST, get_stored, set_bool, 0 },
 };
@@ -424,10 +423,12 @@ sock_ioctl(struct shim_sock *s, unsigned long req, void *arg)
 		    xtcp_sock_txbytes(s->xs));
 		memcpy(arg, &v, sizeof(v));
 		return (0);
-	case SIOCATMARK:	/* no urgent data is ever kept */
+	case SIOCATMARK:
+		/* Linux tcp_ioctl: 1 when the next byte to read is the
+		 * urgent mark (the seeds' read-until-mark loop) */
 		if (arg == NULL)
 			return (EFAULT);
-		v = 0;
+		v = xtcp_sock_atmark(s->xs) != 0;
 		memcpy(arg, &v, sizeof(v));
 		return (0);
 	default:

@@ -124,10 +124,12 @@ struct shim_sock {
 	int			 rcvlowat;	/* SO_RCVLOWAT; <= 1: one byte */
 	struct shim_ep_reg	*epregs;	/* epoll registrations (epoll.c) */
 	unsigned		 ep_last;	/* readiness at the last epoll scan */
-	uint32_t		 ep_rx;		/* bytes readable then */
+	uint32_t		 ep_seq;	/* xtcp_sock_evseq() then */
 	int			 klisten;	/* XTCP_LISTEN_KERNEL: the kernel
 						 * listener's fd + 1, 0 = none
 						 * (sock.c) */
+	pid_t			 own_pid;	/* F_SETOWN owner, 0 = none */
+	int			 own_type;	/* F_OWNER_TID, _PID or _PGRP */
 };
 
 /* what an fd is, for a hook */
@@ -203,6 +205,9 @@ int	shim_fail(int xerr);		/* errno = shim_errno(xerr), -1 */
 int	shim_fail_errno(int err);	/* errno = err, -1 */
 
 /* ---- sock.c, io.c, opt.c ---- */
+
+/* The engine's urgent-data callback (lock held): SIGURG to the owner. */
+void	sock_urg(void *arg, void *user);
 
 /* Lock held: move s onto kernel sockets at its fds (loopback). */
 int	sock_handover(int fd, struct shim_sock *s);

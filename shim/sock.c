@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -21,6 +24,9 @@
 #include "shim.h"
 
 #define SHIM_SOMAXCONN	4096		/* Linux net.core.somaxconn */
+/* the namespace's first unprivileged port (Linux default 1024) */
+#define SHIM_PORTSTART_FILE "/proc/sys/net/ipv4/ip_unprivileged_port_start"
+#define SHIM_PORTSTART	1024
 #define SHIM_KLISTEN_US	20000		/* XTCP_LISTEN_KERNEL accept poll */
 
 static int	dead_fd(void);
@@ -29,6 +35,10 @@ static int	sock_accept(struct shim_sock *, struct sockaddr *, socklen_t *,
 static int	sock_dup(int, int, int, int);
 static int	sock_fcntl(int, int, void *, int (*)(int, int, ...));
 static int	is_loopback(uint32_t);
+static int	is_subnet_bcast(uint32_t);
+static int	bind_port_allowed(uint16_t);
+static int	own_set(struct shim_sock *, int, pid_t);
+static int	own_fcntl(struct shim_sock *, int, void *);
 static void	klisten_open(struct shim_sock *, int);
 static int	klisten_accept(struct shim_sock *, struct sockaddr *,
 		    socklen_t *, int);
@@ -50,6 +60,58 @@ static int
 is_loopback(uint32_t a)
 {
 	return ((a >> 24) == 127 || a == INADDR_ANY);
+}
+
+/* The directed broadcast address of our own prefix (Linux routes it
+ * RTN_BROADCAST, and tcp_v4_connect refuses it with ENETUNREACH). */
+static int
+is_subnet_bcast(uint32_t a)
+{
+	uint32_t mask;
+
+	if (shim.conf.prefixlen == 0 || shim.conf.prefixlen >= 31)
+		return (0);
+	mask = 0xffffffffu << (32 - shim.conf.prefixlen);
+	return ((a & mask) == (shim.conf.addr & mask) && (a & ~mask) == ~mask);
+}
+
+/*
+ * Linux inet_bind: a port below net.ipv4.ip_unprivileged_port_start (of
+ * the process's network namespace, read each time as the kernel does)
+ * needs CAP_NET_BIND_SERVICE in the effective set; being root is not
+ * enough (the seeds' EACCES "reserved port").  0 or EACCES.
+ */
+static int
+bind_port_allowed(uint16_t port)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	char buf[16];
+	long start = SHIM_PORTSTART;
+	ssize_t n;
+	int fd;
+
+	if (port == 0)
+		return (0);
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	hdr.pid = 0;
+	if (syscall(SYS_capget, &hdr, data) == 0) {
+		if (data[CAP_TO_INDEX(CAP_NET_BIND_SERVICE)].effective &
+		    CAP_TO_MASK(CAP_NET_BIND_SERVICE))
+			return (0);
+	} else if (geteuid() == 0)
+		return (0);
+	if ((fd = open(SHIM_PORTSTART_FILE, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = real_read(fd, buf, sizeof(buf) - 1);
+		(void)syscall(SYS_close, fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			start = strtol(buf, NULL, 10);
+		}
+	}
+	return (port < start ? EACCES : 0);
 }
 
 /* ---- socket ---- */
@@ -168,6 +230,13 @@ sock_handover(int fd, struct shim_sock *s)
 			    s->opt[i].level, s->opt[i].name, strerror(errno));
 	timeo_replay(ks, SO_RCVTIMEO, s->rcvtimeo_us);
 	timeo_replay(ks, SO_SNDTIMEO, s->sndtimeo_us);
+	if (s->own_pid != 0) {
+		struct f_owner_ex ox;
+
+		ox.type = s->own_type;
+		ox.pid = s->own_pid;
+		(void)real_fcntl(ks, F_SETOWN_EX, &ox);
+	}
 	if (s->bound && s->bind_port != 0) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
@@ -223,6 +292,16 @@ bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
 		    real_bind(fd, addr, len));
+	}
+	/* in Linux inet_bind's order: an address not ours, then the
+	 * reserved port, then (engine) a second bind and a port in use */
+	if (a != INADDR_ANY && a != shim.conf.addr)
+		err = EADDRNOTAVAIL;
+	else
+		err = bind_port_allowed(p);
+	if (err != 0) {
+		shim_sock_put(s);
+		return (shim_fail_errno(err));
 	}
 	if ((r = xtcp_bind(s->xs, a, p)) == XT_OK) {
 		s->bound = 1;
@@ -310,8 +389,8 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	struct shim_sock *s;
 	enum shim_fd_kind k;
 	uint64_t deadline = 0;
-	uint32_t a;
-	uint16_t p;
+	uint32_t a, ba;
+	uint16_t p, bp;
 	int r, err;
 
 	shim_init();
@@ -327,6 +406,14 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
 		    real_connect(fd, addr, len));
+	}
+	/* the engine refuses multicast and 255.255.255.255; the directed
+	 * broadcast of our prefix only the shim knows (Linux: ENETUNREACH,
+	 * after the EISCONN/EALREADY checks) */
+	if (is_subnet_bcast(a) && !xtcp_is_listening(s->xs) &&
+	    xtcp_getpeername(s->xs, &ba, &bp) != XT_OK) {
+		shim_sock_put(s);
+		return (shim_fail_errno(ENETUNREACH));
 	}
 	r = xtcp_connect(s->xs, shim_now_us(), a, p);
 	/*
@@ -722,6 +809,10 @@ sock_fcntl(int fd, int cmd, void *arg, int (*realfn)(int, int, ...))
 		    DUP_FCNTL : DUP_FCNTL_CLOEXEC, 0));
 	case F_GETFL:
 	case F_SETFL:
+	case F_GETOWN:
+	case F_SETOWN:
+	case F_GETOWN_EX:
+	case F_SETOWN_EX:
 		break;
 	default:
 		/* F_GETFD/F_SETFD and the rest: the eventfd answers */
@@ -729,7 +820,13 @@ sock_fcntl(int fd, int cmd, void *arg, int (*realfn)(int, int, ...))
 	}
 	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
 		return (realfn(fd, cmd, arg));
-	if (cmd == F_GETFL) {
+	if (cmd != F_GETFL && cmd != F_SETFL) {
+		r = own_fcntl(s, cmd, arg);
+		shim_sock_put(s);
+		if (r < 0 && cmd != F_GETOWN)
+			return (shim_fail_errno(-r));
+		return (r);
+	} else if (cmd == F_GETFL) {
 		/* O_NONBLOCK is the socket's, not the eventfd's (which is
 		 * always non-blocking) */
 		r = realfn(fd, F_GETFL);
@@ -745,6 +842,89 @@ sock_fcntl(int fd, int cmd, void *arg, int (*realfn)(int, int, ...))
 	shim_sock_put(s);
 	errno = err;
 	return (r);
+}
+
+/*
+ * The owner of the socket (Linux f_setown): who gets SIGURG when urgent
+ * data is announced.  who > 0 a process, < 0 a process group, 0 nobody;
+ * a process or group that does not exist is ESRCH.  0 or errno.
+ */
+static int
+own_set(struct shim_sock *s, int type, pid_t who)
+{
+	if (who != 0 && syscall(SYS_kill, type == F_OWNER_PGRP ? -who : who,
+	    0) != 0 && errno == ESRCH)
+		return (ESRCH);
+	s->own_type = type;
+	s->own_pid = who;
+	return (0);
+}
+
+/* F_GETOWN, F_SETOWN, F_GETOWN_EX, F_SETOWN_EX on our socket.  Lock held.
+ * The value, or -errno (F_GETOWN may return a negative group). */
+static int
+own_fcntl(struct shim_sock *s, int cmd, void *arg)
+{
+	struct f_owner_ex ox;
+	int who, err;
+
+	switch (cmd) {
+	case F_GETOWN:
+		return (s->own_type == F_OWNER_PGRP ? -s->own_pid :
+		    s->own_pid);
+	case F_SETOWN:
+		who = (int)(intptr_t)arg;
+		if (who == INT_MIN)
+			return (-EINVAL);
+		err = who < 0 ? own_set(s, F_OWNER_PGRP, -who) :
+		    own_set(s, F_OWNER_PID, who);
+		return (err != 0 ? -err : 0);
+	case F_GETOWN_EX:
+		if (arg == NULL)
+			return (-EFAULT);
+		ox.type = s->own_type;
+		ox.pid = s->own_pid;
+		memcpy(arg, &ox, sizeof(ox));
+		return (0);
+	default:		/* F_SETOWN_EX */
+		if (arg == NULL)
+			return (-EFAULT);
+		memcpy(&ox, arg, sizeof(ox));
+		if (ox.type != F_OWNER_TID && ox.type != F_OWNER_PID &&
+		    ox.type != F_OWNER_PGRP)
+			return (-EINVAL);
+		if (ox.pid < 0)
+			return (-EINVAL);
+		err = own_set(s, ox.type, ox.pid);
+		return (err != 0 ? -err : 0);
+	}
+}
+
+/*
+ * The engine's urgent-data callback: the peer announced new urgent data
+ * on the socket (RFC 9293 section 3.8.5), so its owner gets SIGURG, as
+ * Linux sk_send_sigurg does (nobody when no owner was set).  Called with
+ * the engine lock held, from any thread; sending a signal is safe there.
+ */
+void
+sock_urg(void *arg, void *user)
+{
+	struct shim_sock *s = user;
+
+	(void)arg;
+	if (s == NULL || s->own_pid <= 0)
+		return;
+	switch (s->own_type) {
+	case F_OWNER_TID:
+		(void)syscall(SYS_tkill, s->own_pid, SIGURG);
+		break;
+	case F_OWNER_PGRP:
+		(void)syscall(SYS_kill, -s->own_pid, SIGURG);
+		break;
+	default:
+		(void)syscall(SYS_kill, s->own_pid, SIGURG);
+		break;
+	}
 }
 
 SHIM_EXPORT int

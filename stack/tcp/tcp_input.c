@@ -815,6 +815,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		xt_sack_advance(&tp->t_sb, tp->snd_una);
+		tp->t_tlp_out = 0;
 		if ((tp->t_flags & XT_TF_SNDURG) &&
 		    SEQ_GEQ(tp->snd_una, tp->snd_up))
 			tp->t_flags &= ~XT_TF_SNDURG;

@@ -15,6 +15,7 @@ static void	tcp_timer_rexmt(struct xtcp_sock *);
 static void	tcp_timer_persist(struct xtcp_sock *);
 static void	tcp_timer_2msl(struct xtcp_sock *);
 static void	tcp_timer_keep(struct xtcp_sock *);
+static void	tcp_timer_tlp(struct xtcp_sock *);
 
 static uint64_t
 earliest(uint64_t a, uint64_t b)
@@ -36,15 +37,41 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 	d = earliest(d, tp->t_2msl_at);
 	d = earliest(d, tp->t_keep_at);
 	d = earliest(d, tp->t_cork_at);
+	d = earliest(d, tp->t_tlp_at);
 	return (d == 0 ? UINT64_MAX : d);
 }
 
 void
 xt_tcp_arm_rexmt(struct xtcp_sock *tp)
 {
-	tp->t_rexmt_at = tp->eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
-	    (uint64_t)tp->eng->cfg.rexmit_slop_ms * 1000;
-	xt_engine_timer_armed(tp->eng, tp->t_rexmt_at);
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t pto;
+
+	tp->t_rexmt_at = eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
+	    (uint64_t)eng->cfg.rexmit_slop_ms * 1000;
+	xt_engine_timer_armed(eng, tp->t_rexmt_at);
+	/*
+	 * RFC 8985 §7.2: a tail loss probe before the RTO, so a lost last
+	 * segment is found by an ACK rather than a timeout.  Only with
+	 * SACK, an RTT sample, outside recovery and before any backoff;
+	 * PTO = 2 SRTT, plus the worst-case delayed ACK when one segment
+	 * is in flight.
+	 */
+	tp->t_tlp_at = 0;
+	if (!(tp->t_flags & XT_TF_SACK_OK) || tp->t_tlp_out ||
+	    (tp->t_flags & XT_TF_INRECOVERY) || tp->t_rxtshift != 0 ||
+	    tp->t_rtt.srtt_us == 0 || !XT_TCPS_SYNCHRONIZED(tp->state) ||
+	    tp->snd_nxt != tp->snd_max)	/* still going back after an RTO */
+		return;
+	pto = 2ull * tp->t_rtt.srtt_us;
+	if (tp->snd_max - tp->snd_una <= tp->t_maxseg)
+		pto += 200000;		/* WCDelAckT */
+	if (pto < 10000)
+		pto = 10000;
+	if (eng->now + pto >= tp->t_rexmt_at)
+		return;
+	tp->t_tlp_at = eng->now + pto;
+	xt_engine_timer_armed(eng, tp->t_tlp_at);
 }
 
 void
@@ -65,7 +92,7 @@ xt_tcp_start_timewait(struct xtcp_sock *tp)
 
 	xt_tcp_set_state(tp, XT_TCPS_TIME_WAIT);
 	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
-	tp->t_keep_at = 0;
+	tp->t_keep_at = tp->t_tlp_at = 0;
 	tp->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
 	xt_engine_timer_armed(eng, tp->t_2msl_at);
 }
@@ -102,8 +129,13 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 		if (tp->state == XT_TCPS_CLOSED)
 			return;		/* dropped (and maybe freed) */
 	}
+	if (tp->t_tlp_at != 0 && tp->t_tlp_at <= now) {
+		tp->t_tlp_at = 0;
+		tcp_timer_tlp(tp);
+	}
 	if (tp->t_rexmt_at != 0 && tp->t_rexmt_at <= now) {
 		tp->t_rexmt_at = 0;
+		tp->t_tlp_at = 0;
 		tcp_timer_rexmt(tp);
 	}
 }
@@ -291,4 +323,42 @@ tcp_timer_keep(struct xtcp_sock *tp)
 	(void)xt_tcp_send_seg(tp, tp->snd_una - 1, 0, 0);
 	tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
 	xt_engine_timer_armed(eng, tp->t_keep_at);
+}
+
+/*
+ * RFC 8985 §7.3: send the probe: a new segment if the window allows,
+ * else the last segment again (with the FIN if that was last).  Then the
+ * RTO is armed afresh; one probe until an ACK moves snd_una.
+ */
+static void
+tcp_timer_tlp(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t buffered, avail, len, mss = tp->t_maxseg;
+	xt_seq_t data_end, seq;
+
+	if (tp->snd_una == tp->snd_max || (tp->t_flags & XT_TF_INRECOVERY) ||
+	    !XT_TCPS_SYNCHRONIZED(tp->state) || tp->snd_nxt != tp->snd_max)
+		return;
+	XT_STAT_INC(eng, tcp_tlp_probes);
+	tp->t_tlp_out = 1;
+	buffered = xt_ring_len(&tp->snd_buf);
+	data_end = tp->snd_buf_seq + buffered;
+	avail = SEQ_LT(tp->snd_max, data_end) ? data_end - tp->snd_max : 0;
+	if (avail > 0 && !(tp->t_flags & XT_TF_SENTFIN) &&
+	    (tp->snd_max - tp->snd_una) + mss <= tp->snd_wnd) {
+		len = avail < mss ? avail : mss;
+		tp->snd_nxt = tp->snd_max;
+		len = xt_tcp_send_seg(tp, tp->snd_max, len, 0);
+		tp->snd_max += len;
+		tp->snd_nxt = tp->snd_max;
+	} else {
+		len = data_end - tp->snd_una;
+		if (len > mss)
+			len = mss;
+		seq = data_end - len;
+		(void)xt_tcp_send_seg(tp, seq, len,
+		    (tp->t_flags & XT_TF_SENTFIN) ? XT_TH_FIN : 0);
+	}
+	xt_tcp_arm_rexmt(tp);
 }

@@ -177,6 +177,8 @@ struct xtcp_sock {
 	uint64_t		t_delack_at;	/* delayed ACK */
 	uint64_t		t_2msl_at;	/* TIME-WAIT, orphaned FIN-WAIT-2 */
 	uint64_t		t_keep_at;	/* keep-alive check */
+	uint64_t		t_tlp_at;	/* tail loss probe (RFC 8985 §7) */
+	unsigned		t_tlp_out:1;	/* a probe is out, no ACK since */
 	uint32_t		t_keep_probes;	/* unanswered keep-alive probes */
 	uint64_t		t_conn_start_us; /* SYN sent or received */
 	uint64_t		t_una_since_us;	/* oldest unacked data outstanding since */

@@ -35,9 +35,11 @@
  *   T_model = 3 * RTT (handshake, close) + T_ss + 2 * T0 (two RTOs, e.g.
  *             a slow-start overshoot each way) + max(T_ser, T_win, T_loss)
  *   T_stall = 4 * T_model + sum(i < k) min(T0 * 2^i, 120) + 10,  k the
- *             smallest count with segs * pk^k < 1e-3 (k consecutive
- *             losses of one segment, each doubling the RTO up to rto_max;
- *             10 s for SYN/ARP retries and slack)
+ *             smallest count with segs * q^k < 1e-3, q = 1 - (1 - pk)^2
+ *             the chance that one retransmission round fails (the
+ *             segment or its ACK lost: loss applies both ways) (k
+ *             consecutive failed rounds, each doubling the RTO up to
+ *             rto_max; 10 s for SYN/ARP retries and slack)
  *
  * Goodput floors: per scenario the data (connect() to the last byte and
  * EOF read on both sides) must take at most K(class) * T_model, and per
@@ -463,6 +465,9 @@ model(const struct scen *sc, struct result *r)
 	t_ss = rtt * ceil(log2(w / (10 * mss) + 1));
 	r->t_model = 3 * rtt + t_ss + fmax(t_ser, fmax(t_win, t_loss)) +
 	    2 * t0;
+	/* a retransmission round fails when the segment or its ACK is
+	 * lost: with loss both ways that is 1 - (1 - pk)^2, not pk */
+	pk = 1 - (1 - pk) * (1 - pk);
 	for (k = 1; k < 30 && pk > 0 && segs * pow(pk, k) >= 1e-3; k++)
 		;
 	/* k RTOs, each doubled, none over rto_max (120 s) */

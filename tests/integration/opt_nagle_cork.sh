@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+#
+# opt_nagle_cork.sh - issue 4 acceptance 1, nagle_cork: opt_nagle_cork.c on the
+# kernel's TCP and under the shim against opt_peer.py (see opt_lib.sh).
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/opt_lib.sh"
+
+xt_require_all python3 ss
+xt_init
+opt_run "${XTCP_BUILDDIR:-$PWD}/tests/integration/opt_nagle_cork" 60

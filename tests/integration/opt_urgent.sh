@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+#
+# opt_urgent.sh - issue 4 acceptance 1, urgent data: opt_urgent.c on the
+# kernel's TCP and under the shim against opt_peer.py (see opt_lib.sh).
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/opt_lib.sh"
+
+xt_require_all python3 ss
+xt_init
+opt_run "${XTCP_BUILDDIR:-$PWD}/tests/integration/opt_urgent" 60
