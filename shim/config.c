@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,118 @@ static const struct cfg_key cfg_keys[] = {
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+/*
+ * Engine tunables: one XTCP_ variable for each FreeBSD net.inet.tcp MIB
+ * variable or illumos ndd parameter of the seeds that makes sense here
+ * (see xtcp(7) for the correspondence).  Each sets one 32-bit field of
+ * struct xtcp_config; ranges are checked here, so a bad value is one
+ * clear line and the stack does not start.
+ */
+#define TUN(name, field, min, max) \
+	{ name, offsetof(struct xtcp_config, field), min, max }
+static const struct tun_key {
+	const char	*name;
+	size_t		off;		/* of a 4-byte field of xtcp_config */
+	uint32_t	min, max;
+} tun_keys[] = {
+	TUN("XTCP_DELAYED_ACK", delayed_ack, 0, 1),
+	TUN("XTCP_KEEPIDLE", keepidle_s, 1, 32767),
+	TUN("XTCP_KEEPINTVL", keepintvl_s, 1, 32767),
+	TUN("XTCP_KEEPCNT", keepcnt, 1, 127),
+	TUN("XTCP_KEEPINIT_MS", keepinit_ms, 0, 3600000),
+	TUN("XTCP_ALWAYS_KEEPALIVE", always_keepalive, 0, 1),
+	TUN("XTCP_BLACKHOLE", blackhole, 0, 2),
+	TUN("XTCP_LOG_IN_VAIN", log_in_vain, 0, 2),
+	TUN("XTCP_REXMIT_INITIAL_MS", rto_init_ms, 200, 60000),
+	TUN("XTCP_REXMIT_SLOP_MS", rexmit_slop_ms, 0, 10000),
+	TUN("XTCP_RTO_MAX_MS", rto_max_ms, 1000, 600000),
+	TUN("XTCP_REXMIT_MAX", rexmit_max, 1, 255),
+	TUN("XTCP_SYN_RETRIES", syn_retries, 1, 127),
+	TUN("XTCP_INITCWND", initcwnd_segs, 1, 100),
+	TUN("XTCP_SACK", sack, 0, 1),
+	TUN("XTCP_TIMESTAMPS", tstamps, 0, 1),
+	TUN("XTCP_WSCALE", wscale, 0, 1),
+	TUN("XTCP_REASS_MAXQUEUELEN", reass_max_ranges, 1, 65536),
+	TUN("XTCP_ECN", ecn, 0, 2),
+	TUN("XTCP_ECN_MAXRETRIES", ecn_maxretries, 0, 30),
+	TUN("XTCP_MSSDFLT", mssdflt, 88, 65495),
+	TUN("XTCP_FINWAIT2_TIMEOUT_MS", finwait2_timeout_ms, 0, 3600000),
+	TUN("XTCP_FAST_FINWAIT2_RECYCLE", fast_finwait2_recycle, 0, 1),
+	TUN("XTCP_INSECURE_RST", insecure_rst, 0, 1),
+	TUN("XTCP_INSECURE_SYN", insecure_syn, 0, 1),
+	TUN("XTCP_PATH_MTU_DISCOVERY", path_mtu_discovery, 0, 1),
+	TUN("XTCP_FASTOPEN", fastopen, 0, 3),
+	TUN("XTCP_AUTOTUNE", autotune, 0, 1),
+	TUN("XTCP_RMEM_MAX", rmem_max, 4096, 1073741824),
+	TUN("XTCP_WMEM_MAX", wmem_max, 4096, 1073741824),
+	TUN("XTCP_MAX_SOCKETS", max_sockets, 16, 1048576),
+};
+#undef TUN
+#define NTUN	(sizeof(tun_keys) / sizeof(tun_keys[0]))
+_Static_assert(NTUN <= SHIM_NTUN, "SHIM_NTUN holds every tunable");
+
+/* Parse the tunables (and XTCP_NOOPT, XTCP_OFFLOAD); 0, or -1 with msg. */
+static int
+tun_load(struct shim_config *c, char *msg, size_t msglen)
+{
+	char *end, q[80];
+	const char *v;
+	unsigned long u;
+	size_t i;
+
+	c->offload = 1;
+	for (i = 0; i < NTUN; i++) {
+		if ((v = getenv(tun_keys[i].name)) == NULL)
+			continue;
+		errno = 0;
+		u = strtoul(v, &end, 10);
+		if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0 ||
+		    u < tun_keys[i].min || u > tun_keys[i].max) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "%s: expected an integer %lu..%lu, "
+			    "got \"%s\"", tun_keys[i].name,
+			    (unsigned long)tun_keys[i].min,
+			    (unsigned long)tun_keys[i].max, q);
+			return (-1);
+		}
+		c->tun[i] = (uint32_t)u;
+		c->tun_set |= (uint64_t)1 << i;
+	}
+	/* XTCP_NOOPT=1: no TCP options but MSS (FreeBSD's TCP_NOOPT for every
+	 * socket): timestamps, window scale and SACK off */
+	if ((v = getenv("XTCP_NOOPT")) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "XTCP_NOOPT: expected 0 or 1, "
+			    "got \"%s\"", q);
+			return (-1);
+		}
+		if (*v == '1') {
+			for (i = 0; i < NTUN; i++) {
+				if (strcmp(tun_keys[i].name, "XTCP_SACK") == 0 ||
+				    strcmp(tun_keys[i].name, "XTCP_TIMESTAMPS") == 0 ||
+				    strcmp(tun_keys[i].name, "XTCP_WSCALE") == 0) {
+					c->tun[i] = 0;
+					c->tun_set |= (uint64_t)1 << i;
+				}
+			}
+		}
+	}
+	/* XTCP_OFFLOAD=0: plain frames on the device (no TSO, software
+	 * checksums), e.g. to compare or to capture exact segments */
+	if ((v = getenv("XTCP_OFFLOAD")) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "XTCP_OFFLOAD: expected 0 or 1, "
+			    "got \"%s\"", q);
+			return (-1);
+		}
+		c->offload = *v == '1';
+	}
+	return (0);
+}
+
 
 static int	ipv4_unicast(uint32_t a);
 
@@ -431,6 +544,8 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 		}
 		c->set |= k->bit;
 	}
+	if (tun_load(c, msg, msglen) != 0)
+		return (SHIM_CFG_BAD);
 	if ((c->set & (SHIM_CF_IF | SHIM_CF_ADDR)) == 0)
 		return (SHIM_CFG_INERT);
 	if ((c->set & SHIM_CF_IF) == 0) {
@@ -460,6 +575,8 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 void
 shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 {
+	size_t i;
+
 	ec->addr = c->addr;
 	ec->prefixlen = c->prefixlen;
 	ec->gw = c->gw;
@@ -482,6 +599,9 @@ shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 		    "XTCP_CC fits the engine's name");
 		memcpy(ec->congestion, c->cc, sizeof(c->cc));
 	}
+	for (i = 0; i < NTUN; i++)
+		if (c->tun_set & ((uint64_t)1 << i))
+			memcpy((char *)ec + tun_keys[i].off, &c->tun[i], 4);
 }
 
 void

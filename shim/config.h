@@ -39,6 +39,8 @@ struct shim_cidr {
 	uint32_t	mask;
 };
 
+#define SHIM_NTUN	40	/* room for the engine tunables table */
+
 struct shim_config {
 	unsigned	set;
 	char		ifname[IF_NAMESIZE];
@@ -63,6 +65,9 @@ struct shim_config {
 	struct shim_cidr pass[SHIM_NPASS];	/* XTCP_PASSTHROUGH */
 	char		lockdir[128];	/* XTCP_LOCKDIR, "" = the default */
 	char		cc[16];		/* XTCP_CC: congestion control name */
+	uint64_t	tun_set;	/* which engine tunables were given */
+	uint32_t	tun[SHIM_NTUN];	/* their values (see tun_keys) */
+	int		offload;	/* XTCP_OFFLOAD: 0 = plain frames */
 };
 
 enum shim_cfg_result {

@@ -230,8 +230,9 @@ engine_start(void)
 		}
 		return (-1);
 	}
-	r = xt_dev_packet_open(c->ifname, c->addr,
-	    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu, &dev);
+	r = xt_dev_packet_open_flags(c->ifname, c->addr,
+	    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
+	    c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD, &dev);
 	if (r == XT_OK && (wfd = dev->ops->wait_fd(dev)) < 0) {
 		dev->ops->close(dev);
 		r = XT_EIO;

@@ -38,6 +38,14 @@ static void	tcp_listen_input(struct xtcp_engine *, struct xtcp_sock *,
 static void	tcp_synsent_input(struct xtcp_sock *, struct seg *);
 static void	tcp_sync_input(struct xtcp_sock *, struct seg *);
 
+/* An RTT sample; one below the clock's reach still took time (Linux
+ * keeps at least one tick), so 0 is never recorded. */
+static void
+tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
+{
+	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
+}
+
 static void
 tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
@@ -338,7 +346,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 		tp->snd_wl1 = th->seq;
 		tp->snd_wl2 = th->ack;
 		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
-			xt_rtt_sample(&tp->t_rtt,
+			tcp_rtt_sample(tp,
 			    (uint32_t)(eng->now - tp->t_rtttime));
 			XT_STAT_INC(eng, tcp_rtt_samples);
 		}
@@ -734,7 +742,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		tp->snd_wl1 = th->seq;
 		tp->snd_wl2 = th->ack;
 		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
-			xt_rtt_sample(&tp->t_rtt,
+			tcp_rtt_sample(tp,
 			    (uint32_t)(eng->now - tp->t_rtttime));
 			XT_STAT_INC(eng, tcp_rtt_samples);
 		}
@@ -799,7 +807,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		acked = th->ack - tp->snd_una;
 		if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
 			rtt_us = (uint32_t)(eng->now - tp->t_rtttime);
-			xt_rtt_sample(&tp->t_rtt, rtt_us);
+			tcp_rtt_sample(tp, rtt_us);
 			XT_STAT_INC(eng, tcp_rtt_samples);
 			tp->t_rtttime = 0;
 		}

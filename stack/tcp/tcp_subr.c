@@ -137,13 +137,14 @@ xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
     uint32_t faddr, uint16_t fport, int want_listen)
 {
 	struct xtcp_sock *tp, *lis = NULL;
+	uint32_t nlis = 0, pick;
 
 	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
 		if (tp->lport != lport)
 			continue;
 		if (tp->state == XT_TCPS_LISTEN) {
 			if (tp->laddr == 0 || tp->laddr == laddr)
-				lis = tp;
+				nlis++;
 			continue;
 		}
 		if (tp->state == XT_TCPS_CLOSED)
@@ -152,7 +153,16 @@ xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 		    (tp->laddr == laddr || tp->laddr == 0))
 			return (tp);
 	}
-	return (want_listen ? lis : NULL);
+	if (!want_listen || nlis == 0)
+		return (NULL);
+	/* SO_REUSEPORT listeners share the connections by a hash of the
+	 * peer, as Linux spreads them */
+	pick = (faddr * 2654435761u ^ fport) % nlis;
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
+		    (tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)
+			lis = tp;
+	return (lis);
 }
 
 /* SipHash-2-4 (Aumasson & Bernstein), the keyed PRF F() of RFC 6528 §3. */
@@ -221,6 +231,10 @@ xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 			continue;
 		if ((self->t_flags & XT_TF_REUSEADDR) &&
 		    tp->state == XT_TCPS_TIME_WAIT)
+			continue;
+		/* SO_REUSEPORT on both: they share the port (Linux) */
+		if ((self->t_flags & XT_TF_REUSEPORT) &&
+		    (tp->t_flags & XT_TF_REUSEPORT))
 			continue;
 		return (1);
 	}

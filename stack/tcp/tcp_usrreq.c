@@ -668,6 +668,39 @@ xtcp_getpeername(const struct xtcp_sock *s, uint32_t *addr, uint16_t *port)
 	return (XT_OK);
 }
 
+/* Linux's secs_to_retrans / retrans_to_secs for TCP_DEFER_ACCEPT, with
+ * a 1 s initial timeout doubling up to 120 s. */
+static uint32_t
+secs_to_retrans(uint32_t secs)
+{
+	uint32_t res = 1, period = 1, timeout = 1;
+
+	while (secs > period && res < 255) {
+		res++;
+		if (timeout < 120)
+			timeout <<= 1;
+		if (timeout > 120)
+			timeout = 120;
+		period += timeout;
+	}
+	return (res);
+}
+
+static uint32_t
+retrans_to_secs(uint32_t retrans)
+{
+	uint32_t period = 1, timeout = 1;
+
+	while (--retrans > 0) {
+		if (timeout < 120)
+			timeout <<= 1;
+		if (timeout > 120)
+			timeout = 120;
+		period += timeout;
+	}
+	return (period);
+}
+
 /* Bytes queued but not yet sent (TCP_NOTSENT_LOWAT). */
 static uint32_t
 tcp_notsent(const struct xtcp_sock *s)
@@ -921,18 +954,22 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 			}
 			return (XT_OK);
 		case TCP_WINDOW_CLAMP:
-			if (v < 0)
+			/* Linux tcp_set_window_clamp: 0 only before the
+			 * connection, else at least half the minimum buffer */
+			if (v == 0 && s->state != XT_TCPS_CLOSED)
 				return (XT_EINVAL);
-			/* Linux: at least half the minimum buffer */
 			s->t_window_clamp = v == 0 ? 0 :
-			    ((uint32_t)v < 2304 ? 2304 : (uint32_t)v);
+			    (v < 2304 ? 2304 : (uint32_t)v);
 			return (XT_OK);
 		case TCP_LINGER2:
 			s->t_linger2_s = v < 0 ? 0 :
 			    (v > 120 ? 120 : v);	/* Linux caps at tcp_fin_timeout max */
 			return (XT_OK);
 		case TCP_DEFER_ACCEPT:
-			s->t_defer_accept_s = v < 0 ? 0 : (uint32_t)v;
+			/* Linux keeps it as SYN-ACK retransmissions (1 s
+			 * doubling, 120 s cap) and reads back their sum */
+			s->t_defer_accept_s = v <= 0 ? 0 :
+			    retrans_to_secs(secs_to_retrans((uint32_t)v));
 			return (XT_OK);
 		case TCP_FASTOPEN:	/* listener queue length */
 			if (v < 0)
