@@ -489,7 +489,69 @@ send(int fd, const void *buf, size_t len, int flags)
 	return (send_done(s, n, err, flags));
 }
 
-/* A destination on a stream socket is ignored, as Linux does. */
+/*
+ * sendto/sendmsg with MSG_FASTOPEN on a socket that is not connected
+ * (RFC 7413, Linux's client API): connect and put the data in the SYN
+ * when a cookie for the server is known.  Without one the SYN asks for a
+ * cookie: a non-blocking socket gets EINPROGRESS (nothing sent), a
+ * blocking one waits for the connection and sends the data after it, as
+ * Linux does.  Returns -2 when MSG_FASTOPEN does not apply (the socket is
+ * connected, or the destination goes to the kernel): a plain send.
+ */
+static ssize_t
+io_fastopen(struct shim_sock *s, const void *buf, size_t len, int flags,
+    const struct sockaddr *sa, socklen_t alen, int *errp)
+{
+	uint64_t deadline = 0;
+	uint32_t a;
+	uint16_t p;
+	size_t sent = 0;
+	int r, err;
+
+	*errp = 0;
+	if ((err = shim_sin_in(sa, alen, 0, &a, &p)) != 0) {
+		*errp = err;
+		return (-1);
+	}
+	if ((a >> 24) == 127 || shim_config_passthrough(&shim.conf, a))
+		return (-2);
+	r = xtcp_sendto_fastopen(s->xs, shim_now_us(), a, p, buf, len, &sent);
+	if (r == XT_OK)
+		return ((ssize_t)sent);
+	if (r == XT_EISCONN || r == XT_EALREADY)
+		return (-2);
+	if (r != XT_EINPROGRESS) {
+		*errp = shim_errno(r);
+		return (-1);
+	}
+	if (s->nonblock || (flags & MSG_DONTWAIT)) {
+		*errp = EINPROGRESS;
+		return (-1);
+	}
+	/* blocking: wait for the handshake, take its outcome, then send */
+	for (;;) {
+		if ((xtcp_poll(s->xs) & (XTCP_POLLOUT | XTCP_POLLERR |
+		    XTCP_POLLHUP)) != 0) {
+			r = xtcp_connect(s->xs, shim_now_us(), a, p);
+			if (r != XT_EALREADY)
+				break;
+		}
+		if (deadline == 0)
+			deadline = shim_deadline(s->sndtimeo_us);
+		if ((err = shim_wait(s, deadline)) != 0) {
+			*errp = err == EAGAIN ? EINPROGRESS : err;
+			return (-1);
+		}
+	}
+	if (r != XT_OK && r != XT_EISCONN) {
+		*errp = shim_errno(r);
+		return (-1);
+	}
+	return (-2);
+}
+
+/* A destination on a stream socket is ignored, as Linux does, but for
+ * MSG_FASTOPEN. */
 SHIM_EXPORT ssize_t
 sendto(int fd, const void *buf, size_t len, int flags,
     __CONST_SOCKADDR_ARG addr, socklen_t alen)
@@ -499,7 +561,12 @@ sendto(int fd, const void *buf, size_t len, int flags,
 	int err;
 
 	IO_CLASSIFY(fd, s, real_sendto(fd, buf, len, flags, addr, alen));
-	n = io_send(s, buf, len, flags, &err);
+	if ((flags & MSG_FASTOPEN) && SA_PTR(addr) != NULL) {
+		n = io_fastopen(s, buf, len, flags, SA_PTR(addr), alen, &err);
+		if (n != -2)
+			return (send_done(s, n, err, flags));
+	}
+	n = io_send(s, buf, len, flags & ~MSG_FASTOPEN, &err);
 	return (send_done(s, n, err, flags));
 }
 

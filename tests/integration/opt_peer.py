@@ -18,6 +18,9 @@
 #   7202  urgent: see urgent()
 #   7203  hold: small receive buffer, read nothing until "drain"
 #   7204  urgent, inline variant: see urgent_inline()
+#   7205  Fast Open listener (TCP_FASTOPEN; the namespace's tcp_fastopen
+#         is set to 3): read one line, answer "syn=N LINE" where N is the
+#         payload of the client's SYN as captured, then close
 #
 # Everything is bounded by SECONDS; the script exits then.
 
@@ -80,8 +83,9 @@ def capture():
         with lock:
             w = wire.setdefault(sport, {"data": 0, "maxlen": 0, "urg": 0,
                                         "probes": 0, "synmss": 0, "end": None,
-                                        "psh": 0, "pure": 0})
+                                        "psh": 0, "pure": 0, "syn": 0})
             if flags & 0x02:		# SYN: its MSS option
+                w["syn"] = max(w["syn"], plen)	# Fast Open data
                 opts = tcp[20:doff]
                 i = 0
                 while i < len(opts):
@@ -280,9 +284,24 @@ def control(c, a):
     c.close()
 
 
-def serve(port, fn, rcvbuf=0):
+def tfo(c, a):
+    try:
+        line = recv_line(c)
+        time.sleep(0.05)	# let the capture thread see the SYN
+        with lock:
+            syn = wire.get(a[1], {}).get("syn", 0)
+        c.sendall(("syn=%d %s\n" % (syn, line)).encode())
+    except OSError as e:
+        print("opt_peer: tfo: %s" % e, file=sys.stderr)
+    c.close()
+
+
+def serve(port, fn, rcvbuf=0, fastopen=0):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fastopen:
+        ls.setsockopt(socket.IPPROTO_TCP, getattr(socket, "TCP_FASTOPEN", 23),
+                      fastopen)
     if rcvbuf:
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     ls.bind((ADDR, port))
@@ -308,6 +327,12 @@ serve(7201, sink)
 serve(7202, urgent)
 serve(7203, hold, rcvbuf=4096)
 serve(7204, urgent_inline)
+try:
+    with open("/proc/sys/net/ipv4/tcp_fastopen", "w") as f:
+        f.write("3\n")		# client and server (this namespace only)
+except OSError as e:
+    print("opt_peer: tcp_fastopen: %s" % e, file=sys.stderr)
+serve(7205, tfo, fastopen=16)
 serve(7200, control)		# last: the test waits for this port
 while time.monotonic() < DEADLINE:
     time.sleep(0.5)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+#
+# opt_fastopen.sh - issue 4 acceptance 1, Fast Open: opt_fastopen.c on the
+# kernel's TCP and under the shim against opt_peer.py (see opt_lib.sh):
+# data in the SYN accepted by a Linux server.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/opt_lib.sh"
+
+xt_require_all python3 ss
+xt_init
+opt_run "${XTCP_BUILDDIR:-$PWD}/tests/integration/opt_fastopen" 60
