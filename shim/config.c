@@ -155,6 +155,7 @@ static const struct tun_key {
 	TUN("XTCP_RMEM_MAX", rmem_max, 4096, 1073741824),
 	TUN("XTCP_WMEM_MAX", wmem_max, 4096, 1073741824),
 	TUN("XTCP_MAX_SOCKETS", max_sockets, 16, 1048576),
+	TUN("XTCP_SYNCOOKIES", syncookies, 0, 2),
 };
 #undef TUN
 #define NTUN	(sizeof(tun_keys) / sizeof(tun_keys[0]))

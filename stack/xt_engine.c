@@ -65,6 +65,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->fast_finwait2_recycle = 0;
 	cfg->path_mtu_discovery = 1;
 	cfg->autotune = 1;
+	cfg->syncookies = 1;
 	cfg->rmem_max = 6 << 20;
 	cfg->wmem_max = 4 << 20;
 	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
@@ -125,6 +126,8 @@ xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	eng->isn_key[1] = splitmix64(&s);
 	eng->tfo_key[0] = splitmix64(&s);
 	eng->tfo_key[1] = splitmix64(&s);
+	eng->sc_key[0] = splitmix64(&s);
+	eng->sc_key[1] = splitmix64(&s);
 	eng->ip_id = (uint16_t)splitmix64(&s);
 	eng->armed = UINT64_MAX;
 	/* with an offloading device: a vnet header in front of every frame

@@ -53,6 +53,7 @@ struct xtcp_engine {
 	uint64_t		rng;		/* xorshift64* state */
 	uint64_t		isn_key[2];	/* RFC 6528 secret */
 	uint64_t		tfo_key[2];	/* RFC 7413 §4.1.2 cookie secret */
+	uint64_t		sc_key[2];	/* RFC 4987 §3.6 SYN cookie secret */
 	struct xt_tfo_cache {
 		uint32_t	ip;		/* server, host order; 0 = free */
 		uint8_t		len;		/* cookie bytes */

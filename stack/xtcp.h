@@ -77,6 +77,9 @@ struct xtcp_config {
 					 * once on the peer's FIN, no TIME-WAIT wait */
 	int		path_mtu_discovery; /* 1: DF on output, honour ICMP (default) */
 	int		autotune;	/* grow buffers to the bandwidth-delay product (1) */
+	int		syncookies;	/* RFC 4987: 0 off, 1 when the listen queue
+					 * is full (default), 2 always (FreeBSD
+					 * syncookies / syncookies_only) */
 	uint32_t	rmem_max;	/* receive buffer ceiling (Linux tcp_rmem[2], 6 MiB) */
 	uint32_t	wmem_max;	/* send buffer ceiling (Linux tcp_wmem[2], 4 MiB) */
 	uint16_t	port_lo;	/* ephemeral port range, inclusive */

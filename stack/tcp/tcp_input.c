@@ -206,37 +206,20 @@ tcp_tfo_server_syn(struct xtcp_sock *tp, struct xtcp_sock *lis,
 	xt_tcp_enqueue_accept(tp);
 }
 
-/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
-static void
-tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, struct seg *sg)
+/* A connection of listener lis to faddr:fport, inheriting its options
+ * (Linux: accepted sockets inherit the listener's socket options). */
+static struct xtcp_sock *
+tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
+    uint32_t faddr, uint16_t fport)
 {
-	const struct xt_tcp_repr *th = &sg->th;
 	struct xtcp_sock *tp;
 
-	if (th->flags & XT_TH_RST)
-		return;			/* first: ignore RSTs */
-	if (th->flags & XT_TH_ACK) {	/* second: an ACK gets an RST */
-		XT_STAT_INC(eng, tcp_rcv_noport);
-		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
-		return;
-	}
-	if (!(th->flags & XT_TH_SYN) || (th->flags & XT_TH_FIN))
-		return;			/* fourth: anything else is dropped */
-	/* listen(2) backlog: Linux admits backlog+1 pending connections */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	if ((tp = xt_tcp_alloc(eng)) == NULL) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	XT_STAT_INC(eng, tcp_accepts);
-	tp->laddr = dst;
+	if ((tp = xt_tcp_alloc(eng)) == NULL)
+		return (NULL);
+	tp->laddr = laddr;
 	tp->lport = lis->lport;
-	tp->faddr = src;
-	tp->fport = th->sport;
+	tp->faddr = faddr;
+	tp->fport = fport;
 	tp->t_flags |= lis->t_flags & (XT_TF_NODELAY | XT_TF_KEEPALIVE);
 	tp->t_user_mss = lis->t_user_mss;
 	tp->keep_idle_s = lis->keep_idle_s;
@@ -244,6 +227,7 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->keep_cnt = lis->keep_cnt;
 	tp->ip_tos = lis->ip_tos;
 	tp->ip_ttl = lis->ip_ttl;
+	tp->t_user_timeout_ms = lis->t_user_timeout_ms;
 	if (lis->rcvbuf_size != tp->rcvbuf_size &&
 	    xt_ring_resize(&tp->rcv_buf, lis->rcvbuf_size) == XT_OK)
 		tp->rcvbuf_size = lis->rcvbuf_size;
@@ -253,6 +237,105 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->t_listener = lis;
 	lis->t_qlen++;
 	xt_tcp_init_buffers_mss(tp);
+	tp->ts_offset = (uint32_t)xt_random(eng);
+	tp->t_conn_start_us = eng->now;
+	return (tp);
+}
+
+/*
+ * RFC 4987 §3.6: the ACK completing a handshake whose SYN was answered
+ * with a cookie.  A valid cookie makes the connection now, ESTABLISHED,
+ * with the MSS it encodes (and no window scale, SACK or timestamps:
+ * nothing remembered them), and the segment is processed on it.
+ * Returns 1 if it took the segment.
+ */
+static int
+tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, struct seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	struct xtcp_sock *tp;
+	uint16_t mss;
+
+	if ((th->flags & (XT_TH_SYN | XT_TH_RST | XT_TH_ACK)) != XT_TH_ACK)
+		return (0);
+	mss = xt_syncookie_check(eng, dst, lis->lport, src, th->sport,
+	    th->seq - 1, th->ack - 1);
+	if (mss == 0) {
+		XT_STAT_INC(eng, tcp_sc_bad);
+		return (0);
+	}
+	/* a hard bound on what a flood of valid cookies can cost */
+	if (lis->t_qlen > 2 * lis->t_backlog + 16 ||
+	    (tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return (1);
+	}
+	XT_STAT_INC(eng, tcp_sc_recvd);
+	tp->irs = th->seq - 1;
+	tp->rcv_nxt = th->seq;
+	tp->rcv_adv = tp->rcv_nxt;
+	tp->iss = th->ack - 1;
+	tp->snd_una = tp->iss;
+	tp->snd_nxt = tp->snd_max = tp->iss + 1;	/* our SYN-ACK went */
+	tp->snd_recover = tp->iss;
+	tp->snd_buf_seq = tp->iss + 1;
+	tp->snd_wl1 = th->seq - 1;
+	tp->snd_wl2 = tp->iss;
+	tp->request_scale = 0;
+	tp->t_maxseg = mss < tp->t_advmss ? mss : tp->t_advmss;
+	xt_tcp_cc_init(tp);
+	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
+	tcp_sync_input(tp, sg);		/* the ACK: to ESTABLISHED, data */
+	return (1);
+}
+
+/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
+static void
+tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, struct seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	struct xtcp_sock *tp;
+	uint16_t mss;
+	xt_seq_t cookie;
+
+	if (th->flags & XT_TH_RST)
+		return;			/* first: ignore RSTs */
+	if (th->flags & XT_TH_ACK) {	/* second: an ACK gets an RST */
+		if (eng->cfg.syncookies &&
+		    tcp_syncookie_ack(eng, lis, src, dst, sg))
+			return;
+		XT_STAT_INC(eng, tcp_rcv_noport);
+		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
+		return;
+	}
+	if (!(th->flags & XT_TH_SYN) || (th->flags & XT_TH_FIN))
+		return;			/* fourth: anything else is dropped */
+	/* listen(2) backlog: Linux admits backlog+1 pending connections;
+	 * past that, a SYN cookie answers without keeping state (RFC 4987
+	 * §3.6; FreeBSD syncookies), or the SYN is dropped */
+	if (eng->cfg.syncookies == 2 ||
+	    (lis->t_qlen > lis->t_backlog && eng->cfg.syncookies == 1)) {
+		mss = th->has_mss ? th->mss : (uint16_t)eng->cfg.mssdflt;
+		if (mss > eng->mtu - 40)
+			mss = (uint16_t)(eng->mtu - 40);
+		cookie = xt_syncookie_make(eng, dst, lis->lport, src,
+		    th->sport, th->seq, &mss);
+		xt_tcp_respond_synack(eng, src, th, cookie, mss,
+		    (uint16_t)(lis->rcvbuf_size > 65535 ? 65535 :
+		    lis->rcvbuf_size));
+		return;
+	}
+	if (lis->t_qlen > lis->t_backlog) {
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	if ((tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	XT_STAT_INC(eng, tcp_accepts);
 	tp->irs = th->seq;
 	tp->rcv_nxt = th->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
@@ -260,9 +343,6 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->snd_recover = tp->iss;
 	tp->snd_buf_seq = tp->iss + 1;
-	tp->ts_offset = (uint32_t)xt_random(eng);
-	tp->t_conn_start_us = eng->now;
-	tp->t_user_timeout_ms = lis->t_user_timeout_ms;
 	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = th->seq;

@@ -614,3 +614,83 @@ xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
 	eng->tfo_cache[slot].len = len;
 	memcpy(eng->tfo_cache[slot].cookie, cookie, len);
 }
+
+/* ---- SYN cookies (RFC 4987 §3.6) ---- */
+
+/* MSS values a cookie can say (3 bits), as Linux's table */
+static const uint16_t sc_mss[8] = { 536, 1300, 1440, 1460, 4312, 8960,
+    8960, 8960 };
+#define SC_PERIOD_US	(64ull * 1000000)	/* the time counter ticks every 64 s */
+
+static uint32_t
+sc_hash(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, xt_seq_t irs, uint32_t t)
+{
+	return ((uint32_t)siphash_2words(eng->sc_key,
+	    (uint64_t)laddr << 32 | faddr,
+	    ((uint64_t)lport << 48 | (uint64_t)fport << 32 | irs) ^
+	    ((uint64_t)t << 16)));
+}
+
+/*
+ * The initial sequence number that remembers a connection without a
+ * TCB: 5 bits of a 64-second counter, 3 bits of MSS, 24 bits of a keyed
+ * MAC over the addresses, ports, the client's ISN and the counter.
+ * *mss is rounded down to a value the cookie can carry.
+ */
+xt_seq_t
+xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, xt_seq_t irs, uint16_t *mss)
+{
+	uint32_t t = (uint32_t)(eng->now / SC_PERIOD_US), i = 0;
+
+	while (i < 5 && sc_mss[i + 1] <= *mss)
+		i++;
+	*mss = sc_mss[i];
+	return ((t & 0x1f) << 27 | i << 24 |
+	    (sc_hash(eng, laddr, lport, faddr, fport, irs, t) & 0xffffff));
+}
+
+uint16_t
+xt_syncookie_check(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, xt_seq_t irs, xt_seq_t iss)
+{
+	uint32_t now = (uint32_t)(eng->now / SC_PERIOD_US), age, t;
+
+	age = (now - (iss >> 27)) & 0x1f;
+	if (age > 1)			/* at most one to two periods old */
+		return (0);
+	t = now - age;
+	if ((sc_hash(eng, laddr, lport, faddr, fport, irs, t) & 0xffffff) !=
+	    (iss & 0xffffff))
+		return (0);
+	return (sc_mss[(iss >> 24) & 7]);
+}
+
+/* A SYN-ACK for a SYN we keep no state for (a SYN cookie): MSS only;
+ * window scale, SACK and timestamps cannot be remembered (RFC 4987). */
+void
+xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
+    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss, uint16_t win)
+{
+	struct xt_tcp_repr r;
+	uint8_t *p;
+	size_t hl;
+
+	memset(&r, 0, sizeof(r));
+	r.sport = th->dport;
+	r.dport = th->sport;
+	r.seq = iss;
+	r.ack = th->seq + 1;
+	r.flags = XT_TH_SYN | XT_TH_ACK;
+	r.win = win;
+	r.has_mss = 1;
+	r.mss = mss;
+	p = xt_tx_begin(eng);
+	hl = xt_tcp_emit_hdr(&r, p);
+	xt_tcp_fill_csum(p, hl, eng->cfg.addr, faddr);
+	if (xt_tx_commit(eng, faddr, XT_IPPROTO_TCP, 0, 0, hl, NULL) == XT_OK) {
+		XT_STAT_INC(eng, tcp_snd_total);
+		XT_STAT_INC(eng, tcp_sc_sent);
+	}
+}

@@ -282,6 +282,18 @@ void	xt_tcp_cc_recovery_exit(struct xtcp_sock *tp);
 void	xt_tcp_cc_idle_restart(struct xtcp_sock *tp);
 int	xt_tcp_cc_select(struct xtcp_sock *tp, const char *name);
 
+/* SYN cookies (tcp_subr.c, RFC 4987 §3.6) */
+xt_seq_t xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
+	    uint16_t *mss);
+/* The MSS the cookie encodes, or 0 if iss is not a valid cookie. */
+uint16_t xt_syncookie_check(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
+	    xt_seq_t iss);
+void	xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
+	    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss,
+	    uint16_t win);
+
 /* TCP Fast Open (tcp_subr.c) */
 void	xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8);
 int	xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,

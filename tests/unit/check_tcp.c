@@ -1944,6 +1944,73 @@ START_TEST(tunable_no_delayed_ack)
 }
 END_TEST
 
+static void
+hook_syncookies_always(struct xtcp_config *c)
+{
+	c->syncookies = 2;
+}
+
+/* RFC 4987 §3.6: with syncookies=2 every SYN gets a cookie and no TCB;
+ * the ACK that returns it makes the connection, with the cookie's MSS. */
+START_TEST(syncookie_handshake)
+{
+	const struct xt_tcp_repr *th;
+	struct xtcp_sock *c;
+	char buf[8];
+	size_t got;
+
+	engine_with(hook_syncookies_always);
+	tcb_listen();
+	peer_sends_syn(XT_TH_SYN, PEER_ISS, 0, 1460);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK);
+	ck_assert_uint_eq(th->ack, PEER_ISS + 1);
+	ck_assert(th->has_mss);
+	ck_assert_uint_eq(th->mss, 1460);
+	ck_assert(!th->has_ws && !th->has_ts && !th->sack_perm);
+	iss = th->seq;
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);	/* no state kept */
+	/* a wrong cookie gets a RST and makes nothing */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN, NULL, 0);
+	th = tx_one(__LINE__);
+	ck_assert(th->flags & XT_TH_RST);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	/* the right one, with data */
+	peer_sends(XT_TH_ACK | XT_TH_PSH, PEER_ISS + 1, iss + 1, PEER_WIN,
+	    "hi", 2);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_OK);
+	ck_assert_int_eq(c->state, XT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(c->t_maxseg, 1460);
+	ck_assert_int_eq(xtcp_recv(c, now, buf, sizeof(buf), 0, &got), XT_OK);
+	ck_assert_uint_eq(got, 2);
+	xtcp_close(c, now);
+	xtcp_close(lsk, now);
+}
+END_TEST
+
+/* syncookies=1 (default): cookies only once the listen queue is full. */
+START_TEST(syncookie_on_overflow)
+{
+	const struct xt_tcp_repr *th;
+
+	tcb_listen();			/* backlog 4: 5 may wait */
+	for (pport = PEER_CPORT; pport < PEER_CPORT + 5; pport++) {
+		peer_sends_syn(XT_TH_SYN, PEER_ISS, 0, 1460);
+		th = tx_one(__LINE__);
+		ck_assert(th->has_ws || th->has_ts || th->has_mss);
+	}
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 6);
+	peer_sends_syn(XT_TH_SYN, PEER_ISS, 0, 1460);
+	th = tx_one(__LINE__);			/* answered, statelessly */
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK);
+	ck_assert(!th->has_ws);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 6);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_sc_sent"), 1);
+	xtcp_close(lsk, now);
+}
+END_TEST
+
 /* RFC 7413, server: a cookie request gets a cookie in the SYN-ACK; a SYN
  * with that cookie and data is accepted before the handshake ends and
  * its data is readable at once. */
@@ -2445,6 +2512,8 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, tunable_blackhole);
 	tcase_add_test(tc, tunable_insecure_rst);
 	tcase_add_test(tc, tunable_no_delayed_ack);
+	tcase_add_test(tc, syncookie_handshake);
+	tcase_add_test(tc, syncookie_on_overflow);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fastopen");
