@@ -687,6 +687,7 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	}
 	n = xt_tcp_send_seg(tp, seq, len, 0);
 	tp->t_prr_out += n;
+	sb->rxt_fence = tp->snd_max;
 	if (SEQ_GT(seq + n, sb->high_rxt))
 		sb->high_rxt = seq + n;
 	xt_tcp_arm_rexmt(tp);
@@ -719,6 +720,28 @@ tcp_dupack(struct xtcp_sock *tp)
 		return;
 	if (tp->t_dupacks == 3)
 		tcp_fast_retransmit(tp);
+}
+
+/*
+ * A retransmission lost too (what RFC 6675 cannot see and RACK, RFC 8985
+ * §6, finds by time): data sent after our last retransmission has been
+ * SACKed, yet the first hole, which we did retransmit, is still open.
+ * With in-order delivery that retransmission is gone: retransmit the
+ * holes again instead of waiting for the RTO.  The fence moves so that
+ * each retransmission gets its own chance.
+ */
+static void
+tcp_lost_retransmit(struct xtcp_sock *tp)
+{
+	struct xt_scoreboard *sb = &tp->t_sb;
+
+	if (sb->n == 0 || !SEQ_GT(sb->high_rxt, tp->snd_una) ||
+	    !SEQ_LT(tp->snd_una, sb->b[0].start) ||
+	    !SEQ_GT(xt_sack_high(sb, tp->snd_una), sb->rxt_fence))
+		return;
+	XT_STAT_INC(tp->eng, tcp_lost_rexmit);
+	sb->high_rxt = tp->snd_una;
+	sb->rxt_fence = tp->snd_max;
 }
 
 /*
@@ -926,6 +949,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	/* SACK recovery: PRR for this ACK, then NextSeg() (RFC 6675 §5 C) */
 	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
+		tcp_lost_retransmit(tp);
 		tcp_prr_ack(tp, (int32_t)(tp->snd_una - una_before) +
 		    (int32_t)(tp->t_sb.sacked_bytes - sacked_before));
 		xt_tcp_sack_output(tp);

@@ -315,6 +315,7 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 			if (n == 0)
 				break;
 			sb->high_rxt = seq + n;
+			sb->rxt_fence = tp->snd_max;
 			pipe += n;
 			tp->t_prr_out += n;
 			continue;

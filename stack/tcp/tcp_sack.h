@@ -31,6 +31,8 @@ struct xt_scoreboard {
 	uint32_t	sacked_bytes;	/* sum of block lengths */
 	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt */
 	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
+	xt_seq_t	rxt_fence;	/* snd_max when we last retransmitted:
+					 * data above it was sent after */
 	uint64_t	overflows;	/* blocks dropped for lack of room */
 	uint64_t	dsacks;		/* D-SACK blocks seen (RFC 2883) */
 	uint32_t	dupthresh;	/* DupThresh in use: 3, raised when
