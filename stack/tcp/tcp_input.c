@@ -46,6 +46,27 @@ tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
 	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
 }
 
+/* The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
+ * this segment, an RTT sample from the SYN if it was not resent (Karn). */
+static void
+tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    uint32_t win)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	tp->snd_wnd = win;
+	tp->max_sndwnd = win;
+	tp->snd_wl1 = th->seq;
+	tp->snd_wl2 = th->ack;
+	if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
+		tcp_rtt_sample(tp, (uint32_t)(eng->now - tp->t_rtttime));
+		XT_STAT_INC(eng, tcp_rtt_samples);
+	}
+	tp->t_rtttime = 0;
+	tp->t_rxtshift = 0;
+	XT_STAT_INC(eng, tcp_connects);
+}
+
 static void
 tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
@@ -420,20 +441,10 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == XT_TH_ECE)
 		tp->t_flags |= XT_TF_ECN_OK;
 	if (SEQ_GT(tp->snd_una, tp->iss)) {
-		/* our SYN is acknowledged: established */
-		tp->snd_wnd = th->win;	/* unscaled in a SYN (RFC 7323 §2.2) */
-		tp->max_sndwnd = tp->snd_wnd;
-		tp->snd_wl1 = th->seq;
-		tp->snd_wl2 = th->ack;
-		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
-			tcp_rtt_sample(tp,
-			    (uint32_t)(eng->now - tp->t_rtttime));
-			XT_STAT_INC(eng, tcp_rtt_samples);
-		}
-		tp->t_rtttime = 0;
-		tp->t_rxtshift = 0;
+		/* our SYN is acknowledged: established; the window of a
+		 * SYN-ACK is unscaled (RFC 7323 §2.2) */
+		tcp_handshake_done(tp, th, th->win);
 		tp->t_rexmt_at = 0;
-		XT_STAT_INC(eng, tcp_connects);
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
 		xt_tcp_arm_keep(tp);
 		tp->t_flags |= XT_TF_ACKNOW;
@@ -837,20 +848,9 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			    sg->seglen);
 			return (STEP_DONE);
 		}
-		XT_STAT_INC(eng, tcp_connects);
+		tcp_handshake_done(tp, th, (uint32_t)th->win << tp->snd_scale);
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
 		xt_tcp_arm_keep(tp);
-		tp->snd_wnd = (uint32_t)th->win << tp->snd_scale;
-		tp->max_sndwnd = tp->snd_wnd;
-		tp->snd_wl1 = th->seq;
-		tp->snd_wl2 = th->ack;
-		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
-			tcp_rtt_sample(tp,
-			    (uint32_t)(eng->now - tp->t_rtttime));
-			XT_STAT_INC(eng, tcp_rtt_samples);
-		}
-		tp->t_rtttime = 0;
-		tp->t_rxtshift = 0;
 		if ((lis = tp->t_listener) != NULL && !tp->in_acceptq) {
 			/* TCP_DEFER_ACCEPT: wait for the first data */
 			if (lis->t_defer_accept_s != 0 && sg->dlen == 0) {

@@ -446,6 +446,17 @@ xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v)
 	v->in_slow_start = tp->snd_cwnd < tp->snd_ssthresh;
 }
 
+/* A view of tp and an output holding the current values. */
+static void
+tcp_cc_prepare(const struct xtcp_sock *tp, struct xt_cc_view *v,
+    struct xt_cc_out *o)
+{
+	xt_tcp_cc_view(tp, v);
+	o->cwnd = tp->snd_cwnd;
+	o->ssthresh = tp->snd_ssthresh;
+	o->pacing_bps = 0;
+}
+
 static void
 tcp_cc_apply(struct xtcp_sock *tp, const struct xt_cc_out *o)
 {
@@ -507,10 +518,7 @@ xt_tcp_cc_congestion(struct xtcp_sock *tp, enum xt_cc_signal sig)
 	struct xt_cc_view v;
 	struct xt_cc_out o;
 
-	xt_tcp_cc_view(tp, &v);
-	o.cwnd = tp->snd_cwnd;
-	o.ssthresh = tp->snd_ssthresh;
-	o.pacing_bps = 0;
+	tcp_cc_prepare(tp, &v, &o);
 	tp->t_cc->on_congestion(tp->t_cc_priv, sig, &v, &o);
 	tcp_cc_apply(tp, &o);
 }
@@ -536,10 +544,7 @@ xt_tcp_cc_idle_restart(struct xtcp_sock *tp)
 	struct xt_cc_view v;
 	struct xt_cc_out o;
 
-	xt_tcp_cc_view(tp, &v);
-	o.cwnd = tp->snd_cwnd;
-	o.ssthresh = tp->snd_ssthresh;
-	o.pacing_bps = 0;
+	tcp_cc_prepare(tp, &v, &o);
 	if (tp->t_cc->on_idle_restart != NULL)
 		tp->t_cc->on_idle_restart(tp->t_cc_priv, &v, &o);
 	else
