@@ -208,6 +208,17 @@ tun_load(struct shim_config *c, char *msg, size_t msglen)
 			}
 		}
 	}
+	/* XTCP_STATS=FILE: append every engine counter ("name value"
+	 * lines) to FILE when the program exits; "-" is standard error */
+	if ((v = getenv("XTCP_STATS")) != NULL) {
+		if (*v == '\0' || strlen(v) >= sizeof(c->stats)) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "XTCP_STATS: expected a file name "
+			    "or -, got \"%s\"", q);
+			return (-1);
+		}
+		memcpy(c->stats, v, strlen(v) + 1);
+	}
 	/* XTCP_OFFLOAD=0: plain frames on the device (no TSO, software
 	 * checksums), e.g. to compare or to capture exact segments */
 	if ((v = getenv("XTCP_OFFLOAD")) != NULL) {

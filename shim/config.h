@@ -68,6 +68,7 @@ struct shim_config {
 	uint64_t	tun_set;	/* which engine tunables were given */
 	uint32_t	tun[SHIM_NTUN];	/* their values (see tun_keys) */
 	int		offload;	/* XTCP_OFFLOAD: 0 = plain frames */
+	char		stats[256];	/* XTCP_STATS: where to dump counters at exit */
 };
 
 enum shim_cfg_result {

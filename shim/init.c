@@ -15,6 +15,7 @@
 #include "prelude.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -320,6 +321,29 @@ fork_child(void)
  * dies with it.  Give unacknowledged data and FINs a bounded moment to
  * drain.  Never block on the lock: another thread may be anywhere.
  */
+/* XTCP_STATS: the counters of the engine, appended to a file (or
+ * standard error) when the program exits. */
+static void
+shim_stats_at_exit(void)
+{
+	int fd;
+
+	if (shim.conf.stats[0] == '\0' ||
+	    pthread_mutex_trylock(&shim_mtx) != 0)
+		return;
+	if (strcmp(shim.conf.stats, "-") == 0)
+		fd = 2;
+	else
+		fd = (int)syscall(SYS_openat, AT_FDCWD, shim.conf.stats,
+		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		xtcp_stats_dump(shim.eng, fd);
+		if (fd != 2)
+			(void)syscall(SYS_close, fd);
+	}
+	shim_unlock();
+}
+
 __attribute__((destructor)) static void
 shim_dtor(void)
 {
@@ -352,8 +376,9 @@ shim_dtor(void)
 			busy = xtcp_engine_busy(shim.eng);
 			shim_unlock();
 			if (busy == 0)
-				return;
+				break;
 		}
 		(void)nanosleep(&ts, NULL);
 	}
+	shim_stats_at_exit();
 }
