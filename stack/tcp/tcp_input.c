@@ -692,6 +692,9 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	tp->t_rtttime = 0;			/* Karn */
 	sb->high_rxt = tp->snd_una;
 	sb->rescue_rxt = tp->snd_una;
+	/* NextSeg() takes over from a go-back-N after an RTO: what was not
+	 * yet resent is either SACKed, lost (a hole) or still in flight */
+	tp->snd_nxt = tp->snd_max;
 	if (!xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss, &seq, &len)) {
 		seq = tp->snd_una;
 		len = mss;
@@ -715,9 +718,11 @@ tcp_dupack(struct xtcp_sock *tp)
 	if (tp->t_flags & XT_TF_SACK_OK) {
 		if (tp->t_flags & XT_TF_INRECOVERY)
 			return;		/* PRR + NextSeg() at the end of the ACK */
-		if ((tp->t_dupacks >= tp->t_sb.dupthresh ||
-		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg)) &&
-		    !SEQ_LT(tp->snd_una, tp->snd_recover))
+		/* RFC 6675 has no NewReno "recover" guard: the scoreboard
+		 * tells real losses from old duplicates, also while going
+		 * back after an RTO */
+		if (tp->t_dupacks >= tp->t_sb.dupthresh ||
+		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
 			tcp_sack_enter_recovery(tp);
 		return;
 	}
@@ -731,6 +736,60 @@ tcp_dupack(struct xtcp_sock *tp)
 		return;
 	if (tp->t_dupacks == 3)
 		tcp_fast_retransmit(tp);
+}
+
+/*
+ * Time-based loss detection after RACK (RFC 8985 §6.2), from first
+ * transmissions: the highest SACKed byte went out at time T; any data
+ * sent more than a reordering window before T and still missing is
+ * lost, however few segments were SACKed above it (a tail loss probe's
+ * SACK is enough).  reo_wnd is min_RTT/4 (§6.2.4), widened with the
+ * DupThresh that D-SACKs raised.  Sets the scoreboard's lost_end.
+ */
+static void
+tcp_rack_detect(struct xtcp_sock *tp)
+{
+	struct xt_scoreboard *sb = &tp->t_sb;
+	uint64_t t_del = 0, reo;
+	xt_seq_t hi, lost_end = 0;
+	unsigned i, k;
+	int found = 0;
+
+	/* DEVIATION: RFC 8985 widens reo_wnd as D-SACKs show reordering;
+	 * we stop the time-based rule altogether once the path has shown
+	 * any (DupThresh, raised by the same D-SACKs, takes over): with
+	 * jitter of many RTTs a narrow window marks reordered data lost */
+	if (sb->n == 0 || tp->tm_n == 0 || tp->t_dsack_dups > 0)
+		return;
+	hi = xt_sack_high(sb, tp->snd_una) - 1;
+	for (i = 0; i < tp->tm_n; i++) {
+		k = (tp->tm_head + i) % XT_TMAP;
+		if (SEQ_GT(tp->tm_end[k], hi)) {
+			t_del = tp->tm_t[k];
+			break;
+		}
+	}
+	if (t_del == 0)
+		return;
+	reo = tp->t_rtt.min_rtt_us != UINT32_MAX ?
+	    tp->t_rtt.min_rtt_us / 4 : 1000;
+	if (sb->dupthresh > XT_SACK_DUPTHRESH)
+		reo *= sb->dupthresh - XT_SACK_DUPTHRESH + 1;
+	if (tp->t_rtt.srtt_us != 0 && reo > tp->t_rtt.srtt_us)
+		reo = tp->t_rtt.srtt_us;
+	for (i = 0; i < tp->tm_n; i++) {
+		k = (tp->tm_head + i) % XT_TMAP;
+		if (tp->tm_t[k] + reo >= t_del)
+			break;
+		lost_end = tp->tm_end[k];
+		found = 1;
+	}
+	if (!found || !SEQ_GT(lost_end, tp->snd_una))
+		return;
+	if (!sb->lost_valid || SEQ_GT(lost_end, sb->lost_end)) {
+		sb->lost_end = lost_end;
+		sb->lost_valid = 1;
+	}
 }
 
 /*
@@ -889,6 +948,8 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 
 		newly_sacked = xt_sack_update(&tp->t_sb, tp->snd_una,
 		    tp->snd_max, th->sack, th->nsack);
+		if (newly_sacked > 0)
+			tcp_rack_detect(tp);
 		if (tp->t_sb.dsacks != dsacks)
 			tcp_dsack_seen(tp, th->sack[0][0], th->sack[0][1]);
 	}

@@ -105,6 +105,30 @@ tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 	}
 }
 
+/* Remember when new data up to end went out (coalescing one instant). */
+static void
+tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t end, uint64_t t)
+{
+	unsigned last;
+
+	if (tp->tm_n > 0) {
+		last = (tp->tm_head + tp->tm_n - 1) % XT_TMAP;
+		if (tp->tm_t[last] == t) {
+			if (SEQ_GT(end, tp->tm_end[last]))
+				tp->tm_end[last] = end;
+			return;
+		}
+	}
+	if (tp->tm_n == XT_TMAP) {		/* forget the oldest */
+		tp->tm_head = (tp->tm_head + 1) % XT_TMAP;
+		tp->tm_n--;
+	}
+	last = (tp->tm_head + tp->tm_n) % XT_TMAP;
+	tp->tm_end[last] = end;
+	tp->tm_t[last] = t;
+	tp->tm_n++;
+}
+
 uint32_t
 xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
     uint8_t flags)
@@ -276,6 +300,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		} else {
 			XT_STAT_INC(eng, tcp_snd_pack);
 			XT_STAT_ADD(eng, tcp_snd_byte, len);
+			tcp_tmap_add(tp, seq + len, eng->now);
 		}
 		tp->t_last_tx_us = eng->now;
 	} else if (flags & (XT_TH_SYN | XT_TH_FIN | XT_TH_RST)) {
@@ -357,7 +382,21 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 	}
 	if (tp->t_rexmt_at == 0 && tp->snd_una != tp->snd_max)
 		xt_tcp_arm_rexmt(tp);
-	(void)eng;
+	/*
+	 * A retransmission that is lost too would cost an RTO when nothing
+	 * sent after it can reveal the loss (tcp_lost_retransmit).  Like
+	 * RACK's reordering timer (RFC 8985 §6.2-6.3): if the retransmitted
+	 * hole is still open two RTTs later, it goes again.
+	 */
+	if (SEQ_GT(sb->high_rxt, tp->snd_una) && tp->t_rtt.srtt_us != 0 &&
+	    tp->t_tlp_at == 0 && tp->t_dsack_dups == 0) {
+		uint64_t wait = 2ull * tp->t_rtt.srtt_us + 2000;
+
+		if (eng->now + wait < tp->t_rexmt_at) {
+			tp->t_tlp_at = eng->now + wait;
+			xt_engine_timer_armed(eng, tp->t_tlp_at);
+		}
+	}
 }
 
 void

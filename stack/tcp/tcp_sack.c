@@ -35,6 +35,7 @@ xt_sack_clear(struct xt_scoreboard *sb)
 {
 	sb->n = 0;
 	sb->sacked_bytes = 0;
+	sb->lost_valid = 0;
 }
 
 static void
@@ -125,6 +126,8 @@ xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una)
 		sb->b[0].start = snd_una;
 	if (SEQ_LT(sb->high_rxt, snd_una))
 		sb->high_rxt = snd_una;
+	if (sb->lost_valid && SEQ_LEQ(sb->lost_end, snd_una))
+		sb->lost_valid = 0;
 	sack_recount(sb);
 }
 
@@ -147,12 +150,20 @@ sack_above(const struct xt_scoreboard *sb, uint32_t i, uint32_t *bytes,
 	*blocks = sb->n - i;
 }
 
+/* Is the hole that starts at hole_start, just before block next_blk,
+ * lost?  RFC 6675 IsLost, or below the time-based lost_end. */
 static int
 sack_hole_lost(const struct xt_scoreboard *sb, uint32_t next_blk,
-    uint32_t mss)
+    uint32_t mss, xt_seq_t hole_start)
 {
 	uint32_t bytes, blocks;
 
+	if (next_blk >= sb->n)
+		return (0);	/* nothing SACKed above: not lost */
+	/* RACK-like (tcp_input.c): a later transmission was delivered and
+	 * this one was sent long enough before it */
+	if (sb->lost_valid && SEQ_LT(hole_start, sb->lost_end))
+		return (1);
 	sack_above(sb, next_blk, &bytes, &blocks);
 	return (blocks >= sb->dupthresh ||
 	    bytes > (sb->dupthresh - 1) * mss);
@@ -167,7 +178,7 @@ xt_sack_is_lost(const struct xt_scoreboard *sb, xt_seq_t seq, uint32_t mss)
 		i++;
 	if (i > 0 && SEQ_LT(seq, sb->b[i - 1].end))
 		return (0);		/* SACKed, not lost */
-	return (sack_hole_lost(sb, i, mss));
+	return (sack_hole_lost(sb, i, mss, seq));
 }
 
 /*
@@ -187,7 +198,7 @@ xt_sack_pipe(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 		b = i < sb->n ? sb->b[i].start : snd_max;
 		if (SEQ_LT(a, b)) {
 			len = b - a;
-			lost = i < sb->n && sack_hole_lost(sb, i, mss);
+			lost = sack_hole_lost(sb, i, mss, a);
 			if (!lost)
 				pipe += len;
 			/* retransmitted octets count too (RFC 6675 §4 b) */
@@ -212,7 +223,7 @@ xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 	for (i = 0; i < sb->n; i++) {
 		b = sb->b[i].start;
 		s = SEQ_MAX(a, sb->high_rxt);
-		if (SEQ_LT(s, b) && sack_hole_lost(sb, i, mss)) {
+		if (SEQ_LT(s, b) && sack_hole_lost(sb, i, mss, s)) {
 			*seq = s;
 			*len = b - s < mss ? b - s : mss;
 			return (1);

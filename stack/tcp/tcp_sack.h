@@ -33,6 +33,9 @@ struct xt_scoreboard {
 	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
 	xt_seq_t	rxt_fence;	/* snd_max when we last retransmitted:
 					 * data above it was sent after */
+	xt_seq_t	lost_end;	/* time-based detection (RACK-like):
+					 * holes below it are lost */
+	int		lost_valid;	/* lost_end is set */
 	uint64_t	overflows;	/* blocks dropped for lack of room */
 	uint64_t	dsacks;		/* D-SACK blocks seen (RFC 2883) */
 	uint32_t	dupthresh;	/* DupThresh in use: 3, raised when

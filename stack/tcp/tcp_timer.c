@@ -172,6 +172,15 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 	uint32_t flight, mss, limit;
 
 	XT_STAT_INC(eng, tcp_rexmt_timeout);
+	if (eng->cfg.log_level >= XTCP_LOG_DEBUG) {
+		char line[400];
+
+		(void)xtcp_sock_describe(tp, line, sizeof(line));
+		xt_log(eng, XTCP_LOG_DEBUG, "rto: %s sacked %u blocks %u "
+		    "lost_end %d", line, tp->t_sb.sacked_bytes, tp->t_sb.n,
+		    tp->t_sb.lost_valid ? (int)(tp->t_sb.lost_end - tp->iss) :
+		    -1);
+	}
 	if (tp->snd_una == tp->snd_max && tp->state != XT_TCPS_SYN_SENT &&
 	    tp->state != XT_TCPS_SYN_RECEIVED)
 		return;		/* nothing outstanding */
@@ -337,6 +346,30 @@ tcp_timer_tlp(struct xtcp_sock *tp)
 	uint32_t buffered, avail, len, mss = tp->t_maxseg;
 	xt_seq_t data_end, seq;
 
+	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
+	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
+		/* the recovery probe: the retransmitted holes are still
+		 * open two RTTs on; resend the first (see tcp_output.c) */
+		struct xt_scoreboard *sb = &tp->t_sb;
+		xt_seq_t seq;
+		uint32_t n, len;
+
+		if (!SEQ_GT(sb->high_rxt, tp->snd_una))
+			return;
+		XT_STAT_INC(eng, tcp_recovery_probes);
+		sb->high_rxt = tp->snd_una;
+		sb->rxt_fence = tp->snd_max;
+		if (!xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss,
+		    &seq, &len)) {
+			seq = tp->snd_una;
+			len = mss;
+		}
+		n = xt_tcp_send_seg(tp, seq, len, 0);
+		if (SEQ_GT(seq + n, sb->high_rxt))
+			sb->high_rxt = seq + n;
+		xt_tcp_sack_output(tp);
+		return;
+	}
 	if (tp->snd_una == tp->snd_max || (tp->t_flags & XT_TF_INRECOVERY) ||
 	    !XT_TCPS_SYNCHRONIZED(tp->state) || tp->snd_nxt != tp->snd_max)
 		return;

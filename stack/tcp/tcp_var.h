@@ -141,6 +141,13 @@ struct xtcp_sock {
 	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
 	uint32_t		t_dupacks;	/* consecutive duplicate ACKs */
 	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
+	/* send times of new data, oldest first (for RACK-like loss
+	 * detection, RFC 8985 §6.2): entry i covers up to tm_end[i] */
+#define XT_TMAP	128
+	xt_seq_t		tm_end[XT_TMAP];
+	uint64_t		tm_t[XT_TMAP];	/* µs */
+	uint16_t		tm_head;	/* oldest entry */
+	uint16_t		tm_n;		/* entries in use */
 	uint32_t		t_prr_delivered; /* RFC 6937 prr_delivered */
 	uint32_t		t_prr_out;	/* RFC 6937 prr_out */
 	uint32_t		t_recover_fs;	/* RFC 6937 RecoverFS */
