@@ -82,7 +82,6 @@ shim_core_init(void)
 	(void)pthread_key_create(&thr_key, thr_destroy);
 }
 
-static int	fd_move_high(int fd);
 static int	internal_eventfd(int flags);
 static void	wait_cancelled(void *arg);
 
@@ -345,9 +344,10 @@ shim_thr_drain(struct shim_thr *t)
 }
 
 /* Keep our own fds out of the way of programs that expect low numbers
- * (dup2 onto 3, say), but below 1024 so the kernel fd table stays small. */
-static int
-fd_move_high(int fd)
+ * (dup2 onto 3, say), but below 1024 so the kernel fd table stays small:
+ * move fd to margin below the lower of 1024 and the fd limit. */
+int
+shim_fd_move_high(int fd, int margin)
 {
 	struct rlimit rl;
 	rlim_t top;
@@ -356,9 +356,9 @@ fd_move_high(int fd)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return (fd);
 	top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
-	if (top < 256 || (rlim_t)fd >= top - 64)
+	if (top < 256 || (rlim_t)fd >= top - (rlim_t)margin)
 		return (fd);
-	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - 64));
+	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - margin));
 	if (nfd < 0)
 		return (fd);
 	(void)syscall(SYS_close, fd);
@@ -374,7 +374,7 @@ internal_eventfd(int flags)
 
 	if ((fd = eventfd(0, flags | EFD_CLOEXEC)) < 0)
 		return (-1);
-	fd = fd_move_high(fd);
+	fd = shim_fd_move_high(fd, 64);
 	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
 		(void)syscall(SYS_close, fd);
 		errno = err;

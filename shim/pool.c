@@ -42,7 +42,6 @@ static int	pool_fd = -1;		/* the held lock, or -1 */
 static const char	*lock_dir(const struct shim_config *c);
 static int	dir_ready(const char *dir);
 static int	try_lock(const char *path);
-static int	fd_high(int fd);
 static void	addr_str(uint32_t a, char *buf, size_t len);
 
 static void
@@ -78,27 +77,6 @@ dir_ready(const char *dir)
 	if (!S_ISDIR(st.st_mode))
 		return (ENOTDIR);
 	return (0);
-}
-
-/* Keep the lock out of the low fd numbers programs expect to be free
- * (as core.c does for its eventfds). */
-static int
-fd_high(int fd)
-{
-	struct rlimit rl;
-	rlim_t top;
-	int nfd;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return (fd);
-	top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
-	if (top < 256 || (rlim_t)fd >= top - 96)
-		return (fd);
-	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - 96));
-	if (nfd < 0)
-		return (fd);
-	(void)syscall(SYS_close, fd);
-	return (nfd);
 }
 
 /* The lock fd, -1 if another process holds it (errno EWOULDBLOCK), or -1
@@ -192,7 +170,7 @@ shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
 			    strerror(err));
 		return (EADDRNOTAVAIL);
 	}
-	fd = fd_high(fd);
+	fd = shim_fd_move_high(fd, 96);
 	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
 		/* fd beyond the table: still held, only unprotected */
 		shim_log(XTCP_LOG_WARN, "address lock fd %d not protected: "

@@ -143,6 +143,8 @@ enum shim_fd_kind {
 extern pthread_mutex_t shim_mtx;
 
 void	shim_core_init(void);
+/* Move fd (close-on-exec) to margin below min(1024, RLIMIT_NOFILE). */
+int	shim_fd_move_high(int fd, int margin);
 void	shim_lock(void);
 void	shim_unlock(void);
 /* Classify fd.  For SHIM_FD_OURS: *sp is referenced and the lock is held;
