@@ -793,6 +793,42 @@ tcp_rack_detect(struct xtcp_sock *tp)
 }
 
 /*
+ * F-RTO (RFC 5682 §2), on an ACK of new data after a timeout.  Step 2:
+ * the ACK took the retransmission but more is outstanding: instead of
+ * going back N, send two new segments.  Step 3: if the next ACK also
+ * acknowledges data that was never retransmitted, the original segments
+ * were only late: the timeout was spurious, undo its window reduction
+ * (the algorithm's RTO_SPURIOUS) and go on from snd_max.
+ */
+static void
+tcp_frto_ack(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (tp->t_frto == 1) {
+		if (SEQ_GEQ(tp->snd_una, tp->t_frto_max)) {
+			tp->t_frto = 0;		/* all acknowledged: no test */
+			return;
+		}
+		tp->t_frto = 2;
+		tp->snd_nxt = tp->snd_max;
+		/* room for two new segments now */
+		if (tp->snd_cwnd < (tp->snd_max - tp->snd_una) +
+		    2u * tp->t_maxseg)
+			tp->snd_cwnd = (tp->snd_max - tp->snd_una) +
+			    2u * tp->t_maxseg;
+		return;
+	}
+	/* step 3: a second ACK of new data */
+	tp->t_frto = 0;
+	XT_STAT_INC(eng, tcp_frto_spurious);
+	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
+	tp->t_rxtshift = 0;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+}
+
+/*
  * A retransmission lost too (what RFC 6675 cannot see and RACK, RFC 8985
  * §6, finds by time): data sent after our last retransmission has been
  * SACKed, yet the first hole, which we did retransmit, is still open.
@@ -958,8 +994,13 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		 * move the window and comes while data is outstanding;
 		 * RFC 6675 §2: or it brings new SACK information */
 		if (th->ack == tp->snd_una && tp->snd_una != tp->snd_max &&
-		    ((sg->seglen == 0 && win == oldwnd) || newly_sacked > 0))
+		    ((sg->seglen == 0 && win == oldwnd) || newly_sacked > 0)) {
+			/* F-RTO: a duplicate ACK means the timeout was real */
+			if (tp->t_frto == 2)
+				tp->snd_nxt = tp->snd_una;
+			tp->t_frto = 0;
 			tcp_dupack(tp);
+		}
 		else if (th->ack == tp->snd_una && sg->seglen == 0 &&
 		    win == oldwnd)
 			;
@@ -988,6 +1029,8 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			tp->snd_nxt = tp->snd_una;
 		xt_sack_advance(&tp->t_sb, tp->snd_una);
 		tp->t_tlp_out = 0;
+		if (tp->t_frto != 0)
+			tcp_frto_ack(tp);
 		if ((tp->t_flags & XT_TF_SNDURG) &&
 		    SEQ_GEQ(tp->snd_una, tp->snd_up))
 			tp->t_flags &= ~XT_TF_SNDURG;

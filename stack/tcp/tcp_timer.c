@@ -220,6 +220,16 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		xt_sack_clear(&tp->t_sb);
 		tp->t_sb.high_rxt = tp->snd_una;
 		tp->t_dupacks = 0;
+		/* RFC 5682 §2: F-RTO on the first timeout of an episode,
+		 * when new data could follow the retransmission */
+		tp->t_frto = 0;
+		if (tp->t_rxtshift == 1 && XT_TCPS_SYNCHRONIZED(tp->state) &&
+		    !(tp->t_flags & XT_TF_SENTFIN) &&
+		    SEQ_LT(tp->snd_max, tp->snd_buf_seq +
+		    xt_ring_len(&tp->snd_buf))) {
+			tp->t_frto = 1;
+			tp->t_frto_max = tp->snd_max;
+		}
 		tp->snd_nxt = tp->snd_una;	/* go back N */
 	}
 	tp->t_rtttime = 0;			/* Karn */

@@ -186,6 +186,10 @@ struct xtcp_sock {
 	uint64_t		t_keep_at;	/* keep-alive check */
 	uint64_t		t_tlp_at;	/* tail loss probe (RFC 8985 §7) */
 	unsigned		t_tlp_out:1;	/* a probe is out, no ACK since */
+	uint8_t			t_frto;		/* F-RTO (RFC 5682): 0 off, 1 after the
+					 * timeout's retransmission, 2 after the
+					 * two new segments */
+	xt_seq_t		t_frto_max;	/* snd_max when the RTO fired */
 	uint32_t		t_keep_probes;	/* unanswered keep-alive probes */
 	uint64_t		t_conn_start_us; /* SYN sent or received */
 	uint64_t		t_una_since_us;	/* oldest unacked data outstanding since */

@@ -1875,6 +1875,49 @@ START_TEST(pmtu_icmp_lowers_mss)
 }
 END_TEST
 
+/* F-RTO (RFC 5682 §2): after a timeout, an ACK for the retransmission
+ * lets two new segments go instead of going back N; a second ACK of data
+ * never retransmitted shows the timeout was spurious and it is undone. */
+START_TEST(frto_spurious_timeout)
+{
+	static uint8_t d[12 * MSS];
+	struct xt_tcp_repr t;
+	uint32_t cwnd;
+	unsigned i;
+
+	tcb_established();
+	send_all(sk, d, sizeof(d));	/* 10 go (IW 10), 2 wait */
+	ck_assert_uint_eq(cap.n, 10);
+	tx_clear();
+	cwnd = sk->snd_cwnd;
+	advance_to(now + RTO);		/* the timeout: segment 1 again */
+	tx_seg(0, &t);
+	ck_assert_uint_eq(t.seq, iss + 1);
+	ck_assert_uint_eq(sk->t_frto, 1);
+	tx_clear();
+	/* the original segment 1 was only late: its ACK arrives */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1 + MSS, PEER_WIN, NULL, 0);
+	ck_assert_uint_eq(sk->t_frto, 2);
+	ck_assert_uint_ge(cap.n, 1);
+	for (i = 0; i < cap.n; i++) {	/* new data only, no go-back-N */
+		tx_seg(i, &t);
+		ck_assert(SEQ_GEQ(t.seq, iss + 1 + 10 * MSS));
+	}
+	tx_clear();
+	/* and segment 2's ACK: never retransmitted, so spurious */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1 + 2 * MSS, PEER_WIN, NULL,
+	    0);
+	ck_assert_uint_eq(sk->t_frto, 0);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_frto_spurious"), 1);
+	ck_assert_uint_ge(sk->snd_cwnd, cwnd / 2);
+	for (i = 0; i < cap.n; i++) {
+		tx_seg(i, &t);
+		ck_assert(SEQ_GEQ(t.seq, iss + 1 + 10 * MSS));
+	}
+	finish(1);
+}
+END_TEST
+
 static void
 hook_blackhole(struct xtcp_config *c)
 {
@@ -2500,6 +2543,11 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, msg_more_corks_one_send);
 	tcase_add_test(tc, notsent_lowat_writability);
 	tcase_add_test(tc, window_clamp_bounds_window);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("frto");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, frto_spurious_timeout);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pmtu");
