@@ -300,6 +300,7 @@ tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->snd_una = tp->iss;
 	tp->snd_nxt = tp->snd_max = tp->iss + 1;	/* our SYN-ACK went */
 	tp->snd_recover = tp->iss;
+	tp->t_ecn_recover = tp->iss;
 	tp->snd_buf_seq = tp->iss + 1;
 	tp->snd_wl1 = th->seq - 1;
 	tp->snd_wl2 = tp->iss;
@@ -363,6 +364,7 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->iss = xt_tcp_new_isn(eng, dst, tp->lport, src, tp->fport);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->snd_recover = tp->iss;
+	tp->t_ecn_recover = tp->iss;
 	tp->snd_buf_seq = tp->iss + 1;
 	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
 	tp->max_sndwnd = tp->snd_wnd;
@@ -968,7 +970,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at
 	 * most once per window of data, and tell the peer with CWR */
 	if ((tp->t_flags & XT_TF_ECN_OK) && (th->flags & XT_TH_ECE) &&
-	    SEQ_GEQ(th->ack, tp->t_ecn_recover) &&
+	    SEQ_GT(th->ack, tp->t_ecn_recover) &&
 	    !(tp->t_flags & XT_TF_INRECOVERY) && tp->snd_una != tp->snd_max) {
 		XT_STAT_INC(eng, tcp_ecn_reduce);
 		xt_tcp_cc_congestion(tp, XT_CC_SIG_ECN);

@@ -218,6 +218,7 @@ connect_start(struct xtcp_sock *s)
 	s->iss = xt_tcp_new_isn(eng, s->laddr, s->lport, s->faddr, s->fport);
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->snd_recover = s->iss;
+	s->t_ecn_recover = s->iss;
 	s->ts_offset = (uint32_t)xt_random(eng);
 	s->t_conn_start_us = eng->now;
 	s->t_una_since_us = 0;

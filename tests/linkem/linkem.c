@@ -10,6 +10,7 @@
  *
  *   linkem -a IF1 -b IF2 [--loss PCT] [--delay MS] [--jitter MS]
  *	    [--reorder PCT] [--reorder-ms MS] [--dup PCT] [--corrupt PCT]
+ *	    [--ce PCT] [--ce-queue BYTES]
  *	    [--rate MBIT] [--queue BYTES] [--burst BYTES] [--limit FRAMES]
  *	    [--only ab|ba] [--seed N] [--seconds N] [--pcap FILE] [-q]
  *
@@ -19,20 +20,28 @@
  *   corrupt	one random bit flipped in the IPv4 payload (the TCP header
  *		or data; the IP header stays valid so that the receiver's
  *		TCP checksum, RFC 9293 section 3.1, has to catch it);
+ *   ce		with probability PCT/100 an ECN-capable frame (ECT(0) or
+ *		ECT(1) in the IPv4 header, RFC 3168 section 5) is marked
+ *		CE, "Congestion Experienced": both ECN bits set, the header
+ *		checksum updated incrementally (RFC 1624).  Not-ECT frames
+ *		and frames already marked are left alone;
  *   dup	a second copy sent (each copy then goes through the rest
  *		independently);
  *   rate	a token bucket of --rate Mbit/s, depth --burst bytes, in
  *		front of a drop-tail FIFO of --queue bytes (a frame that
- *		does not fit is dropped: "qdrop");
+ *		does not fit is dropped: "qdrop"); with --ce-queue, an
+ *		ECN-capable frame that finds more than that many bytes
+ *		waiting in the FIFO is marked CE instead of only queued
+ *		(a step threshold, as RFC 3168 section 5 allows an AQM);
  *   delay	--delay ms plus a uniform jitter in [-jitter, +jitter] ms
  *		(never before it left the bucket), so jitter alone reorders;
  *   reorder	with probability PCT/100 a frame is held back --reorder-ms
  *		more (default 10 ms), so that later frames overtake it.
- * Loss, corruption, duplication and reordering apply to IPv4 frames only:
- * ARP and the rest pass intact (still delayed and rate-limited), so an
- * impaired link never stalls on address resolution.  --only ab or ba
- * confines those four to one direction (a->b is "received on -a, sent on
- * -b").
+ * Loss, corruption, CE marking, duplication and reordering apply to IPv4
+ * frames only: ARP and the rest pass intact (still delayed and
+ * rate-limited), so an impaired link never stalls on address resolution.
+ * --only ab or ba confines those to one direction (a->b is "received on
+ * -a, sent on -b").
  *
  * Decisions come from one xorshift generator per direction, seeded from
  * --seed, so a run's choices depend only on the seed and the order of
@@ -105,6 +114,7 @@ struct counters {
 	uint64_t	limit;		/* too many frames in flight */
 	uint64_t	txerr;		/* sendmmsg refused */
 	uint64_t	oversize;	/* larger than the outgoing MTU */
+	uint64_t	ce;		/* frames marked CE */
 };
 
 struct frame {
@@ -122,7 +132,8 @@ struct bucket {
 
 struct opts {
 	const char	*ifname[NDIR];	/* -a, -b */
-	double		 loss, reorder, dup, corrupt;	/* fractions 0..1 */
+	double		 loss, reorder, dup, corrupt, ce; /* fractions 0..1 */
+	double		 ce_queue;	/* bytes; 0 = no queue marking */
 	uint64_t	 delay_ns, jitter_ns, reorder_ns;
 	double		 rate_Bps;	/* bytes per ns; 0 = unlimited */
 	double		 queue_bytes, burst_bytes;
@@ -213,9 +224,9 @@ print_counters(void)
 		    " bytes %" PRIu64 " loss %" PRIu64 " dup %" PRIu64
 		    " corrupt %" PRIu64 " reorder %" PRIu64 " qdrop %" PRIu64
 		    " limit %" PRIu64 " txerr %" PRIu64 " oversize %" PRIu64
-		    "\n", name[d], c->rx, c->tx, c->txbytes, c->loss, c->dup,
-		    c->corrupt, c->reorder, c->qdrop, c->limit, c->txerr,
-		    c->oversize);
+		    " ce %" PRIu64 "\n", name[d], c->rx, c->tx, c->txbytes,
+		    c->loss, c->dup, c->corrupt, c->reorder, c->qdrop,
+		    c->limit, c->txerr, c->oversize, c->ce);
 	}
 	fprintf(stderr, "linkem: in flight %" PRIu32 "\n", nheap);
 }
@@ -394,14 +405,15 @@ release_due(uint64_t now)
  * time t after every frame already accepted has been charged; a negative
  * value is the backlog still waiting for tokens, i.e. the FIFO's
  * occupancy.  Returns the time the frame leaves the bucket, or 0 if the
- * FIFO is full.
+ * FIFO is full; *qp is the backlog the frame found, in bytes.
  */
 static uint64_t
-shape(int dir, uint32_t len, uint64_t now)
+shape(int dir, uint32_t len, uint64_t now, double *qp)
 {
 	struct bucket *b = &bkt[dir];
 	double backlog;
 
+	*qp = 0;
 	if (o.rate_Bps <= 0)
 		return (now);
 	if (now > b->t) {
@@ -411,12 +423,45 @@ shape(int dir, uint32_t len, uint64_t now)
 		b->t = now;
 	}
 	backlog = b->tok < 0 ? -b->tok : 0;
+	*qp = backlog;
 	if (backlog + len > o.queue_bytes)
 		return (0);
 	b->tok -= len;
 	if (b->tok >= 0)
 		return (now);
 	return (now + (uint64_t)(-b->tok / o.rate_Bps));
+}
+
+/*
+ * Mark an ECN-capable IPv4 frame CE (RFC 3168 section 5: ECT(0) is 10,
+ * ECT(1) 01, CE 11 in the low two bits of the old TOS octet).  The header
+ * checksum is fixed as RFC 1624 equation 3 has it, HC' = ~(~HC + ~m + m'),
+ * for the 16-bit word holding version, IHL and TOS.  Returns 1 if the
+ * frame was marked.
+ */
+static int
+mark_ce(int dir, unsigned char *p, uint32_t len)
+{
+	unsigned char *ip = p + LE_ETH_HLEN;
+	uint32_t sum, m, m1;
+
+	if (len < LE_ETH_HLEN + 20 || (ip[0] >> 4) != 4 ||
+	    (ip[0] & 0x0f) < 5)
+		return (0);
+	if ((ip[1] & 0x03) == 0 || (ip[1] & 0x03) == 0x03)
+		return (0);		/* Not-ECT, or CE already */
+	m = (uint32_t)ip[0] << 8 | ip[1];
+	m1 = m | 0x03;
+	sum = (~((uint32_t)ip[10] << 8 | ip[11]) & 0xffff) +
+	    (~m & 0xffff) + m1;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	ip[1] |= 0x03;
+	ip[10] = (unsigned char)(sum >> 8);
+	ip[11] = (unsigned char)sum;
+	cnt[dir].ce++;
+	return (1);
 }
 
 static void
@@ -426,12 +471,13 @@ schedule(int dir, const unsigned char *data, uint32_t len, int ip,
 	struct frame *f;
 	uint64_t t;
 	int64_t j;
+	double q;
 
 	if (nheap >= o.limit) {
 		cnt[dir].limit++;
 		return;
 	}
-	if ((t = shape(dir, len, now)) == 0) {
+	if ((t = shape(dir, len, now, &q)) == 0) {
 		cnt[dir].qdrop++;
 		return;
 	}
@@ -457,6 +503,8 @@ schedule(int dir, const unsigned char *data, uint32_t len, int ip,
 	f->len = len;
 	f->dir = dir;
 	memcpy(f->data, data, len);
+	if (ip && o.ce_queue > 0 && q > o.ce_queue)
+		(void)mark_ce(dir, f->data, len);
 	heap_push(f);
 }
 
@@ -499,6 +547,10 @@ handle(int dir, unsigned char *p, uint32_t len, uint64_t now)
 	}
 	if (imp && chance(dir, o.corrupt))
 		corrupt_bit(dir, p, len);
+	/* only ECN-capable frames draw, so Not-ECT traffic keeps its seed */
+	if (imp && o.ce > 0 && (p[LE_ETH_HLEN + 1] & 0x03) != 0 &&
+	    chance(dir, o.ce))
+		(void)mark_ce(dir, p, len);
 	if (imp && chance(dir, o.dup)) {
 		cnt[dir].dup++;
 		copies = 2;
@@ -617,6 +669,7 @@ usage(void)
 	    "[--jitter MS]\n"
 	    "\t[--reorder PCT] [--reorder-ms MS] [--dup PCT] "
 	    "[--corrupt PCT]\n"
+	    "\t[--ce PCT] [--ce-queue BYTES]\n"
 	    "\t[--rate MBIT] [--queue BYTES] [--burst BYTES] "
 	    "[--limit FRAMES]\n"
 	    "\t[--only ab|ba] [--seed N] [--seconds N] [--pcap FILE] [-q]\n");
@@ -651,6 +704,8 @@ parse(int argc, char **argv)
 		{ "reorder-ms", required_argument, NULL, 'R' },
 		{ "dup", required_argument, NULL, 'D' },
 		{ "corrupt", required_argument, NULL, 'c' },
+		{ "ce", required_argument, NULL, 'e' },
+		{ "ce-queue", required_argument, NULL, 'E' },
 		{ "rate", required_argument, NULL, 't' },
 		{ "queue", required_argument, NULL, 'Q' },
 		{ "burst", required_argument, NULL, 'B' },
@@ -685,6 +740,9 @@ parse(int argc, char **argv)
 		case 'D': o.dup = num("dup", optarg, 0, 100) / 100; break;
 		case 'c': o.corrupt = num("corrupt", optarg, 0, 100) / 100;
 		    break;
+		case 'e': o.ce = num("ce", optarg, 0, 100) / 100; break;
+		case 'E': o.ce_queue = num("ce-queue", optarg, 0, 1e9);
+		    break;
 		case 't': rate = num("rate", optarg, 0, 1e6); break;
 		case 'Q': queue = num("queue", optarg, 1514, 1e9); break;
 		case 'B': burst = num("burst", optarg, 1514, 1e9); break;
@@ -715,6 +773,11 @@ parse(int argc, char **argv)
 	/* default queue: 50 ms at the rate, at least 64 KB; burst 2 frames */
 	o.queue_bytes = queue > 0 ? queue : fmax(65536, rate * 1e6 / 8 / 20);
 	o.burst_bytes = burst > 0 ? burst : 2 * 1514;
+	if (o.ce_queue > 0 && o.rate_Bps <= 0) {
+		fprintf(stderr, "linkem: --ce-queue needs --rate (the queue "
+		    "is the rate limiter's)\n");
+		exit(2);
+	}
 }
 
 int
@@ -773,11 +836,11 @@ main(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "linkem: %s <-> %s loss %g%% delay %gms "
 		    "jitter %gms reorder %g%% (+%gms) dup %g%% corrupt %g%% "
-		    "rate %gMbit/s seed %" PRIu64 "\n", o.ifname[0],
-		    o.ifname[1], o.loss * 100, o.delay_ns / 1e6,
+		    "ce %g%% ce-queue %gB rate %gMbit/s seed %" PRIu64 "\n",
+		    o.ifname[0], o.ifname[1], o.loss * 100, o.delay_ns / 1e6,
 		    o.jitter_ns / 1e6, o.reorder * 100, o.reorder_ns / 1e6,
-		    o.dup * 100, o.corrupt * 100, o.rate_Bps * 8e3,
-		    o.seed);
+		    o.dup * 100, o.corrupt * 100, o.ce * 100, o.ce_queue,
+		    o.rate_Bps * 8e3, o.seed);
 	printf("linkem: ready\n");
 	fflush(stdout);
 
