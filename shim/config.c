@@ -150,6 +150,8 @@ static const struct tun_key {
 	TUN("XTCP_INSECURE_RST", insecure_rst, 0, 1),
 	TUN("XTCP_INSECURE_SYN", insecure_syn, 0, 1),
 	TUN("XTCP_PATH_MTU_DISCOVERY", path_mtu_discovery, 0, 1),
+	TUN("XTCP_PMTUD_BLACKHOLE_DETECTION", pmtud_blackhole, 0, 1),
+	TUN("XTCP_PMTUD_BLACKHOLE_MSS", pmtud_blackhole_mss, 536, 65495),
 	TUN("XTCP_FASTOPEN", fastopen, 0, 3),
 	TUN("XTCP_AUTOTUNE", autotune, 0, 1),
 	TUN("XTCP_RMEM_MAX", rmem_max, 4096, 1073741824),

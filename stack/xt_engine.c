@@ -64,6 +64,8 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->finwait2_timeout_ms = 60000;	/* FreeBSD and Linux: 60 s */
 	cfg->fast_finwait2_recycle = 0;
 	cfg->path_mtu_discovery = 1;
+	cfg->pmtud_blackhole = 0;
+	cfg->pmtud_blackhole_mss = 1200;
 	cfg->autotune = 1;
 	cfg->syncookies = 1;
 	cfg->rmem_max = 6 << 20;

@@ -76,6 +76,9 @@ struct xtcp_config {
 	int		fast_finwait2_recycle; /* 1: orphaned FIN-WAIT-2 closes at
 					 * once on the peer's FIN, no TIME-WAIT wait */
 	int		path_mtu_discovery; /* 1: DF on output, honour ICMP (default) */
+	int		pmtud_blackhole;	/* lower the MSS after timeouts of full
+					 * segments (FreeBSD pmtud_blackhole_detection, 0) */
+	uint32_t	pmtud_blackhole_mss;	/* the MSS it lowers to (FreeBSD 1200) */
 	int		autotune;	/* grow buffers to the bandwidth-delay product (1) */
 	int		syncookies;	/* RFC 4987: 0 off, 1 when the listen queue
 					 * is full (default), 2 always (FreeBSD

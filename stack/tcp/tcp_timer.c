@@ -233,6 +233,25 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		tp->snd_nxt = tp->snd_una;	/* go back N */
 	}
 	tp->t_rtttime = 0;			/* Karn */
+	/*
+	 * PMTU black hole detection (FreeBSD pmtud_blackhole_detection,
+	 * RFC 2923 §2.1): when full-sized segments keep timing out, a router
+	 * may be dropping them without the ICMP that RFC 1191 needs.  After
+	 * the second timeout try the smaller MSS; after the sixth, the hole
+	 * was elsewhere: go back to the original.
+	 */
+	if (eng->cfg.pmtud_blackhole && XT_TCPS_SYNCHRONIZED(tp->state)) {
+		if (tp->t_rxtshift == 2 && tp->t_bh_saved_mss == 0 &&
+		    tp->t_maxseg > eng->cfg.pmtud_blackhole_mss) {
+			XT_STAT_INC(eng, tcp_pmtud_blackhole_lowered);
+			tp->t_bh_saved_mss = tp->t_maxseg;
+			tp->t_maxseg = (uint16_t)eng->cfg.pmtud_blackhole_mss;
+		} else if (tp->t_rxtshift == 6 && tp->t_bh_saved_mss != 0) {
+			XT_STAT_INC(eng, tcp_pmtud_blackhole_restored);
+			tp->t_maxseg = tp->t_bh_saved_mss;
+			tp->t_bh_saved_mss = 0;
+		}
+	}
 	/* RFC 1122 §2.3.2.1: a path that keeps timing out may have a
 	 * stale (or forged) neighbour entry: resolve it again */
 	if (tp->t_rxtshift == 4)

@@ -1918,6 +1918,7 @@ START_TEST(frto_spurious_timeout)
 }
 END_TEST
 
+
 static void
 hook_blackhole(struct xtcp_config *c)
 {
@@ -1945,6 +1946,38 @@ engine_with(void (*hook)(struct xtcp_config *))
 	engine_up();
 	cfg_hook = NULL;
 }
+
+static void
+hook_blackhole_detect(struct xtcp_config *c)
+{
+	c->pmtud_blackhole = 1;
+}
+
+/* PMTU black hole detection: the second timeout of full segments lowers
+ * the MSS to 1200 and the data goes again in smaller segments. */
+START_TEST(pmtud_blackhole_lowers_mss)
+{
+	static uint8_t d[2 * 1460];
+	struct xt_tcp_repr t;
+	unsigned i;
+
+	engine_with(hook_blackhole_detect);
+	tcb_established();
+	send_all(sk, d, sizeof(d));
+	tx_clear();
+	advance_to(now + RTO);		/* first timeout */
+	tx_clear();
+	ck_assert_uint_eq(sk->t_maxseg, 1460);
+	advance_to(now + 2 * RTO);	/* second: lower it */
+	ck_assert_uint_eq(sk->t_maxseg, 1200);
+	ck_assert_uint_ge(cap.n, 1);
+	for (i = 0; i < cap.n; i++) {
+		tx_seg(i, &t);
+		ck_assert_uint_le(t.payload_len, 1200);
+	}
+	finish(1);
+}
+END_TEST
 
 /* FreeBSD blackhole=1: a SYN to a closed port gets no RST. */
 START_TEST(tunable_blackhole)
@@ -2553,6 +2586,7 @@ xt_suite_tcp(void)
 	tc = tcase_create("pmtu");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, pmtu_icmp_lowers_mss);
+	tcase_add_test(tc, pmtud_blackhole_lowers_mss);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tunables");
