@@ -626,10 +626,9 @@ step_check_syn(struct xtcp_sock *tp, struct seg *sg)
 static void
 tcp_fast_retransmit(struct xtcp_sock *tp)
 {
-	uint32_t flight = xt_tcp_flight(tp), mss = tp->t_maxseg;
+	uint32_t mss = tp->t_maxseg;
 
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
-	(void)flight;
 	tp->t_undo_ok = 0;		/* no D-SACK without SACK */
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);
 	tp->snd_recover = tp->snd_max;
@@ -680,7 +679,6 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
 	XT_STAT_INC(tp->eng, tcp_sack_recovery);
-	(void)flight;
 	tp->t_undo_retrans = 0;
 	tp->t_undo_ok = 1;
 	tp->t_undo_seq = tp->snd_una;

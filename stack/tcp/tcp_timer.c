@@ -169,7 +169,7 @@ static void
 tcp_timer_rexmt(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint32_t flight, mss, limit;
+	uint32_t mss, limit;
 
 	XT_STAT_INC(eng, tcp_rexmt_timeout);
 	if (eng->cfg.log_level >= XTCP_LOG_DEBUG) {
@@ -201,9 +201,6 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 	    tp->state == XT_TCPS_SYN_RECEIVED) {
 		tp->snd_nxt = tp->iss;		/* resend the SYN */
 	} else {
-		flight = xt_tcp_flight(tp);
-		(void)flight;
-		/* RFC 5681 eq. 4 and the loss window, by the algorithm */
 		/* an RTO during recovery extends the same episode */
 		if (!(tp->t_flags & XT_TF_INRECOVERY)) {
 			tp->t_undo_retrans = 0;
@@ -212,6 +209,7 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		}
 		/* a timeout is no reordering: back to the standard DupThresh */
 		tp->t_sb.dupthresh = XT_SACK_DUPTHRESH;
+		/* RFC 5681 eq. 4 and the loss window, by the algorithm */
 		xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO);
 		tp->t_flags &= ~XT_TF_INRECOVERY;
 		tp->snd_recover = tp->snd_max;
