@@ -155,6 +155,16 @@ connect_check(struct xtcp_sock *s)
 	case XT_TCPS_SYN_RECEIVED:
 		return (XT_EALREADY);
 	case XT_TCPS_CLOSED:
+		if ((s->t_flags & (XT_TF_CONNCALLED | XT_TF_WASCONN)) ==
+		    (XT_TF_CONNCALLED | XT_TF_WASCONN) &&
+		    !(s->t_flags & XT_TF_CONNREPORTED)) {
+			/* established, then reset before the caller looked:
+			 * the connect succeeded; the reset is the next call's
+			 * error (SO_ERROR stays set) */
+			s->t_flags |= XT_TF_CONNREPORTED;
+			s->t_flags &= ~XT_TF_CONNCALLED;
+			return (1);
+		}
 		if (s->t_flags & XT_TF_CONNCALLED) {
 			/* the attempt failed: report it once */
 			s->t_flags &= ~XT_TF_CONNCALLED;

@@ -2399,6 +2399,25 @@ START_TEST(ecn_ece_reduces_once)
 }
 END_TEST
 
+/* Established, then reset before connect() looked again: the connect
+ * succeeded (once), and the reset is the next call's error. */
+START_TEST(connect_then_reset_reports_success)
+{
+	char b[4];
+	size_t got;
+
+	tcb_established();
+	peer_sends(XT_TH_RST, PEER_ISS + 1, 0, 0, NULL, 0);
+	ck_assert_int_eq(sk->state, XT_TCPS_CLOSED);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT), XT_OK);
+	ck_assert_int_eq(xtcp_recv(sk, now, b, sizeof(b), 0, &got),
+	    XT_ECONNRESET);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_EISCONN);
+	finish(1);
+}
+END_TEST
+
 /* RFC 1122 §4.2.3.6: probes after keep_idle of silence, every
  * keep_intvl; keep_cnt unanswered probes end it with ETIMEDOUT. */
 START_TEST(keepalive_probes_and_drop)
@@ -2568,6 +2587,7 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, keepalive_probes_and_drop);
 	tcase_add_test(tc, user_timeout_drops);
 	tcase_add_test(tc, syncnt_bounds_syn);
+	tcase_add_test(tc, connect_then_reset_reports_success);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("options");
