@@ -633,7 +633,6 @@ tcp_fast_retransmit(struct xtcp_sock *tp)
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= XT_TF_INRECOVERY;
-	tp->t_rtttime = 0;			/* Karn */
 	(void)xt_tcp_send_seg(tp, tp->snd_una, mss, 0);
 	tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;	/* RFC 6582 §3.2 step 2 */
 	xt_tcp_arm_rexmt(tp);
@@ -654,6 +653,22 @@ tcp_dsack_seen(struct xtcp_sock *tp, xt_seq_t lo, xt_seq_t hi)
 	struct xtcp_engine *eng = tp->eng;
 
 	tp->t_dsack_dups++;
+	/*
+	 * RFC 8985 §6.2.4: widen the reordering window, once a round.
+	 * DEVIATION: the multiplier doubles rather than grows by one: with
+	 * delay jitter, min_RTT (and so the step) can be a small fraction
+	 * of the reordering, and each round too narrow costs a spurious
+	 * recovery.  The cap at SRTT is the RFC's.
+	 */
+	if (tp->t_rack_reo_mult == 0 ||
+	    SEQ_GEQ(tp->snd_una, tp->t_rack_dsack_rnd)) {
+		tp->t_rack_dsack_rnd = tp->snd_max;
+		if (tp->t_rack_reo_mult == 0)
+			tp->t_rack_reo_mult = 1;
+		if (tp->t_rack_reo_mult < 128)
+			tp->t_rack_reo_mult *= 2;
+		tp->t_rack_reo_persist = 16;
+	}
 	if (!tp->t_undo_ok || tp->t_undo_retrans == 0 ||
 	    SEQ_LT(lo, tp->t_undo_seq) || SEQ_GT(hi, tp->snd_recover))
 		return;
@@ -661,6 +676,9 @@ tcp_dsack_seen(struct xtcp_sock *tp, xt_seq_t lo, xt_seq_t hi)
 		return;
 	XT_STAT_INC(eng, tcp_undo_dsack);
 	tp->t_undo_ok = 0;
+	/* a whole episode was reordering: the window goes to its cap */
+	tp->t_rack_reo_mult = 255;
+	tp->t_rack_reord = 1;
 	if (tp->t_sb.dupthresh < 16)
 		tp->t_sb.dupthresh++;
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
@@ -689,7 +707,6 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	tp->t_prr_out = 0;
 	tp->snd_recover = tp->snd_max;		/* RecoveryPoint */
 	tp->t_flags |= XT_TF_INRECOVERY;
-	tp->t_rtttime = 0;			/* Karn */
 	sb->high_rxt = tp->snd_una;
 	sb->rescue_rxt = tp->snd_una;
 	/* NextSeg() takes over from a go-back-N after an RTO: what was not
@@ -701,9 +718,6 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	}
 	n = xt_tcp_send_seg(tp, seq, len, 0);
 	tp->t_prr_out += n;
-	sb->rxt_fence = tp->snd_max;
-	if (SEQ_GT(seq + n, sb->high_rxt))
-		sb->high_rxt = seq + n;
 	xt_tcp_arm_rexmt(tp);
 	/* the caller runs PRR for this ACK and then NextSeg() */
 }
@@ -738,58 +752,186 @@ tcp_dupack(struct xtcp_sock *tp)
 		tcp_fast_retransmit(tp);
 }
 
+/* When the octet at seq was first sent (the earliest time its map entry
+ * allows), or 0 when the map no longer covers it. */
+static uint64_t
+tcp_tmap_time(const struct xtcp_sock *tp, xt_seq_t seq)
+{
+	unsigned k;
+
+	if (tp->tm_n == 0 || SEQ_LT(seq, tp->tm_lo))
+		return (0);
+	for (k = 0; k < tp->tm_n; k++)
+		if (SEQ_GT(tp->tm_end[k], seq))
+			return (tp->tm_t0[k]);
+	return (0);
+}
+
 /*
- * Time-based loss detection after RACK (RFC 8985 §6.2), from first
- * transmissions: the highest SACKed byte went out at time T; any data
- * sent more than a reordering window before T and still missing is
- * lost, however few segments were SACKed above it (a tail loss probe's
- * SACK is enough).  reo_wnd is min_RTT/4 (§6.2.4), widened with the
- * DupThresh that D-SACKs raised.  Sets the scoreboard's lost_end.
+ * RFC 8985 §6.2.4: the reordering window.  Until the path has shown
+ * reordering, none at all once loss recovery has begun (or DupThresh
+ * segments are SACKed): the first later delivery marks a hole lost.
+ * Otherwise min_RTT/4 times a multiplier that D-SACKs raise, at most
+ * SRTT.
+ */
+uint64_t
+xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp)
+{
+	const struct xt_scoreboard *sb = &tp->t_sb;
+	uint64_t reo, cap;
+
+	if (!tp->t_rack_reord && ((tp->t_flags & XT_TF_INRECOVERY) ||
+	    sb->sacked_bytes >= (uint32_t)sb->dupthresh * tp->t_maxseg))
+		return (0);
+	reo = tp->t_rtt.min_rtt_us != UINT32_MAX ?
+	    tp->t_rtt.min_rtt_us / 4 : 1000;
+	reo *= tp->t_rack_reo_mult != 0 ? tp->t_rack_reo_mult : 1;
+	cap = tp->t_rtt.srtt_us;
+	/* DEVIATION: once a whole episode proved to be reordering (D-SACK
+	 * undo), the cap is SRTT + 4 RTTVAR: with delay jitter an RTT can
+	 * exceed SRTT by as much, and SRTT alone keeps the episodes coming */
+	if (tp->t_rack_reo_mult == 255)
+		cap += 4 * tp->t_rtt.rttvar_us;
+	if (cap != 0 && reo > cap)
+		reo = cap;
+	return (reo);
+}
+
+/*
+ * RFC 8985 §6.2 steps 1-2: note the newest transmission this ACK
+ * delivered.  First transmissions are found in the time map by the
+ * highest newly SACKed or cumulatively acknowledged octet (newer data
+ * was sent later); retransmissions by the records the scoreboard cut.
+ * A retransmission "delivered" sooner than min_RTT after it was sent was
+ * the original arriving late and says nothing (step 2).  Step 3: data
+ * never retransmitted that arrives below data SACKed before it shows
+ * the path reorders.
  */
 static void
-tcp_rack_detect(struct xtcp_sock *tp)
+tcp_rack_update(struct xtcp_sock *tp, xt_seq_t una_before,
+    xt_seq_t high_before, uint32_t below_before, uint32_t newly_sacked)
 {
 	struct xt_scoreboard *sb = &tp->t_sb;
-	uint64_t t_del = 0, reo;
-	xt_seq_t hi, lost_end = 0;
-	unsigned i, k;
-	int found = 0;
+	uint64_t now = tp->eng->now, t = 0, c;
+	uint32_t below = 0, i, min_rtt = tp->t_rtt.min_rtt_us;
 
-	/* DEVIATION: RFC 8985 widens reo_wnd as D-SACKs show reordering;
-	 * we stop the time-based rule altogether once the path has shown
-	 * any (DupThresh, raised by the same D-SACKs, takes over): with
-	 * jitter of many RTTs a narrow window marks reordered data lost */
-	if (sb->n == 0 || tp->tm_n == 0 || tp->t_dsack_dups > 0)
+	if (newly_sacked > 0)
+		t = tcp_tmap_time(tp, xt_sack_high(sb, tp->snd_una) - 1);
+	if (SEQ_GT(tp->snd_una, una_before)) {
+		c = tcp_tmap_time(tp, tp->snd_una - 1);
+		if (c > t)
+			t = c;
+		xt_tcp_tmap_prune(tp, tp->snd_una);
+	}
+	c = sb->rtx_delivered_t;
+	if (c != 0 && (min_rtt == UINT32_MAX || now - c >= min_rtt) && c > t)
+		t = c;
+	if (t != 0 && t >= tp->t_rack_xmit_ts && t <= now) {
+		tp->t_rack_xmit_ts = t;
+		tp->t_rack_rtt_us = (uint32_t)(now - t);
+	}
+	if (tp->t_rack_reord || newly_sacked == 0)
 		return;
-	hi = xt_sack_high(sb, tp->snd_una) - 1;
-	for (i = 0; i < tp->tm_n; i++) {
-		k = (tp->tm_head + i) % XT_TMAP;
-		if (SEQ_GT(tp->tm_end[k], hi)) {
-			t_del = tp->tm_t[k];
+	/* SACKed octets below the old highest SACK, beyond what the
+	 * delivered retransmissions explain */
+	for (i = 0; i < sb->n && SEQ_LT(sb->b[i].start, high_before); i++)
+		below += SEQ_MIN(sb->b[i].end, high_before) - sb->b[i].start;
+	if (below > below_before + sb->rtx_delivered) {
+		tp->t_rack_reord = 1;
+		XT_STAT_INC(tp->eng, tcp_rack_reorder);
+	}
+}
+
+/*
+ * RFC 8985 §6.2 step 5 and §6.3: every transmission sent a reordering
+ * window before RACK.xmit_ts, or before RACK.rtt + reo_wnd ago and no
+ * later than RACK.xmit_ts, whose data is neither acknowledged nor
+ * SACKed, is lost.  First transmissions are in the time map and lost
+ * ones move the scoreboard's lost_end; retransmissions are the
+ * scoreboard's records.  The reordering timer is armed for the first
+ * one that is not lost yet but will be.  Returns nonzero if anything was
+ * newly marked.
+ */
+static int
+tcp_rack_detect(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xt_scoreboard *sb = &tp->t_sb;
+	uint64_t reo, before, tb, x = tp->t_rack_xmit_ts, when = 0, c;
+	unsigned i, k;
+	xt_seq_t lost_end = tp->snd_una;
+	int marked = 0;
+
+	tp->t_rack_at = 0;
+	if (x == 0 || tp->snd_una == tp->snd_max)
+		return (0);
+	reo = xt_tcp_rack_reo_wnd(tp);
+	before = x > reo ? x - reo - 1 : 0;
+	tb = eng->now - tp->t_rack_rtt_us - reo;
+	/* (sent in the same instant as the delivered data counts as sent
+	 * after it: RFC 8985 orders such segments by sequence) */
+	if (eng->now > tp->t_rack_rtt_us + reo && tb > before)
+		before = tb < x ? tb : x - 1;
+	/* an entry's latest send time decides: never too early */
+	for (k = 0; k < tp->tm_n; k++) {
+		if (tp->tm_t1[k] >= x)
+			break;
+		if (tp->tm_t1[k] <= before) {
+			lost_end = tp->tm_end[k];
+			continue;
+		}
+		if (SEQ_GT(tp->tm_end[k], tp->snd_una) &&
+		    (!sb->lost_valid || SEQ_GT(tp->tm_end[k], sb->lost_end))) {
+			when = tp->tm_t1[k];
 			break;
 		}
 	}
-	if (t_del == 0)
-		return;
-	reo = tp->t_rtt.min_rtt_us != UINT32_MAX ?
-	    tp->t_rtt.min_rtt_us / 4 : 1000;
-	if (sb->dupthresh > XT_SACK_DUPTHRESH)
-		reo *= sb->dupthresh - XT_SACK_DUPTHRESH + 1;
-	if (tp->t_rtt.srtt_us != 0 && reo > tp->t_rtt.srtt_us)
-		reo = tp->t_rtt.srtt_us;
-	for (i = 0; i < tp->tm_n; i++) {
-		k = (tp->tm_head + i) % XT_TMAP;
-		if (tp->tm_t[k] + reo >= t_del)
-			break;
-		lost_end = tp->tm_end[k];
-		found = 1;
-	}
-	if (!found || !SEQ_GT(lost_end, tp->snd_una))
-		return;
-	if (!sb->lost_valid || SEQ_GT(lost_end, sb->lost_end)) {
+	if (SEQ_GT(lost_end, tp->snd_una) &&
+	    (!sb->lost_valid || SEQ_GT(lost_end, sb->lost_end))) {
 		sb->lost_end = lost_end;
 		sb->lost_valid = 1;
+		marked = 1;
 	}
+	if (xt_sack_rtx_mark(sb, before) > 0) {
+		XT_STAT_INC(eng, tcp_lost_rexmit);
+		marked = 1;
+	}
+	/* §6.3: the timer for the first transmission that will be lost */
+	for (i = 0; i < sb->nr; i++) {
+		c = sb->r[i].t_us;
+		if (!sb->r[i].lost && c < x && (when == 0 || c < when))
+			when = c;
+	}
+	if (when != 0) {
+		tp->t_rack_at = when + tp->t_rack_rtt_us + reo + 1;
+		if (tp->t_rack_at <= eng->now)
+			tp->t_rack_at = eng->now + 1;
+		xt_engine_timer_armed(eng, tp->t_rack_at);
+	}
+	return (marked);
+}
+
+/*
+ * RFC 8985 §6.3: the reordering timer fired: what was sent long enough
+ * before the newest delivery is lost now.  Start recovery if the first
+ * hole is, then send what the window allows.
+ */
+void
+xt_tcp_rack_timeout(struct xtcp_sock *tp)
+{
+	if (!(tp->t_flags & XT_TF_SACK_OK) || !XT_TCPS_SYNCHRONIZED(tp->state) ||
+	    tp->snd_una == tp->snd_max)
+		return;
+	XT_STAT_INC(tp->eng, tcp_rack_timeouts);
+	if (!tcp_rack_detect(tp))
+		return;
+	if (!(tp->t_flags & XT_TF_INRECOVERY)) {
+		if (tp->snd_nxt != tp->snd_max ||
+		    !xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
+			return;
+		tcp_sack_enter_recovery(tp);
+	}
+	xt_tcp_sack_output(tp);
 }
 
 /*
@@ -826,28 +968,6 @@ tcp_frto_ack(struct xtcp_sock *tp)
 	tp->t_rxtshift = 0;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
-}
-
-/*
- * A retransmission lost too (what RFC 6675 cannot see and RACK, RFC 8985
- * §6, finds by time): data sent after our last retransmission has been
- * SACKed, yet the first hole, which we did retransmit, is still open.
- * With in-order delivery that retransmission is gone: retransmit the
- * holes again instead of waiting for the RTO.  The fence moves so that
- * each retransmission gets its own chance.
- */
-static void
-tcp_lost_retransmit(struct xtcp_sock *tp)
-{
-	struct xt_scoreboard *sb = &tp->t_sb;
-
-	if (sb->n == 0 || !SEQ_GT(sb->high_rxt, tp->snd_una) ||
-	    !SEQ_LT(tp->snd_una, sb->b[0].start) ||
-	    !SEQ_GT(xt_sack_high(sb, tp->snd_una), sb->rxt_fence))
-		return;
-	XT_STAT_INC(tp->eng, tcp_lost_rexmit);
-	sb->high_rxt = tp->snd_una;
-	sb->rxt_fence = tp->snd_max;
 }
 
 /*
@@ -912,6 +1032,10 @@ tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
 	flight = tp->snd_max - ack;
 	tp->t_flags &= ~XT_TF_INRECOVERY;
 	tp->t_dupacks = 0;
+	/* RFC 8985 §6.2.4: after 16 recoveries without D-SACK the
+	 * reordering window shrinks back */
+	if (tp->t_rack_reo_persist > 0 && --tp->t_rack_reo_persist == 0)
+		tp->t_rack_reo_mult = 1;
 	xt_tcp_cc_recovery_exit(tp);
 	if (tp->snd_cwnd > flight + mss)
 		tp->snd_cwnd = flight + mss;
@@ -979,13 +1103,19 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 	win = (uint32_t)th->win << tp->snd_scale;
 	una_before = tp->snd_una;
 	sacked_before = tp->t_sb.sacked_bytes;
+	tp->t_sb.rtx_delivered_t = 0;
+	tp->t_sb.rtx_delivered = 0;
 	if ((tp->t_flags & XT_TF_SACK_OK) && th->nsack > 0) {
 		uint64_t dsacks = tp->t_sb.dsacks;
+		xt_seq_t high_before = xt_sack_high(&tp->t_sb, tp->snd_una);
 
 		newly_sacked = xt_sack_update(&tp->t_sb, tp->snd_una,
 		    tp->snd_max, th->sack, th->nsack);
-		if (newly_sacked > 0)
-			tcp_rack_detect(tp);
+		if (newly_sacked > 0) {
+			tcp_rack_update(tp, una_before, high_before,
+			    sacked_before, newly_sacked);
+			(void)tcp_rack_detect(tp);
+		}
 		if (tp->t_sb.dsacks != dsacks)
 			tcp_dsack_seen(tp, th->sack[0][0], th->sack[0][1]);
 	}
@@ -1028,6 +1158,12 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		xt_sack_advance(&tp->t_sb, tp->snd_una);
+		if (tp->t_flags & XT_TF_SACK_OK) {
+			tcp_rack_update(tp, una_before, tp->snd_una, 0, 0);
+			(void)tcp_rack_detect(tp);
+		} else {
+			xt_tcp_tmap_prune(tp, tp->snd_una);
+		}
 		tp->t_tlp_out = 0;
 		if (tp->t_frto != 0)
 			tcp_frto_ack(tp);
@@ -1050,10 +1186,16 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		if (data_acked > 0)
 			xt_tcp_wakeup(tp);
 	}
+	/* RACK (RFC 8985 §6.2) may find a loss on an ACK that is no
+	 * duplicate: recovery starts then as well */
+	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
+	    XT_TF_SACK_OK && tp->snd_una != tp->snd_max &&
+	    tp->snd_nxt == tp->snd_max &&
+	    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
+		tcp_sack_enter_recovery(tp);
 	/* SACK recovery: PRR for this ACK, then NextSeg() (RFC 6675 §5 C) */
 	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
-		tcp_lost_retransmit(tp);
 		tcp_prr_ack(tp, (int32_t)(tp->snd_una - una_before) +
 		    (int32_t)(tp->t_sb.sacked_bytes - sacked_before));
 		xt_tcp_sack_output(tp);

@@ -105,28 +105,54 @@ tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 	}
 }
 
-/* Remember when new data up to end went out (coalescing one instant). */
+/* Remember when new data [seq, end) went out (one entry per instant). */
 static void
-tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t end, uint64_t t)
+tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end, uint64_t t)
 {
-	unsigned last;
+	unsigned i, k, n = tp->tm_n;
 
-	if (tp->tm_n > 0) {
-		last = (tp->tm_head + tp->tm_n - 1) % XT_TMAP;
-		if (tp->tm_t[last] == t) {
-			if (SEQ_GT(end, tp->tm_end[last]))
-				tp->tm_end[last] = end;
-			return;
+	if (n == 0) {
+		tp->tm_lo = seq;
+	} else if (tp->tm_t1[n - 1] == t) {
+		if (SEQ_GT(end, tp->tm_end[n - 1]))
+			tp->tm_end[n - 1] = end;
+		return;
+	}
+	if (n == XT_TMAP) {
+		/* full: merge neighbours pairwise */
+		for (i = 0, k = 0; i < n; i += 2, k++) {
+			tp->tm_t0[k] = tp->tm_t0[i];
+			if (i + 1 < n) {
+				tp->tm_end[k] = tp->tm_end[i + 1];
+				tp->tm_t1[k] = tp->tm_t1[i + 1];
+			} else {
+				tp->tm_end[k] = tp->tm_end[i];
+				tp->tm_t1[k] = tp->tm_t1[i];
+			}
 		}
+		n = k;
 	}
-	if (tp->tm_n == XT_TMAP) {		/* forget the oldest */
-		tp->tm_head = (tp->tm_head + 1) % XT_TMAP;
-		tp->tm_n--;
-	}
-	last = (tp->tm_head + tp->tm_n) % XT_TMAP;
-	tp->tm_end[last] = end;
-	tp->tm_t[last] = t;
-	tp->tm_n++;
+	tp->tm_end[n] = end;
+	tp->tm_t0[n] = tp->tm_t1[n] = t;
+	tp->tm_n = (uint16_t)(n + 1);
+}
+
+/* The cumulative ACK reached una: forget the entries it covers. */
+void
+xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una)
+{
+	unsigned k = 0, n = tp->tm_n;
+
+	while (k < n && SEQ_LEQ(tp->tm_end[k], una))
+		k++;
+	if (k == 0)
+		return;
+	tp->tm_lo = tp->tm_end[k - 1];
+	n -= k;
+	memmove(tp->tm_end, tp->tm_end + k, n * sizeof(tp->tm_end[0]));
+	memmove(tp->tm_t0, tp->tm_t0 + k, n * sizeof(tp->tm_t0[0]));
+	memmove(tp->tm_t1, tp->tm_t1 + k, n * sizeof(tp->tm_t1[0]));
+	tp->tm_n = (uint16_t)n;
 }
 
 uint32_t
@@ -297,10 +323,13 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 			XT_STAT_ADD(eng, tcp_snd_rexmit_byte, len);
 			tp->t_total_retrans++;
 			tp->t_bytes_retrans += len;
+			if (tp->t_flags & XT_TF_SACK_OK)
+				xt_sack_rtx_sent(&tp->t_sb, seq, seq + len,
+				    eng->now);
 		} else {
 			XT_STAT_INC(eng, tcp_snd_pack);
 			XT_STAT_ADD(eng, tcp_snd_byte, len);
-			tcp_tmap_add(tp, seq + len, eng->now);
+			tcp_tmap_add(tp, seq, seq + len, eng->now);
 		}
 		tp->t_last_tx_us = eng->now;
 	} else if (flags & (XT_TH_SYN | XT_TH_FIN | XT_TH_RST)) {
@@ -339,8 +368,6 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 			n = xt_tcp_send_seg(tp, seq, len, 0);
 			if (n == 0)
 				break;
-			sb->high_rxt = seq + n;
-			sb->rxt_fence = tp->snd_max;
 			pipe += n;
 			tp->t_prr_out += n;
 			continue;
@@ -361,7 +388,6 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 				tp->snd_nxt = tp->snd_max;
 				pipe += n;
 				tp->t_prr_out += n;
-			tp->t_prr_out += n;
 				continue;
 			}
 		}
@@ -372,8 +398,6 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 			sb->rescue_rxt = tp->snd_recover;
 			if (n == 0)
 				break;
-			if (SEQ_GT(seq + n, sb->high_rxt))
-				sb->high_rxt = seq + n;
 			pipe += n;
 			tp->t_prr_out += n;
 			continue;
@@ -384,13 +408,15 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 		xt_tcp_arm_rexmt(tp);
 	/*
 	 * A retransmission that is lost too would cost an RTO when nothing
-	 * sent after it can reveal the loss (tcp_lost_retransmit).  Like
-	 * RACK's reordering timer (RFC 8985 §6.2-6.3): if the retransmitted
-	 * hole is still open two RTTs later, it goes again.
+	 * sent after it is delivered, for then RACK (tcp_input.c) learns
+	 * nothing.  The recovery probe: if a retransmission is still
+	 * unacknowledged two RTTs (and the reordering window) later, it
+	 * goes again.
 	 */
-	if (SEQ_GT(sb->high_rxt, tp->snd_una) && tp->t_rtt.srtt_us != 0 &&
-	    tp->t_tlp_at == 0 && tp->t_dsack_dups == 0) {
-		uint64_t wait = 2ull * tp->t_rtt.srtt_us + 2000;
+	if (xt_sack_rtx_oldest(sb) != 0 && tp->t_rtt.srtt_us != 0 &&
+	    tp->t_tlp_at == 0) {
+		uint64_t wait = 2ull * tp->t_rtt.srtt_us + 2000 +
+		    xt_tcp_rack_reo_wnd(tp);
 
 		if (eng->now + wait < tp->t_rexmt_at) {
 			tp->t_tlp_at = eng->now + wait;
@@ -456,7 +482,7 @@ xt_tcp_output(struct xtcp_sock *tp)
 {
 	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len, adv;
 	uint32_t now_win, want, maxchunk;
-	xt_seq_t fin_seq;
+	xt_seq_t fin_seq, max_before = tp->snd_max;
 	int sendit, fin;
 	uint8_t flags;
 
@@ -609,6 +635,9 @@ xt_tcp_output(struct xtcp_sock *tp)
 		if (fin)
 			break;
 	}
+	/* new data went out: the tail loss probe counts from now */
+	if (tp->snd_max != max_before && tp->t_rexmt_at != 0)
+		xt_tcp_arm_tlp(tp);
 	/* data held back by the peer's window with nothing in flight to
 	 * clock it out: the persist timer probes a zero window and, for a
 	 * small one, overrides SWS avoidance */

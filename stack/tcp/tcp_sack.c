@@ -18,6 +18,12 @@ xt_sack_init(struct xt_scoreboard *sb, uint32_t max)
 	if ((sb->b = calloc(max, sizeof(*sb->b))) == NULL)
 		return (XT_ENOMEM);
 	sb->max = max;
+	sb->rmax = max < 2 ? 8 : 4 * max;
+	if ((sb->r = calloc(sb->rmax, sizeof(*sb->r))) == NULL) {
+		free(sb->b);
+		sb->b = NULL;
+		return (XT_ENOMEM);
+	}
 	sb->dupthresh = XT_SACK_DUPTHRESH;
 	return (XT_OK);
 }
@@ -26,8 +32,11 @@ void
 xt_sack_free(struct xt_scoreboard *sb)
 {
 	free(sb->b);
+	free(sb->r);
 	sb->b = NULL;
+	sb->r = NULL;
 	sb->n = sb->max = 0;
+	sb->nr = sb->rmax = 0;
 }
 
 void
@@ -36,6 +45,159 @@ xt_sack_clear(struct xt_scoreboard *sb)
 	sb->n = 0;
 	sb->sacked_bytes = 0;
 	sb->lost_valid = 0;
+	sb->nr = 0;
+}
+
+/*
+ * Cut [s, e) out of the retransmission records (delivered, or about to
+ * be overwritten), noting the newest send time and the bytes covered.
+ * A record split in two needs a slot; when there is none the upper part
+ * is forgotten (it then looks never retransmitted, which can only cost
+ * a spurious retransmission).
+ */
+static void
+rtx_cut(struct xt_scoreboard *sb, xt_seq_t s, xt_seq_t e, int delivered)
+{
+	struct xt_rtxseg *r;
+	uint32_t i = 0;
+	xt_seq_t lo, hi;
+
+	while (i < sb->nr) {
+		r = &sb->r[i];
+		if (SEQ_LEQ(r->end, s)) {
+			i++;
+			continue;
+		}
+		if (SEQ_GEQ(r->start, e))
+			break;
+		lo = SEQ_MAX(r->start, s);
+		hi = SEQ_MIN(r->end, e);
+		if (delivered) {
+			sb->rtx_delivered += hi - lo;
+			if (r->t_us > sb->rtx_delivered_t)
+				sb->rtx_delivered_t = r->t_us;
+		}
+		if (SEQ_LT(r->start, s) && SEQ_GT(r->end, e)) {
+			/* strictly inside: split */
+			if (sb->nr < sb->rmax) {
+				memmove(r + 1, r, (sb->nr - i) * sizeof(*r));
+				sb->nr++;
+				r[1].start = e;
+			}
+			r->end = s;
+			break;
+		}
+		if (SEQ_LT(r->start, s)) {
+			r->end = s;
+			i++;
+		} else if (SEQ_GT(r->end, e)) {
+			r->start = e;
+			break;
+		} else {
+			memmove(r, r + 1, (sb->nr - i - 1) * sizeof(*r));
+			sb->nr--;
+		}
+	}
+}
+
+void
+xt_sack_rtx_sent(struct xt_scoreboard *sb, xt_seq_t seq, xt_seq_t end,
+    uint64_t t_us)
+{
+	struct xt_rtxseg *r;
+	uint32_t i = 0;
+
+	if (!SEQ_LT(seq, end) || sb->rmax == 0)
+		return;
+	if (SEQ_GT(end, sb->high_rxt))
+		sb->high_rxt = end;
+	rtx_cut(sb, seq, end, 0);
+	while (i < sb->nr && SEQ_LT(sb->r[i].start, seq))
+		i++;
+	/* record i-1 ends at or before seq, record i starts at or after end */
+	if (i > 0) {
+		r = &sb->r[i - 1];
+		if (r->end == seq && r->t_us == t_us && !r->lost) {
+			r->end = end;
+			if (i < sb->nr && sb->r[i].start == end &&
+			    sb->r[i].t_us == t_us && !sb->r[i].lost) {
+				r->end = sb->r[i].end;
+				memmove(&sb->r[i], &sb->r[i + 1],
+				    (sb->nr - i - 1) * sizeof(*r));
+				sb->nr--;
+			}
+			return;
+		}
+	}
+	if (i < sb->nr && sb->r[i].start == end && sb->r[i].t_us == t_us &&
+	    !sb->r[i].lost) {
+		sb->r[i].start = seq;
+		return;
+	}
+	if (sb->nr == sb->rmax) {
+		/* full: stretch a neighbour over the range, newest time */
+		r = i > 0 ? &sb->r[i - 1] : &sb->r[0];
+		if (i > 0)
+			r->end = end;
+		else
+			r->start = seq;
+		r->t_us = t_us;
+		r->lost = 0;
+		return;
+	}
+	memmove(&sb->r[i + 1], &sb->r[i], (sb->nr - i) * sizeof(*r));
+	sb->r[i].start = seq;
+	sb->r[i].end = end;
+	sb->r[i].t_us = t_us;
+	sb->r[i].lost = 0;
+	sb->nr++;
+}
+
+uint32_t
+xt_sack_rtx_mark(struct xt_scoreboard *sb, uint64_t before)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < sb->nr; i++) {
+		if (!sb->r[i].lost && sb->r[i].t_us <= before) {
+			sb->r[i].lost = 1;
+			n++;
+		}
+	}
+	return (n);
+}
+
+uint64_t
+xt_sack_rtx_oldest(const struct xt_scoreboard *sb)
+{
+	uint64_t t = 0;
+	uint32_t i;
+
+	for (i = 0; i < sb->nr; i++)
+		if (!sb->r[i].lost && (t == 0 || sb->r[i].t_us < t))
+			t = sb->r[i].t_us;
+	return (t);
+}
+
+/* The in-flight record holding seq, or NULL. */
+static const struct xt_rtxseg *
+rtx_find(const struct xt_scoreboard *sb, xt_seq_t seq)
+{
+	uint32_t i;
+
+	for (i = 0; i < sb->nr; i++) {
+		if (SEQ_GT(sb->r[i].start, seq))
+			break;
+		if (SEQ_LT(seq, sb->r[i].end))
+			return (sb->r[i].lost ? NULL : &sb->r[i]);
+	}
+	return (NULL);
+}
+
+int
+xt_sack_rtx_inflight(const struct xt_scoreboard *sb, xt_seq_t seq)
+{
+	return (rtx_find(sb, seq) != NULL);
 }
 
 static void
@@ -104,7 +266,8 @@ xt_sack_update(struct xt_scoreboard *sb, xt_seq_t snd_una, xt_seq_t snd_max,
 			continue;		/* not something we sent */
 		if (SEQ_LT(s, snd_una))
 			s = snd_una;
-		(void)sack_insert(sb, s, e);
+		if (sack_insert(sb, s, e) == 0)
+			rtx_cut(sb, s, e, 1);
 	}
 	sack_recount(sb);
 	return (sb->sacked_bytes > before ? sb->sacked_bytes - before : 0);
@@ -124,6 +287,8 @@ xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una)
 	}
 	if (sb->n > 0 && SEQ_LT(sb->b[0].start, snd_una))
 		sb->b[0].start = snd_una;
+	if (sb->nr > 0)
+		rtx_cut(sb, sb->r[0].start, snd_una, 1);
 	if (SEQ_LT(sb->high_rxt, snd_una))
 		sb->high_rxt = snd_una;
 	if (sb->lost_valid && SEQ_LEQ(sb->lost_end, snd_una))
@@ -150,23 +315,29 @@ sack_above(const struct xt_scoreboard *sb, uint32_t i, uint32_t *bytes,
 	*blocks = sb->n - i;
 }
 
-/* Is the hole that starts at hole_start, just before block next_blk,
- * lost?  RFC 6675 IsLost, or below the time-based lost_end. */
-static int
-sack_hole_lost(const struct xt_scoreboard *sb, uint32_t next_blk,
-    uint32_t mss, xt_seq_t hole_start)
+/*
+ * How many octets from s (inside the hole [s, end) just below block
+ * next_blk; next_blk == n for the hole above every block) are lost: the
+ * whole rest of the hole by RFC 6675 IsLost (DupThresh discontiguous
+ * SACKed blocks, or more than (DupThresh - 1) * mss SACKed bytes above
+ * it, the same for every octet of a hole), else those below RACK's
+ * lost_end (tcp_input.c).  Lost octets are always a prefix.
+ */
+static uint32_t
+hole_lost_len(const struct xt_scoreboard *sb, uint32_t next_blk,
+    uint32_t mss, xt_seq_t s, xt_seq_t end)
 {
 	uint32_t bytes, blocks;
 
-	if (next_blk >= sb->n)
-		return (0);	/* nothing SACKed above: not lost */
-	/* RACK-like (tcp_input.c): a later transmission was delivered and
-	 * this one was sent long enough before it */
-	if (sb->lost_valid && SEQ_LT(hole_start, sb->lost_end))
-		return (1);
-	sack_above(sb, next_blk, &bytes, &blocks);
-	return (blocks >= sb->dupthresh ||
-	    bytes > (sb->dupthresh - 1) * mss);
+	if (next_blk < sb->n) {
+		sack_above(sb, next_blk, &bytes, &blocks);
+		if (blocks >= sb->dupthresh ||
+		    bytes > (sb->dupthresh - 1) * mss)
+			return (end - s);
+	}
+	if (sb->lost_valid && SEQ_LT(s, sb->lost_end))
+		return (SEQ_MIN(end, sb->lost_end) - s);
+	return (0);
 }
 
 int
@@ -178,37 +349,31 @@ xt_sack_is_lost(const struct xt_scoreboard *sb, xt_seq_t seq, uint32_t mss)
 		i++;
 	if (i > 0 && SEQ_LT(seq, sb->b[i - 1].end))
 		return (0);		/* SACKed, not lost */
-	return (sack_hole_lost(sb, i, mss, seq));
+	return (hole_lost_len(sb, i, mss, seq, seq + 1) != 0);
 }
 
 /*
  * Walk the holes between snd_una and snd_max: hole k lies before block k
- * (the last one, after every block, is never lost: nothing is SACKed
- * above it).
+ * (the last one, k == n, after every block).
  */
 uint32_t
 xt_sack_pipe(const struct xt_scoreboard *sb, xt_seq_t snd_una,
     xt_seq_t snd_max, uint32_t mss)
 {
-	xt_seq_t a = snd_una, b, rx_end;
-	uint32_t i, pipe = 0, len;
-	int lost;
+	xt_seq_t a = snd_una, b;
+	uint32_t i, pipe = 0;
 
 	for (i = 0; i <= sb->n; i++) {
 		b = i < sb->n ? sb->b[i].start : snd_max;
-		if (SEQ_LT(a, b)) {
-			len = b - a;
-			lost = sack_hole_lost(sb, i, mss, a);
-			if (!lost)
-				pipe += len;
-			/* retransmitted octets count too (RFC 6675 §4 b) */
-			rx_end = SEQ_MIN(b, sb->high_rxt);
-			if (SEQ_LT(a, rx_end))
-				pipe += rx_end - a;
-		}
+		if (SEQ_LT(a, b))
+			pipe += (b - a) - hole_lost_len(sb, i, mss, a, b);
 		if (i < sb->n)
 			a = sb->b[i].end;
 	}
+	/* retransmitted octets count too, unless lost again (§4 (b)) */
+	for (i = 0; i < sb->nr; i++)
+		if (!sb->r[i].lost && SEQ_GT(sb->r[i].end, snd_una))
+			pipe += sb->r[i].end - SEQ_MAX(sb->r[i].start, snd_una);
 	return (pipe);
 }
 
@@ -216,19 +381,36 @@ int
 xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
     xt_seq_t snd_max, uint32_t mss, xt_seq_t *seq, uint32_t *len)
 {
-	xt_seq_t a = snd_una, b, s;
-	uint32_t i;
+	const struct xt_rtxseg *r;
+	xt_seq_t a = snd_una, b, s, e;
+	uint32_t i, k, lost;
 
-	(void)snd_max;
-	for (i = 0; i < sb->n; i++) {
-		b = sb->b[i].start;
-		s = SEQ_MAX(a, sb->high_rxt);
-		if (SEQ_LT(s, b) && sack_hole_lost(sb, i, mss, s)) {
+	for (i = 0; i <= sb->n; i++) {
+		b = i < sb->n ? sb->b[i].start : snd_max;
+		s = a;
+		while (SEQ_LT(s, b)) {
+			if ((r = rtx_find(sb, s)) != NULL) {
+				s = r->end;	/* its retransmission is out */
+				continue;
+			}
+			if ((lost = hole_lost_len(sb, i, mss, s, b)) == 0)
+				break;
+			e = s + lost;
+			/* stop before the next retransmission in flight */
+			for (k = 0; k < sb->nr; k++) {
+				if (!sb->r[k].lost &&
+				    SEQ_GT(sb->r[k].start, s) &&
+				    SEQ_LT(sb->r[k].start, e)) {
+					e = sb->r[k].start;
+					break;
+				}
+			}
 			*seq = s;
-			*len = b - s < mss ? b - s : mss;
+			*len = e - s < mss ? e - s : mss;
 			return (1);
 		}
-		a = sb->b[i].end;
+		if (i < sb->n)
+			a = sb->b[i].end;
 	}
 	return (0);
 }

@@ -24,16 +24,35 @@ struct xt_sackblk {
 	xt_seq_t	end;		/* one past the last */
 };
 
+/*
+ * A retransmitted range still unacknowledged and unSACKed, with the time
+ * it went out last (RFC 8985 keeps Segment.xmit_ts per segment; we keep
+ * it per range of the holes, which is all RACK needs).  `lost` is
+ * RACK's verdict on this retransmission: it must go again.
+ */
+struct xt_rtxseg {
+	xt_seq_t	start;
+	xt_seq_t	end;
+	uint64_t	t_us;		/* when it was last (re)transmitted */
+	int		lost;		/* RACK: the retransmission is lost */
+};
+
 struct xt_scoreboard {
 	struct xt_sackblk *b;		/* sorted, disjoint, non-adjacent */
 	uint32_t	n;		/* blocks in use */
 	uint32_t	max;		/* capacity */
 	uint32_t	sacked_bytes;	/* sum of block lengths */
-	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt */
+	/* retransmissions in flight, sorted and disjoint, inside holes */
+	struct xt_rtxseg *r;
+	uint32_t	nr;		/* records in use */
+	uint32_t	rmax;		/* capacity (4 * max) */
+	uint64_t	rtx_delivered_t; /* newest t_us of a retransmission that
+					 * the last update or advance covered */
+	uint32_t	rtx_delivered;	/* bytes of retransmissions it covered */
+	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt (highest octet
+					 * retransmitted; rescue, rule 3) */
 	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
-	xt_seq_t	rxt_fence;	/* snd_max when we last retransmitted:
-					 * data above it was sent after */
-	xt_seq_t	lost_end;	/* time-based detection (RACK-like):
+	xt_seq_t	lost_end;	/* RACK on first transmissions:
 					 * holes below it are lost */
 	int		lost_valid;	/* lost_end is set */
 	uint64_t	overflows;	/* blocks dropped for lack of room */
@@ -61,17 +80,39 @@ xt_seq_t xt_sack_high(const struct xt_scoreboard *sb, xt_seq_t snd_una);
  * than (DupThresh - 1) * mss SACKed bytes, above seq (sb->dupthresh). */
 int	xt_sack_is_lost(const struct xt_scoreboard *sb, xt_seq_t seq,
 	    uint32_t mss);
-/* RFC 6675 SetPipe(): bytes believed in the network. */
+/* RFC 6675 SetPipe(): bytes believed in the network: every octet not
+ * lost, and again every retransmitted octet whose retransmission is not
+ * lost (§4 (b)). */
 uint32_t xt_sack_pipe(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 	    xt_seq_t snd_max, uint32_t mss);
 /*
- * RFC 6675 NextSeg() rule 1: the first lost, not yet retransmitted
- * range at or above HighRxt, at most mss bytes.  Returns 1 and sets
+ * RFC 6675 NextSeg() rule 1: the first lost range that has no
+ * retransmission in flight (never retransmitted, or its retransmission
+ * marked lost by RACK), at most mss bytes.  Returns 1 and sets
  * *seq/*len, or 0.  (Rule 2, new data, is the caller's; rule 3, the
  * rescue retransmission, is xt_sack_rescue.)
  */
 int	xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 	    xt_seq_t snd_max, uint32_t mss, xt_seq_t *seq, uint32_t *len);
+/*
+ * Retransmissions.  xt_sack_rtx_sent records that [seq, end) went out
+ * again at t_us (overwriting what it covers; neighbours of one instant
+ * merge; when full, the range joins its left neighbour, which only makes
+ * RACK later to call it lost).  xt_sack_update and xt_sack_advance cut
+ * delivered octets out of the records and report the newest time they
+ * covered in rtx_delivered_t.  xt_sack_rtx_mark marks lost every record
+ * sent at or before `before` (RFC 8985 §6.2 step 5: xmit_ts + reo_wnd <
+ * RACK.xmit_ts); it returns how many records it newly marked.
+ * xt_sack_rtx_oldest gives the earliest t_us among records not yet lost
+ * (for the reordering timer), 0 if none.
+ */
+void	xt_sack_rtx_sent(struct xt_scoreboard *sb, xt_seq_t seq, xt_seq_t end,
+	    uint64_t t_us);
+uint32_t xt_sack_rtx_mark(struct xt_scoreboard *sb, uint64_t before);
+uint64_t xt_sack_rtx_oldest(const struct xt_scoreboard *sb);
+/* Is the octet at seq retransmitted and not (yet) lost again? */
+int	xt_sack_rtx_inflight(const struct xt_scoreboard *sb, xt_seq_t seq);
+
 /* RFC 6675 NextSeg() rule 3: one unSACKed segment above HighRxt that is
  * not lost, once per recovery (rescue_rxt tracks it). */
 int	xt_sack_rescue(const struct xt_scoreboard *sb, xt_seq_t snd_una,

@@ -357,6 +357,7 @@ xt_tcp_drop(struct xtcp_sock *tp, int err)
 	tp->t_evseq++;
 	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
 	tp->t_keep_at = tp->t_cork_at = tp->t_tlp_at = 0;
+	tp->t_rack_at = 0;
 	tp->t_2msl_at = 0;
 	tp->t_flags |= XT_TF_RCVSHUT;
 	xt_tcp_set_state(tp, XT_TCPS_CLOSED);

@@ -38,6 +38,7 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 	d = earliest(d, tp->t_keep_at);
 	d = earliest(d, tp->t_cork_at);
 	d = earliest(d, tp->t_tlp_at);
+	d = earliest(d, tp->t_rack_at);
 	return (d == 0 ? UINT64_MAX : d);
 }
 
@@ -45,32 +46,44 @@ void
 xt_tcp_arm_rexmt(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint64_t pto;
 
 	tp->t_rexmt_at = eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
 	    (uint64_t)eng->cfg.rexmit_slop_ms * 1000;
 	xt_engine_timer_armed(eng, tp->t_rexmt_at);
-	/*
-	 * RFC 8985 §7.2: a tail loss probe before the RTO, so a lost last
-	 * segment is found by an ACK rather than a timeout.  Only with
-	 * SACK, an RTT sample, outside recovery and before any backoff;
-	 * PTO = 2 SRTT, plus the worst-case delayed ACK when one segment
-	 * is in flight.
-	 */
+	xt_tcp_arm_tlp(tp);
+}
+
+/*
+ * RFC 8985 §7.2: a tail loss probe before the RTO, so a lost last
+ * segment is found by an ACK rather than a timeout.  Armed whenever the
+ * RTO is and whenever new data goes out; only with SACK, an RTT sample,
+ * outside recovery and before any backoff.  PTO = 2 SRTT plus, when one
+ * segment is in flight, the worst-case delayed ACK (Linux adds 2 ms in
+ * the other case, and so do we, for timer slack); and never later than
+ * the RTO: when they coincide the probe goes instead of the timeout,
+ * which keeps the congestion window.
+ */
+void
+xt_tcp_arm_tlp(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t pto;
+
 	tp->t_tlp_at = 0;
 	if (!(tp->t_flags & XT_TF_SACK_OK) || tp->t_tlp_out ||
 	    (tp->t_flags & XT_TF_INRECOVERY) || tp->t_rxtshift != 0 ||
 	    tp->t_rtt.srtt_us == 0 || !XT_TCPS_SYNCHRONIZED(tp->state) ||
+	    tp->t_rexmt_at == 0 || tp->snd_una == tp->snd_max ||
 	    tp->snd_nxt != tp->snd_max)	/* still going back after an RTO */
 		return;
 	pto = 2ull * tp->t_rtt.srtt_us;
 	if (tp->snd_max - tp->snd_una <= tp->t_maxseg)
 		pto += 200000;		/* WCDelAckT */
-	if (pto < 10000)
-		pto = 10000;
-	if (eng->now + pto >= tp->t_rexmt_at)
-		return;
+	else
+		pto += 2000;
 	tp->t_tlp_at = eng->now + pto;
+	if (tp->t_tlp_at > tp->t_rexmt_at)
+		tp->t_tlp_at = tp->t_rexmt_at;
 	xt_engine_timer_armed(eng, tp->t_tlp_at);
 }
 
@@ -92,7 +105,7 @@ xt_tcp_start_timewait(struct xtcp_sock *tp)
 
 	xt_tcp_set_state(tp, XT_TCPS_TIME_WAIT);
 	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
-	tp->t_keep_at = tp->t_tlp_at = 0;
+	tp->t_keep_at = tp->t_tlp_at = tp->t_rack_at = 0;
 	tp->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
 	xt_engine_timer_armed(eng, tp->t_2msl_at);
 }
@@ -128,6 +141,10 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 		tcp_timer_keep(tp);
 		if (tp->state == XT_TCPS_CLOSED)
 			return;		/* dropped (and maybe freed) */
+	}
+	if (tp->t_rack_at != 0 && tp->t_rack_at <= now) {
+		tp->t_rack_at = 0;
+		xt_tcp_rack_timeout(tp);
 	}
 	if (tp->t_tlp_at != 0 && tp->t_tlp_at <= now) {
 		tp->t_tlp_at = 0;
@@ -217,6 +234,7 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		 * BSD does (RFC 6675 §5.1 allows keeping it) */
 		xt_sack_clear(&tp->t_sb);
 		tp->t_sb.high_rxt = tp->snd_una;
+		tp->t_rack_at = 0;
 		tp->t_dupacks = 0;
 		/* RFC 5682 §2: F-RTO on the first timeout of an episode,
 		 * when new data could follow the retransmission */
@@ -375,25 +393,19 @@ tcp_timer_tlp(struct xtcp_sock *tp)
 
 	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
-		/* the recovery probe: the retransmitted holes are still
-		 * open two RTTs on; resend the first (see tcp_output.c) */
+		/* the recovery probe: retransmissions still unacknowledged
+		 * two RTTs on are lost; resend the first (see tcp_output.c) */
 		struct xt_scoreboard *sb = &tp->t_sb;
 		xt_seq_t seq;
-		uint32_t n, len;
+		uint32_t len;
 
-		if (!SEQ_GT(sb->high_rxt, tp->snd_una))
+		if (tp->t_rtt.srtt_us == 0 || eng->now < tp->t_rtt.srtt_us ||
+		    xt_sack_rtx_mark(sb, eng->now - tp->t_rtt.srtt_us) == 0)
 			return;
 		XT_STAT_INC(eng, tcp_recovery_probes);
-		sb->high_rxt = tp->snd_una;
-		sb->rxt_fence = tp->snd_max;
-		if (!xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss,
-		    &seq, &len)) {
-			seq = tp->snd_una;
-			len = mss;
-		}
-		n = xt_tcp_send_seg(tp, seq, len, 0);
-		if (SEQ_GT(seq + n, sb->high_rxt))
-			sb->high_rxt = seq + n;
+		if (xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss,
+		    &seq, &len))
+			(void)xt_tcp_send_seg(tp, seq, len, 0);
 		xt_tcp_sack_output(tp);
 		return;
 	}

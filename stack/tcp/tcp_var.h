@@ -141,13 +141,29 @@ struct xtcp_sock {
 	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
 	uint32_t		t_dupacks;	/* consecutive duplicate ACKs */
 	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
-	/* send times of new data, oldest first (for RACK-like loss
-	 * detection, RFC 8985 §6.2): entry i covers up to tm_end[i] */
+	/*
+	 * Send times of first transmissions not yet acknowledged, oldest
+	 * first, for RACK (RFC 8985 §6.2): entry i covers from tm_end[i-1]
+	 * (tm_lo for the first) to tm_end[i], sent between tm_t0[i] and
+	 * tm_t1[i] µs.  When full, neighbours merge pairwise: the map then
+	 * knows less precisely, never wrongly.
+	 */
 #define XT_TMAP	128
+	xt_seq_t		tm_lo;
 	xt_seq_t		tm_end[XT_TMAP];
-	uint64_t		tm_t[XT_TMAP];	/* µs */
-	uint16_t		tm_head;	/* oldest entry */
+	uint64_t		tm_t0[XT_TMAP];
+	uint64_t		tm_t1[XT_TMAP];
 	uint16_t		tm_n;		/* entries in use */
+	/* RACK (RFC 8985 §6): what the newest delivery tells */
+	uint64_t		t_rack_xmit_ts;	/* RACK.xmit_ts, µs */
+	uint32_t		t_rack_rtt_us;	/* RACK.rtt */
+	uint8_t			t_rack_reo_mult; /* RACK.reo_wnd_mult (0 = 1) */
+	uint8_t			t_rack_reo_persist; /* recoveries left before the
+						 * multiplier resets (§6.2.4) */
+	unsigned		t_rack_reord:1;	/* RACK.reordering_seen */
+	xt_seq_t		t_rack_dsack_rnd; /* no new multiplier step before
+						 * snd_una passes this */
+	uint64_t		t_rack_at;	/* reordering timer (§6.3) */
 	uint32_t		t_prr_delivered; /* RFC 6937 prr_delivered */
 	uint32_t		t_prr_out;	/* RFC 6937 prr_out */
 	uint32_t		t_recover_fs;	/* RFC 6937 RecoverFS */
@@ -281,6 +297,10 @@ uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	    uint8_t flags);
 void	xt_tcp_send_ack(struct xtcp_sock *tp);
 void	xt_tcp_sack_output(struct xtcp_sock *tp);
+void	xt_tcp_rack_timeout(struct xtcp_sock *tp);
+void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
+void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
+uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);
 uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
