@@ -391,7 +391,7 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 				continue;
 			}
 		}
-		/* rule 3: one rescue retransmission per recovery */
+		/* rule 4: one rescue retransmission per recovery */
 		if (xt_sack_rescue(sb, tp->snd_una, tp->snd_max, mss, &seq,
 		    &len)) {
 			n = xt_tcp_send_seg(tp, seq, len, 0);

@@ -415,25 +415,36 @@ xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 	return (0);
 }
 
+/*
+ * RFC 6675 §4 NextSeg() rule (4): once per recovery, one segment that
+ * includes the highest outstanding unSACKed octet (the end of the last
+ * hole), unless its retransmission is already in flight.  (Rule (3),
+ * resending holes not yet deemed lost, is left out: RACK marks what is
+ * lost, and Linux does not resend the rest either.)
+ */
 int
 xt_sack_rescue(const struct xt_scoreboard *sb, xt_seq_t snd_una,
     xt_seq_t snd_max, uint32_t mss, xt_seq_t *seq, uint32_t *len)
 {
-	xt_seq_t a = snd_una, b, s;
-	uint32_t i;
+	xt_seq_t lo, hi;
 
 	if (SEQ_GT(sb->rescue_rxt, snd_una))
 		return (0);		/* one rescue per recovery */
-	for (i = 0; i <= sb->n; i++) {
-		b = i < sb->n ? sb->b[i].start : snd_max;
-		s = SEQ_MAX(a, sb->high_rxt);
-		if (SEQ_LT(s, b)) {
-			*seq = s;
-			*len = b - s < mss ? b - s : mss;
-			return (1);
-		}
-		if (i < sb->n)
-			a = sb->b[i].end;
+	if (sb->n > 0 && sb->b[sb->n - 1].end == snd_max) {
+		/* the last block reaches snd_max: the hole below it */
+		hi = sb->b[sb->n - 1].start;
+		lo = sb->n > 1 ? sb->b[sb->n - 2].end : snd_una;
+	} else {
+		hi = snd_max;
+		lo = sb->n > 0 ? sb->b[sb->n - 1].end : snd_una;
 	}
-	return (0);
+	if (!SEQ_LT(lo, hi))
+		return (0);
+	if (hi - lo > mss)
+		lo = hi - mss;
+	if (rtx_find(sb, hi - 1) != NULL)
+		return (0);		/* already resent and in flight */
+	*seq = lo;
+	*len = hi - lo;
+	return (1);
 }

@@ -50,7 +50,7 @@ struct xt_scoreboard {
 					 * the last update or advance covered */
 	uint32_t	rtx_delivered;	/* bytes of retransmissions it covered */
 	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt (highest octet
-					 * retransmitted; rescue, rule 3) */
+					 * retransmitted) */
 	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
 	xt_seq_t	lost_end;	/* RACK on first transmissions:
 					 * holes below it are lost */
@@ -89,7 +89,7 @@ uint32_t xt_sack_pipe(const struct xt_scoreboard *sb, xt_seq_t snd_una,
  * RFC 6675 NextSeg() rule 1: the first lost range that has no
  * retransmission in flight (never retransmitted, or its retransmission
  * marked lost by RACK), at most mss bytes.  Returns 1 and sets
- * *seq/*len, or 0.  (Rule 2, new data, is the caller's; rule 3, the
+ * *seq and *len, or 0.  (Rule 2, new data, is the caller's; rule 4, the
  * rescue retransmission, is xt_sack_rescue.)
  */
 int	xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
@@ -113,8 +113,9 @@ uint64_t xt_sack_rtx_oldest(const struct xt_scoreboard *sb);
 /* Is the octet at seq retransmitted and not (yet) lost again? */
 int	xt_sack_rtx_inflight(const struct xt_scoreboard *sb, xt_seq_t seq);
 
-/* RFC 6675 NextSeg() rule 3: one unSACKed segment above HighRxt that is
- * not lost, once per recovery (rescue_rxt tracks it). */
+/* RFC 6675 NextSeg() rule 4, the rescue retransmission: once per
+ * recovery (rescue_rxt tracks it), the segment that holds the highest
+ * outstanding unSACKed octet, unless that one is resent and in flight. */
 int	xt_sack_rescue(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 	    xt_seq_t snd_max, uint32_t mss, xt_seq_t *seq, uint32_t *len);
 
