@@ -1037,7 +1037,10 @@ tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
 	if (tp->t_rack_reo_persist > 0 && --tp->t_rack_reo_persist == 0)
 		tp->t_rack_reo_mult = 1;
 	xt_tcp_cc_recovery_exit(tp);
-	if (tp->snd_cwnd > flight + mss)
+	/* RFC 6937 leaves cwnd at ssthresh when recovery ends (PRR has
+	 * already brought pipe there); RFC 6582 option 2 limits it to
+	 * FlightSize + SMSS against a burst */
+	if (!(tp->t_flags & XT_TF_SACK_OK) && tp->snd_cwnd > flight + mss)
 		tp->snd_cwnd = flight + mss;
 	return (1);
 }

@@ -389,7 +389,7 @@ tcp_timer_tlp(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
 	uint32_t buffered, avail, len, mss = tp->t_maxseg;
-	xt_seq_t data_end, seq;
+	xt_seq_t data_end, seq, end;
 
 	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
@@ -425,10 +425,15 @@ tcp_timer_tlp(struct xtcp_sock *tp)
 		tp->snd_max += len;
 		tp->snd_nxt = tp->snd_max;
 	} else {
-		len = data_end - tp->snd_una;
+		/* the last segment sent, not the last one buffered: what
+		 * lies beyond snd_max was never sent and must not be */
+		end = tp->snd_max;
+		if (tp->t_flags & XT_TF_SENTFIN)
+			end--;
+		len = end - tp->snd_una;
 		if (len > mss)
 			len = mss;
-		seq = data_end - len;
+		seq = end - len;
 		(void)xt_tcp_send_seg(tp, seq, len,
 		    (tp->t_flags & XT_TF_SENTFIN) ? XT_TH_FIN : 0);
 	}

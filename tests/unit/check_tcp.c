@@ -1919,6 +1919,98 @@ START_TEST(frto_spurious_timeout)
 END_TEST
 
 
+/* Active open with SACK permitted by the peer (RFC 2018 §2). */
+static void
+tcb_established_sack(void)
+{
+	struct xt_tcp_repr r;
+
+	tcb_syn_sent();
+	now += RTT;
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN | XT_TH_ACK;
+	r.seq = PEER_ISS;
+	r.ack = iss + 1;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = MSS;
+	r.has_ws = 1;
+	r.ws = (uint8_t)peer_ws;
+	r.sack_perm = 1;
+	peer_sends_repr(&r, NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	ck_assert(sk->t_flags & XT_TF_SACK_OK);
+}
+
+/*
+ * RFC 8985 §7.3: a tail loss probe when the peer's window admits no new
+ * segment resends the last segment *sent*; data buffered beyond snd_max
+ * was never sent and must not go (it once did, and the peer's ACK for
+ * it then looked like one for unsent data: a stall).
+ */
+START_TEST(tlp_window_limited_resends_last_sent)
+{
+	static uint8_t d[4000];
+	struct xt_tcp_repr th;
+	xt_seq_t max;
+	int one = 1;
+
+	tcb_established_sack();
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, 2 * MSS + 100, NULL, 0);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)), XT_OK);
+	send_all(sk, d, sizeof(d));
+	ck_assert_uint_eq(cap.n, 2);
+	tx_clear();
+	max = sk->snd_max;
+	ck_assert_uint_eq(max, iss + 1 + 2 * MSS);
+	ck_assert_uint_ne(sk->t_tlp_at, 0);
+	ck_assert(sk->t_tlp_at < sk->t_rexmt_at);
+	advance_to(sk->t_tlp_at);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_tlp_probes"), 1);
+	ck_assert_uint_eq(cap.n, 1);
+	tx_seg(0, &th);
+	ck_assert_uint_eq(th.seq, iss + 1 + MSS);
+	ck_assert_uint_eq(th.payload_len, MSS);
+	ck_assert_uint_eq(sk->snd_max, max);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
+/* A probe with new data when the window admits it; with one segment in
+ * flight the PTO allows for a delayed ACK (2 SRTT + WCDelAckT). */
+START_TEST(tlp_new_data_single_segment)
+{
+	static uint8_t d[3 * MSS];
+	struct xt_tcp_repr th;
+	uint64_t rexmt;
+
+	tcb_established_sack();
+	send_all(sk, d, MSS);
+	ck_assert_uint_eq(cap.n, 1);
+	tx_clear();
+	rexmt = sk->t_rexmt_at;
+	ck_assert_uint_eq(sk->t_tlp_at, now + 2 * RTT + 200000);
+	/* more data, not yet sent (Nagle holds the partial segment back
+	 * while one is unacknowledged): the probe sends it */
+	send_all(sk, d + MSS, 100);
+	expect_no_tx();
+	advance_to(sk->t_tlp_at);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_tlp_probes"), 1);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rexmt_timeout"), 0);
+	ck_assert_uint_eq(cap.n, 1);
+	tx_seg(0, &th);
+	ck_assert_uint_eq(th.seq, iss + 1 + MSS);
+	ck_assert_uint_eq(th.payload_len, 100);
+	ck_assert_uint_gt(sk->t_rexmt_at, rexmt);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
 static void
 hook_blackhole(struct xtcp_config *c)
 {
@@ -2601,6 +2693,8 @@ xt_suite_tcp(void)
 	tc = tcase_create("frto");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, frto_spurious_timeout);
+	tcase_add_test(tc, tlp_window_limited_resends_last_sent);
+	tcase_add_test(tc, tlp_new_data_single_segment);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pmtu");
