@@ -797,6 +797,22 @@ xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp)
 	return (reo);
 }
 
+/* RFC 8985 §6.2 step 2: RACK.xmit_ts/end_seq move to a delivered
+ * transmission sent after them (RACK_sent_after: later, or in the same
+ * instant with a higher end). */
+static void
+tcp_rack_advance(struct xtcp_sock *tp, uint64_t t, xt_seq_t end)
+{
+	if (t == 0 || t > tp->eng->now)
+		return;
+	if (t > tp->t_rack_xmit_ts || (t == tp->t_rack_xmit_ts &&
+	    SEQ_GT(end, tp->t_rack_end))) {
+		tp->t_rack_xmit_ts = t;
+		tp->t_rack_end = end;
+		tp->t_rack_rtt_us = (uint32_t)(tp->eng->now - t);
+	}
+}
+
 /*
  * RFC 8985 §6.2 steps 1-2: note the newest transmission this ACK
  * delivered.  First transmissions are found in the time map by the
@@ -812,24 +828,22 @@ tcp_rack_update(struct xtcp_sock *tp, xt_seq_t una_before,
     xt_seq_t high_before, uint32_t below_before, uint32_t newly_sacked)
 {
 	struct xt_scoreboard *sb = &tp->t_sb;
-	uint64_t now = tp->eng->now, t = 0, c;
+	uint64_t now = tp->eng->now, c;
 	uint32_t below = 0, i, min_rtt = tp->t_rtt.min_rtt_us;
+	xt_seq_t e;
 
-	if (newly_sacked > 0)
-		t = tcp_tmap_time(tp, xt_sack_high(sb, tp->snd_una) - 1);
+	if (newly_sacked > 0) {
+		e = xt_sack_high(sb, tp->snd_una);
+		tcp_rack_advance(tp, tcp_tmap_time(tp, e - 1), e);
+	}
 	if (SEQ_GT(tp->snd_una, una_before)) {
-		c = tcp_tmap_time(tp, tp->snd_una - 1);
-		if (c > t)
-			t = c;
+		tcp_rack_advance(tp, tcp_tmap_time(tp, tp->snd_una - 1),
+		    tp->snd_una);
 		xt_tcp_tmap_prune(tp, tp->snd_una);
 	}
 	c = sb->rtx_delivered_t;
-	if (c != 0 && (min_rtt == UINT32_MAX || now - c >= min_rtt) && c > t)
-		t = c;
-	if (t != 0 && t >= tp->t_rack_xmit_ts && t <= now) {
-		tp->t_rack_xmit_ts = t;
-		tp->t_rack_rtt_us = (uint32_t)(now - t);
-	}
+	if (c != 0 && (min_rtt == UINT32_MAX || now - c >= min_rtt))
+		tcp_rack_advance(tp, c, sb->rtx_delivered_end);
 	if (tp->t_rack_reord || newly_sacked == 0)
 		return;
 	/* SACKed octets below the old highest SACK, beyond what the
@@ -859,27 +873,42 @@ tcp_rack_detect(struct xtcp_sock *tp)
 	struct xt_scoreboard *sb = &tp->t_sb;
 	uint64_t reo, before, tb, x = tp->t_rack_xmit_ts, when = 0, c;
 	unsigned i, k;
-	xt_seq_t lost_end = tp->snd_una;
-	int marked = 0;
+	uint32_t n;
+	xt_seq_t lost_end = tp->snd_una, e;
+	int marked = 0, tie_ok;
 
 	tp->t_rack_at = 0;
 	if (x == 0 || tp->snd_una == tp->snd_max)
 		return (0);
 	reo = xt_tcp_rack_reo_wnd(tp);
+	tie_ok = reo == 0 || eng->now >= x + tp->t_rack_rtt_us + reo;
 	before = x > reo ? x - reo - 1 : 0;
 	tb = eng->now - tp->t_rack_rtt_us - reo;
-	/* (sent in the same instant as the delivered data counts as sent
-	 * after it: RFC 8985 orders such segments by sequence) */
+	/* (the instant of RACK.xmit_ts itself is the tie rule's below:
+	 * RFC 8985 orders what went out in one instant by sequence) */
 	if (eng->now > tp->t_rack_rtt_us + reo && tb > before)
 		before = tb < x ? tb : x - 1;
 	/* an entry's latest send time decides: never too early */
 	for (k = 0; k < tp->tm_n; k++) {
-		if (tp->tm_t1[k] >= x)
-			break;
 		if (tp->tm_t1[k] <= before) {
 			lost_end = tp->tm_end[k];
 			continue;
 		}
+		/* the instant of RACK.xmit_ts itself: what went out before
+		 * RACK.end_seq in it went first (lost at once with no
+		 * reordering window, else when the timer says) */
+		if (tp->tm_t0[k] == x && tp->tm_t1[k] == x) {
+			e = SEQ_MIN(tp->tm_end[k], tp->t_rack_end);
+			if (SEQ_GT(e, lost_end)) {
+				if (tie_ok)
+					lost_end = e;
+				else
+					when = x;
+			}
+			break;
+		}
+		if (tp->tm_t1[k] >= x)
+			break;
 		if (SEQ_GT(tp->tm_end[k], tp->snd_una) &&
 		    (!sb->lost_valid || SEQ_GT(tp->tm_end[k], sb->lost_end))) {
 			when = tp->tm_t1[k];
@@ -892,14 +921,20 @@ tcp_rack_detect(struct xtcp_sock *tp)
 		sb->lost_valid = 1;
 		marked = 1;
 	}
-	if (xt_sack_rtx_mark(sb, before) > 0) {
+	n = xt_sack_rtx_mark(sb, before);
+	if (tie_ok)
+		n += xt_sack_rtx_mark_tie(sb, x, tp->t_rack_end);
+	if (n > 0) {
 		XT_STAT_INC(eng, tcp_lost_rexmit);
 		marked = 1;
 	}
 	/* §6.3: the timer for the first transmission that will be lost */
 	for (i = 0; i < sb->nr; i++) {
 		c = sb->r[i].t_us;
-		if (!sb->r[i].lost && c < x && (when == 0 || c < when))
+		if (sb->r[i].lost || (when != 0 && c >= when))
+			continue;
+		if (c < x || (c == x && !tie_ok &&
+		    SEQ_LEQ(sb->r[i].end, tp->t_rack_end)))
 			when = c;
 	}
 	if (when != 0) {

@@ -74,8 +74,12 @@ rtx_cut(struct xt_scoreboard *sb, xt_seq_t s, xt_seq_t e, int delivered)
 		hi = SEQ_MIN(r->end, e);
 		if (delivered) {
 			sb->rtx_delivered += hi - lo;
-			if (r->t_us > sb->rtx_delivered_t)
+			if (r->t_us > sb->rtx_delivered_t ||
+			    (r->t_us == sb->rtx_delivered_t &&
+			    SEQ_GT(hi, sb->rtx_delivered_end))) {
 				sb->rtx_delivered_t = r->t_us;
+				sb->rtx_delivered_end = hi;
+			}
 		}
 		if (SEQ_LT(r->start, s) && SEQ_GT(r->end, e)) {
 			/* strictly inside: split */
@@ -160,6 +164,21 @@ xt_sack_rtx_mark(struct xt_scoreboard *sb, uint64_t before)
 
 	for (i = 0; i < sb->nr; i++) {
 		if (!sb->r[i].lost && sb->r[i].t_us <= before) {
+			sb->r[i].lost = 1;
+			n++;
+		}
+	}
+	return (n);
+}
+
+uint32_t
+xt_sack_rtx_mark_tie(struct xt_scoreboard *sb, uint64_t t_us, xt_seq_t end)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < sb->nr; i++) {
+		if (!sb->r[i].lost && sb->r[i].t_us == t_us &&
+		    SEQ_LEQ(sb->r[i].end, end)) {
 			sb->r[i].lost = 1;
 			n++;
 		}

@@ -48,6 +48,7 @@ struct xt_scoreboard {
 	uint32_t	rmax;		/* capacity (4 * max) */
 	uint64_t	rtx_delivered_t; /* newest t_us of a retransmission that
 					 * the last update or advance covered */
+	xt_seq_t	rtx_delivered_end; /* the end of what it covered there */
 	uint32_t	rtx_delivered;	/* bytes of retransmissions it covered */
 	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt (highest octet
 					 * retransmitted) */
@@ -109,6 +110,11 @@ int	xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 void	xt_sack_rtx_sent(struct xt_scoreboard *sb, xt_seq_t seq, xt_seq_t end,
 	    uint64_t t_us);
 uint32_t xt_sack_rtx_mark(struct xt_scoreboard *sb, uint64_t before);
+/* RFC 8985's tie: of two transmissions in one instant the one with the
+ * lower end was sent first; mark lost the records sent at t_us that end
+ * at or below end. */
+uint32_t xt_sack_rtx_mark_tie(struct xt_scoreboard *sb, uint64_t t_us,
+	    xt_seq_t end);
 uint64_t xt_sack_rtx_oldest(const struct xt_scoreboard *sb);
 /* Is the octet at seq retransmitted and not (yet) lost again? */
 int	xt_sack_rtx_inflight(const struct xt_scoreboard *sb, xt_seq_t seq);

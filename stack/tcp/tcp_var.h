@@ -156,6 +156,7 @@ struct xtcp_sock {
 	uint16_t		tm_n;		/* entries in use */
 	/* RACK (RFC 8985 §6): what the newest delivery tells */
 	uint64_t		t_rack_xmit_ts;	/* RACK.xmit_ts, µs */
+	xt_seq_t		t_rack_end;	/* RACK.end_seq */
 	uint32_t		t_rack_rtt_us;	/* RACK.rtt */
 	uint8_t			t_rack_reo_mult; /* RACK.reo_wnd_mult (0 = 1) */
 	uint8_t			t_rack_reo_persist; /* recoveries left before the

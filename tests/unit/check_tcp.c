@@ -2011,6 +2011,119 @@ START_TEST(tlp_new_data_single_segment)
 }
 END_TEST
 
+/* The peer acknowledges ack and SACKs the n blocks of blk. */
+static void
+peer_sacks(xt_seq_t ack, const uint32_t (*blk)[2], unsigned n)
+{
+	struct xt_tcp_repr r;
+	unsigned i;
+
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_ACK;
+	r.seq = PEER_ISS + 1;
+	r.ack = ack;
+	r.win = PEER_WIN;
+	for (i = 0; i < n; i++) {
+		r.sack[i][0] = blk[i][0];
+		r.sack[i][1] = blk[i][1];
+	}
+	r.nsack = (uint8_t)n;
+	peer_sends_repr(&r, NULL, 0);
+}
+
+/* Is there a data segment starting at seq among the captured frames? */
+static int
+tx_has_seq(xt_seq_t seq)
+{
+	struct xt_tcp_repr th;
+	unsigned i;
+
+	for (i = 0; i < cap.n; i++) {
+		tx_seg(i, &th);
+		if (th.seq == seq && th.payload_len > 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * RACK (RFC 8985 §6.2-6.3): one SACKed segment is below DupThresh, yet
+ * the segments sent with it and before it in sequence are lost once the
+ * reordering window has passed: the reordering timer starts recovery
+ * and the first hole goes again, long before the RTO.
+ */
+START_TEST(rack_timer_finds_loss_below_dupthresh)
+{
+	static uint8_t d[4 * MSS];
+	uint32_t blk[1][2];
+	uint64_t rto_at;
+
+	tcb_established_sack();
+	send_all(sk, d, sizeof(d));
+	ck_assert_uint_eq(cap.n, 4);
+	tx_clear();
+	rto_at = sk->t_rexmt_at;
+	now += RTT;
+	blk[0][0] = iss + 1 + 2 * MSS;
+	blk[0][1] = iss + 1 + 3 * MSS;
+	peer_sacks(iss + 1, blk, 1);
+	/* one segment SACKed: no recovery yet, the timer is armed */
+	ck_assert(!(sk->t_flags & XT_TF_INRECOVERY));
+	ck_assert(!tx_has_seq(iss + 1));
+	ck_assert_uint_ne(sk->t_rack_at, 0);
+	ck_assert(sk->t_rack_at < rto_at);
+	tx_clear();
+	advance_to(sk->t_rack_at);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rack_timeouts"), 1);
+	ck_assert(sk->t_flags & XT_TF_INRECOVERY);
+	ck_assert(tx_has_seq(iss + 1));
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rexmt_timeout"), 0);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
+/*
+ * RACK finds a lost retransmission: data sent after it is SACKed while
+ * it is still missing, so it goes again at once, without waiting for
+ * the RTO (RFC 6675 alone cannot see this).
+ */
+START_TEST(rack_lost_retransmission)
+{
+	static uint8_t d[7 * MSS];
+	uint32_t blk[2][2];
+
+	tcb_established_sack();
+	send_all(sk, d, 6 * MSS);
+	ck_assert_uint_eq(cap.n, 6);
+	tx_clear();
+	now += RTT;
+	/* segment 1 lost: 2..6 SACKed, recovery resends 1 */
+	blk[0][0] = iss + 1 + MSS;
+	blk[0][1] = iss + 1 + 6 * MSS;
+	peer_sacks(iss + 1, blk, 1);
+	ck_assert(sk->t_flags & XT_TF_INRECOVERY);
+	ck_assert(tx_has_seq(iss + 1));
+	tx_clear();
+	/* new data goes out after that retransmission */
+	now += 1000;
+	send_all(sk, d + 6 * MSS, MSS);
+	peer_sacks(iss + 1, blk, 1);
+	ck_assert(tx_has_seq(iss + 1 + 6 * MSS));
+	ck_assert(!tx_has_seq(iss + 1));
+	tx_clear();
+	/* the new segment is SACKed, the retransmission never arrives */
+	now += RTT;
+	blk[0][1] = iss + 1 + 7 * MSS;
+	peer_sacks(iss + 1, blk, 1);
+	ck_assert_int_ge(xtcp_stats_get(eng, "tcp_lost_rexmit"), 1);
+	ck_assert(tx_has_seq(iss + 1));
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rexmt_timeout"), 0);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
 static void
 hook_blackhole(struct xtcp_config *c)
 {
@@ -2695,6 +2808,8 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, frto_spurious_timeout);
 	tcase_add_test(tc, tlp_window_limited_resends_last_sent);
 	tcase_add_test(tc, tlp_new_data_single_segment);
+	tcase_add_test(tc, rack_timer_finds_loss_below_dupthresh);
+	tcase_add_test(tc, rack_lost_retransmission);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pmtu");
