@@ -106,6 +106,10 @@ static const struct cfg_key cfg_keys[] = {
 	 * net.ipv4.tcp_congestion_control) */
 	{ "XTCP_CC", SHIM_CF_CC, cfg_cc,
 	    "a congestion control: reno, cubic or none", 0, 0, 0 },
+	/* busy-poll this long before a blocking call sleeps (OpenOnload
+	 * EF_POLL_USEC, Linux SO_BUSY_POLL); 0 = never */
+	{ "XTCP_SPIN_US", SHIM_CF_SPIN, cfg_uint, NULL, OFF(spin_us),
+	    0, 1000000 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))

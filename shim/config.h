@@ -29,6 +29,7 @@ struct xtcp_config;
 #define SHIM_CF_CHILD	0x8000
 #define SHIM_CF_CC	0x10000
 #define SHIM_CF_SACKHOLES 0x20000
+#define SHIM_CF_SPIN	0x40000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -61,6 +62,7 @@ struct shim_config {
 	uint32_t	fallback;	/* XTCP_FALLBACK: 1 = kernel, 0 = fail */
 	uint32_t	listen_kernel;	/* XTCP_LISTEN_KERNEL: 0 or 1 */
 	uint32_t	child_stack;	/* XTCP_CHILD: 1 = stack, 0 = kernel */
+	uint32_t	spin_us;	/* XTCP_SPIN_US: busy-poll before sleeping */
 	unsigned	npass;
 	struct shim_cidr pass[SHIM_NPASS];	/* XTCP_PASSTHROUGH */
 	char		lockdir[128];	/* XTCP_LOCKDIR, "" = the default */

@@ -46,4 +46,11 @@ rc=$?
 run_pass shim
 rc=$?
 (( rc == 0 )) || xt_fail "under the shim: $(grep -c '^not ok' "$XT_TMP/shim.out") checks failed (status $rc)"
-xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim"
+
+# again with blocking calls busy-polling the device before they sleep
+export XTCP_SPIN_US=50
+run_pass shim-spin
+rc=$?
+unset XTCP_SPIN_US
+(( rc == 0 )) || xt_fail "under the shim with XTCP_SPIN_US=50: $(grep -c '^not ok' "$XT_TMP/shim-spin.out") checks failed (status $rc)"
+xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim (also spinning)"
