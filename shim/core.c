@@ -520,6 +520,23 @@ thr_drain_careful(struct shim_thr *t)
 		(void)syscall(SYS_read, t->bell, &v, sizeof(v));
 }
 
+/* Lock held: take in what the device holds, from this thread (a spin). */
+void
+shim_poll_device(void)
+{
+	if (shim.eng != NULL)
+		(void)xtcp_engine_rx(shim.eng, shim_now_us(),
+		    SHIM_SPIN_BUDGET);
+}
+
+/* With XTCP_SPIN_US, until when a wait that starts now spins (0: not). */
+uint64_t
+shim_spin_end(void)
+{
+	return (shim.conf.spin_us == 0 ? 0 :
+	    shim_now_us() + shim.conf.spin_us);
+}
+
 /*
  * XTCP_SPIN_US: before sleeping, poll the device from this thread for a
  * while (as OpenOnload's EF_POLL_USEC or Linux SO_BUSY_POLL).  A reply
@@ -542,7 +559,7 @@ wait_spin(struct shim_sock *s, struct shim_thr *t, uint64_t now,
 		end = deadline_us;
 	shim_waiter_add(s, &w, t);
 	for (;;) {
-		(void)xtcp_engine_rx(shim.eng, now, SHIM_SPIN_BUDGET);
+		shim_poll_device();
 		if (t->rung || s->xs == NULL)
 			break;
 		shim_unlock();

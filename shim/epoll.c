@@ -626,8 +626,8 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
     const sigset_t *mask)
 {
 	struct shim_ep *ep;
-	uint64_t deadline, now, left;
-	int n, k, i, j, ms, bell, child, pass;
+	uint64_t deadline, now, left, spin_end;
+	int n, k, i, j, ms, bell, child, pass, spinning;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
 		return (shim_fail_errno(EINVAL));
@@ -635,11 +635,15 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 		return (shim_fail_errno(EFAULT));
 	deadline = timeout_us < 0 ? UINT64_MAX :
 	    shim_now_us() + (uint64_t)timeout_us;
+	spin_end = timeout_us == 0 ? 0 : shim_spin_end();
 	for (pass = 0; ; pass++) {
 		n = 0;
 		child = 0;
 		shim_lock();
 		if ((ep = ep_lookup(epfd)) != NULL) {
+			/* XTCP_SPIN_US: take frames in ourselves meanwhile */
+			if (spin_end != 0)
+				shim_poll_device();
 			n = ep_collect(ep, evs, max);
 			child = ep->bell < 0;
 		}
@@ -650,7 +654,8 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 		if (n == max)
 			return (n);
 		now = shim_now_us();
-		if (n > 0 || now >= deadline)
+		spinning = now < spin_end && now < deadline;
+		if (n > 0 || now >= deadline || spinning)
 			ms = 0;
 		else if (deadline == UINT64_MAX)
 			ms = -1;
@@ -678,6 +683,8 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 		n = j;
 		if (n > 0)
 			return (n);
+		if (spinning)
+			continue;		/* still spinning: look again */
 		if (!bell && !child)
 			return (0);		/* the time is up */
 		/* the bell: our ready list changed, look again */

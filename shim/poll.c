@@ -109,7 +109,7 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 	struct timespec ts, *tsp;
 	struct poll_ctx c;
 	struct shim_sock *s;
-	uint64_t now, left;
+	uint64_t now, left, spin_end;
 	nfds_t i, j;
 	int r, err = 0, nours, nhost;
 	uintptr_t v;
@@ -150,9 +150,13 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 	kfds[nfds].fd = c.t->bell;
 	kfds[nfds].events = POLLIN;
 
+	spin_end = deadline_us <= shim_now_us() ? 0 : shim_spin_end();
 	pthread_cleanup_push(poll_release, &c);
 	for (;;) {
 		shim_lock();
+		/* XTCP_SPIN_US: take frames in ourselves meanwhile */
+		if (spin_end != 0 && shim_now_us() < spin_end)
+			shim_poll_device();
 		shim_thr_drain(c.t);
 		nours = 0;
 		for (j = 0; j < c.nslots; j++) {
@@ -165,7 +169,7 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 		shim_unlock();
 
 		now = shim_now_us();
-		if (nours > 0)
+		if (nours > 0 || (now < spin_end && now < deadline_us))
 			left = 0;
 		else if (deadline_us == UINT64_MAX)
 			left = UINT64_MAX;

@@ -164,6 +164,8 @@ unsigned shim_sock_poll(const struct shim_sock *s);
  * deadline passed, EINTR: a signal the call must not restart after (see
  * core.c: SA_RESTART is honoured as Linux socket calls honour it).  As
  * on Linux, closing the fds does not end the sleep. */
+void	shim_poll_device(void);
+uint64_t shim_spin_end(void);
 int	shim_wait(struct shim_sock *s, uint64_t deadline_us);
 struct shim_thr *shim_thr_get(void);
 void	shim_thr_drain(struct shim_thr *t);
