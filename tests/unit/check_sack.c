@@ -36,41 +36,32 @@ Suite	*xt_suite_sack(void);
 	ck_assert_int_eq((sb)->r[(k)].lost, (l));			\
 } while (0)
 
-#define EXPECT_NEXT(sb, una, max, mss, s, l) do {			\
-	xt_seq_t ns_ = 0;						\
-	uint32_t nl_ = 0;						\
+/* fn (xt_sack_next_lost or xt_sack_rescue) offers [s, s + l) */
+#define EXPECT_SEG(fn, sb, una, max, mss, s, l) do {			\
+	xt_seq_t gs_ = 0;						\
+	uint32_t gl_ = 0;						\
 									\
-	ck_assert_int_eq(xt_sack_next_lost((sb), (una), (max), (mss),	\
-	    &ns_, &nl_), 1);						\
-	ck_assert_uint_eq(ns_, (s));					\
-	ck_assert_uint_eq(nl_, (l));					\
+	ck_assert_int_eq(fn((sb), (una), (max), (mss), &gs_, &gl_), 1);	\
+	ck_assert_uint_eq(gs_, (s));					\
+	ck_assert_uint_eq(gl_, (l));					\
 } while (0)
 
-#define EXPECT_NO_NEXT(sb, una, max, mss) do {				\
-	xt_seq_t ns_ = 0;						\
-	uint32_t nl_ = 0;						\
+/* fn offers nothing */
+#define EXPECT_NO_SEG(fn, sb, una, max, mss) do {			\
+	xt_seq_t gs_ = 0;						\
+	uint32_t gl_ = 0;						\
 									\
-	ck_assert_int_eq(xt_sack_next_lost((sb), (una), (max), (mss),	\
-	    &ns_, &nl_), 0);						\
+	ck_assert_int_eq(fn((sb), (una), (max), (mss), &gs_, &gl_), 0);	\
 } while (0)
 
-#define EXPECT_RESCUE(sb, una, max, mss, s, l) do {			\
-	xt_seq_t rs_ = 0;						\
-	uint32_t rl_ = 0;						\
-									\
-	ck_assert_int_eq(xt_sack_rescue((sb), (una), (max), (mss),	\
-	    &rs_, &rl_), 1);						\
-	ck_assert_uint_eq(rs_, (s));					\
-	ck_assert_uint_eq(rl_, (l));					\
-} while (0)
-
-#define EXPECT_NO_RESCUE(sb, una, max, mss) do {			\
-	xt_seq_t rs_ = 0;						\
-	uint32_t rl_ = 0;						\
-									\
-	ck_assert_int_eq(xt_sack_rescue((sb), (una), (max), (mss),	\
-	    &rs_, &rl_), 0);						\
-} while (0)
+#define EXPECT_NEXT(sb, una, max, mss, s, l)				\
+	EXPECT_SEG(xt_sack_next_lost, sb, una, max, mss, s, l)
+#define EXPECT_NO_NEXT(sb, una, max, mss)				\
+	EXPECT_NO_SEG(xt_sack_next_lost, sb, una, max, mss)
+#define EXPECT_RESCUE(sb, una, max, mss, s, l)				\
+	EXPECT_SEG(xt_sack_rescue, sb, una, max, mss, s, l)
+#define EXPECT_NO_RESCUE(sb, una, max, mss)				\
+	EXPECT_NO_SEG(xt_sack_rescue, sb, una, max, mss)
 
 static void
 sb_init(struct xt_scoreboard *sb, uint32_t max)

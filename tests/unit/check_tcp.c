@@ -1531,12 +1531,26 @@ START_TEST(zero_window_persist)
 }
 END_TEST
 
+/* The peer offers a window of 2 MSS + 100; the program sends len bytes
+ * (more than that) with TCP_NODELAY: two full segments go. */
+static void
+send_window_limited(const uint8_t *d, size_t len)
+{
+	int one = 1;
+
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, 2 * MSS + 100, NULL, 0);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)), XT_OK);
+	send_all(sk, d, len);
+	ck_assert_uint_eq(cap.n, 2);
+}
+
 START_TEST(window_limits_data)
 {
 	static uint8_t d[4000];
 	struct xt_tcp_repr th;
 	unsigned i;
-	int one = 1;
 
 	/* the peer's window caps what is in flight; the 100 bytes left of
 	 * it are not worth a segment (sender SWS avoidance, RFC 9293
@@ -1544,12 +1558,7 @@ START_TEST(window_limits_data)
 	for (i = 0; i < sizeof(d); i++)
 		d[i] = (uint8_t)(i * 5);
 	tcb_established();
-	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, 2 * MSS + 100, NULL, 0);
-	expect_no_tx();
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_NODELAY, &one,
-	    sizeof(one)), XT_OK);
-	send_all(sk, d, sizeof(d));
-	ck_assert_uint_eq(cap.n, 2);
+	send_window_limited(d, sizeof(d));
 	for (i = 0; i < 2; i++) {
 		tx_seg(i, &th);
 		ck_assert_uint_eq(th.seq, iss + 1 + i * MSS);
@@ -1954,15 +1963,9 @@ START_TEST(tlp_window_limited_resends_last_sent)
 	static uint8_t d[4000];
 	struct xt_tcp_repr th;
 	xt_seq_t max;
-	int one = 1;
 
 	tcb_established_sack();
-	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, 2 * MSS + 100, NULL, 0);
-	expect_no_tx();
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_NODELAY, &one,
-	    sizeof(one)), XT_OK);
-	send_all(sk, d, sizeof(d));
-	ck_assert_uint_eq(cap.n, 2);
+	send_window_limited(d, sizeof(d));
 	tx_clear();
 	max = sk->snd_max;
 	ck_assert_uint_eq(max, iss + 1 + 2 * MSS);
