@@ -66,6 +66,8 @@ static void	quote(const char *, char *, size_t);
 static const struct cfg_key cfg_keys[] = {
 	{ "XTCP_IF", SHIM_CF_IF, cfg_ifname,
 	    "an interface name of 1..15 characters (e.g. eth0)", 0, 0, 0 },
+	{ "XTCP_TAP", SHIM_CF_TAP, cfg_ifname,
+	    "a TAP interface name of 1..15 characters (e.g. tap0)", 0, 0, 0 },
 	{ "XTCP_ADDR", SHIM_CF_ADDR, cfg_addr,
 	    "A.B.C.D/LEN or a range A.B.C.D-A.B.C.E/LEN "
 	    "(e.g. 10.0.0.2/24 or 10.0.0.2-10.0.0.9/24)", 0, 0, 0 },
@@ -273,6 +275,7 @@ cfg_ifname(const struct cfg_key *k, const char *v, struct shim_config *c)
 		    !isprint((unsigned char)v[i]))
 			return (-1);
 	memcpy(c->ifname, v, n + 1);
+	c->tap = k->bit == SHIM_CF_TAP;
 	return (0);
 }
 
@@ -564,16 +567,23 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 	}
 	if (tun_load(c, msg, msglen) != 0)
 		return (SHIM_CFG_BAD);
-	if ((c->set & (SHIM_CF_IF | SHIM_CF_ADDR)) == 0)
+	if ((c->set & (SHIM_CF_IF | SHIM_CF_TAP | SHIM_CF_ADDR)) == 0)
 		return (SHIM_CFG_INERT);
-	if ((c->set & SHIM_CF_IF) == 0) {
+	if ((c->set & (SHIM_CF_IF | SHIM_CF_TAP)) ==
+	    (SHIM_CF_IF | SHIM_CF_TAP)) {
+		snprintf(msg, msglen, "XTCP_TAP: not with XTCP_IF (give one "
+		    "device: an interface for AF_PACKET or a TAP)");
+		return (SHIM_CFG_BAD);
+	}
+	if ((c->set & (SHIM_CF_IF | SHIM_CF_TAP)) == 0) {
 		snprintf(msg, msglen, "XTCP_IF: required with XTCP_ADDR "
-		    "(the interface to use, e.g. eth0)");
+		    "(the interface to use, e.g. eth0; or XTCP_TAP, a TAP)");
 		return (SHIM_CFG_BAD);
 	}
 	if ((c->set & SHIM_CF_ADDR) == 0) {
-		snprintf(msg, msglen, "XTCP_ADDR: required with XTCP_IF "
-		    "(A.B.C.D/LEN or A.B.C.D-A.B.C.E/LEN, e.g. 10.0.0.2/24)");
+		snprintf(msg, msglen, "XTCP_ADDR: required with %s "
+		    "(A.B.C.D/LEN or A.B.C.D-A.B.C.E/LEN, e.g. 10.0.0.2/24)",
+		    c->tap ? "XTCP_TAP" : "XTCP_IF");
 		return (SHIM_CFG_BAD);
 	}
 	if (c->set & SHIM_CF_GW) {

@@ -48,7 +48,8 @@ static void	fork_child(void);
 
 static void	log_line(const char *line);
 static uint64_t	engine_seed(void);
-static const char	*dev_hint(int err);
+static const char	*dev_hint(const struct shim_config *c, int err);
+static const char	*dev_var(const struct shim_config *c);
 
 /* ---- logging: one line, one raw write(2), never a hook ---- */
 
@@ -188,16 +189,26 @@ engine_seed(void)
 }
 
 static const char *
-dev_hint(int err)
+dev_hint(const struct shim_config *c, int err)
 {
 	switch (err) {
 	case XT_EPERM:
-		return (" (AF_PACKET needs CAP_NET_RAW)");
+		return (c->tap ? " (the TAP must be this user's: ip tuntap "
+		    "add dev NAME mode tap user USER)" :
+		    " (AF_PACKET needs CAP_NET_RAW)");
 	case XT_ENODEV:
-		return (" (no such interface)");
+		return (c->tap ? " (no such TAP, or no /dev/net/tun)" :
+		    " (no such interface)");
 	default:
 		return ("");
 	}
+}
+
+/* The variable that named the device, for messages. */
+static const char *
+dev_var(const struct shim_config *c)
+{
+	return (c->tap ? "XTCP_TAP" : "XTCP_IF");
 }
 
 /*
@@ -215,7 +226,7 @@ engine_start(void)
 	struct xtcp_config ec;
 	struct xt_dev *dev = NULL;
 	char msg[256];
-	int r, wfd = -1;
+	int r, wfd = -1, fds[8], nfds, i;
 
 	shim.fail_err = EAFNOSUPPORT;
 	if (shim_pool_claim(c, msg, sizeof(msg)) != 0) {
@@ -231,17 +242,22 @@ engine_start(void)
 		}
 		return (-1);
 	}
-	r = xt_dev_packet_open_flags(c->ifname, c->addr,
-	    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
-	    c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD, &dev);
+	if (c->tap)
+		r = xt_dev_tap_open(c->ifname,
+		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
+		    c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD, &dev);
+	else
+		r = xt_dev_packet_open_flags(c->ifname, c->addr,
+		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
+		    c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD, &dev);
 	if (r == XT_OK && (wfd = dev->ops->wait_fd(dev)) < 0) {
 		dev->ops->close(dev);
 		r = XT_EIO;
 	}
 	if (r != XT_OK) {
-		shim_log(XTCP_LOG_ERROR, "XTCP_IF=%s: cannot open the device: "
-		    "%s%s; TCP sockets are disabled", c->ifname,
-		    xt_strerror(r), dev_hint(r));
+		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot open the device: "
+		    "%s%s; TCP sockets are disabled", dev_var(c), c->ifname,
+		    xt_strerror(r), dev_hint(c, r));
 		return (-1);
 	}
 	xtcp_config_defaults(&ec);
@@ -250,19 +266,26 @@ engine_start(void)
 	ec.log_arg = NULL;
 	r = xtcp_engine_new(&ec, dev, engine_seed(), shim_now_us(), &eng);
 	if (r != XT_OK) {
-		shim_log(XTCP_LOG_ERROR, "XTCP_IF=%s: cannot start the stack: "
-		    "%s; TCP sockets are disabled", c->ifname, xt_strerror(r));
+		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the stack: "
+		    "%s; TCP sockets are disabled", dev_var(c), c->ifname,
+		    xt_strerror(r));
 		dev->ops->close(dev);
 		return (-1);
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
-	/* the device's fd is ours from now on: programs must not close it */
+	/* the device's fds are ours from now on: programs must not close
+	 * them (a TAP holds the TAP, an eventfd and two io_uring rings) */
+	nfds = c->tap ? xt_dev_tap_fds(dev, fds, 8) : 0;
+	for (i = 0; i < nfds && i < 8; i++)
+		(void)fdmap_set(fds[i], FDM_INTERNAL);
 	(void)fdmap_set(wfd, FDM_INTERNAL);
 	if ((r = shim_loop_start(eng, dev)) != 0) {
-		shim_log(XTCP_LOG_ERROR, "XTCP_IF=%s: cannot start the engine "
-		    "thread: %s; TCP sockets are disabled", c->ifname,
-		    strerror(r));
+		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the engine "
+		    "thread: %s; TCP sockets are disabled", dev_var(c),
+		    c->ifname, strerror(r));
+		for (i = 0; i < nfds && i < 8; i++)
+			fdmap_clear(fds[i]);
 		fdmap_clear(wfd);
 		xtcp_engine_free(eng);
 		dev->ops->close(dev);
@@ -270,9 +293,10 @@ engine_start(void)
 	}
 	shim.eng = eng;
 	shim.dev = dev;
-	shim_log(XTCP_LOG_INFO, "stack up on %s, %u.%u.%u.%u/%u",
-	    c->ifname, c->addr >> 24, (c->addr >> 16) & 0xff,
-	    (c->addr >> 8) & 0xff, c->addr & 0xff, c->prefixlen);
+	shim_log(XTCP_LOG_INFO, "stack up on %s%s, %u.%u.%u.%u/%u",
+	    c->tap ? "TAP " : "", c->ifname, c->addr >> 24,
+	    (c->addr >> 16) & 0xff, (c->addr >> 8) & 0xff, c->addr & 0xff,
+	    c->prefixlen);
 	return (0);
 }
 

@@ -1,7 +1,8 @@
 /*
  * phy.h - the device interface: how the engine receives and transmits
  * Ethernet frames.  Backends: AF_PACKET (dev_packet.c), the in-memory
- * link used by simulations (dev_pair.c), and later TAP+io_uring.
+ * link used by simulations (dev_pair.c), and TAP driven with io_uring
+ * (dev_tap.c).
  *
  * Copy policy: a frame handed to the rx callback is borrowed from the
  * backend and is valid only during the callback; the engine copies what
@@ -99,5 +100,36 @@ int	xt_dev_packet_open(const char *ifname, uint32_t ipaddr,
 int	xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
 	    const uint8_t *mac, uint32_t mtu, unsigned flags,
 	    struct xt_dev **out);
+
+/*
+ * TAP interface ifname (dev_tap.c), read and written with io_uring.  A
+ * persistent TAP made by `ip tuntap add dev NAME mode tap user USER` can
+ * be opened by USER without any capability.  If ifname does not exist and
+ * the caller has CAP_NET_ADMIN, a non-persistent TAP of that name is
+ * created; it lives until close() and has no address and is down on the
+ * kernel side (the caller's business).  mac is our MAC (not the kernel
+ * side's); NULL makes a random locally administered one.  mtu 0 means the
+ * interface's MTU.  Without XT_DEVOPEN_NO_OFFLOAD the device offers
+ * XT_DEVCAP_OFFLOAD if the kernel accepts the offload settings (they are
+ * set, or cleared, on every open: they persist on a persistent TAP).
+ * XT_DEVOPEN_NO_URING uses plain read(2)/write(2) on the TAP descriptor
+ * instead of io_uring (which is also the fallback when io_uring is not
+ * available); xt_dev_packet_open_flags ignores it.  Errors: XT_ENODEV (no
+ * /dev/net/tun, no such interface and no right to create it, or not a
+ * TAP), XT_EPERM (not allowed to attach), XT_ENOMEM, XT_EIO.  All its
+ * descriptors are close-on-exec; wait_fd() is an eventfd (io_uring) or
+ * the TAP descriptor (plain).
+ */
+#define XT_DEVOPEN_NO_URING	0x2
+int	xt_dev_tap_open(const char *ifname, const uint8_t *mac, uint32_t mtu,
+	    unsigned flags, struct xt_dev **out);
+/* 1 if d is a TAP device using io_uring, 0 otherwise (plain read/write,
+ * or not a TAP device). */
+int	xt_dev_tap_uses_uring(const struct xt_dev *d);
+/* The kernel descriptors a TAP device holds (TAP, eventfd, the two
+ * io_uring rings; 1 or 4 of them), for a caller that keeps its own
+ * descriptors away from the program: stores up to max in fds and returns
+ * how many there are, or XT_EINVAL if d is not a TAP device. */
+int	xt_dev_tap_fds(const struct xt_dev *d, int *fds, unsigned max);
 
 #endif
