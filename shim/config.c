@@ -68,6 +68,8 @@ static const struct cfg_key cfg_keys[] = {
 	    "an interface name of 1..15 characters (e.g. eth0)", 0, 0, 0 },
 	{ "XTCP_TAP", SHIM_CF_TAP, cfg_ifname,
 	    "a TAP interface name of 1..15 characters (e.g. tap0)", 0, 0, 0 },
+	{ "XTCP_TAP_URING", SHIM_CF_TAPURING, cfg_uint, NULL, OFF(tap_uring),
+	    0, 1 },
 	{ "XTCP_ADDR", SHIM_CF_ADDR, cfg_addr,
 	    "A.B.C.D/LEN or a range A.B.C.D-A.B.C.E/LEN "
 	    "(e.g. 10.0.0.2/24 or 10.0.0.2-10.0.0.9/24)", 0, 0, 0 },

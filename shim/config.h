@@ -31,6 +31,7 @@ struct xtcp_config;
 #define SHIM_CF_SACKHOLES 0x20000
 #define SHIM_CF_SPIN	0x40000
 #define SHIM_CF_TAP	0x80000
+#define SHIM_CF_TAPURING 0x100000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -47,6 +48,7 @@ struct shim_config {
 	unsigned	set;
 	char		ifname[IF_NAMESIZE];	/* XTCP_IF or XTCP_TAP */
 	int		tap;		/* ifname is a TAP (XTCP_TAP) */
+	uint32_t	tap_uring;	/* XTCP_TAP_URING: 0 = plain read/write */
 	uint32_t	addr;		/* host order; the claimed one (pool.c) */
 	uint32_t	addr_lo;	/* XTCP_ADDR's range, host order; */
 	uint32_t	addr_hi;	/* lo == hi for a single address */

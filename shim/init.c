@@ -245,7 +245,9 @@ engine_start(void)
 	if (c->tap)
 		r = xt_dev_tap_open(c->ifname,
 		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
-		    c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD, &dev);
+		    (c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD) |
+		    ((c->set & SHIM_CF_TAPURING) && !c->tap_uring ?
+		    XT_DEVOPEN_NO_URING : 0), &dev);
 	else
 		r = xt_dev_packet_open_flags(c->ifname, c->addr,
 		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,

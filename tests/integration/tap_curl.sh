@@ -4,7 +4,8 @@
 # its own the test makes a TAP whose kernel side is the peer (10.92.0.1);
 # the shim takes 10.92.0.2 on the other side of it.  Byte-exact:
 #   1. curl under the shim fetches MIB MiB from a kernel http.server;
-#   2. nc under the shim sends MIB MiB to a kernel nc;
+#   2. nc under the shim sends MIB MiB to a kernel nc, with io_uring and
+#      with plain read/write (XTCP_TAP_URING=0);
 #   3. as 1, run as the unprivileged user nobody, who owns the TAP
 #      (`ip tuntap add ... user nobody`): no CAP_NET_RAW needed;
 #   4. XTCP_TAP together with XTCP_IF is refused with one clear line.
@@ -77,18 +78,21 @@ fi
 xt_compare "$XT_TMP/www/blob" "$XT_TMP/out"
 fetch_ms=$(( t1 - t0 ))
 
-# 2. send
-xt_bg NCS in_ns 60 nc -l -p "$NCPORT" -s "$KADDR" >"$XT_TMP/nc.out" 2>"$XT_TMP/nc.err"
-wait_port "$NCPORT"
-in_ns 60 env "${ENVS[@]}" nc -N "$KADDR" "$NCPORT" <"$XT_TMP/www/blob" \
-    2>"$XT_TMP/ncc.err"
-rc=$?
-xt_wait_pid "$NCS" 30 || true
-if (( rc != 0 )); then
-	xt_dump "$XT_TMP/ncc.err" "$XT_TMP/nc.err"
-	xt_fail "nc over the TAP exited with status $rc"
-fi
-xt_compare "$XT_TMP/www/blob" "$XT_TMP/nc.out"
+# 2. send, through io_uring and (XTCP_TAP_URING=0) plain read/write
+for uring in 1 0; do
+	xt_bg NCS in_ns 60 nc -l -p "$NCPORT" -s "$KADDR" >"$XT_TMP/nc.out" \
+	    2>"$XT_TMP/nc.err"
+	wait_port "$NCPORT"
+	in_ns 60 env "${ENVS[@]}" XTCP_TAP_URING=$uring nc -N "$KADDR" \
+	    "$NCPORT" <"$XT_TMP/www/blob" 2>"$XT_TMP/ncc.err"
+	rc=$?
+	xt_wait_pid "$NCS" 30 || true
+	if (( rc != 0 )); then
+		xt_dump "$XT_TMP/ncc.err" "$XT_TMP/nc.err"
+		xt_fail "nc over the TAP (XTCP_TAP_URING=$uring) exited with status $rc"
+	fi
+	xt_compare "$XT_TMP/www/blob" "$XT_TMP/nc.out"
+done
 
 # 3. unprivileged, on the TAP nobody owns
 unpriv="skipped"
