@@ -630,6 +630,8 @@ tcp_fast_retransmit(struct xtcp_sock *tp)
 
 	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
 	tp->t_undo_ok = 0;		/* no D-SACK without SACK */
+	tp->t_undo_seq = tp->snd_una;
+	xt_tcp_eifel_arm(tp);
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= XT_TF_INRECOVERY;
@@ -686,6 +688,54 @@ tcp_dsack_seen(struct xtcp_sock *tp, xt_seq_t lo, xt_seq_t hi)
 	tp->t_dupacks = 0;
 }
 
+/* A loss episode begins: remember its first retransmission's TSval
+ * for Eifel detection (RFC 3522 §3.2), when timestamps are on. */
+void
+xt_tcp_eifel_arm(struct xtcp_sock *tp)
+{
+	tp->t_eifel_armed = (tp->t_flags & XT_TF_TS_OK) != 0;
+	tp->t_eifel_ms = (uint32_t)(tp->eng->now / 1000);
+}
+
+/*
+ * Eifel detection (RFC 3522 §3.2): the first ACK for the retransmitted
+ * segment echoes a timestamp older than the retransmission's, so the
+ * original arrived: the loss episode was spurious (late data, not lost
+ * data).  The response (RFC 4015 §3, as for a D-SACK undo or F-RTO):
+ * the window comes back, recovery ends, and after a timeout the
+ * go-back-N stops.  One ACK decides; a TSval of the same millisecond as
+ * the retransmission proves nothing.
+ */
+static void
+tcp_eifel_check(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t echoed;
+
+	tp->t_eifel_armed = 0;
+	if (!(tp->t_flags & XT_TF_TS_OK) || !th->has_ts || th->tsecr == 0)
+		return;
+	echoed = th->tsecr - tp->ts_offset;
+	if ((int32_t)(echoed - tp->t_eifel_ms) >= 0)
+		return;
+	XT_STAT_INC(eng, tcp_undo_eifel);
+	tp->t_undo_ok = 0;
+	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
+	if (tp->t_flags & XT_TF_INRECOVERY) {
+		/* reordering, not loss (as tcp_dsack_seen) */
+		tp->t_rack_reo_mult = 255;
+		tp->t_rack_reord = 1;
+		if (tp->t_sb.dupthresh < 16)
+			tp->t_sb.dupthresh++;
+		tp->t_flags &= ~XT_TF_INRECOVERY;
+		tp->t_dupacks = 0;
+	} else if (tp->t_rxtshift > 0) {
+		/* a spurious timeout: resume with new data */
+		tp->t_frto = 0;
+		tp->snd_nxt = tp->snd_max;
+	}
+}
+
 /* RFC 6675 §5 steps 4.1-4.3: enter SACK-based loss recovery and
  * retransmit the first lost segment at once, whatever cwnd says. */
 static void
@@ -700,6 +750,7 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	tp->t_undo_retrans = 0;
 	tp->t_undo_ok = 1;
 	tp->t_undo_seq = tp->snd_una;
+	xt_tcp_eifel_arm(tp);
 	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);	/* cwnd = ssthresh */
 	/* RFC 6937 §3: PRR starts; RecoverFS is what was in flight */
 	tp->t_recover_fs = flight;
@@ -1184,6 +1235,8 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			XT_STAT_INC(eng, tcp_rtt_samples);
 			tp->t_rtttime = 0;
 		}
+		if (tp->t_eifel_armed && SEQ_GT(th->ack, tp->t_undo_seq))
+			tcp_eifel_check(tp, th);
 		tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
 		in_recovery = tcp_recovery_ack(tp, th->ack, acked);
 		buffered = xt_ring_len(&tp->snd_buf);

@@ -223,6 +223,9 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 			tp->t_undo_retrans = 0;
 			tp->t_undo_ok = (tp->t_flags & XT_TF_SACK_OK) != 0;
 			tp->t_undo_seq = tp->snd_una;
+			/* Eifel: the first timeout's retransmission decides */
+			if (tp->t_rxtshift == 1)
+				xt_tcp_eifel_arm(tp);
 		}
 		/* a timeout is no reordering: back to the standard DupThresh */
 		tp->t_sb.dupthresh = XT_SACK_DUPTHRESH;

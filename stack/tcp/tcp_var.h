@@ -172,6 +172,11 @@ struct xtcp_sock {
 	uint32_t		t_undo_retrans;	/* retransmissions not yet D-SACKed */
 	unsigned		t_undo_ok:1;	/* an episode may still be undone */
 	xt_seq_t		t_undo_seq;	/* snd_una when the episode began */
+	/* Eifel detection (RFC 3522): the TSval (ms, before the offset) of
+	 * the episode's first retransmission; an ACK that echoes an older
+	 * one was for the original */
+	uint32_t		t_eifel_ms;
+	unsigned		t_eifel_armed:1;
 	/* buffer autotuning (Linux tcp_rcv_space_adjust, sndbuf expand) */
 	unsigned		t_rcvbuf_locked:1; /* SO_RCVBUF set: no autotuning */
 	unsigned		t_sndbuf_locked:1; /* SO_SNDBUF set */
@@ -300,6 +305,7 @@ void	xt_tcp_send_ack(struct xtcp_sock *tp);
 void	xt_tcp_sack_output(struct xtcp_sock *tp);
 void	xt_tcp_rack_timeout(struct xtcp_sock *tp);
 void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
+void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
 void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
 uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);

@@ -1928,15 +1928,24 @@ START_TEST(frto_spurious_timeout)
 END_TEST
 
 
-/* Active open with SACK permitted by the peer (RFC 2018 §2). */
+/* Active open with SACK permitted by the peer (RFC 2018 §2) and, with
+ * ts, timestamps (RFC 7323 §3; the peer's TSval is PEER_TSVAL). */
+#define PEER_TSVAL	777
 static void
-tcb_established_sack(void)
+tcb_established_opts(int ts)
 {
+	const struct xt_tcp_repr *syn;
 	struct xt_tcp_repr r;
 
 	tcb_syn_sent();
+	syn = &last;
 	now += RTT;
 	memset(&r, 0, sizeof(r));
+	if (ts) {
+		r.has_ts = 1;
+		r.tsval = PEER_TSVAL;
+		r.tsecr = syn->tsval;
+	}
 	r.flags = XT_TH_SYN | XT_TH_ACK;
 	r.seq = PEER_ISS;
 	r.ack = iss + 1;
@@ -1950,6 +1959,13 @@ tcb_established_sack(void)
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
 	ck_assert(sk->t_flags & XT_TF_SACK_OK);
+	ck_assert(!(sk->t_flags & XT_TF_TS_OK) == !ts);
+}
+
+static void
+tcb_established_sack(void)
+{
+	tcb_established_opts(0);
 }
 
 /*
@@ -2014,14 +2030,21 @@ START_TEST(tlp_new_data_single_segment)
 }
 END_TEST
 
-/* The peer acknowledges ack and SACKs the n blocks of blk. */
+/* The peer acknowledges ack and SACKs the n blocks of blk, echoing
+ * tsecr in a timestamp option unless it is 0. */
 static void
-peer_sacks(xt_seq_t ack, const uint32_t (*blk)[2], unsigned n)
+peer_sacks_ts(xt_seq_t ack, const uint32_t (*blk)[2], unsigned n,
+    uint32_t tsecr)
 {
 	struct xt_tcp_repr r;
 	unsigned i;
 
 	memset(&r, 0, sizeof(r));
+	if (tsecr != 0) {
+		r.has_ts = 1;
+		r.tsval = PEER_TSVAL;
+		r.tsecr = tsecr;
+	}
 	r.flags = XT_TH_ACK;
 	r.seq = PEER_ISS + 1;
 	r.ack = ack;
@@ -2032,6 +2055,12 @@ peer_sacks(xt_seq_t ack, const uint32_t (*blk)[2], unsigned n)
 	}
 	r.nsack = (uint8_t)n;
 	peer_sends_repr(&r, NULL, 0);
+}
+
+static void
+peer_sacks(xt_seq_t ack, const uint32_t (*blk)[2], unsigned n)
+{
+	peer_sacks_ts(ack, blk, n, 0);
 }
 
 /* Is there a data segment starting at seq among the captured frames? */
@@ -2124,6 +2153,72 @@ START_TEST(rack_lost_retransmission)
 	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rexmt_timeout"), 0);
 	tx_clear();
 	finish(1);
+}
+END_TEST
+
+/*
+ * Eifel detection (RFC 3522): segment 1 was only late.  Recovery resends
+ * it; the ACK that covers it echoes the original's TSval, older than the
+ * retransmission's: the episode is undone (cwnd back, recovery over).
+ * With the retransmission's TSval echoed nothing is undone.
+ */
+static void
+eifel_case(int spurious)
+{
+	static uint8_t d[6 * MSS];
+	struct xt_tcp_repr t;
+	uint32_t blk[1][2], cwnd, ts_orig, ts_rtx, seg;
+	unsigned i;
+
+	tcb_established_opts(1);
+	seg = sk->t_maxseg;		/* MSS less the timestamp option */
+	ck_assert_uint_eq(seg, MSS - 12);
+	now += 5000;
+	send_all(sk, d, 6 * seg);
+	ck_assert_uint_eq(cap.n, 6);
+	tx_seg(0, &t);
+	ck_assert(t.has_ts);
+	ts_orig = t.tsval;
+	tx_clear();
+	cwnd = sk->snd_cwnd;
+	now += 3000;
+	blk[0][0] = iss + 1 + seg;
+	blk[0][1] = iss + 1 + 6 * seg;
+	peer_sacks_ts(iss + 1, blk, 1, ts_orig);
+	ck_assert(sk->t_flags & XT_TF_INRECOVERY);
+	ck_assert_uint_lt(sk->snd_cwnd, cwnd);
+	ts_rtx = 0;
+	for (i = 0; i < cap.n; i++) {
+		tx_seg(i, &t);
+		if (t.seq == iss + 1 && t.payload_len > 0)
+			ts_rtx = t.tsval;
+	}
+	ck_assert_uint_eq(ts_rtx, ts_orig + 3);
+	tx_clear();
+	now += 1000;
+	peer_sacks_ts(iss + 1 + 6 * seg, NULL, 0,
+	    spurious ? ts_orig : ts_rtx);
+	ck_assert(!(sk->t_flags & XT_TF_INRECOVERY));
+	if (spurious) {
+		ck_assert_int_eq(xtcp_stats_get(eng, "tcp_undo_eifel"), 1);
+		ck_assert_uint_ge(sk->snd_cwnd, cwnd);
+	} else {
+		ck_assert_int_eq(xtcp_stats_get(eng, "tcp_undo_eifel"), 0);
+		ck_assert_uint_lt(sk->snd_cwnd, cwnd);
+	}
+	tx_clear();
+	finish(1);
+}
+
+START_TEST(eifel_undoes_spurious_recovery)
+{
+	eifel_case(1);
+}
+END_TEST
+
+START_TEST(eifel_keeps_real_recovery)
+{
+	eifel_case(0);
 }
 END_TEST
 
@@ -2813,6 +2908,8 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, tlp_new_data_single_segment);
 	tcase_add_test(tc, rack_timer_finds_loss_below_dupthresh);
 	tcase_add_test(tc, rack_lost_retransmission);
+	tcase_add_test(tc, eifel_undoes_spurious_recovery);
+	tcase_add_test(tc, eifel_keeps_real_recovery);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pmtu");
