@@ -59,6 +59,7 @@
 #include <linux/if_packet.h>
 
 #include "xt_err.h"
+#include "dev/dev_sys.h"
 #include "dev/phy.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -104,11 +105,8 @@ struct pkt_priv {
 	struct iovec		tx_iov[XT_PKT_BATCH];
 };
 
-static int	sys_socket(int, int, int);
 static int	sys_bind(int, const struct sockaddr_ll *);
 static int	sys_setsockopt(int, int, int, const void *, socklen_t);
-static int	sys_ioctl(int, unsigned long, void *);
-static int	sys_close(int);
 static ssize_t	sys_sendto(int, const void *, size_t, int);
 static int	sys_sendmmsg(int, struct mmsghdr *, unsigned, int);
 static int	sys_recvmmsg(int, struct mmsghdr *, unsigned, int);
@@ -140,12 +138,6 @@ static const struct xt_dev_ops pkt_ops = {
  * syscall(2) guarantees these never come back into it.
  */
 static int
-sys_socket(int domain, int type, int proto)
-{
-	return ((int)syscall(SYS_socket, domain, type, proto));
-}
-
-static int
 sys_bind(int fd, const struct sockaddr_ll *sll)
 {
 	return ((int)syscall(SYS_bind, fd, sll, (socklen_t)sizeof(*sll)));
@@ -155,18 +147,6 @@ static int
 sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	return ((int)syscall(SYS_setsockopt, fd, level, name, val, len));
-}
-
-static int
-sys_ioctl(int fd, unsigned long req, void *arg)
-{
-	return ((int)syscall(SYS_ioctl, fd, req, arg));
-}
-
-static int
-sys_close(int fd)
-{
-	return ((int)syscall(SYS_close, fd));
 }
 
 static ssize_t

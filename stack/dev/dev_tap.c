@@ -105,6 +105,7 @@
 #include <liburing.h>
 
 #include "xt_err.h"
+#include "dev/dev_sys.h"
 #include "dev/phy.h"
 
 #define XT_TAP_PATH	"/dev/net/tun"
@@ -160,10 +161,7 @@ struct tap_priv {
 };
 
 static int	sys_open_rw(const char *);
-static int	sys_socket(int, int, int);
-static int	sys_ioctl(int, unsigned long, void *);
 static int	sys_ioctl_val(int, unsigned long, unsigned long);
-static int	sys_close(int);
 static ssize_t	sys_read(int, void *, size_t);
 static ssize_t	sys_write(int, const void *, size_t);
 static ssize_t	sys_writev(int, const struct iovec *, int);
@@ -220,29 +218,11 @@ sys_open_rw(const char *path)
 	    O_RDWR | O_NONBLOCK | O_CLOEXEC, 0));
 }
 
-static int
-sys_socket(int domain, int type, int proto)
-{
-	return ((int)syscall(SYS_socket, domain, type, proto));
-}
-
-static int
-sys_ioctl(int fd, unsigned long req, void *arg)
-{
-	return ((int)syscall(SYS_ioctl, fd, req, arg));
-}
-
 /* For the TUN ioctls that take their argument by value (TUNSETOFFLOAD). */
 static int
 sys_ioctl_val(int fd, unsigned long req, unsigned long val)
 {
 	return ((int)syscall(SYS_ioctl, fd, req, val));
-}
-
-static int
-sys_close(int fd)
-{
-	return ((int)syscall(SYS_close, fd));
 }
 
 static ssize_t

@@ -249,6 +249,44 @@ xt_shim_bg() {
 	xt_bg "$__v" xt_shim "$@"
 }
 
+# xt_nobody_tun NS FILE: how to run a command as the unprivileged user
+# nobody with /dev/net/tun open to it, inside namespace NS, where nobody
+# must also be able to read FILE.  Sets XT_NOBODY to the command prefix
+# and returns 0, or prints why not and returns 1.  Debian makes
+# /dev/net/tun 0666; where it is not (some containers), nobody gets a
+# 0666 copy of the node in a private mount namespace.
+xt_nobody_tun() {
+	local ns=$1 file=$2 as_user=() wrap=()
+	XT_NOBODY=()
+	if command -v setpriv >/dev/null 2>&1; then
+		as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups
+		    --inh-caps=-all --)
+	elif command -v runuser >/dev/null 2>&1; then
+		as_user=(runuser -u nobody --)
+	else
+		xt_log "no setpriv or runuser to drop root"
+		return 1
+	fi
+	if ! "${as_user[@]}" test -r "$file"; then
+		xt_log "user nobody cannot read $file (tree not world-readable)"
+		return 1
+	fi
+	if ! "${as_user[@]}" test -r /dev/net/tun -a -w /dev/net/tun; then
+		wrap=(unshare -m --propagation private sh -c '
+		    mount -t tmpfs -o mode=0755,size=16k xtcp-tun /dev/net &&
+		    mknod -m 0666 /dev/net/tun c 10 200 && exec "$@"' sh)
+		if ! ip netns exec "$ns" timeout -k 2 10 "${wrap[@]}" \
+		    "${as_user[@]}" test -r /dev/net/tun -a -w /dev/net/tun \
+		    >/dev/null 2>&1; then
+			xt_log "/dev/net/tun is not open to nobody, and a private mount namespace with a copy of it could not be made"
+			return 1
+		fi
+		xt_log "/dev/net/tun is not open to everyone here: nobody sees a 0666 copy in a private mount namespace"
+	fi
+	XT_NOBODY=("${wrap[@]}" "${as_user[@]}")
+	return 0
+}
+
 # xt_wait_port PORT [TRIES]: wait until the peer's kernel listens on TCP
 # PORT (TRIES x 0.1 s, default 50).
 xt_wait_port() {

@@ -96,32 +96,12 @@ done
 
 # 3. unprivileged, on the TAP nobody owns
 unpriv="skipped"
-as_user=()
-if command -v setpriv >/dev/null 2>&1; then
-	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups
-	    --inh-caps=-all --)
-elif command -v runuser >/dev/null 2>&1; then
-	as_user=(runuser -u nobody --)
-fi
-# Debian makes /dev/net/tun 0666; where it is not (some containers),
-# nobody gets a 0666 copy of the node in a private mount namespace.
-tun_wrap=()
-if (( ${#as_user[@]} > 0 )) &&
-    ! "${as_user[@]}" test -r /dev/net/tun -a -w /dev/net/tun; then
-	tun_wrap=(unshare -m --propagation private sh -c '
-	    mount -t tmpfs -o mode=0755,size=16k xtcp-tun /dev/net &&
-	    mknod -m 0666 /dev/net/tun c 10 200 && exec "$@"' sh)
-	in_ns 10 "${tun_wrap[@]}" "${as_user[@]}" test -r /dev/net/tun -a \
-	    -w /dev/net/tun >/dev/null 2>&1 || as_user=()
-fi
-if (( ${#as_user[@]} == 0 )); then
-	xt_log "cannot run as nobody with /dev/net/tun open to it: the unprivileged fetch is skipped"
-elif ! "${as_user[@]}" test -r "$XTCP_LIB"; then
-	xt_log "nobody cannot read $XTCP_LIB: the unprivileged fetch is skipped"
+if ! xt_nobody_tun "$NS" "$XTCP_LIB"; then
+	xt_log "the unprivileged fetch is skipped"
 else
 	mkdir "$XT_TMP/u"
 	chmod 777 "$XT_TMP/u"
-	in_ns 60 "${tun_wrap[@]}" "${as_user[@]}" env "${ENVS[@]}" \
+	in_ns 60 "${XT_NOBODY[@]}" env "${ENVS[@]}" \
 	    curl -sS --fail --max-time 50 \
 	    -o "$XT_TMP/u/out" "http://$KADDR:$PORT/blob" 2>"$XT_TMP/curlu.err"
 	rc=$?

@@ -104,38 +104,14 @@ if ip -n "$NS" link show dev xtapnew >/dev/null 2>&1; then
 fi
 
 # 2. As nobody.
-as_user=()
-if command -v setpriv >/dev/null 2>&1; then
-	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups
-	    --inh-caps=-all --)
-elif command -v runuser >/dev/null 2>&1; then
-	as_user=(runuser -u nobody --)
-fi
-# tun_wrap: what makes /dev/net/tun openable by nobody (nothing, or a
-# private mount namespace with a 0666 copy of the node); unset: cannot.
-tun_wrap=()
-nobody_ok=1
-if (( ${#as_user[@]} == 0 )); then
-	xt_log "unprivileged runs skipped: needs setpriv or runuser to drop root"
-	nobody_ok=0
-elif ! "${as_user[@]}" test -x "$PROBE"; then
-	xt_log "unprivileged runs skipped: user nobody cannot run $PROBE (tree not world-readable)"
-	nobody_ok=0
-elif ! "${as_user[@]}" test -r /dev/net/tun -a -w /dev/net/tun; then
-	tun_wrap=(unshare -m --propagation private sh -c '
-	    mount -t tmpfs -o mode=0755,size=16k xtcp-tun /dev/net &&
-	    mknod -m 0666 /dev/net/tun c 10 200 && exec "$@"' sh)
-	if ip netns exec "$NS" timeout -k 2 10 "${tun_wrap[@]}" \
-	    "${as_user[@]}" test -r /dev/net/tun -a -w /dev/net/tun \
-	    >/dev/null 2>&1; then
-		xt_log "/dev/net/tun is not open to everyone here: nobody's runs see a 0666 copy in a private mount namespace"
-	else
-		xt_log "unprivileged runs skipped: /dev/net/tun is not open to nobody, and a private mount namespace with a copy of it could not be made"
-		nobody_ok=0
-	fi
+nobody_ok=0
+if xt_nobody_tun "$NS" "$PROBE"; then
+	nobody_ok=1
+else
+	xt_log "unprivileged runs skipped"
 fi
 if (( nobody_ok )); then
-	nobody=("${tun_wrap[@]}" "${as_user[@]}")
+	nobody=("${XT_NOBODY[@]}")
 	run "nobody, offload, io_uring" 0 "${nobody[@]}" \
 	    "$PROBE" "$TAP" "$OURS" "$KADDR"
 	run "nobody, no offload, read/write" 0 "${nobody[@]}" \
