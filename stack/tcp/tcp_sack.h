@@ -45,7 +45,7 @@ struct xt_scoreboard {
 	/* retransmissions in flight, sorted and disjoint, inside holes */
 	struct xt_rtxseg *r;
 	uint32_t	nr;		/* records in use */
-	uint32_t	rmax;		/* capacity (4 * max) */
+	uint32_t	rmax;		/* capacity (4 * max, at least 8) */
 	uint64_t	rtx_delivered_t; /* newest t_us of a retransmission that
 					 * the last update or advance covered */
 	xt_seq_t	rtx_delivered_end; /* the end of what it covered there */
@@ -78,7 +78,8 @@ void	xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una);
 /* Highest SACKed sequence number + 1, or snd_una if none. */
 xt_seq_t xt_sack_high(const struct xt_scoreboard *sb, xt_seq_t snd_una);
 /* RFC 6675 IsLost(seq): DupThresh discontiguous SACKed blocks, or more
- * than (DupThresh - 1) * mss SACKed bytes, above seq (sb->dupthresh). */
+ * than (DupThresh - 1) * mss SACKed bytes, above seq (sb->dupthresh);
+ * or, by RACK, seq below lost_end.  A SACKed octet is never lost. */
 int	xt_sack_is_lost(const struct xt_scoreboard *sb, xt_seq_t seq,
 	    uint32_t mss);
 /* RFC 6675 SetPipe(): bytes believed in the network: every octet not
@@ -98,10 +99,13 @@ int	xt_sack_next_lost(const struct xt_scoreboard *sb, xt_seq_t snd_una,
 /*
  * Retransmissions.  xt_sack_rtx_sent records that [seq, end) went out
  * again at t_us (overwriting what it covers; neighbours of one instant
- * merge; when full, the range joins its left neighbour, which only makes
- * RACK later to call it lost).  xt_sack_update and xt_sack_advance cut
- * delivered octets out of the records and report the newest time they
- * covered in rtx_delivered_t.  xt_sack_rtx_mark marks lost every record
+ * merge; when the table is full the range stretches its left neighbour,
+ * or the first record when it has none: RACK then calls it lost later
+ * and pipe may count a little high, never lower).  xt_sack_update and
+ * xt_sack_advance cut delivered octets out of the records and report the
+ * newest time they covered in rtx_delivered_t, its end in
+ * rtx_delivered_end and the bytes in rtx_delivered (the caller zeroes
+ * them before an ACK's update).  xt_sack_rtx_mark marks lost every record
  * sent at or before `before` (RFC 8985 §6.2 step 5: xmit_ts + reo_wnd <
  * RACK.xmit_ts); it returns how many records it newly marked.
  * xt_sack_rtx_oldest gives the earliest t_us among records not yet lost
