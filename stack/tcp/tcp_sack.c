@@ -18,12 +18,9 @@ xt_sack_init(struct xt_scoreboard *sb, uint32_t max)
 	if ((sb->b = calloc(max, sizeof(*sb->b))) == NULL)
 		return (XT_ENOMEM);
 	sb->max = max;
+	/* the retransmission table comes with the first retransmission:
+	 * most connections never need it */
 	sb->rmax = max < 2 ? 8 : 4 * max;
-	if ((sb->r = calloc(sb->rmax, sizeof(*sb->r))) == NULL) {
-		free(sb->b);
-		sb->b = NULL;
-		return (XT_ENOMEM);
-	}
 	sb->dupthresh = XT_SACK_DUPTHRESH;
 	return (XT_OK);
 }
@@ -113,6 +110,9 @@ xt_sack_rtx_sent(struct xt_scoreboard *sb, xt_seq_t seq, xt_seq_t end,
 
 	if (!SEQ_LT(seq, end) || sb->rmax == 0)
 		return;
+	if (sb->r == NULL &&
+	    (sb->r = calloc(sb->rmax, sizeof(*sb->r))) == NULL)
+		return;		/* unrecorded: at worst resent once more */
 	if (SEQ_GT(end, sb->high_rxt))
 		sb->high_rxt = end;
 	rtx_cut(sb, seq, end, 0);

@@ -42,7 +42,8 @@ struct xt_scoreboard {
 	uint32_t	n;		/* blocks in use */
 	uint32_t	max;		/* capacity */
 	uint32_t	sacked_bytes;	/* sum of block lengths */
-	/* retransmissions in flight, sorted and disjoint, inside holes */
+	/* retransmissions in flight, sorted and disjoint, inside holes
+	 * (the table is allocated with the first retransmission) */
 	struct xt_rtxseg *r;
 	uint32_t	nr;		/* records in use */
 	uint32_t	rmax;		/* capacity (4 * max, at least 8) */
