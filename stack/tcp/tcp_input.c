@@ -654,7 +654,6 @@ tcp_dsack_seen(struct xtcp_sock *tp, xt_seq_t lo, xt_seq_t hi)
 {
 	struct xtcp_engine *eng = tp->eng;
 
-	tp->t_dsack_dups++;
 	/*
 	 * RFC 8985 §6.2.4: widen the reordering window, once a round.
 	 * DEVIATION: the multiplier doubles rather than grows by one: with
@@ -758,7 +757,6 @@ tcp_sack_enter_recovery(struct xtcp_sock *tp)
 	tp->t_prr_out = 0;
 	tp->snd_recover = tp->snd_max;		/* RecoveryPoint */
 	tp->t_flags |= XT_TF_INRECOVERY;
-	sb->high_rxt = tp->snd_una;
 	sb->rescue_rxt = tp->snd_una;
 	/* NextSeg() takes over from a go-back-N after an RTO: what was not
 	 * yet resent is either SACKed, lost (a hole) or still in flight */

@@ -113,8 +113,6 @@ xt_sack_rtx_sent(struct xt_scoreboard *sb, xt_seq_t seq, xt_seq_t end,
 	if (sb->r == NULL &&
 	    (sb->r = calloc(sb->rmax, sizeof(*sb->r))) == NULL)
 		return;		/* unrecorded: at worst resent once more */
-	if (SEQ_GT(end, sb->high_rxt))
-		sb->high_rxt = end;
 	rtx_cut(sb, seq, end, 0);
 	while (i < sb->nr && SEQ_LT(sb->r[i].start, seq))
 		i++;
@@ -308,8 +306,6 @@ xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una)
 		sb->b[0].start = snd_una;
 	if (sb->nr > 0)
 		rtx_cut(sb, sb->r[0].start, snd_una, 1);
-	if (SEQ_LT(sb->high_rxt, snd_una))
-		sb->high_rxt = snd_una;
 	if (sb->lost_valid && SEQ_LEQ(sb->lost_end, snd_una))
 		sb->lost_valid = 0;
 	sack_recount(sb);

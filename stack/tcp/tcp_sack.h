@@ -51,8 +51,6 @@ struct xt_scoreboard {
 					 * the last update or advance covered */
 	xt_seq_t	rtx_delivered_end; /* the end of what it covered there */
 	uint32_t	rtx_delivered;	/* bytes of retransmissions it covered */
-	xt_seq_t	high_rxt;	/* RFC 6675 HighRxt (highest octet
-					 * retransmitted) */
 	xt_seq_t	rescue_rxt;	/* RFC 6675 RescueRxt */
 	xt_seq_t	lost_end;	/* RACK on first transmissions:
 					 * holes below it are lost */

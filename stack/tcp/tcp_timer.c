@@ -236,7 +236,6 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		/* go back N from snd_una: start the scoreboard afresh, as
 		 * BSD does (RFC 6675 §5.1 allows keeping it) */
 		xt_sack_clear(&tp->t_sb);
-		tp->t_sb.high_rxt = tp->snd_una;
 		tp->t_rack_at = 0;
 		tp->t_dupacks = 0;
 		/* RFC 5682 §2: F-RTO on the first timeout of an episode,

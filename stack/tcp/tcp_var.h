@@ -196,7 +196,6 @@ struct xtcp_sock {
 	uint32_t		t_data_segs_in, t_data_segs_out;
 	uint32_t		t_total_retrans; /* segments retransmitted */
 	uint32_t		t_rcv_ooopack;	/* out-of-order segments received */
-	uint32_t		t_dsack_dups;	/* D-SACK blocks received */
 	uint64_t		t_last_ack_rx_us; /* last ACK that moved snd_una */
 	uint64_t		t_last_data_rx_us; /* last segment with data */
 

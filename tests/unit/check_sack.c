@@ -293,7 +293,6 @@ START_TEST(sack_update_overflow)
 	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 2000, 3000), 1000);
 	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 4000, 5000), 1000);
 	/* a retransmission the dropped block would have covered */
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 6000, 7000, 100);
 	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 6000, 7000), 0);
 	ck_assert_uint_eq(sb.overflows, 1);
@@ -323,13 +322,11 @@ START_TEST(sack_advance_trim)
 
 	sb_init(&sb, 4);
 	sb_three(&sb);
-	sb.high_rxt = 1000;
 	/* [4000,5000) goes entirely (end <= 5000) */
 	xt_sack_advance(&sb, 5000);
 	ck_assert_uint_eq(sb.n, 2);
 	EXPECT_BLK(&sb, 0, 6000, 7000);
 	ck_assert_uint_eq(sb.sacked_bytes, 2000);
-	ck_assert_uint_eq(sb.high_rxt, 5000);
 	/* into a block: it is trimmed to [6500,7000) */
 	xt_sack_advance(&sb, 6500);
 	ck_assert_uint_eq(sb.n, 2);
@@ -342,7 +339,6 @@ START_TEST(sack_advance_trim)
 	ck_assert_uint_eq(sb.n, 0);
 	ck_assert_uint_eq(sb.sacked_bytes, 0);
 	ck_assert_uint_eq(xt_sack_high(&sb, 9000), 9000);
-	ck_assert_uint_eq(sb.high_rxt, 9000);
 	xt_sack_free(&sb);
 }
 END_TEST
@@ -496,7 +492,6 @@ START_TEST(sack_rtx_sorted)
 	struct xt_scoreboard sb;
 
 	sb_init(&sb, 4);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 5000, 6000, 100);
 	xt_sack_rtx_sent(&sb, 1000, 2000, 200);
 	xt_sack_rtx_sent(&sb, 3000, 4000, 300);
@@ -504,13 +499,10 @@ START_TEST(sack_rtx_sorted)
 	EXPECT_RTX(&sb, 0, 1000, 2000, 200, 0);
 	EXPECT_RTX(&sb, 1, 3000, 4000, 300, 0);
 	EXPECT_RTX(&sb, 2, 5000, 6000, 100, 0);
-	/* HighRxt: the highest retransmitted octet (+1) */
-	ck_assert_uint_eq(sb.high_rxt, 6000);
 	/* empty and inverted ranges are nothing */
 	xt_sack_rtx_sent(&sb, 7000, 7000, 400);
 	xt_sack_rtx_sent(&sb, 8000, 7000, 400);
 	ck_assert_uint_eq(sb.nr, 3);
-	ck_assert_uint_eq(sb.high_rxt, 6000);
 	xt_sack_free(&sb);
 }
 END_TEST
@@ -520,7 +512,6 @@ START_TEST(sack_rtx_merge)
 	struct xt_scoreboard sb;
 
 	sb_init(&sb, 4);
-	sb.high_rxt = 1000;
 	/* same instant, adjacent on the left */
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
 	xt_sack_rtx_sent(&sb, 2000, 3000, 100);
@@ -550,7 +541,6 @@ START_TEST(sack_rtx_merge)
 	xt_sack_rtx_sent(&sb, 6000, 7000, 200);
 	ck_assert_uint_eq(sb.nr, 3);
 	EXPECT_RTX(&sb, 2, 5000, 7000, 200, 0);
-	ck_assert_uint_eq(sb.high_rxt, 7000);
 	xt_sack_free(&sb);
 }
 END_TEST
@@ -560,7 +550,6 @@ START_TEST(sack_rtx_overwrite)
 	struct xt_scoreboard sb;
 
 	sb_init(&sb, 4);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 1000, 4000, 100);
 	/* a later resend of the middle splits the record */
 	xt_sack_rtx_sent(&sb, 2000, 3000, 200);
@@ -575,7 +564,6 @@ START_TEST(sack_rtx_overwrite)
 	EXPECT_RTX(&sb, 0, 1000, 1500, 100, 0);
 	EXPECT_RTX(&sb, 1, 1500, 3500, 300, 0);
 	EXPECT_RTX(&sb, 2, 3500, 4000, 100, 0);
-	ck_assert_uint_eq(sb.high_rxt, 4000);
 	/* RACK says the two sent at 100 are lost */
 	ck_assert_uint_eq(xt_sack_rtx_mark(&sb, 150), 2);
 	ck_assert_int_eq(xt_sack_rtx_inflight(&sb, 999), 0);
@@ -592,8 +580,6 @@ START_TEST(sack_rtx_overwrite)
 	EXPECT_RTX(&sb, 1, 1500, 3500, 300, 0);
 	EXPECT_RTX(&sb, 2, 3500, 4000, 100, 1);
 	ck_assert_int_eq(xt_sack_rtx_inflight(&sb, 1000), 1);
-	/* a lower range does not lower HighRxt */
-	ck_assert_uint_eq(sb.high_rxt, 4000);
 	xt_sack_free(&sb);
 }
 END_TEST
@@ -606,7 +592,6 @@ START_TEST(sack_rtx_mark_oldest)
 	ck_assert_uint_eq(xt_sack_rtx_oldest(&sb), 0);
 	ck_assert_uint_eq(xt_sack_rtx_mark(&sb, 1000), 0);
 	ck_assert_int_eq(xt_sack_rtx_inflight(&sb, 1000), 0);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
 	xt_sack_rtx_sent(&sb, 3000, 4000, 300);
 	xt_sack_rtx_sent(&sb, 5000, 6000, 200);
@@ -636,7 +621,6 @@ START_TEST(sack_rtx_delivered_sack)
 	struct xt_scoreboard sb;
 
 	sb_init(&sb, 4);
-	sb.high_rxt = 500;
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
 	xt_sack_rtx_sent(&sb, 3000, 4000, 300);
 	xt_sack_rtx_sent(&sb, 5000, 6000, 200);
@@ -676,7 +660,6 @@ START_TEST(sack_rtx_delivered_split)
 	struct xt_scoreboard sb;
 
 	sb_init(&sb, 4);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 1000, 4000, 100);
 	sb.rtx_delivered_t = 0;
 	sb.rtx_delivered = 0;
@@ -699,7 +682,6 @@ START_TEST(sack_rtx_delivered_advance)
 	struct xt_scoreboard sb;
 
 	sb_init(&sb, 4);
-	sb.high_rxt = 500;
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
 	xt_sack_rtx_sent(&sb, 3000, 4000, 200);
 	xt_sack_rtx_sent(&sb, 5000, 6000, 50);
@@ -727,7 +709,6 @@ START_TEST(sack_rtx_delivered_advance)
 	ck_assert_uint_eq(sb.rtx_delivered_t, 200);
 	ck_assert_uint_eq(sb.nr, 1);
 	EXPECT_RTX(&sb, 0, 5000, 6000, 50, 0);
-	ck_assert_uint_eq(sb.high_rxt, 6000);
 	xt_sack_free(&sb);
 }
 END_TEST
@@ -740,7 +721,6 @@ START_TEST(sack_rtx_full)
 	/* max 2 blocks: 4 * 2 = 8 records */
 	sb_init(&sb, 2);
 	ck_assert_uint_eq(sb.rmax, 8);
-	sb.high_rxt = 500;
 	for (k = 1; k <= 8; k++)
 		xt_sack_rtx_sent(&sb, 1000 * k, 1000 * k + 100, 10 * k);
 	ck_assert_uint_eq(sb.nr, 8);
@@ -760,7 +740,6 @@ START_TEST(sack_rtx_full)
 	ck_assert_uint_eq(sb.nr, 8);
 	EXPECT_RTX(&sb, 7, 8000, 8600, 700, 0);
 	ck_assert_uint_eq(xt_sack_rtx_oldest(&sb), 700);
-	ck_assert_uint_eq(sb.high_rxt, 8600);
 	/* a cut strictly inside with no room to split: the upper part of
 	 * [2000,2100) is forgotten, [2040,2060) counted as delivered */
 	sb.rtx_delivered_t = 0;
@@ -807,7 +786,6 @@ START_TEST(sack_pipe_rtx)
 
 	sb_init(&sb, 4);
 	sb_three(&sb);
-	sb.high_rxt = 1000;
 	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 4000);
 	/* a lost octet retransmitted counts once (§4 (b) only) */
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
@@ -873,7 +851,6 @@ START_TEST(sack_next_skip_inflight)
 
 	sb_init(&sb, 4);
 	sb_three(&sb);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
 	EXPECT_NEXT(&sb, 1000, 11000, MSS, 2000, 1000);
 	xt_sack_rtx_sent(&sb, 2000, 3000, 100);
@@ -898,7 +875,6 @@ START_TEST(sack_next_stop_before)
 
 	sb_init(&sb, 4);
 	sb_three(&sb);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 1300, 1400, 100);
 	xt_sack_rtx_sent(&sb, 1500, 2000, 100);
 	/* [1000,1300) then the retransmission at 1300 */
@@ -920,7 +896,6 @@ START_TEST(sack_next_lost_end)
 
 	sb_init(&sb, 4);
 	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 2000, 3000), 1000);
-	sb.high_rxt = 1000;
 	sb.lost_end = 4500;
 	sb.lost_valid = 1;
 	EXPECT_NEXT(&sb, 1000, 11000, MSS, 1000, 1000);
@@ -945,7 +920,6 @@ START_TEST(sack_rescue_once)
 	ck_assert_uint_eq(sack1(&sb, 1000, 6000, 2000, 3000), 1000);
 	/* recovery starts: RescueRxt = HighACK; the highest outstanding
 	 * unSACKed octet is 5999, so the segment is [5000,6000) */
-	sb.high_rxt = 1000;
 	sb.rescue_rxt = 1000;
 	EXPECT_RESCUE(&sb, 1000, 6000, MSS, 5000, 1000);
 	/* its retransmission in flight: nothing to rescue */
@@ -995,7 +969,6 @@ START_TEST(sack_rescue_tail)
 
 	sb_init(&sb, 4);
 	sb_three(&sb);
-	sb.high_rxt = 1000;
 	sb.rescue_rxt = 1000;
 	EXPECT_RESCUE(&sb, 1000, 11000, MSS, 10000, 1000);
 	xt_sack_free(&sb);
@@ -1010,7 +983,6 @@ START_TEST(sack_clear)
 
 	sb_init(&sb, 4);
 	sb_three(&sb);
-	sb.high_rxt = 1000;
 	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
 	sb.lost_end = 10000;
 	sb.lost_valid = 1;
@@ -1065,11 +1037,9 @@ START_TEST(sack_wrap)
 	/* pipe: 0 + [500,1000) 500 + [2000,3000) 1000 + [4000,8000) 4000 */
 	ck_assert_uint_eq(xt_sack_pipe(&sb, una, 8000, MSS), 5500);
 	/* recovery */
-	sb.high_rxt = una;
 	sb.rescue_rxt = una;
 	EXPECT_NEXT(&sb, una, 8000, MSS, una, 1000);
 	xt_sack_rtx_sent(&sb, una, 0xfffffc18u, 100);
-	ck_assert_uint_eq(sb.high_rxt, 0xfffffc18u);
 	EXPECT_NO_NEXT(&sb, una, 8000, MSS);
 	ck_assert_uint_eq(xt_sack_pipe(&sb, una, 8000, MSS), 6500);
 	/* rescue: the highest unSACKed octet is 7999: [7000,8000) */
@@ -1085,7 +1055,6 @@ START_TEST(sack_wrap)
 	ck_assert_uint_eq(sb.n, 3);
 	EXPECT_BLK(&sb, 0, 0xfffffe0cu, 500);
 	ck_assert_uint_eq(sb.sacked_bytes, 3000);
-	ck_assert_uint_eq(sb.high_rxt, 0xfffffe0cu);
 	/* ACK 700 (past 2^32) drops it */
 	xt_sack_advance(&sb, 700);
 	ck_assert_uint_eq(sb.n, 2);
