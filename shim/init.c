@@ -342,11 +342,6 @@ fork_child(void)
 
 /* ---- exit ---- */
 
-/*
- * A kernel keeps sending queued data after the process exits; our stack
- * dies with it.  Give unacknowledged data and FINs a bounded moment to
- * drain.  Never block on the lock: another thread may be anywhere.
- */
 /* XTCP_STATS: the counters of the engine, appended to a file (or
  * standard error) when the program exits. */
 static void
@@ -370,6 +365,11 @@ shim_stats_at_exit(void)
 	shim_unlock();
 }
 
+/*
+ * A kernel keeps sending queued data after the process exits; our stack
+ * dies with it.  Give unacknowledged data and FINs a bounded moment to
+ * drain.  Never block on the lock: another thread may be anywhere.
+ */
 __attribute__((destructor)) static void
 shim_dtor(void)
 {

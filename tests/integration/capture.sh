@@ -200,8 +200,15 @@ for p in $PSEND $PRECV; do
 	[[ -n $sws && -n $sts ]] || problems+=("port $p: our SYN lacks window scale or timestamps")
 	[[ -n $pws && -n $pts ]] || problems+=("port $p: the SYN-ACK lacks window scale or timestamps")
 done
-nots=$(count "$me && tcp.flags.syn == 0 && !tcp.options.timestamp.tsval")
+# RFC 7323 3.2: TSopt MUST be in every non-<RST> segment.  A <RST> may
+# lack it: one answering a segment of a connection this stack does not
+# know (here: the peer's FIN resent after the previous program exited
+# in TIME-WAIT, answered by the next program's stack) has no
+# negotiation to follow, and Linux sends those without options too.
+nots=$(count "$me && tcp.flags.syn == 0 && tcp.flags.reset == 0 && !tcp.options.timestamp.tsval")
 (( nots == 0 )) || problems+=("$nots of our segments after the SYN carry no timestamp")
+rsts=$(count "$me && tcp.flags.reset == 1 && !tcp.options.timestamp.tsval")
+(( rsts == 0 )) || xt_log "$rsts of our RSTs carry no timestamp (answers to unknown connections)"
 
 # ---- 2: SACK blocks in our ACKs after a hole (connection 2) ----
 sacks=$(count "$me && tcp.port == $PRECV && tcp.options.sack_le")
