@@ -114,6 +114,10 @@ static const struct cfg_key cfg_keys[] = {
 	 * EF_POLL_USEC, Linux SO_BUSY_POLL); 0 = never */
 	{ "XTCP_SPIN_US", SHIM_CF_SPIN, cfg_uint, NULL, OFF(spin_us),
 	    0, 1000000 },
+	/* a sleeping call watches the device as well as its own bell, and
+	 * takes a frame in itself (one wake-up instead of two) */
+	{ "XTCP_DEVWAIT", SHIM_CF_DEVWAIT, cfg_uint, NULL, OFF(devwait),
+	    0, 1 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev/phy.h"
 #include "shim.h"
 
 /* frames one spinning pass takes from the device */
@@ -496,6 +498,7 @@ wait_cancelled(void *arg)
 	struct wait_ctx *c = arg;
 
 	shim_lock();
+	shim_devwait_release(c->w->thr);
 	shim_waiter_del(c->s, c->w);
 	thr_drain_careful(c->w->thr);
 	shim_sock_unref(c->s);
@@ -527,6 +530,66 @@ shim_poll_device(void)
 	if (shim.eng != NULL)
 		(void)xtcp_engine_rx(shim.eng, shim_now_us(),
 		    SHIM_SPIN_BUDGET);
+}
+
+/*
+ * XTCP_DEVWAIT: one sleeping thread at a time also watches the device's
+ * wait fd, and takes frames in itself when it turns readable.  A reply
+ * to the sleeper then costs one wake-up (this thread's) instead of two in
+ * a row (the engine thread's, then this thread's by its bell).  The
+ * engine thread watches the device as before and finds nothing left;
+ * limiting the watch to one thread keeps a frame from waking every
+ * sleeper of a many-threaded program.
+ */
+static struct shim_thr	*devwait_thr;
+
+/* Lock held.  The device's wait fd if t may watch it (marking t as the
+ * watcher), else -1. */
+int
+shim_devwait_claim(struct shim_thr *t)
+{
+	int fd;
+
+	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL ||
+	    (devwait_thr != NULL && devwait_thr != t))
+		return (-1);
+	if ((fd = shim.dev->ops->wait_fd(shim.dev)) < 0)
+		return (-1);
+	devwait_thr = t;
+	return (fd);
+}
+
+/* Lock held. */
+void
+shim_devwait_release(struct shim_thr *t)
+{
+	if (devwait_thr == t)
+		devwait_thr = NULL;
+}
+
+/*
+ * After a handled signal ended a ppoll(2) that stands in for a blocking
+ * read(2) of the bell (XTCP_DEVWAIT): would the kernel have restarted the
+ * read?  We cannot tell which signal it was; 1 if every installed handler
+ * has SA_RESTART, so that whichever it was, it restarts.  A program with
+ * a handler without SA_RESTART gets EINTR, as it would from that one.
+ */
+int
+shim_sig_restarts(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    sigaction(sig, NULL, &sa) != 0)
+			continue;
+		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		if ((sa.sa_flags & SA_RESTART) == 0)
+			return (0);
+	}
+	return (1);
 }
 
 /* With XTCP_SPIN_US, until when a wait that starts now spins (0: not). */
@@ -583,10 +646,10 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	struct wait_ctx ctx;
 	struct shim_thr *t;
 	struct timespec ts, *tsp;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	uint64_t now, left, v;
 	ssize_t n;
-	int r, err, got;
+	int r, err, got, devfd;
 
 	now = shim_now_us();
 	if (now >= deadline_us)
@@ -606,9 +669,13 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 		ts.tv_nsec = (left % 1000000) * 1000;
 		tsp = &ts;
 	}
-	pfd.fd = t->bell;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
+	devfd = shim_devwait_claim(t);
+	pfd[0].fd = t->bell;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	pfd[1].fd = devfd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
 	shim_waiter_add(s, &w, t);
 	ctx.s = s;
 	ctx.w = &w;
@@ -616,24 +683,31 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 
 	got = 0;
 	pthread_cleanup_push(wait_cancelled, &ctx);
-	if (tsp == NULL) {
+	if (tsp == NULL && devfd < 0) {
 		/* untimed: restarted by the kernel per SA_RESTART (above) */
 		n = real_read(t->bell, &v, sizeof(v));
 		r = n == (ssize_t)sizeof(v) ? 1 : -1;
 		got = r == 1;
 	} else
-		r = real_ppoll(&pfd, t->bell >= 0 ? 1 : 0, tsp, NULL);
+		r = real_ppoll(pfd, 2, tsp, NULL);	/* fd -1: skipped */
 	err = errno;
 	pthread_cleanup_pop(0);
 
 	shim_lock();
+	shim_devwait_release(t);
+	if (r > 0 && (pfd[1].revents & POLLIN))
+		shim_poll_device();
 	shim_waiter_del(s, &w);
 	if (got)
 		t->rung = 0;	/* the read took the count */
 	else
 		shim_thr_drain(t);
-	if (r < 0 && err == EINTR)
+	if (r < 0 && err == EINTR) {
+		/* the ppoll that stood in for the read: restart as it would */
+		if (tsp == NULL && shim_sig_restarts())
+			return (0);
 		return (EINTR);
+	}
 	return (0);
 }
 
@@ -652,6 +726,7 @@ shim_core_fork_child(void)
 	uintptr_t v;
 	int fd;
 
+	devwait_thr = NULL;
 	for (fd = fdmap_next(0, &v); fd >= 0; fd = fdmap_next(fd + 1, &v)) {
 		if (FDM_IS_SOCK(v))
 			(void)fdmap_set(fd, FDM_DEAD);

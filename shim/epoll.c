@@ -49,6 +49,7 @@
 #include "prelude.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,6 +618,37 @@ kernel_wait(int epfd, struct epoll_event *evs, int max, int ms,
 }
 
 /*
+ * XTCP_DEVWAIT: sleep in ppoll on the epoll fd and the device (devfd),
+ * taking frames in when the device turns readable, then collect the
+ * kernel's events without sleeping.  Returns as kernel_wait; 0 with
+ * *devready set when only the device woke us.
+ */
+static int
+devwait_kernel(int epfd, int devfd, struct epoll_event *evs, int max,
+    int ms, const sigset_t *mask, int *devready)
+{
+	struct pollfd pfd[2];
+	struct timespec ts;
+	int r;
+
+	pfd[0].fd = epfd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	pfd[1].fd = devfd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	r = real_ppoll(pfd, 2, ms < 0 ? NULL : &ts, mask);
+	if (r <= 0)
+		return (r);
+	*devready = (pfd[1].revents & POLLIN) != 0;
+	if (pfd[0].revents == 0)
+		return (0);
+	return (kernel_wait(epfd, evs, max, 0, NULL));
+}
+
+/*
  * The common loop.  timeout_us < 0: forever.  Returns as epoll_pwait.
  * Ours first (without sleeping in the kernel if there are any), then
  * the kernel's; a bell event sends us round again.
@@ -627,7 +659,7 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 {
 	struct shim_ep *ep;
 	uint64_t deadline, now, left, spin_end;
-	int n, k, i, j, ms, bell, child, pass, spinning;
+	int n, k, i, j, ms, bell, child, pass, spinning, devfd, devready = 0;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
 		return (shim_fail_errno(EINVAL));
@@ -639,15 +671,20 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 	for (pass = 0; ; pass++) {
 		n = 0;
 		child = 0;
+		devfd = -1;
 		shim_lock();
 		if ((ep = ep_lookup(epfd)) != NULL) {
-			/* XTCP_SPIN_US: take frames in ourselves meanwhile */
-			if (spin_end != 0)
+			/* XTCP_SPIN_US: take frames in ourselves meanwhile;
+			 * XTCP_DEVWAIT: the device woke us */
+			if (spin_end != 0 || devready)
 				shim_poll_device();
 			n = ep_collect(ep, evs, max);
 			child = ep->bell < 0;
+			if (n == 0 && !child)
+				devfd = shim_devwait_claim(shim_thr_get());
 		}
 		shim_unlock();
+		devready = 0;
 		if (ep == NULL && pass == 0)
 			return (kernel_wait(epfd, evs, max, timeout_us < 0 ?
 			    -1 : (int)((timeout_us + 999) / 1000), mask));
@@ -665,7 +702,24 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 		}
 		if (child && ms != 0 && (ms < 0 || ms > EP_CHILD_SLICE_MS))
 			ms = EP_CHILD_SLICE_MS;
-		k = kernel_wait(epfd, evs + n, max - n, ms, mask);
+		if (devfd >= 0 && ms != 0) {
+			k = devwait_kernel(epfd, devfd, evs + n, max - n, ms,
+			    mask, &devready);
+			bell = errno;
+			shim_lock();
+			shim_devwait_release(shim_thr_get());
+			shim_unlock();
+			errno = bell;
+			if (k == 0 && devready)
+				continue;	/* take the frames in, look again */
+		} else {
+			if (devfd >= 0) {
+				shim_lock();
+				shim_devwait_release(shim_thr_get());
+				shim_unlock();
+			}
+			k = kernel_wait(epfd, evs + n, max - n, ms, mask);
+		}
 		if (k < 0) {
 			if (n > 0)
 				return (n);

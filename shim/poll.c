@@ -76,6 +76,7 @@ poll_release(void *arg)
 	nfds_t i;
 
 	shim_lock();
+	shim_devwait_release(c->t);
 	for (i = 0; i < c->nslots; i++) {
 		shim_waiter_del(c->slots[i].s, &c->slots[i].w);
 		shim_sock_unref(c->slots[i].s);
@@ -104,14 +105,14 @@ static int
 poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
     const sigset_t *mask)
 {
-	struct pollfd kstack[POLL_STACK + 1], *kfds;
+	struct pollfd kstack[POLL_STACK + 2], *kfds;
 	struct poll_slot sstack[POLL_STACK];
 	struct timespec ts, *tsp;
 	struct poll_ctx c;
 	struct shim_sock *s;
 	uint64_t now, left, spin_end;
 	nfds_t i, j;
-	int r, err = 0, nours, nhost;
+	int r, err = 0, nours, nhost, devfd = -1, devready = 0;
 	uintptr_t v;
 
 	if (nfds > (nfds_t)fdmap_limit())
@@ -121,12 +122,12 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 		kfds = kstack;
 		c.slots = sstack;
 	} else {
-		c.heap = malloc((nfds + 1) * sizeof(*kfds) +
+		c.heap = malloc((nfds + 2) * sizeof(*kfds) +
 		    nfds * sizeof(*c.slots));
 		if (c.heap == NULL)
 			return (shim_fail_errno(ENOMEM));
 		kfds = c.heap;
-		c.slots = (struct poll_slot *)(kfds + nfds + 1);
+		c.slots = (struct poll_slot *)(kfds + nfds + 2);
 	}
 
 	/* take our sockets and sit on each one's waiter list */
@@ -154,8 +155,10 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 	pthread_cleanup_push(poll_release, &c);
 	for (;;) {
 		shim_lock();
-		/* XTCP_SPIN_US: take frames in ourselves meanwhile */
-		if (spin_end != 0 && shim_now_us() < spin_end)
+		/* XTCP_SPIN_US: take frames in ourselves meanwhile; and
+		 * XTCP_DEVWAIT: the device woke us */
+		shim_devwait_release(c.t);
+		if (devready || (spin_end != 0 && shim_now_us() < spin_end))
 			shim_poll_device();
 		shim_thr_drain(c.t);
 		nours = 0;
@@ -166,7 +169,11 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 			if (fds[i].revents != 0)
 				nours++;
 		}
+		devfd = nours == 0 ? shim_devwait_claim(c.t) : -1;
 		shim_unlock();
+		kfds[nfds + 1].fd = devfd;	/* -1: skipped */
+		kfds[nfds + 1].events = POLLIN;
+		kfds[nfds + 1].revents = 0;
 
 		now = shim_now_us();
 		if (nours > 0 || (now < spin_end && now < deadline_us))
@@ -183,11 +190,12 @@ poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
 			ts.tv_nsec = (left % 1000000) * 1000;
 			tsp = &ts;
 		}
-		r = real_ppoll(kfds, nfds + 1, tsp, mask);
+		r = real_ppoll(kfds, nfds + 2, tsp, mask);
 		if (r < 0) {
 			err = errno;
 			break;
 		}
+		devready = devfd >= 0 && (kfds[nfds + 1].revents & POLLIN);
 		nhost = 0;
 		for (i = 0; i < nfds; i++) {
 			if (kfds[i].fd < 0 && fds[i].fd >= 0)

@@ -166,6 +166,9 @@ unsigned shim_sock_poll(const struct shim_sock *s);
  * on Linux, closing the fds does not end the sleep. */
 void	shim_poll_device(void);
 uint64_t shim_spin_end(void);
+int	shim_devwait_claim(struct shim_thr *t);
+void	shim_devwait_release(struct shim_thr *t);
+int	shim_sig_restarts(void);
 int	shim_wait(struct shim_sock *s, uint64_t deadline_us);
 struct shim_thr *shim_thr_get(void);
 void	shim_thr_drain(struct shim_thr *t);

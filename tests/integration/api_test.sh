@@ -53,4 +53,11 @@ run_pass shim-spin
 rc=$?
 unset XTCP_SPIN_US
 (( rc == 0 )) || xt_fail "under the shim with XTCP_SPIN_US=50: $(grep -c '^not ok' "$XT_TMP/shim-spin.out") checks failed (status $rc)"
-xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim (also spinning)"
+
+# again with sleeping calls watching the device themselves
+export XTCP_DEVWAIT=1
+run_pass shim-devwait
+rc=$?
+unset XTCP_DEVWAIT
+(( rc == 0 )) || xt_fail "under the shim with XTCP_DEVWAIT=1: $(grep -c '^not ok' "$XT_TMP/shim-devwait.out") checks failed (status $rc)"
+xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim (also spinning, and watching the device)"
