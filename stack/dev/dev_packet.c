@@ -54,9 +54,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 
 #include "xt_err.h"
 #include "dev/dev_sys.h"
@@ -117,6 +119,7 @@ static void	pkt_sockbufs(int);
 static enum xt_err	pkt_attach_filter(int, uint32_t);
 static enum xt_err	pkt_ifreq(int, const char *, unsigned long,
 		    struct ifreq *);
+static int	pkt_segments_off(int, const char *);
 static void	pkt_rx_reset(struct pkt_priv *, unsigned);
 static unsigned	pkt_rx_flags(const struct msghdr *, int *);
 static int	pkt_rx_burst(struct xt_dev *, xt_rx_fn, void *, unsigned);
@@ -262,6 +265,35 @@ pkt_ifreq(int fd, const char *ifname, unsigned long req, struct ifreq *ifr)
 	return (XT_OK);
 }
 
+/*
+ * 1 if the interface has both TSO and GSO off (ethtool -K IF tso off gso
+ * off).  Linux's TCP then builds one MSS-sized segment per frame, and so
+ * do we: a super-frame would still be cut up in software, but leave as a
+ * burst of up to 45 frames at once where the kernel's would be spread
+ * by the ACK clock, which a slow link's queue (an emulator's, a bridge's)
+ * punishes.  0 when either is on or the interface does not say.
+ */
+static int
+pkt_segments_off(int fd, const char *ifname)
+{
+	struct ethtool_value tso, gso;
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));	/* length checked */
+	tso.cmd = ETHTOOL_GTSO;
+	tso.data = 1;
+	ifr.ifr_data = (void *)&tso;
+	if (sys_ioctl(fd, SIOCETHTOOL, &ifr) == -1)
+		return (0);
+	gso.cmd = ETHTOOL_GGSO;
+	gso.data = 1;
+	ifr.ifr_data = (void *)&gso;
+	if (sys_ioctl(fd, SIOCETHTOOL, &ifr) == -1)
+		return (0);
+	return (tso.data == 0 && gso.data == 0);
+}
+
 int
 xt_dev_packet_open(const char *ifname, uint32_t ipaddr, const uint8_t *mac,
     uint32_t mtu, struct xt_dev **out)
@@ -348,7 +380,7 @@ xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
 	 * checksum left to the kernel (one sendmmsg entry instead of 45),
 	 * and learn the checksum state of received frames from it.
 	 */
-	if (!(flags & XT_DEVOPEN_NO_OFFLOAD) &&
+	if (!(flags & XT_DEVOPEN_NO_OFFLOAD) && !pkt_segments_off(fd, ifname) &&
 	    pkt_setopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1) == 0)
 		p->vnet = 1;
 
