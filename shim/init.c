@@ -277,8 +277,10 @@ engine_start(void)
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
 	/* the device's fds are ours from now on: programs must not close
-	 * them (a TAP holds the TAP, an eventfd and two io_uring rings) */
-	nfds = c->tap ? xt_dev_tap_fds(dev, fds, 8) : 0;
+	 * them (a TAP holds the TAP, an eventfd and two io_uring rings; a
+	 * packet device a receiving and a sending socket) */
+	nfds = c->tap ? xt_dev_tap_fds(dev, fds, 8) :
+	    xt_dev_packet_fds(dev, fds, 8);
 	for (i = 0; i < nfds && i < 8; i++)
 		(void)fdmap_set(fds[i], FDM_INTERNAL);
 	(void)fdmap_set(wfd, FDM_INTERNAL);

@@ -91,6 +91,8 @@ struct pkt_cmsgbuf {
 struct pkt_priv {
 	struct xt_dev		dev;		/* handed out to the caller */
 	int			fd;		/* AF_PACKET socket */
+	int			txfd;		/* the one we send on: fd, or a
+						 * second socket (pkt_tx_socket) */
 	int			ifindex;	/* bound interface */
 	uint8_t			*rxbuf;		/* BATCH * BUFSZ bytes */
 	uint64_t		rx_trunc;	/* dropped: did not fit */
@@ -120,6 +122,7 @@ static enum xt_err	pkt_attach_filter(int, uint32_t);
 static enum xt_err	pkt_ifreq(int, const char *, unsigned long,
 		    struct ifreq *);
 static int	pkt_segments_off(int, const char *);
+static int	pkt_tx_socket(int, int, int);
 static void	pkt_rx_reset(struct pkt_priv *, unsigned);
 static unsigned	pkt_rx_flags(const struct msghdr *, int *);
 static int	pkt_rx_burst(struct xt_dev *, xt_rx_fn, void *, unsigned);
@@ -294,6 +297,42 @@ pkt_segments_off(int fd, const char *ifname)
 	return (tso.data == 0 && gso.data == 0);
 }
 
+/*
+ * A second socket to send on, bound to ifindex with protocol 0 so that it
+ * receives nothing and nobody ever polls it.  Every skb we send is freed
+ * with a write-space wake-up of its socket's wait queue, and the receive
+ * socket's queue holds the engine thread's epoll: on one socket each
+ * frame sent took the queue's lock with interrupts off, which costs a
+ * great deal in a VM.  A socket without sleepers skips that.  Returns it,
+ * or fd itself if it cannot be had (the one socket does both then).
+ */
+static int
+pkt_tx_socket(int fd, int ifindex, int vnet)
+{
+	struct sockaddr_ll sll;
+	int tx;
+
+	tx = sys_socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (tx == -1)
+		return (fd);
+	if (vnet && pkt_setopt_int(tx, SOL_PACKET, PACKET_VNET_HDR, 1) != 0)
+		goto fail;
+	if (pkt_setopt_int(tx, SOL_SOCKET, SO_SNDBUFFORCE, XT_PKT_SOCKBUF)
+	    == -1)
+		(void)pkt_setopt_int(tx, SOL_SOCKET, SO_SNDBUF,
+		    XT_PKT_SOCKBUF);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = 0;			/* receive nothing */
+	sll.sll_ifindex = ifindex;
+	if (sys_bind(tx, &sll) == -1)
+		goto fail;
+	return (tx);
+fail:
+	(void)sys_close(tx);
+	return (fd);
+}
+
 int
 xt_dev_packet_open(const char *ifname, uint32_t ipaddr, const uint8_t *mac,
     uint32_t mtu, struct xt_dev **out)
@@ -340,6 +379,7 @@ xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
 		goto out;
 	}
 	p->fd = -1;
+	p->txfd = -1;
 
 	if ((err = pkt_ifreq(fd, ifname, SIOCGIFINDEX, &ifr)) != XT_OK)
 		goto out;
@@ -430,6 +470,7 @@ xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
 		p->tx_msg[i].msg_hdr.msg_iovlen = 1;
 	}
 
+	p->txfd = pkt_tx_socket(fd, p->ifindex, p->vnet);
 	p->fd = fd;
 	fd = -1;
 	p->dev.ops = &pkt_ops;
@@ -566,7 +607,7 @@ pkt_rx_burst(struct xt_dev *d, xt_rx_fn cb, void *arg, unsigned max)
 static int
 pkt_tx_one(struct pkt_priv *p, const struct iovec *f, int *hardp)
 {
-	if (sys_sendto(p->fd, f->iov_base, f->iov_len, MSG_DONTWAIT) >= 0)
+	if (sys_sendto(p->txfd, f->iov_base, f->iov_len, MSG_DONTWAIT) >= 0)
 		return (1);
 	p->dev.tx_drops++;
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS &&
@@ -600,7 +641,7 @@ pkt_tx_burst(struct xt_dev *d, const struct iovec *frames, unsigned n)
 			chunk = XT_PKT_BATCH;
 		for (i = 0; i < chunk; i++)
 			p->tx_iov[i] = frames[done + i];
-		r = sys_sendmmsg(p->fd, p->tx_msg, chunk, MSG_DONTWAIT);
+		r = sys_sendmmsg(p->txfd, p->tx_msg, chunk, MSG_DONTWAIT);
 		if (r > 0) {
 			/* a short count means message r failed: retry it */
 			sent += r;
@@ -647,9 +688,29 @@ pkt_close(struct xt_dev *d)
 	if (d == NULL)
 		return;
 	p = d->priv;
+	if (p->txfd != -1 && p->txfd != p->fd)
+		(void)sys_close(p->txfd);
 	if (p->fd != -1)
 		(void)sys_close(p->fd);
 	free(p->rxbuf);
 	free(p);
 	errno = saved_errno;
+}
+
+int
+xt_dev_packet_fds(const struct xt_dev *d, int *fds, unsigned max)
+{
+	const struct pkt_priv *p;
+	int all[2];
+	unsigned n = 0, i;
+
+	if (d == NULL || d->ops != &pkt_ops || (fds == NULL && max > 0))
+		return (XT_EINVAL);
+	p = d->priv;
+	all[n++] = p->fd;
+	if (p->txfd != p->fd)
+		all[n++] = p->txfd;
+	for (i = 0; i < n && i < max; i++)
+		fds[i] = all[i];
+	return ((int)n);
 }

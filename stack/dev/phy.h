@@ -131,5 +131,8 @@ int	xt_dev_tap_uses_uring(const struct xt_dev *d);
  * descriptors away from the program: stores up to max in fds and returns
  * how many there are, or XT_EINVAL if d is not a TAP device. */
 int	xt_dev_tap_fds(const struct xt_dev *d, int *fds, unsigned max);
+/* The same for an AF_PACKET device: the receive socket and, where it
+ * could be had, a second socket that only sends (1 or 2 of them). */
+int	xt_dev_packet_fds(const struct xt_dev *d, int *fds, unsigned max);
 
 #endif
