@@ -226,7 +226,7 @@ engine_start(void)
 	struct xtcp_config ec;
 	struct xt_dev *dev = NULL;
 	char msg[256];
-	int r, wfd = -1, fds[8], nfds, i;
+	int r, wfd = -1, fds[XT_DEV_MAXFDS], nfds, i;
 
 	shim.fail_err = EAFNOSUPPORT;
 	if (shim_pool_claim(c, msg, sizeof(msg)) != 0) {
@@ -279,16 +279,15 @@ engine_start(void)
 	/* the device's fds are ours from now on: programs must not close
 	 * them (a TAP holds the TAP, an eventfd and two io_uring rings; a
 	 * packet device a receiving and a sending socket) */
-	nfds = c->tap ? xt_dev_tap_fds(dev, fds, 8) :
-	    xt_dev_packet_fds(dev, fds, 8);
-	for (i = 0; i < nfds && i < 8; i++)
+	nfds = xt_dev_fds(dev, fds, XT_DEV_MAXFDS);
+	for (i = 0; i < nfds && i < XT_DEV_MAXFDS; i++)
 		(void)fdmap_set(fds[i], FDM_INTERNAL);
 	(void)fdmap_set(wfd, FDM_INTERNAL);
 	if ((r = shim_loop_start(eng, dev)) != 0) {
 		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the engine "
 		    "thread: %s; TCP sockets are disabled", dev_var(c),
 		    c->ifname, strerror(r));
-		for (i = 0; i < nfds && i < 8; i++)
+		for (i = 0; i < nfds && i < XT_DEV_MAXFDS; i++)
 			fdmap_clear(fds[i]);
 		fdmap_clear(wfd);
 		xtcp_engine_free(eng);

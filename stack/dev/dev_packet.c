@@ -129,6 +129,7 @@ static int	pkt_rx_burst(struct xt_dev *, xt_rx_fn, void *, unsigned);
 static int	pkt_tx_one(struct pkt_priv *, const struct iovec *, int *);
 static int	pkt_tx_burst(struct xt_dev *, const struct iovec *, unsigned);
 static int	pkt_wait_fd(struct xt_dev *);
+static unsigned	pkt_fds(const struct xt_dev *, int *);
 static void	pkt_close(struct xt_dev *);
 
 static const struct xt_dev_ops pkt_ops = {
@@ -136,6 +137,7 @@ static const struct xt_dev_ops pkt_ops = {
 	.rx_burst = pkt_rx_burst,
 	.tx_burst = pkt_tx_burst,
 	.wait_fd = pkt_wait_fd,
+	.fds = pkt_fds,
 	.close = pkt_close,
 };
 
@@ -697,20 +699,15 @@ pkt_close(struct xt_dev *d)
 	errno = saved_errno;
 }
 
-int
-xt_dev_packet_fds(const struct xt_dev *d, int *fds, unsigned max)
+/* The receive socket and, where it could be had, the sending one. */
+static unsigned
+pkt_fds(const struct xt_dev *d, int *all)
 {
-	const struct pkt_priv *p;
-	int all[2];
-	unsigned n = 0, i;
+	const struct pkt_priv *p = d->priv;
+	unsigned n = 0;
 
-	if (d == NULL || d->ops != &pkt_ops || (fds == NULL && max > 0))
-		return (XT_EINVAL);
-	p = d->priv;
 	all[n++] = p->fd;
 	if (p->txfd != p->fd)
 		all[n++] = p->txfd;
-	for (i = 0; i < n && i < max; i++)
-		fds[i] = all[i];
-	return ((int)n);
+	return (n);
 }

@@ -197,6 +197,7 @@ static int	tap_tx_plain(struct tap_priv *, const struct iovec *,
 		    unsigned, int *);
 static int	tap_tx_burst(struct xt_dev *, const struct iovec *, unsigned);
 static int	tap_wait_fd(struct xt_dev *);
+static unsigned	tap_fds(const struct xt_dev *, int *);
 static void	tap_close(struct xt_dev *);
 
 static const struct xt_dev_ops tap_ops = {
@@ -204,6 +205,7 @@ static const struct xt_dev_ops tap_ops = {
 	.rx_burst = tap_rx_burst,
 	.tx_burst = tap_tx_burst,
 	.wait_fd = tap_wait_fd,
+	.fds = tap_fds,
 	.close = tap_close,
 };
 
@@ -1028,23 +1030,18 @@ xt_dev_tap_uses_uring(const struct xt_dev *d)
 	return (p->uring);
 }
 
-int
-xt_dev_tap_fds(const struct xt_dev *d, int *fds, unsigned max)
+/* The TAP and, with io_uring, the eventfd and the two rings. */
+static unsigned
+tap_fds(const struct xt_dev *d, int *all)
 {
-	const struct tap_priv *p;
-	int all[4];
-	unsigned n = 0, i;
+	const struct tap_priv *p = d->priv;
+	unsigned n = 0;
 
-	if (d == NULL || d->ops != &tap_ops || (fds == NULL && max > 0))
-		return (XT_EINVAL);
-	p = d->priv;
 	all[n++] = p->fd;
 	if (p->uring) {
 		all[n++] = p->efd;
 		all[n++] = p->rx_ring.ring_fd;
 		all[n++] = p->tx_ring.ring_fd;
 	}
-	for (i = 0; i < n && i < max; i++)
-		fds[i] = all[i];
-	return ((int)n);
+	return (n);
 }

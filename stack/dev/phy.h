@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "xt_err.h"
+
 struct xt_dev;
 
 /* rx flags */
@@ -70,6 +72,10 @@ struct xt_dev_ops {
 		    unsigned n);
 	/* fd that becomes readable when rx_burst has work; -1 if none. */
 	int	(*wait_fd)(struct xt_dev *d);
+	/* Every kernel descriptor the device holds, wait_fd()'s among them
+	 * (at most XT_DEV_MAXFDS), into all; returns how many.  NULL: the
+	 * device holds none.  Callers use xt_dev_fds(). */
+	unsigned (*fds)(const struct xt_dev *d, int *all);
 	/* Release everything. */
 	void	(*close)(struct xt_dev *d);
 };
@@ -84,6 +90,27 @@ struct xt_dev {
 	uint64_t		tx_drops;	/* frames the backend could not send */
 	void			*priv;		/* backend state */
 };
+
+#define XT_DEV_MAXFDS	8
+
+/* The kernel descriptors d holds (an AF_PACKET device its receiving and
+ * sending sockets, a TAP the TAP and, with io_uring, an eventfd and two
+ * rings), for a caller that keeps its own descriptors away from the
+ * program: stores up to max of them in fds and returns how many there
+ * are, or XT_EINVAL. */
+static inline int
+xt_dev_fds(const struct xt_dev *d, int *fds, unsigned max)
+{
+	int all[XT_DEV_MAXFDS];
+	unsigned n, i;
+
+	if (d == NULL || (fds == NULL && max > 0))
+		return (XT_EINVAL);
+	n = d->ops->fds != NULL ? d->ops->fds(d, all) : 0;
+	for (i = 0; i < n && i < max; i++)
+		fds[i] = all[i];
+	return ((int)n);
+}
 
 /*
  * AF_PACKET on interface ifname.  A BPF filter passes ARP and IPv4 frames
@@ -126,13 +153,5 @@ int	xt_dev_tap_open(const char *ifname, const uint8_t *mac, uint32_t mtu,
 /* 1 if d is a TAP device using io_uring, 0 otherwise (plain read/write,
  * or not a TAP device). */
 int	xt_dev_tap_uses_uring(const struct xt_dev *d);
-/* The kernel descriptors a TAP device holds (TAP, eventfd, the two
- * io_uring rings; 1 or 4 of them), for a caller that keeps its own
- * descriptors away from the program: stores up to max in fds and returns
- * how many there are, or XT_EINVAL if d is not a TAP device. */
-int	xt_dev_tap_fds(const struct xt_dev *d, int *fds, unsigned max);
-/* The same for an AF_PACKET device: the receive socket and, where it
- * could be had, a second socket that only sends (1 or 2 of them). */
-int	xt_dev_packet_fds(const struct xt_dev *d, int *fds, unsigned max);
 
 #endif

@@ -919,7 +919,7 @@ main(int argc, char **argv)
 	pr.offload = (pr.dev->caps & XT_DEVCAP_OFFLOAD) != 0;
 	pr.icmp_id = (uint16_t)getpid();
 	uring = xt_dev_tap_uses_uring(pr.dev);
-	nfd = xt_dev_tap_fds(pr.dev, fds, 8);
+	nfd = xt_dev_fds(pr.dev, fds, 8);
 	macstr(pr.dev->mac, a, sizeof(a));
 	printf("open %s as uid %d: mtu=%u mac=%s caps=%#x offload=%s "
 	    "io_uring=%s (available to this process: %s) wait_fd=%d fds=%d\n",
@@ -948,7 +948,7 @@ main(int argc, char **argv)
 		die("io_uring_queue_init fails here but the device uses it");
 	if (nfd != (uring ? 4 : 1) ||
 	    pr.dev->ops->wait_fd(pr.dev) != (uring ? fds[1] : fds[0]))
-		die("xt_dev_tap_fds gave %d descriptors", nfd);
+		die("xt_dev_fds gave %d descriptors", nfd);
 	printf("ok: open: random locally administered MAC, the interface's "
 	    "MTU, caps as asked\n");
 	if (open_only) {
