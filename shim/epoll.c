@@ -660,6 +660,7 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 	struct shim_ep *ep;
 	uint64_t deadline, now, left, spin_end;
 	int n, k, i, j, ms, bell, child, pass, spinning, devfd, devready = 0;
+	int err;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
 		return (shim_fail_errno(EINVAL));
@@ -680,7 +681,7 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 				shim_poll_device();
 			n = ep_collect(ep, evs, max);
 			child = ep->bell < 0;
-			if (n == 0 && !child)
+			if (n == 0 && !child && timeout_us != 0)
 				devfd = shim_devwait_claim(shim_thr_get());
 		}
 		shim_unlock();
@@ -702,23 +703,19 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 		}
 		if (child && ms != 0 && (ms < 0 || ms > EP_CHILD_SLICE_MS))
 			ms = EP_CHILD_SLICE_MS;
-		if (devfd >= 0 && ms != 0) {
+		if (devfd >= 0 && ms != 0)
 			k = devwait_kernel(epfd, devfd, evs + n, max - n, ms,
 			    mask, &devready);
-			bell = errno;
+		else
+			k = kernel_wait(epfd, evs + n, max - n, ms, mask);
+		if (devfd >= 0) {
+			err = errno;
 			shim_lock();
 			shim_devwait_release(shim_thr_get());
 			shim_unlock();
-			errno = bell;
+			errno = err;
 			if (k == 0 && devready)
 				continue;	/* take the frames in, look again */
-		} else {
-			if (devfd >= 0) {
-				shim_lock();
-				shim_devwait_release(shim_thr_get());
-				shim_unlock();
-			}
-			k = kernel_wait(epfd, evs + n, max - n, ms, mask);
 		}
 		if (k < 0) {
 			if (n > 0)

@@ -273,10 +273,9 @@ pkt_ifreq(int fd, const char *ifname, unsigned long req, struct ifreq *ifr)
 /*
  * 1 if the interface has both TSO and GSO off (ethtool -K IF tso off gso
  * off).  Linux's TCP then builds one MSS-sized segment per frame, and so
- * do we: a super-frame would still be cut up in software, but leave as a
- * burst of up to 45 frames at once where the kernel's would be spread
- * by the ACK clock, which a slow link's queue (an emulator's, a bridge's)
- * punishes.  0 when either is on or the interface does not say.
+ * do we, rather than hand the kernel super-frames that it would cut up in
+ * software on the way out.  0 when either is on or the interface does
+ * not say.
  */
 static int
 pkt_segments_off(int fd, const char *ifname)
@@ -319,10 +318,7 @@ pkt_tx_socket(int fd, int ifindex, int vnet)
 		return (fd);
 	if (vnet && pkt_setopt_int(tx, SOL_PACKET, PACKET_VNET_HDR, 1) != 0)
 		goto fail;
-	if (pkt_setopt_int(tx, SOL_SOCKET, SO_SNDBUFFORCE, XT_PKT_SOCKBUF)
-	    == -1)
-		(void)pkt_setopt_int(tx, SOL_SOCKET, SO_SNDBUF,
-		    XT_PKT_SOCKBUF);
+	pkt_sockbufs(tx);
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = 0;			/* receive nothing */
