@@ -99,6 +99,9 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 		tp->snd_scale = 0;
 		tp->rcv_scale = 0;
 	}
+	/* never more than a frame of our own MTU holds beside the options */
+	if (tp->t_maxseg > xt_tcp_mss_fit(tp))
+		tp->t_maxseg = (uint16_t)xt_tcp_mss_fit(tp);
 	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
 	xt_tcp_cc_init(tp);
 	/* quick ACKs while the peer's slow start begins (Linux quickack
