@@ -1662,6 +1662,11 @@ tcp_pmtu_update(struct xtcp_sock *tp, uint16_t mtu)
 	mss = (uint32_t)mtu - 40 - ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0);
 	if (mss < 216)			/* FreeBSD's floor (tcp_minmss) */
 		mss = 216;
+	/* TCP_INFO's pmtu: the MTU full segments now fit (Linux reports
+	 * the lowered one too), even when the peer's MSS was smaller */
+	mtu = (uint16_t)(mss + 40 + ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0));
+	if (mtu < (tp->t_pmtu != 0 ? tp->t_pmtu : eng->mtu))
+		tp->t_pmtu = mtu;
 	if (mss >= tp->t_maxseg)
 		return;
 	XT_STAT_INC(eng, tcp_pmtu_lowered);

@@ -208,6 +208,8 @@ struct xtcp_sock {
 	uint64_t		t_tlp_at;	/* tail loss probe (RFC 8985 §7) */
 	unsigned		t_tlp_out:1;	/* a probe is out, no ACK since */
 	uint16_t		t_bh_saved_mss;	/* MSS before blackhole detection, 0 = none */
+	uint16_t		t_pmtu;		/* path MTU an ICMP lowered, 0 = the
+					 * engine's MTU (RFC 1191) */
 	uint8_t			t_frto;		/* F-RTO (RFC 5682): 0 off, 1 after the
 					 * timeout's retransmission, 2 after the
 					 * two new segments */

@@ -3033,6 +3033,49 @@ START_TEST(small_mtu_syn_options)
 }
 END_TEST
 
+/* TCP_INFO's pmtu follows an ICMP fragmentation-needed that lowers the
+ * path MTU (RFC 1191), as Linux's does; it started at the engine's. */
+START_TEST(pmtu_icmp_tcpi_pmtu)
+{
+	static uint8_t d[2 * 1460];
+	struct xt_test_frame f;
+	struct xt_icmp4_repr m;
+	struct tcp_info ti;
+	uint8_t quoted[28], buf[FRAME_MAX];
+	size_t n, len;
+
+	tcb_established();
+	len = sizeof(ti);
+	ck_assert_int_eq(xtcp_getopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len),
+	    XT_OK);
+	ck_assert_uint_eq(ti.tcpi_pmtu, 1500);
+	send_all(sk, d, sizeof(d));
+	memcpy(quoted, cap.frame[0] + XT_ETH_HLEN, 28);
+	tx_clear();
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	memset(&m, 0, sizeof(m));
+	m.type = XT_ICMP_UNREACH;
+	m.code = XT_ICMP_UNREACH_NEEDFRAG;
+	m.mtu = 1000;
+	m.data = quoted;
+	m.data_len = sizeof(quoted);
+	n = xt_test_build_icmp(buf, sizeof(buf), &f, &m);
+	inject(buf, n);
+	ck_assert_uint_eq(sk->t_maxseg, 960);
+	len = sizeof(ti);
+	ck_assert_int_eq(xtcp_getopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len),
+	    XT_OK);
+	ck_assert_uint_eq(ti.tcpi_pmtu, 1000);
+	ck_assert_uint_eq(ti.tcpi_snd_mss, 960);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -3185,6 +3228,7 @@ xt_suite_tcp(void)
 	    (int)(sizeof(small_mtus) / sizeof(small_mtus[0])));
 	tcase_add_loop_test(tc, small_mtu_syn_options, 0,
 	    (int)(sizeof(small_mtus) / sizeof(small_mtus[0])));
+	tcase_add_test(tc, pmtu_icmp_tcpi_pmtu);
 	suite_add_tcase(s, tc);
 
 	return (s);
