@@ -77,7 +77,9 @@ static const struct cfg_key cfg_keys[] = {
 	    "A.B.C.D (e.g. 10.0.0.1)", 0, 0, 0 },
 	{ "XTCP_MAC", SHIM_CF_MAC, cfg_mac,
 	    "a unicast MAC aa:bb:cc:dd:ee:ff", 0, 0, 0 },
-	{ "XTCP_MTU", SHIM_CF_MTU, cfg_uint, NULL, OFF(mtu), 68, 65535 },
+	/* the floor: IPv4 20 + TCP 20 + the most options TCP has (40)
+	 * still leaves 48 bytes of data, Linux's tcp_min_snd_mss */
+	{ "XTCP_MTU", SHIM_CF_MTU, cfg_uint, NULL, OFF(mtu), 128, 65535 },
 	{ "XTCP_LOG", SHIM_CF_LOG, cfg_log,
 	    "error, warn, info or debug", 0, 0, 0 },
 	/* Linux tcp_rto_min is 200 ms; RFC 6298 section 2.4 says 1 s */

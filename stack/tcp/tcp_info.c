@@ -84,7 +84,8 @@ xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len)
 	ti.tcpi_last_data_sent = age_ms(now, tp->t_last_tx_us);
 	ti.tcpi_last_data_recv = age_ms(now, tp->t_last_data_rx_us);
 	ti.tcpi_last_ack_recv = age_ms(now, tp->t_last_ack_rx_us);
-	ti.tcpi_pmtu = eng->mtu;
+	/* lowered by ICMP fragmentation-needed (RFC 1191), as Linux's */
+	ti.tcpi_pmtu = tp->t_pmtu != 0 ? tp->t_pmtu : eng->mtu;
 	ti.tcpi_rcv_ssthresh = tp->rcvbuf_size;
 	ti.tcpi_rtt = tp->t_rtt.srtt_us;
 	ti.tcpi_rttvar = tp->t_rtt.rttvar_us;

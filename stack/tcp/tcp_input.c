@@ -99,6 +99,9 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 		tp->snd_scale = 0;
 		tp->rcv_scale = 0;
 	}
+	/* never more than a frame of our own MTU holds beside the options */
+	if (tp->t_maxseg > xt_tcp_mss_fit(tp))
+		tp->t_maxseg = (uint16_t)xt_tcp_mss_fit(tp);
 	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
 	xt_tcp_cc_init(tp);
 	/* quick ACKs while the peer's slow start begins (Linux quickack
@@ -1659,6 +1662,11 @@ tcp_pmtu_update(struct xtcp_sock *tp, uint16_t mtu)
 	mss = (uint32_t)mtu - 40 - ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0);
 	if (mss < 216)			/* FreeBSD's floor (tcp_minmss) */
 		mss = 216;
+	/* TCP_INFO's pmtu: the MTU full segments now fit (Linux reports
+	 * the lowered one too), even when the peer's MSS was smaller */
+	mtu = (uint16_t)(mss + 40 + ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0));
+	if (mtu < (tp->t_pmtu != 0 ? tp->t_pmtu : eng->mtu))
+		tp->t_pmtu = mtu;
 	if (mss >= tp->t_maxseg)
 		return;
 	XT_STAT_INC(eng, tcp_pmtu_lowered);

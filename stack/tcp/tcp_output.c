@@ -67,16 +67,18 @@ xt_tcp_window_field(struct xtcp_sock *tp)
 /*
  * SACK blocks for an ACK (RFC 2018 §4): the block holding the most
  * recently received out-of-order segment first, then the others in
- * sequence order, as many as fit beside the other options (three with
- * timestamps, four without).
+ * sequence order, at most max of them (what fits beside the other
+ * options and in the frame; see xt_tcp_send_seg).
  */
 static void
-tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
+tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r, unsigned max)
 {
 	const struct xt_asm *a = &tp->rcv_asm;
-	unsigned max = r->has_ts ? 3 : XT_TCP_MAX_SACK, i, first = a->n;
+	unsigned i, first = a->n;
 	xt_seq_t lo, hi;
 
+	if (max == 0)
+		return;		/* a D-SACK waits for a frame with room */
 	/* RFC 2883 §4: a D-SACK block goes first, once */
 	if (tp->dsack_lo != tp->dsack_hi) {
 		r->sack[0][0] = tp->dsack_lo;
@@ -85,7 +87,7 @@ tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 		tp->dsack_lo = tp->dsack_hi;
 	}
 
-	for (i = 0; i < a->n; i++) {
+	for (i = 0; i < a->n && r->nsack < max; i++) {
 		lo = tp->rcv_nxt + a->r[i].start;
 		hi = tp->rcv_nxt + a->r[i].end;
 		if (SEQ_IN(tp->sack_last, lo, hi)) {
@@ -103,6 +105,19 @@ tcp_fill_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 		r->sack[r->nsack][1] = tp->rcv_nxt + a->r[i].end;
 		r->nsack++;
 	}
+}
+
+/*
+ * The largest send MSS our own MTU allows (RFC 9293 §3.7.1; RFC 6691:
+ * the MSS counts data only, so the options every segment carries come
+ * off it): the MTU less 40 bytes of IPv4 and TCP headers and 12 of
+ * timestamps when they are on.  At least 16 (MTU 68).
+ */
+uint32_t
+xt_tcp_mss_fit(const struct xtcp_sock *tp)
+{
+	return (tp->eng->mtu - XT_IPV4_HLEN - XT_TCP_HLEN -
+	    ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0));
 }
 
 /* Remember when new data [seq, end) went out (one entry per instant). */
@@ -161,10 +176,11 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr r;
-	uint32_t off, room, segroom, win;
+	uint32_t off, room, segroom, win, l4mtu;
 	struct xt_tx_offload ol;
 	uint8_t *p, tos;
-	size_t hl;
+	unsigned nsack, fit;
+	size_t hl, need;
 
 	memset(&r, 0, sizeof(r));
 	r.sport = tp->lport;
@@ -234,23 +250,49 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		r.tsval = (uint32_t)(eng->now / 1000) + tp->ts_offset;
 		r.tsecr = (r.flags & XT_TH_ACK) ? tp->ts_recent : 0;
 	}
+	/*
+	 * Every frame holds at most mtu - 20 bytes of TCP (RFC 791: the
+	 * engine's MTU is at least 68, so 48).  The fixed options fit in
+	 * that: 20 + MSS, TS and WS make 40.  A Fast Open cookie that does
+	 * not fit stays out, and the data with it (RFC 7413 §4.2: data on a
+	 * SYN needs the cookie).
+	 */
+	l4mtu = eng->mtu - XT_IPV4_HLEN;
+	if (r.has_tfo && xt_tcp_hdr_len(&r) > l4mtu) {
+		r.has_tfo = 0;
+		len = 0;
+	}
+	/*
+	 * SACK blocks get the option space left after the others (three
+	 * beside timestamps, four without, as Linux) and no more than the
+	 * frame holds: in a segment with data at least one byte of it must
+	 * still fit.  The most recent block goes first (RFC 2018 §4), so
+	 * the peer loses the least from a short list.
+	 */
 	if ((tp->t_flags & XT_TF_SACK_OK) && (r.flags & XT_TH_ACK) &&
 	    !(flags & (XT_TH_SYN | XT_TH_RST)) &&
-	    (!xt_asm_empty(&tp->rcv_asm) || tp->dsack_lo != tp->dsack_hi))
-		tcp_fill_sack(tp, &r);
+	    (!xt_asm_empty(&tp->rcv_asm) || tp->dsack_lo != tp->dsack_hi)) {
+		hl = xt_tcp_hdr_len(&r);
+		nsack = xt_sack_opt_blocks(XT_TCP_HLEN + XT_TCP_MAXOPT - hl);
+		need = hl + (len > 0 ? 1 : 0);
+		fit = need <= l4mtu ? xt_sack_opt_blocks(l4mtu - need) : 0;
+		tcp_fill_sack(tp, &r, nsack < fit ? nsack : fit);
+	}
+	hl = xt_tcp_hdr_len(&r);
+	if (hl > l4mtu)
+		return (0);	/* cannot happen at an MTU of 68 or more */
 	if (r.flags & XT_TH_ACK)
 		tp->last_ack_sent = tp->rcv_nxt;
 	/* options (SACK blocks above all) may leave less room than the
-	 * MSS promised: send less, and then the FIN cannot ride along.
+	 * MSS promised: send less, and then the FIN cannot ride along
+	 * (RFC 6691: the sender takes its option bytes from the data).
 	 * An offloading device takes up to 64 KB, cut into segments of
 	 * segroom bytes (TSO) */
-	hl = xt_tcp_hdr_len(&r);
-	segroom = eng->mtu - XT_IPV4_HLEN - (uint32_t)hl;
+	segroom = l4mtu - (uint32_t)hl;
 	if (segroom > tp->t_maxseg && tp->t_maxseg != 0)
 		segroom = tp->t_maxseg;
 	room = eng->offload && !(flags & (XT_TH_SYN | XT_TH_RST)) ?
-	    (uint32_t)(xt_tx_l4max(eng) - hl) : eng->mtu - XT_IPV4_HLEN -
-	    (uint32_t)hl;
+	    (uint32_t)(xt_tx_l4max(eng) - hl) : l4mtu - (uint32_t)hl;
 	if (len > room) {
 		len = room;
 		r.flags &= ~XT_TH_FIN;
@@ -615,6 +657,8 @@ xt_tcp_output(struct xtcp_sock *tp)
 		len = xt_tcp_send_seg(tp, tp->snd_nxt, len, flags);
 		if (len < want)
 			fin = 0;	/* clipped: the FIN went without */
+		if (len == 0 && !fin)
+			break;		/* nothing fitted: no empty loop */
 		if (len > 0 && tp->t_rtttime == 0 &&
 		    SEQ_GEQ(tp->snd_nxt, tp->snd_max)) {
 			/* time this new segment (Karn: never a rexmit) */

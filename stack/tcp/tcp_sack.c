@@ -9,6 +9,17 @@
 #include "xt_err.h"
 #include "tcp/tcp_sack.h"
 
+unsigned
+xt_sack_opt_blocks(size_t space)
+{
+	size_t n;
+
+	if (space < 4 + 8)
+		return (0);
+	n = (space - 4) / 8;
+	return (n > 4 ? 4 : (unsigned)n);
+}
+
 int
 xt_sack_init(struct xt_scoreboard *sb, uint32_t max)
 {

@@ -13,6 +13,7 @@
 #ifndef XT_TCP_SACK_H
 #define XT_TCP_SACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tcp/tcp_seq.h"
@@ -121,6 +122,10 @@ uint32_t xt_sack_rtx_mark_tie(struct xt_scoreboard *sb, uint64_t t_us,
 uint64_t xt_sack_rtx_oldest(const struct xt_scoreboard *sb);
 /* Is the octet at seq retransmitted and not (yet) lost again? */
 int	xt_sack_rtx_inflight(const struct xt_scoreboard *sb, xt_seq_t seq);
+
+/* SACK blocks (RFC 2018 §3: 8 bytes each, behind NOP,NOP,kind,len) that
+ * fit in space bytes of a header; at most 4, what 40 option bytes hold. */
+unsigned xt_sack_opt_blocks(size_t space);
 
 /* RFC 6675 NextSeg() rule 4, the rescue retransmission: once per
  * recovery (rescue_rxt tracks it), the segment that holds the highest

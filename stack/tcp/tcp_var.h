@@ -208,6 +208,8 @@ struct xtcp_sock {
 	uint64_t		t_tlp_at;	/* tail loss probe (RFC 8985 §7) */
 	unsigned		t_tlp_out:1;	/* a probe is out, no ACK since */
 	uint16_t		t_bh_saved_mss;	/* MSS before blackhole detection, 0 = none */
+	uint16_t		t_pmtu;		/* path MTU an ICMP lowered, 0 = the
+					 * engine's MTU (RFC 1191) */
 	uint8_t			t_frto;		/* F-RTO (RFC 5682): 0 off, 1 after the
 					 * timeout's retransmission, 2 after the
 					 * two new segments */
@@ -310,6 +312,8 @@ uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);
 uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
+/* The largest send MSS the engine's MTU allows (with timestamps, if on). */
+uint32_t xt_tcp_mss_fit(const struct xtcp_sock *tp);
 
 /* tcp_cc glue (tcp_subr.c): fill a view, call a hook, apply its output */
 void	xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v);

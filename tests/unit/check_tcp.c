@@ -91,6 +91,9 @@ cap_tx_burst(struct xt_dev *d, const struct iovec *v, unsigned n)
 		ck_assert_msg(c->n < CAP_MAX, "more than %d frames captured",
 		    CAP_MAX);
 		ck_assert_uint_le(v[i].iov_len, FRAME_MAX);
+		/* never a frame the link cannot carry (the engine's MTU is
+		 * the device's in every test) */
+		ck_assert_uint_le(v[i].iov_len, XT_ETH_HLEN + d->mtu);
 		memcpy(c->frame[c->n], v[i].iov_base, v[i].iov_len);
 		c->len[c->n] = v[i].iov_len;
 		c->n++;
@@ -2802,6 +2805,277 @@ START_TEST(syncnt_bounds_syn)
 }
 END_TEST
 
+/* ---- small MTUs: options shrink to fit, data still flows ---- */
+
+/* MTUs a device may have (68 is RFC 791's floor; XTCP_MTU starts at 128) */
+static const unsigned small_mtus[] = { 68, 80, 96, 128 };
+
+/* Restart the engine on a device of this MTU. */
+static void
+small_mtu_engine(unsigned mtu)
+{
+	cap.dev.mtu = mtu;
+	engine_with(NULL);
+}
+
+/* The peer sends data (or an ACK) with a timestamp option echoing ours. */
+static void
+peer_sends_ts(xt_seq_t seq, xt_seq_t ack, const void *data, size_t len)
+{
+	struct xt_tcp_repr r;
+
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_ACK;
+	r.seq = seq;
+	r.ack = ack;
+	r.win = PEER_WIN;
+	r.has_ts = 1;
+	r.tsval = PEER_TSVAL;
+	r.tsecr = (uint32_t)(now / 1000) + sk->ts_offset;
+	peer_sends_repr(&r, data, len);
+}
+
+/* SACK blocks that fit beside the timestamps in a frame of mtu bytes
+ * holding `reserve` bytes of data: at most 3 (option space). */
+static unsigned
+sack_fit(unsigned mtu, unsigned reserve)
+{
+	unsigned n = (mtu - 20 - 32 - reserve - 4) / 8;
+
+	return (n > 3 ? 3 : n);
+}
+
+/*
+ * Was a bug, fixed: with timestamps and three SACK blocks due the header
+ * is 60 bytes; at MTU 68 it was written past the 82-byte frame buffer
+ * (and the ACK never left), at MTU 80 the room for data was 0 and
+ * xt_tcp_output looped forever sending empty segments.  Now: the MSS
+ * fits the MTU (advertised mtu - 40, sent mtu - 52), an ACK carries as
+ * many blocks as fit (the newest first), data segments carry fewer and
+ * at least one byte, every frame fits (the capture device checks), and
+ * the bytes reach the peer in order; a FIN and its retransmission fit.
+ */
+START_TEST(small_mtu_sack_and_data)
+{
+	unsigned mtu = small_mtus[_i], k, i, rounds, nd, room;
+	static uint8_t d[120], got[sizeof(d)];
+	struct xt_tcp_repr t;
+	xt_seq_t acked, lo;
+	uint32_t off;
+
+	for (i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 7 + 1);
+	memset(got, 0, sizeof(got));
+	small_mtu_engine(mtu);
+	tcb_established_opts(1);
+	/* RFC 9293 §3.7.1; RFC 6691: the timestamps come off the MSS */
+	ck_assert_uint_eq(sk->t_advmss, mtu - 40);
+	ck_assert_uint_eq(sk->t_maxseg, mtu - 52);
+
+	/* three out-of-order segments: three SACK blocks are due */
+	for (k = 0; k < 3; k++) {
+		lo = PEER_ISS + 1 + 10 * (k + 1);
+		peer_sends_ts(lo, iss + 1, "abcde", 5);
+		ck_assert_msg(cap.n == 1, "MTU %u: %u frames for out-of-order "
+		    "segment %u:%s", mtu, cap.n, k, tx_describe());
+		tx_seg(0, &t);
+		tx_clear();
+		ck_assert_uint_eq(t.ack, PEER_ISS + 1);
+		ck_assert(t.has_ts);
+		ck_assert_uint_eq(t.nsack, k + 1 < sack_fit(mtu, 0) ?
+		    k + 1 : sack_fit(mtu, 0));
+		/* RFC 2018 §4: the newest block first */
+		ck_assert_uint_eq(t.sack[0][0], lo);
+		ck_assert_uint_eq(t.sack[0][1], lo + 5);
+	}
+
+	/* our data flows while the blocks are still due */
+	send_all(sk, d, sizeof(d));
+	acked = iss + 1;
+	for (rounds = 0; rounds < 40 && acked != iss + 1 + sizeof(d);
+	    rounds++) {
+		ck_assert_msg(cap.n > 0, "MTU %u: stalled at %u of %zu bytes",
+		    mtu, acked - iss - 1, sizeof(d));
+		for (i = 0; i < cap.n; i++) {
+			tx_seg(i, &t);
+			if (t.payload_len == 0)
+				continue;
+			nd = sack_fit(mtu, 1);
+			ck_assert_uint_eq(t.nsack, nd);
+			room = mtu - 20 - 32 - (nd > 0 ? 4 + 8 * nd : 0);
+			if (room > sk->t_maxseg)
+				room = sk->t_maxseg;
+			ck_assert_uint_le(t.payload_len, room);
+			off = t.seq - (iss + 1);
+			ck_assert_uint_le(off + t.payload_len, sizeof(d));
+			memcpy(got + off, t.payload, t.payload_len);
+			if (SEQ_GEQ(acked, t.seq) &&
+			    SEQ_GT(t.seq + (uint32_t)t.payload_len, acked))
+				acked = t.seq + (uint32_t)t.payload_len;
+		}
+		tx_clear();
+		now += 1000;
+		peer_sends_ts(PEER_ISS + 1, acked, NULL, 0);
+	}
+	ck_assert_msg(acked == iss + 1 + sizeof(d), "MTU %u: %u of %zu "
+	    "bytes acknowledged", mtu, acked - iss - 1, sizeof(d));
+	ck_assert(memcmp(got, d, sizeof(d)) == 0);
+	tx_clear();
+
+	/* the FIN, and the timer's resend of it, fit too */
+	xtcp_close(sk, now);
+	ck_assert_uint_eq(cap.n, 1);
+	tx_seg(0, &t);
+	ck_assert(t.flags & XT_TH_FIN);
+	ck_assert_uint_eq(t.nsack, sack_fit(mtu, 0));
+	tx_clear();
+	advance_to(sk->t_rexmt_at);
+	ck_assert_uint_ge(cap.n, 1);
+	tx_seg(cap.n - 1, &t);
+	ck_assert(t.flags & XT_TH_FIN);
+	tx_clear();
+}
+END_TEST
+
+/*
+ * Was a bug, fixed: a SYN or SYN-ACK with every option (MSS, timestamps
+ * with SACK-permitted, window scale, a Fast Open cookie) is 52 bytes of
+ * TCP and more; at MTU 68 (48 bytes of TCP a frame) it was written past
+ * the buffer and never sent.  Now the cookie stays out when it does not
+ * fit (and data with it, RFC 7413 §4.2), the handshake completes and
+ * the data follows it.
+ */
+START_TEST(small_mtu_syn_options)
+{
+	unsigned mtu = small_mtus[_i];
+	const struct xt_tcp_repr *th;
+	struct xt_tcp_repr r;
+	int one = 1, q = 8, cookie_fits;
+	size_t sent;
+
+	/* 20 + MSS 4 + TS 12 + WS 4 + an 8-byte cookie 12 */
+	cookie_fits = 20 + 4 + 12 + 4 + 12 <= mtu - 20;
+	test_fastopen = 3;
+	small_mtu_engine(mtu);
+	test_fastopen = 1;
+
+	/* server: the SYN-ACK to a SYN with every option and a cookie
+	 * request */
+	tcb_listen();
+	ck_assert_int_eq(xtcp_setopt(lsk, IPPROTO_TCP, TCP_FASTOPEN, &q,
+	    sizeof(q)), XT_OK);
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN;
+	r.seq = PEER_ISS;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = 1460;
+	r.has_ws = 1;
+	r.ws = 7;
+	r.has_ts = 1;
+	r.tsval = PEER_TSVAL;
+	r.sack_perm = 1;
+	r.has_tfo = 1;
+	peer_sends_repr(&r, NULL, 0);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK);
+	ck_assert(th->has_mss && th->has_ts && th->has_ws && th->sack_perm);
+	ck_assert_uint_eq(th->mss, mtu - 40);
+	ck_assert(!th->has_tfo == !cookie_fits);
+	xtcp_close(lsk, now);
+	tx_clear();
+
+	/* client: a cookie request fits; the cookie it brings back may not */
+	pport = PEER_PORT;
+	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_FASTOPEN_CONNECT,
+	    &one, sizeof(one)), XT_OK);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_EINPROGRESS);
+	lport = sk->lport;
+	th = tx_one(__LINE__);
+	ck_assert(th->has_tfo);
+	iss = th->seq;
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN | XT_TH_ACK;
+	r.seq = PEER_ISS;
+	r.ack = iss + 1;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = 1460;
+	r.has_tfo = 1;
+	r.tfo_len = 8;
+	memcpy(r.tfo_cookie, "\1\2\3\4\5\6\7\10", 8);
+	peer_sends_repr(&r, NULL, 0);
+	tx_clear();
+	xtcp_close(sk, now);
+	tx_clear();
+
+	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_FASTOPEN_CONNECT,
+	    &one, sizeof(one)), XT_OK);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT), XT_OK);
+	lport = sk->lport;
+	ck_assert_int_eq(xtcp_send(sk, now, "data", 4, 0, &sent), XT_OK);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN);
+	ck_assert(!th->has_tfo == !cookie_fits);
+	ck_assert_uint_eq(th->payload_len, cookie_fits ? 4 : 0);
+	iss = th->seq;
+	if (!cookie_fits) {
+		/* the data goes after the handshake */
+		now += RTT;
+		peer_sends_syn(XT_TH_SYN | XT_TH_ACK, PEER_ISS, iss + 1, 1460);
+		expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1,
+		    "data", 4);
+	}
+	xtcp_close(sk, now);
+}
+END_TEST
+
+/* TCP_INFO's pmtu follows an ICMP fragmentation-needed that lowers the
+ * path MTU (RFC 1191), as Linux's does; it started at the engine's. */
+START_TEST(pmtu_icmp_tcpi_pmtu)
+{
+	static uint8_t d[2 * 1460];
+	struct xt_test_frame f;
+	struct xt_icmp4_repr m;
+	struct tcp_info ti;
+	uint8_t quoted[28], buf[FRAME_MAX];
+	size_t n, len;
+
+	tcb_established();
+	len = sizeof(ti);
+	ck_assert_int_eq(xtcp_getopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len),
+	    XT_OK);
+	ck_assert_uint_eq(ti.tcpi_pmtu, 1500);
+	send_all(sk, d, sizeof(d));
+	memcpy(quoted, cap.frame[0] + XT_ETH_HLEN, 28);
+	tx_clear();
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	memset(&m, 0, sizeof(m));
+	m.type = XT_ICMP_UNREACH;
+	m.code = XT_ICMP_UNREACH_NEEDFRAG;
+	m.mtu = 1000;
+	m.data = quoted;
+	m.data_len = sizeof(quoted);
+	n = xt_test_build_icmp(buf, sizeof(buf), &f, &m);
+	inject(buf, n);
+	ck_assert_uint_eq(sk->t_maxseg, 960);
+	len = sizeof(ti);
+	ck_assert_int_eq(xtcp_getopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len),
+	    XT_OK);
+	ck_assert_uint_eq(ti.tcpi_pmtu, 1000);
+	ck_assert_uint_eq(ti.tcpi_snd_mss, 960);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -2946,6 +3220,15 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, ecn_not_requested);
 	tcase_add_test(tc, ecn_ce_echoed_until_cwr);
 	tcase_add_test(tc, ecn_ece_reduces_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("small_mtu");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, small_mtu_sack_and_data, 0,
+	    (int)(sizeof(small_mtus) / sizeof(small_mtus[0])));
+	tcase_add_loop_test(tc, small_mtu_syn_options, 0,
+	    (int)(sizeof(small_mtus) / sizeof(small_mtus[0])));
+	tcase_add_test(tc, pmtu_icmp_tcpi_pmtu);
 	suite_add_tcase(s, tc);
 
 	return (s);
