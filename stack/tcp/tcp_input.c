@@ -106,6 +106,38 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 	tp->t_quickacks = 16;
 }
 
+/*
+ * RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above everything the old
+ * connection used may end TIME-WAIT, when a listener is there to take it
+ * (Linux tcp_timewait_state_process); otherwise the TIME-WAIT connection
+ * answers it as any synchronized state does, with an ACK.  The TCB is
+ * freed only if no descriptor holds it.  A program may still hold it
+ * (shutdown(SHUT_WR), then read to end of stream, as nginx's lingering
+ * close): its socket is closed instead and keeps reading end of stream,
+ * as on Linux, where the socket is CLOSE once TIME-WAIT begins.  Returns
+ * the TCB that takes the segment.
+ */
+static struct xtcp_sock *
+tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
+    const struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xtcp_sock *lis;
+
+	if (!SEQ_GT(sg->th.seq, tp->rcv_nxt))
+		return (tp);
+	lis = xt_tcp_lookup_listener(eng, laddr, sg->th.dport, faddr,
+	    sg->th.sport);
+	if (lis == NULL)
+		return (tp);
+	XT_STAT_INC(eng, tcp_timewait_reuse);
+	if (!(tp->t_flags & XT_TF_ORPHAN) && tp->t_listener == NULL)
+		XT_STAT_INC(eng, tcp_timewait_held_syn);
+	/* frees it if orphaned or never accepted */
+	xt_tcp_drop(tp, XT_OK);
+	return (lis);
+}
+
 void
 xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
     uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
@@ -137,18 +169,9 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    (sg.fin ? 1 : 0);
 
 	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
-	/* RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may end TIME-WAIT if it
-	 * is above everything the old connection used */
 	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
-	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN &&
-	    SEQ_GT(sg.th.seq, tp->rcv_nxt)) {
-		XT_STAT_INC(eng, tcp_timewait_reuse);
-		tp->t_flags |= XT_TF_ORPHAN;
-		tp->user = NULL;
-		xt_tcp_set_state(tp, XT_TCPS_CLOSED);
-		xt_tcp_free(tp);
-		tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
-	}
+	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
+		tp = tcp_timewait_syn(tp, dst, src, &sg);
 	if (tp == NULL) {
 		XT_STAT_INC(eng, tcp_rcv_noport);
 		/* FreeBSD log_in_vain and blackhole (tcp(4)) */

@@ -266,6 +266,8 @@ struct xtcp_sock *xt_tcp_alloc(struct xtcp_engine *eng);
 void	xt_tcp_free(struct xtcp_sock *tp);
 struct xtcp_sock *xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport, int want_listen);
+struct xtcp_sock *xt_tcp_lookup_listener(struct xtcp_engine *eng,
+	    uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
 xt_seq_t xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport);
 int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
