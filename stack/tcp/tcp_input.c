@@ -70,13 +70,19 @@ tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
 static void
 tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
-	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt) */
-	uint32_t mss = th->has_mss ? th->mss : tp->eng->cfg.mssdflt;
-
 	struct xtcp_engine *eng = tp->eng;
+	uint32_t mss;
 
+	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt); an
+	 * option of 0 counts as none (Linux tcp_parse_options) */
+	mss = th->has_mss && th->mss != 0 ? th->mss : eng->cfg.mssdflt;
+	/* the floor goes on the peer's value, before the options are
+	 * taken off (Linux tcp_min_snd_mss): a tiny MSS cannot make the
+	 * subtraction below wrap */
+	if (mss < XT_TCP_MIN_SND_MSS)
+		mss = XT_TCP_MIN_SND_MSS;
 	if (mss > tp->t_advmss)
-		mss = tp->t_advmss;
+		mss = tp->t_advmss;	/* at least 28: MTU >= 68 */
 	if (th->has_ts && eng->cfg.tstamps) {
 		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
 		 * bytes of every segment (RFC 6691: from the data) */
@@ -87,8 +93,6 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 	}
 	if (th->sack_perm && eng->cfg.sack)
 		tp->t_flags |= XT_TF_SACK_OK;
-	if (mss < 64)
-		mss = 64;		/* RFC 9293: a floor against tiny MSS */
 	tp->t_maxseg = (uint16_t)mss;
 	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
 		tp->t_flags |= XT_TF_WS_OK;

@@ -44,6 +44,10 @@ enum xt_tcp_state {
 #define XT_TCPS_HAVERCVDSYN(s)	((s) >= XT_TCPS_SYN_RECEIVED)
 #define XT_TCPS_SYNCHRONIZED(s)	((s) >= XT_TCPS_ESTABLISHED)
 
+/* The least MSS taken from a peer, before options are subtracted (Linux
+ * tcp_min_snd_mss; RFC 9293 §3.7.1 sets no floor; RFC 6691) */
+#define XT_TCP_MIN_SND_MSS	48
+
 /* t_flags */
 #define XT_TF_ACKNOW		0x00000001	/* send an ACK at the next output */
 #define XT_TF_DELACK		0x00000002	/* an ACK is owed (delayed) */
