@@ -244,6 +244,8 @@ struct xtcp_sock {
 	xt_seq_t		t_rtseq;	/* seq being timed */
 	uint64_t		t_rtttime;	/* when it was sent, µs; 0 = none timed */
 	uint64_t		t_last_rx_us;	/* last segment received */
+	uint64_t		t_oow_ack_us;	/* last challenge or out-of-window
+						 * ACK, µs; 0 = none (RFC 5961 §7) */
 	uint64_t		t_last_tx_us;	/* last data sent */
 
 	/* socket layer */

@@ -55,6 +55,8 @@ Suite	*xt_suite_tcp(void);
 #define MSL		1000000ull	/* msl_ms = 1000 */
 #define REXMIT_MAX	3
 #define SYN_RETRIES	2
+#define RATELIMIT	500000ull	/* invalid_ratelimit_ms 500: one
+					 * challenge ACK per connection */
 
 #define CAP_MAX		64
 #define FRAME_MAX	2048
@@ -877,6 +879,7 @@ START_TEST(rst_in_window_challenge)
 	peer_sends(XT_TH_RST, PEER_ISS + 1 + 100, 0, 0, NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
+	advance_to(now + RATELIMIT);	/* RFC 5961 §7: one per interval */
 	peer_sends(XT_TH_RST | XT_TH_ACK, PEER_ISS + 2, iss + 1, 0, NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
@@ -903,10 +906,14 @@ START_TEST(syn_in_established_challenge)
 	peer_sends_syn(XT_TH_SYN, PEER_ISS + 1, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
+	/* RFC 5961 §7: one challenge ACK per interval */
+	advance_to(now + RATELIMIT);
 	peer_sends_syn(XT_TH_SYN, PEER_ISS + 5000, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	advance_to(now + RATELIMIT);
 	peer_sends_syn(XT_TH_SYN, 0x12345678u, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	advance_to(now + RATELIMIT);
 	peer_sends_syn(XT_TH_SYN | XT_TH_ACK, PEER_ISS, iss + 1, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
