@@ -61,6 +61,8 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->rexmit_slop_ms = 0;
 	cfg->insecure_rst = 0;
 	cfg->insecure_syn = 0;
+	cfg->rfc1337 = 1;		/* FreeBSD; Linux tcp_rfc1337 is 0 */
+	cfg->invalid_ratelimit_ms = 500;	/* Linux tcp_invalid_ratelimit */
 	cfg->finwait2_timeout_ms = 60000;	/* FreeBSD and Linux: 60 s */
 	cfg->fast_finwait2_recycle = 0;
 	cfg->path_mtu_discovery = 1;

@@ -72,6 +72,12 @@ struct xtcp_config {
 					 * Linux has none) */
 	int		insecure_rst;	/* 1: any in-window RST resets (no RFC 5961 §3) */
 	int		insecure_syn;	/* 1: in-window SYN resets (no RFC 5961 §4) */
+	int		rfc1337;	/* 1: an RST does not end TIME-WAIT (RFC 1337;
+					 * default 1, as FreeBSD; Linux tcp_rfc1337 0) */
+	uint32_t	invalid_ratelimit_ms; /* at most one challenge or
+					 * out-of-window ACK per connection per
+					 * interval (Linux tcp_invalid_ratelimit
+					 * 500); 0 = no limit */
 	uint32_t	finwait2_timeout_ms; /* orphaned FIN-WAIT-2 lifetime (60 s) */
 	int		fast_finwait2_recycle; /* 1: orphaned FIN-WAIT-2 closes at
 					 * once on the peer's FIN, no TIME-WAIT wait */

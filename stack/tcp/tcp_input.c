@@ -70,13 +70,19 @@ tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
 static void
 tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
-	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt) */
-	uint32_t mss = th->has_mss ? th->mss : tp->eng->cfg.mssdflt;
-
 	struct xtcp_engine *eng = tp->eng;
+	uint32_t mss;
 
+	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt); an
+	 * option of 0 counts as none (Linux tcp_parse_options) */
+	mss = th->has_mss && th->mss != 0 ? th->mss : eng->cfg.mssdflt;
+	/* the floor goes on the peer's value, before the options are
+	 * taken off (Linux tcp_min_snd_mss): a tiny MSS cannot make the
+	 * subtraction below wrap */
+	if (mss < XT_TCP_MIN_SND_MSS)
+		mss = XT_TCP_MIN_SND_MSS;
 	if (mss > tp->t_advmss)
-		mss = tp->t_advmss;
+		mss = tp->t_advmss;	/* at least 28: MTU >= 68 */
 	if (th->has_ts && eng->cfg.tstamps) {
 		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
 		 * bytes of every segment (RFC 6691: from the data) */
@@ -87,8 +93,6 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 	}
 	if (th->sack_perm && eng->cfg.sack)
 		tp->t_flags |= XT_TF_SACK_OK;
-	if (mss < 64)
-		mss = 64;		/* RFC 9293: a floor against tiny MSS */
 	tp->t_maxseg = (uint16_t)mss;
 	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
 		tp->t_flags |= XT_TF_WS_OK;
@@ -107,6 +111,38 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 	/* quick ACKs while the peer's slow start begins (Linux quickack
 	 * mode): delayed ACKs would slow its window growth */
 	tp->t_quickacks = 16;
+}
+
+/*
+ * RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above everything the old
+ * connection used may end TIME-WAIT, when a listener is there to take it
+ * (Linux tcp_timewait_state_process); otherwise the TIME-WAIT connection
+ * answers it as any synchronized state does, with an ACK.  The TCB is
+ * freed only if no descriptor holds it.  A program may still hold it
+ * (shutdown(SHUT_WR), then read to end of stream, as nginx's lingering
+ * close): its socket is closed instead and keeps reading end of stream,
+ * as on Linux, where the socket is CLOSE once TIME-WAIT begins.  Returns
+ * the TCB that takes the segment.
+ */
+static struct xtcp_sock *
+tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
+    const struct seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xtcp_sock *lis;
+
+	if (!SEQ_GT(sg->th.seq, tp->rcv_nxt))
+		return (tp);
+	lis = xt_tcp_lookup_listener(eng, laddr, sg->th.dport, faddr,
+	    sg->th.sport);
+	if (lis == NULL)
+		return (tp);
+	XT_STAT_INC(eng, tcp_timewait_reuse);
+	if (!(tp->t_flags & XT_TF_ORPHAN) && tp->t_listener == NULL)
+		XT_STAT_INC(eng, tcp_timewait_held_syn);
+	/* frees it if orphaned or never accepted */
+	xt_tcp_drop(tp, XT_OK);
+	return (lis);
 }
 
 void
@@ -140,18 +176,9 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    (sg.fin ? 1 : 0);
 
 	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
-	/* RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may end TIME-WAIT if it
-	 * is above everything the old connection used */
 	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
-	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN &&
-	    SEQ_GT(sg.th.seq, tp->rcv_nxt)) {
-		XT_STAT_INC(eng, tcp_timewait_reuse);
-		tp->t_flags |= XT_TF_ORPHAN;
-		tp->user = NULL;
-		xt_tcp_set_state(tp, XT_TCPS_CLOSED);
-		xt_tcp_free(tp);
-		tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
-	}
+	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
+		tp = tcp_timewait_syn(tp, dst, src, &sg);
 	if (tp == NULL) {
 		XT_STAT_INC(eng, tcp_rcv_noport);
 		/* FreeBSD log_in_vain and blackhole (tcp(4)) */
@@ -467,6 +494,56 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	xt_tcp_output(tp);
 }
 
+/*
+ * RFC 5961 §7 (as Linux tcp_invalid_ratelimit): at most one ACK per
+ * interval per connection in reply to a segment that proves nothing:
+ * challenge ACKs, and ACKs to out-of-window or PAWS-failed segments that
+ * hold no data (data and FINs are always answered: they may be a
+ * retransmission whose ACK was lost; Linux tcp_oow_rate_limited).  Kept
+ * per connection: a limit shared by all connections tells an off-path
+ * attacker which of its guesses hit (CVE-2016-5696).  Returns 1 if this
+ * ACK must not go.
+ */
+static int
+tcp_ack_ratelimited(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
+
+	if (ival != 0 && tp->t_oow_ack_us != 0 &&
+	    eng->now - tp->t_oow_ack_us < ival)
+		return (1);
+	tp->t_oow_ack_us = eng->now;
+	return (0);
+}
+
+/* An out-of-window or PAWS-failed segment: ACK it unless the limit says
+ * no; a SYN or a segment without data or FIN is subject to it. */
+static void
+tcp_oow_ack(struct xtcp_sock *tp, const struct seg *sg)
+{
+	if (sg->th.flags & XT_TH_RST)
+		return;
+	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
+	    tcp_ack_ratelimited(tp)) {
+		XT_STAT_INC(tp->eng, tcp_oow_ack_skipped);
+		return;
+	}
+	tp->t_flags |= XT_TF_ACKNOW;
+}
+
+/* A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the limit. */
+static void
+tcp_challenge_ack(struct xtcp_sock *tp)
+{
+	if (tcp_ack_ratelimited(tp)) {
+		XT_STAT_INC(tp->eng, tcp_challenge_ack_skipped);
+		return;
+	}
+	XT_STAT_INC(tp->eng, tcp_snd_challenge_ack);
+	xt_tcp_send_ack(tp);
+}
+
 /* Receive window used by the acceptability test. */
 static uint32_t
 tcp_rcv_wnd(const struct xtcp_sock *tp)
@@ -522,8 +599,7 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 		}
 		else
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
-		if (!(th->flags & XT_TH_RST))
-			tp->t_flags |= XT_TF_ACKNOW;
+		tcp_oow_ack(tp, sg);
 		/* TIME-WAIT: a retransmitted FIN restarts 2MSL (eighth step) */
 		if (tp->state == XT_TCPS_TIME_WAIT && (th->flags & XT_TH_FIN) &&
 		    !(th->flags & XT_TH_RST))
@@ -572,11 +648,26 @@ step_check_rst(struct xtcp_sock *tp, struct seg *sg)
 
 	if (!(sg->th.flags & XT_TH_RST))
 		return (STEP_NEXT);
+	/*
+	 * RFC 1337 §3 (TIME-WAIT assassination): an RST does not end
+	 * TIME-WAIT, as FreeBSD.  DEVIATION from Linux, whose tcp_rfc1337
+	 * is 0 by default (XTCP_RFC1337=0 behaves as Linux).  Either way an
+	 * RST that is not exactly RCV.NXT is dropped here without a
+	 * challenge ACK, as Linux does in TIME-WAIT.
+	 */
+	if (tp->state == XT_TCPS_TIME_WAIT &&
+	    (eng->cfg.rfc1337 || sg->th.seq != tp->rcv_nxt)) {
+		if (eng->cfg.rfc1337)
+			XT_STAT_INC(eng, tcp_rcv_rst_timewait);
+		else
+			XT_STAT_INC(eng, tcp_rcv_rst_bad);
+		return (STEP_DONE);
+	}
 	/* insecure_rst (FreeBSD): any in-window RST resets, RFC 9293's
 	 * older rule, without the RFC 5961 challenge */
 	if (sg->th.seq != tp->rcv_nxt && !eng->cfg.insecure_rst) {
 		XT_STAT_INC(eng, tcp_rcv_rst_bad);
-		xt_tcp_send_ack(tp);
+		tcp_challenge_ack(tp);
 		return (STEP_DONE);
 	}
 	XT_STAT_INC(eng, tcp_rcv_rst);
@@ -621,7 +712,7 @@ step_check_syn(struct xtcp_sock *tp, struct seg *sg)
 		return (STEP_DONE);
 	}
 	XT_STAT_INC(tp->eng, tcp_rcv_syn_estab);
-	xt_tcp_send_ack(tp);
+	tcp_challenge_ack(tp);
 	return (STEP_DONE);
 }
 
@@ -1132,6 +1223,23 @@ tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
 	return (1);
 }
 
+/*
+ * RFC 5961 §5.2: an ACK below SND.UNA - MAX.SND.WND (the largest window
+ * the peer ever offered) is not acceptable.  As Linux (tcp_ack), the
+ * window counts no further back than what the peer has acknowledged
+ * after our SYN: an ACK of data never sent is not acceptable either.
+ */
+static int
+tcp_ack_too_old(const struct xtcp_sock *tp, xt_seq_t ack)
+{
+	uint32_t wnd = tp->max_sndwnd, acked;
+
+	acked = SEQ_GT(tp->snd_una, tp->iss) ? tp->snd_una - tp->iss - 1 : 0;
+	if (wnd > acked)
+		wnd = acked;
+	return (SEQ_LT(ack, tp->snd_una - wnd));
+}
+
 /* Step 5: the ACK field. Returns STEP_DONE if the TCB is gone or the
  * segment is consumed; sets *ourfinacked. */
 static int
@@ -1174,9 +1282,15 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		/* fall through to the ESTABLISHED processing below */
 	}
 	if (SEQ_GT(th->ack, tp->snd_max)) {
-		/* RFC 9293: ACK for something not yet sent: ACK, drop */
+		/* RFC 9293: ACK for something not yet sent: ACK, drop
+		 * (RFC 5961 §5.2: a challenge ACK, rate-limited) */
 		XT_STAT_INC(eng, tcp_rcv_ack_too_much);
-		xt_tcp_send_ack(tp);
+		tcp_challenge_ack(tp);
+		return (STEP_DONE);
+	}
+	if (tcp_ack_too_old(tp, th->ack)) {
+		XT_STAT_INC(eng, tcp_rcv_ack_too_old);
+		tcp_challenge_ack(tp);
 		return (STEP_DONE);
 	}
 	/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at
@@ -1584,7 +1698,7 @@ step_paws(struct xtcp_sock *tp, struct seg *sg)
 		return (STEP_NEXT);
 	}
 	XT_STAT_INC(eng, tcp_rcv_paws_drop);
-	tp->t_flags |= XT_TF_ACKNOW;
+	tcp_oow_ack(tp, sg);
 	return (STEP_DONE);
 }
 

@@ -136,24 +136,34 @@ struct xtcp_sock *
 xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
     uint32_t faddr, uint16_t fport, int want_listen)
 {
-	struct xtcp_sock *tp, *lis = NULL;
-	uint32_t nlis = 0, pick;
+	struct xtcp_sock *tp;
 
 	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
-		if (tp->lport != lport)
-			continue;
-		if (tp->state == XT_TCPS_LISTEN) {
-			if (tp->laddr == 0 || tp->laddr == laddr)
-				nlis++;
-			continue;
-		}
-		if (tp->state == XT_TCPS_CLOSED)
+		if (tp->lport != lport || tp->state == XT_TCPS_LISTEN ||
+		    tp->state == XT_TCPS_CLOSED)
 			continue;
 		if (tp->fport == fport && tp->faddr == faddr &&
 		    (tp->laddr == laddr || tp->laddr == 0))
 			return (tp);
 	}
-	if (!want_listen || nlis == 0)
+	if (!want_listen)
+		return (NULL);
+	return (xt_tcp_lookup_listener(eng, laddr, lport, faddr, fport));
+}
+
+/* The listener that takes a new connection from faddr:fport, or NULL. */
+struct xtcp_sock *
+xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport)
+{
+	struct xtcp_sock *tp, *lis = NULL;
+	uint32_t nlis = 0, pick;
+
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
+		    (tp->laddr == 0 || tp->laddr == laddr))
+			nlis++;
+	if (nlis == 0)
 		return (NULL);
 	/* SO_REUSEPORT listeners share the connections by a hash of the
 	 * peer, as Linux spreads them */

@@ -44,6 +44,10 @@ enum xt_tcp_state {
 #define XT_TCPS_HAVERCVDSYN(s)	((s) >= XT_TCPS_SYN_RECEIVED)
 #define XT_TCPS_SYNCHRONIZED(s)	((s) >= XT_TCPS_ESTABLISHED)
 
+/* The least MSS taken from a peer, before options are subtracted (Linux
+ * tcp_min_snd_mss; RFC 9293 §3.7.1 sets no floor; RFC 6691) */
+#define XT_TCP_MIN_SND_MSS	48
+
 /* t_flags */
 #define XT_TF_ACKNOW		0x00000001	/* send an ACK at the next output */
 #define XT_TF_DELACK		0x00000002	/* an ACK is owed (delayed) */
@@ -242,6 +246,8 @@ struct xtcp_sock {
 	xt_seq_t		t_rtseq;	/* seq being timed */
 	uint64_t		t_rtttime;	/* when it was sent, µs; 0 = none timed */
 	uint64_t		t_last_rx_us;	/* last segment received */
+	uint64_t		t_oow_ack_us;	/* last challenge or out-of-window
+						 * ACK, µs; 0 = none (RFC 5961 §7) */
 	uint64_t		t_last_tx_us;	/* last data sent */
 
 	/* socket layer */
@@ -268,6 +274,8 @@ struct xtcp_sock *xt_tcp_alloc(struct xtcp_engine *eng);
 void	xt_tcp_free(struct xtcp_sock *tp);
 struct xtcp_sock *xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport, int want_listen);
+struct xtcp_sock *xt_tcp_lookup_listener(struct xtcp_engine *eng,
+	    uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
 xt_seq_t xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport);
 int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,

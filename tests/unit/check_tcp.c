@@ -55,6 +55,8 @@ Suite	*xt_suite_tcp(void);
 #define MSL		1000000ull	/* msl_ms = 1000 */
 #define REXMIT_MAX	3
 #define SYN_RETRIES	2
+#define RATELIMIT	500000ull	/* invalid_ratelimit_ms 500: one
+					 * challenge ACK per connection */
 
 #define CAP_MAX		64
 #define FRAME_MAX	2048
@@ -880,6 +882,7 @@ START_TEST(rst_in_window_challenge)
 	peer_sends(XT_TH_RST, PEER_ISS + 1 + 100, 0, 0, NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
+	advance_to(now + RATELIMIT);	/* RFC 5961 §7: one per interval */
 	peer_sends(XT_TH_RST | XT_TH_ACK, PEER_ISS + 2, iss + 1, 0, NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
@@ -906,10 +909,14 @@ START_TEST(syn_in_established_challenge)
 	peer_sends_syn(XT_TH_SYN, PEER_ISS + 1, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
+	/* RFC 5961 §7: one challenge ACK per interval */
+	advance_to(now + RATELIMIT);
 	peer_sends_syn(XT_TH_SYN, PEER_ISS + 5000, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	advance_to(now + RATELIMIT);
 	peer_sends_syn(XT_TH_SYN, 0x12345678u, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	advance_to(now + RATELIMIT);
 	peer_sends_syn(XT_TH_SYN | XT_TH_ACK, PEER_ISS, iss + 1, MSS);
 	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_ESTABLISHED);
@@ -3076,6 +3083,499 @@ START_TEST(pmtu_icmp_tcpi_pmtu)
 }
 END_TEST
 
+/* ---- hardening against the network (issue 10): TIME-WAIT, MSS,
+ * RFC 1337, RFC 5961 §5 and §7 ---- */
+
+#define stat(name)	xtcp_stats_get(eng, (name))
+
+/* The program's side of a connection in TIME-WAIT that it still holds:
+ * shutdown(SHUT_WR), the peer ACKs our FIN and sends its own (as an
+ * nginx lingering close ends).  s is sk, or an accepted child. */
+static void
+timewait_held(struct xtcp_sock *s)
+{
+	ck_assert_int_eq(xtcp_shutdown(s, now, 1), XT_OK);
+	expect_tx(XT_TH_FIN | XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	now += RTT;
+	peer_sends(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN,
+	    NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
+	expect_state(s, XT_TCPS_TIME_WAIT);
+	expect_recv(s, NULL, 0);		/* EOF */
+}
+
+/* A connection accepted from the listener (passive open). */
+static struct xtcp_sock *
+tcb_accepted(void)
+{
+	struct xtcp_sock *c = NULL;
+
+	tcb_syn_received();
+	now += RTT;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	tx_clear();
+	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_OK);
+	expect_state(c, XT_TCPS_ESTABLISHED);
+	return (c);
+}
+
+/* Was a bug, fixed: a SYN above RCV.NXT freed a TIME-WAIT connection
+ * the program still held (use after free in recv/close).  Without a
+ * listener the SYN is answered as in any synchronized state, with an
+ * ACK, and TIME-WAIT goes on (Linux: TCP_TW_ACK). */
+START_TEST(timewait_held_syn_no_listener)
+{
+	tcb_established();
+	timewait_held(sk);
+	now += RTT;
+	peer_sends_syn(XT_TH_SYN, PEER_ISS + 100000, 0, MSS);
+	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);	/* no new one */
+	expect_state(sk, XT_TCPS_TIME_WAIT);
+	expect_recv(sk, NULL, 0);			/* still EOF */
+	ck_assert_int_eq(stat("tcp_timewait_reuse"), 0);
+	xtcp_close(sk, now);
+	expect_no_tx();
+	advance_to(now + 2 * MSL);
+	finish(0);
+}
+END_TEST
+
+/* Was a bug, fixed: the same with a listener (the server side of the
+ * lingering close).  As Linux, the listener takes the SYN (a new
+ * connection); the program's socket is closed, not freed, and keeps
+ * reading end of stream until it closes it. */
+START_TEST(timewait_held_syn_listener)
+{
+	const struct xt_tcp_repr *th;
+	struct xtcp_sock *c;
+	xt_seq_t iss1;
+
+	c = tcb_accepted();
+	timewait_held(c);
+	iss1 = iss;
+	now += RTT;
+	peer_sends_syn(XT_TH_SYN, PEER_ISS + 100000, 0, MSS);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK);
+	ck_assert_uint_eq(th->ack, PEER_ISS + 100001);
+	ck_assert_uint_ne(th->seq, iss1 + 2);
+	/* listener, the program's old socket, the new connection */
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 3);
+	ck_assert_int_eq(stat("tcp_timewait_reuse"), 1);
+	ck_assert_int_eq(stat("tcp_timewait_held_syn"), 1);
+	expect_state(c, XT_TCPS_CLOSED);
+	expect_recv(c, NULL, 0);			/* EOF, no error */
+	ck_assert_int_eq(c->so_error, XT_OK);
+	xtcp_close(c, now);
+	expect_no_tx();
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	finish(2);
+}
+END_TEST
+
+/* RFC 6191 kept: a closed (orphaned) TIME-WAIT connection is still
+ * recycled by a new SYN above RCV.NXT. */
+START_TEST(timewait_orphan_syn_recycled)
+{
+	const struct xt_tcp_repr *th;
+	struct xtcp_sock *c;
+
+	c = tcb_accepted();
+	timewait_held(c);
+	xtcp_close(c, now);
+	expect_no_tx();
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	now += RTT;
+	peer_sends_syn(XT_TH_SYN, PEER_ISS + 100000, 0, MSS);
+	th = tx_one(__LINE__);
+	ck_assert_uint_eq(th->flags, XT_TH_SYN | XT_TH_ACK);
+	ck_assert_uint_eq(th->ack, PEER_ISS + 100001);
+	ck_assert_int_eq(stat("tcp_timewait_reuse"), 1);
+	ck_assert_int_eq(stat("tcp_timewait_held_syn"), 0);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);	/* listener, child */
+	expect_state(sk_under_test(), XT_TCPS_SYN_RECEIVED);
+	finish(2);
+}
+END_TEST
+
+/* Without a listener an orphaned TIME-WAIT connection answers the SYN
+ * with an ACK and stays (Linux TCP_TW_ACK); it used to be freed and the
+ * SYN reset. */
+START_TEST(timewait_orphan_syn_no_listener)
+{
+	tcb_established();
+	xtcp_close(sk, now);
+	expect_tx(XT_TH_FIN | XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	now += RTT;
+	peer_sends(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN,
+	    NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
+	expect_state(sk, XT_TCPS_TIME_WAIT);
+	now += RTT;
+	peer_sends_syn(XT_TH_SYN, PEER_ISS + 100000, 0, MSS);
+	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	expect_state(sk, XT_TCPS_TIME_WAIT);
+	advance_to(now + 2 * MSL);
+	finish(0);
+}
+END_TEST
+
+/* The peer's SYN or SYN-ACK with an MSS option of mss (none if < 0)
+ * and, if ts, timestamps. */
+static void
+peer_sends_syn_opts(uint8_t flags, xt_seq_t seq, xt_seq_t ack, int mss,
+    int ts)
+{
+	struct xt_tcp_repr r;
+
+	memset(&r, 0, sizeof(r));
+	r.flags = flags;
+	r.seq = seq;
+	r.ack = ack;
+	r.win = PEER_WIN;
+	if (mss >= 0) {
+		r.has_mss = 1;
+		r.mss = (uint16_t)mss;
+	}
+	if (ts) {
+		r.has_ts = 1;
+		r.tsval = 1000;
+		r.tsecr = (flags & XT_TH_ACK) ? last.tsval : 0;
+	}
+	peer_sends_repr(&r, NULL, 0);
+}
+
+/* 300 bytes go out at once, in segments of exactly s->t_maxseg. */
+static void
+expect_sends_in(struct xtcp_sock *s, uint32_t maxseg)
+{
+	static const uint8_t d[300];
+	struct xt_tcp_repr t;
+	size_t total = 0;
+	unsigned i;
+	int one = 1;
+
+	/* no Nagle: the last, short segment goes too */
+	ck_assert_int_eq(xtcp_setopt(s, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)), XT_OK);
+	ck_assert_uint_eq(s->t_maxseg, maxseg);
+	/* the initial window is ten of them (RFC 6928), not 655,280 */
+	ck_assert_uint_le(s->snd_cwnd, 10 * maxseg);
+	tx_clear();
+	send_all(s, d, sizeof(d));
+	ck_assert_uint_eq(cap.n, (sizeof(d) + maxseg - 1) / maxseg);
+	for (i = 0; i < cap.n; i++) {
+		tx_seg(i, &t);
+		ck_assert_uint_gt(t.payload_len, 0);
+		ck_assert_uint_le(t.payload_len, maxseg);
+		total += t.payload_len;
+	}
+	ck_assert_uint_eq(total, sizeof(d));
+	tx_clear();
+}
+
+/* Was a bug, fixed: a peer MSS below 12 with timestamps wrapped the
+ * unsigned subtraction (t_maxseg 65528).  As Linux: an option of 0 is
+ * no option (536); others are raised to 48 (tcp_min_snd_mss) before the
+ * 12 bytes of timestamps are taken off.  Active and passive open. */
+START_TEST(mss_tiny_option)
+{
+	static const int opt[] = { 0, 1, 11, 12, 48 };
+	struct xtcp_sock *c;
+	unsigned i, ts, passive;
+	uint32_t want;
+
+	for (passive = 0; passive < 2; passive++)
+	for (ts = 0; ts < 2; ts++)
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		engine_with(NULL);
+		want = opt[i] == 0 ? 536 : (opt[i] < 48 ? 48 : opt[i]);
+		want -= ts ? 12 : 0;
+		if (!passive) {
+			tcb_syn_sent();
+			last.tsval = 77;
+			now += RTT;
+			peer_sends_syn_opts(XT_TH_SYN | XT_TH_ACK, PEER_ISS,
+			    iss + 1, opt[i], ts);
+			tx_one(__LINE__);
+			expect_state(sk, XT_TCPS_ESTABLISHED);
+			c = sk;
+		} else {
+			tcb_listen();
+			peer_sends_syn_opts(XT_TH_SYN, PEER_ISS, 0, opt[i], ts);
+			tx_one(__LINE__);
+			iss = last.seq;
+			if (ts)
+				peer_sends_syn_opts(XT_TH_ACK, PEER_ISS + 1,
+				    iss + 1, -1, 1);
+			else
+				peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1,
+				    PEER_WIN, NULL, 0);
+			c = NULL;
+			ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL,
+			    NULL), XT_OK);
+		}
+		ck_assert_msg(c->t_maxseg == want, "%s open, MSS option %d, "
+		    "ts %u: t_maxseg %u, want %u", passive ? "passive" :
+		    "active", opt[i], ts, c->t_maxseg, want);
+		ck_assert_uint_eq((c->t_flags & XT_TF_TS_OK) != 0, ts);
+		expect_sends_in(c, want);
+		lsk = NULL;
+		sk = NULL;
+		lport = 0;
+		pport = PEER_PORT;
+	}
+}
+END_TEST
+
+static void
+hook_rfc1337_off(struct xtcp_config *c)
+{
+	c->rfc1337 = 0;
+}
+
+/* RFC 1337 (default): an RST, even exactly at RCV.NXT, does not end
+ * TIME-WAIT, as FreeBSD (a deviation from Linux's default). */
+START_TEST(rfc1337_rst_keeps_timewait)
+{
+	uint64_t t;
+
+	tcb_established();
+	timewait_held(sk);
+	t = sk->t_2msl_at;
+	peer_sends(XT_TH_RST, PEER_ISS + 2, 0, 0, NULL, 0);
+	expect_no_tx();
+	peer_sends(XT_TH_RST | XT_TH_ACK, PEER_ISS + 2, iss + 2, 0, NULL, 0);
+	expect_no_tx();
+	expect_state(sk, XT_TCPS_TIME_WAIT);
+	ck_assert_int_eq(stat("tcp_rcv_rst_timewait"), 2);
+	ck_assert_int_eq(sk->so_error, XT_OK);
+	ck_assert_uint_eq(sk->t_2msl_at, t);	/* nor restarts it */
+	xtcp_close(sk, now);
+	advance_to(t - 1);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	advance_to(t);
+	finish(0);
+}
+END_TEST
+
+/* XTCP_RFC1337=0 behaves as Linux: the exact RST ends TIME-WAIT (and an
+ * inexact one is dropped without a challenge ACK). */
+START_TEST(rfc1337_off_rst_ends_timewait)
+{
+	struct xtcp_sock *c;
+
+	engine_with(hook_rfc1337_off);
+	c = tcb_accepted();
+	timewait_held(c);
+	xtcp_close(c, now);
+	peer_sends(XT_TH_RST, PEER_ISS + 3, 0, 0, NULL, 0);
+	expect_no_tx();
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	peer_sends(XT_TH_RST, PEER_ISS + 2, 0, 0, NULL, 0);
+	expect_no_tx();
+	ck_assert_int_eq(stat("tcp_rcv_rst_timewait"), 0);
+	finish(1);				/* the listener */
+}
+END_TEST
+
+/* The peer's segment with a given window and ack. */
+static void
+peer_acks(xt_seq_t ack, uint16_t win)
+{
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, ack, win, NULL, 0);
+}
+
+/* RFC 5961 §5.2: an ACK below SND.UNA - MAX.SND.WND gets a challenge ACK
+ * and the segment (its data too) is dropped; one within it is an old
+ * ACK and is taken.  Nothing is acknowledged below the ISS either. */
+START_TEST(ack_too_old_challenge)
+{
+	static uint8_t d[5000];
+	struct xt_tcp_repr r;
+	xt_seq_t una;
+
+	/* the peer offers at most 2000 bytes, from its SYN-ACK on */
+	tcb_syn_sent();
+	now += RTT;
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN | XT_TH_ACK;
+	r.seq = PEER_ISS;
+	r.ack = iss + 1;
+	r.win = 2000;
+	r.has_mss = 1;
+	r.mss = MSS;
+	peer_sends_repr(&r, NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	/* nothing sent yet: even SND.UNA - 1 (our SYN) is too old */
+	peer_sends(XT_TH_ACK | XT_TH_PSH, PEER_ISS + 1, iss, PEER_WIN,
+	    "no", 2);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	ck_assert_uint_eq(sk->rcv_nxt, PEER_ISS + 1);
+	ck_assert_uint_eq(xtcp_sock_rxbytes(sk), 0);
+	ck_assert_int_eq(stat("tcp_rcv_ack_too_old"), 1);
+	/* MAX.SND.WND = 2000 once 5000 bytes are acknowledged */
+	send_all(sk, d, sizeof(d));
+	una = iss + 1;
+	while (sk->snd_una != sk->snd_max || cap.n > 0) {
+		tx_clear();
+		now += RTT;
+		una = sk->snd_max;
+		peer_acks(una, 2000);
+	}
+	ck_assert_uint_eq(una, iss + 1 + sizeof(d));
+	ck_assert_uint_eq(sk->max_sndwnd, 2000);
+	advance_to(now + RATELIMIT);
+	tx_clear();
+	peer_acks(una - 2000, 2000);		/* old, acceptable: no reply */
+	expect_no_tx();
+	peer_sends(XT_TH_ACK | XT_TH_PSH, PEER_ISS + 1, una - 2001, 2000,
+	    "no", 2);
+	expect_tx(XT_TH_ACK, una, PEER_ISS + 1);
+	ck_assert_uint_eq(xtcp_sock_rxbytes(sk), 0);
+	ck_assert_int_eq(stat("tcp_rcv_ack_too_old"), 2);
+	ck_assert_uint_eq(sk->snd_una, una);
+	/* within the window the data is taken */
+	peer_sends(XT_TH_ACK | XT_TH_PSH, PEER_ISS + 1, una - 2000, 2000,
+	    "ok", 2);
+	expect_recv(sk, "ok", 2);
+	finish(1);
+}
+END_TEST
+
+/* RFC 5961 §7 as Linux tcp_invalid_ratelimit: ten in-window RSTs within
+ * 500 ms get one challenge ACK, and one more after the interval; SYNs
+ * share the same limit. */
+START_TEST(ratelimit_challenge_acks)
+{
+	unsigned i;
+
+	tcb_established();
+	for (i = 0; i < 10; i++)
+		peer_sends(XT_TH_RST, PEER_ISS + 100 + i, 0, 0, NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	ck_assert_int_eq(stat("tcp_challenge_ack_skipped"), 9);
+	advance_to(now + RATELIMIT - 1);
+	peer_sends(XT_TH_RST, PEER_ISS + 100, 0, 0, NULL, 0);
+	expect_no_tx();
+	advance_to(now + 1);
+	peer_sends(XT_TH_RST, PEER_ISS + 100, 0, 0, NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	/* in-window SYNs, right after: the same budget */
+	for (i = 0; i < 10; i++)
+		peer_sends_syn(XT_TH_SYN, PEER_ISS + 100 + i, 0, MSS);
+	expect_no_tx();
+	advance_to(now + RATELIMIT);
+	for (i = 0; i < 10; i++)
+		peer_sends_syn(XT_TH_SYN, PEER_ISS + 100 + i, 0, MSS);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	/* ACKs of data never sent (RFC 5961 §5.2) */
+	advance_to(now + RATELIMIT);
+	for (i = 0; i < 10; i++)
+		peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1000, PEER_WIN,
+		    NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	ck_assert_int_eq(stat("tcp_snd_challenge_ack"), 4);
+	ck_assert_int_eq(stat("tcp_challenge_ack_skipped"), 9 + 1 + 10 + 9 + 9);
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	finish(1);
+}
+END_TEST
+
+/* Out-of-window segments without data: one ACK per interval; with data
+ * every one is answered (it may be a retransmission), as Linux. */
+START_TEST(ratelimit_oow_acks)
+{
+	unsigned i;
+
+	tcb_established();
+	for (i = 0; i < 10; i++)
+		peer_sends(XT_TH_ACK, PEER_ISS + 1 + 0x40000000u, iss + 1,
+		    PEER_WIN, NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	ck_assert_int_eq(stat("tcp_oow_ack_skipped"), 9);
+	for (i = 0; i < 10; i++)		/* old, as a keep-alive */
+		peer_sends(XT_TH_ACK, PEER_ISS, iss + 1, PEER_WIN, NULL, 0);
+	expect_no_tx();
+	advance_to(now + RATELIMIT);
+	peer_sends(XT_TH_ACK, PEER_ISS, iss + 1, PEER_WIN, NULL, 0);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	for (i = 0; i < 10; i++)
+		peer_sends(XT_TH_ACK, PEER_ISS + 1 + 0x40000000u, iss + 1,
+		    PEER_WIN, "far", 3);
+	ck_assert_uint_eq(cap.n, 10);
+	tx_clear();
+	ck_assert_int_eq(stat("tcp_oow_ack_skipped"), 19);
+	finish(1);
+}
+END_TEST
+
+/* The limit is per connection: two connections each get their one
+ * challenge ACK (a shared one would leak which was hit, CVE-2016-5696). */
+START_TEST(ratelimit_per_connection)
+{
+	struct xtcp_sock *a;
+	xt_seq_t iss_a, iss_b;
+	uint16_t lport_a, lport_b;
+	unsigned i;
+
+	tcb_established();
+	a = sk;
+	iss_a = iss;
+	lport_a = lport;
+	tcb_established();
+	iss_b = iss;
+	lport_b = lport;
+	ck_assert_uint_ne(lport_a, lport_b);
+	for (i = 0; i < 10; i++) {
+		lport = lport_a;
+		peer_sends(XT_TH_RST, PEER_ISS + 100 + i, 0, 0, NULL, 0);
+		lport = lport_b;
+		peer_sends(XT_TH_RST, PEER_ISS + 100 + i, 0, 0, NULL, 0);
+	}
+	ck_assert_uint_eq(cap.n, 2);
+	lport = lport_a;
+	iss = iss_a;
+	tx_seg(0, &last);
+	ck_assert_uint_eq(last.flags, XT_TH_ACK);
+	ck_assert_uint_eq(last.seq, iss_a + 1);
+	lport = lport_b;
+	iss = iss_b;
+	tx_seg(1, &last);
+	ck_assert_uint_eq(last.seq, iss_b + 1);
+	tx_clear();
+	expect_state(a, XT_TCPS_ESTABLISHED);
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	finish(2);
+}
+END_TEST
+
+static void
+hook_no_ratelimit(struct xtcp_config *c)
+{
+	c->invalid_ratelimit_ms = 0;
+}
+
+/* XTCP_INVALID_RATELIMIT_MS=0: no limit, every RST is challenged. */
+START_TEST(ratelimit_off)
+{
+	unsigned i;
+
+	engine_with(hook_no_ratelimit);
+	tcb_established();
+	for (i = 0; i < 10; i++)
+		peer_sends(XT_TH_RST, PEER_ISS + 100 + i, 0, 0, NULL, 0);
+	ck_assert_uint_eq(cap.n, 10);
+	tx_clear();
+	ck_assert_int_eq(stat("tcp_challenge_ack_skipped"), 0);
+	finish(1);
+}
+END_TEST
+
+#undef stat
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -3229,6 +3729,22 @@ xt_suite_tcp(void)
 	tcase_add_loop_test(tc, small_mtu_syn_options, 0,
 	    (int)(sizeof(small_mtus) / sizeof(small_mtus[0])));
 	tcase_add_test(tc, pmtu_icmp_tcpi_pmtu);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hardening");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, timewait_held_syn_no_listener);
+	tcase_add_test(tc, timewait_held_syn_listener);
+	tcase_add_test(tc, timewait_orphan_syn_recycled);
+	tcase_add_test(tc, timewait_orphan_syn_no_listener);
+	tcase_add_test(tc, mss_tiny_option);
+	tcase_add_test(tc, rfc1337_rst_keeps_timewait);
+	tcase_add_test(tc, rfc1337_off_rst_ends_timewait);
+	tcase_add_test(tc, ack_too_old_challenge);
+	tcase_add_test(tc, ratelimit_challenge_acks);
+	tcase_add_test(tc, ratelimit_oow_acks);
+	tcase_add_test(tc, ratelimit_per_connection);
+	tcase_add_test(tc, ratelimit_off);
 	suite_add_tcase(s, tc);
 
 	return (s);
