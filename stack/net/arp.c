@@ -67,6 +67,9 @@ static void	arp_fill(struct xtcp_engine *, struct xt_arp_entry *,
 static void	arp_learn(struct xtcp_engine *, const struct xt_arp_repr *,
 		    int);
 static void	arp_conflict(struct xtcp_engine *, const struct xt_arp_repr *);
+static void	arp_fail_conns(struct xtcp_engine *, uint32_t);
+static void	arp_timer_one(struct xtcp_engine *, struct xt_arp_entry *,
+		    uint64_t);
 
 static struct xt_arp_entry *
 arp_find(struct xtcp_engine *eng, uint32_t ip)
@@ -534,27 +537,41 @@ arp_fail_conns(struct xtcp_engine *eng, uint32_t ip)
 	}
 }
 
+/* A pending entry whose time has come: ask again, or give up. */
+static void
+arp_timer_one(struct xtcp_engine *eng, struct xt_arp_entry *e, uint64_t now)
+{
+	if (e->tries >= eng->cfg.arp_retries) {
+		XT_STAT_INC(eng, arp_failed);
+		arp_drop_queue(eng, e);
+		e->state = XT_ARP_FAILED;
+		/* fail fast for a while, then try again */
+		e->expire_at = now + (uint64_t)eng->cfg.arp_retry_ms * 1000;
+		arp_fail_conns(eng, e->ip);
+		return;
+	}
+	arp_try(eng, e);
+}
+
+/*
+ * Two passes: neighbours not asked yet first, then retries, so that
+ * when the request budget is short a new neighbour's first request goes
+ * before another's third.
+ */
 void
 xt_arp_timers(struct xtcp_engine *eng, uint64_t now)
 {
 	struct xt_arp_entry *e;
-	unsigned i;
+	unsigned i, pass;
 
-	for (i = 0; i < XT_ARP_SLOTS; i++) {
-		e = &eng->arp.e[i];
-		if (e->state != XT_ARP_PENDING || e->next_try_at > now)
-			continue;
-		if (e->tries >= eng->cfg.arp_retries) {
-			XT_STAT_INC(eng, arp_failed);
-			arp_drop_queue(eng, e);
-			e->state = XT_ARP_FAILED;
-			/* fail fast for a while, then try again */
-			e->expire_at = now +
-			    (uint64_t)eng->cfg.arp_retry_ms * 1000;
-			arp_fail_conns(eng, e->ip);
-			continue;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < XT_ARP_SLOTS; i++) {
+			e = &eng->arp.e[i];
+			if (e->state == XT_ARP_PENDING &&
+			    e->next_try_at <= now &&
+			    (e->tries == 0) == (pass == 0))
+				arp_timer_one(eng, e, now);
 		}
-		arp_try(eng, e);
 	}
 }
 

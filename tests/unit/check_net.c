@@ -423,6 +423,7 @@ expect_syn_now(uint32_t dst, const uint8_t *mac)
 	ck_assert(memcmp(cap->head[0], mac, 6) == 0);
 	ck_assert_uint_eq(cap->head[0][XT_ETH_HLEN + XT_IPV4_HLEN + 13],
 	    XT_TH_SYN);
+	xtcp_close(s, now);
 	cap->n = 0;
 }
 
@@ -494,30 +495,99 @@ START_TEST(net_flood_keeps_gateway)
 END_TEST
 
 /*
- * The same attack sustained: 20 spoofed SYNs per second for 20 s, each
- * from a new MAC (the 250 on-link addresses come round again after
- * 12.5 s, long after their entries failed).  The gateway's entry survives; ARP requests stay
- * within the budget (burst plus rate per second); the table and the
- * queues stay bounded throughout.
+ * The same attack sustained: after a burst of 64 spoofed SYNs, 20 per
+ * second for 20 s, each from a new MAC (the 250 on-link addresses come
+ * round again after 12.5 s, long after their entries failed).  Every
+ * 2 s a connection off-link sends its SYN at once to the gateway; ARP
+ * requests stay within the budget (burst plus rate per second); the
+ * table and the queues stay bounded throughout.
  */
 START_TEST(net_flood_sustained)
 {
 	uint8_t mac[6];
-	uint32_t i, nreq;
+	uint32_t i, nreq, nsyn = 0, total_req = 0;
 
 	gateway_resolved();
-	for (i = 0; i < 400; i++) {
-		advance_to(now + 50000);
+	for (i = 0; i < 64 + 400; i++) {
+		if (i >= 64)
+			advance_to(now + 50000);
 		host_mac(i, mac);
 		send_tcp(mac, 0x0a000000u | (i % 250 + 2), CLOSED_PORT,
 		    XT_TH_SYN);
 		expect_queue_bounds();
+		if (i >= 64 && (i - 64) % 40 == 39) {
+			/* expect_syn_now() clears the capture */
+			total_req += count_arp_requests(0);
+			expect_syn_now(FAR_IP2, gw_mac);
+			nsyn++;
+		}
 	}
-	nreq = count_arp_requests(0);
+	nreq = total_req + count_arp_requests(0);
+	ck_assert_uint_eq(nsyn, 10);
 	ck_assert_msg(nreq <= XT_ARP_REQ_BURST + 20 * XT_ARP_REQ_RATE,
 	    "%u ARP requests in 20 s", nreq);
-	ck_assert_uint_eq(count_arp_requests(GW_IP), 0);
+	ck_assert_int_eq(stat("arp_changed"), 0);
+}
+END_TEST
+
+/*
+ * The gateway's entry is never the one evicted, even when every other
+ * entry is resolved and in use and the gateway's was used least
+ * recently: 63 on-link peers fill the rest of the cache, a 64th needs a
+ * slot, and a connection off-link still leaves at once.
+ */
+START_TEST(net_gateway_never_evicted)
+{
+	struct xtcp_sock *s;
+	uint8_t mac[6];
+	uint32_t i;
+
+	gateway_resolved();
+	for (i = 0; i < XT_ARP_SLOTS; i++) {
+		now += 1000;
+		host_mac(i, mac);
+		arp_request_from(mac, 0x0a000010u + i);
+		cap->n = 0;
+		ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+		ck_assert_int_eq(xtcp_connect(s, now, 0x0a000010u + i, 80),
+		    XT_EINPROGRESS);
+		ck_assert_uint_eq(count_ip(XT_IPPROTO_TCP, 0x0a000010u + i),
+		    1);
+	}
+	ck_assert_int_gt(stat("arp_evicted"), 0);
+	ck_assert_int_eq(stat("arp_cache_full"), 0);
 	expect_syn_now(FAR_IP2, gw_mac);
+}
+END_TEST
+
+/*
+ * Was a bug, fixed: pending entries could not be evicted, so once the
+ * cache held 64 of them the next neighbour got EHOSTUNREACH at once.
+ * 80 connections to silent on-link hosts: the oldest pending entries
+ * make room for the newest, and each of the newest is asked within the
+ * request budget.
+ */
+START_TEST(net_pending_evicted)
+{
+	struct xtcp_sock *s;
+	uint32_t i, asked = 0;
+
+	xtcp_engine_free(eng);
+	engine_up_with(OUR_IP, 24, 50);		/* hosts answer late */
+	for (i = 0; i < 80; i++) {
+		ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+		ck_assert_int_eq(xtcp_connect(s, now, 0x0a000010u + i, 80),
+		    XT_EINPROGRESS);
+	}
+	ck_assert_int_eq(stat("arp_cache_full"), 0);
+	ck_assert_int_eq(stat("arp_evicted"), 80 - XT_ARP_SLOTS);
+	while (now < T0 + 5 * SEC)
+		advance_to(now + 100000);
+	for (i = 80 - XT_ARP_SLOTS; i < 80; i++)
+		if (count_arp_requests(0x0a000010u + i) > 0)
+			asked++;
+	ck_assert_uint_eq(asked, XT_ARP_SLOTS);
+	expect_queue_bounds();
 }
 END_TEST
 
@@ -802,6 +872,8 @@ xt_suite_net(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, net_flood_keeps_gateway);
 	tcase_add_test(tc, net_flood_sustained);
+	tcase_add_test(tc, net_gateway_never_evicted);
+	tcase_add_test(tc, net_pending_evicted);
 	tcase_add_test(tc, net_arp_per_target_limit);
 	tcase_add_test(tc, net_pending_queue_bounded);
 	tcase_add_test(tc, net_arp_sha_mismatch_ignored);
