@@ -14,8 +14,9 @@
  *  - what may leave the cache: the gateway's entry never; otherwise the
  *    least valuable first (failed or expired, learnt-but-unused,
  *    pending for answers to unverified peers, pending, then resolved by
- *    least recent use), so a flood of spoofed sources recycles its own
- *    pending entries instead of the ones connections use;
+ *    least recent use), and a new entry only pushes out one of its own
+ *    class or lower, so a flood of spoofed sources recycles its own
+ *    entries instead of the ones connections use;
  *  - what it may send: one request per target per arp_retry_ms (Linux
  *    retrans_time) and a global token bucket (XT_ARP_REQ_RATE) whose
  *    last XT_ARP_REQ_RESERVE tokens only the engine's own connections
@@ -52,7 +53,7 @@
 static struct xt_arp_entry *arp_find(struct xtcp_engine *, uint32_t);
 static int	arp_rank(const struct xtcp_engine *,
 		    const struct xt_arp_entry *);
-static struct xt_arp_entry *arp_slot(struct xtcp_engine *, uint32_t);
+static struct xt_arp_entry *arp_slot(struct xtcp_engine *, uint32_t, int);
 static int	arp_low_priority(const uint8_t *, size_t);
 static void	arp_refill(struct xtcp_engine *);
 static uint64_t	arp_budget_wait(struct xtcp_engine *, int);
@@ -83,30 +84,37 @@ arp_find(struct xtcp_engine *eng, uint32_t ip)
 	return (NULL);
 }
 
-/* Eviction class of an entry: lower goes first; -1 never. */
+/* Eviction classes: lower goes first.  A new entry may only push out
+ * one of its own class or lower, so nothing learnt from or for an
+ * unverified peer displaces what the engine's connections use. */
+#define ARP_RANK_DEAD	0	/* failed, or resolved and expired */
+#define ARP_RANK_WEAK	1	/* learnt from a request, never used */
+#define ARP_RANK_LOW	2	/* pending for answers to unverified peers */
+#define ARP_RANK_PENDING 3	/* pending for the engine's own traffic */
+#define ARP_RANK_USED	4	/* resolved */
+
+/* Eviction class of an entry; -1: never (the gateway). */
 static int
 arp_rank(const struct xtcp_engine *eng, const struct xt_arp_entry *e)
 {
 	if (eng->cfg.gw != 0 && e->ip == eng->cfg.gw)
 		return (-1);
 	switch (e->state) {
-	case XT_ARP_FAILED:
-		return (0);
 	case XT_ARP_PENDING:
-		return (e->low ? 2 : 3);
+		return (e->low ? ARP_RANK_LOW : ARP_RANK_PENDING);
 	case XT_ARP_RESOLVED:
 		if (e->expire_at <= eng->now)
-			return (0);
-		return (e->weak ? 1 : 4);
+			return (ARP_RANK_DEAD);
+		return (e->weak ? ARP_RANK_WEAK : ARP_RANK_USED);
 	default:
-		return (0);
+		return (ARP_RANK_DEAD);
 	}
 }
 
 /* A slot for ip: a free one, else the entry of the lowest eviction class
- * used least recently; never the gateway's. */
+ * (at most maxrank) used least recently; never the gateway's. */
 static struct xt_arp_entry *
-arp_slot(struct xtcp_engine *eng, uint32_t ip)
+arp_slot(struct xtcp_engine *eng, uint32_t ip, int maxrank)
 {
 	struct xt_arp_entry *e, *victim = NULL;
 	int r, vr = 0;
@@ -118,7 +126,7 @@ arp_slot(struct xtcp_engine *eng, uint32_t ip)
 			victim = e;
 			break;
 		}
-		if ((r = arp_rank(eng, e)) < 0)
+		if ((r = arp_rank(eng, e)) < 0 || r > maxrank)
 			continue;
 		if (victim == NULL || r < vr ||
 		    (r == vr && e->used_at < victim->used_at)) {
@@ -330,7 +338,7 @@ arp_learn(struct xtcp_engine *eng, const struct xt_arp_repr *ar, int for_us)
 		 * arp_accept=0) */
 		if (ar->op != XT_ARP_REQUEST || !for_us ||
 		    !xt_ip_onlink(eng, ar->spa) ||
-		    (e = arp_slot(eng, ar->spa)) == NULL)
+		    (e = arp_slot(eng, ar->spa, ARP_RANK_WEAK)) == NULL)
 			return;
 		e->weak = 1;
 		arp_fill(eng, e, ar->sha);
@@ -456,7 +464,8 @@ xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, const uint8_t *dgram,
 			XT_STAT_INC(eng, arp_unres_drops);
 			return (XT_EAGAIN);	/* no entry: not queued */
 		}
-		if ((e = arp_slot(eng, ip)) == NULL)
+		if ((e = arp_slot(eng, ip, low ? ARP_RANK_LOW :
+		    ARP_RANK_USED)) == NULL)
 			return (XT_EHOSTUNREACH);
 	}
 	/* new, expired or failed-and-expired: start resolving.  The request

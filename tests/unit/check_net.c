@@ -534,29 +534,42 @@ END_TEST
  * The gateway's entry is never the one evicted, even when every other
  * entry is resolved and in use and the gateway's was used least
  * recently: 63 on-link peers fill the rest of the cache, a 64th needs a
- * slot, and a connection off-link still leaves at once.
+ * slot, and a connection off-link still leaves at once.  Then a flood
+ * of spoofed sources evicts none of the entries in use.
  */
 START_TEST(net_gateway_never_evicted)
 {
 	struct xtcp_sock *s;
 	uint8_t mac[6];
+	int64_t ev;
 	uint32_t i;
 
 	gateway_resolved();
 	for (i = 0; i < XT_ARP_SLOTS; i++) {
-		now += 1000;
+		now += 100000;
 		host_mac(i, mac);
-		arp_request_from(mac, 0x0a000010u + i);
 		cap->n = 0;
 		ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
 		ck_assert_int_eq(xtcp_connect(s, now, 0x0a000010u + i, 80),
 		    XT_EINPROGRESS);
+		ck_assert_uint_eq(count_arp_requests(0x0a000010u + i), 1);
+		arp_reply_from(mac, 0x0a000010u + i);
 		ck_assert_uint_eq(count_ip(XT_IPPROTO_TCP, 0x0a000010u + i),
 		    1);
 	}
-	ck_assert_int_gt(stat("arp_evicted"), 0);
+	ev = stat("arp_evicted");
+	ck_assert_int_gt(ev, 0);
 	ck_assert_int_eq(stat("arp_cache_full"), 0);
 	expect_syn_now(FAR_IP2, gw_mac);
+	/* spoofed sources cannot push out entries connections use */
+	for (i = 0; i < 50; i++) {
+		host_mac(1000 + i, mac);
+		send_tcp(mac, 0x0a0000a0u + i, CLOSED_PORT, XT_TH_SYN);
+	}
+	ck_assert_int_eq(stat("arp_evicted"), ev);
+	ck_assert_uint_eq(count_arp_requests(0), 0);
+	host_mac(XT_ARP_SLOTS - 1, mac);
+	expect_syn_now(0x0a000010u + XT_ARP_SLOTS - 1, mac);
 }
 END_TEST
 
