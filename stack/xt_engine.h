@@ -23,7 +23,7 @@ struct xtcp_sock;
 #define XT_TX_HEADROOM	(XT_ETH_HLEN + XT_IPV4_HLEN)
 #define XT_TSO_MAX	65535	/* IPv4 datagram carrying a TSO super-frame */
 #define XT_ARP_SLOTS	64	/* neighbour cache entries */
-#define XT_ARP_QLEN	4	/* frames held per unresolved neighbour */
+#define XT_ARP_QLEN	4	/* frames held per unresolved neighbour (<= 8) */
 #define XT_ARP_QTOTAL	64	/* frames held for all neighbours together */
 #define XT_ARP_QLOW	(XT_ARP_QTOTAL / 2)	/* of which answers to
 						 * unverified peers */
@@ -34,7 +34,8 @@ struct xtcp_sock;
 #define XT_ARP_REQ_RATE		16
 #define XT_ARP_REQ_BURST	32
 #define XT_ARP_REQ_RESERVE	8
-#define XT_ARP_DEFEND_US	10000000ull	/* RFC 5227 §1.1 DEFEND_INTERVAL */
+/* RFC 5227 §1.1 DEFEND_INTERVAL: at most one defence per 10 s */
+#define XT_ARP_DEFEND_US	10000000ull
 
 enum xt_arp_state {
 	XT_ARP_FREE = 0,
@@ -51,14 +52,14 @@ struct xt_arp_entry {
 						 * unverified peers */
 	uint8_t			weak;		/* RESOLVED: learnt from a
 						 * request, never used by us */
-	uint8_t			asked;		/* a request went out at req_at */
+	uint8_t			asked;		/* requested at req_at */
 	uint8_t			probing;	/* ... and is not answered yet */
 	uint8_t			qlow;		/* bit i: q[i] is low priority */
 	uint64_t		expire_at;	/* µs */
 	uint64_t		next_try_at;	/* µs, PENDING: next request */
 	uint64_t		req_at;		/* µs, last request for ip */
 	uint64_t		used_at;	/* µs, created or last used */
-	uint32_t		tries;		/* requests sent */
+	uint32_t		tries;		/* requests sent or given up */
 	uint32_t		nq;		/* frames queued */
 	uint8_t			*q[XT_ARP_QLEN];	/* frames (full Ethernet) */
 	uint32_t		qlen[XT_ARP_QLEN];
@@ -71,7 +72,7 @@ struct xt_arp_cache {
 	uint32_t		nq_low;		/* of which low priority */
 	uint64_t		credit_us;	/* request bucket, µs of rate */
 	uint64_t		refill_at;	/* µs, bucket last topped up */
-	uint64_t		defend_at;	/* µs, last defence of our address */
+	uint64_t		defend_at;	/* µs, last defence */
 	uint8_t			defended;	/* defend_at is valid */
 	uint8_t			conflict_logged; /* conflict reported once */
 };

@@ -480,7 +480,7 @@ START_TEST(net_flood_keeps_gateway)
 	nreq = count_arp_requests(0);
 	ck_assert_msg(nreq <= XT_ARP_REQ_BURST - XT_ARP_REQ_RESERVE,
 	    "%u ARP requests for the flood", nreq);
-	ck_assert_uint_gt(nreq, 0);		/* RSTs still ask, within budget */
+	ck_assert_uint_gt(nreq, 0);	/* RSTs still ask, within budget */
 	ck_assert_uint_eq(count_ip(XT_IPPROTO_TCP, 0), 0);
 	ck_assert_int_gt(stat("arp_unres_drops"), 0);
 	ck_assert_int_eq(stat("arp_cache_full"), 0);
