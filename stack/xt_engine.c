@@ -146,6 +146,7 @@ xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 			return (XT_ENOMEM);
 		}
 	}
+	xt_arp_init(eng);
 	xt_arp_announce(eng);
 	xt_tx_flush(eng);
 	*out = eng;
@@ -251,7 +252,7 @@ engine_input(struct xtcp_engine *eng, const uint8_t *frame, size_t len,
 	}
 	switch (eh.type) {
 	case XT_ETHERTYPE_ARP:
-		xt_arp_input(eng, pl, plen);
+		xt_arp_input(eng, eh.src, pl, plen);
 		break;
 	case XT_ETHERTYPE_IPV4:
 		xt_ip_input(eng, pl, plen, rxflags);
@@ -364,7 +365,8 @@ xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
 	memcpy(eh.src, eng->mac, 6);
 	eh.type = XT_ETHERTYPE_IPV4;
 	XT_STAT_INC(eng, ip_tx);
-	err = xt_arp_resolve(eng, nexthop, eh.dst);
+	err = xt_arp_resolve(eng, nexthop, f + XT_ETH_HLEN,
+	    XT_IPV4_HLEN + l4len, eh.dst);
 	xt_eth_emit(&eh, f);
 	if (err == XT_EAGAIN) {
 		/* held for ARP, it leaves later as a plain frame: no TSO,

@@ -1,11 +1,38 @@
 /*
  * arp.c - the neighbour cache: answer requests for our address, resolve
  * next hops with retries, hold a few frames while resolving, expire
- * entries, announce our address at start.
+ * entries, announce and defend our address.
+ *
+ * The cache is hardened against a hostile link:
+ *  - what may change an entry: an ARP whose sender hardware address is
+ *    not the frame's Ethernet source is dropped; an entry is created only
+ *    by our own resolution or by a request for our address (RFC 826
+ *    merge, Linux arp_accept=0); a resolved entry changes MAC only on a
+ *    reply to our address while our own request for it is outstanding,
+ *    and unsolicited ARP (gratuitous or not) may only refresh it with
+ *    the same MAC;
+ *  - what may leave the cache: the gateway's entry never; otherwise the
+ *    least valuable first (failed or expired, learnt-but-unused,
+ *    pending for answers to unverified peers, pending, then resolved by
+ *    least recent use), and a new entry only pushes out one of its own
+ *    class or lower, so a flood of spoofed sources recycles its own
+ *    entries instead of the ones connections use;
+ *  - what it may send: one request per target per arp_retry_ms (Linux
+ *    retrans_time) and a global token bucket (XT_ARP_REQ_RATE) whose
+ *    last XT_ARP_REQ_RESERVE tokens only the engine's own connections
+ *    may spend; an answer to an unverified peer (RST, SYN-ACK, ICMP) for
+ *    a neighbour not in the cache is dropped when that reserve is
+ *    reached, without taking a slot;
+ *  - what it may hold: XT_ARP_QLEN frames per neighbour, XT_ARP_QTOTAL
+ *    in all, of which at most XT_ARP_QLOW answers to unverified peers
+ *    (Linux unres_qlen);
+ *  - another host claiming our address is counted, logged once and
+ *    defended with at most one announcement per DEFEND_INTERVAL
+ *    (RFC 5227 §2.4 (c)).
  *
  * Read first: RFC 826 (packet reception algorithm, the "merge" rule),
- * RFC 1122 §2.3.2.1 (cache timeout, request rate limit), RFC 5227 §3
- * (announcements).
+ * RFC 1122 §2.3.2.1 (cache timeout, request rate limit), RFC 5227 §2.4
+ * and §3 (conflict detection, defence, announcements).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +41,36 @@
 #include "tcp/tcp_var.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
+#include "wire/tcp.h"
+
+/* arp_try() outcomes */
+#define ARP_SENT	0
+#define ARP_TARGET_LIMIT 1	/* per-target interval not over */
+#define ARP_BUDGET	2	/* global bucket empty (for this class) */
+
+#define ARP_TOKEN_US	(1000000ull / XT_ARP_REQ_RATE)
 
 static struct xt_arp_entry *arp_find(struct xtcp_engine *, uint32_t);
-static struct xt_arp_entry *arp_slot(struct xtcp_engine *, uint32_t);
+static int	arp_rank(const struct xtcp_engine *,
+		    const struct xt_arp_entry *);
+static struct xt_arp_entry *arp_slot(struct xtcp_engine *, uint32_t, int);
+static int	arp_low_priority(const uint8_t *, size_t);
+static void	arp_refill(struct xtcp_engine *);
+static uint64_t	arp_budget_wait(struct xtcp_engine *, int);
 static void	arp_send(struct xtcp_engine *, uint16_t, const uint8_t *,
 		    uint32_t, const uint8_t *);
+static int	arp_request(struct xtcp_engine *, struct xt_arp_entry *, int);
+static void	arp_try(struct xtcp_engine *, struct xt_arp_entry *);
 static void	arp_flush_queue(struct xtcp_engine *, struct xt_arp_entry *);
-static void	arp_drop_queue(struct xt_arp_entry *);
-static void	arp_update(struct xtcp_engine *, uint32_t, const uint8_t *,
+static void	arp_drop_queue(struct xtcp_engine *, struct xt_arp_entry *);
+static void	arp_fill(struct xtcp_engine *, struct xt_arp_entry *,
+		    const uint8_t *);
+static void	arp_learn(struct xtcp_engine *, const struct xt_arp_repr *,
 		    int);
+static void	arp_conflict(struct xtcp_engine *, const struct xt_arp_repr *);
+static void	arp_fail_conns(struct xtcp_engine *, uint32_t);
+static void	arp_timer_one(struct xtcp_engine *, struct xt_arp_entry *,
+		    uint64_t);
 
 static struct xt_arp_entry *
 arp_find(struct xtcp_engine *eng, uint32_t ip)
@@ -30,36 +78,123 @@ arp_find(struct xtcp_engine *eng, uint32_t ip)
 	unsigned i;
 
 	for (i = 0; i < XT_ARP_SLOTS; i++)
-		if (eng->arp[i].state != XT_ARP_FREE && eng->arp[i].ip == ip)
-			return (&eng->arp[i]);
+		if (eng->arp.e[i].state != XT_ARP_FREE &&
+		    eng->arp.e[i].ip == ip)
+			return (&eng->arp.e[i]);
 	return (NULL);
 }
 
-/* A slot for ip: a free one, else the resolved entry that expires first. */
+/* Eviction classes: lower goes first.  A new entry may only push out
+ * one of its own class or lower, so nothing learnt from or for an
+ * unverified peer displaces what the engine's connections use. */
+#define ARP_RANK_DEAD	0	/* failed, or resolved and expired */
+#define ARP_RANK_WEAK	1	/* learnt from a request, never used */
+#define ARP_RANK_LOW	2	/* pending for answers to unverified peers */
+#define ARP_RANK_PENDING 3	/* pending for the engine's own traffic */
+#define ARP_RANK_USED	4	/* resolved */
+
+/* Eviction class of an entry; -1: never (the gateway). */
+static int
+arp_rank(const struct xtcp_engine *eng, const struct xt_arp_entry *e)
+{
+	if (eng->cfg.gw != 0 && e->ip == eng->cfg.gw)
+		return (-1);
+	switch (e->state) {
+	case XT_ARP_PENDING:
+		return (e->low ? ARP_RANK_LOW : ARP_RANK_PENDING);
+	case XT_ARP_RESOLVED:
+		if (e->expire_at <= eng->now)
+			return (ARP_RANK_DEAD);
+		return (e->weak ? ARP_RANK_WEAK : ARP_RANK_USED);
+	default:
+		return (ARP_RANK_DEAD);
+	}
+}
+
+/* A slot for ip: a free one, else the entry of the lowest eviction class
+ * (at most maxrank) used least recently; never the gateway's. */
 static struct xt_arp_entry *
-arp_slot(struct xtcp_engine *eng, uint32_t ip)
+arp_slot(struct xtcp_engine *eng, uint32_t ip, int maxrank)
 {
 	struct xt_arp_entry *e, *victim = NULL;
+	int r, vr = 0;
 	unsigned i;
 
 	for (i = 0; i < XT_ARP_SLOTS; i++) {
-		e = &eng->arp[i];
+		e = &eng->arp.e[i];
 		if (e->state == XT_ARP_FREE) {
 			victim = e;
 			break;
 		}
-		if (e->state != XT_ARP_PENDING &&
-		    (victim == NULL || e->expire_at < victim->expire_at))
+		if ((r = arp_rank(eng, e)) < 0 || r > maxrank)
+			continue;
+		if (victim == NULL || r < vr ||
+		    (r == vr && e->used_at < victim->used_at)) {
 			victim = e;
+			vr = r;
+		}
 	}
 	if (victim == NULL) {
 		XT_STAT_INC(eng, arp_cache_full);
 		return (NULL);
 	}
-	arp_drop_queue(victim);
+	if (victim->state != XT_ARP_FREE)
+		XT_STAT_INC(eng, arp_evicted);
+	arp_drop_queue(eng, victim);
 	memset(victim, 0, sizeof(*victim));
 	victim->ip = ip;
+	victim->used_at = eng->now;
 	return (victim);
+}
+
+/*
+ * Whether an IPv4 datagram we send answers a peer nobody has verified: a
+ * RST, a SYN-ACK (either may answer a spoofed segment) or an ICMP
+ * message.  Resolving its next hop may only use what the engine's own
+ * connections leave over.
+ */
+static int
+arp_low_priority(const uint8_t *dgram, size_t len)
+{
+	size_t hl;
+	uint8_t fl;
+
+	if (dgram == NULL || len < XT_IPV4_HLEN)
+		return (0);
+	if (dgram[9] == XT_IPPROTO_ICMP)
+		return (1);
+	hl = (size_t)(dgram[0] & 0x0f) * 4;
+	if (dgram[9] != XT_IPPROTO_TCP || len < hl + 14)
+		return (0);
+	fl = dgram[hl + 13];
+	return ((fl & XT_TH_RST) != 0 ||
+	    (fl & (XT_TH_SYN | XT_TH_ACK)) == (XT_TH_SYN | XT_TH_ACK));
+}
+
+/* Top the request bucket up for the time since the last refill. */
+static void
+arp_refill(struct xtcp_engine *eng)
+{
+	struct xt_arp_cache *c = &eng->arp;
+	uint64_t max = XT_ARP_REQ_BURST * ARP_TOKEN_US;
+
+	if (eng->now > c->refill_at) {
+		c->credit_us += eng->now - c->refill_at;
+		if (c->credit_us > max)
+			c->credit_us = max;
+		c->refill_at = eng->now;
+	}
+}
+
+/* 0 if a request of this class may go now, else µs until it may. */
+static uint64_t
+arp_budget_wait(struct xtcp_engine *eng, int low)
+{
+	uint64_t need;
+
+	arp_refill(eng);
+	need = (low ? XT_ARP_REQ_RESERVE + 1 : 1) * ARP_TOKEN_US;
+	return (eng->arp.credit_us >= need ? 0 : need - eng->arp.credit_us);
 }
 
 static void
@@ -90,14 +225,71 @@ arp_send(struct xtcp_engine *eng, uint16_t op, const uint8_t *dstmac,
 		XT_STAT_INC(eng, arp_tx_replies);
 }
 
+/* Broadcast a request for e->ip if both limits allow: ARP_SENT, or why
+ * not (counted). */
+static int
+arp_request(struct xtcp_engine *eng, struct xt_arp_entry *e, int low)
+{
+	uint64_t ival = (uint64_t)eng->cfg.arp_retry_ms * 1000;
+
+	/* RFC 1122 §2.3.2.1: at most one request per target per interval */
+	if (e->asked && eng->now < e->req_at + ival) {
+		XT_STAT_INC(eng, arp_tx_target_limited);
+		return (ARP_TARGET_LIMIT);
+	}
+	if (arp_budget_wait(eng, low) != 0) {
+		XT_STAT_INC(eng, arp_tx_budget_limited);
+		return (ARP_BUDGET);
+	}
+	eng->arp.credit_us -= ARP_TOKEN_US;
+	e->asked = 1;
+	e->probing = 1;
+	e->req_at = eng->now;
+	arp_send(eng, XT_ARP_REQUEST, xt_eth_broadcast, e->ip, NULL);
+	return (ARP_SENT);
+}
+
+/* The next request for pending entry e, now or when the limits allow. */
 static void
-arp_drop_queue(struct xt_arp_entry *e)
+arp_try(struct xtcp_engine *eng, struct xt_arp_entry *e)
+{
+	uint64_t ival = (uint64_t)eng->cfg.arp_retry_ms * 1000;
+
+	switch (arp_request(eng, e, e->low)) {
+	case ARP_SENT:
+		e->tries++;
+		e->next_try_at = eng->now + ival;
+		break;
+	case ARP_TARGET_LIMIT:
+		e->next_try_at = e->req_at + ival;
+		break;
+	default:
+		/* an answer to an unverified peer gives up a try; the
+		 * engine's own traffic waits for the next token */
+		if (e->low) {
+			e->tries++;
+			e->next_try_at = eng->now + ival;
+		} else
+			e->next_try_at = eng->now +
+			    arp_budget_wait(eng, 0);
+		break;
+	}
+	xt_engine_timer_armed(eng, e->next_try_at);
+}
+
+static void
+arp_drop_queue(struct xtcp_engine *eng, struct xt_arp_entry *e)
 {
 	uint32_t i;
 
-	for (i = 0; i < e->nq; i++)
+	for (i = 0; i < e->nq; i++) {
 		free(e->q[i]);
+		if (e->qlow & (1u << i))
+			eng->arp.nq_low--;
+	}
+	eng->arp.nq -= e->nq;
 	e->nq = 0;
+	e->qlow = 0;
 }
 
 static void
@@ -108,37 +300,107 @@ arp_flush_queue(struct xtcp_engine *eng, struct xt_arp_entry *e)
 	for (i = 0; i < e->nq; i++) {
 		memcpy(e->q[i], e->mac, 6);	/* destination MAC */
 		xt_tx_raw(eng, e->q[i], e->qlen[i]);
-		free(e->q[i]);
 	}
-	e->nq = 0;
+	arp_drop_queue(eng, e);
 }
 
-/* Record ip -> mac.  create: make an entry if there is none (RFC 826: only
- * when the packet was for us). */
+/* e now maps to mac; send what waited for it. */
 static void
-arp_update(struct xtcp_engine *eng, uint32_t ip, const uint8_t *mac,
-    int create)
+arp_fill(struct xtcp_engine *eng, struct xt_arp_entry *e, const uint8_t *mac)
 {
-	struct xt_arp_entry *e;
-
-	if (ip == 0 || (mac[0] & 1) != 0)	/* no multicast/broadcast MACs */
-		return;
-	if ((e = arp_find(eng, ip)) == NULL) {
-		if (!create || (e = arp_slot(eng, ip)) == NULL)
-			return;
-	}
 	if (e->state != XT_ARP_RESOLVED)
 		XT_STAT_INC(eng, arp_resolved);
 	memcpy(e->mac, mac, 6);
 	e->state = XT_ARP_RESOLVED;
 	e->expire_at = eng->now + (uint64_t)eng->cfg.arp_timeout_ms * 1000;
 	e->tries = 0;
+	e->low = 0;
+	e->probing = 0;		/* answered: later replies are unsolicited */
 	arp_flush_queue(eng, e);
 }
 
-void
-xt_arp_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len)
+/*
+ * What an ARP packet from ar->spa (Ethernet source already checked) may
+ * do to the cache; for_us: its target address is ours.
+ */
+static void
+arp_learn(struct xtcp_engine *eng, const struct xt_arp_repr *ar, int for_us)
 {
+	struct xt_arp_entry *e;
+	uint64_t ival = (uint64_t)eng->cfg.arp_retry_ms * 1000;
+
+	if (xt_ip_martian(eng, ar->spa) != XT_MARTIAN_NONE)
+		return;
+	e = arp_find(eng, ar->spa);
+	if (e == NULL) {
+		/* RFC 826: a request for us creates the sender's entry (it
+		 * is about to talk to us); nothing else does (Linux
+		 * arp_accept=0) */
+		if (ar->op != XT_ARP_REQUEST || !for_us ||
+		    !xt_ip_onlink(eng, ar->spa) ||
+		    (e = arp_slot(eng, ar->spa, ARP_RANK_WEAK)) == NULL)
+			return;
+		e->weak = 1;
+		arp_fill(eng, e, ar->sha);
+		return;
+	}
+	switch (e->state) {
+	case XT_ARP_PENDING:
+	case XT_ARP_FAILED:
+		/* we asked for it: any answer from it will do */
+		arp_fill(eng, e, ar->sha);
+		break;
+	case XT_ARP_RESOLVED:
+		if (memcmp(e->mac, ar->sha, 6) == 0) {
+			arp_fill(eng, e, ar->sha);	/* refresh */
+			break;
+		}
+		/* a different MAC: only a reply to our own outstanding
+		 * request (revalidation) may change it */
+		if (ar->op == XT_ARP_REPLY && for_us && e->probing &&
+		    eng->now < e->req_at + ival) {
+			XT_STAT_INC(eng, arp_changed);
+			arp_fill(eng, e, ar->sha);
+			break;
+		}
+		XT_STAT_INC(eng, arp_rx_unsolicited);
+		break;
+	default:
+		break;
+	}
+}
+
+/* RFC 5227 §2.4: another host uses our address. */
+static void
+arp_conflict(struct xtcp_engine *eng, const struct xt_arp_repr *ar)
+{
+	struct xt_arp_cache *c = &eng->arp;
+	uint32_t a = eng->cfg.addr;
+
+	XT_STAT_INC(eng, arp_addr_conflict);
+	if (!c->conflict_logged) {
+		c->conflict_logged = 1;
+		xt_log(eng, XTCP_LOG_ERROR, "arp: %u.%u.%u.%u is also claimed "
+		    "by %02x:%02x:%02x:%02x:%02x:%02x; defending it",
+		    a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
+		    ar->sha[0], ar->sha[1], ar->sha[2], ar->sha[3],
+		    ar->sha[4], ar->sha[5]);
+	}
+	/* (c): keep the address, at most one announcement per
+	 * DEFEND_INTERVAL */
+	if (c->defended && eng->now < c->defend_at + XT_ARP_DEFEND_US)
+		return;
+	c->defended = 1;
+	c->defend_at = eng->now;
+	XT_STAT_INC(eng, arp_defended);
+	xt_arp_announce(eng);
+}
+
+void
+xt_arp_input(struct xtcp_engine *eng, const uint8_t *ethsrc,
+    const uint8_t *pkt, size_t len)
+{
+	static const uint8_t zero[6];
 	struct xt_arp_repr ar;
 	int for_us;
 
@@ -147,44 +409,77 @@ xt_arp_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len)
 		XT_STAT_INC(eng, arp_rx_bad);
 		return;
 	}
-	if (ar.spa == eng->cfg.addr)	/* someone else claims our address */
+	/* the sender must be who sent the frame, and a unicast station */
+	if (memcmp(ar.sha, ethsrc, 6) != 0 || (ar.sha[0] & 1) != 0 ||
+	    memcmp(ar.sha, zero, 6) == 0) {
+		XT_STAT_INC(eng, arp_rx_spoofed);
 		return;
+	}
+	if (memcmp(ar.sha, eng->mac, 6) == 0)
+		return;			/* our own, looped back */
+	if (ar.spa == eng->cfg.addr) {
+		arp_conflict(eng, &ar);
+		return;
+	}
 	for_us = ar.tpa == eng->cfg.addr;
-	/* RFC 826 merge: update an existing entry; add one if for us */
-	arp_update(eng, ar.spa, ar.sha, for_us);
+	arp_learn(eng, &ar, for_us);
 	if (for_us && ar.op == XT_ARP_REQUEST)
 		arp_send(eng, XT_ARP_REPLY, ar.sha, ar.spa, ar.sha);
 }
 
 int
-xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, uint8_t *mac)
+xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, const uint8_t *dgram,
+    size_t len, uint8_t *mac)
 {
 	struct xt_arp_entry *e;
+	int low;
 
 	if (ip == 0xffffffffu) {
 		memcpy(mac, xt_eth_broadcast, 6);
 		return (XT_OK);
 	}
+	low = arp_low_priority(dgram, len);
 	e = arp_find(eng, ip);
 	if (e != NULL && e->state == XT_ARP_RESOLVED &&
 	    e->expire_at > eng->now) {
 		memcpy(mac, e->mac, 6);
+		e->used_at = eng->now;
+		if (!low)
+			e->weak = 0;
 		return (XT_OK);
 	}
 	if (e != NULL && e->state == XT_ARP_FAILED && e->expire_at > eng->now)
 		return (XT_EHOSTUNREACH);
-	if (e != NULL && e->state == XT_ARP_PENDING)
+	if (e != NULL && e->state == XT_ARP_PENDING) {
+		if (!low)
+			e->low = 0;	/* the engine's own traffic now */
 		return (XT_EAGAIN);
-	if (e == NULL && (e = arp_slot(eng, ip)) == NULL)
-		return (XT_EHOSTUNREACH);
+	}
+	if (e == NULL) {
+		/* Under a flood of spoofed sources, answering them must not
+		 * spend the cache or the request budget (Linux bounds the
+		 * same work with unres_qlen and the neighbour table's gc
+		 * thresholds) */
+		if (low && arp_budget_wait(eng, 1) != 0) {
+			XT_STAT_INC(eng, arp_unres_drops);
+			return (XT_EAGAIN);	/* no entry: not queued */
+		}
+		if ((e = arp_slot(eng, ip, low ? ARP_RANK_LOW :
+		    ARP_RANK_USED)) == NULL)
+			return (XT_EHOSTUNREACH);
+	}
 	/* new, expired or failed-and-expired: start resolving.  The request
 	 * goes out from xt_arp_queue(), after the caller's frame is safe:
 	 * the caller may be building that frame in the transmit slot the
 	 * request would use. */
-	arp_drop_queue(e);
+	arp_drop_queue(eng, e);
 	e->state = XT_ARP_PENDING;
 	e->ip = ip;
 	e->tries = 0;
+	e->weak = 0;
+	e->low = (uint8_t)low;
+	e->used_at = eng->now;
+	e->next_try_at = eng->now;	/* the timer asks if nobody queues */
 	return (XT_EAGAIN);
 }
 
@@ -193,26 +488,39 @@ xt_arp_queue(struct xtcp_engine *eng, uint32_t ip, const uint8_t *frame,
     size_t len)
 {
 	struct xt_arp_entry *e = arp_find(eng, ip);
+	struct xt_arp_cache *c = &eng->arp;
 	uint8_t *copy;
+	int low;
 
 	if (e == NULL || e->state != XT_ARP_PENDING)
 		return;
-	if (e->nq == XT_ARP_QLEN || (copy = malloc(len)) == NULL) {
+	low = len > XT_ETH_HLEN &&
+	    arp_low_priority(frame + XT_ETH_HLEN, len - XT_ETH_HLEN);
+	if (e->nq == XT_ARP_QLEN || c->nq == XT_ARP_QTOTAL ||
+	    (low && c->nq_low == XT_ARP_QLOW) ||
+	    (copy = malloc(len)) == NULL) {
 		XT_STAT_INC(eng, arp_queue_drops);
 	} else {
 		memcpy(copy, frame, len);
 		e->q[e->nq] = copy;
 		e->qlen[e->nq] = (uint32_t)len;
+		if (low) {
+			e->qlow |= (uint8_t)(1u << e->nq);
+			c->nq_low++;
+		}
 		e->nq++;
+		c->nq++;
 	}
-	if (e->tries == 0) {
-		/* first request for this neighbour */
-		e->tries = 1;
-		e->next_try_at = eng->now +
-		    (uint64_t)eng->cfg.arp_retry_ms * 1000;
-		arp_send(eng, XT_ARP_REQUEST, xt_eth_broadcast, ip, NULL);
-		xt_engine_timer_armed(eng, e->next_try_at);
-	}
+	if (e->tries == 0)
+		arp_try(eng, e);	/* first request for this neighbour */
+}
+
+void
+xt_arp_init(struct xtcp_engine *eng)
+{
+	memset(&eng->arp, 0, sizeof(eng->arp));
+	eng->arp.credit_us = XT_ARP_REQ_BURST * ARP_TOKEN_US;	/* full */
+	eng->arp.refill_at = eng->now;
 }
 
 void
@@ -238,29 +546,41 @@ arp_fail_conns(struct xtcp_engine *eng, uint32_t ip)
 	}
 }
 
+/* A pending entry whose time has come: ask again, or give up. */
+static void
+arp_timer_one(struct xtcp_engine *eng, struct xt_arp_entry *e, uint64_t now)
+{
+	if (e->tries >= eng->cfg.arp_retries) {
+		XT_STAT_INC(eng, arp_failed);
+		arp_drop_queue(eng, e);
+		e->state = XT_ARP_FAILED;
+		/* fail fast for a while, then try again */
+		e->expire_at = now + (uint64_t)eng->cfg.arp_retry_ms * 1000;
+		arp_fail_conns(eng, e->ip);
+		return;
+	}
+	arp_try(eng, e);
+}
+
+/*
+ * Two passes: neighbours not asked yet first, then retries, so that
+ * when the request budget is short a new neighbour's first request goes
+ * before another's third.
+ */
 void
 xt_arp_timers(struct xtcp_engine *eng, uint64_t now)
 {
 	struct xt_arp_entry *e;
-	unsigned i;
+	unsigned i, pass;
 
-	for (i = 0; i < XT_ARP_SLOTS; i++) {
-		e = &eng->arp[i];
-		if (e->state != XT_ARP_PENDING || e->next_try_at > now)
-			continue;
-		if (e->tries >= eng->cfg.arp_retries) {
-			XT_STAT_INC(eng, arp_failed);
-			arp_drop_queue(e);
-			e->state = XT_ARP_FAILED;
-			/* fail fast for a while, then try again */
-			e->expire_at = now +
-			    (uint64_t)eng->cfg.arp_retry_ms * 1000;
-			arp_fail_conns(eng, e->ip);
-			continue;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < XT_ARP_SLOTS; i++) {
+			e = &eng->arp.e[i];
+			if (e->state == XT_ARP_PENDING &&
+			    e->next_try_at <= now &&
+			    (e->tries == 0) == (pass == 0))
+				arp_timer_one(eng, e, now);
 		}
-		e->tries++;
-		e->next_try_at = now + (uint64_t)eng->cfg.arp_retry_ms * 1000;
-		arp_send(eng, XT_ARP_REQUEST, xt_eth_broadcast, e->ip, NULL);
 	}
 }
 
@@ -271,9 +591,9 @@ xt_arp_next_deadline(const struct xtcp_engine *eng)
 	unsigned i;
 
 	for (i = 0; i < XT_ARP_SLOTS; i++)
-		if (eng->arp[i].state == XT_ARP_PENDING &&
-		    eng->arp[i].next_try_at < d)
-			d = eng->arp[i].next_try_at;
+		if (eng->arp.e[i].state == XT_ARP_PENDING &&
+		    eng->arp.e[i].next_try_at < d)
+			d = eng->arp.e[i].next_try_at;
 	return (d);
 }
 
@@ -283,7 +603,7 @@ xt_arp_free_all(struct xtcp_engine *eng)
 	unsigned i;
 
 	for (i = 0; i < XT_ARP_SLOTS; i++)
-		arp_drop_queue(&eng->arp[i]);
+		arp_drop_queue(eng, &eng->arp.e[i]);
 }
 
 void
@@ -296,8 +616,7 @@ xt_arp_revalidate(struct xtcp_engine *eng, uint32_t dst)
 		return;
 	/* ask again, but keep using the entry meanwhile: a reply (or its
 	 * absence, at expiry) settles it */
-	if ((e = arp_find(eng, nh)) != NULL && e->state == XT_ARP_RESOLVED) {
+	if ((e = arp_find(eng, nh)) != NULL && e->state == XT_ARP_RESOLVED &&
+	    arp_request(eng, e, 0) == ARP_SENT)
 		XT_STAT_INC(eng, arp_revalidated);
-		arp_send(eng, XT_ARP_REQUEST, xt_eth_broadcast, nh, NULL);
-	}
 }

@@ -3,7 +3,8 @@
  * lookup for output (one on-link prefix and an optional gateway).
  *
  * Read first: RFC 791 §3.1, RFC 1122 §3.2.1 (what a host must check),
- * §3.2.1.8 (source-route options: we drop rather than reverse them).
+ * §3.2.1.3 (addresses that are never a source), §3.2.1.8 (source-route
+ * options: we drop rather than reverse them).
  */
 #include "xt_engine.h"
 #include "dev/phy.h"
@@ -19,9 +20,7 @@ prefix_mask(uint8_t len)
 int
 xt_ip_route(const struct xtcp_engine *eng, uint32_t dst, uint32_t *nexthop)
 {
-	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
-
-	if ((dst & mask) == (eng->cfg.addr & mask)) {
+	if (xt_ip_onlink(eng, dst)) {
 		*nexthop = dst;
 		return (XT_OK);
 	}
@@ -32,11 +31,44 @@ xt_ip_route(const struct xtcp_engine *eng, uint32_t dst, uint32_t *nexthop)
 	return (XT_ENETUNREACH);
 }
 
+int
+xt_ip_onlink(const struct xtcp_engine *eng, uint32_t ip)
+{
+	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
+
+	return ((ip & mask) == (eng->cfg.addr & mask));
+}
+
+enum xt_martian
+xt_ip_martian(const struct xtcp_engine *eng, uint32_t src)
+{
+	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
+
+	/* RFC 1122 §3.2.1.3 (a), (b): "this host/network" */
+	if ((src >> 24) == 0)
+		return (XT_MARTIAN_ZERO);
+	/* (g): loopback never appears on a network */
+	if ((src >> 24) == 127)
+		return (XT_MARTIAN_LOOPBACK);
+	/* RFC 1122 §3.2.1.3: a source is never a multicast address */
+	if ((src >> 28) == 0xe)
+		return (XT_MARTIAN_MULTICAST);
+	/* (c), (d): limited and directed broadcast; a /31 or /32 has no
+	 * broadcast address (RFC 3021) */
+	if (src == 0xffffffffu || (eng->cfg.prefixlen < 31 &&
+	    src == (eng->cfg.addr | ~mask)))
+		return (XT_MARTIAN_BROADCAST);
+	if (src == eng->cfg.addr)
+		return (XT_MARTIAN_OURS);
+	return (XT_MARTIAN_NONE);
+}
+
 void
 xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
     unsigned rxflags)
 {
 	struct xt_ipv4_repr ip;
+	enum xt_martian mc;
 	const uint8_t *pl;
 	size_t plen;
 	int err;
@@ -54,6 +86,15 @@ xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 	}
 	if (ip.dst != eng->cfg.addr) {
 		XT_STAT_INC(eng, ip_rx_not_ours);
+		return;
+	}
+	/* a martian source: spoofed, or looped back; neither TCP nor ICMP
+	 * may answer it (Linux drops these in ip_route_input as well) */
+	if ((mc = xt_ip_martian(eng, ip.src)) != XT_MARTIAN_NONE) {
+		XT_STAT_INC(eng, ip_rx_martian_src);
+		XT_LOG_DEBUG(eng, "ip martian source %u.%u.%u.%u class %d",
+		    ip.src >> 24, (ip.src >> 16) & 0xff, (ip.src >> 8) & 0xff,
+		    ip.src & 0xff, (int)mc);
 		return;
 	}
 	if (ip.hlen > XT_IPV4_HLEN) {
