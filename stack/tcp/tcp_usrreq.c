@@ -1139,6 +1139,11 @@ xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len)
 {
 	uint64_t now = s->eng->now;
 
+	/* a listener, as ss shows one: accept queue, backlog, half-open */
+	if (s->state == XT_TCPS_LISTEN)
+		return (snprintf(buf, len, "LISTEN port=%u acceptq=%u "
+		    "backlog=%u synq=%u", s->lport, s->t_qlen, s->t_backlog,
+		    xt_syncache_count(s)));
 #define REL(t)	((t) == 0 ? -1.0 : ((double)(t) - (double)now) / 1000.0)
 	return (snprintf(buf, len, "%s una=%u nxt=%u max=%u sndbuf=%u "
 	    "bufseq=%u wnd=%u cwnd=%u ssthresh=%u dupacks=%u rec=%d "

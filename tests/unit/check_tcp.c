@@ -2846,6 +2846,9 @@ START_TEST(synflood_costs_no_sockets)
 	uint16_t mid_port = PEER_CPORT + 100, ck_port = 0;
 	size_t before, after;
 	unsigned i, cached = 0, cookies = 0;
+	struct tcp_info ti;
+	size_t ilen;
+	char line[256];
 
 	ck_assert_int_eq(xtcp_socket(eng, &lsk), XT_OK);
 	ck_assert_int_eq(xtcp_bind(lsk, 0, LISTEN_PORT), XT_OK);
@@ -2880,6 +2883,14 @@ START_TEST(synflood_costs_no_sockets)
 	ck_assert_uint_eq(cookies, 6000 - 4097);
 	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_entries"), 4097);
 	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_sc_sent"), 6000 - 4097);
+	/* what ss would show: nothing to accept yet, backlog, half-open */
+	ilen = sizeof(ti);
+	ck_assert_int_eq(xtcp_getopt(lsk, IPPROTO_TCP, TCP_INFO, &ti, &ilen),
+	    XT_OK);
+	ck_assert_uint_eq(ti.tcpi_unacked, 0);
+	ck_assert_uint_eq(ti.tcpi_sacked, SOMAXCONN);
+	xtcp_sock_describe(lsk, line, sizeof(line));
+	ck_assert_ptr_nonnull(strstr(line, "synq=4097"));
 	/* the program's own socket() still works */
 	ck_assert_int_eq(xtcp_socket(eng, &s2), XT_OK);
 	xtcp_close(s2, now);
@@ -2903,6 +2914,9 @@ START_TEST(synflood_costs_no_sockets)
 	expect_state(c, XT_TCPS_ESTABLISHED);
 	ck_assert_uint_eq(c->fport, ck_port);
 	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_entries"), 4096);
+	ck_assert_int_eq(xtcp_getopt(lsk, IPPROTO_TCP, TCP_INFO, &ti, &ilen),
+	    XT_OK);
+	ck_assert_uint_eq(ti.tcpi_unacked, 0);	/* both accepted */
 	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 3);
 	xtcp_close(lsk, now);
 	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_entries"), 0);
