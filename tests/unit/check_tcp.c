@@ -3123,6 +3123,109 @@ START_TEST(synflood_synack_rtt_sample)
 }
 END_TEST
 
+static void
+hook_syncookies_off(struct xtcp_config *c)
+{
+	c->syncookies = 0;
+}
+
+/* XTCP_SYNCOOKIES=0: past a full SYN cache a SYN is dropped, and
+ * counted; the entries already there still complete. */
+START_TEST(synflood_no_cookies_drops)
+{
+	struct xtcp_sock *c;
+
+	engine_with(hook_syncookies_off);
+	tcb_listen();
+	ck_assert_int_eq(xtcp_listen(lsk, 1), XT_OK);	/* two entries */
+	iss = flood_syn(PEER_ISS)->seq;
+	pport = PEER_CPORT + 1;
+	flood_syn(PEER_ISS);
+	pport = PEER_CPORT + 2;
+	peer_sends_syn(XT_TH_SYN, PEER_ISS, 0, 1460);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_overflow"), 1);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_listen_overflow"), 1);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_sc_sent"), 0);
+	pport = PEER_CPORT;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	tx_clear();
+	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_OK);
+	ck_assert_uint_eq(c->fport, PEER_CPORT);
+	finish(2);
+}
+END_TEST
+
+/* listen() again with a smaller backlog keeps the oldest entries that
+ * fit and forgets the others (counted); a larger one keeps them all. */
+START_TEST(synflood_relisten_resizes)
+{
+	xt_seq_t first;
+	unsigned i;
+
+	tcb_listen();				/* backlog 4: five entries */
+	for (i = 0; i < 3; i++) {
+		pport = (uint16_t)(PEER_CPORT + i);
+		if (i == 0)
+			first = flood_syn(PEER_ISS)->seq;
+		else
+			flood_syn(PEER_ISS);
+	}
+	ck_assert_int_eq(xtcp_listen(lsk, 16), XT_OK);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_entries"), 3);
+	ck_assert_int_eq(xtcp_listen(lsk, 1), XT_OK);	/* two entries */
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_entries"), 2);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_syncache_dropped"), 1);
+	/* the oldest survived, with its timer */
+	pport = PEER_CPORT;
+	iss = first;
+	advance_to(now + RTO);
+	ck_assert_uint_eq(cap.n, 2);		/* both SYN-ACKs resent */
+	tx_clear();
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, first + 1, PEER_WIN, NULL, 0);
+	tx_clear();
+	ck_assert_uint_eq(lsk->t_qlen, 1);
+	finish(2);
+}
+END_TEST
+
+/* RFC 7413: a Fast Open cookie request is a SYN like another: an entry,
+ * no socket; the entry's SYN-ACK carries the cookie (and resends it). */
+START_TEST(synflood_tfo_request_no_socket)
+{
+	const struct xt_tcp_repr *th;
+	struct xt_tcp_repr r;
+	uint8_t cookie[8];
+	int q = 8;
+
+	test_fastopen = 3;
+	xtcp_engine_free(eng);
+	engine_up();
+	test_fastopen = 1;
+	tcb_listen();
+	ck_assert_int_eq(xtcp_setopt(lsk, IPPROTO_TCP, TCP_FASTOPEN, &q,
+	    sizeof(q)), XT_OK);
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN;
+	r.seq = PEER_ISS;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = 1460;
+	r.has_tfo = 1;
+	peer_sends_repr(&r, NULL, 0);
+	th = tx_one(__LINE__);
+	ck_assert(th->has_tfo);
+	ck_assert_uint_eq(th->tfo_len, 8);
+	memcpy(cookie, th->tfo_cookie, 8);
+	iss = th->seq;
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	advance_to(now + RTO);
+	th = expect_tx(XT_TH_SYN | XT_TH_ACK, iss, PEER_ISS + 1);
+	ck_assert(th->has_tfo && memcmp(th->tfo_cookie, cookie, 8) == 0);
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -3277,6 +3380,9 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, synflood_icmp_kills_entry);
 	tcase_add_test(tc, synflood_accept_queue_full);
 	tcase_add_test(tc, synflood_synack_rtt_sample);
+	tcase_add_test(tc, synflood_no_cookies_drops);
+	tcase_add_test(tc, synflood_relisten_resizes);
+	tcase_add_test(tc, synflood_tfo_request_no_socket);
 	suite_add_tcase(s, tc);
 
 	return (s);
