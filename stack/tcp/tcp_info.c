@@ -75,7 +75,13 @@ xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len)
 	ti.tcpi_ato = eng->cfg.delack_ms * 1000;
 	ti.tcpi_snd_mss = mss;
 	ti.tcpi_rcv_mss = tp->t_advmss;
-	if (mss > 0) {
+	if (tp->state == XT_TCPS_LISTEN) {
+		/* Linux's aliases for a listener (what ss shows as Recv-Q
+		 * and Send-Q): connections waiting for accept(), backlog;
+		 * half-open ones are the tcp_syncache_entries counter */
+		ti.tcpi_unacked = tp->t_qlen;
+		ti.tcpi_sacked = tp->t_backlog;
+	} else if (mss > 0) {
 		ti.tcpi_unacked = (tp->snd_max - tp->snd_una + mss - 1) / mss;
 		ti.tcpi_sacked = tp->t_sb.sacked_bytes / mss;
 	}

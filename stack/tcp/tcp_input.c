@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
+#include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 #include "wire/icmp4.h"
 #include "wire/tcp.h"
@@ -34,7 +35,7 @@ struct seg {
 };
 
 static void	tcp_listen_input(struct xtcp_engine *, struct xtcp_sock *,
-		    uint32_t, uint32_t, struct seg *);
+		    uint32_t, uint32_t, uint8_t, struct seg *);
 static void	tcp_synsent_input(struct xtcp_sock *, struct seg *);
 static void	tcp_sync_input(struct xtcp_sock *, struct seg *);
 
@@ -215,7 +216,7 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
-		tcp_listen_input(eng, tp, src, dst, &sg);
+		tcp_listen_input(eng, tp, src, dst, tos, &sg);
 		break;
 	case XT_TCPS_SYN_SENT:
 		tcp_synsent_input(tp, &sg);
@@ -226,29 +227,31 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 }
 
+/* Does a SYN to Fast Open listener lis carry the right cookie
+ * (RFC 7413 §4.1.2)? */
+static int
+tcp_tfo_cookie_ok(struct xtcp_engine *eng, uint32_t faddr,
+    const struct xt_tcp_repr *th)
+{
+	uint8_t want[8];
+
+	xt_tfo_cookie_for(eng, faddr, want);
+	return (th->tfo_len == 8 && memcmp(th->tfo_cookie, want, 8) == 0);
+}
+
 /*
- * RFC 7413 §4.2: a SYN to a Fast Open listener.  A valid cookie lets the
- * data in the SYN be accepted at once and the connection be handed to
- * accept() before the handshake ends; otherwise (a request, or a wrong
- * cookie) the SYN-ACK brings a cookie and the data waits for a
- * retransmission after the handshake.
+ * RFC 7413 §4.2: a SYN with a valid Fast Open cookie and data: the data
+ * is accepted at once and the connection handed to accept() before the
+ * handshake ends.  This is the one SYN that needs a socket (it holds
+ * data), so the caller checked the accept queue and TCP_FASTOPEN's
+ * limit first.
  */
 static void
-tcp_tfo_server_syn(struct xtcp_sock *tp, struct xtcp_sock *lis,
-    const struct seg *sg)
+tcp_tfo_server_syn(struct xtcp_sock *tp, const struct seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint8_t want[8];
 	uint32_t n;
 
-	xt_tfo_cookie_for(eng, tp->faddr, want);
-	if (sg->th.tfo_len != 8 || memcmp(sg->th.tfo_cookie, want, 8) != 0) {
-		tp->t_tfo_send_cookie = 1;
-		XT_STAT_INC(eng, tcp_tfo_cookie_sent);
-		return;
-	}
-	if (sg->dlen == 0 || lis->t_qlen > lis->t_tfo_qlen)
-		return;
 	n = xt_ring_write(&tp->rcv_buf, sg->data, sg->dlen);
 	tp->rcv_nxt += n;
 	tp->t_bytes_received += n;
@@ -288,8 +291,43 @@ tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
 	tp->t_listener = lis;
 	lis->t_qlen++;
 	xt_tcp_init_buffers_mss(tp);
-	tp->ts_offset = (uint32_t)xt_random(eng);
 	tp->t_conn_start_us = eng->now;
+	return (tp);
+}
+
+/*
+ * The TCB of a passive open in SYN-RECEIVED, from the peer's SYN th (a
+ * real one, or one rebuilt from a SYN cache entry) and our ISN: RFC 9293
+ * §3.10.7.2 fourth, with the SYN's options.  Nothing is sent.
+ */
+static struct xtcp_sock *
+tcp_child_from_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t laddr, uint32_t faddr, const struct xt_tcp_repr *th,
+    xt_seq_t iss, uint32_t ts_offset)
+{
+	struct xtcp_sock *tp;
+
+	if ((tp = tcp_new_child(eng, lis, laddr, faddr, th->sport)) == NULL)
+		return (NULL);
+	tp->ts_offset = ts_offset;
+	tp->irs = th->seq;
+	tp->rcv_nxt = th->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tp->iss = iss;
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->snd_recover = tp->iss;
+	tp->t_ecn_recover = tp->iss;
+	tp->snd_buf_seq = tp->iss + 1;
+	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = th->seq;
+	tp->snd_wl2 = tp->iss;
+	tcp_apply_syn_options(tp, th);
+	/* RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR */
+	if (eng->cfg.ecn != 0 &&
+	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
+		tp->t_flags |= XT_TF_ECN_OK | XT_TF_ECN_SYN;
+	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
 	return (tp);
 }
 
@@ -316,13 +354,18 @@ tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
 		XT_STAT_INC(eng, tcp_sc_bad);
 		return (0);
 	}
-	/* a hard bound on what a flood of valid cookies can cost */
-	if (lis->t_qlen > 2 * lis->t_backlog + 16 ||
-	    (tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
+	/* Linux: a full accept queue drops the ACK; the peer's next
+	 * segment carries the cookie again */
+	if (lis->t_qlen > lis->t_backlog) {
+		XT_STAT_INC(eng, tcp_listen_ack_overflow);
+		return (1);
+	}
+	if ((tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
 		XT_STAT_INC(eng, tcp_listen_overflow);
 		return (1);
 	}
 	XT_STAT_INC(eng, tcp_sc_recvd);
+	tp->ts_offset = (uint32_t)xt_random(eng);
 	tp->irs = th->seq - 1;
 	tp->rcv_nxt = th->seq;
 	tp->rcv_adv = tp->rcv_nxt;
@@ -342,16 +385,288 @@ tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	return (1);
 }
 
-/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
+/* A SYN cookie answers a SYN without keeping anything (RFC 4987 §3.6). */
 static void
-tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, struct seg *sg)
+tcp_syncookie_send(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, const struct xt_tcp_repr *th)
 {
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xtcp_sock *tp;
 	uint16_t mss;
 	xt_seq_t cookie;
 
+	mss = th->has_mss ? th->mss : (uint16_t)eng->cfg.mssdflt;
+	if (mss > eng->mtu - 40)
+		mss = (uint16_t)(eng->mtu - 40);
+	cookie = xt_syncookie_make(eng, dst, lis->lport, src, th->sport,
+	    th->seq, &mss);
+	xt_tcp_respond_synack(eng, src, th, cookie, mss,
+	    (uint16_t)(lis->rcvbuf_size > 65535 ? 65535 : lis->rcvbuf_size));
+}
+
+/*
+ * The handshake's ACK for SYN cache entry e: now the TCB, with its
+ * buffers, as tcp_child_from_syn would have made it at the SYN and as
+ * the SYN-ACK(s) left it.  The SYN-ACK's send time goes to the RTT
+ * timer (t_rtttime, t_rtseq = ISS) unless it was resent (Karn), so the
+ * ACK gives the passive side its first RTT sample (tcp_handshake_done).
+ */
+static struct xtcp_sock *
+tcp_syncache_expand(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    const struct xt_sc_entry *e)
+{
+	struct xt_tcp_repr syn;
+	struct xtcp_sock *tp;
+	uint32_t win;
+
+	memset(&syn, 0, sizeof(syn));
+	syn.sport = e->sc_fport;
+	syn.dport = lis->lport;
+	syn.seq = e->sc_irs;
+	syn.flags = XT_TH_SYN;
+	if (e->sc_flags & XT_SCF_ECN)
+		syn.flags |= XT_TH_ECE | XT_TH_CWR;
+	syn.win = e->sc_wnd;
+	syn.has_mss = (e->sc_flags & XT_SCF_MSS) != 0;
+	syn.mss = e->sc_mss;
+	syn.has_ws = (e->sc_flags & XT_SCF_WS) != 0;
+	syn.ws = e->sc_ws;
+	syn.has_ts = (e->sc_flags & XT_SCF_TS) != 0;
+	syn.tsval = e->sc_tsval;
+	syn.sack_perm = (e->sc_flags & XT_SCF_SACK) != 0;
+	tp = tcp_child_from_syn(eng, lis, e->sc_laddr, e->sc_faddr, &syn,
+	    e->sc_iss, e->sc_ts_offset);
+	if (tp == NULL)
+		return (NULL);
+	tp->t_conn_start_us = e->sc_synack_us;
+	if (tp->t_flags & XT_TF_TS_OK)
+		tp->ts_recent_age_us = e->sc_synack_us;
+	tp->t_tfo_send_cookie = (e->sc_flags & XT_SCF_TFO) != 0;
+	/* what sending the SYN-ACK did to the TCB (tcp_output_syn) */
+	win = xt_tcp_rcv_space(tp);
+	tp->rcv_adv = tp->rcv_nxt + (win > 65535 ? 65535 : win);
+	tp->last_ack_sent = tp->rcv_nxt;
+	tp->snd_nxt = tp->snd_max = tp->iss + 1;
+	tp->t_segs_in = 1;
+	tp->t_segs_out = 1 + e->sc_rxtshift;
+	tp->t_rxtshift = e->sc_rxtshift;
+	tp->t_rexmt_at = e->sc_rexmt_at;
+	if (!(e->sc_flags & XT_SCF_RESENT)) {
+		tp->t_rtseq = tp->iss;
+		tp->t_rtttime = e->sc_synack_us;
+	}
+	return (tp);
+}
+
+/*
+ * A segment for the half-open connection of SYN cache entry e: RFC 9293
+ * §3.10.7.4 for SYN-RECEIVED, the steps a TCB would take, on the entry.
+ * Only an acceptable ACK of our SYN makes the TCB; then the segment goes
+ * through tcp_sync_input like any other.  A retransmitted SYN (or any
+ * unacceptable segment) gets the SYN-ACK again, as Linux does.
+ */
+static void
+tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    struct xt_sc_entry *e, uint32_t src, uint32_t dst, uint8_t tos,
+    struct seg *sg)
+{
+	struct xt_tcp_repr *th = &sg->th;
+	xt_seq_t rcv_nxt = e->sc_irs + 1, end;
+	uint32_t wnd = lis->rcvbuf_size;	/* the child's empty buffer */
+	struct xtcp_sock *tp;
+	int ok;
+
+	/* the peer's SYN-ACK repeating its SYN (RFC 9293 Figure 8) */
+	if ((th->flags & (XT_TH_SYN | XT_TH_ACK)) == (XT_TH_SYN | XT_TH_ACK) &&
+	    th->seq == e->sc_irs) {
+		th->flags &= ~XT_TH_SYN;
+		th->seq++;
+		sg->seglen--;
+	}
+	/* RFC 7323 §5.3 PAWS, against the SYN's TSval */
+	if ((e->sc_flags & XT_SCF_TS) && eng->cfg.tstamps && th->has_ts &&
+	    !(th->flags & XT_TH_RST) &&
+	    (int32_t)(th->tsval - e->sc_tsval) < 0) {
+		XT_STAT_INC(eng, tcp_rcv_paws_drop);
+		goto resend;
+	}
+	/* first: sequence acceptability (RFC 9293 §3.4) */
+	end = th->seq + sg->seglen;
+	if (sg->seglen == 0)
+		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd);
+	else
+		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd) ||
+		    SEQ_IN(end - 1, rcv_nxt, rcv_nxt + wnd);
+	if (!ok) {
+		if (SEQ_LEQ(end, rcv_nxt))
+			XT_STAT_INC(eng, tcp_rcv_dup_pack);
+		else
+			XT_STAT_INC(eng, tcp_rcv_unacceptable);
+		if (th->flags & XT_TH_RST)
+			return;
+		if (th->flags & XT_TH_SYN)
+			XT_STAT_INC(eng, tcp_syncache_dupsyn);
+		goto resend;
+	}
+	/* second: RST, exact match only (RFC 5961 §3.2): back to LISTEN */
+	if (th->flags & XT_TH_RST) {
+		if (th->seq != rcv_nxt && !eng->cfg.insecure_rst) {
+			XT_STAT_INC(eng, tcp_rcv_rst_bad);
+			goto resend;		/* the challenge */
+		}
+		XT_STAT_INC(eng, tcp_rcv_rst);
+		XT_STAT_INC(eng, tcp_syncache_reset);
+		xt_syncache_remove(lis, e);
+		return;
+	}
+	/* fourth: a SYN in the window (RFC 5961 §4.2: a challenge) */
+	if (th->flags & XT_TH_SYN) {
+		XT_STAT_INC(eng, tcp_rcv_syn_estab);
+		goto resend;
+	}
+	/* fifth: the ACK of our SYN */
+	if (!(th->flags & XT_TH_ACK)) {
+		XT_STAT_INC(eng, tcp_rcv_no_ack);
+		return;
+	}
+	if (th->ack != e->sc_iss + 1) {
+		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
+		return;
+	}
+	/*
+	 * Linux (tcp_check_req with tcp_abort_on_overflow 0): with the
+	 * accept queue full the ACK is dropped and the entry stays; the
+	 * SYN-ACK timer resends and the peer's answer may find room.
+	 */
+	if (lis->t_qlen > lis->t_backlog) {
+		XT_STAT_INC(eng, tcp_listen_ack_overflow);
+		return;
+	}
+	if ((tp = tcp_syncache_expand(eng, lis, e)) == NULL) {
+		XT_STAT_INC(eng, tcp_listen_overflow);	/* no socket: as full */
+		return;
+	}
+	XT_STAT_INC(eng, tcp_syncache_completed);
+	xt_syncache_remove(lis, e);
+	/* what xt_tcp_input does for a segment of a connection */
+	tp->t_last_rx_us = eng->now;
+	if ((tp->t_flags & XT_TF_ECN_OK) && sg->seglen > 0) {
+		if (th->flags & XT_TH_CWR)
+			tp->t_flags &= ~XT_TF_ECE_SEND;
+		if ((tos & 3) == 3) {
+			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
+			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
+		}
+	}
+	tp->t_segs_in++;
+	if (sg->dlen > 0) {
+		tp->t_data_segs_in++;
+		tp->t_last_data_rx_us = eng->now;
+	}
+	tcp_sync_input(tp, sg);
+	return;
+resend:
+	e->sc_flags |= XT_SCF_RESENT;
+	xt_syncache_synack(lis, e);
+}
+
+/*
+ * A new SYN for listener lis that no SYN cache entry knows.  It costs a
+ * compact entry and no socket; past the table, a SYN cookie (or a
+ * counted drop).  The one exception is a Fast Open SYN whose data is
+ * accepted: that needs a socket, within the backlog and TCP_FASTOPEN's
+ * limit.
+ */
+static void
+tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, const struct seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	struct xt_sc_entry *e;
+	struct xtcp_sock *tp;
+	int tfo, tfo_ok = 0;
+
+	/* XTCP_SYNCOOKIES=2: every SYN gets a cookie, nothing is kept */
+	if (eng->cfg.syncookies == 2) {
+		tcp_syncookie_send(eng, lis, src, dst, th);
+		return;
+	}
+	/* Linux (tcp_conn_request): a full accept queue drops the SYN,
+	 * cookies or not; the peer tries again later */
+	if (lis->t_qlen > lis->t_backlog) {
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	tfo = th->has_tfo && (eng->cfg.fastopen & 2) && lis->t_tfo_qlen > 0;
+	if (tfo)
+		tfo_ok = tcp_tfo_cookie_ok(eng, src, th);
+	if (tfo_ok && sg->dlen > 0 && lis->t_qlen <= lis->t_tfo_qlen) {
+		tp = tcp_child_from_syn(eng, lis, dst, src, th,
+		    xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport),
+		    (uint32_t)xt_random(eng));
+		if (tp == NULL) {
+			XT_STAT_INC(eng, tcp_listen_overflow);
+			return;
+		}
+		XT_STAT_INC(eng, tcp_accepts);
+		tcp_tfo_server_syn(tp, sg);
+		xt_tcp_output(tp);
+		return;
+	}
+	/* listen(2) backlog: Linux keeps backlog+1 half-open connections;
+	 * past that, a SYN cookie answers without keeping state (RFC 4987
+	 * §3.6; FreeBSD syncookies), or the SYN is dropped */
+	e = xt_syncache_insert(lis, dst, src, th->sport);
+	if (e == NULL) {
+		XT_STAT_INC(eng, tcp_syncache_overflow);
+		if (eng->cfg.syncookies == 1) {
+			tcp_syncookie_send(eng, lis, src, dst, th);
+			return;
+		}
+		XT_STAT_INC(eng, tcp_listen_overflow);
+		return;
+	}
+	XT_STAT_INC(eng, tcp_accepts);
+	e->sc_irs = th->seq;
+	e->sc_iss = xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport);
+	e->sc_ts_offset = (uint32_t)xt_random(eng);
+	e->sc_wnd = th->win;
+	if (th->has_mss) {
+		e->sc_flags |= XT_SCF_MSS;
+		e->sc_mss = th->mss;
+	}
+	if (th->has_ws) {
+		e->sc_flags |= XT_SCF_WS;
+		e->sc_ws = th->ws;
+	}
+	if (th->has_ts) {
+		e->sc_flags |= XT_SCF_TS;
+		e->sc_tsval = th->tsval;
+	}
+	if (th->sack_perm)
+		e->sc_flags |= XT_SCF_SACK;
+	if (eng->cfg.ecn != 0 &&
+	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
+		e->sc_flags |= XT_SCF_ECN;
+	/* RFC 7413 §4.1.2: a request or a wrong cookie gets the cookie */
+	if (tfo && !tfo_ok) {
+		e->sc_flags |= XT_SCF_TFO;
+		XT_STAT_INC(eng, tcp_tfo_cookie_sent);
+	}
+	xt_syncache_synack(lis, e);
+}
+
+/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
+static void
+tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, uint8_t tos, struct seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	struct xt_sc_entry *e;
+
+	/* a half-open connection of this listener: SYN-RECEIVED */
+	if ((e = xt_syncache_lookup(lis, dst, src, th->sport)) != NULL) {
+		tcp_syncache_input(eng, lis, e, src, dst, tos, sg);
+		return;
+	}
 	if (th->flags & XT_TH_RST)
 		return;			/* first: ignore RSTs */
 	if (th->flags & XT_TH_ACK) {	/* second: an ACK gets an RST */
@@ -364,51 +679,7 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	}
 	if (!(th->flags & XT_TH_SYN) || (th->flags & XT_TH_FIN))
 		return;			/* fourth: anything else is dropped */
-	/* listen(2) backlog: Linux admits backlog+1 pending connections;
-	 * past that, a SYN cookie answers without keeping state (RFC 4987
-	 * §3.6; FreeBSD syncookies), or the SYN is dropped */
-	if (eng->cfg.syncookies == 2 ||
-	    (lis->t_qlen > lis->t_backlog && eng->cfg.syncookies == 1)) {
-		mss = th->has_mss ? th->mss : (uint16_t)eng->cfg.mssdflt;
-		if (mss > eng->mtu - 40)
-			mss = (uint16_t)(eng->mtu - 40);
-		cookie = xt_syncookie_make(eng, dst, lis->lport, src,
-		    th->sport, th->seq, &mss);
-		xt_tcp_respond_synack(eng, src, th, cookie, mss,
-		    (uint16_t)(lis->rcvbuf_size > 65535 ? 65535 :
-		    lis->rcvbuf_size));
-		return;
-	}
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	if ((tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	XT_STAT_INC(eng, tcp_accepts);
-	tp->irs = th->seq;
-	tp->rcv_nxt = th->seq + 1;
-	tp->rcv_adv = tp->rcv_nxt;
-	tp->iss = xt_tcp_new_isn(eng, dst, tp->lport, src, tp->fport);
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
-	tp->snd_recover = tp->iss;
-	tp->t_ecn_recover = tp->iss;
-	tp->snd_buf_seq = tp->iss + 1;
-	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
-	tp->max_sndwnd = tp->snd_wnd;
-	tp->snd_wl1 = th->seq;
-	tp->snd_wl2 = tp->iss;
-	tcp_apply_syn_options(tp, th);
-	/* RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR */
-	if (eng->cfg.ecn != 0 &&
-	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
-		tp->t_flags |= XT_TF_ECN_OK | XT_TF_ECN_SYN;
-	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
-	if (th->has_tfo && (eng->cfg.fastopen & 2) && lis->t_tfo_qlen > 0)
-		tcp_tfo_server_syn(tp, lis, sg);
-	xt_tcp_output(tp);
+	tcp_listen_syn(eng, lis, src, dst, sg);
 }
 
 /* RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
@@ -1793,6 +2064,31 @@ tcp_pmtu_update(struct xtcp_sock *tp, uint16_t mtu)
 }
 
 /*
+ * An ICMP error quoting the SYN-ACK of a SYN cache entry (the quoted
+ * sequence number must be its ISS, RFC 5927 §4.1) removes the entry, as
+ * Linux drops a request socket for a hard error; the peer's next SYN
+ * makes it again.  Fragmentation needed says nothing about the peer.
+ */
+static void
+tcp_syncache_ctlinput(struct xtcp_engine *eng, uint8_t code, uint32_t faddr,
+    uint16_t sport, uint16_t dport, xt_seq_t seq)
+{
+	struct xtcp_sock *lis;
+	struct xt_sc_entry *e;
+
+	if (code == XT_ICMP_UNREACH_NEEDFRAG)
+		return;
+	lis = xt_tcp_lookup(eng, eng->cfg.addr, sport, faddr, dport, 1);
+	if (lis == NULL || lis->state != XT_TCPS_LISTEN ||
+	    (e = xt_syncache_lookup(lis, eng->cfg.addr, faddr, dport)) == NULL ||
+	    e->sc_iss != seq)
+		return;
+	XT_STAT_INC(eng, icmp_unreach_matched);
+	XT_STAT_INC(eng, tcp_syncache_reset);
+	xt_syncache_remove(lis, e);
+}
+
+/*
  * ICMP destination unreachable quoting one of our segments.  RFC 5927 §4:
  * the quoted sequence number must lie in snd_una..snd_max.  RFC 1122
  * §4.2.3.9: port and protocol unreachable are hard errors; a connection
@@ -1815,7 +2111,11 @@ xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
 	seq = (xt_seq_t)q[4] << 24 | (xt_seq_t)q[5] << 16 |
 	    (xt_seq_t)q[6] << 8 | q[7];
 	tp = xt_tcp_lookup(eng, eng->cfg.addr, sport, faddr, dport, 0);
-	if (tp == NULL || !SEQ_IN(seq, tp->snd_una, tp->snd_max + 1))
+	if (tp == NULL) {
+		tcp_syncache_ctlinput(eng, code, faddr, sport, dport, seq);
+		return;
+	}
+	if (!SEQ_IN(seq, tp->snd_una, tp->snd_max + 1))
 		return;
 	XT_STAT_INC(eng, icmp_unreach_matched);
 	if (code == XT_ICMP_UNREACH_PORT || code == XT_ICMP_UNREACH_PROTO) {

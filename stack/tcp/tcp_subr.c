@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
+#include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 
 static const char *const state_names[XT_TCPS_NSTATES] = {
@@ -98,6 +99,8 @@ xt_tcp_free(struct xtcp_sock *tp)
 	struct xtcp_sock *c, *next;
 
 	tcp_unlink_child(tp);
+	/* and its half-open ones: they had no socket (tcp_syncache.c) */
+	xt_syncache_destroy(tp);
 	/* a listener going away takes its unaccepted children with it */
 	if (tp->t_qlen > 0) {
 		for (c = eng->tcbs; c != NULL; c = next) {
@@ -386,24 +389,32 @@ xt_tcp_rcv_space(const struct xtcp_sock *tp)
 	return (xt_ring_space(&tp->rcv_buf));
 }
 
+void
+xt_tcp_mss_ws(const struct xtcp_engine *eng, uint16_t user_mss,
+    uint32_t rcvbuf, int rcvbuf_locked, uint16_t *advmss, uint8_t *wsp)
+{
+	uint32_t mss = eng->mtu - 40;	/* RFC 9293 §3.7.1 */
+	uint8_t ws = 0;
+
+	if (user_mss != 0 && user_mss < mss)
+		mss = user_mss;
+	*advmss = (uint16_t)(mss > 65535 ? 65535 : mss);
+	/* RFC 7323 §2.2: the smallest shift that covers the buffer */
+	/* with autotuning the buffer may grow to rmem_max: the shift must
+	 * already cover that (it is fixed at the SYN, RFC 7323 §2.2) */
+	while (ws < XT_TCP_MAX_WS && ((eng->cfg.autotune && !rcvbuf_locked &&
+	    eng->cfg.rmem_max > rcvbuf ? eng->cfg.rmem_max : rcvbuf) >> ws) >
+	    65535)
+		ws++;
+	*wsp = ws;
+}
+
 /* MSS and window scale from buffer sizes and the MTU. */
 void
 xt_tcp_init_buffers_mss(struct xtcp_sock *tp)
 {
-	uint32_t mss = tp->eng->mtu - 40;	/* RFC 9293 §3.7.1 */
-	uint8_t ws = 0;
-
-	if (tp->t_user_mss != 0 && tp->t_user_mss < mss)
-		mss = tp->t_user_mss;
-	tp->t_advmss = (uint16_t)(mss > 65535 ? 65535 : mss);
-	/* RFC 7323 §2.2: the smallest shift that covers the buffer */
-	/* with autotuning the buffer may grow to rmem_max: the shift must
-	 * already cover that (it is fixed at the SYN, RFC 7323 §2.2) */
-	while (ws < XT_TCP_MAX_WS && ((tp->eng->cfg.autotune &&
-	    !tp->t_rcvbuf_locked && tp->eng->cfg.rmem_max > tp->rcvbuf_size ?
-	    tp->eng->cfg.rmem_max : tp->rcvbuf_size) >> ws) > 65535)
-		ws++;
-	tp->request_scale = ws;
+	xt_tcp_mss_ws(tp->eng, tp->t_user_mss, tp->rcvbuf_size,
+	    tp->t_rcvbuf_locked, &tp->t_advmss, &tp->request_scale);
 }
 
 /* RFC 9293 §3.10.7.1: the reply to a segment for no connection. */

@@ -9,6 +9,7 @@
  * RFC 1122 §4.2.3.2 (delayed ACK), RFC 9293 §3.6.1 (TIME-WAIT = 2 MSL).
  */
 #include "xt_engine.h"
+#include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 
 static void	tcp_timer_rexmt(struct xtcp_sock *);
@@ -39,6 +40,13 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 	d = earliest(d, tp->t_cork_at);
 	d = earliest(d, tp->t_tlp_at);
 	d = earliest(d, tp->t_rack_at);
+	/* a listener: its half-open connections' SYN-ACK timers */
+	if (tp->t_syncache != NULL) {
+		uint64_t s = xt_syncache_next_deadline(tp);
+
+		if (s != UINT64_MAX)
+			d = earliest(d, s);
+	}
 	return (d == 0 ? UINT64_MAX : d);
 }
 
@@ -113,6 +121,8 @@ xt_tcp_start_timewait(struct xtcp_sock *tp)
 void
 xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 {
+	if (tp->t_syncache != NULL)
+		xt_syncache_timers(tp, now);
 	if (tp->t_delack_at != 0 && tp->t_delack_at <= now) {
 		tp->t_delack_at = 0;
 		if (tp->t_flags & XT_TF_DELACK) {

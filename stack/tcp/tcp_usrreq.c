@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "xt_engine.h"
+#include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 
 static void	tcp_sndbuf_autotune(struct xtcp_sock *);
@@ -107,6 +108,9 @@ xtcp_listen(struct xtcp_sock *s, int backlog)
 	if (backlog > 4096)		/* Linux somaxconn */
 		backlog = 4096;
 	s->t_backlog = (uint32_t)backlog;
+	/* half-open connections wait in a table of their own, backlog + 1
+	 * as Linux admits, with no socket or buffers (tcp_syncache.c) */
+	xt_syncache_setup(s, (uint32_t)backlog + 1);
 	xt_tcp_set_state(s, XT_TCPS_LISTEN);
 	return (XT_OK);
 }
@@ -549,6 +553,9 @@ tcp_listener_stop(struct xtcp_sock *s)
 		c->user = NULL;
 		xt_tcp_drop(c, XT_OK);	/* unlinks and frees the child */
 	}
+	/* half-open ones are forgotten: their ACK will find no listener
+	 * and get an RST (Linux) */
+	xt_syncache_destroy(s);
 	s->t_evseq++;
 	xt_tcp_set_state(s, XT_TCPS_CLOSED);
 	s->t_flags &= ~XT_TF_BOUND;
@@ -1132,6 +1139,11 @@ xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len)
 {
 	uint64_t now = s->eng->now;
 
+	/* a listener, as ss shows one: accept queue, backlog, half-open */
+	if (s->state == XT_TCPS_LISTEN)
+		return (snprintf(buf, len, "LISTEN port=%u acceptq=%u "
+		    "backlog=%u synq=%u", s->lport, s->t_qlen, s->t_backlog,
+		    xt_syncache_count(s)));
 #define REL(t)	((t) == 0 ? -1.0 : ((double)(t) - (double)now) / 1000.0)
 	return (snprintf(buf, len, "%s una=%u nxt=%u max=%u sndbuf=%u "
 	    "bufseq=%u wnd=%u cwnd=%u ssthresh=%u dupacks=%u rec=%d "

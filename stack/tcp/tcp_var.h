@@ -23,6 +23,7 @@
 #include "wire/tcp.h"
 
 struct xtcp_engine;
+struct xt_syncache;
 
 /* RFC 9293 §3.3.2: the eleven states */
 enum xt_tcp_state {
@@ -264,8 +265,12 @@ struct xtcp_sock {
 	struct xtcp_sock	*aq_head;	/* listener: established, not accepted */
 	struct xtcp_sock	*aq_tail;
 	struct xtcp_sock	*aq_next;	/* child: next in the accept queue */
-	uint32_t		t_qlen;		/* listener: children (any state) */
+	uint32_t		t_qlen;		/* listener: children (TCBs, accepted
+						 * not yet); half-open ones are in
+						 * t_syncache, not here */
 	uint32_t		t_backlog;	/* listener: listen(2) backlog */
+	struct xt_syncache	*t_syncache;	/* listener: half-open connections
+						 * (tcp_syncache.h) */
 	unsigned		in_acceptq:1;	/* child is in its listener's queue */
 };
 
@@ -291,6 +296,10 @@ void	xt_tcp_drop(struct xtcp_sock *tp, int err);
 int	xt_tcp_maybe_free(struct xtcp_sock *tp);
 void	xt_tcp_wakeup(struct xtcp_sock *tp);
 void	xt_tcp_init_buffers_mss(struct xtcp_sock *tp);
+/* The MSS to advertise and the window shift to offer for a connection
+ * with these settings (what xt_tcp_init_buffers_mss sets). */
+void	xt_tcp_mss_ws(const struct xtcp_engine *eng, uint16_t user_mss,
+	    uint32_t rcvbuf, int rcvbuf_locked, uint16_t *advmss, uint8_t *ws);
 const char *xt_tcp_state_name(enum xt_tcp_state st);
 /* RST in reply to a segment that has no connection (RFC 9293 §3.10.7.1). */
 void	xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr,
