@@ -781,9 +781,17 @@ tcp_dupack(struct xtcp_sock *tp)
 	if (tp->t_flags & XT_TF_SACK_OK) {
 		if (tp->t_flags & XT_TF_INRECOVERY)
 			return;		/* PRR + NextSeg() at the end of the ACK */
-		/* RFC 6675 has no NewReno "recover" guard: the scoreboard
-		 * tells real losses from old duplicates, also while going
-		 * back after an RTO */
+		/*
+		 * RFC 6675 §5.1: no new recovery while going back N after
+		 * an RTO.  The window then is the loss window, slow start
+		 * is regrowing it, and the reduction would take ssthresh
+		 * from it (down to 2 SMSS) and leave PRR sending a segment
+		 * per RTT for every remaining hole.  As the RACK entry
+		 * below and Linux's Loss state: once the retransmissions
+		 * have caught up with snd_max the scoreboard decides.
+		 */
+		if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+			return;
 		if (tp->t_dupacks >= tp->t_sb.dupthresh ||
 		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
 			tcp_sack_enter_recovery(tp);
