@@ -258,7 +258,7 @@ tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
 	tp->t_listener = lis;
 	lis->t_qlen++;
 	xt_tcp_init_buffers_mss(tp);
-	tp->ts_offset = (uint32_t)xt_random(eng);
+	tp->ts_offset = xt_tcp_ts_offset(eng, laddr, tp->lport, faddr, fport);
 	tp->t_conn_start_us = eng->now;
 	return (tp);
 }
