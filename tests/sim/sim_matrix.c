@@ -179,10 +179,10 @@ static const struct {
 	/*
 	 * Not here: soak seed 12242 (CUBIC without SACK, 20 %
 	 * loss each way, 5 % duplication, 10 ms, 64 KB), 473.6 s against
-	 * 42.8 s.  No engine defect: one segment needed 12 transmissions
-	 * because the link lost 5 of them and all 7 ACKs of the delivered
-	 * ones (0.2^7 ~ 1e-5), so the RTO backed off to rto_max (11
-	 * doublings, ~440 s) exactly as RFC 6298 §5.5 and Linux do.  The
+	 * 42.8 s.  No engine defect: one segment needed 13 transmissions
+	 * because the link lost 5 of them and the ACKs of 7 of the other 8
+	 * (0.2^7 ~ 1e-5), so the RTO backed off to rto_max (11 doublings,
+	 * ~440 s) exactly as RFC 6298 §5.5 and Linux do.  The
 	 * stall bound (866 s) holds; the goodput floor cannot hold for such
 	 * a run, and the same link with dup=0 does no better on average
 	 * (mean T_data/T_model 0.78 with dup=0 against 0.71 with dup=0.05
