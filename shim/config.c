@@ -154,6 +154,7 @@ static const struct tun_key {
 	TUN("XTCP_INITCWND", initcwnd_segs, 1, 100),
 	TUN("XTCP_SACK", sack, 0, 1),
 	TUN("XTCP_TIMESTAMPS", tstamps, 0, 1),
+	TUN("XTCP_TS_OFFSET_PER_CONN", ts_offset_per_conn, 0, 1),
 	TUN("XTCP_WSCALE", wscale, 0, 1),
 	TUN("XTCP_REASS_MAXQUEUELEN", reass_max_ranges, 1, 65536),
 	TUN("XTCP_ECN", ecn, 0, 2),

@@ -47,7 +47,8 @@ static void	fork_parent(void);
 static void	fork_child(void);
 
 static void	log_line(const char *line);
-static uint64_t	engine_seed(void);
+static int	engine_keys(struct xtcp_keys *k);
+static void	keys_wipe(struct xtcp_keys *k);
 static const char	*dev_hint(const struct shim_config *c, int err);
 static const char	*dev_var(const struct shim_config *c);
 
@@ -177,15 +178,58 @@ shim_vforked(void)
 	return (shim.pid != 0 && (pid_t)syscall(SYS_getpid) != shim.pid);
 }
 
-static uint64_t
-engine_seed(void)
+/*
+ * The engine's secrets (struct xtcp_keys), every byte from the kernel's
+ * random source: getrandom(2), which waits only while the kernel's pool
+ * is not yet seeded at boot, or /dev/urandom before Linux 3.17.  Raw
+ * system calls, so that nothing of ours or the program's is in the way.
+ * 0, or -1 when neither gives enough: the stack must not start on
+ * guessable keys.
+ */
+static int
+engine_keys(struct xtcp_keys *k)
 {
-	uint64_t seed;
+	uint8_t *p = (uint8_t *)k;
+	size_t left = sizeof(*k);
+	long n;
+	int fd, tries;
 
-	if (syscall(SYS_getrandom, &seed, sizeof(seed), GRND_NONBLOCK) ==
-	    (long)sizeof(seed))
-		return (seed);
-	return (shim_now_us() ^ ((uint64_t)getpid() << 32));
+	for (tries = 0; left > 0 && tries < 64; tries++) {
+		n = syscall(SYS_getrandom, p, left, 0);
+		if (n > 0) {
+			p += n;
+			left -= (size_t)n;
+		} else if (n < 0 && errno != EINTR) {
+			break;
+		}
+	}
+	if (left == 0)
+		return (0);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/urandom",
+	    O_RDONLY | O_CLOEXEC);
+	for (tries = 0; fd >= 0 && left > 0 && tries < 64; tries++) {
+		n = syscall(SYS_read, fd, p, left);
+		if (n > 0) {
+			p += n;
+			left -= (size_t)n;
+		} else if (n == 0 || errno != EINTR) {
+			break;
+		}
+	}
+	if (fd >= 0)
+		(void)syscall(SYS_close, fd);
+	return (left == 0 ? 0 : -1);
+}
+
+/* Clear the stack copy of the keys; volatile so the stores stay. */
+static void
+keys_wipe(struct xtcp_keys *k)
+{
+	volatile uint8_t *b = (volatile uint8_t *)k;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		b[i] = 0;
 }
 
 static const char *
@@ -224,6 +268,7 @@ engine_start(void)
 	struct shim_config *c = &shim.conf;
 	struct xtcp_engine *eng = NULL;
 	struct xtcp_config ec;
+	struct xtcp_keys keys;
 	struct xt_dev *dev = NULL;
 	char msg[256];
 	int r, wfd = -1, fds[XT_DEV_MAXFDS], nfds, i;
@@ -266,7 +311,16 @@ engine_start(void)
 	shim_config_apply(c, &ec);
 	ec.log_fn = shim_engine_log;
 	ec.log_arg = NULL;
-	r = xtcp_engine_new(&ec, dev, engine_seed(), shim_now_us(), &eng);
+	if (engine_keys(&keys) != 0) {
+		shim_log(XTCP_LOG_ERROR, "no random bytes for the TCP secrets "
+		    "(getrandom and /dev/urandom failed: %s); TCP sockets are "
+		    "disabled", strerror(errno));
+		keys_wipe(&keys);
+		dev->ops->close(dev);
+		return (-1);
+	}
+	r = xtcp_engine_new_keyed(&ec, dev, &keys, shim_now_us(), &eng);
+	keys_wipe(&keys);
 	if (r != XT_OK) {
 		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the stack: "
 		    "%s; TCP sockets are disabled", dev_var(c), c->ifname,

@@ -23,6 +23,7 @@ static void	engine_rx_cb(void *arg, const uint8_t *frame, size_t len,
 		    unsigned flags);
 static void	engine_input(struct xtcp_engine *eng, const uint8_t *frame,
 		    size_t len, unsigned rxflags);
+static void	engine_wipe(void *p, size_t n);
 
 void
 xtcp_config_defaults(struct xtcp_config *cfg)
@@ -80,36 +81,71 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->log_level = XTCP_LOG_ERROR;
 }
 
-/* splitmix64: seeds the generator from any seed, including 0 */
-static uint64_t
-splitmix64(uint64_t *x)
+/* Clear secrets in a way the compiler may not drop as a dead store. */
+static void
+engine_wipe(void *p, size_t n)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	volatile uint8_t *b = p;
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31));
+	while (n-- > 0)
+		*b++ = 0;
 }
 
 uint64_t
 xt_random(struct xtcp_engine *eng)
 {
-	/* xorshift64* */
-	eng->rng ^= eng->rng >> 12;
-	eng->rng ^= eng->rng << 25;
-	eng->rng ^= eng->rng >> 27;
-	return (eng->rng * 0x2545f4914f6cdd1dULL);
+	return (xt_siphash24_2u64(&eng->rng_key, eng->rng_ctr++, 0));
+}
+
+/*
+ * Test keys: key i is two SipHash outputs under a fixed public key of
+ * (seed, label i, half).  Anyone who knows the seed knows the keys, so
+ * only tests and simulations use this; what it gives them is keys as
+ * independent of one another as real ones, from a seed they can replay.
+ */
+void
+xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys)
+{
+	static const struct xt_sipkey pub = {
+		0x78746370206b6579ULL, 0x732066726f6d2073ULL	/* any public value */
+	};
+	uint8_t *dst[] = { keys->isn, keys->syncookie, keys->tfo, keys->ts,
+	    keys->rng };
+	uint64_t h;
+	unsigned i, half, b;
+
+	for (i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
+		for (half = 0; half < 2; half++) {
+			h = xt_siphash24_2u64(&pub, seed,
+			    (uint64_t)i << 8 | half);
+			for (b = 0; b < 8; b++)
+				dst[i][half * 8 + b] = (uint8_t)(h >> (8 * b));
+		}
 }
 
 int
 xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
     uint64_t seed, uint64_t now_us, struct xtcp_engine **out)
 {
+	struct xtcp_keys keys;
+	int r;
+
+	xtcp_keys_from_seed(seed, &keys);
+	r = xtcp_engine_new_keyed(cfg, dev, &keys, now_us, out);
+	engine_wipe(&keys, sizeof(keys));
+	return (r);
+}
+
+int
+xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
+    const struct xtcp_keys *keys, uint64_t now_us, struct xtcp_engine **out)
+{
 	struct xtcp_engine *eng;
-	uint64_t s = seed;
 	unsigned i;
 
 	*out = NULL;
+	if (keys == NULL)
+		return (XT_EINVAL);
 	if (cfg == NULL || dev == NULL || cfg->addr == 0 ||
 	    cfg->prefixlen > 32 || cfg->port_lo == 0 ||
 	    cfg->port_lo > cfg->port_hi)
@@ -125,14 +161,12 @@ xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	if (eng->mtu > 65535)
 		eng->mtu = 65535;
 	eng->now = now_us;
-	eng->rng = splitmix64(&s) | 1;
-	eng->isn_key[0] = splitmix64(&s);
-	eng->isn_key[1] = splitmix64(&s);
-	eng->tfo_key[0] = splitmix64(&s);
-	eng->tfo_key[1] = splitmix64(&s);
-	eng->sc_key[0] = splitmix64(&s);
-	eng->sc_key[1] = splitmix64(&s);
-	eng->ip_id = (uint16_t)splitmix64(&s);
+	xt_sipkey_load(&eng->isn_key, keys->isn);
+	xt_sipkey_load(&eng->sc_key, keys->syncookie);
+	xt_sipkey_load(&eng->tfo_key, keys->tfo);
+	xt_sipkey_load(&eng->ts_key, keys->ts);
+	xt_sipkey_load(&eng->rng_key, keys->rng);
+	eng->ip_id = (uint16_t)xt_random(eng);
 	eng->armed = UINT64_MAX;
 	/* with an offloading device: a vnet header in front of every frame
 	 * and room for 64 KB TSO super-frames */
@@ -165,6 +199,7 @@ xtcp_engine_free(struct xtcp_engine *eng)
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
 		free(eng->txbuf[i]);
+	engine_wipe(eng, sizeof(*eng));
 	free(eng);
 }
 

@@ -15,6 +15,7 @@
 #include "xt_stats.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
+#include "wire/siphash.h"
 
 struct xt_dev;
 struct xtcp_sock;
@@ -83,10 +84,13 @@ struct xtcp_engine {
 	uint8_t			mac[6];
 	uint32_t		mtu;		/* IP MTU */
 	uint64_t		now;		/* µs, from the last entry point */
-	uint64_t		rng;		/* xorshift64* state */
-	uint64_t		isn_key[2];	/* RFC 6528 secret */
-	uint64_t		tfo_key[2];	/* RFC 7413 §4.1.2 cookie secret */
-	uint64_t		sc_key[2];	/* RFC 4987 §3.6 SYN cookie secret */
+	/* secrets (struct xtcp_keys), independent of one another */
+	struct xt_sipkey	isn_key;	/* RFC 6528 §3 F() */
+	struct xt_sipkey	tfo_key;	/* RFC 7413 §4.1.2 cookie MAC */
+	struct xt_sipkey	sc_key;		/* RFC 4987 §3.6 SYN cookie MAC */
+	struct xt_sipkey	ts_key;		/* RFC 7323 §5.4 TSval offsets */
+	struct xt_sipkey	rng_key;	/* xt_random(): SipHash in counter mode */
+	uint64_t		rng_ctr;	/* xt_random() calls so far */
 	struct xt_tfo_cache {
 		uint32_t	ip;		/* server, host order; 0 = free */
 		uint8_t		len;		/* cookie bytes */
@@ -120,6 +124,8 @@ struct xtcp_engine {
 };
 
 /* xt_engine.c */
+/* 64 random bits: SipHash-2-4 under the engine's own key of a counter,
+ * so outputs (ports, jitter) reveal neither that key nor the others. */
 uint64_t xt_random(struct xtcp_engine *eng);
 void	xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -47,6 +47,9 @@ struct xtcp_config {
 	uint32_t	max_sockets;	/* socket table size */
 	uint32_t	reass_max_ranges; /* out-of-order ranges kept per connection */
 	int		tstamps;	/* RFC 7323 timestamps: 1 = offer (default) */
+	int		ts_offset_per_conn; /* TSval offset per 4-tuple (FreeBSD)
+					 * rather than per address pair (Linux,
+					 * default 0) */
 	int		sack;		/* RFC 2018 SACK: 1 = offer (default) */
 	int		wscale;		/* RFC 7323 window scale: 1 = offer (default) */
 	uint32_t	sack_maxholes;	/* SACK scoreboard blocks per connection */
@@ -114,8 +117,32 @@ typedef void (*xtcp_wakeup_fn)(void *arg, void *user);
  * its timer. */
 typedef void (*xtcp_kick_fn)(void *arg);
 
-/* Create an engine over dev (which it does not own).  seed feeds the ISN
- * and port-selection PRNG.  now_us is the current time. */
+/*
+ * The engine's secrets: independent keys of 128 bits each, one per use,
+ * so that what one use shows an observer (an ISN, a cookie, a TSval, a
+ * port) tells nothing about another's key.  Production fills them from
+ * the kernel's random source (getrandom(2)).
+ */
+#define XT_KEY_LEN	16
+struct xtcp_keys {
+	uint8_t		isn[XT_KEY_LEN];	/* RFC 6528 §3 F() */
+	uint8_t		syncookie[XT_KEY_LEN]; /* RFC 4987 §3.6 cookie MAC */
+	uint8_t		tfo[XT_KEY_LEN];	/* RFC 7413 §4.1.2 cookie MAC */
+	uint8_t		ts[XT_KEY_LEN];	/* RFC 7323 §5.4 TSval offsets */
+	uint8_t		rng[XT_KEY_LEN];	/* general random numbers
+						 * (ephemeral ports, IPv4 ID) */
+};
+
+/* Create an engine over dev (which it does not own) with the secrets in
+ * keys (copied).  now_us is the current time. */
+int	xtcp_engine_new_keyed(const struct xtcp_config *cfg,
+	    struct xt_dev *dev, const struct xtcp_keys *keys, uint64_t now_us,
+	    struct xtcp_engine **out);
+/* Deterministic keys for tests and simulations: each one a keyed hash of
+ * seed and its own label, so runs repeat.  Never for real traffic: the
+ * 64-bit seed is the whole secret. */
+void	xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys);
+/* xtcp_engine_new_keyed() with xtcp_keys_from_seed(seed) (tests). */
 int	xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	    uint64_t seed, uint64_t now_us, struct xtcp_engine **out);
 void	xtcp_engine_free(struct xtcp_engine *eng);

@@ -365,7 +365,8 @@ tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
 		return (1);
 	}
 	XT_STAT_INC(eng, tcp_sc_recvd);
-	tp->ts_offset = (uint32_t)xt_random(eng);
+	tp->ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
+	    th->sport);
 	tp->irs = th->seq - 1;
 	tp->rcv_nxt = th->seq;
 	tp->rcv_adv = tp->rcv_nxt;
@@ -601,7 +602,7 @@ tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	if (tfo_ok && sg->dlen > 0 && lis->t_qlen <= lis->t_tfo_qlen) {
 		tp = tcp_child_from_syn(eng, lis, dst, src, th,
 		    xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport),
-		    (uint32_t)xt_random(eng));
+		    xt_tcp_ts_offset(eng, dst, lis->lport, src, th->sport));
 		if (tp == NULL) {
 			XT_STAT_INC(eng, tcp_listen_overflow);
 			return;
@@ -627,7 +628,8 @@ tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	XT_STAT_INC(eng, tcp_accepts);
 	e->sc_irs = th->seq;
 	e->sc_iss = xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport);
-	e->sc_ts_offset = (uint32_t)xt_random(eng);
+	e->sc_ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
+	    th->sport);
 	e->sc_wnd = th->win;
 	if (th->has_mss) {
 		e->sc_flags |= XT_SCF_MSS;
@@ -1146,9 +1148,17 @@ tcp_dupack(struct xtcp_sock *tp)
 	if (tp->t_flags & XT_TF_SACK_OK) {
 		if (tp->t_flags & XT_TF_INRECOVERY)
 			return;		/* PRR + NextSeg() at the end of the ACK */
-		/* RFC 6675 has no NewReno "recover" guard: the scoreboard
-		 * tells real losses from old duplicates, also while going
-		 * back after an RTO */
+		/*
+		 * RFC 6675 §5.1: no new recovery while going back N after
+		 * an RTO.  The window then is the loss window, slow start
+		 * is regrowing it, and the reduction would take ssthresh
+		 * from it (down to 2 SMSS) and leave PRR sending a segment
+		 * per RTT for every remaining hole.  As the RACK entry
+		 * below and Linux's Loss state: once the retransmissions
+		 * have caught up with snd_max the scoreboard decides.
+		 */
+		if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+			return;
 		if (tp->t_dupacks >= tp->t_sb.dupthresh ||
 		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
 			tcp_sack_enter_recovery(tp);

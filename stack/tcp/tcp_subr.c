@@ -4,6 +4,7 @@
  * and RSTs for segments that match no connection.
  *
  * Read first: RFC 9293 §3.4.1 (ISN selection), RFC 6528 (ISN = M + F),
+ * RFC 7323 §5.4 and RFC 6191 §2 (timestamp offsets),
  * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.10.7.1 (RST
  * generation for CLOSED).
  */
@@ -178,52 +179,75 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 	return (lis);
 }
 
-/* SipHash-2-4 (Aumasson & Bernstein), the keyed PRF F() of RFC 6528 §3. */
-#define ROTL64(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v0, v1, v2, v3) do {					\
-	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);	\
-	v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;			\
-	v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;			\
-	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
-} while (0)
-
-static uint64_t
-siphash_2words(const uint64_t key[2], uint64_t m0, uint64_t m1)
+/* Big-endian stores for keyed-hash inputs. */
+static uint8_t *
+put_be32(uint8_t *p, uint32_t v)
 {
-	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = key[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = key[1] ^ 0x7465646279746573ULL;
-	uint64_t b = (uint64_t)16 << 56;	/* message length 16 bytes */
-	uint64_t m[3];
-	int i;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return (p + 4);
+}
 
-	m[0] = m0;
-	m[1] = m1;
-	m[2] = b;
-	for (i = 0; i < 3; i++) {
-		v3 ^= m[i];
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m[i];
-	}
-	v2 ^= 0xff;
-	for (i = 0; i < 4; i++)
-		SIPROUND(v0, v1, v2, v3);
-	return (v0 ^ v1 ^ v2 ^ v3);
+static uint8_t *
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return (p + 2);
+}
+
+/* The connection's identity as keyed-hash input, 12 bytes: local
+ * address, local port, remote address, remote port, network order. */
+static void
+tuple_bytes(uint8_t b[12], uint32_t laddr, uint16_t lport, uint32_t faddr,
+    uint16_t fport)
+{
+	b = put_be32(b, laddr);
+	b = put_be16(b, lport);
+	b = put_be32(b, faddr);
+	(void)put_be16(b, fport);
 }
 
 xt_seq_t
 xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
     uint32_t faddr, uint16_t fport)
 {
+	uint8_t b[12];
 	uint64_t f;
 
-	/* RFC 6528 §3: ISN = M + F(addresses, ports, key); M ticks every
-	 * 4 µs (RFC 9293 §3.4.1). */
-	f = siphash_2words(eng->isn_key, (uint64_t)laddr << 32 | faddr,
-	    (uint64_t)lport << 16 | fport);
+	/* RFC 6528 §3: ISN = M + F(localip, localport, remoteip,
+	 * remoteport, secretkey), F = SipHash-2-4 under the ISN key alone;
+	 * M ticks every 4 µs (RFC 9293 §3.4.1). */
+	tuple_bytes(b, laddr, lport, faddr, fport);
+	f = xt_siphash24(&eng->isn_key, b, sizeof(b));
 	return ((xt_seq_t)(eng->now / 4) + (xt_seq_t)f);
+}
+
+/*
+ * RFC 7323 §5.4: TSval = the millisecond clock plus an offset an outsider
+ * cannot guess, a keyed hash under its own key.  By default the offset
+ * depends on the address pair only (Linux 4.11 to 2026): TSvals towards
+ * one peer then grow across connections, so a new connection's SYN
+ * passes PAWS at a peer still in TIME-WAIT for an older one (RFC 6191
+ * §2).  With ts_offset_per_conn the 4-tuple decides (FreeBSD, and Linux
+ * again since its SYN cookies, which carry options in the TSval, were
+ * found to leak source ports through per-pair offsets; ours carry no
+ * timestamps).  The two inputs differ in length and never collide.
+ */
+uint32_t
+xt_tcp_ts_offset(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport)
+{
+	uint8_t b[12];
+
+	if (eng->cfg.ts_offset_per_conn) {
+		tuple_bytes(b, laddr, lport, faddr, fport);
+		return ((uint32_t)xt_siphash24(&eng->ts_key, b, 12));
+	}
+	(void)put_be32(put_be32(b, laddr), faddr);
+	return ((uint32_t)xt_siphash24(&eng->ts_key, b, 8));
 }
 
 int
@@ -602,7 +626,7 @@ xt_tcp_cc_select(struct xtcp_sock *tp, const char *name)
 void
 xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8)
 {
-	uint64_t m = siphash_2words(eng->tfo_key, ip, 0x7466u);
+	uint64_t m = xt_siphash24_2u64(&eng->tfo_key, ip, 0x7466u);
 
 	memcpy(c8, &m, 8);
 }
@@ -653,7 +677,7 @@ static uint32_t
 sc_hash(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
     uint32_t faddr, uint16_t fport, xt_seq_t irs, uint32_t t)
 {
-	return ((uint32_t)siphash_2words(eng->sc_key,
+	return ((uint32_t)xt_siphash24_2u64(&eng->sc_key,
 	    (uint64_t)laddr << 32 | faddr,
 	    ((uint64_t)lport << 48 | (uint64_t)fport << 32 | irs) ^
 	    ((uint64_t)t << 16)));

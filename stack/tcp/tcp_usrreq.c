@@ -233,7 +233,8 @@ connect_start(struct xtcp_sock *s)
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->snd_recover = s->iss;
 	s->t_ecn_recover = s->iss;
-	s->ts_offset = (uint32_t)xt_random(eng);
+	s->ts_offset = xt_tcp_ts_offset(eng, s->laddr, s->lport, s->faddr,
+	    s->fport);
 	s->t_conn_start_us = eng->now;
 	s->t_una_since_us = 0;
 	s->t_flags &= ~(XT_TF_TS_OK | XT_TF_SACK_OK | XT_TF_WS_OK);

@@ -123,7 +123,7 @@ struct xtcp_sock {
 	uint32_t		t_segs_unacked;	/* full-sized segments since our last ACK */
 
 	/* RFC 7323 timestamps */
-	uint32_t		ts_offset;	/* random per-connection TSval offset */
+	uint32_t		ts_offset;	/* TSval offset, ms (xt_tcp_ts_offset) */
 	uint32_t		ts_recent;	/* TS.Recent (§4.3) */
 	uint64_t		ts_recent_age_us; /* when ts_recent was set */
 	xt_seq_t		last_ack_sent;	/* Last.ACK.sent (§4.3) */
@@ -282,6 +282,8 @@ struct xtcp_sock *xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr,
 struct xtcp_sock *xt_tcp_lookup_listener(struct xtcp_engine *eng,
 	    uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
 xt_seq_t xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport);
+uint32_t xt_tcp_ts_offset(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport);
 int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
 	    uint16_t fport, uint16_t *port);

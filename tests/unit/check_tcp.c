@@ -4004,6 +4004,72 @@ START_TEST(synflood_tfo_request_no_socket)
 }
 END_TEST
 
+/* ---- keys: loss recovery after a timeout (soak findings) ---- */
+
+static void
+hook_cubic(struct xtcp_config *c)
+{
+	strcpy(c->congestion, "cubic");
+}
+
+/*
+ * Was a bug, fixed: RFC 6675 §5.1 says no new recovery phase may start
+ * while the data outstanding at an RTO is being sent again.  SACKed dup
+ * ACKs arriving then (late or network-duplicated ACKs of the first
+ * flight) started one anyway: CUBIC reduced ssthresh from the loss
+ * window (1 SMSS) to 2 SMSS and PRR then sent one segment per RTT for
+ * every hole (sim_matrix's fixed scenario "cubic-jitter-rto": 15.9 s
+ * instead of 2 s).  Now they are counted and leave the window alone;
+ * the go-back-N slow start carries on.
+ */
+START_TEST(rto_gobackn_no_recovery_from_dupacks)
+{
+	static uint8_t d[8 * MSS];
+	uint32_t blk[1][2], ssthresh;
+	int i;
+
+	engine_with(hook_cubic);
+	tcb_established_sack();
+	send_all(sk, d, sizeof(d));
+	ck_assert_uint_eq(cap.n, 8);
+	tx_clear();
+	/* nothing comes back (a tail loss probe first): the RTO resends
+	 * segment 1 with cwnd 1 SMSS */
+	for (i = 0; i < 4 && xtcp_stats_get(eng, "tcp_rexmt_timeout") == 0;
+	    i++) {
+		tx_clear();
+		advance_to(sk->t_rexmt_at);
+	}
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rexmt_timeout"), 1);
+	ck_assert(tx_has_seq(iss + 1));
+	ck_assert(SEQ_LT(sk->snd_nxt, sk->snd_max));
+	ssthresh = sk->snd_ssthresh;
+	ck_assert_uint_gt(ssthresh, 2 * MSS);
+	tx_clear();
+	/* then the first flight's ACKs: segment 1 missing, 2..8 SACKed,
+	 * each delivered twice by the network */
+	blk[0][0] = iss + 1 + MSS;
+	for (i = 2; i <= 8; i++) {
+		blk[0][1] = iss + 1 + (uint32_t)i * MSS;
+		peer_sacks(iss + 1, blk, 1);
+		peer_sacks(iss + 1, blk, 1);
+	}
+	ck_assert(!(sk->t_flags & XT_TF_INRECOVERY));
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_sack_recovery"), 0);
+	ck_assert_uint_eq(sk->snd_ssthresh, ssthresh);
+	ck_assert_uint_le(sk->snd_cwnd, 3 * MSS);
+	tx_clear();
+	/* the retransmission's ACK: slow start from the loss window */
+	now += RTT;
+	peer_sacks(iss + 1 + MSS, blk, 1);
+	ck_assert(!(sk->t_flags & XT_TF_INRECOVERY));
+	ck_assert_uint_eq(sk->snd_ssthresh, ssthresh);
+	ck_assert_uint_ge(sk->snd_cwnd, 2 * MSS);
+	tx_clear();
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -4186,6 +4252,11 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, synflood_no_cookies_drops);
 	tcase_add_test(tc, synflood_relisten_resizes);
 	tcase_add_test(tc, synflood_tfo_request_no_socket);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, rto_gobackn_no_recovery_from_dupacks);
 	suite_add_tcase(s, tc);
 
 	return (s);
