@@ -49,6 +49,32 @@ tcp_rcv_window(struct xtcp_sock *tp)
 	return (space);
 }
 
+/*
+ * Is a pure ACK owed because the program's reads made room?  Only when
+ * the window we may offer now (receiver-side SWS avoidance already
+ * applied: it grew by min(RCV.BUFF/2, MSS) or more, RFC 9293
+ * §3.8.6.2.2) exceeds the one last offered, and then only when that is
+ * news the sender needs: the window grew by two segments or half the
+ * buffer (FreeBSD tcp_output), or at least doubled (a closed or nearly
+ * closed window opening by one segment, Linux tcp_cleanup_rbuf).  A
+ * read of one segment while the sender streams is no such news: the next
+ * ACK carries the window anyway.  Nothing received and nothing read is
+ * never a reason.
+ */
+static int
+tcp_window_update_due(struct xtcp_sock *tp)
+{
+	uint32_t adv, now_win;
+
+	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	now_win = tcp_rcv_window(tp);
+	if (now_win <= adv)
+		return (0);
+	return (now_win - adv >= 2 * (uint32_t)tp->t_advmss ||
+	    now_win - adv >= tp->rcvbuf_size / 2 ||
+	    (uint64_t)now_win >= 2 * (uint64_t)adv);
+}
+
 /* Window field of an outgoing segment; records the new right edge. */
 uint16_t
 xt_tcp_window_field(struct xtcp_sock *tp)
@@ -211,7 +237,14 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		if (tp->t_window_clamp != 0 && win > tp->t_window_clamp)
 			win = tp->t_window_clamp;
 		r.win = (uint16_t)(win > 65535 ? 65535 : win);
-		tp->rcv_adv = tp->rcv_nxt + r.win;
+		/* but what the first scaled segment will offer counts as
+		 * offered (Linux keeps rcv_wnd unclipped too): that segment
+		 * opens nothing, and no window update is owed for it */
+		if (!(tp->t_flags & XT_TF_WS_OK))
+			win = r.win;
+		else if (win > (uint32_t)65535 << tp->rcv_scale)
+			win = (uint32_t)65535 << tp->rcv_scale;
+		tp->rcv_adv = tp->rcv_nxt + win;
 	} else if (flags & XT_TH_RST) {
 		r.win = 0;
 	} else {
@@ -480,8 +513,8 @@ tcp_output_syn(struct xtcp_sock *tp)
 void
 xt_tcp_output(struct xtcp_sock *tp)
 {
-	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len, adv;
-	uint32_t now_win, want, maxchunk;
+	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len;
+	uint32_t want, maxchunk;
 	xt_seq_t fin_seq, max_before = tp->snd_max;
 	int sendit, fin;
 	uint8_t flags;
@@ -589,16 +622,9 @@ xt_tcp_output(struct xtcp_sock *tp)
 			sendit = 1;
 		if (tp->t_flags & XT_TF_ACKNOW)
 			sendit = 1;
-		if (!sendit) {
-			/* window update when the program made room */
-			adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
-			    tp->rcv_adv - tp->rcv_nxt : 0;
-			now_win = tcp_rcv_window(tp);
-			if (now_win > adv && (now_win - adv >= 2 * tp->t_advmss ||
-			    now_win - adv >= tp->rcvbuf_size / 2)) {
-				XT_STAT_INC(tp->eng, tcp_snd_winupd);
-				sendit = 1;
-			}
+		if (!sendit && tcp_window_update_due(tp)) {
+			XT_STAT_INC(tp->eng, tcp_snd_winupd);
+			sendit = 1;
 		}
 		if (!sendit)
 			break;
