@@ -2754,7 +2754,7 @@ START_TEST(keepalive_probes_and_drop)
 END_TEST
 
 /* RFC 5482 TCP_USER_TIMEOUT: data unacknowledged that long ends the
- * connection at the next retransmission timeout. */
+ * connection (at 2.5 s exactly: wire_user_timeout_on_time). */
 START_TEST(user_timeout_drops)
 {
 	int ms = 2500;
@@ -2942,6 +2942,105 @@ START_TEST(wire_read_one_segment_no_update)
 }
 END_TEST
 
+static void
+hook_keepinit(struct xtcp_config *c)
+{
+	c->keepinit_ms = 2500;		/* SYN_RETRIES alone: 7 s */
+}
+
+START_TEST(wire_keepinit_active)
+{
+	/* FreeBSD keepinit decides: connect() fails at 2.5 s, not at the
+	 * SYN retransmission after it (3 s) */
+	uint64_t t0;
+
+	engine_with(hook_keepinit);
+	t0 = now;
+	tcb_syn_sent();
+	advance_to(t0 + RTO);
+	expect_tx(XT_TH_SYN, iss, 0);
+	ck_assert_uint_eq(sk->t_rexmt_at, t0 + 2500000);
+	advance_to(t0 + 2499000);
+	expect_state(sk, XT_TCPS_SYN_SENT);
+	advance_to(t0 + 2500000);
+	expect_no_tx();
+	expect_state(sk, XT_TCPS_CLOSED);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_ETIMEDOUT);
+	finish(1);
+}
+END_TEST
+
+START_TEST(wire_keepinit_passive)
+{
+	/* a half-open connection of a listener ends at keepinit too */
+	uint64_t t0 = now;
+
+	engine_with(hook_keepinit);
+	tcb_syn_received();
+	advance_to(t0 + RTO);
+	expect_tx(XT_TH_SYN | XT_TH_ACK, iss, PEER_ISS + 1);
+	advance_to(t0 + 2499000);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	advance_to(t0 + 2500000);
+	expect_no_tx();
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	finish(1);
+}
+END_TEST
+
+START_TEST(wire_user_timeout_on_time)
+{
+	/* TCP_USER_TIMEOUT (RFC 5482): dropped when the data has been
+	 * unacknowledged for 2.5 s, not at the retransmission after that
+	 * (3 s, as before) */
+	int ms = 2500;
+	uint64_t t0;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+	    sizeof(ms)), XT_OK);
+	t0 = now;
+	send_all(sk, "data", 4);
+	tx_one(__LINE__);
+	advance_to(t0 + RTO);
+	tx_one(__LINE__);		/* the one retransmission */
+	ck_assert_uint_eq(sk->t_rexmt_at, t0 + 2500000);
+	advance_to(t0 + 2499000);
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	advance_to(t0 + 2500000);
+	expect_no_tx();
+	expect_state(sk, XT_TCPS_CLOSED);
+	ck_assert_int_eq(xtcp_take_error(sk), XT_ETIMEDOUT);
+	finish(1);
+}
+END_TEST
+
+START_TEST(wire_user_timeout_restarts_on_ack)
+{
+	/* an ACK that moves snd_una restarts the count for what is left */
+	int ms = 2500;
+	uint64_t t1;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+	    sizeof(ms)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_NODELAY, &ms,
+	    sizeof(ms)), XT_OK);
+	send_all(sk, "ab", 2);
+	tx_clear();
+	advance_to(now + 1000);
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN, NULL, 0);
+	t1 = now;
+	advance_to(t1 + 2499000);
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	tx_clear();
+	advance_to(t1 + 2500000);
+	expect_state(sk, XT_TCPS_CLOSED);
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -3095,6 +3194,10 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, wire_idle_simultaneous_open);
 	tcase_add_test(tc, wire_read_opens_window);
 	tcase_add_test(tc, wire_read_one_segment_no_update);
+	tcase_add_test(tc, wire_keepinit_active);
+	tcase_add_test(tc, wire_keepinit_passive);
+	tcase_add_test(tc, wire_user_timeout_on_time);
+	tcase_add_test(tc, wire_user_timeout_restarts_on_ack);
 	suite_add_tcase(s, tc);
 
 	return (s);
