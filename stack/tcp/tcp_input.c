@@ -46,8 +46,15 @@ tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
 	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
 }
 
-/* The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
- * this segment, an RTT sample from the SYN if it was not resent (Karn). */
+/*
+ * The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
+ * this segment, and an RTT sample from our SYN or SYN-ACK (both sides, as
+ * Linux) if it went once (Karn, RFC 6298 §3).  No sample from the
+ * timestamp echo after a resend, though Linux takes one: the echo may
+ * name our first copy, answered late by the peer's own retransmission
+ * (a SYN-ACK resent after our SYN resent echoes the first SYN), and a
+ * sample of seconds then makes the RTO several times that (sim_matrix).
+ */
 static void
 tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
     uint32_t win)
@@ -378,6 +385,10 @@ tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
 	if (th->has_tfo && (eng->cfg.fastopen & 2) && lis->t_tfo_qlen > 0)
 		tcp_tfo_server_syn(tp, lis, sg);
+	/* time the SYN-ACK: the ACK completing the handshake is the
+	 * passive side's first RTT sample (tcp_handshake_done) */
+	tp->t_rtseq = tp->iss;
+	tp->t_rtttime = eng->now;
 	xt_tcp_output(tp);
 }
 

@@ -484,8 +484,10 @@ tcp_output_syn(struct xtcp_sock *tp)
 		flags |= XT_TH_ACK;
 		/* the peer resent its SYN: our SYN-ACK was lost; resend it
 		 * now rather than at our timer (as Linux does) */
-		if (tp->t_flags & XT_TF_ACKNOW)
+		if (tp->t_flags & XT_TF_ACKNOW) {
 			tp->snd_nxt = tp->iss;
+			tp->t_rtttime = 0;	/* Karn: two copies out */
+		}
 	}
 	if (tp->snd_nxt != tp->iss)
 		return;		/* sent; the timer retransmits it */

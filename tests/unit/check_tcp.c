@@ -3041,6 +3041,58 @@ START_TEST(wire_user_timeout_restarts_on_ack)
 }
 END_TEST
 
+static void
+hook_rto_min_200(struct xtcp_config *c)
+{
+	c->rto_min_ms = 200;		/* Linux TCP_RTO_MIN */
+}
+
+START_TEST(wire_passive_rtt_sample)
+{
+	/* Linux times its SYN-ACK: the passive side's first RTO follows
+	 * the handshake's RTT (10 ms: the 200 ms floor) instead of the
+	 * initial 1 s */
+	struct xtcp_sock *c;
+
+	engine_with(hook_rto_min_200);
+	c = wire_accepted();
+	ck_assert_uint_eq(c->t_rtt.nsamples, 1);
+	ck_assert_uint_eq(c->t_rtt.srtt_us, RTT);
+	send_all(c, "data", 4);
+	tx_one(__LINE__);
+	advance_to(now + 200000 - 1);
+	expect_no_tx();
+	advance_to(now + 1);
+	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1, "data",
+	    4);
+	finish(2);
+}
+END_TEST
+
+START_TEST(wire_passive_rtt_karn)
+{
+	/* Karn (RFC 6298 §3): no sample when the SYN-ACK went twice, by
+	 * our timer (_i == 0) or because the peer resent its SYN */
+	struct xtcp_sock *c = NULL;
+
+	tcb_syn_received();
+	if (_i == 0) {
+		advance_to(now + RTO);
+		expect_tx(XT_TH_SYN | XT_TH_ACK, iss, PEER_ISS + 1);
+	} else {
+		now += RTT;
+		peer_sends_syn(XT_TH_SYN, PEER_ISS, 0, 1400);
+		expect_tx(XT_TH_SYN | XT_TH_ACK, iss, PEER_ISS + 1);
+	}
+	now += RTT;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
+	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_OK);
+	ck_assert_uint_eq(c->t_rtt.nsamples, 0);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_rtt_samples"), 0);
+	finish(2);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp(void)
 {
@@ -3198,6 +3250,8 @@ xt_suite_tcp(void)
 	tcase_add_test(tc, wire_keepinit_passive);
 	tcase_add_test(tc, wire_user_timeout_on_time);
 	tcase_add_test(tc, wire_user_timeout_restarts_on_ack);
+	tcase_add_test(tc, wire_passive_rtt_sample);
+	tcase_add_loop_test(tc, wire_passive_rtt_karn, 0, 2);
 	suite_add_tcase(s, tc);
 
 	return (s);
