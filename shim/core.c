@@ -48,6 +48,7 @@
 
 #include "dev/phy.h"
 #include "shim.h"
+#include "xt_engine.h"	/* XT_STAT_INC: the spin counter only */
 
 /* frames one spinning pass takes from the device */
 #define SHIM_SPIN_BUDGET	64
@@ -623,6 +624,8 @@ wait_spin(struct shim_sock *s, struct shim_thr *t, uint64_t now,
 	shim_waiter_add(s, &w, t);
 	for (;;) {
 		shim_poll_device();
+		if (shim.eng != NULL)
+			XT_STAT_INC(shim.eng, dev_spin_polls);
 		if (t->rung || s->xs == NULL)
 			break;
 		shim_unlock();

@@ -47,8 +47,15 @@ tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
 	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
 }
 
-/* The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
- * this segment, an RTT sample from the SYN if it was not resent (Karn). */
+/*
+ * The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
+ * this segment, and an RTT sample from our SYN or SYN-ACK (both sides, as
+ * Linux) if it went once (Karn, RFC 6298 §3).  No sample from the
+ * timestamp echo after a resend, though Linux takes one: the echo may
+ * name our first copy, answered late by the peer's own retransmission
+ * (a SYN-ACK resent after our SYN resent echoes the first SYN), and a
+ * sample of seconds then makes the RTO several times that (sim_matrix).
+ */
 static void
 tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
     uint32_t win)
@@ -369,7 +376,7 @@ tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	    th->sport);
 	tp->irs = th->seq - 1;
 	tp->rcv_nxt = th->seq;
-	tp->rcv_adv = tp->rcv_nxt;
+	(void)xt_tcp_syn_window(tp);	/* what the cookie SYN-ACK offered */
 	tp->iss = th->ack - 1;
 	tp->snd_una = tp->iss;
 	tp->snd_nxt = tp->snd_max = tp->iss + 1;	/* our SYN-ACK went */
@@ -416,7 +423,6 @@ tcp_syncache_expand(struct xtcp_engine *eng, struct xtcp_sock *lis,
 {
 	struct xt_tcp_repr syn;
 	struct xtcp_sock *tp;
-	uint32_t win;
 
 	memset(&syn, 0, sizeof(syn));
 	syn.sport = e->sc_fport;
@@ -442,8 +448,7 @@ tcp_syncache_expand(struct xtcp_engine *eng, struct xtcp_sock *lis,
 		tp->ts_recent_age_us = e->sc_synack_us;
 	tp->t_tfo_send_cookie = (e->sc_flags & XT_SCF_TFO) != 0;
 	/* what sending the SYN-ACK did to the TCB (tcp_output_syn) */
-	win = xt_tcp_rcv_space(tp);
-	tp->rcv_adv = tp->rcv_nxt + (win > 65535 ? 65535 : win);
+	(void)xt_tcp_syn_window(tp);
 	tp->last_ack_sent = tp->rcv_nxt;
 	tp->snd_nxt = tp->snd_max = tp->iss + 1;
 	tp->t_segs_in = 1;

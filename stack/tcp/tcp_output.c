@@ -49,6 +49,56 @@ tcp_rcv_window(struct xtcp_sock *tp)
 	return (space);
 }
 
+/*
+ * Is a pure ACK owed because the program's reads made room?  Only when
+ * the window we may offer now (receiver-side SWS avoidance already
+ * applied: it grew by min(RCV.BUFF/2, MSS) or more, RFC 9293
+ * §3.8.6.2.2) exceeds the one last offered, and then only when that is
+ * news the sender needs: the window grew by two segments or half the
+ * buffer (FreeBSD tcp_output), or at least doubled (a closed or nearly
+ * closed window opening by one segment, Linux tcp_cleanup_rbuf).  A
+ * read of one segment while the sender streams is no such news: the next
+ * ACK carries the window anyway.  Nothing received and nothing read is
+ * never a reason.
+ */
+static int
+tcp_window_update_due(struct xtcp_sock *tp)
+{
+	uint32_t adv, now_win;
+
+	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	now_win = tcp_rcv_window(tp);
+	if (now_win <= adv)
+		return (0);
+	return (now_win - adv >= 2 * (uint32_t)tp->t_advmss ||
+	    now_win - adv >= tp->rcvbuf_size / 2 ||
+	    (uint64_t)now_win >= 2 * (uint64_t)adv);
+}
+
+/*
+ * The window field of our SYN or SYN-ACK, which RFC 7323 §2.2 never
+ * scales; records as offered what the first scaled segment will carry
+ * (Linux keeps rcv_wnd unclipped too): that segment opens nothing, and no
+ * window update is owed for it.  Also used by the SYN cache, whose
+ * SYN-ACK went before the TCB existed.
+ */
+uint16_t
+xt_tcp_syn_window(struct xtcp_sock *tp)
+{
+	uint32_t win, field;
+
+	win = xt_tcp_rcv_space(tp);
+	if (tp->t_window_clamp != 0 && win > tp->t_window_clamp)
+		win = tp->t_window_clamp;
+	field = win > 65535 ? 65535 : win;
+	if (!(tp->t_flags & XT_TF_WS_OK))
+		win = field;
+	else if (win > (uint32_t)65535 << tp->rcv_scale)
+		win = (uint32_t)65535 << tp->rcv_scale;
+	tp->rcv_adv = tp->rcv_nxt + win;
+	return ((uint16_t)field);
+}
+
 /* Window field of an outgoing segment; records the new right edge. */
 uint16_t
 xt_tcp_window_field(struct xtcp_sock *tp)
@@ -176,7 +226,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr r;
-	uint32_t off, room, segroom, win, l4mtu;
+	uint32_t off, room, segroom, l4mtu;
 	struct xt_tx_offload ol;
 	uint8_t *p, tos;
 	unsigned nsack, fit;
@@ -222,12 +272,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 			r.tfo_len = 8;
 			xt_tfo_cookie_for(eng, tp->faddr, r.tfo_cookie);
 		}
-		/* RFC 7323 §2.2: the window in a SYN is never scaled */
-		win = xt_tcp_rcv_space(tp);
-		if (tp->t_window_clamp != 0 && win > tp->t_window_clamp)
-			win = tp->t_window_clamp;
-		r.win = (uint16_t)(win > 65535 ? 65535 : win);
-		tp->rcv_adv = tp->rcv_nxt + r.win;
+		r.win = xt_tcp_syn_window(tp);
 	} else if (flags & XT_TH_RST) {
 		r.win = 0;
 	} else {
@@ -493,8 +538,10 @@ tcp_output_syn(struct xtcp_sock *tp)
 		flags |= XT_TH_ACK;
 		/* the peer resent its SYN: our SYN-ACK was lost; resend it
 		 * now rather than at our timer (as Linux does) */
-		if (tp->t_flags & XT_TF_ACKNOW)
+		if (tp->t_flags & XT_TF_ACKNOW) {
 			tp->snd_nxt = tp->iss;
+			tp->t_rtttime = 0;	/* Karn: two copies out */
+		}
 	}
 	if (tp->snd_nxt != tp->iss)
 		return;		/* sent; the timer retransmits it */
@@ -522,8 +569,8 @@ tcp_output_syn(struct xtcp_sock *tp)
 void
 xt_tcp_output(struct xtcp_sock *tp)
 {
-	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len, adv;
-	uint32_t now_win, want, maxchunk;
+	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len;
+	uint32_t want, maxchunk;
 	xt_seq_t fin_seq, max_before = tp->snd_max;
 	int sendit, fin;
 	uint8_t flags;
@@ -631,16 +678,9 @@ xt_tcp_output(struct xtcp_sock *tp)
 			sendit = 1;
 		if (tp->t_flags & XT_TF_ACKNOW)
 			sendit = 1;
-		if (!sendit) {
-			/* window update when the program made room */
-			adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
-			    tp->rcv_adv - tp->rcv_nxt : 0;
-			now_win = tcp_rcv_window(tp);
-			if (now_win > adv && (now_win - adv >= 2 * tp->t_advmss ||
-			    now_win - adv >= tp->rcvbuf_size / 2)) {
-				XT_STAT_INC(tp->eng, tcp_snd_winupd);
-				sendit = 1;
-			}
+		if (!sendit && tcp_window_update_due(tp)) {
+			XT_STAT_INC(tp->eng, tcp_snd_winupd);
+			sendit = 1;
 		}
 		if (!sendit)
 			break;

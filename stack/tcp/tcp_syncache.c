@@ -51,6 +51,30 @@ sc_rto(const struct xtcp_engine *eng, unsigned shift)
 	    (uint64_t)eng->cfg.rexmit_slop_ms * 1000);
 }
 
+/* How long a half-open connection may live: the listener's
+ * TCP_USER_TIMEOUT, else keepinit (0: no limit but the retries). */
+static uint64_t
+sc_age_max(const struct xtcp_sock *lis)
+{
+	return (lis->t_user_timeout_ms != 0 ?
+	    (uint64_t)lis->t_user_timeout_ms * 1000 :
+	    (uint64_t)lis->eng->cfg.keepinit_ms * 1000);
+}
+
+/* The timer of entry e for instant t, clipped to the end of its life so
+ * that the entry goes on time, not at the next resend (as a TCB's
+ * retransmission timer is clipped, tcp_timer.c). */
+static uint64_t
+sc_deadline(const struct xtcp_sock *lis, const struct xt_sc_entry *e,
+    uint64_t t)
+{
+	uint64_t age_max = sc_age_max(lis);
+
+	if (age_max != 0 && t > e->sc_synack_us + age_max)
+		t = e->sc_synack_us + age_max;
+	return (t);
+}
+
 static void
 sc_queue_unlink(struct xt_syncache *sc, struct xt_sc_entry *e)
 {
@@ -230,7 +254,7 @@ xt_syncache_insert(struct xtcp_sock *lis, uint32_t laddr, uint32_t faddr,
 	e->sc_faddr = faddr;
 	e->sc_fport = fport;
 	e->sc_synack_us = eng->now;
-	e->sc_rexmt_at = eng->now + sc_rto(eng, 0);
+	e->sc_rexmt_at = sc_deadline(lis, e, eng->now + sc_rto(eng, 0));
 	b = sc_bucket(sc, faddr, fport);
 	e->sc_hnext = sc->sc_hash[b];
 	sc->sc_hash[b] = IDX(sc, e);
@@ -360,9 +384,7 @@ xt_syncache_timers(struct xtcp_sock *lis, uint64_t now)
 
 	if (sc == NULL)
 		return;
-	age_max = lis->t_user_timeout_ms != 0 ?
-	    (uint64_t)lis->t_user_timeout_ms * 1000 :
-	    (uint64_t)eng->cfg.keepinit_ms * 1000;
+	age_max = sc_age_max(lis);
 	for (l = 0; l < XT_SC_LEVELS; l++) {
 		while (sc->sc_qhead[l] != 0 &&
 		    (e = ENT(sc, sc->sc_qhead[l]))->sc_rexmt_at <= now) {
@@ -378,7 +400,8 @@ xt_syncache_timers(struct xtcp_sock *lis, uint64_t now)
 			e->sc_flags |= XT_SCF_RESENT;
 			XT_STAT_INC(eng, tcp_syncache_rexmit);
 			xt_syncache_synack(lis, e);
-			e->sc_rexmt_at = now + sc_rto(eng, e->sc_rxtshift);
+			e->sc_rexmt_at = sc_deadline(lis, e,
+			    now + sc_rto(eng, e->sc_rxtshift));
 			if (e->sc_rexmt_at <= now)
 				e->sc_rexmt_at = now + 1;	/* never this pass */
 			sc_queue_insert(sc, e);

@@ -17,6 +17,7 @@ static void	tcp_timer_persist(struct xtcp_sock *);
 static void	tcp_timer_2msl(struct xtcp_sock *);
 static void	tcp_timer_keep(struct xtcp_sock *);
 static void	tcp_timer_tlp(struct xtcp_sock *);
+static uint64_t	tcp_give_up_at(const struct xtcp_sock *);
 
 static uint64_t
 earliest(uint64_t a, uint64_t b)
@@ -50,13 +51,47 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 	return (d == 0 ? UINT64_MAX : d);
 }
 
+/*
+ * The instant the connection gives up whatever the retransmission count
+ * says, 0 for none: for a connection attempt, the establishment limit
+ * (TCP_USER_TIMEOUT if set, else FreeBSD keepinit, macOS
+ * TCP_CONNECTIONTIMEOUT) from the first SYN sent or received; once
+ * synchronized, TCP_USER_TIMEOUT (RFC 5482 §2) from the time the oldest
+ * unacknowledged data went unacknowledged.
+ */
+static uint64_t
+tcp_give_up_at(const struct xtcp_sock *tp)
+{
+	uint64_t ms;
+
+	if (tp->state == XT_TCPS_SYN_SENT ||
+	    tp->state == XT_TCPS_SYN_RECEIVED) {
+		ms = tp->t_user_timeout_ms != 0 ? tp->t_user_timeout_ms :
+		    tp->eng->cfg.keepinit_ms;
+		return (ms == 0 ? 0 : tp->t_conn_start_us + ms * 1000);
+	}
+	if (tp->t_user_timeout_ms == 0 || tp->t_una_since_us == 0)
+		return (0);
+	return (tp->t_una_since_us + (uint64_t)tp->t_user_timeout_ms * 1000);
+}
+
+/*
+ * RFC 6298 §5.1: (re)start the timer, one backed-off RTO from now; but
+ * never past the instant the connection gives up (as Linux
+ * tcp_clamp_rto_to_user_timeout), so the drop comes then and not at the
+ * next retransmission after it.
+ */
 void
 xt_tcp_arm_rexmt(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
+	uint64_t limit;
 
 	tp->t_rexmt_at = eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
 	    (uint64_t)eng->cfg.rexmit_slop_ms * 1000;
+	limit = tcp_give_up_at(tp);
+	if (limit != 0 && limit < tp->t_rexmt_at)
+		tp->t_rexmt_at = limit > eng->now ? limit : eng->now + 1;
 	xt_engine_timer_armed(eng, tp->t_rexmt_at);
 	xt_tcp_arm_tlp(tp);
 }
@@ -75,7 +110,7 @@ void
 xt_tcp_arm_tlp(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint64_t pto;
+	uint64_t pto, limit;
 
 	tp->t_tlp_at = 0;
 	if (!(tp->t_flags & XT_TF_SACK_OK) || tp->t_tlp_out ||
@@ -92,6 +127,12 @@ xt_tcp_arm_tlp(struct xtcp_sock *tp)
 	tp->t_tlp_at = eng->now + pto;
 	if (tp->t_tlp_at > tp->t_rexmt_at)
 		tp->t_tlp_at = tp->t_rexmt_at;
+	/* no probe when the connection ends then (TCP_USER_TIMEOUT) */
+	limit = tcp_give_up_at(tp);
+	if (limit != 0 && tp->t_tlp_at >= limit) {
+		tp->t_tlp_at = 0;
+		return;
+	}
 	xt_engine_timer_armed(eng, tp->t_tlp_at);
 }
 
@@ -167,28 +208,13 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 	}
 }
 
-/*
- * Time bounds beside the retransmission count: the connection-
- * establishment limit (FreeBSD keepinit, macOS TCP_CONNECTIONTIMEOUT)
- * and TCP_USER_TIMEOUT (RFC 5482: how long data may stay unacknowledged).
- */
+/* Time bounds beside the retransmission count (tcp_give_up_at). */
 static int
 tcp_out_of_time(const struct xtcp_sock *tp)
 {
-	struct xtcp_engine *eng = tp->eng;
+	uint64_t limit = tcp_give_up_at(tp);
 
-	if (tp->state == XT_TCPS_SYN_SENT ||
-	    tp->state == XT_TCPS_SYN_RECEIVED) {
-		if (tp->t_user_timeout_ms != 0)
-			return (eng->now - tp->t_conn_start_us >=
-			    (uint64_t)tp->t_user_timeout_ms * 1000);
-		return (eng->cfg.keepinit_ms != 0 &&
-		    eng->now - tp->t_conn_start_us >=
-		    (uint64_t)eng->cfg.keepinit_ms * 1000);
-	}
-	return (tp->t_user_timeout_ms != 0 && tp->t_una_since_us != 0 &&
-	    eng->now - tp->t_una_since_us >=
-	    (uint64_t)tp->t_user_timeout_ms * 1000);
+	return (limit != 0 && tp->eng->now >= limit);
 }
 
 /* RFC 6298 §5.4-5.6 and RFC 5681 §3.1 on a retransmission timeout. */

@@ -307,6 +307,7 @@ const char *xt_tcp_state_name(enum xt_tcp_state st);
 void	xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr,
 	    uint32_t faddr, const struct xt_tcp_repr *th, size_t seglen);
 uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
+uint16_t xt_tcp_syn_window(struct xtcp_sock *tp);
 
 /* tcp_input.c */
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,

@@ -27,7 +27,9 @@ run_pass() {
 	xt_peer_bg peer "$PEER_SECS" python3 "$XT_LIBDIR/api_peer.py" \
 	    "$XT_PEER" "$PEER_SECS" 2>>"$XT_TMP/peer.err"
 	xt_wait_port 7006
-	xt_shim 120 "$BIN" "$XT_PEER" >"$XT_TMP/$mode.out" 2>&1
+	rm -f "$XT_TMP/$mode.stats"
+	XTCP_STATS=$XT_TMP/$mode.stats xt_shim 120 "$BIN" "$XT_PEER" \
+	    >"$XT_TMP/$mode.out" 2>&1
 	rc=$?
 	XTCP_TEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
@@ -43,9 +45,19 @@ rc=$?
     xt_fail "the checks fail on the kernel's TCP (status $rc): the test itself is wrong"
 [[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
+# spins MODE: the device polls blocking calls made while they spun, summed
+# over the engines (processes) that wrote XTCP_STATS in that pass.
+spins() {
+	awk '$1 == "dev_spin_polls" { n += $2 } END { print n + 0 }' \
+	    "$XT_TMP/$1.stats" 2>/dev/null || echo 0
+}
+
 run_pass shim
 rc=$?
 (( rc == 0 )) || xt_fail "under the shim: $(grep -c '^not ok' "$XT_TMP/shim.out") checks failed (status $rc)"
+[[ -s $XT_TMP/shim.stats ]] || xt_fail "under the shim: XTCP_STATS wrote nothing"
+(( $(spins shim) == 0 )) ||
+    xt_fail "under the shim without XTCP_SPIN_US: $(spins shim) device polls while spinning"
 
 # again with blocking calls busy-polling the device before they sleep
 export XTCP_SPIN_US=50
@@ -53,6 +65,10 @@ run_pass shim-spin
 rc=$?
 unset XTCP_SPIN_US
 (( rc == 0 )) || xt_fail "under the shim with XTCP_SPIN_US=50: $(grep -c '^not ok' "$XT_TMP/shim-spin.out") checks failed (status $rc)"
+# it did spin: blocking calls polled the device themselves
+(( $(spins shim-spin) > 0 )) ||
+    xt_fail "under the shim with XTCP_SPIN_US=50: no blocking call polled the device while spinning (dev_spin_polls 0)"
+xt_log "XTCP_SPIN_US=50: $(spins shim-spin) device polls while spinning"
 
 # again with sleeping calls watching the device themselves
 export XTCP_DEVWAIT=1

@@ -4,12 +4,15 @@
  * TCP_NODELAY, TCP_CORK (the pages' TCP_NOPUSH: only full segments until
  * uncorked, 200 ms ceiling as Linux), MSG_MORE, TCP_MAXSEG (lowers the
  * MSS we announce and use; getsockopt gives the effective MSS) and
- * TCP_QUICKACK.  Peer: opt_peer.py ports 7201 (sink) and 7200 (info).
+ * TCP_QUICKACK (the pending ACK goes at once).  Peer: opt_peer.py ports
+ * 7201 (sink), 7200 (info) and 7206 (quickack).
  */
 #define _GNU_SOURCE
 #include <netinet/tcp.h>
 
 #include "opt_common.h"
+
+#define T_QACK_PORT	7206	/* opt_peer.py: the quickack service */
 
 static char	junk[65536];
 
@@ -216,6 +219,50 @@ quickack(void)
 	close(fd);
 }
 
+/*
+ * TCP_QUICKACK on the wire, by the order of our segments (opt_peer.py
+ * port 7206): with delayed ACKs (TCP_QUICKACK 0, Linux's "pingpong"
+ * mode), the ACK of a byte we read waits and rides on the data we send
+ * next; setting TCP_QUICKACK 1 sends it at once, so a pure ACK comes
+ * first.  No timing is measured: only the delayed-ACK timer (40 ms or
+ * more) must not run out between our read and our write.
+ */
+static void
+quickack_wire(int quick)
+{
+	char line[128], c;
+	int fd, v = 0;
+
+	if ((fd = t_connect(T_QACK_PORT)) < 0) {
+		t_ok(0, "connect to the quickack service");
+		return;
+	}
+	t_zero(setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v)),
+	    "setsockopt TCP_QUICKACK 0 (delayed ACKs)");
+	if (t_write_all(fd, "go\n", 3) != 0 || read(fd, &c, 1) != 1) {
+		t_ok(0, "the peer's byte arrives");
+		close(fd);
+		return;
+	}
+	if (quick) {
+		v = 1;
+		t_zero(setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v,
+		    sizeof(v)), "setsockopt TCP_QUICKACK 1");
+	}
+	if (t_write_all(fd, "done\n", 5) != 0 ||
+	    t_read_line(fd, line, sizeof(line)) < 0)
+		line[0] = '\0';
+	if (quick)
+		t_ok(strcmp(line, "seen=PD") == 0, "TCP_QUICKACK 1 sends the "
+		    "pending ACK at once, before our next data (%s, want "
+		    "seen=PD)", line);
+	else
+		t_ok(strcmp(line, "seen=D") == 0, "TCP_QUICKACK 0: the ACK "
+		    "waits and rides on our next data (%s, want seen=D)",
+		    line);
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -226,5 +273,7 @@ main(int argc, char **argv)
 	cork();
 	maxseg();
 	quickack();
+	quickack_wire(0);
+	quickack_wire(1);
 	return (t_done());
 }

@@ -18,6 +18,9 @@
 #   7202  urgent: see urgent()
 #   7203  hold: small receive buffer, read nothing until "drain"
 #   7204  urgent, inline variant: see urgent_inline()
+#   7206  quickack: see quickack(); the capture keeps, for connections to
+#         this port, the order of the client's segments ("P" a pure ACK,
+#         "D" data)
 #   7205  Fast Open listener (TCP_FASTOPEN; the namespace's tcp_fastopen
 #         is set to 3): read one line, answer "syn=N LINE" where N is the
 #         payload of the client's SYN as captured, then close
@@ -83,7 +86,10 @@ def capture():
         with lock:
             w = wire.setdefault(sport, {"data": 0, "maxlen": 0, "urg": 0,
                                         "probes": 0, "synmss": 0, "end": None,
-                                        "psh": 0, "pure": 0, "syn": 0})
+                                        "psh": 0, "pure": 0, "syn": 0,
+                                        "ev": ""})
+            if dport == 7206 and not (flags & 0x07):
+                w["ev"] += "D" if plen > 0 else "P"
             if flags & 0x02:		# SYN: its MSS option
                 w["syn"] = max(w["syn"], plen)	# Fast Open data
                 opts = tcp[20:doff]
@@ -253,6 +259,30 @@ def urgent_inline(c, a):
     c.close()
 
 
+def quickack(c, a):
+    """Client says "go"; we send one byte and note how far the capture of
+    the client's segments got; the client reads the byte and says "done";
+    we answer "seen=EV", EV being the client's segments the capture saw
+    in between, in order.  An ACK the client delays rides on "done"
+    ("seen=D"); one sent at once goes before it ("seen=PD")."""
+    try:
+        if recv_line(c) != "go":
+            c.close()
+            return
+        time.sleep(0.05)	# let the capture see "go" and its ACKs
+        with lock:
+            n0 = len(wire.get(a[1], {}).get("ev", ""))
+        c.sendall(b"x")
+        if recv_line(c) == "done":
+            time.sleep(0.05)	# let the capture see "done"
+            with lock:
+                ev = wire.get(a[1], {}).get("ev", "")[n0:]
+            c.sendall(("seen=%s\n" % ev).encode())
+    except OSError as e:
+        print("opt_peer: quickack: %s" % e, file=sys.stderr)
+    c.close()
+
+
 def control(c, a):
     try:
         words = recv_line(c).split()
@@ -333,6 +363,7 @@ try:
 except OSError as e:
     print("opt_peer: tcp_fastopen: %s" % e, file=sys.stderr)
 serve(7205, tfo, fastopen=16)
+serve(7206, quickack)
 serve(7200, control)		# last: the test waits for this port
 while time.monotonic() < DEADLINE:
     time.sleep(0.5)
