@@ -48,7 +48,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->keepidle_s = 7200;		/* RFC 1122 §4.2.3.6: >= two hours */
 	cfg->keepintvl_s = 75;
 	cfg->keepcnt = 8;
-	cfg->keepinit_ms = 75000;
+	cfg->keepinit_ms = 0;	/* Linux: TCP_SYNCNT alone decides (127 s) */
 	cfg->always_keepalive = 0;
 	strcpy(cfg->congestion, "cubic");
 	cfg->initcwnd_segs = 10;

@@ -56,7 +56,7 @@ struct xtcp_config {
 	uint32_t	keepidle_s;	/* TCP_KEEPIDLE default (FreeBSD keepidle 7200) */
 	uint32_t	keepintvl_s;	/* TCP_KEEPINTVL default (FreeBSD keepintvl 75) */
 	uint32_t	keepcnt;	/* TCP_KEEPCNT default (FreeBSD keepcnt 8) */
-	uint32_t	keepinit_ms;	/* connection-establishment bound (FreeBSD keepinit 75 s) */
+	uint32_t	keepinit_ms;	/* connection-establishment bound, 0 none (Linux); FreeBSD keepinit 75 s */
 	int		always_keepalive; /* keep-alive on every connection (FreeBSD always_keepalive) */
 	char		congestion[16];	/* default TCP_CONGESTION ("cubic", as Linux) */
 	uint32_t	initcwnd_segs;	/* initial window, segments (RFC 6928: 10) */
