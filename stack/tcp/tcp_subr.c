@@ -128,6 +128,9 @@ xt_tcp_free(struct xtcp_sock *tp)
 	free(tp);
 }
 
+static uint64_t	siphash_2words(const uint64_t key[2], uint64_t m0,
+		    uint64_t m1);
+
 /*
  * Demultiplex: an exact 4-tuple match wins; else, if want_listen, a
  * listener on lport.  TODO(#3): a hash table once connections are many.
@@ -155,9 +158,13 @@ xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 	}
 	if (!want_listen || nlis == 0)
 		return (NULL);
-	/* SO_REUSEPORT listeners share the connections by a hash of the
-	 * peer, as Linux spreads them */
-	pick = (faddr * 2654435761u ^ fport) % nlis;
+	/* SO_REUSEPORT listeners share the connections by a keyed hash of
+	 * the 4-tuple scaled to their number, as Linux spreads them
+	 * (reuseport_select_sock, reciprocal_scale); the hash must mix
+	 * well: a Linux client's ports are all even */
+	pick = (uint32_t)(((siphash_2words(eng->isn_key,
+	    (uint64_t)laddr << 32 | faddr, (uint64_t)lport << 16 | fport) &
+	    0xffffffffu) * nlis) >> 32);
 	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
 		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
 		    (tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)
