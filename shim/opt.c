@@ -415,12 +415,14 @@ sock_ioctl(struct shim_sock *s, unsigned long req, void *arg)
 		return (0);
 	case FIONREAD:		/* = SIOCINQ */
 	case SIOCOUTQ:
+	case SIOCOUTQNSD:
 		if (arg == NULL)
 			return (EFAULT);
 		if (xtcp_is_listening(s->xs))
 			return (EINVAL);
 		v = (int)(req == FIONREAD ? xtcp_sock_rxbytes(s->xs) :
-		    xtcp_sock_txbytes(s->xs));
+		    req == SIOCOUTQ ? xtcp_sock_txbytes(s->xs) :
+		    xtcp_sock_unsent(s->xs));
 		memcpy(arg, &v, sizeof(v));
 		return (0);
 	case SIOCATMARK:
