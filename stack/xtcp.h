@@ -73,8 +73,11 @@ struct xtcp_config {
 	int		insecure_rst;	/* 1: any in-window RST resets (no RFC 5961 §3) */
 	int		insecure_syn;	/* 1: in-window SYN resets (no RFC 5961 §4) */
 	uint32_t	finwait2_timeout_ms; /* orphaned FIN-WAIT-2 lifetime (60 s) */
-	int		fast_finwait2_recycle; /* 1: orphaned FIN-WAIT-2 closes at
-					 * once on the peer's FIN, no TIME-WAIT wait */
+	int		fast_finwait2_recycle; /* XTCP_FINWAIT2_NO_TIMEWAIT 1: an
+					 * orphaned FIN-WAIT-2 closes at once on
+					 * the peer's FIN, no TIME-WAIT wait (not
+					 * FreeBSD's fast_finwait2_recycle, whose
+					 * timeout is always ours) */
 	int		path_mtu_discovery; /* 1: DF on output, honour ICMP (default) */
 	int		pmtud_blackhole;	/* lower the MSS after timeouts of full
 					 * segments (FreeBSD pmtud_blackhole_detection, 0) */
