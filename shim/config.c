@@ -161,7 +161,7 @@ static const struct tun_key {
 	TUN("XTCP_ECN_MAXRETRIES", ecn_maxretries, 0, 30),
 	TUN("XTCP_MSSDFLT", mssdflt, 88, 65495),
 	TUN("XTCP_FINWAIT2_TIMEOUT", finwait2_timeout_ms, 0, 3600000),
-	TUN("XTCP_FAST_FINWAIT2_RECYCLE", fast_finwait2_recycle, 0, 1),
+	TUN("XTCP_FINWAIT2_NO_TIMEWAIT", fast_finwait2_recycle, 0, 1),
 	TUN("XTCP_INSECURE_RST", insecure_rst, 0, 1),
 	TUN("XTCP_INSECURE_SYN", insecure_syn, 0, 1),
 	TUN("XTCP_PATH_MTU_DISCOVERY", path_mtu_discovery, 0, 1),

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/errqueue.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -43,9 +44,6 @@
 /* MSG_PEEK into several iovecs peeks at most this much */
 #define IO_PEEK_MAX	(1 << 20)
 
-/* with TCP_NOTSENT_LOWAT, a send may pass the mark by this much (Linux:
- * one skb) */
-#define IO_LOWAT_CHUNK	65536
 /* MSG_TRUNC discards through a buffer this large */
 #define IO_DISCARD_BUF	4096
 /* splice moves at most this much per call */
@@ -85,53 +83,23 @@ static ssize_t	splice_from_sock(struct shim_sock *s, int out, size_t len,
 
 /* ---- the two loops everything else is built on ---- */
 
-/*
- * TCP_NOTSENT_LOWAT (macOS page; Linux tcp_stream_memory_free): while
- * the unsent bytes are at or above the mark the socket has no room, for
- * send as for poll.  Linux checks before each new skb of a send, so one
- * call may go past the mark by at most one skb; *chunk gets that bound
- * (0: no mark set).  Lock held.
- */
-static int
-over_lowat(struct shim_sock *s, size_t *chunk)
-{
-	struct tcp_info ti;
-	size_t len = sizeof(int);
-	int lowat = 0;
-
-	*chunk = 0;
-	if (xtcp_getopt(s->xs, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
-	    &len) != XT_OK || lowat <= 0)
-		return (0);
-	*chunk = IO_LOWAT_CHUNK;
-	len = sizeof(ti);
-	memset(&ti, 0, sizeof(ti));
-	if (xtcp_getopt(s->xs, IPPROTO_TCP, TCP_INFO, &ti, &len) != XT_OK ||
-	    len < offsetof(struct tcp_info, tcpi_notsent_bytes) +
-	    sizeof(ti.tcpi_notsent_bytes))
-		return (0);
-	return (ti.tcpi_notsent_bytes >= (unsigned)lowat);
-}
-
 ssize_t
 io_send(struct shim_sock *s, const void *buf, size_t len, int flags,
     int *errp)
 {
 	const char *p = buf;
 	uint64_t deadline = 0;
-	size_t done = 0, n, chunk;
+	size_t done = 0, n;
 	int r, err, nb;
 
 	*errp = 0;
 	nb = s->nonblock || (flags & MSG_DONTWAIT) != 0;
 	for (;;) {
 		n = 0;
-		if (over_lowat(s, &chunk))
-			r = XT_EAGAIN;
-		else
-			r = xtcp_send(s->xs, shim_now_us(), p + done,
-			    chunk != 0 && len - done > chunk ? chunk :
-			    len - done, flags & XT_SEND_FLAGS, &n);
+		/* TCP_NOTSENT_LOWAT: the engine takes what Linux would and
+		 * says XT_EAGAIN above the mark */
+		r = xtcp_send(s->xs, shim_now_us(), p + done, len - done,
+		    flags & XT_SEND_FLAGS, &n);
 		if (r == XT_OK && n == 0 && done < len)
 			r = XT_EAGAIN;		/* no room after all */
 		if (r == XT_OK) {
@@ -204,7 +172,13 @@ io_recv(struct shim_sock *s, void *buf, size_t len, int flags, int *errp)
 
 	*errp = 0;
 	if (flags & MSG_ERRQUEUE) {
-		*errp = EAGAIN;		/* TCP queues no errors */
+		/* only MSG_ZEROCOPY completions are queued; no control
+		 * buffer here, so the entry is just taken (Linux) */
+		uint32_t lo, hi;
+
+		if (xtcp_take_zerocopy(s->xs, &lo, &hi) == XT_OK)
+			return (0);
+		*errp = EAGAIN;
 		return (-1);
 	}
 	if (flags & MSG_OOB) {
@@ -391,6 +365,9 @@ io_recvv(struct shim_sock *s, const struct iovec *iov, int iovcnt,
 static ssize_t
 send_done(struct shim_sock *s, ssize_t n, int err, int flags)
 {
+	/* MSG_ZEROCOPY: one completion per call that sent (SO_ZEROCOPY) */
+	if (n > 0 && (flags & MSG_ZEROCOPY))
+		xtcp_zerocopy_sent(s->xs);
 	shim_sock_put(s);
 	if (n >= 0)
 		return (n);
@@ -640,6 +617,64 @@ recvfrom(int fd, void *restrict buf, size_t len, int flags,
 	return (do_recvfrom(fd, buf, len, flags, SA_PTR(addr), alen));
 }
 
+/*
+ * Linux ip_recv_error for a MSG_ZEROCOPY completion: no data, the flag
+ * MSG_ERRQUEUE, and one SOL_IP/IP_RECVERR message holding a struct
+ * sock_extended_err (origin SO_EE_ORIGIN_ZEROCOPY, ee_info..ee_data the
+ * ids, SO_EE_CODE_ZEROCOPY_COPIED: the bytes were copied) followed by
+ * an empty offender address; a short control buffer gets MSG_CTRUNC.
+ */
+static ssize_t
+io_errqueue(struct shim_sock *s, struct msghdr *msg, int *errp)
+{
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in	 offender;
+	} eh;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(eh))];
+	} cm;
+	struct sockaddr_in sin;
+	uint32_t lo, hi;
+	size_t n;
+
+	if (xtcp_take_zerocopy(s->xs, &lo, &hi) != XT_OK) {
+		*errp = EAGAIN;
+		return (-1);
+	}
+	memset(&eh, 0, sizeof(eh));
+	eh.ee.ee_origin = SO_EE_ORIGIN_ZEROCOPY;
+	eh.ee.ee_code = SO_EE_CODE_ZEROCOPY_COPIED;
+	eh.ee.ee_info = lo;
+	eh.ee.ee_data = hi;
+	memset(&cm, 0, sizeof(cm));
+	cm.h.cmsg_level = SOL_IP;
+	cm.h.cmsg_type = IP_RECVERR;
+	cm.h.cmsg_len = CMSG_LEN(sizeof(eh));
+	memcpy(CMSG_DATA(&cm.h), &eh, sizeof(eh));
+	msg->msg_flags = MSG_ERRQUEUE;
+	if (msg->msg_name != NULL) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		n = msg->msg_namelen < sizeof(sin) ? msg->msg_namelen :
+		    sizeof(sin);
+		memcpy(msg->msg_name, &sin, n);
+		msg->msg_namelen = sizeof(sin);
+	}
+	n = CMSG_SPACE(sizeof(eh));
+	if (msg->msg_control == NULL || msg->msg_controllen < n) {
+		msg->msg_flags |= MSG_CTRUNC;
+		n = msg->msg_control == NULL ||
+		    msg->msg_controllen < sizeof(struct cmsghdr) ? 0 :
+		    msg->msg_controllen;
+	}
+	if (n > 0)
+		memcpy(msg->msg_control, cm.b, n);
+	msg->msg_controllen = n;
+	return (0);
+}
+
 /* A stream socket names no source and passes no control data: both
  * lengths come back 0, and msg_flags (MSG_TRUNC, MSG_CTRUNC) clear. */
 static ssize_t
@@ -655,6 +690,8 @@ io_recvmsg(struct shim_sock *s, struct msghdr *msg, int flags, int *errp)
 		*errp = EMSGSIZE;
 		return (-1);
 	}
+	if (flags & MSG_ERRQUEUE)
+		return (io_errqueue(s, msg, errp));
 	n = io_recvv(s, msg->msg_iov, (int)msg->msg_iovlen, flags, errp);
 	if (n >= 0) {
 		msg->msg_namelen = 0;
@@ -699,7 +736,10 @@ sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 		if (n < 0)
 			break;
 		vec[i].msg_len = (unsigned int)n;
+		if (n > 0 && (flags & MSG_ZEROCOPY))
+			xtcp_zerocopy_sent(s->xs);	/* one per message */
 	}
+	flags &= ~MSG_ZEROCOPY;
 	if (i == 0)
 		return ((int)send_done(s, -1, err, flags));
 	/* the failed sendmsg raised SIGPIPE on Linux even so */

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -57,6 +58,16 @@ static int	set_priority(struct shim_sock *, const struct opt_ent *,
 		    const void *, socklen_t);
 static int	set_rcvlowat(struct shim_sock *, const struct opt_ent *,
 		    const void *, socklen_t);
+static int	set_mark(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	set_bool01(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	get_ip_stored(struct shim_sock *, const struct opt_ent *,
+		    void *, socklen_t *);
+static int	set_ip_bool(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
+static int	set_pmtudisc(struct shim_sock *, const struct opt_ent *,
+		    const void *, socklen_t);
 static int	get_device(struct shim_sock *, const struct opt_ent *, void *,
 		    socklen_t *);
 static int	set_device(struct shim_sock *, const struct opt_ent *,
@@ -84,6 +95,17 @@ static const struct opt_ent opt_tab[] = {
 	{ SOL_SOCKET, SO_BINDTODEVICE, get_device, set_device, 0 },
 	{ SOL_SOCKET, SO_DONTROUTE, get_stored, set_bool, 0 },
 	{ SOL_SOCKET, SO_BROADCAST, get_stored, set_bool, 0 },
+	{ SOL_SOCKET, SO_MARK, get_stored, set_mark, 0 },
+	/* IP_RECVERR: TCP reports ICMP errors through SO_ERROR either way;
+	 * the path MTU discovery of the stack is XTCP_PATH_MTU_DISCOVERY
+	 * (Linux's default reads IP_PMTUDISC_WANT) */
+	{ IPPROTO_IP, IP_RECVERR, get_ip_stored, set_ip_bool, 0 },
+	{ IPPROTO_IP, IP_MTU_DISCOVER, get_ip_stored, set_pmtudisc,
+	    IP_PMTUDISC_WANT },
+	/* thin-stream tweaks: Linux accepts 0 or 1 (TCP_THIN_DUPACK does
+	 * nothing there either, and reads 0) */
+	{ IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, get_stored, set_bool01, 0 },
+	{ IPPROTO_TCP, TCP_THIN_DUPACK, get_fixed, set_bool01, 0 },
 };
 
 static const struct shim_opt *opt_rec(const struct shim_sock *s, int level,
@@ -207,6 +229,91 @@ set_priority(struct shim_sock *s, const struct opt_ent *e, const void *val,
 		return (err);
 	if ((v < 0 || v > 6) && geteuid() != 0)
 		return (EPERM);
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/* Linux sock_set_mark: CAP_NET_RAW or CAP_NET_ADMIN (approximated by
+ * euid 0). */
+static int
+set_mark(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	int v, err;
+
+	if ((err = get_int_arg(val, len, &v)) != 0)
+		return (err);
+	if (geteuid() != 0)
+		return (EPERM);
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/* Linux do_tcp_setsockopt for the thin-stream options: 0 or 1. */
+static int
+set_bool01(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	int v, err;
+
+	if ((err = get_int_arg(val, len, &v)) != 0)
+		return (err);
+	if (v < 0 || v > 1)
+		return (EINVAL);
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/* Linux do_ip_setsockopt: an int, or one byte when shorter, or 0. */
+static int
+ip_int_arg(const void *val, socklen_t len)
+{
+	int v = 0;
+
+	if (len >= sizeof(int))
+		memcpy(&v, val, sizeof(int));
+	else if (len >= 1)
+		v = *(const unsigned char *)val;
+	return (v);
+}
+
+/* Linux do_ip_getsockopt: one byte into a buffer shorter than an int. */
+static int
+get_ip_stored(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
+{
+	const struct shim_opt *o = opt_rec(s, e->level, e->name);
+	unsigned char c;
+	int v = e->dflt;
+
+	if (o != NULL && o->len >= sizeof(int))
+		memcpy(&v, o->val, sizeof(int));
+	if (*len > 0 && *len < sizeof(int) && v >= 0 && v <= 255) {
+		c = (unsigned char)v;
+		return (put_bytes(val, len, &c, 1));
+	}
+	return (put_int(val, len, v));
+}
+
+static int
+set_ip_bool(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	int v = ip_int_arg(val, len) != 0;
+
+	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
+	return (0);
+}
+
+/* IP_PMTUDISC_DONT .. IP_PMTUDISC_OMIT, else EINVAL (Linux). */
+static int
+set_pmtudisc(struct shim_sock *s, const struct opt_ent *e, const void *val,
+    socklen_t len)
+{
+	int v = ip_int_arg(val, len);
+
+	if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
+		return (EINVAL);
 	sock_record_opt(s, e->level, e->name, &v, sizeof(v));
 	return (0);
 }
@@ -415,12 +522,14 @@ sock_ioctl(struct shim_sock *s, unsigned long req, void *arg)
 		return (0);
 	case FIONREAD:		/* = SIOCINQ */
 	case SIOCOUTQ:
+	case SIOCOUTQNSD:
 		if (arg == NULL)
 			return (EFAULT);
 		if (xtcp_is_listening(s->xs))
 			return (EINVAL);
 		v = (int)(req == FIONREAD ? xtcp_sock_rxbytes(s->xs) :
-		    xtcp_sock_txbytes(s->xs));
+		    req == SIOCOUTQ ? xtcp_sock_txbytes(s->xs) :
+		    xtcp_sock_unsent(s->xs));
 		memcpy(arg, &v, sizeof(v));
 		return (0);
 	case SIOCATMARK:

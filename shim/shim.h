@@ -80,7 +80,7 @@ void	shim_pool_fork_child(void);
 
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 
-#define SHIM_NOPT	20
+#define SHIM_NOPT	48		/* more than the options we take */
 
 /* A setsockopt replayed onto the kernel socket at handover. */
 struct shim_opt {

@@ -462,6 +462,28 @@ shutdown(int fd, int how)
 
 /* ---- accept ---- */
 
+/*
+ * A Linux child socket is a copy of its listener (sk_clone_lock): the
+ * options the shim keeps go across (the timeouts, SO_RCVLOWAT,
+ * SO_BINDTODEVICE, SO_DONTROUTE, SO_BROADCAST; and the records of what
+ * the engine took, whose own copy is xt_tcp_inherit), but SO_PRIORITY,
+ * which Linux 6.x leaves at 0, and the fd's flags.
+ */
+static void
+sock_inherit(const struct shim_sock *ls, struct shim_sock *ns)
+{
+	unsigned i;
+
+	ns->rcvtimeo_us = ls->rcvtimeo_us;
+	ns->sndtimeo_us = ls->sndtimeo_us;
+	ns->rcvlowat = ls->rcvlowat;
+	for (i = 0; i < ls->nopt; i++)
+		if (ls->opt[i].level != SOL_SOCKET ||
+		    ls->opt[i].name != SO_PRIORITY)
+			sock_record_opt(ns, ls->opt[i].level, ls->opt[i].name,
+			    ls->opt[i].val, ls->opt[i].len);
+}
+
 /* accept on our listening socket s (referenced, lock held). */
 static int
 sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
@@ -514,9 +536,7 @@ sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
 		return (shim_fail_errno(ENOMEM));
 	}
 	ns->nonblock = (flags & SOCK_NONBLOCK) != 0;
-	/* a Linux child socket inherits the listener's timeouts */
-	ns->rcvtimeo_us = s->rcvtimeo_us;
-	ns->sndtimeo_us = s->sndtimeo_us;
+	sock_inherit(s, ns);
 	if ((err = shim_sock_open_fd(ns, flags & SOCK_CLOEXEC, &nfd)) != 0) {
 		ns->refs = 1;
 		shim_sock_unref(ns);	/* closes the connection */

@@ -82,8 +82,11 @@ struct xtcp_config {
 					 * interval (Linux tcp_invalid_ratelimit
 					 * 500); 0 = no limit */
 	uint32_t	finwait2_timeout_ms; /* orphaned FIN-WAIT-2 lifetime (60 s) */
-	int		fast_finwait2_recycle; /* 1: orphaned FIN-WAIT-2 closes at
-					 * once on the peer's FIN, no TIME-WAIT wait */
+	int		fast_finwait2_recycle; /* XTCP_FINWAIT2_NO_TIMEWAIT 1: an
+					 * orphaned FIN-WAIT-2 closes at once on
+					 * the peer's FIN, no TIME-WAIT wait (not
+					 * FreeBSD's fast_finwait2_recycle, whose
+					 * timeout is always ours) */
 	int		path_mtu_discovery; /* 1: DF on output, honour ICMP (default) */
 	int		pmtud_blackhole;	/* lower the MSS after timeouts of full
 					 * segments (FreeBSD pmtud_blackhole_detection, 0) */
@@ -217,7 +220,9 @@ int	xtcp_sendto_fastopen(struct xtcp_sock *s, uint64_t now_us,
 	    size_t *sent);
 /* Queue up to len bytes; *sent gets the count.  XT_EAGAIN if no space at
  * all; XT_EPIPE after shutdown(WR) or when the connection is gone
- * (pending error returned first); XT_ENOTCONN before connect. */
+ * (pending error returned first); XT_ENOTCONN before connect.  With
+ * TCP_NOTSENT_LOWAT it takes MSS-sized pieces while the unsent bytes are
+ * below the mark (Linux tcp_sendmsg). */
 int	xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 	    size_t len, int flags, size_t *sent);
 /* Copy up to len bytes; *got gets the count.  XT_OK with *got == 0 is
@@ -243,6 +248,12 @@ int	xtcp_getpeername(const struct xtcp_sock *s, uint32_t *addr,
 unsigned xtcp_poll(const struct xtcp_sock *s);
 /* Take and clear the pending error (SO_ERROR); XT_OK if none. */
 int	xtcp_take_error(struct xtcp_sock *s);
+/* A send call with MSG_ZEROCOPY sent something: with SO_ZEROCOPY set it
+ * takes the next id and completes at once (its bytes were copied). */
+void	xtcp_zerocopy_sent(struct xtcp_sock *s);
+/* recvmsg(MSG_ERRQUEUE): the range of MSG_ZEROCOPY send ids completed
+ * and not yet reported (all copied), cleared; XT_EAGAIN if none. */
+int	xtcp_take_zerocopy(struct xtcp_sock *s, uint32_t *lo, uint32_t *hi);
 /* Socket options, by Linux level/name (SOL_SOCKET, IPPROTO_TCP,
  * IPPROTO_IP).  SO_ERROR through getopt yields the pending enum xt_err
  * (the shim maps it to an errno).
@@ -256,6 +267,8 @@ int	xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
  * in the send buffer (SIOCOUTQ). */
 uint32_t xtcp_sock_rxbytes(const struct xtcp_sock *s);
 uint32_t xtcp_sock_txbytes(const struct xtcp_sock *s);
+/* Bytes queued and not yet sent (SIOCOUTQNSD). */
+uint32_t xtcp_sock_unsent(const struct xtcp_sock *s);
 /* One line describing the connection's state and variables (for
  * debugging and the stats tool); returns snprintf's count. */
 int	xtcp_sock_describe(const struct xtcp_sock *s, char *buf, size_t len);

@@ -268,7 +268,7 @@ tcp_tfo_server_syn(struct xtcp_sock *tp, const struct seg *sg)
 }
 
 /* A connection of listener lis to faddr:fport, inheriting its options
- * (Linux: accepted sockets inherit the listener's socket options). */
+ * (xt_tcp_inherit: what Linux's accepted sockets take). */
 static struct xtcp_sock *
 tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
     uint32_t faddr, uint16_t fport)
@@ -281,20 +281,7 @@ tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
 	tp->lport = lis->lport;
 	tp->faddr = faddr;
 	tp->fport = fport;
-	tp->t_flags |= lis->t_flags & (XT_TF_NODELAY | XT_TF_KEEPALIVE);
-	tp->t_user_mss = lis->t_user_mss;
-	tp->keep_idle_s = lis->keep_idle_s;
-	tp->keep_intvl_s = lis->keep_intvl_s;
-	tp->keep_cnt = lis->keep_cnt;
-	tp->ip_tos = lis->ip_tos;
-	tp->ip_ttl = lis->ip_ttl;
-	tp->t_user_timeout_ms = lis->t_user_timeout_ms;
-	if (lis->rcvbuf_size != tp->rcvbuf_size &&
-	    xt_ring_resize(&tp->rcv_buf, lis->rcvbuf_size) == XT_OK)
-		tp->rcvbuf_size = lis->rcvbuf_size;
-	if (lis->sndbuf_size != tp->sndbuf_size &&
-	    xt_ring_resize(&tp->snd_buf, lis->sndbuf_size) == XT_OK)
-		tp->sndbuf_size = lis->sndbuf_size;
+	xt_tcp_inherit(lis, tp);
 	tp->t_listener = lis;
 	lis->t_qlen++;
 	xt_tcp_init_buffers_mss(tp);

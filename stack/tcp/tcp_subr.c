@@ -132,6 +132,10 @@ xt_tcp_free(struct xtcp_sock *tp)
 	free(tp);
 }
 
+/* Sets the listener-choice hash apart from the ISN's F() under the same
+ * key: no ISN input has this bit (the two never hash the same words). */
+#define XT_REUSEPORT_DOMAIN	(1ULL << 63)
+
 /*
  * Demultiplex: an exact 4-tuple match wins; else, if want_listen, a
  * listener on lport.  TODO(#3): a hash table once connections are many.
@@ -169,9 +173,14 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 			nlis++;
 	if (nlis == 0)
 		return (NULL);
-	/* SO_REUSEPORT listeners share the connections by a hash of the
-	 * peer, as Linux spreads them */
-	pick = (faddr * 2654435761u ^ fport) % nlis;
+	/* SO_REUSEPORT listeners share the connections by a keyed hash of
+	 * the 4-tuple scaled to their number, as Linux spreads them
+	 * (reuseport_select_sock, reciprocal_scale); the hash must mix
+	 * well: a Linux client's ports are all even */
+	pick = (uint32_t)(((xt_siphash24_2u64(&eng->isn_key,
+	    (uint64_t)laddr << 32 | faddr,
+	    XT_REUSEPORT_DOMAIN | (uint64_t)lport << 16 | fport) &
+	    0xffffffffu) * nlis) >> 32);
 	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
 		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
 		    (tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)

@@ -19,6 +19,7 @@
 #include "tcp/tcp_var.h"
 
 static void	tcp_sndbuf_autotune(struct xtcp_sock *);
+static uint32_t	tcp_notsent(const struct xtcp_sock *);
 static void	tcp_rcvbuf_autotune(struct xtcp_sock *, uint32_t);
 
 static void
@@ -75,7 +76,10 @@ xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 		return (XT_EINVAL);
 	if (addr != 0 && addr != eng->cfg.addr)
 		return (XT_EADDRNOTAVAIL);
-	if (p == 0) {
+	if (p == 0 && s->ip_bind_noport) {
+		/* Linux IP_BIND_ADDRESS_NO_PORT: the port is chosen by
+		 * connect (or listen) */
+	} else if (p == 0) {
 		if ((err = xt_tcp_pick_port(eng, 0, 0, &p)) != XT_OK)
 			return (err);
 	} else {
@@ -103,6 +107,9 @@ xtcp_listen(struct xtcp_sock *s, int backlog)
 	if (!(s->t_flags & XT_TF_BOUND) &&
 	    (err = xtcp_bind(s, 0, 0)) != XT_OK)	/* Linux autobinds */
 		return (err);
+	if (s->lport == 0 &&
+	    (err = xt_tcp_pick_port(s->eng, 0, 0, &s->lport)) != XT_OK)
+		return (err);		/* bound with IP_BIND_ADDRESS_NO_PORT */
 	if (backlog < 0)
 		backlog = 0;
 	if (backlog > 4096)		/* Linux somaxconn */
@@ -143,6 +150,47 @@ xtcp_accept(struct xtcp_sock *s, uint64_t now_us, struct xtcp_sock **out,
 	return (XT_OK);
 }
 
+/*
+ * What a Linux child socket takes from its listener (sk_clone_lock copies
+ * the socket, then tcp_create_openreq_child resets the connection
+ * state): measured on Linux 6.x, every option below is inherited, and
+ * SO_PRIORITY and TCP_FASTOPEN are not.  The shim copies the options it
+ * keeps itself (SO_RCVLOWAT, the timeouts, SO_BINDTODEVICE, ...).
+ */
+void
+xt_tcp_inherit(const struct xtcp_sock *lis, struct xtcp_sock *tp)
+{
+	tp->t_flags |= lis->t_flags & (XT_TF_NODELAY | XT_TF_KEEPALIVE |
+	    XT_TF_OOBINLINE | XT_TF_REUSEADDR | XT_TF_REUSEPORT |
+	    XT_TF_LINGER0);
+	tp->linger_s = lis->linger_s;
+	tp->t_cc = lis->t_cc;
+	tp->t_user_mss = lis->t_user_mss;
+	tp->keep_idle_s = lis->keep_idle_s;
+	tp->keep_intvl_s = lis->keep_intvl_s;
+	tp->keep_cnt = lis->keep_cnt;
+	tp->ip_tos = lis->ip_tos;
+	tp->ip_ttl = lis->ip_ttl;
+	tp->ip_freebind = lis->ip_freebind;
+	tp->ip_bind_noport = lis->ip_bind_noport;
+	tp->so_zerocopy = lis->so_zerocopy;
+	tp->t_user_timeout_ms = lis->t_user_timeout_ms;
+	tp->t_syncnt = lis->t_syncnt;
+	tp->t_cork_opt = lis->t_cork_opt;
+	tp->t_notsent_lowat = lis->t_notsent_lowat;
+	tp->t_window_clamp = lis->t_window_clamp;
+	tp->t_linger2_s = lis->t_linger2_s;
+	tp->t_tfo_connect = lis->t_tfo_connect;
+	tp->t_rcvbuf_locked = lis->t_rcvbuf_locked;
+	tp->t_sndbuf_locked = lis->t_sndbuf_locked;
+	if (lis->rcvbuf_size != tp->rcvbuf_size &&
+	    xt_ring_resize(&tp->rcv_buf, lis->rcvbuf_size) == XT_OK)
+		tp->rcvbuf_size = lis->rcvbuf_size;
+	if (lis->sndbuf_size != tp->sndbuf_size &&
+	    xt_ring_resize(&tp->snd_buf, lis->sndbuf_size) == XT_OK)
+		tp->sndbuf_size = lis->sndbuf_size;
+}
+
 /* The state checks of connect(2), as Linux orders them; XT_OK means
  * "go ahead and connect". */
 static int
@@ -170,8 +218,10 @@ connect_check(struct xtcp_sock *s)
 			return (1);
 		}
 		if (s->t_flags & XT_TF_CONNCALLED) {
-			/* the attempt failed: report it once */
-			s->t_flags &= ~XT_TF_CONNCALLED;
+			/* the attempt failed: report it once, and as Linux
+			 * (tcp_disconnect) the socket is as new again */
+			s->t_flags &= ~(XT_TF_CONNCALLED | XT_TF_RCVSHUT |
+			    XT_TF_RDSHUT);
 			err = s->so_error != XT_OK ? s->so_error :
 			    XT_ECONNABORTED;
 			s->so_error = XT_OK;
@@ -205,7 +255,7 @@ connect_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 		return (XT_ENETUNREACH);	/* no multicast/broadcast TCP */
 	if ((err = xt_ip_route(eng, addr, &nh)) != XT_OK)
 		return (err);
-	if (!(s->t_flags & XT_TF_BOUND)) {
+	if (!(s->t_flags & XT_TF_BOUND) || s->lport == 0) {
 		if ((err = xt_tcp_pick_port(eng, addr, port, &s->lport)) !=
 		    XT_OK)
 			return (err);
@@ -311,11 +361,38 @@ xtcp_sendto_fastopen(struct xtcp_sock *s, uint64_t now_us, uint32_t addr,
 	return (XT_EINPROGRESS);
 }
 
+/*
+ * Linux tcp_sendmsg with TCP_NOTSENT_LOWAT: data goes in pieces of one
+ * MSS (the size of a segment to a small window), each sent as far as the
+ * window lets it, and a new piece is taken only while the unsent bytes
+ * are below the mark.  The bytes taken.
+ */
+static uint32_t
+send_lowat(struct xtcp_sock *s, const uint8_t *buf, uint32_t want)
+{
+	uint32_t n = 0, k, w, piece = s->t_maxseg != 0 ? s->t_maxseg : 536;
+
+	while (n < want && tcp_notsent(s) < s->t_notsent_lowat) {
+		k = want - n < piece ? want - n : piece;
+		w = xt_ring_write(&s->snd_buf, buf + n, k);
+		if (w < k) {
+			tcp_sndbuf_autotune(s);
+			w += xt_ring_write(&s->snd_buf, buf + n + w, k - w);
+		}
+		n += w;
+		if (w < k)
+			break;
+		xt_tcp_output(s);
+	}
+	return (n);
+}
+
 int
 xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
     size_t len, int flags, size_t *sent)
 {
 	uint32_t n, want;
+	uint8_t more;
 	int err;
 
 	usr_begin(s, now_us);
@@ -346,22 +423,29 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 	if (len == 0)
 		return (XT_OK);
 	want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-	n = xt_ring_write(&s->snd_buf, buf, want);
-	if (n < want) {
-		tcp_sndbuf_autotune(s);
-		n += xt_ring_write(&s->snd_buf, (const uint8_t *)buf + n,
-		    want - n);
+	more = s->t_more;
+	/* MSG_MORE corks this send only (Linux tcp_sendmsg) */
+	s->t_more = (flags & XTCP_MSG_MORE) != 0;
+	if (s->t_notsent_lowat != 0)
+		n = send_lowat(s, buf, want);
+	else {
+		n = xt_ring_write(&s->snd_buf, buf, want);
+		if (n < want) {
+			tcp_sndbuf_autotune(s);
+			n += xt_ring_write(&s->snd_buf,
+			    (const uint8_t *)buf + n, want - n);
+		}
 	}
-	if (n == 0)
+	if (n == 0) {
+		s->t_more = more;
 		return (XT_EAGAIN);
+	}
 	*sent = n;
 	/* MSG_OOB: the last byte sent is urgent (BSD/Linux semantics) */
 	if (flags & XTCP_MSG_OOB) {
 		s->snd_up = s->snd_buf_seq + xt_ring_len(&s->snd_buf);
 		s->t_flags |= XT_TF_SNDURG;
 	}
-	/* MSG_MORE corks this send only (Linux tcp_sendmsg) */
-	s->t_more = (flags & XTCP_MSG_MORE) != 0;
 	if (!s->t_more && !s->t_cork_opt)
 		s->t_cork_at = 0;
 	xt_tcp_output(s);
@@ -746,7 +830,10 @@ xtcp_poll(const struct xtcp_sock *s)
 		m |= XTCP_POLLIN;
 	if (s->state == XT_TCPS_CLOSED)
 		m |= XTCP_POLLHUP;
-	if ((s->t_flags & XT_TF_FINQUEUED) && (s->t_flags & XT_TF_RCVSHUT))
+	/* Linux: both directions shut (sk_shutdown == SHUTDOWN_MASK; a
+	 * shutdown(SHUT_RD) counts as the receive side) */
+	if ((s->t_flags & XT_TF_FINQUEUED) &&
+	    (s->t_flags & (XT_TF_RCVSHUT | XT_TF_RDSHUT)))
 		m |= XTCP_POLLHUP;
 	if (s->t_flags & (XT_TF_RCVSHUT | XT_TF_RDSHUT))
 		m |= XTCP_POLLIN | XTCP_POLLRDHUP;
@@ -757,19 +844,21 @@ xtcp_poll(const struct xtcp_sock *s)
 		if (s->t_flags & XT_TF_HAVEOOB)
 			m |= XTCP_POLLPRI;
 		/* writable when a third of the buffer is free (Linux
-		 * sk_stream_is_writeable: free >= used / 2) */
+		 * sk_stream_is_writeable: free >= used / 2) and, with
+		 * TCP_NOTSENT_LOWAT, while twice the unsent bytes are below
+		 * the mark (tcp_stream_memory_free with wake = 1) */
 		if (!(s->t_flags & XT_TF_FINQUEUED)) {
 			if (xt_ring_space(&s->snd_buf) >=
 			    xt_ring_len(&s->snd_buf) / 2 &&
 			    xt_ring_space(&s->snd_buf) > 0 &&
 			    (s->t_notsent_lowat == 0 ||
-			    tcp_notsent(s) < s->t_notsent_lowat))
+			    (uint64_t)tcp_notsent(s) * 2 < s->t_notsent_lowat))
 				m |= XTCP_POLLOUT;
 		} else {
 			m |= XTCP_POLLOUT;
 		}
 	}
-	if (s->so_error != XT_OK)
+	if (s->so_error != XT_OK || s->so_zc_pending)
 		m |= XTCP_POLLERR;
 	return (m);
 }
@@ -781,6 +870,39 @@ xtcp_take_error(struct xtcp_sock *s)
 
 	s->so_error = XT_OK;
 	return (err);
+}
+
+/* Linux MSG_ZEROCOPY: one id per call; the bytes were copied, so the
+ * call completes at once (SO_EE_CODE_ZEROCOPY_COPIED). */
+void
+xtcp_zerocopy_sent(struct xtcp_sock *s)
+{
+	if (!s->so_zerocopy)
+		return;
+	if (!s->so_zc_pending) {
+		s->so_zc_lo = s->so_zc_next;
+		s->so_zc_pending = 1;
+	}
+	s->so_zc_hi = s->so_zc_next++;
+	s->t_evseq++;
+	xt_tcp_wakeup(s);
+}
+
+int
+xtcp_take_zerocopy(struct xtcp_sock *s, uint32_t *lo, uint32_t *hi)
+{
+	if (!s->so_zc_pending)
+		return (XT_EAGAIN);
+	*lo = s->so_zc_lo;
+	*hi = s->so_zc_hi;
+	s->so_zc_pending = 0;
+	return (XT_OK);
+}
+
+uint32_t
+xtcp_sock_unsent(const struct xtcp_sock *s)
+{
+	return (s->state == XT_TCPS_LISTEN ? 0 : tcp_notsent(s));
 }
 
 uint32_t
@@ -812,6 +934,32 @@ opt_put_int(void *val, size_t *len, int v)
 	memcpy(val, &v, n);
 	*len = n;
 	return (XT_OK);
+}
+
+/* Linux do_ip_setsockopt: an int, or one byte when shorter, or 0 when
+ * there is nothing at all. */
+static int
+opt_ip_int(const void *val, size_t len, int *v)
+{
+	*v = 0;
+	if (len >= sizeof(int))
+		memcpy(v, val, sizeof(int));
+	else if (len >= 1)
+		*v = *(const uint8_t *)val;
+	return (val == NULL && len > 0 ? XT_EINVAL : XT_OK);
+}
+
+/* Linux do_ip_getsockopt: a buffer shorter than an int gets one byte
+ * when the value fits. */
+static int
+opt_ip_put_int(void *val, size_t *len, int v)
+{
+	if (*len > 0 && *len < sizeof(int) && v >= 0 && v <= 255) {
+		*(uint8_t *)val = (uint8_t)v;
+		*len = 1;
+		return (XT_OK);
+	}
+	return (opt_put_int(val, len, v));
 }
 
 static void
@@ -879,6 +1027,28 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 		s->linger_s = lg.l_onoff ? (uint16_t)lg.l_linger : 0;
 		return (XT_OK);
 	}
+	if (level == IPPROTO_IP) {
+		if ((err = opt_ip_int(val, len, &v)) != XT_OK)
+			return (err);
+		switch (name) {
+		case IP_TOS:
+			s->ip_tos = (uint8_t)(v & 0xfc);
+			return (XT_OK);
+		case IP_TTL:
+			if (v < -1 || v == 0 || v > 255)
+				return (XT_EINVAL);
+			s->ip_ttl = v == -1 ? 0 : (uint8_t)v;
+			return (XT_OK);
+		case IP_FREEBIND:
+			s->ip_freebind = v != 0;
+			return (XT_OK);
+		case IP_BIND_ADDRESS_NO_PORT:
+			s->ip_bind_noport = v != 0;
+			return (XT_OK);
+		default:
+			return (XT_ENOPROTOOPT);
+		}
+	}
 	if ((err = opt_int(val, len, &v)) != XT_OK)
 		return (err);
 	if (level == SOL_SOCKET) {
@@ -900,6 +1070,11 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 			return (set_bufsize(s, &s->snd_buf, &s->sndbuf_size, v));
 		case SO_RCVBUF:
 			return (set_bufsize(s, &s->rcv_buf, &s->rcvbuf_size, v));
+		case SO_ZEROCOPY:
+			if (v < 0 || v > 1)
+				return (XT_EINVAL);
+			s->so_zerocopy = v;
+			return (XT_OK);
 		default:
 			return (XT_ENOPROTOOPT);
 		}
@@ -909,7 +1084,12 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 		case TCP_NODELAY:
 			set_flag(s, XT_TF_NODELAY, v);
 			if (v && XT_TCPS_SYNCHRONIZED(s->state)) {
-				xt_tcp_output(s);	/* Linux pushes at once */
+				/* Linux pushes what is queued at once, past a
+				 * cork too (TCP_NAGLE_PUSH) */
+				s->t_cork_at = 0;
+				s->t_flags |= XT_TF_FORCE;
+				xt_tcp_output(s);
+				s->t_flags &= ~XT_TF_FORCE;
 				usr_end(s);
 			}
 			return (XT_OK);
@@ -1004,20 +1184,6 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 			return (XT_ENOPROTOOPT);
 		}
 	}
-	if (level == IPPROTO_IP) {
-		switch (name) {
-		case IP_TOS:
-			s->ip_tos = (uint8_t)(v & 0xfc);
-			return (XT_OK);
-		case IP_TTL:
-			if (v < -1 || v == 0 || v > 255)
-				return (XT_EINVAL);
-			s->ip_ttl = v == -1 ? 0 : (uint8_t)v;
-			return (XT_OK);
-		default:
-			return (XT_ENOPROTOOPT);
-		}
-	}
 	return (XT_ENOPROTOOPT);
 }
 
@@ -1029,6 +1195,11 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 		return (XT_EINVAL);
 	if (level == IPPROTO_TCP && name == TCP_INFO) {
 		*len = xt_tcp_fill_info(s, val, *len);
+		return (XT_OK);
+	}
+	if (level == IPPROTO_TCP && name == TCP_CC_INFO) {
+		/* Linux: reno and cubic have no get_info: nothing copied */
+		*len = 0;
 		return (XT_OK);
 	}
 	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
@@ -1069,6 +1240,8 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 			return (opt_put_int(val, len, (int)s->sndbuf_size));
 		case SO_RCVBUF:
 			return (opt_put_int(val, len, (int)s->rcvbuf_size));
+		case SO_ZEROCOPY:
+			return (opt_put_int(val, len, s->so_zerocopy));
 		case SO_ERROR:
 			/* the shim maps the value; we hand out the code */
 			return (opt_put_int(val, len, xtcp_take_error(s)));
@@ -1124,10 +1297,14 @@ xtcp_getopt(struct xtcp_sock *s, int level, int name, void *val,
 	if (level == IPPROTO_IP) {
 		switch (name) {
 		case IP_TOS:
-			return (opt_put_int(val, len, s->ip_tos));
+			return (opt_ip_put_int(val, len, s->ip_tos));
 		case IP_TTL:
-			return (opt_put_int(val, len,
+			return (opt_ip_put_int(val, len,
 			    s->ip_ttl != 0 ? s->ip_ttl : 64));
+		case IP_FREEBIND:
+			return (opt_ip_put_int(val, len, s->ip_freebind));
+		case IP_BIND_ADDRESS_NO_PORT:
+			return (opt_ip_put_int(val, len, s->ip_bind_noport));
 		default:
 			return (XT_ENOPROTOOPT);
 		}

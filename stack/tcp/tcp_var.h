@@ -258,6 +258,14 @@ struct xtcp_sock {
 	uint16_t		linger_s;	/* SO_LINGER seconds */
 	uint8_t			ip_tos;		/* IP_TOS */
 	uint8_t			ip_ttl;		/* IP_TTL, 0 = default */
+	unsigned		ip_freebind:1;	/* IP_FREEBIND (stored) */
+	unsigned		ip_bind_noport:1; /* IP_BIND_ADDRESS_NO_PORT */
+	/* SO_ZEROCOPY: MSG_ZEROCOPY sends are copied and each completes at
+	 * once; the completions not yet read form one range of ids */
+	unsigned		so_zerocopy:1;
+	unsigned		so_zc_pending:1;
+	uint32_t		so_zc_next;	/* id of the next zerocopy send */
+	uint32_t		so_zc_lo, so_zc_hi; /* pending range */
 	uint32_t		keep_idle_s, keep_intvl_s, keep_cnt;	/* stored */
 
 	/* listening sockets and their children */
@@ -369,6 +377,10 @@ size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
 
 /* tcp_usrreq.c: sequence number of the next byte the program reads */
 xt_seq_t xt_tcp_read_seq(const struct xtcp_sock *tp);
+/* tcp_usrreq.c: give a new child of listener lis the options Linux's
+ * accepted sockets take from their listener.  Called where the child is
+ * made, before its buffers are sized and its SYN-ACK is sent. */
+void	xt_tcp_inherit(const struct xtcp_sock *lis, struct xtcp_sock *tp);
 
 /* tcp_timer.c */
 void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);

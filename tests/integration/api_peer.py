@@ -12,6 +12,9 @@
 #   7005  send the kept outcome of 7004 ("NONE" before any, "OPEN" while
 #         a 7004 connection is open), then close
 #   7006  accept, then close with SO_LINGER 0 (RST)
+#   7007  dial back: read a line "N PORT", make N connections to the
+#         client's address at PORT, answer "ok N" (the count made), hold
+#         them until the client closes this connection, then close them
 #   7009  nothing listens (refused)
 import socket
 import struct
@@ -87,6 +90,30 @@ def resetter(c):
     c.close()
 
 
+def dialer(c):
+    made = []
+    try:
+        line = b""
+        while not line.endswith(b"\n") and len(line) < 64:
+            d = c.recv(64)
+            if not d:
+                break
+            line += d
+        n, port = (int(x) for x in line.split()[:2])
+        addr = c.getpeername()[0]
+        for _ in range(min(n, 64)):
+            d = socket.create_connection((addr, port), timeout=5)
+            made.append(d)
+        c.sendall(b"ok %d\n" % len(made))
+        while c.recv(64):
+            pass
+    except (OSError, ValueError):
+        pass
+    for d in made:
+        d.close()
+    c.close()
+
+
 def serve(port, fn, rcvbuf=0):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -101,7 +128,7 @@ def serve(port, fn, rcvbuf=0):
 
 SERVERS = ((7000, echo, 0), (7001, closer, 0), (7002, silent, 4096),
            (7003, drip, 0), (7004, recorder, 0), (7005, query, 0),
-           (7006, resetter, 0))
+           (7006, resetter, 0), (7007, dialer, 0))
 for port, fn, rcvbuf in SERVERS:
     threading.Thread(target=serve, args=(port, fn, rcvbuf),
                      daemon=True).start()

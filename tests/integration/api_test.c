@@ -15,6 +15,8 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
+#include <linux/inet_diag.h>
 #include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +49,7 @@
 #define P_RECORD	7004
 #define P_QUERY		7005
 #define P_RESET		7006
+#define P_DIAL		7007
 #define P_REFUSED	7009
 
 static int	ntest, nfail;
@@ -466,17 +469,32 @@ t_data(void)
 	    "(%ld ms)", now_ms() - t0);
 	close(s);
 
-	/* SO_RCVLOWAT: a blocking read waits for that many */
+	/*
+	 * SO_RCVLOWAT: readiness waits for that many.  (Not a blocking
+	 * recv: when "abc" is already there, Linux's recv takes it and then
+	 * is woken only once 8 more are queued (tcp_data_ready counts the
+	 * queue, not what the reader holds): it slept until a timeout or for
+	 * ever, whenever the load let "abc" arrive first.)
+	 */
 	s = conn(P_DRIP);
+	CHECK(wait_inq(s, 3) == 3, "drip: 3 bytes there");
 	v = 8;
 	CHECK(setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0,
 	    "SO_RCVLOWAT 8");
 	t0 = now_ms();
+	{
+		struct pollfd pfd = { s, POLLIN, 0 };
+
+		v = poll(&pfd, 1, 0);
+		CHECK(v == 0, "3 bytes of 8: not readable yet");
+		v = poll(&pfd, 1, 3000);
+		CHECK(v == 1 && (pfd.revents & POLLIN) && now_ms() - t0 >= 250,
+		    "readable once 8 are there (%ld ms)", now_ms() - t0);
+	}
 	memset(buf, 0, sizeof(buf));
-	n = recv(s, buf, sizeof(buf), 0);
-	CHECK(n == 8 && now_ms() - t0 >= 300,
-	    "recv with SO_RCVLOWAT 8 returns 8 bytes (%zd, %ld ms)", n,
-	    now_ms() - t0);
+	n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+	CHECK(n == 8 && memcmp(buf, "abcdefgh", 8) == 0,
+	    "recv returns the 8 bytes (%zd)", n);
 	close(s);
 }
 
@@ -1055,6 +1073,640 @@ t_signals(void)
 	handler(SIGALRM, SIG_DFL, 0);
 }
 
+/* ---- poll on sockets in each state (Linux tcp_poll) ---- */
+
+#define PALL	(POLLIN | POLLOUT | POLLPRI | POLLRDHUP)
+
+/* What poll reports now for s, asked for everything. */
+static int
+revents(int s)
+{
+	struct pollfd pfd = { s, PALL, 0 };
+
+	return (poll(&pfd, 1, 0) == 1 ? pfd.revents : 0);
+}
+
+/* Wait up to ms for any of want in s's revents; the revents then. */
+static int
+wait_events(int s, int want, int ms)
+{
+	int i, ev = 0;
+
+	for (i = 0; i < ms / 10; i++) {
+		if ((ev = revents(s)) & want)
+			break;
+		sleep_ms(10);
+	}
+	return (ev);
+}
+
+static void
+t_poll_states(void)
+{
+	struct sockaddr_in sin = addr_of(peer, P_REFUSED), any;
+	char c;
+	int s, ev, r, e;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	ev = revents(s);
+	CHECK(ev == (POLLOUT | POLLHUP), "poll on a new socket: "
+	    "POLLOUT|POLLHUP (%#x)", ev);
+	r = send(s, "x", 1, MSG_NOSIGNAL);
+	e = errno;
+	CHECK(r == -1 && e == EPIPE, "send on a new socket: EPIPE");
+	r = read(s, &c, 1);
+	e = errno;
+	CHECK(r == -1 && e == ENOTCONN, "read on a new socket: ENOTCONN");
+	memset(&any, 0, sizeof(any));
+	any.sin_family = AF_INET;
+	CHECK(bind(s, (struct sockaddr *)&any, sizeof(any)) == 0 &&
+	    revents(s) == (POLLOUT | POLLHUP), "poll on a bound socket: "
+	    "POLLOUT|POLLHUP (%#x)", revents(s));
+	CHECK(listen(s, 4) == 0 && (ev = revents(s)) == 0,
+	    "poll on a listening socket: nothing (%#x)", ev);
+	close(s);
+
+	/* a failed blocking connect disconnects: as new again */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
+	e = errno;
+	ev = revents(s);
+	CHECK(r == -1 && e == ECONNREFUSED && ev == (POLLOUT | POLLHUP),
+	    "after a refused blocking connect: POLLOUT|POLLHUP (%#x)", ev);
+	r = read(s, &c, 1);
+	e = errno;
+	CHECK(r == -1 && e == ENOTCONN, "and read: ENOTCONN");
+	close(s);
+
+	/* a failed non-blocking connect: shut both ways, the error first */
+	s = conn_nb(peer, P_REFUSED, &r);
+	ev = wait_events(s, POLLERR, 3000);
+	CHECK(ev == (POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP),
+	    "refused non-blocking connect: POLLIN|POLLOUT|POLLERR|POLLHUP|"
+	    "POLLRDHUP (%#x)", ev);
+	CHECK(so_error(s) == ECONNREFUSED && (ev = revents(s)) ==
+	    (POLLIN | POLLOUT | POLLHUP | POLLRDHUP),
+	    "once SO_ERROR is taken: no POLLERR (%#x)", ev);
+	r = send(s, "x", 1, MSG_NOSIGNAL);
+	e = errno;
+	CHECK(r == -1 && e == EPIPE, "then send: EPIPE");
+	CHECK(read(s, &c, 1) == 0, "and read: 0");
+	r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
+	e = errno;
+	ev = revents(s);
+	CHECK(r == -1 && e == ECONNABORTED && ev == (POLLOUT | POLLHUP),
+	    "connect again, the error taken: ECONNABORTED (%d), and it "
+	    "disconnects: POLLOUT|POLLHUP (%#x)", e, ev);
+	close(s);
+
+	/* shutdown of a connection the peer keeps open */
+	s = conn(P_SILENT);
+	CHECK(s >= 0 && (ev = revents(s)) == POLLOUT,
+	    "connected: POLLOUT (%#x)", ev);
+	shutdown(s, SHUT_RD);
+	ev = revents(s);
+	CHECK(ev == (POLLIN | POLLOUT | POLLRDHUP),
+	    "after SHUT_RD: POLLIN|POLLOUT|POLLRDHUP (%#x)", ev);
+	close(s);
+	s = conn(P_SILENT);
+	shutdown(s, SHUT_WR);
+	sleep_ms(50);
+	ev = revents(s);
+	CHECK(ev == POLLOUT, "after SHUT_WR: POLLOUT (%#x)", ev);
+	close(s);
+	s = conn(P_SILENT);
+	shutdown(s, SHUT_RDWR);
+	sleep_ms(50);
+	ev = revents(s);
+	CHECK(ev == (POLLIN | POLLOUT | POLLHUP | POLLRDHUP),
+	    "after SHUT_RDWR: POLLIN|POLLOUT|POLLHUP|POLLRDHUP (%#x)", ev);
+	close(s);
+
+	/* the peer's FIN, then ours */
+	s = conn(P_CLOSE);
+	ev = wait_events(s, POLLRDHUP, 3000);
+	CHECK(ev == (POLLIN | POLLOUT | POLLRDHUP),
+	    "after the peer's FIN: POLLIN|POLLOUT|POLLRDHUP (%#x)", ev);
+	shutdown(s, SHUT_WR);
+	sleep_ms(50);
+	ev = revents(s);
+	CHECK(ev == (POLLIN | POLLOUT | POLLHUP | POLLRDHUP),
+	    "and SHUT_WR: POLLIN|POLLOUT|POLLHUP|POLLRDHUP (%#x)", ev);
+	close(s);
+}
+
+/* ---- after a reset ---- */
+
+static void
+t_reset(void)
+{
+	char c;
+	int s, r, e, ev;
+
+	handler(SIGPIPE, on_pipe, 0);
+
+	/* the reset reported by read */
+	s = conn(P_RESET);
+	ev = wait_events(s, POLLERR, 3000);
+	CHECK(ev == (POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP),
+	    "reset: POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP (%#x)", ev);
+	r = read(s, &c, 1);
+	e = errno;
+	CHECK(r == -1 && e == ECONNRESET, "read reports ECONNRESET");
+	ev = revents(s);
+	CHECK(ev == (POLLIN | POLLOUT | POLLHUP | POLLRDHUP),
+	    "then POLLIN|POLLOUT|POLLHUP|POLLRDHUP (%#x)", ev);
+	CHECK(read(s, &c, 1) == 0, "then read: 0");
+	npipe = 0;
+	r = send(s, "x", 1, MSG_NOSIGNAL);
+	e = errno;
+	CHECK(r == -1 && e == EPIPE && npipe == 0,
+	    "then send MSG_NOSIGNAL: EPIPE, no SIGPIPE");
+	r = write(s, "x", 1);
+	e = errno;
+	CHECK(r == -1 && e == EPIPE && npipe == 1,
+	    "then write: EPIPE and SIGPIPE (%d)", (int)npipe);
+	CHECK(read(s, &c, 1) == 0 && so_error(s) == 0,
+	    "read still 0, SO_ERROR 0");
+	close(s);
+
+	/* the reset reported by write */
+	s = conn(P_RESET);
+	(void)wait_events(s, POLLERR, 3000);
+	npipe = 0;
+	r = write(s, "x", 1);
+	e = errno;
+	CHECK(r == -1 && e == ECONNRESET && npipe == 0,
+	    "first write after the reset: ECONNRESET, no SIGPIPE");
+	r = write(s, "x", 1);
+	e = errno;
+	CHECK(r == -1 && e == EPIPE && npipe == 1,
+	    "second write: EPIPE and SIGPIPE (%d)", (int)npipe);
+	CHECK(read(s, &c, 1) == 0, "read: 0");
+	close(s);
+
+	/* the reset taken by SO_ERROR; SIGPIPE ignored */
+	s = conn(P_RESET);
+	(void)wait_events(s, POLLERR, 3000);
+	CHECK(so_error(s) == ECONNRESET, "SO_ERROR takes ECONNRESET");
+	handler(SIGPIPE, SIG_IGN, 0);
+	npipe = 0;
+	r = write(s, "x", 1);
+	e = errno;
+	CHECK(r == -1 && e == EPIPE && npipe == 0,
+	    "then write with SIGPIPE ignored: EPIPE");
+	CHECK(read(s, &c, 1) == 0, "read: 0");
+	close(s);
+	handler(SIGPIPE, SIG_DFL, 0);
+}
+
+/* ---- accepted sockets (the peer dials back) ---- */
+
+/* Ask the peer for n connections to our port; the control fd (close it
+ * to end them) or -1. */
+static int
+dial_back(int n, int port)
+{
+	struct timeval tv = { 10, 0 };
+	char line[64];
+	int s, k;
+
+	if ((s = conn(P_DIAL)) < 0)
+		return (-1);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	k = snprintf(line, sizeof(line), "%d %d\n", n, port);
+	if (write(s, line, k) != k) {
+		close(s);
+		return (-1);
+	}
+	memset(line, 0, sizeof(line));
+	k = snprintf(line, 8, "ok %d\n", n);
+	if (!readn(s, line + 8, k) || memcmp(line, line + 8, k) != 0) {
+		close(s);
+		return (-1);
+	}
+	return (s);
+}
+
+static int
+local_port(int s)
+{
+	struct sockaddr_in sin;
+	socklen_t l = sizeof(sin);
+
+	if (getsockname(s, (struct sockaddr *)&sin, &l) != 0)
+		return (-1);
+	return (ntohs(sin.sin_port));
+}
+
+/* A listener on any address, a free port. */
+static int
+listener(int reuseport, int *port)
+{
+	struct sockaddr_in sin;
+	int s;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(*port);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (reuseport)
+		set_int(s, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(s, 16) != 0) {
+		close(s);
+		return (-1);
+	}
+	*port = local_port(s);
+	return (s);
+}
+
+static const struct inh {
+	const char	*name;
+	int		 level, opt, set, want;	/* want: the child reads */
+} inh_tab[] = {
+	/* Linux 6.x: these the child takes from the listener */
+	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, 1, 1 },
+	{ "SO_OOBINLINE", SOL_SOCKET, SO_OOBINLINE, 1, 1 },
+	{ "SO_RCVLOWAT", SOL_SOCKET, SO_RCVLOWAT, 7, 7 },
+	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, 50000, 100000 },
+	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, 60000, 120000 },
+	{ "SO_DONTROUTE", SOL_SOCKET, SO_DONTROUTE, 1, 1 },
+	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, 1, 1 },
+	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, 1, 1 },
+	{ "SO_ZEROCOPY", SOL_SOCKET, SO_ZEROCOPY, 1, 1 },
+	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, 1, 1 },
+	{ "TCP_CORK", IPPROTO_TCP, TCP_CORK, 1, 1 },
+	{ "TCP_NOTSENT_LOWAT", IPPROTO_TCP, TCP_NOTSENT_LOWAT, 12345, 12345 },
+	{ "TCP_WINDOW_CLAMP", IPPROTO_TCP, TCP_WINDOW_CLAMP, 40000, 40000 },
+	{ "TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 77, 77 },
+	{ "TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 11, 11 },
+	{ "TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 4, 4 },
+	{ "TCP_USER_TIMEOUT", IPPROTO_TCP, TCP_USER_TIMEOUT, 9000, 9000 },
+	{ "TCP_LINGER2", IPPROTO_TCP, TCP_LINGER2, 33, 33 },
+	{ "TCP_SYNCNT", IPPROTO_TCP, TCP_SYNCNT, 3, 3 },
+	{ "TCP_FASTOPEN_CONNECT", IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1, 1 },
+	{ "IP_TOS", IPPROTO_IP, IP_TOS, 0x28, 0x28 },
+	{ "IP_TTL", IPPROTO_IP, IP_TTL, 33, 33 },
+	{ "IP_FREEBIND", IPPROTO_IP, IP_FREEBIND, 1, 1 },
+	{ "IP_BIND_ADDRESS_NO_PORT", IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1,
+	    1 },
+	/* and these it does not */
+	{ "SO_PRIORITY", SOL_SOCKET, SO_PRIORITY, 5, 0 },
+	{ "TCP_FASTOPEN", IPPROTO_TCP, TCP_FASTOPEN, 5, 0 },
+};
+
+static void
+t_inherit(void)
+{
+	const struct inh *o;
+	struct linger lg;
+	struct timeval tv;
+	char name[IFNAMSIZ];
+	socklen_t l;
+	size_t i;
+	int ls, a, ctl, port = 0, v;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	for (i = 0; i < sizeof(inh_tab) / sizeof(inh_tab[0]); i++) {
+		o = &inh_tab[i];
+		CHECK(set_int(ls, o->level, o->opt, o->set),
+		    "listener: set %s %d", o->name, o->set);
+	}
+	lg.l_onoff = 1;
+	lg.l_linger = 9;
+	CHECK(setsockopt(ls, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0,
+	    "listener: SO_LINGER {1, 9}");
+	CHECK(setsockopt(ls, IPPROTO_TCP, TCP_CONGESTION, "reno", 4) == 0,
+	    "listener: TCP_CONGESTION reno");
+	tv.tv_sec = 3;
+	tv.tv_usec = 0;
+	CHECK(setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	    setsockopt(ls, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0,
+	    "listener: SO_RCVTIMEO, SO_SNDTIMEO 3 s");
+	CHECK(setsockopt(ls, SOL_SOCKET, SO_BINDTODEVICE, "xa0", 4) == 0,
+	    "listener: SO_BINDTODEVICE xa0");
+	CHECK(set_int(ls, IPPROTO_TCP, TCP_MAXSEG, 1000),
+	    "listener: TCP_MAXSEG 1000");
+	{
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		CHECK(bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    listen(ls, 4) == 0 && (port = local_port(ls)) > 0,
+		    "listener on port %d", port);
+	}
+	ctl = dial_back(1, port);
+	CHECK(ctl >= 0, "the peer dials back");
+	/* never block: a peer that could not dial fails the checks */
+	a = (wait_events(ls, POLLIN, 3000) & POLLIN) ? accept(ls, NULL, NULL) :
+	    -1;
+	CHECK(a >= 0, "accept");
+	if (a < 0) {
+		close(ctl);
+		close(ls);
+		return;
+	}
+	for (i = 0; i < sizeof(inh_tab) / sizeof(inh_tab[0]); i++) {
+		o = &inh_tab[i];
+		CHECK(get_int(a, o->level, o->opt, &v) && v == o->want,
+		    "accepted: %s %s (%d)", o->name, o->want == o->set ?
+		    "inherited" : "not inherited", v);
+	}
+	memset(&lg, 0, sizeof(lg));
+	l = sizeof(lg);
+	CHECK(getsockopt(a, SOL_SOCKET, SO_LINGER, &lg, &l) == 0 &&
+	    lg.l_onoff == 1 && lg.l_linger == 9,
+	    "accepted: SO_LINGER inherited {%d, %d}", lg.l_onoff, lg.l_linger);
+	memset(name, 0, sizeof(name));
+	l = sizeof(name);
+	CHECK(getsockopt(a, IPPROTO_TCP, TCP_CONGESTION, name, &l) == 0 &&
+	    strcmp(name, "reno") == 0,
+	    "accepted: TCP_CONGESTION inherited (%s)", name);
+	memset(&tv, 0, sizeof(tv));
+	l = sizeof(tv);
+	CHECK(getsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) == 0 &&
+	    tv.tv_sec == 3 && tv.tv_usec == 0,
+	    "accepted: SO_RCVTIMEO inherited");
+	memset(&tv, 0, sizeof(tv));
+	l = sizeof(tv);
+	CHECK(getsockopt(a, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) == 0 &&
+	    tv.tv_sec == 3 && tv.tv_usec == 0,
+	    "accepted: SO_SNDTIMEO inherited");
+	memset(name, 0, sizeof(name));
+	l = sizeof(name);
+	CHECK(getsockopt(a, SOL_SOCKET, SO_BINDTODEVICE, name, &l) == 0 &&
+	    strcmp(name, "xa0") == 0,
+	    "accepted: SO_BINDTODEVICE inherited (%s)", name);
+	/* the listener's MSS bound, less the timestamp option */
+	CHECK(get_int(a, IPPROTO_TCP, TCP_MAXSEG, &v) && v == 988,
+	    "accepted: TCP_MAXSEG 1000 less 12 (%d)", v);
+	CHECK(!(fcntl(a, F_GETFL) & O_NONBLOCK) && get_int(a, SOL_SOCKET,
+	    SO_ACCEPTCONN, &v) && v == 0,
+	    "accepted: blocking, SO_ACCEPTCONN 0");
+	close(a);
+	close(ctl);
+	close(ls);
+}
+
+/* ---- SO_REUSEPORT: two listeners on one port ---- */
+
+static void
+t_reuseport(void)
+{
+	int l1, l2, l3, ctl, port = 0, n1 = 0, n2 = 0, i, a;
+
+	l1 = listener(1, &port);
+	CHECK(l1 >= 0, "SO_REUSEPORT listener on port %d", port);
+	l2 = listener(1, &port);
+	CHECK(l2 >= 0, "a second SO_REUSEPORT listener on the same port");
+	l3 = listener(0, &port);
+	CHECK(l3 < 0 && errno == EADDRINUSE,
+	    "a third without SO_REUSEPORT: EADDRINUSE");
+	if (l3 >= 0)
+		close(l3);
+	ctl = dial_back(16, port);
+	CHECK(ctl >= 0, "the peer makes 16 connections");
+	fcntl(l1, F_SETFL, O_NONBLOCK);
+	fcntl(l2, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 300 && n1 + n2 < 16; i++) {
+		while ((a = accept(l1, NULL, NULL)) >= 0) {
+			n1++;
+			close(a);
+		}
+		while ((a = accept(l2, NULL, NULL)) >= 0) {
+			n2++;
+			close(a);
+		}
+		sleep_ms(10);
+	}
+	CHECK(n1 + n2 == 16 && n1 > 0 && n2 > 0,
+	    "both listeners accept: %d and %d of 16", n1, n2);
+	close(ctl);
+	close(l1);
+	close(l2);
+}
+
+/* ---- options Linux programs set ---- */
+
+static void
+t_linux_opts(void)
+{
+	struct sockaddr_in sin;
+	union tcp_cc_info ci;
+	unsigned char b;
+	socklen_t l;
+	int s, v;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	b = 0x20;
+	CHECK(setsockopt(s, IPPROTO_IP, IP_TOS, &b, 1) == 0 &&
+	    get_int(s, IPPROTO_IP, IP_TOS, &v) && v == 0x20,
+	    "IP_TOS given as one byte (%#x)", v);
+	b = 0;
+	l = 1;
+	CHECK(getsockopt(s, IPPROTO_IP, IP_TOS, &b, &l) == 0 && l == 1 &&
+	    b == 0x20, "IP_TOS read into one byte");
+	b = 40;
+	CHECK(setsockopt(s, IPPROTO_IP, IP_TTL, &b, 1) == 0 &&
+	    get_int(s, IPPROTO_IP, IP_TTL, &v) && v == 40,
+	    "IP_TTL given as one byte (%d)", v);
+	CHECK(set_int(s, IPPROTO_IP, IP_TOS, 0x23) &&
+	    get_int(s, IPPROTO_IP, IP_TOS, &v) && v == 0x20,
+	    "IP_TOS keeps the ECN bits out (%#x)", v);
+	CHECK(get_int(s, IPPROTO_IP, IP_FREEBIND, &v) && v == 0 &&
+	    set_int(s, IPPROTO_IP, IP_FREEBIND, 1) &&
+	    get_int(s, IPPROTO_IP, IP_FREEBIND, &v) && v == 1,
+	    "IP_FREEBIND round trip");
+	CHECK(get_int(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v) && v == 0 &&
+	    set_int(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1) &&
+	    get_int(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v) && v == 1,
+	    "IP_BIND_ADDRESS_NO_PORT round trip");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	CHECK(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    local_port(s) == 0, "IP_BIND_ADDRESS_NO_PORT: bind to port 0 "
+	    "leaves the port open (%d)", local_port(s));
+	sin = addr_of(peer, P_ECHO);
+	CHECK(connect(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    local_port(s) > 0 && echo_ok(s, "noport"),
+	    "connect then picks it (%d)", local_port(s));
+	close(s);
+
+	/* accepted and read back (Linux 6.x values) */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(get_int(s, IPPROTO_IP, IP_RECVERR, &v) && v == 0 &&
+	    set_int(s, IPPROTO_IP, IP_RECVERR, 5) &&
+	    get_int(s, IPPROTO_IP, IP_RECVERR, &v) && v == 1,
+	    "IP_RECVERR round trip");
+	CHECK(get_int(s, IPPROTO_IP, IP_MTU_DISCOVER, &v) &&
+	    v == IP_PMTUDISC_WANT && set_int(s, IPPROTO_IP, IP_MTU_DISCOVER,
+	    IP_PMTUDISC_DO) && get_int(s, IPPROTO_IP, IP_MTU_DISCOVER, &v) &&
+	    v == IP_PMTUDISC_DO, "IP_MTU_DISCOVER: WANT, then DO (%d)", v);
+	CHECK(!set_int(s, IPPROTO_IP, IP_MTU_DISCOVER, 9) && errno == EINVAL,
+	    "IP_MTU_DISCOVER 9: EINVAL");
+	CHECK(set_int(s, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, 1) &&
+	    get_int(s, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, &v) && v == 1 &&
+	    !set_int(s, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, 2) &&
+	    errno == EINVAL, "TCP_THIN_LINEAR_TIMEOUTS: 1, and 2 is EINVAL");
+	CHECK(set_int(s, IPPROTO_TCP, TCP_THIN_DUPACK, 1) &&
+	    get_int(s, IPPROTO_TCP, TCP_THIN_DUPACK, &v) && v == 0,
+	    "TCP_THIN_DUPACK accepted, reads 0 (%d)", v);
+	CHECK(set_int(s, SOL_SOCKET, SO_MARK, 9) &&
+	    get_int(s, SOL_SOCKET, SO_MARK, &v) && v == 9,
+	    "SO_MARK round trip (as root)");
+	close(s);
+
+	/* TCP_CC_INFO: Linux's reno and cubic have nothing to report */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5);
+	memset(&ci, 0x55, sizeof(ci));
+	l = sizeof(ci);
+	CHECK(getsockopt(s, IPPROTO_TCP, TCP_CC_INFO, &ci, &l) == 0 && l == 0,
+	    "TCP_CC_INFO with cubic: 0 bytes (%u)", (unsigned)l);
+	setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+	l = sizeof(ci);
+	CHECK(getsockopt(s, IPPROTO_TCP, TCP_CC_INFO, &ci, &l) == 0 && l == 0,
+	    "TCP_CC_INFO with reno: 0 bytes (%u)", (unsigned)l);
+	close(s);
+}
+
+/* ---- MSG_ZEROCOPY: copied, and the completion reported ---- */
+
+/* Read the error queue until the notifications cover ids 0..last
+ * (contiguous, in order, copied); 1 if they did. */
+static int
+zc_complete(int s, unsigned last, int ms, char *why, size_t wlen)
+{
+	struct sock_extended_err ee;
+	struct cmsghdr *cm;
+	struct msghdr mh;
+	char cb[256];
+	unsigned next = 0;
+	long t0 = now_ms();
+	ssize_t r;
+
+	snprintf(why, wlen, "nothing");
+	while (next <= last && now_ms() - t0 < ms) {
+		struct pollfd pfd = { s, 0, 0 };
+
+		(void)poll(&pfd, 1, 100);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_control = cb;
+		mh.msg_controllen = sizeof(cb);
+		r = recvmsg(s, &mh, MSG_ERRQUEUE);
+		if (r < 0) {
+			if (errno != EAGAIN)
+				return (0);
+			continue;
+		}
+		if (!(pfd.revents & POLLERR) || r != 0 ||
+		    !(mh.msg_flags & MSG_ERRQUEUE) ||
+		    (cm = CMSG_FIRSTHDR(&mh)) == NULL ||
+		    cm->cmsg_level != SOL_IP || cm->cmsg_type != IP_RECVERR) {
+			snprintf(why, wlen, "revents %#x r %zd flags %#x",
+			    pfd.revents, r, mh.msg_flags);
+			return (0);
+		}
+		memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+		snprintf(why, wlen, "errno %u origin %u code %u range %u-%u",
+		    ee.ee_errno, ee.ee_origin, ee.ee_code, ee.ee_info,
+		    ee.ee_data);
+		if (ee.ee_errno != 0 || ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY ||
+		    ee.ee_code != SO_EE_CODE_ZEROCOPY_COPIED ||
+		    ee.ee_info != next || ee.ee_data < ee.ee_info)
+			return (0);
+		next = ee.ee_data + 1;
+	}
+	return (next == last + 1);
+}
+
+static void
+t_zerocopy(void)
+{
+	static char big[100000];
+	char why[96], buf[64];
+	struct msghdr mh;
+	int s, v, r;
+
+	s = conn(P_ECHO);
+	CHECK(get_int(s, SOL_SOCKET, SO_ZEROCOPY, &v) && v == 0,
+	    "SO_ZEROCOPY reads 0");
+	CHECK(send(s, "abc", 3, MSG_ZEROCOPY) == 3 && readn(s, buf, 3),
+	    "MSG_ZEROCOPY without SO_ZEROCOPY: an ordinary send");
+	memset(&mh, 0, sizeof(mh));
+	r = recvmsg(s, &mh, MSG_ERRQUEUE);
+	CHECK(r == -1 && errno == EAGAIN, "and no notification (EAGAIN)");
+	CHECK(!set_int(s, SOL_SOCKET, SO_ZEROCOPY, 2) && errno == EINVAL,
+	    "SO_ZEROCOPY 2: EINVAL");
+	CHECK(set_int(s, SOL_SOCKET, SO_ZEROCOPY, 1) &&
+	    get_int(s, SOL_SOCKET, SO_ZEROCOPY, &v) && v == 1,
+	    "SO_ZEROCOPY 1");
+	memset(big, 'z', sizeof(big));
+	CHECK(send(s, "hello", 5, MSG_ZEROCOPY) == 5 &&
+	    send(s, big, sizeof(big), MSG_ZEROCOPY) == sizeof(big) &&
+	    send(s, "x", 1, 0) == 1 && send(s, "yy", 2, MSG_ZEROCOPY) == 2,
+	    "three MSG_ZEROCOPY sends and an ordinary one");
+	CHECK(zc_complete(s, 2, 3000, why, sizeof(why)),
+	    "the error queue reports ids 0-2 copied (%s)", why);
+	memset(&mh, 0, sizeof(mh));
+	r = recvmsg(s, &mh, MSG_ERRQUEUE);
+	CHECK(r == -1 && errno == EAGAIN && !(revents(s) & POLLERR),
+	    "then the queue is empty, no POLLERR");
+	for (r = 0, v = 0; v < 5 + (int)sizeof(big) + 3; v += r)
+		if ((r = recv(s, big, sizeof(big), 0)) <= 0)
+			break;
+	CHECK(v == 5 + (int)sizeof(big) + 3, "the bytes were sent (%d)", v);
+	close(s);
+}
+
+/* ---- TCP_NODELAY on a corked socket; TCP_NOTSENT_LOWAT and write ---- */
+
+static void
+t_push(void)
+{
+	static char big[200000];
+	long t0;
+	int s, v, mss, unsent;
+	ssize_t n;
+
+	s = conn(P_ECHO);
+	CHECK(set_int(s, IPPROTO_TCP, TCP_CORK, 1) && write(s, "cork", 4) == 4,
+	    "corked, 4 bytes written");
+	sleep_ms(40);
+	CHECK(ioctl(s, FIONREAD, &v) == 0 && v == 0, "they wait (%d echoed)",
+	    v);
+	t0 = now_ms();
+	CHECK(set_int(s, IPPROTO_TCP, TCP_NODELAY, 1), "TCP_NODELAY 1");
+	v = wait_inq(s, 4);
+	CHECK(v == 4 && now_ms() - t0 < 150, "TCP_NODELAY pushed them at once "
+	    "(%d bytes echoed in %ld ms)", v, now_ms() - t0);
+	close(s);
+
+	/* a write stops once the unsent bytes pass the mark */
+	s = conn(P_SILENT);
+	CHECK(get_int(s, IPPROTO_TCP, TCP_MAXSEG, &mss) && mss > 0,
+	    "MSS %d", mss);
+	CHECK(set_int(s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 16384),
+	    "TCP_NOTSENT_LOWAT 16384");
+	n = send(s, big, sizeof(big), MSG_DONTWAIT);
+	unsent = -1;
+	(void)ioctl(s, SIOCOUTQNSD, &unsent);
+	CHECK(n >= 16384 && n < (ssize_t)sizeof(big),
+	    "a non-blocking write returns short: %zd", n);
+	CHECK(unsent >= 16384 - mss && unsent <= 16384 + mss,
+	    "it stopped within an MSS of the mark (%d unsent)", unsent);
+	sleep_ms(100);
+	(void)ioctl(s, SIOCOUTQNSD, &unsent);
+	/* Linux tcp_poll: writable while twice the unsent bytes are below
+	 * the mark (tcp_stream_memory_free with wake 1) */
+	CHECK(2 * unsent >= 16384 ? !(revents(s) & POLLOUT) :
+	    (revents(s) & POLLOUT), "writable exactly when below half the "
+	    "mark (%d unsent, %#x)", unsent, revents(s));
+	close(s);
+}
+
 /* After exec: argv fd1 must be closed, fd2 open. */
 static int
 fdcheck(const char *a1, const char *a2)
@@ -1097,6 +1749,13 @@ main(int argc, char **argv)
 	t_fds("/proc/self/exe");
 	t_epoll();
 	t_signals();
+	t_poll_states();
+	t_reset();
+	t_inherit();
+	t_reuseport();
+	t_linux_opts();
+	t_zerocopy();
+	t_push();
 
 	printf("1..%d\n# %d failed\n", ntest, nfail);
 	return (nfail != 0);

@@ -16,17 +16,28 @@
 
 static char	junk[65536];
 
-/* wire_data (data segments the peer captured) of fd's connection. */
+/* wire_data (data segments the peer captured) of fd's connection.  A
+ * peer that does not answer, or answers without the counts, is a failed
+ * check of its own (-1 could otherwise compare equal to another -1). */
 static long
 wire_data(int fd, long *bytes)
 {
 	char line[512];
+	long d, b;
 
-	if (t_peer_info(fd, line, sizeof(line)) != 0)
-		return (-1);
 	if (bytes != NULL)
-		*bytes = t_field(line, "bytes_received");
-	return (t_field(line, "wire_data"));
+		*bytes = -1;
+	if (t_peer_info(fd, line, sizeof(line)) != 0) {
+		t_ok(0, "the peer answers info");
+		return (-1);
+	}
+	d = t_field(line, "wire_data");
+	b = t_field(line, "bytes_received");
+	if (d < 0 || b < 0)
+		t_ok(0, "the peer's info has wire_data and bytes_received");
+	if (bytes != NULL)
+		*bytes = b;
+	return (d);
 }
 
 static int
@@ -74,8 +85,10 @@ nodelay_vs_nagle(void)
 	    t_field(line, "bytes"));
 	close(fd);
 
-	if ((fd = t_connect(T_SINK_PORT)) < 0)
+	if ((fd = t_connect(T_SINK_PORT)) < 0) {
+		t_ok(0, "connect to the sink");
 		return;
+	}
 	small_writes(fd, 50);
 	t_sleep_ms(100);
 	nagle = wire_data(fd, NULL);
@@ -95,8 +108,10 @@ cork(void)
 	double t0, dt;
 	int fd, v, mss, i;
 
-	if ((fd = t_connect(T_SINK_PORT)) < 0)
+	if ((fd = t_connect(T_SINK_PORT)) < 0) {
+		t_ok(0, "connect to the sink");
 		return;
+	}
 	mss = sockopt_int(fd, TCP_MAXSEG);
 	t_ok(mss >= 536 && mss <= 1460, "TCP_MAXSEG of a connection is its "
 	    "MSS (%d)", mss);
@@ -194,8 +209,9 @@ maxseg(void)
 	}
 	t_ok(t_field(line, "wire_synmss") == 600, "the SYN announced MSS 600 "
 	    "(%ld)", t_field(line, "wire_synmss"));
-	t_ok(t_field(line, "snd_mss") <= 600, "the peer sends us segments of "
-	    "at most 600 bytes (its snd_mss %ld)", t_field(line, "snd_mss"));
+	t_ok(t_field(line, "snd_mss") > 0 && t_field(line, "snd_mss") <= 600,
+	    "the peer sends us segments of at most 600 bytes (its snd_mss "
+	    "%ld)", t_field(line, "snd_mss"));
 	data = t_field(line, "wire_data");
 	maxlen = t_field(line, "wire_maxlen");
 	t_ok(maxlen > 0 && maxlen <= 600 && data >= 20000 / 600,
@@ -210,8 +226,10 @@ quickack(void)
 {
 	int fd, v = 1;
 
-	if ((fd = t_connect(T_SINK_PORT)) < 0)
+	if ((fd = t_connect(T_SINK_PORT)) < 0) {
+		t_ok(0, "connect to the sink");
 		return;
+	}
 	t_zero(setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v)),
 	    "setsockopt TCP_QUICKACK 1");
 	v = sockopt_int(fd, TCP_QUICKACK);

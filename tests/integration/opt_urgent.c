@@ -229,8 +229,10 @@ inline_mode(void)
 	close(fd);
 
 	/* no owner, no signal */
-	if ((fd = t_connect(T_URGIN_PORT)) < 0)
+	if ((fd = t_connect(T_URGIN_PORT)) < 0) {
+		t_ok(0, "connect to the inline urgent service");
 		return;
+	}
 	before = urgs;
 	(void)t_write_all(fd, "go\n", 3);
 	t_sleep_ms(400);
