@@ -59,6 +59,9 @@
  *   sim_matrix -n N -s FIRST   N scenarios from seed FIRST
  *   sim_matrix --soak N        N scenarios from seed 1 (a superset)
  *   sim_matrix --replay SPEC   one scenario, verbose (SPEC as printed)
+ *   sim_matrix --digest        one line per scenario: outcome, exact
+ *                              virtual times and a digest of both engines'
+ *                              counters (the baseline of matrix_digest.sh)
  *   -v                         per-scenario lines; -vv also both engines'
  *                              counters; -vvv also the engines' log
  *
@@ -70,6 +73,9 @@
  * A failing scenario prints the command that replays it.  The last line
  * is "N passed, M failed".
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* memfd_create */
+#endif
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -78,6 +84,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "xtcp.h"
 #include "dev/dev_pair.h"
@@ -140,10 +147,13 @@ struct result {
 	const char	*cls;
 	char		why[256];	/* failure reason, "" if passed */
 	int64_t		rexmit, rto, fastrx;
+	uint64_t	data_us, done_us;	/* the same, exact virtual µs */
+	uint64_t	digest[2];	/* FNV-1a of engine A's, B's counters */
 	struct xt_link_stats ls;
 };
 
 static int verbose;
+static int digest_mode;		/* --digest: one line per scenario */
 static const char *progname = "tests/sim/sim_matrix";
 
 /*
@@ -569,6 +579,41 @@ floor_k(const struct scen *sc, struct result *r)
 	r->k = classes[i].k;
 }
 
+/* ---- the behaviour digest (--digest) ---- */
+
+/*
+ * FNV-1a over an engine's counters as xtcp_stats_dump() writes them (every
+ * counter, name and value): two runs whose digests agree counted the same
+ * events.  `make check` compares every scenario's digest with the
+ * baseline committed in tests/sim/matrix.digest (matrix_digest.sh), so a
+ * change that means to move code and not behaviour shows that it did not.
+ */
+static uint64_t
+stats_digest(const struct xtcp_engine *eng)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char buf[4096];
+	ssize_t n, i;
+	int fd;
+
+	fd = memfd_create("sim_matrix_stats", 0);
+	if (fd < 0)
+		return (0);
+	xtcp_stats_dump(eng, fd);
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return (0);
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			h ^= (uint8_t)buf[i];
+			h *= 0x100000001b3ULL;
+		}
+	}
+	close(fd);
+	return (h);
+}
+
 /* ---- one run ---- */
 
 static void
@@ -873,6 +918,8 @@ run_one(const struct scen *sc, const char *spec, struct result *r)
 	}
 	r->t_data = data_us / 1e6;
 	r->t_done = (now - T_START) / 1e6;
+	r->data_us = data_us;
+	r->done_us = now - T_START;
 	if (r->t_data > r->k * r->t_model)
 		fail(r, "goodput below floor: data took %.3f s > %.1f * "
 		    "T_model %.3f s (%s), goodput %.3f Mbit/s",
@@ -890,6 +937,8 @@ out:
 		    xtcp_stats_get(B.eng, "tcp_rexmt_timeout");
 		r->fastrx = xtcp_stats_get(A.eng, "tcp_fast_rexmit") +
 		    xtcp_stats_get(B.eng, "tcp_fast_rexmit");
+		r->digest[0] = stats_digest(A.eng);
+		r->digest[1] = stats_digest(B.eng);
 	}
 	if (r->why[0] != '\0') {
 		printf("FAIL %s\n  %s\n  replay: %s --replay '%s'\n", spec,
@@ -959,6 +1008,16 @@ run_report(const struct scen *sc, unsigned *passed, unsigned *failed)
 	} else {
 		(*passed)++;
 	}
+	if (digest_mode) {
+		printf("%s data_us=%llu done_us=%llu rexmit=%lld rto=%lld "
+		    "A=%016llx B=%016llx %s\n", rc == 0 ? "ok" : "FAIL",
+		    (unsigned long long)r.data_us,
+		    (unsigned long long)r.done_us, (long long)r.rexmit,
+		    (long long)r.rto, (unsigned long long)r.digest[0],
+		    (unsigned long long)r.digest[1], spec);
+		fflush(stdout);
+		return (rc);
+	}
 	if (verbose || rc != 0)
 		printf("  %-8s data %.3f s done %.3f s model %.3f s ratio "
 		    "%.2f (floor %.1f) stall %.1f s; rexmit %lld rto %lld "
@@ -983,6 +1042,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: sim_matrix [-v] [-n count] [-s first_seed]\n"
 	    "       sim_matrix [-v] --soak count\n"
+	    "       sim_matrix --digest [-n count] [-s first_seed]\n"
 	    "       sim_matrix [-v] --replay 'cc=...,seed=N'\n");
 }
 
@@ -1005,6 +1065,8 @@ main(int argc, char **argv)
 			verbose += 2;
 		} else if (strcmp(argv[a], "-vvv") == 0) {
 			verbose += 3;
+		} else if (strcmp(argv[a], "--digest") == 0) {
+			digest_mode = 1;
 		} else if (strcmp(argv[a], "--replay") == 0 && a + 1 < argc) {
 			replay = argv[++a];
 		} else if ((strcmp(argv[a], "--soak") == 0 ||
@@ -1034,7 +1096,7 @@ main(int argc, char **argv)
 				failed++;
 				continue;
 			}
-			if (verbose)
+			if (verbose && !digest_mode)
 				printf("fixed %s\n", fixed_scen[k].name);
 			run_report(&sc, &passed, &failed);
 		}
