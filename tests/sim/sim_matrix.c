@@ -47,8 +47,9 @@
  * M(class); see the table before floor_k() for the values and how they
  * were chosen.
  *
- * Fixed scenarios (fixed_scen[], each pinning a defect a soak found) run
- * first, on every run but --replay, with the same criteria.
+ * Fixed scenarios (fixed_scen[], each pinning what a soak found) run
+ * first, on every run but --replay, with the same criteria, but for the
+ * goodput floor where an entry says why it cannot hold.
  *
  * Scenario classes the engine fails today are kept out of the default
  * matrix in scen_generate(), each with a comment naming its report in
@@ -154,6 +155,7 @@ struct result {
 
 static int verbose;
 static int digest_mode;		/* --digest: one line per scenario */
+static const char *no_floor;	/* the fixed scenario's waiver, or NULL */
 static const char *progname = "tests/sim/sim_matrix";
 
 /*
@@ -165,6 +167,8 @@ static const char *progname = "tests/sim/sim_matrix";
 static const struct {
 	const char	*name;
 	const char	*spec;
+	const char	*no_floor;	/* why the goodput floor cannot hold;
+					 * delivery and T_stall still must */
 } fixed_scen[] = {
 	/*
 	 * soak 20000, seed 8684: CUBIC, SACK, 80 ms with 2 frame times of
@@ -178,26 +182,32 @@ static const struct {
 	    "cc=cubic,sack=1,ts=0,ecn=0,loss=0,ge=0/0/0,reorder=0,rdepth=0,"
 	    "dup=0.01,corrupt=0,arpcorrupt=0,rtt_ms=80,jitter_us=484,"
 	    "bw_kbps=50000,qlen=330,buf=1048576,autotune=1,ranges=4345,"
-	    "bytes=4194304,seed=8684" },
+	    "bytes=4194304,seed=8684", NULL },
 	/* The same defect without duplication: a stall (not done within
 	 * T_stall, 18 s). */
 	{ "cubic-jitter-rto-stall",
 	    "cc=cubic,sack=1,ts=0,ecn=0,loss=0,ge=0/0/0,reorder=0,rdepth=0,"
 	    "dup=0,corrupt=0,arpcorrupt=0,rtt_ms=80,jitter_us=484,"
 	    "bw_kbps=50000,qlen=330,buf=1048576,autotune=1,ranges=4345,"
-	    "bytes=4194304,seed=3" },
+	    "bytes=4194304,seed=3", NULL },
 	/*
-	 * Not here: soak seed 12242 (CUBIC without SACK, 20 %
-	 * loss each way, 5 % duplication, 10 ms, 64 KB), 473.6 s against
+	 * soak 20000, seed 12242 (CUBIC without SACK, 20 % loss each way,
+	 * 5 % duplication, 10 ms, 64 KB): 473.6 s against a model of
 	 * 42.8 s.  No engine defect: one segment needed 13 transmissions
 	 * because the link lost 5 of them and the ACKs of 7 of the other 8
 	 * (0.2^7 ~ 1e-5), so the RTO backed off to rto_max (11 doublings,
-	 * ~440 s) exactly as RFC 6298 §5.5 and Linux do.  The
-	 * stall bound (866 s) holds; the goodput floor cannot hold for such
-	 * a run, and the same link with dup=0 does no better on average
+	 * ~440 s) exactly as RFC 6298 §5.5 and Linux do.  Duplication is a
+	 * bystander: the same link with dup=0 does no better on average
 	 * (mean T_data/T_model 0.78 with dup=0 against 0.71 with dup=0.05
-	 * over seeds 1..300).  --replay runs it.
+	 * over seeds 1..300).  Kept to pin that outcome: every byte, within
+	 * T_stall (866 s), and the run's counters in matrix.digest.
 	 */
+	{ "cubic-nosack-backoff",
+	    "cc=cubic,sack=0,ts=1,ecn=0,loss=0.2,ge=0/0/0,reorder=0,rdepth=0,"
+	    "dup=0.05,corrupt=0,arpcorrupt=0,rtt_ms=10,jitter_us=0,"
+	    "bw_kbps=1000000,qlen=206,buf=65536,autotune=0,ranges=4345,"
+	    "bytes=1048576,seed=12242",
+	    "one segment lost 12 round trips in a row: RTO backoff to rto_max" },
 };
 
 #define NFIXED	(sizeof(fixed_scen) / sizeof(fixed_scen[0]))
@@ -920,7 +930,10 @@ run_one(const struct scen *sc, const char *spec, struct result *r)
 	r->t_done = (now - T_START) / 1e6;
 	r->data_us = data_us;
 	r->done_us = now - T_START;
-	if (r->t_data > r->k * r->t_model)
+	if (r->t_data > r->k * r->t_model && no_floor != NULL) {
+		if (verbose && !digest_mode)
+			printf("  goodput floor waived: %s\n", no_floor);
+	} else if (r->t_data > r->k * r->t_model)
 		fail(r, "goodput below floor: data took %.3f s > %.1f * "
 		    "T_model %.3f s (%s), goodput %.3f Mbit/s",
 		    r->t_data, r->k, r->t_model, r->cls,
@@ -1098,7 +1111,9 @@ main(int argc, char **argv)
 			}
 			if (verbose && !digest_mode)
 				printf("fixed %s\n", fixed_scen[k].name);
+			no_floor = fixed_scen[k].no_floor;
 			run_report(&sc, &passed, &failed);
+			no_floor = NULL;
 		}
 		for (i = 0; i < n; i++) {
 			scen_generate(first + i, &sc);
