@@ -6,7 +6,10 @@
  *
  * All expected values are worked out by hand; the sequence numbers are
  * chosen with mss 1000 so that every hole and block is a round number.
- * The comment above each group of assertions gives the arithmetic.
+ * The comment above each group of assertions gives the arithmetic.  The
+ * IsLost(), SetPipe() and NextSeg() scenarios, which differ only in their
+ * blocks, retransmissions and expected answers, are tables of steps that
+ * sb_run() executes, one loop test per table.
  */
 #include <stdint.h>
 
@@ -96,6 +99,175 @@ sb_three(struct xt_scoreboard *sb)
 	ck_assert_uint_eq(xt_sack_update(sb, 1000, 11000, blk, 3), 3000);
 	ck_assert_uint_eq(sb->n, 3);
 }
+
+/* ---- scenarios as tables: a scoreboard, then one step after another ---- */
+
+/*
+ * The IsLost(), SetPipe() and NextSeg() tests are each a scoreboard of
+ * max blocks and a list of steps: change the scoreboard (a SACK, a
+ * retransmission, RACK's lost_end), then ask a query and assert its
+ * answer.  sb_run() executes a case; a failure names the case and the
+ * step.  The arguments of a step are a..e, in the order of the call.
+ */
+enum sb_op {
+	SB_END = 0,
+	SB_SACK,	/* sack1(sb, a, b, c, d) returns e */
+	SB_THREE,	/* sb_three() */
+	SB_CLEAR,	/* xt_sack_clear() */
+	SB_ADVANCE,	/* xt_sack_advance(sb, a) */
+	SB_LOST_END,	/* sb.lost_end = a */
+	SB_LOST_VALID,	/* sb.lost_valid = a */
+	SB_DUPTHRESH,	/* sb.dupthresh = a */
+	SB_RESCUE_RXT,	/* sb.rescue_rxt = a */
+	SB_RTX,		/* xt_sack_rtx_sent(sb, a, b, c) */
+	SB_MARK,	/* xt_sack_rtx_mark(sb, a) returns e */
+	SB_N,		/* sb.n is e */
+	SB_NR,		/* sb.nr is e */
+	SB_EXPECT_RTX,	/* EXPECT_RTX(sb, a, b, c, d, e) */
+	SB_ISLOST,	/* xt_sack_is_lost(sb, a, b) returns e */
+	SB_PIPE,	/* xt_sack_pipe(sb, a, b, c) returns e */
+	SB_NEXT,	/* EXPECT_NEXT(sb, a, b, c, d, e) */
+	SB_NO_NEXT,	/* EXPECT_NO_NEXT(sb, a, b, c) */
+	SB_RESCUE,	/* EXPECT_RESCUE(sb, a, b, c, d, e) */
+	SB_NO_RESCUE	/* EXPECT_NO_RESCUE(sb, a, b, c) */
+};
+
+struct sb_step {
+	enum sb_op	op;
+	uint32_t	a, b, c, d, e;
+};
+
+/* One step each; the arguments are those of the call, the answer last. */
+#define SACK1(una, max, s, e, want)	{ SB_SACK, una, max, s, e, want }
+#define THREE				{ SB_THREE, 0, 0, 0, 0, 0 }
+#define CLEAR				{ SB_CLEAR, 0, 0, 0, 0, 0 }
+#define ADVANCE(una)			{ SB_ADVANCE, una, 0, 0, 0, 0 }
+#define LOST_END(v)			{ SB_LOST_END, v, 0, 0, 0, 0 }
+#define LOST_VALID(v)			{ SB_LOST_VALID, v, 0, 0, 0, 0 }
+#define DUPTHRESH(v)			{ SB_DUPTHRESH, v, 0, 0, 0, 0 }
+#define RESCUE_RXT(v)			{ SB_RESCUE_RXT, v, 0, 0, 0, 0 }
+#define RTX_SENT(s, e, t)		{ SB_RTX, s, e, t, 0, 0 }
+#define RTX_MARK(t, want)		{ SB_MARK, t, 0, 0, 0, want }
+#define N_IS(want)			{ SB_N, 0, 0, 0, 0, want }
+#define NR_IS(want)			{ SB_NR, 0, 0, 0, 0, want }
+#define RTX_IS(k, s, e, t, lost)	{ SB_EXPECT_RTX, k, s, e, t, lost }
+#define IS_LOST(seq, mss, want)		{ SB_ISLOST, seq, mss, 0, 0, want }
+#define PIPE(una, max, mss, want)	{ SB_PIPE, una, max, mss, 0, want }
+#define NEXT(una, max, mss, s, l)	{ SB_NEXT, una, max, mss, s, l }
+#define NO_NEXT(una, max, mss)		{ SB_NO_NEXT, una, max, mss, 0, 0 }
+#define RESCUE(una, max, mss, s, l)	{ SB_RESCUE, una, max, mss, s, l }
+#define NO_RESCUE(una, max, mss)	{ SB_NO_RESCUE, una, max, mss, 0, 0 }
+
+#define SB_STEPS	16
+
+struct sb_case {
+	const char	*name;		/* the test it was */
+	uint32_t	max;		/* xt_sack_init()'s block count */
+	struct sb_step	step[SB_STEPS];	/* up to an SB_END (zeroes) */
+};
+
+#define STEP_EQ(tc, k, what, got, want)					\
+	ck_assert_msg((uint64_t)(got) == (uint64_t)(want),		\
+	    "%s step %u: %s is %llu, want %llu", (tc)->name, (k), (what),\
+	    (unsigned long long)(got), (unsigned long long)(want))
+
+static void
+sb_run(const struct sb_case *tc)
+{
+	struct xt_scoreboard sb;
+	const struct sb_step *st;
+	xt_seq_t gs;
+	uint32_t gl;
+	unsigned k;
+	int r;
+
+	sb_init(&sb, tc->max);
+	for (k = 0; k < SB_STEPS && tc->step[k].op != SB_END; k++) {
+		st = &tc->step[k];
+		switch (st->op) {
+		case SB_SACK:
+			STEP_EQ(tc, k, "sack1", sack1(&sb, st->a, st->b, st->c,
+			    st->d), st->e);
+			break;
+		case SB_THREE:
+			sb_three(&sb);
+			break;
+		case SB_CLEAR:
+			xt_sack_clear(&sb);
+			break;
+		case SB_ADVANCE:
+			xt_sack_advance(&sb, st->a);
+			break;
+		case SB_LOST_END:
+			sb.lost_end = st->a;
+			break;
+		case SB_LOST_VALID:
+			sb.lost_valid = (int)st->a;
+			break;
+		case SB_DUPTHRESH:
+			sb.dupthresh = st->a;
+			break;
+		case SB_RESCUE_RXT:
+			sb.rescue_rxt = st->a;
+			break;
+		case SB_RTX:
+			xt_sack_rtx_sent(&sb, st->a, st->b, st->c);
+			break;
+		case SB_MARK:
+			STEP_EQ(tc, k, "rtx_mark", xt_sack_rtx_mark(&sb, st->a),
+			    st->e);
+			break;
+		case SB_N:
+			STEP_EQ(tc, k, "n", sb.n, st->e);
+			break;
+		case SB_NR:
+			STEP_EQ(tc, k, "nr", sb.nr, st->e);
+			break;
+		case SB_EXPECT_RTX:
+			ck_assert_msg(sb.nr > st->a, "%s step %u: no record %u",
+			    tc->name, k, st->a);
+			STEP_EQ(tc, k, "start", sb.r[st->a].start, st->b);
+			STEP_EQ(tc, k, "end", sb.r[st->a].end, st->c);
+			STEP_EQ(tc, k, "t_us", sb.r[st->a].t_us, st->d);
+			STEP_EQ(tc, k, "lost", sb.r[st->a].lost, st->e);
+			break;
+		case SB_ISLOST:
+			STEP_EQ(tc, k, "is_lost", xt_sack_is_lost(&sb, st->a,
+			    st->b), st->e);
+			break;
+		case SB_PIPE:
+			STEP_EQ(tc, k, "pipe", xt_sack_pipe(&sb, st->a, st->b,
+			    st->c), st->e);
+			break;
+		case SB_NEXT:
+		case SB_NO_NEXT:
+		case SB_RESCUE:
+		case SB_NO_RESCUE:
+			gs = 0;
+			gl = 0;
+			if (st->op == SB_NEXT || st->op == SB_NO_NEXT)
+				r = xt_sack_next_lost(&sb, st->a, st->b, st->c,
+				    &gs, &gl);
+			else
+				r = xt_sack_rescue(&sb, st->a, st->b, st->c,
+				    &gs, &gl);
+			if (st->op == SB_NO_NEXT || st->op == SB_NO_RESCUE) {
+				STEP_EQ(tc, k, "offers", r, 0);
+				break;
+			}
+			STEP_EQ(tc, k, "offers", r, 1);
+			STEP_EQ(tc, k, "seq", gs, st->d);
+			STEP_EQ(tc, k, "len", gl, st->e);
+			break;
+		default:
+			ck_abort_msg("%s step %u: bad op %d", tc->name, k,
+			    (int)st->op);
+		}
+	}
+	xt_sack_free(&sb);
+}
+
+#define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
 
 /* ---- xt_sack_update: RFC 2018 blocks into the scoreboard ---- */
 
@@ -361,127 +533,104 @@ END_TEST
 
 /* ---- xt_sack_is_lost: RFC 6675 §4 IsLost() ---- */
 
-START_TEST(sack_islost_blocks)
+static const struct sb_case islost_cases[] = {
+	{ "sack_islost_blocks", 4, {
+		/* three one-octet blocks: DupThresh blocks, but only 3
+		 * bytes */
+		SACK1(1000, 10000, 2000, 2001, 1),
+		SACK1(1000, 10000, 3000, 3001, 1),
+		SACK1(1000, 10000, 4000, 4001, 1),
+		IS_LOST(1000, MSS, 1),
+		IS_LOST(1999, MSS, 1),
+		/* two blocks (2 bytes) above: not lost */
+		IS_LOST(2001, MSS, 0),
+		IS_LOST(3500, MSS, 0),
+		/* nothing above the highest block */
+		IS_LOST(5000, MSS, 0),
+	} },
+	{ "sack_islost_bytes", 4, {
+		/* exactly (DupThresh - 1) * mss = 2000 bytes is not "more
+		 * than" */
+		SACK1(1000, 10000, 2000, 4000, 2000),
+		IS_LOST(1000, MSS, 0),
+		/* 2001 bytes in one block is */
+		SACK1(1000, 10000, 4000, 4001, 1),
+		N_IS(1),
+		IS_LOST(1000, MSS, 1),
+		IS_LOST(1999, MSS, 1),
+		/* the same octets with a larger mss are not */
+		IS_LOST(1000, 1460, 0),
+		CLEAR,
+		/* two blocks, 2000 bytes: neither rule */
+		SACK1(1000, 10000, 2000, 3000, 1000),
+		SACK1(1000, 10000, 4000, 5000, 1000),
+		IS_LOST(1000, MSS, 0),
+		/* one more octet, discontiguous: three blocks below 1000 */
+		SACK1(1000, 10000, 6000, 6001, 1),
+		IS_LOST(1000, MSS, 1),
+		/* above 3000: two blocks, 1001 bytes */
+		IS_LOST(3000, MSS, 0),
+	} },
+	{ "sack_islost_sacked", 8, {
+		/* four blocks: every hole below the third is lost by
+		 * blocks */
+		THREE,
+		SACK1(1000, 11000, 2000, 3000, 1000),
+		LOST_END(11000),
+		LOST_VALID(1),
+		/* a SACKed octet is never lost, whatever lies above it */
+		IS_LOST(2000, MSS, 0),
+		IS_LOST(2999, MSS, 0),
+		IS_LOST(4500, MSS, 0),
+		IS_LOST(8999, MSS, 0),
+		/* the octets just after a block are holes again */
+		IS_LOST(3000, MSS, 1),
+		IS_LOST(9000, MSS, 1),
+	} },
+	{ "sack_islost_lost_end", 4, {
+		/* one block of 1000: IsLost() alone says nothing is lost */
+		SACK1(1000, 10000, 2000, 3000, 1000),
+		IS_LOST(1000, MSS, 0),
+		/* RACK: holes below 4500 are lost, also above the highest
+		 * block */
+		LOST_END(4500),
+		LOST_VALID(1),
+		IS_LOST(1000, MSS, 1),
+		IS_LOST(1999, MSS, 1),
+		IS_LOST(2500, MSS, 0),
+		IS_LOST(3000, MSS, 1),
+		IS_LOST(4499, MSS, 1),
+		IS_LOST(4500, MSS, 0),
+		IS_LOST(9999, MSS, 0),
+		/* lost_end only counts while lost_valid */
+		LOST_VALID(0),
+		IS_LOST(1000, MSS, 0),
+		IS_LOST(3000, MSS, 0),
+	} },
+	{ "sack_islost_dupthresh", 8, {
+		THREE,
+		IS_LOST(1000, MSS, 1),
+		/* DupThresh 5 (reordering seen): 3 blocks < 5 and
+		 * 3000 bytes <= 4 * 1000 */
+		DUPTHRESH(5),
+		IS_LOST(1000, MSS, 0),
+		/* five blocks are enough again */
+		SACK1(1000, 13000, 10000, 10001, 1),
+		IS_LOST(1000, MSS, 0),
+		SACK1(1000, 13000, 12000, 12001, 1),
+		IS_LOST(1000, MSS, 1),
+		/* and in bytes: more than 4000 */
+		CLEAR,
+		SACK1(1000, 10000, 2000, 6000, 4000),
+		IS_LOST(1000, MSS, 0),
+		SACK1(1000, 10000, 6000, 6001, 1),
+		IS_LOST(1000, MSS, 1),
+	} },
+};
+
+START_TEST(sack_islost)
 {
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	/* three one-octet blocks: DupThresh blocks, but only 3 bytes */
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 2000, 2001), 1);
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 3000, 3001), 1);
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 4000, 4001), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1999, MSS), 1);
-	/* two blocks (2 bytes) above: not lost */
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 2001, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 3500, MSS), 0);
-	/* nothing above the highest block */
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 5000, MSS), 0);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_islost_bytes)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	/* exactly (DupThresh - 1) * mss = 2000 bytes is not "more than" */
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 2000, 4000), 2000);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	/* 2001 bytes in one block is */
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 4000, 4001), 1);
-	ck_assert_uint_eq(sb.n, 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1999, MSS), 1);
-	/* the same octets with a larger mss are not */
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, 1460), 0);
-
-	xt_sack_clear(&sb);
-	/* two blocks, 2000 bytes: neither rule */
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 2000, 3000), 1000);
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 4000, 5000), 1000);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	/* one more octet, discontiguous: three blocks below 1000 */
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 6000, 6001), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	/* above 3000: two blocks, 1001 bytes */
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 3000, MSS), 0);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_islost_sacked)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 8);
-	/* four blocks: every hole below the third is lost by blocks */
-	sb_three(&sb);
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 2000, 3000), 1000);
-	sb.lost_end = 11000;
-	sb.lost_valid = 1;
-	/* a SACKed octet is never lost, whatever lies above it */
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 2000, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 2999, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 4500, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 8999, MSS), 0);
-	/* the octets just after a block are holes again */
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 3000, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 9000, MSS), 1);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_islost_lost_end)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	/* one block of 1000: IsLost() alone says nothing is lost */
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 2000, 3000), 1000);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	/* RACK: holes below 4500 are lost, also above the highest block */
-	sb.lost_end = 4500;
-	sb.lost_valid = 1;
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1999, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 2500, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 3000, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 4499, MSS), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 4500, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 9999, MSS), 0);
-	/* lost_end only counts while lost_valid */
-	sb.lost_valid = 0;
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 3000, MSS), 0);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_islost_dupthresh)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 8);
-	sb_three(&sb);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	/* DupThresh 5 (reordering seen): 3 blocks < 5 and
-	 * 3000 bytes <= 4 * 1000 */
-	sb.dupthresh = 5;
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	/* five blocks are enough again */
-	ck_assert_uint_eq(sack1(&sb, 1000, 13000, 10000, 10001), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	ck_assert_uint_eq(sack1(&sb, 1000, 13000, 12000, 12001), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	/* and in bytes: more than 4000 */
-	xt_sack_clear(&sb);
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 2000, 6000), 4000);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 0);
-	ck_assert_uint_eq(sack1(&sb, 1000, 10000, 6000, 6001), 1);
-	ck_assert_int_eq(xt_sack_is_lost(&sb, 1000, MSS), 1);
-	xt_sack_free(&sb);
+	sb_run(&islost_cases[_i]);
 }
 END_TEST
 
@@ -756,222 +905,172 @@ END_TEST
 
 /* ---- xt_sack_pipe: RFC 6675 §4 SetPipe() ---- */
 
-START_TEST(sack_pipe_holes)
-{
-	struct xt_scoreboard sb;
+static const struct sb_case pipe_cases[] = {
+	{ "sack_pipe_holes", 4, {
+		/* nothing SACKed: every octet of [1000,11000) */
+		PIPE(1000, 11000, MSS, 10000),
+		/* one block: its 1000 octets leave, nothing is lost */
+		SACK1(1000, 11000, 4000, 5000, 1000),
+		PIPE(1000, 11000, MSS, 9000),
+		/*
+		 * [4000,5000) [6000,7000) [8000,9000):
+		 *   hole [1000,4000)   3 blocks above: lost      0
+		 *   hole [5000,6000)   2 blocks, 2000 bytes     1000
+		 *   hole [7000,8000)   1 block                  1000
+		 *   hole [9000,11000)  nothing above            2000
+		 */
+		SACK1(1000, 11000, 6000, 7000, 1000),
+		SACK1(1000, 11000, 8000, 9000, 1000),
+		PIPE(1000, 11000, MSS, 4000),
+	} },
+	{ "sack_pipe_rtx", 4, {
+		THREE,
+		PIPE(1000, 11000, MSS, 4000),
+		/* a lost octet retransmitted counts once (§4 (b) only) */
+		RTX_SENT(1000, 2000, 100),
+		PIPE(1000, 11000, MSS, 5000),
+		/* a not-lost octet retransmitted counts twice ((a) and
+		 * (b)) */
+		RTX_SENT(5000, 5500, 100),
+		PIPE(1000, 11000, MSS, 5500),
+		/* retransmissions lost again count no more */
+		RTX_MARK(100, 2),
+		PIPE(1000, 11000, MSS, 4000),
+		RTX_SENT(2000, 3000, 200),
+		PIPE(1000, 11000, MSS, 5000),
+	} },
+	{ "sack_pipe_lost_end", 4, {
+		SACK1(1000, 11000, 5000, 6000, 1000),
+		/* hole [1000,5000): [1000,3000) lost, 2000 left;
+		 * hole [6000,11000): above lost_end, 5000 */
+		LOST_END(3000),
+		LOST_VALID(1),
+		PIPE(1000, 11000, MSS, 7000),
+		/* hole [1000,5000) all lost; [6000,8000) of the top hole
+		 * too: 0 + 3000 */
+		LOST_END(8000),
+		PIPE(1000, 11000, MSS, 3000),
+		LOST_VALID(0),
+		PIPE(1000, 11000, MSS, 9000),
+	} },
+};
 
-	sb_init(&sb, 4);
-	/* nothing SACKed: every octet of [1000,11000) */
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 10000);
-	/* one block: its 1000 octets leave, nothing is lost */
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 4000, 5000), 1000);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 9000);
-	/*
-	 * [4000,5000) [6000,7000) [8000,9000):
-	 *   hole [1000,4000)   3 blocks above: lost      0
-	 *   hole [5000,6000)   2 blocks, 2000 bytes     1000
-	 *   hole [7000,8000)   1 block                  1000
-	 *   hole [9000,11000)  nothing above            2000
-	 */
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 6000, 7000), 1000);
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 8000, 9000), 1000);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 4000);
-	xt_sack_free(&sb);
+START_TEST(sack_pipe)
+{
+	sb_run(&pipe_cases[_i]);
 }
 END_TEST
 
-START_TEST(sack_pipe_rtx)
+/* ---- NextSeg(): xt_sack_next_lost, RFC 6675 §4 rule 1, and
+ * xt_sack_rescue, rule (4) ---- */
+
+static const struct sb_case nextseg_cases[] = {
+	{ "sack_next_basic", 4, {
+		/* nothing SACKed, nothing lost */
+		NO_NEXT(1000, 11000, MSS),
+		/* one block: nothing lost either */
+		SACK1(1000, 11000, 4000, 5000, 1000),
+		NO_NEXT(1000, 11000, MSS),
+		CLEAR,
+		/* three blocks: hole [1000,4000) lost, one mss of it */
+		THREE,
+		NEXT(1000, 11000, MSS, 1000, 1000),
+		/* never past the hole, whatever the mss */
+		NEXT(1000, 11000, 5000, 1000, 3000),
+	} },
+	{ "sack_next_skip_inflight", 4, {
+		THREE,
+		RTX_SENT(1000, 2000, 100),
+		NEXT(1000, 11000, MSS, 2000, 1000),
+		RTX_SENT(2000, 3000, 100),
+		NEXT(1000, 11000, MSS, 3000, 1000),
+		/* the whole lost hole is out again; hole [5000,6000) is
+		 * not lost (2 blocks, 2000 bytes above) */
+		RTX_SENT(3000, 4000, 100),
+		NR_IS(1),
+		NO_NEXT(1000, 11000, MSS),
+		/* RACK marks the retransmission lost: it is due again */
+		RTX_MARK(100, 1),
+		NEXT(1000, 11000, MSS, 1000, 1000),
+		RTX_SENT(1000, 2000, 300),
+		NEXT(1000, 11000, MSS, 2000, 1000),
+	} },
+	{ "sack_next_stop_before", 4, {
+		THREE,
+		RTX_SENT(1300, 1400, 100),
+		RTX_SENT(1500, 2000, 100),
+		/* [1000,1300) then the retransmission at 1300 */
+		NEXT(1000, 11000, MSS, 1000, 300),
+		RTX_SENT(1000, 1300, 100),
+		/* skips [1000,1400), stops at 1500 */
+		NEXT(1000, 11000, MSS, 1400, 100),
+		RTX_SENT(1400, 1500, 100),
+		NR_IS(1),
+		RTX_IS(0, 1000, 2000, 100, 0),
+		NEXT(1000, 11000, MSS, 2000, 1000),
+	} },
+	{ "sack_next_lost_end", 4, {
+		SACK1(1000, 11000, 2000, 3000, 1000),
+		LOST_END(4500),
+		LOST_VALID(1),
+		NEXT(1000, 11000, MSS, 1000, 1000),
+		RTX_SENT(1000, 2000, 100),
+		/* the hole above the highest block, up to lost_end */
+		NEXT(1000, 11000, MSS, 3000, 1000),
+		RTX_SENT(3000, 4000, 100),
+		NEXT(1000, 11000, MSS, 4000, 500),
+		RTX_SENT(4000, 4500, 100),
+		NO_NEXT(1000, 11000, MSS),
+	} },
+	{ "sack_rescue_once", 4, {
+		SACK1(1000, 6000, 2000, 3000, 1000),
+		/* recovery starts: RescueRxt = HighACK; the highest
+		 * outstanding unSACKed octet is 5999, so the segment is
+		 * [5000,6000) */
+		RESCUE_RXT(1000),
+		RESCUE(1000, 6000, MSS, 5000, 1000),
+		/* its retransmission in flight: nothing to rescue */
+		RTX_SENT(5000, 6000, 100),
+		NO_RESCUE(1000, 6000, MSS),
+		/* that retransmission lost too: it may go again */
+		RTX_MARK(100, 1),
+		RESCUE(1000, 6000, MSS, 5000, 1000),
+		/* the caller sent it: RescueRxt = RecoveryPoint */
+		RESCUE_RXT(6000),
+		NO_RESCUE(1000, 6000, MSS),
+		NO_RESCUE(5999, 6000, MSS),
+		/* next recovery, once HighACK has reached RescueRxt: no
+		 * blocks, the last segment below snd_max */
+		ADVANCE(6000),
+		RESCUE(6000, 9000, MSS, 8000, 1000),
+	} },
+	/* The last block reaches snd_max: the rescue is the top of the
+	 * hole below it, never more than that hole. */
+	{ "sack_rescue_below_last_block", 4, {
+		SACK1(1000, 6000, 2000, 3000, 1000),
+		SACK1(1000, 6000, 5500, 6000, 500),
+		RESCUE_RXT(1000),
+		RESCUE(1000, 6000, MSS, 4500, 1000),
+		SACK1(1000, 6000, 3000, 5000, 2000),
+		/* blocks [2000,5000) and [5500,6000): the hole is
+		 * [5000,5500) */
+		RESCUE(1000, 6000, MSS, 5000, 500),
+		SACK1(1000, 6000, 5000, 5500, 500),
+		/* [2000,6000) SACKed: the hole below it is [1000,2000) */
+		RESCUE(1000, 6000, MSS, 1000, 1000),
+	} },
+	/* Three blocks up to 9000, snd_max 11000: [10000,11000) whatever
+	 * is lost below (rule (4) does not look at IsLost). */
+	{ "sack_rescue_tail", 4, {
+		THREE,
+		RESCUE_RXT(1000),
+		RESCUE(1000, 11000, MSS, 10000, 1000),
+	} },
+};
+
+START_TEST(sack_nextseg)
 {
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	sb_three(&sb);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 4000);
-	/* a lost octet retransmitted counts once (§4 (b) only) */
-	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 5000);
-	/* a not-lost octet retransmitted counts twice ((a) and (b)) */
-	xt_sack_rtx_sent(&sb, 5000, 5500, 100);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 5500);
-	/* retransmissions lost again count no more */
-	ck_assert_uint_eq(xt_sack_rtx_mark(&sb, 100), 2);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 4000);
-	xt_sack_rtx_sent(&sb, 2000, 3000, 200);
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 5000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_pipe_lost_end)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 5000, 6000), 1000);
-	/* hole [1000,5000): [1000,3000) lost, 2000 left;
-	 * hole [6000,11000): above lost_end, 5000 */
-	sb.lost_end = 3000;
-	sb.lost_valid = 1;
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 7000);
-	/* hole [1000,5000) all lost; [6000,8000) of the top hole too:
-	 * 0 + 3000 */
-	sb.lost_end = 8000;
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 3000);
-	sb.lost_valid = 0;
-	ck_assert_uint_eq(xt_sack_pipe(&sb, 1000, 11000, MSS), 9000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-/* ---- xt_sack_next_lost: RFC 6675 §4 NextSeg() rule 1 ---- */
-
-START_TEST(sack_next_basic)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	/* nothing SACKed, nothing lost */
-	EXPECT_NO_NEXT(&sb, 1000, 11000, MSS);
-	/* one block: nothing lost either */
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 4000, 5000), 1000);
-	EXPECT_NO_NEXT(&sb, 1000, 11000, MSS);
-	xt_sack_clear(&sb);
-	/* three blocks: hole [1000,4000) lost, one mss of it */
-	sb_three(&sb);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 1000, 1000);
-	/* never past the hole, whatever the mss */
-	EXPECT_NEXT(&sb, 1000, 11000, 5000, 1000, 3000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_next_skip_inflight)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	sb_three(&sb);
-	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 2000, 1000);
-	xt_sack_rtx_sent(&sb, 2000, 3000, 100);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 3000, 1000);
-	/* the whole lost hole is out again; hole [5000,6000) is not
-	 * lost (2 blocks, 2000 bytes above) */
-	xt_sack_rtx_sent(&sb, 3000, 4000, 100);
-	ck_assert_uint_eq(sb.nr, 1);
-	EXPECT_NO_NEXT(&sb, 1000, 11000, MSS);
-	/* RACK marks the retransmission lost: it is due again */
-	ck_assert_uint_eq(xt_sack_rtx_mark(&sb, 100), 1);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 1000, 1000);
-	xt_sack_rtx_sent(&sb, 1000, 2000, 300);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 2000, 1000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_next_stop_before)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	sb_three(&sb);
-	xt_sack_rtx_sent(&sb, 1300, 1400, 100);
-	xt_sack_rtx_sent(&sb, 1500, 2000, 100);
-	/* [1000,1300) then the retransmission at 1300 */
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 1000, 300);
-	xt_sack_rtx_sent(&sb, 1000, 1300, 100);
-	/* skips [1000,1400), stops at 1500 */
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 1400, 100);
-	xt_sack_rtx_sent(&sb, 1400, 1500, 100);
-	ck_assert_uint_eq(sb.nr, 1);
-	EXPECT_RTX(&sb, 0, 1000, 2000, 100, 0);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 2000, 1000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-START_TEST(sack_next_lost_end)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	ck_assert_uint_eq(sack1(&sb, 1000, 11000, 2000, 3000), 1000);
-	sb.lost_end = 4500;
-	sb.lost_valid = 1;
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 1000, 1000);
-	xt_sack_rtx_sent(&sb, 1000, 2000, 100);
-	/* the hole above the highest block, up to lost_end */
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 3000, 1000);
-	xt_sack_rtx_sent(&sb, 3000, 4000, 100);
-	EXPECT_NEXT(&sb, 1000, 11000, MSS, 4000, 500);
-	xt_sack_rtx_sent(&sb, 4000, 4500, 100);
-	EXPECT_NO_NEXT(&sb, 1000, 11000, MSS);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-/* ---- xt_sack_rescue: RFC 6675 NextSeg() rule (4) ---- */
-
-START_TEST(sack_rescue_once)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	ck_assert_uint_eq(sack1(&sb, 1000, 6000, 2000, 3000), 1000);
-	/* recovery starts: RescueRxt = HighACK; the highest outstanding
-	 * unSACKed octet is 5999, so the segment is [5000,6000) */
-	sb.rescue_rxt = 1000;
-	EXPECT_RESCUE(&sb, 1000, 6000, MSS, 5000, 1000);
-	/* its retransmission in flight: nothing to rescue */
-	xt_sack_rtx_sent(&sb, 5000, 6000, 100);
-	EXPECT_NO_RESCUE(&sb, 1000, 6000, MSS);
-	/* that retransmission lost too: it may go again */
-	ck_assert_uint_eq(xt_sack_rtx_mark(&sb, 100), 1);
-	EXPECT_RESCUE(&sb, 1000, 6000, MSS, 5000, 1000);
-	/* the caller sent it: RescueRxt = RecoveryPoint */
-	sb.rescue_rxt = 6000;
-	EXPECT_NO_RESCUE(&sb, 1000, 6000, MSS);
-	EXPECT_NO_RESCUE(&sb, 5999, 6000, MSS);
-	/* next recovery, once HighACK has reached RescueRxt: no blocks,
-	 * the last segment below snd_max */
-	xt_sack_advance(&sb, 6000);
-	EXPECT_RESCUE(&sb, 6000, 9000, MSS, 8000, 1000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-/* The last block reaches snd_max: the rescue is the top of the hole
- * below it, never more than that hole. */
-START_TEST(sack_rescue_below_last_block)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	ck_assert_uint_eq(sack1(&sb, 1000, 6000, 2000, 3000), 1000);
-	ck_assert_uint_eq(sack1(&sb, 1000, 6000, 5500, 6000), 500);
-	sb.rescue_rxt = 1000;
-	EXPECT_RESCUE(&sb, 1000, 6000, MSS, 4500, 1000);
-	ck_assert_uint_eq(sack1(&sb, 1000, 6000, 3000, 5000), 2000);
-	/* blocks [2000,5000) and [5500,6000): the hole is [5000,5500) */
-	EXPECT_RESCUE(&sb, 1000, 6000, MSS, 5000, 500);
-	ck_assert_uint_eq(sack1(&sb, 1000, 6000, 5000, 5500), 500);
-	/* [2000,6000) SACKed: the hole below it is [1000,2000) */
-	EXPECT_RESCUE(&sb, 1000, 6000, MSS, 1000, 1000);
-	xt_sack_free(&sb);
-}
-END_TEST
-
-/* Three blocks up to 9000, snd_max 11000: [10000,11000) whatever is
- * lost below (rule (4) does not look at IsLost). */
-START_TEST(sack_rescue_tail)
-{
-	struct xt_scoreboard sb;
-
-	sb_init(&sb, 4);
-	sb_three(&sb);
-	sb.rescue_rxt = 1000;
-	EXPECT_RESCUE(&sb, 1000, 11000, MSS, 10000, 1000);
-	xt_sack_free(&sb);
+	sb_run(&nextseg_cases[_i]);
 }
 END_TEST
 
@@ -1093,11 +1192,7 @@ xt_suite_sack(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("islost");
-	tcase_add_test(tc, sack_islost_blocks);
-	tcase_add_test(tc, sack_islost_bytes);
-	tcase_add_test(tc, sack_islost_sacked);
-	tcase_add_test(tc, sack_islost_lost_end);
-	tcase_add_test(tc, sack_islost_dupthresh);
+	tcase_add_loop_test(tc, sack_islost, 0, NCASES(islost_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rtx");
@@ -1112,19 +1207,11 @@ xt_suite_sack(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pipe");
-	tcase_add_test(tc, sack_pipe_holes);
-	tcase_add_test(tc, sack_pipe_rtx);
-	tcase_add_test(tc, sack_pipe_lost_end);
+	tcase_add_loop_test(tc, sack_pipe, 0, NCASES(pipe_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nextseg");
-	tcase_add_test(tc, sack_next_basic);
-	tcase_add_test(tc, sack_next_skip_inflight);
-	tcase_add_test(tc, sack_next_stop_before);
-	tcase_add_test(tc, sack_next_lost_end);
-	tcase_add_test(tc, sack_rescue_once);
-	tcase_add_test(tc, sack_rescue_below_last_block);
-	tcase_add_test(tc, sack_rescue_tail);
+	tcase_add_loop_test(tc, sack_nextseg, 0, NCASES(nextseg_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misc");
