@@ -15,7 +15,7 @@
 static void	tcp_timer_rexmt(struct xtcp_sock *);
 static void	tcp_timer_persist(struct xtcp_sock *);
 static void	tcp_timer_2msl(struct xtcp_sock *);
-static void	tcp_timer_keep(struct xtcp_sock *);
+static int	tcp_timer_keep(struct xtcp_sock *);
 static void	tcp_timer_tlp(struct xtcp_sock *);
 static uint64_t	tcp_give_up_at(const struct xtcp_sock *);
 
@@ -189,9 +189,8 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 	}
 	if (tp->t_keep_at != 0 && tp->t_keep_at <= now) {
 		tp->t_keep_at = 0;
-		tcp_timer_keep(tp);
-		if (tp->state == XT_TCPS_CLOSED)
-			return;		/* dropped (and maybe freed) */
+		if (tcp_timer_keep(tp))
+			return;		/* dropped, and freed if orphaned */
 	}
 	if (tp->t_rack_at != 0 && tp->t_rack_at <= now) {
 		tp->t_rack_at = 0;
@@ -381,7 +380,7 @@ xt_tcp_arm_keep(struct xtcp_sock *tp)
  * resets the count (tcp_input).  Probes wait while data is outstanding:
  * the retransmission timer covers that case.
  */
-static void
+static int
 tcp_timer_keep(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
@@ -390,17 +389,17 @@ tcp_timer_keep(struct xtcp_sock *tp)
 	if (!(tp->t_flags & XT_TF_KEEPALIVE) ||
 	    !XT_TCPS_SYNCHRONIZED(tp->state) ||
 	    tp->state == XT_TCPS_TIME_WAIT)
-		return;
+		return (0);
 	idle_us = eng->now - tp->t_last_rx_us;
 	if (tp->t_keep_probes == 0 &&
 	    idle_us < (uint64_t)tp->keep_idle_s * 1000000) {
 		xt_tcp_arm_keep(tp);
-		return;
+		return (0);
 	}
 	if (tp->snd_una != tp->snd_max) {
 		tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
 		xt_engine_timer_armed(eng, tp->t_keep_at);
-		return;
+		return (0);
 	}
 	if (tp->t_keep_probes >= tp->keep_cnt ||
 	    (tp->t_user_timeout_ms != 0 &&
@@ -408,13 +407,14 @@ tcp_timer_keep(struct xtcp_sock *tp)
 	    tp->t_keep_probes > 0)) {
 		XT_STAT_INC(eng, tcp_keep_drop);
 		xt_tcp_drop(tp, XT_ETIMEDOUT);
-		return;
+		return (1);	/* tp may be freed (an orphan is) */
 	}
 	XT_STAT_INC(eng, tcp_keep_probe);
 	tp->t_keep_probes++;
 	(void)xt_tcp_send_seg(tp, tp->snd_una - 1, 0, 0);
 	tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
 	xt_engine_timer_armed(eng, tp->t_keep_at);
+	return (0);
 }
 
 /*

@@ -58,6 +58,45 @@ START_TEST(active_close)
 }
 END_TEST
 
+/* Was a bug, fixed (found by fuzz_engine): keep-alive ending a connection
+ * the program has closed freed it, and xt_tcp_timers read it afterwards
+ * (heap-use-after-free under ASan). */
+START_TEST(keepalive_drops_orphan)
+{
+	int one = 1, idle = 1, intvl = 1, cnt = 2, linger2 = 10;
+	unsigned i, probes = 0;
+
+	tcb_established();
+	/* FIN-WAIT-2 may last 10 s: keep-alive, not that timer, ends it */
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_LINGER2, &linger2,
+	    sizeof(linger2)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, SOL_SOCKET, SO_KEEPALIVE, &one,
+	    sizeof(one)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPCNT, &cnt,
+	    sizeof(cnt)), XT_OK);
+	xtcp_close(sk, now);
+	sk = NULL;
+	expect_tx(XT_TH_FIN | XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	now += RTT;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN, NULL, 0);
+	expect_no_tx();				/* an orphan in FIN-WAIT-2 */
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	for (i = 0; i < 10 && xtcp_engine_ntcb(eng) != 0; i++) {
+		advance_to(now + 1000000);
+		probes += cap.n;
+		tx_clear();
+	}
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);
+	ck_assert_int_eq(xtcp_stats_get(eng, "tcp_keep_drop"), 1);
+	ck_assert_uint_eq(probes, (unsigned)cnt);
+	finish(0);
+}
+END_TEST
+
 START_TEST(active_close_by_close)
 {
 	uint64_t t;
@@ -527,6 +566,7 @@ xt_suite_tcp_close(void)
 	tc = tcase_create("close");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, active_close);
+	tcase_add_test(tc, keepalive_drops_orphan);
 	tcase_add_test(tc, active_close_by_close);
 	tcase_add_test(tc, orphan_fin_wait_2_timeout);
 	tcase_add_test(tc, timewait_fin_retransmit);
