@@ -1,11 +1,14 @@
 /*
- * config.c - table-driven parsing of the XTCP_* environment.
- *
- * Each variable has one row: its name, a parser, the accepted form (the
- * text of the error line) and, for integers, the range and the field.
- * A malformed value yields exactly one line:
+ * config.c - table-driven parsing of the XTCP_* environment into a
+ * struct shim_config (shim_config.h), and its copy onto the engine's
+ * struct xtcp_config.  Each variable has one row: its name, a parser, the
+ * accepted form (the text of the error line) and, for integers, the range
+ * and the field.  A malformed value yields exactly one line:
  *	XTCP_ADDR: expected A.B.C.D/LEN (e.g. 10.0.0.2/24), got "garbage"
- * Nothing here allocates; getenv and inet_pton are not interposed.
+ * Part of the shim's testable layer: variables come through a lookup
+ * function and messages go back to the caller, so nothing here calls the
+ * hooks or logs by itself.  Nothing allocates; getenv and inet_pton are
+ * not interposed.  Unit tests: tests/unit/check_shim_config.c.
  */
 #include "prelude.h"
 
@@ -17,12 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "shim.h"
+#include "shim_config.h"
 #include "xtcp.h"
-#include "tcp/tcp_cc.h"
-
-extern char **environ;
 
 struct cfg_key {
 	const char	*name;
@@ -180,9 +179,11 @@ static const struct tun_key {
 #define NTUN	(sizeof(tun_keys) / sizeof(tun_keys[0]))
 _Static_assert(NTUN <= SHIM_NTUN, "SHIM_NTUN holds every tunable");
 
-/* Parse the tunables (and XTCP_NOOPT, XTCP_OFFLOAD); 0, or -1 with msg. */
+/* Parse the tunables (and XTCP_NOOPT, XTCP_STATS, XTCP_OFFLOAD); 0, or -1
+ * with msg. */
 static int
-tun_load(struct shim_config *c, char *msg, size_t msglen)
+tun_load(struct shim_config *c, shim_env_fn get, void *arg, char *msg,
+    size_t msglen)
 {
 	char *end, q[80];
 	const char *v;
@@ -191,7 +192,7 @@ tun_load(struct shim_config *c, char *msg, size_t msglen)
 
 	c->offload = 1;
 	for (i = 0; i < NTUN; i++) {
-		if ((v = getenv(tun_keys[i].name)) == NULL)
+		if ((v = get(arg, tun_keys[i].name)) == NULL)
 			continue;
 		errno = 0;
 		u = strtoul(v, &end, 10);
@@ -209,7 +210,7 @@ tun_load(struct shim_config *c, char *msg, size_t msglen)
 	}
 	/* XTCP_NOOPT=1: no TCP options but MSS (FreeBSD's TCP_NOOPT for every
 	 * socket): timestamps, window scale and SACK off */
-	if ((v = getenv("XTCP_NOOPT")) != NULL) {
+	if ((v = get(arg, "XTCP_NOOPT")) != NULL) {
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
 			quote(v, q, sizeof(q));
 			snprintf(msg, msglen, "XTCP_NOOPT: expected 0 or 1, "
@@ -229,7 +230,7 @@ tun_load(struct shim_config *c, char *msg, size_t msglen)
 	}
 	/* XTCP_STATS=FILE: append every engine counter ("name value"
 	 * lines) to FILE when the program exits; "-" is standard error */
-	if ((v = getenv("XTCP_STATS")) != NULL) {
+	if ((v = get(arg, "XTCP_STATS")) != NULL) {
 		if (*v == '\0' || strlen(v) >= sizeof(c->stats)) {
 			quote(v, q, sizeof(q));
 			snprintf(msg, msglen, "XTCP_STATS: expected a file name "
@@ -240,7 +241,7 @@ tun_load(struct shim_config *c, char *msg, size_t msglen)
 	}
 	/* XTCP_OFFLOAD=0: plain frames on the device (no TSO, software
 	 * checksums), e.g. to compare or to capture exact segments */
-	if ((v = getenv("XTCP_OFFLOAD")) != NULL) {
+	if ((v = get(arg, "XTCP_OFFLOAD")) != NULL) {
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
 			quote(v, q, sizeof(q));
 			snprintf(msg, msglen, "XTCP_OFFLOAD: expected 0 or 1, "
@@ -445,14 +446,14 @@ cfg_lockdir(const struct cfg_key *k, const char *v, struct shim_config *c)
 	return (0);
 }
 
-/* XTCP_CC: one of the engine's registered algorithms (tcp_cc.h). */
+/* XTCP_CC: one of the engine's registered algorithms. */
 static int
 cfg_cc(const struct cfg_key *k, const char *v, struct shim_config *c)
 {
 	size_t n = strlen(v);
 
 	(void)k;
-	if (n == 0 || n >= sizeof(c->cc) || xt_cc_find(v) == NULL)
+	if (n == 0 || n >= sizeof(c->cc) || !xtcp_cc_known(v))
 		return (-1);
 	memcpy(c->cc, v, n + 1);
 	return (0);
@@ -550,8 +551,35 @@ quote(const char *v, char *out, size_t outlen)
 	out[i] = '\0';
 }
 
+/* getenv as a shim_env_fn. */
+static const char *
+env_getenv(void *arg, const char *name)
+{
+	(void)arg;
+	return (getenv(name));
+}
+
+const char *
+shim_config_env_lookup(void *envp, const char *name)
+{
+	char *const *e;
+	size_t n = strlen(name);
+
+	for (e = envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return (*e + n + 1);
+	return (NULL);
+}
+
 enum shim_cfg_result
 shim_config_load(struct shim_config *c, char *msg, size_t msglen)
+{
+	return (shim_config_parse(c, env_getenv, NULL, msg, msglen));
+}
+
+enum shim_cfg_result
+shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
+    char *msg, size_t msglen)
 {
 	const struct cfg_key *k;
 	char q[80], form[48];
@@ -563,7 +591,7 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 	c->log_level = XTCP_LOG_ERROR;
 	for (i = 0; i < NKEYS; i++) {
 		k = &cfg_keys[i];
-		if ((v = getenv(k->name)) == NULL)
+		if ((v = get(arg, k->name)) == NULL)
 			continue;
 		if (k->parse(k, v, c) != 0) {
 			quote(v, q, sizeof(q));
@@ -576,7 +604,7 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 		}
 		c->set |= k->bit;
 	}
-	if (tun_load(c, msg, msglen) != 0)
+	if (tun_load(c, get, arg, msg, msglen) != 0)
 		return (SHIM_CFG_BAD);
 	if ((c->set & (SHIM_CF_IF | SHIM_CF_TAP | SHIM_CF_ADDR)) == 0)
 		return (SHIM_CFG_INERT);
@@ -601,7 +629,7 @@ shim_config_load(struct shim_config *c, char *msg, size_t msglen)
 		mask = prefix_mask(c->prefixlen);
 		if ((c->gw >= c->addr_lo && c->gw <= c->addr_hi) ||
 		    (c->gw & mask) != (c->addr & mask)) {
-			quote(getenv("XTCP_GW"), q, sizeof(q));
+			quote(get(arg, "XTCP_GW"), q, sizeof(q));
 			snprintf(msg, msglen, "XTCP_GW: expected an address "
 			    "inside XTCP_ADDR's prefix other than XTCP_ADDR, "
 			    "got \"%s\"", q);
@@ -644,13 +672,14 @@ shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 }
 
 void
-shim_config_warn_unknown(void)
+shim_config_warn_unknown(char *const *envp, shim_report_fn report,
+    void *arg)
 {
-	char name[64];
-	char **e;
+	char name[64], line[96];
+	char *const *e;
 	size_t i, n;
 
-	for (e = environ; e != NULL && *e != NULL; e++) {
+	for (e = envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "XTCP_", 5) != 0)
 			continue;
 		n = strcspn(*e, "=");
@@ -664,6 +693,8 @@ shim_config_warn_unknown(void)
 			n = sizeof(name) - 1;
 		memcpy(name, *e, n);
 		name[n] = '\0';
-		shim_log(XTCP_LOG_WARN, "%s: unknown variable, ignored", name);
+		(void)snprintf(line, sizeof(line), "%s: unknown variable, "
+		    "ignored", name);
+		report(arg, XTCP_LOG_WARN, line);
 	}
 }

@@ -14,7 +14,9 @@
  * into the socket's list, drops the lock and ppoll()s its bell; the
  * wakeup callback (engine lock held) rings the bell of every waiter.
  * Since conditions are checked, waiters linked and bells rung all under
- * the one lock, no wakeup is lost.
+ * the one lock, no wakeup is lost.  The device is reached through xtcp.h
+ * (xtcp_engine_wait_fd, xtcp_engine_rx), SO_RCVLOWAT's arithmetic is in
+ * ready.c, and the fd table in fdmap.c.
  *
  * Signals.  A Linux socket call that sleeps without a timeout is ended by
  * a signal with ERESTARTSYS: the kernel restarts it when the handler has
@@ -41,14 +43,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "dev/phy.h"
+#include "ready.h"
 #include "shim.h"
-#include "xt_engine.h"	/* XT_STAT_INC: the spin counter only */
 
 /* frames one spinning pass takes from the device */
 #define SHIM_SPIN_BUDGET	64
@@ -171,10 +171,7 @@ flush_dirty(void)
 	}
 }
 
-/*
- * Linux tcp_poll() reports EPOLLIN only once SO_RCVLOWAT bytes are there
- * (tcp_stream_is_readable), or at end of stream.
- */
+/* SO_RCVLOWAT as Linux tcp_poll() applies it: see ready.c. */
 unsigned
 shim_sock_poll(const struct shim_sock *s)
 {
@@ -183,11 +180,10 @@ shim_sock_poll(const struct shim_sock *s)
 	if (s->xs == NULL)
 		return (0);
 	ev = xtcp_poll(s->xs);
-	if (s->rcvlowat > 1 && (ev & XTCP_POLLIN) != 0 &&
-	    (ev & XTCP_POLLRDHUP) == 0 && !xtcp_is_listening(s->xs) &&
-	    xtcp_sock_rxbytes(s->xs) < (uint32_t)s->rcvlowat)
-		ev &= ~XTCP_POLLIN;
-	return (ev);
+	if (s->rcvlowat <= 1 || (ev & XTCP_POLLIN) == 0)
+		return (ev);
+	return (shim_ready_lowat(ev, s->rcvlowat, xtcp_is_listening(s->xs),
+	    xtcp_sock_rxbytes(s->xs)));
 }
 
 /* ---- socket objects ---- */
@@ -365,28 +361,6 @@ shim_thr_drain(struct shim_thr *t)
 		(void)syscall(SYS_read, t->bell, &v, sizeof(v));
 }
 
-/* Keep our own fds out of the way of programs that expect low numbers
- * (dup2 onto 3, say), but below 1024 so the kernel fd table stays small:
- * move fd to margin below the lower of 1024 and the fd limit. */
-int
-shim_fd_move_high(int fd, int margin)
-{
-	struct rlimit rl;
-	rlim_t top;
-	int nfd;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return (fd);
-	top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
-	if (top < 256 || (rlim_t)fd >= top - (rlim_t)margin)
-		return (fd);
-	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - margin));
-	if (nfd < 0)
-		return (fd);
-	(void)syscall(SYS_close, fd);
-	return (nfd);
-}
-
 /* Lock held.  Creates our eventfds at a high number and marks them
  * internal.  -1 with errno on failure. */
 static int
@@ -554,7 +528,7 @@ shim_devwait_claim(struct shim_thr *t)
 	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL ||
 	    (devwait_thr != NULL && devwait_thr != t))
 		return (-1);
-	if ((fd = shim.dev->ops->wait_fd(shim.dev)) < 0)
+	if ((fd = xtcp_engine_wait_fd(shim.eng)) < 0)
 		return (-1);
 	devwait_thr = t;
 	return (fd);
@@ -625,7 +599,7 @@ wait_spin(struct shim_sock *s, struct shim_thr *t, uint64_t now,
 	for (;;) {
 		shim_poll_device();
 		if (shim.eng != NULL)
-			XT_STAT_INC(shim.eng, dev_spin_polls);
+			xtcp_engine_count_spin(shim.eng);
 		if (t->rung || s->xs == NULL)
 			break;
 		shim_unlock();

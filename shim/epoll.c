@@ -21,7 +21,10 @@
  * drops edge-triggered and one-shot ones; then it asks the kernel for the
  * rest of the set, without sleeping if it already has events.  A kernel
  * event for the bell only means "look at the ready list again"; the
- * program never sees it.
+ * program never sees it.  Which registration is queued on a change and
+ * what it reports (level-triggered, edge-triggered, one-shot) is computed
+ * in ready.c, which the unit tests reach without hooks; this file keeps
+ * the lists, the bells and the kernel's side.
  *
  * Because the bell is a real fd in the kernel set, the set's own fd is
  * readable exactly when it has something to report, so an epoll fd inside
@@ -57,12 +60,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ready.h"
 #include "shim.h"
 
 /* data of the bell in the kernel set ("xtcp-ep!"), never shown */
 #define EP_MAGIC	0x7874637065702100ULL
-/* flags that survive an EPOLLONESHOT report (Linux EP_PRIVATE_BITS) */
-#define EP_PRIVATE	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
 /* what may come with EPOLLEXCLUSIVE (Linux EPOLLEXCLUSIVE_OK_BITS) */
 #define EP_EXCL_OK	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
 			 EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE | \
@@ -103,7 +105,6 @@ struct shim_ep {
 static struct shim_ep	*ep_list;		/* lock */
 static atomic_int	 ep_count;		/* sets known, read unlocked */
 
-static unsigned	ev_full(unsigned ev);
 static struct shim_ep *ep_lookup(int epfd);
 static int	ep_get(int epfd, struct shim_ep **epp);
 static void	ep_destroy(struct shim_ep *ep);
@@ -124,17 +125,6 @@ static int	ctl_ours(struct shim_sock *s, int epfd, int op, int fd,
 static int	ep_wait(int epfd, struct epoll_event *evs, int max,
 		    int64_t timeout_us, const sigset_t *mask);
 static void	ep_created(int fd);
-
-/* Linux sockets report RDNORM with IN and WRNORM with OUT. */
-static unsigned
-ev_full(unsigned ev)
-{
-	if (ev & XTCP_POLLIN)
-		ev |= EPOLLRDNORM;
-	if (ev & XTCP_POLLOUT)
-		ev |= EPOLLWRNORM;
-	return (ev);
-}
 
 /* ---- sets ---- */
 
@@ -311,7 +301,7 @@ reg_free(struct shim_ep_reg *r)
 static void
 sock_scan(struct shim_sock *s, unsigned *cur, uint32_t *seq)
 {
-	*cur = ev_full(shim_sock_poll(s));
+	*cur = shim_ready_epoll(shim_sock_poll(s));
 	*seq = s->xs != NULL ? xtcp_sock_evseq(s->xs) : 0;
 }
 
@@ -343,15 +333,12 @@ shim_ep_sock_changed(struct shim_sock *s)
 	uint32_t seq;
 
 	sock_scan(s, &cur, &seq);
-	rose = cur & ~s->ep_last;
-	/* new input (data, FIN, error, a child ready to accept) is a new
-	 * EPOLLIN event, as Linux's sk_data_ready wakeup is */
-	if (seq != s->ep_seq && (cur & XTCP_POLLIN))
-		rose |= XTCP_POLLIN | EPOLLRDNORM;
+	rose = shim_ep_rose(cur, s->ep_last, seq, s->ep_seq);
 	s->ep_last = cur;
 	s->ep_seq = seq;
 	for (r = s->epregs; r != NULL; r = r->s_next) {
-		if ((cur & r->events) == 0) {
+		switch (shim_ep_on_change(r->events, cur, rose, &r->pending)) {
+		case SHIM_EP_UNQUEUE:
 			/* no longer ready: off the list, so the set's fd
 			 * (in an outer set, or poll) reads quiet, as Linux
 			 * ep_eventpoll_poll re-polls its ready list */
@@ -360,14 +347,13 @@ shim_ep_sock_changed(struct shim_sock *s)
 				r->pending = 0;
 				ep_bell(r->ep);
 			}
-			continue;
+			break;
+		case SHIM_EP_KEEP:
+			break;
+		case SHIM_EP_QUEUE:
+			reg_enqueue(r);
+			break;
 		}
-		if (r->events & EPOLLET) {
-			if ((rose & r->events) == 0)
-				continue;
-			r->pending |= rose & r->events;
-		}
-		reg_enqueue(r);
 	}
 }
 
@@ -453,7 +439,7 @@ ctl_ours(struct shim_sock *s, int epfd, int op, int fd,
     struct epoll_event *ev)
 {
 	struct shim_ep_reg *r;
-	struct shim_ep *ep;
+	struct shim_ep *ep = NULL;	/* set below; the compiler cannot tell */
 	uint32_t events = 0;
 	int err;
 
@@ -572,25 +558,20 @@ ep_collect(struct shim_ep *ep, struct epoll_event *evs, int max)
 	struct shim_ep_reg *r, *next, *again = NULL, *again_tail = NULL;
 	unsigned cur;
 	uint32_t seq, rev;
-	int n = 0;
+	int n = 0, requeue;
 
 	for (r = ep->rd_head; r != NULL && n < max; r = next) {
 		next = r->rd_next;
 		reg_dequeue(r);
 		sock_scan(r->s, &cur, &seq);
-		rev = cur & r->events;
-		if ((r->events & EPOLLET) && r->pending == 0)
-			rev = 0;
-		r->pending = 0;
+		rev = shim_ep_report(&r->events, &r->pending, cur, &requeue);
 		if (rev == 0)
 			continue;
 		evs[n].events = rev;
 		evs[n].data = r->data;
 		n++;
-		if (r->events & EPOLLONESHOT)
-			r->events &= EP_PRIVATE;
-		if (r->events & (EPOLLET | EPOLLONESHOT))
-			continue;
+		if (!requeue)
+			continue;	/* edge-triggered or one-shot */
 		/* level-triggered: report again next time if still ready */
 		r->rd_next = NULL;
 		if (again_tail != NULL)

@@ -1,11 +1,18 @@
 /*
- * fdmap.c - fd -> socket table (see fdmap.h).
+ * fdmap.c - the fd -> socket table (see fdmap.h for its entries and its
+ * lock-free reads), and where the shim places the fds it keeps for
+ * itself (shim_fd_move_high).  Part of the shim's testable layer: it
+ * calls nothing of the hooks.  Unit tests: tests/unit/check_shim_fdmap.c.
  */
 #include "prelude.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fdmap.h"
 
@@ -95,4 +102,26 @@ fdmap_next(int from, uintptr_t *v)
 		fd++;
 	}
 	return (-1);
+}
+
+/* Keep our own fds out of the way of programs that expect low numbers
+ * (dup2 onto 3, say), but below 1024 so the kernel fd table stays small:
+ * move fd to margin below the lower of 1024 and the fd limit. */
+int
+shim_fd_move_high(int fd, int margin)
+{
+	struct rlimit rl;
+	rlim_t top;
+	int nfd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (fd);
+	top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
+	if (top < 256 || (rlim_t)fd >= top - (rlim_t)margin)
+		return (fd);
+	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(top - margin));
+	if (nfd < 0)
+		return (fd);
+	(void)syscall(SYS_close, fd);
+	return (nfd);
 }

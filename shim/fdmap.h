@@ -1,5 +1,5 @@
 /*
- * fdmap.h - fd -> socket table.
+ * fdmap.h - the fd -> socket table, and the placing of our own fds.
  *
  * Each entry is FDM_HOST (0: not ours, libc handles it), FDM_INTERNAL (an
  * fd libxtcp itself uses: refuse close and dup2-over), FDM_DEAD (a stack
@@ -30,5 +30,10 @@ void	fdmap_clear(int fd);
  * entry in *v), or -1. */
 int	fdmap_next(int from, uintptr_t *v);
 int	fdmap_limit(void);
+
+/* Move fd (close-on-exec) to margin below min(1024, RLIMIT_NOFILE), out
+ * of the way of programs that expect low numbers; returns the new fd, or
+ * fd itself when it cannot move (or need not). */
+int	shim_fd_move_high(int fd, int margin);
 
 #endif /* SHIM_FDMAP_H */

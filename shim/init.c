@@ -10,7 +10,10 @@
  * nothing.
  *
  * Until init finished, hooks on the initialising thread see real_* as the
- * raw syscall fallbacks (real.c), and every fd is a host fd.
+ * raw syscall fallbacks (real.c), and every fd is a host fd.  The parsing
+ * (config.c) and the address claim (pool.c, kept here in one struct
+ * shim_pool) belong to the testable layer and log through
+ * shim_engine_log(); the device is opened through xtcp.h.
  */
 #include "prelude.h"
 
@@ -25,9 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dev/phy.h"
 #include "fdmap.h"
+#include "pool.h"
 #include "shim.h"
+
+extern char **environ;
 
 /* How long exit() may wait for unacknowledged data and FINs. */
 #define SHIM_EXIT_LINGER_MS	1000
@@ -39,6 +44,8 @@ static __thread int	in_init;
 /* a malformed XTCP_* value, said once, when a program first wants TCP */
 static char		bad_msg[256];
 static int		bad_said;
+/* the address this process claimed from XTCP_ADDR (pool.c) */
+static struct shim_pool	pool = SHIM_POOL_INIT;
 
 static void	init_once(void);
 static int	engine_start(void);
@@ -111,7 +118,7 @@ init_once(void)
 		shim.st = SHIM_ST_READY;
 		break;
 	}
-	shim_config_warn_unknown();
+	shim_config_warn_unknown(environ, shim_engine_log, NULL);
 	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 	in_init = 0;
 }
@@ -271,10 +278,11 @@ engine_start(void)
 	struct xtcp_keys keys;
 	struct xt_dev *dev = NULL;
 	char msg[256];
-	int r, wfd = -1, fds[XT_DEV_MAXFDS], nfds, i;
+	int r, wfd = -1, fds[XTCP_DEV_MAXFDS], nfds, i;
 
 	shim.fail_err = EAFNOSUPPORT;
-	if (shim_pool_claim(c, msg, sizeof(msg)) != 0) {
+	if (shim_pool_claim(&pool, c, shim_engine_log, NULL, msg,
+	    sizeof(msg)) != 0) {
 		if (c->fallback) {
 			shim_log(XTCP_LOG_ERROR, "%s; TCP sockets use the "
 			    "kernel's TCP (XTCP_FALLBACK=kernel)", msg);
@@ -288,17 +296,17 @@ engine_start(void)
 		return (-1);
 	}
 	if (c->tap)
-		r = xt_dev_tap_open(c->ifname,
+		r = xtcp_dev_open_tap(c->ifname,
 		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
-		    (c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD) |
+		    (c->offload ? 0 : XTCP_DEVOPEN_NO_OFFLOAD) |
 		    ((c->set & SHIM_CF_TAPURING) && !c->tap_uring ?
-		    XT_DEVOPEN_NO_URING : 0), &dev);
+		    XTCP_DEVOPEN_NO_URING : 0), &dev);
 	else
-		r = xt_dev_packet_open_flags(c->ifname, c->addr,
+		r = xtcp_dev_open_packet(c->ifname, c->addr,
 		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
-		    c->offload ? 0 : XT_DEVOPEN_NO_OFFLOAD, &dev);
-	if (r == XT_OK && (wfd = dev->ops->wait_fd(dev)) < 0) {
-		dev->ops->close(dev);
+		    c->offload ? 0 : XTCP_DEVOPEN_NO_OFFLOAD, &dev);
+	if (r == XT_OK && (wfd = xtcp_dev_wait_fd(dev)) < 0) {
+		xtcp_dev_close(dev);
 		r = XT_EIO;
 	}
 	if (r != XT_OK) {
@@ -316,7 +324,7 @@ engine_start(void)
 		    "(getrandom and /dev/urandom failed: %s); TCP sockets are "
 		    "disabled", strerror(errno));
 		keys_wipe(&keys);
-		dev->ops->close(dev);
+		xtcp_dev_close(dev);
 		return (-1);
 	}
 	r = xtcp_engine_new_keyed(&ec, dev, &keys, shim_now_us(), &eng);
@@ -325,7 +333,7 @@ engine_start(void)
 		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the stack: "
 		    "%s; TCP sockets are disabled", dev_var(c), c->ifname,
 		    xt_strerror(r));
-		dev->ops->close(dev);
+		xtcp_dev_close(dev);
 		return (-1);
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
@@ -333,19 +341,19 @@ engine_start(void)
 	/* the device's fds are ours from now on: programs must not close
 	 * them (a TAP holds the TAP, an eventfd and two io_uring rings; a
 	 * packet device a receiving and a sending socket) */
-	nfds = xt_dev_fds(dev, fds, XT_DEV_MAXFDS);
-	for (i = 0; i < nfds && i < XT_DEV_MAXFDS; i++)
+	nfds = xtcp_dev_fds(dev, fds, XTCP_DEV_MAXFDS);
+	for (i = 0; i < nfds && i < XTCP_DEV_MAXFDS; i++)
 		(void)fdmap_set(fds[i], FDM_INTERNAL);
 	(void)fdmap_set(wfd, FDM_INTERNAL);
-	if ((r = shim_loop_start(eng, dev)) != 0) {
+	if ((r = shim_loop_start(eng)) != 0) {
 		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the engine "
 		    "thread: %s; TCP sockets are disabled", dev_var(c),
 		    c->ifname, strerror(r));
-		for (i = 0; i < nfds && i < XT_DEV_MAXFDS; i++)
+		for (i = 0; i < nfds && i < XTCP_DEV_MAXFDS; i++)
 			fdmap_clear(fds[i]);
 		fdmap_clear(wfd);
 		xtcp_engine_free(eng);
-		dev->ops->close(dev);
+		xtcp_dev_close(dev);
 		return (-1);
 	}
 	shim.eng = eng;
@@ -390,7 +398,7 @@ fork_child(void)
 		    SHIM_ST_FORKED;
 	shim.eng = NULL;
 	shim.dev = NULL;
-	shim_pool_fork_child();
+	shim_pool_fork_child(&pool);
 	shim_core_fork_child();
 	pthread_mutex_unlock(&shim_mtx);
 }

@@ -31,7 +31,6 @@
 
 #include <ev.h>
 
-#include "dev/phy.h"
 #include "shim.h"
 
 #define RX_BUDGET	64	/* frames per xtcp_engine_rx call */
@@ -277,13 +276,12 @@ loop_teardown(void)
 }
 
 int
-shim_loop_start(struct xtcp_engine *eng, struct xt_dev *dev)
+shim_loop_start(struct xtcp_engine *eng)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
 	int err;
 
-	(void)eng;
 	ev_set_allocator(loop_alloc);
 	ev_set_syserr_cb(loop_syserr);
 	loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV | EVFLAG_NOSIGMASK |
@@ -292,7 +290,7 @@ shim_loop_start(struct xtcp_engine *eng, struct xt_dev *dev)
 		return (ENOSYS);
 	/* its epoll fd is protected from the engine thread (see
 	 * protect_backend_fd) */
-	dev_fd = dev->ops->wait_fd(dev);
+	dev_fd = xtcp_engine_wait_fd(eng);
 	if ((kick_fd = shim_internal_eventfd()) < 0) {
 		err = errno;
 		loop_teardown();

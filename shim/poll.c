@@ -7,7 +7,9 @@
  * the lock, compute our fds' revents from xtcp_poll(); then ppoll the
  * kernel fds together with this thread's bell, with a zero timeout if one
  * of ours is ready, else the time left.  Our sockets ring the bell when
- * they change (core.c), so the loop wakes for either side.
+ * they change (core.c), so the loop wakes for either side.  The bits
+ * themselves (revents from XTCP_POLL*, select's sets to pollfds and back)
+ * are computed in ready.c, which the unit tests reach without hooks.
  */
 #include "prelude.h"
 
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ready.h"
 #include "shim.h"
 
 /* sets this small live on the stack */
@@ -29,44 +32,53 @@ struct poll_slot {
 	struct shim_waiter	 w;
 };
 
+/* One poll_ours call: what it holds, and what it found.  The loop's
+ * results live here, in memory, so that the cancellation handler's
+ * setjmp cannot clobber them. */
 struct poll_ctx {
 	struct shim_thr		*t;
 	struct poll_slot	*slots;
 	nfds_t			 nslots;
 	void			*heap;		/* to free, or NULL */
+	struct pollfd		*kfds;		/* nfds + bell + device */
+	uint64_t		 deadline_us;	/* UINT64_MAX: none */
+	uint64_t		 spin_end;	/* XTCP_SPIN_US, 0: none */
+	int			 devfd;		/* XTCP_DEVWAIT, -1: none */
+	int			 devready;	/* the device woke us */
+	int			 r;		/* as ppoll(2) */
+	int			 err;		/* errno when r < 0 */
 };
 
 static short	sock_revents(struct shim_sock *s, short events);
 static void	poll_release(void *arg);
 static int	has_ours(const struct pollfd *fds, nfds_t nfds);
+static void	poll_take(struct poll_ctx *c, const struct pollfd *fds,
+		    nfds_t nfds);
+static int	poll_scan(struct poll_ctx *c, struct pollfd *fds);
+static const struct timespec *poll_timeout(const struct poll_ctx *c,
+		    int nours, struct timespec *ts);
+static int	poll_host(struct poll_ctx *c, struct pollfd *fds,
+		    nfds_t nfds);
+static void	poll_loop(struct poll_ctx *c, struct pollfd *fds,
+		    nfds_t nfds, const sigset_t *mask);
 static int	poll_ours(struct pollfd *fds, nfds_t nfds,
 		    uint64_t deadline_us, const sigset_t *mask);
 static uint64_t	ts_deadline(const struct timespec *ts);
 static int	do_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 static int	do_ppoll(struct pollfd *fds, nfds_t nfds,
 		    const struct timespec *ts, const sigset_t *mask);
-static int	bit_isset(const fd_set *set, int fd);
-static void	bit_set(fd_set *set, int fd);
-static void	bits_zero(fd_set *set, int nfds);
 static int	sel_has_ours(int nfds, const fd_set *rd, const fd_set *wr,
 		    const fd_set *ex);
 static int	select_ours(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 		    uint64_t deadline_us, const sigset_t *mask);
 
+/* Lock held.  poll(2) revents of one of ours (POLLNVAL once closed). */
 static short
 sock_revents(struct shim_sock *s, short events)
 {
-	unsigned ev;
-
 	if (s->nfds == 0 || s->xs == NULL)
 		return (POLLNVAL);	/* closed under us */
-	ev = shim_sock_poll(s);
-	/* Linux sockets report the NORM bits along with IN and OUT */
-	if (ev & XTCP_POLLIN)
-		ev |= POLLRDNORM;
-	if (ev & XTCP_POLLOUT)
-		ev |= POLLWRNORM;
-	return ((short)(ev & ((unsigned short)events | POLLERR | POLLHUP)));
+	return (shim_ready_revents(shim_sock_poll(s), events));
 }
 
 static void
@@ -97,126 +109,176 @@ has_ours(const struct pollfd *fds, nfds_t nfds)
 	return (0);
 }
 
-/*
- * The common loop.  deadline_us is absolute (UINT64_MAX: none).  Returns
- * as ppoll(2).
- */
-static int
-poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
-    const sigset_t *mask)
+/* Take our sockets and sit on each one's waiter list; the kernel's copy
+ * of the set has -1 (ignored) in their place and our bell at its end. */
+static void
+poll_take(struct poll_ctx *c, const struct pollfd *fds, nfds_t nfds)
 {
-	struct pollfd kstack[POLL_STACK + 2], *kfds;
-	struct poll_slot sstack[POLL_STACK];
-	struct timespec ts, *tsp;
-	struct poll_ctx c;
 	struct shim_sock *s;
-	uint64_t now, left, spin_end;
-	nfds_t i, j;
-	int r, err = 0, nours, nhost, devfd = -1, devready = 0;
 	uintptr_t v;
+	nfds_t i;
 
-	if (nfds > (nfds_t)fdmap_limit())
-		return (shim_fail_errno(EINVAL));
-	memset(&c, 0, sizeof(c));
-	if (nfds <= POLL_STACK) {
-		kfds = kstack;
-		c.slots = sstack;
-	} else {
-		c.heap = malloc((nfds + 2) * sizeof(*kfds) +
-		    nfds * sizeof(*c.slots));
-		if (c.heap == NULL)
-			return (shim_fail_errno(ENOMEM));
-		kfds = c.heap;
-		c.slots = (struct poll_slot *)(kfds + nfds + 2);
-	}
-
-	/* take our sockets and sit on each one's waiter list */
 	shim_lock();
-	c.t = shim_thr_get();
+	c->t = shim_thr_get();
 	for (i = 0; i < nfds; i++) {
-		kfds[i].fd = fds[i].fd;
-		kfds[i].events = fds[i].events;
+		c->kfds[i].fd = fds[i].fd;
+		c->kfds[i].events = fds[i].events;
 		v = fdmap_peek(fds[i].fd);
 		if (!FDM_IS_SOCK(v))
 			continue;
 		s = (struct shim_sock *)v;
 		s->refs++;
-		c.slots[c.nslots].idx = i;
-		c.slots[c.nslots].s = s;
-		shim_waiter_add(s, &c.slots[c.nslots].w, c.t);
-		c.nslots++;
-		kfds[i].fd = -1;	/* the kernel ignores it */
+		c->slots[c->nslots].idx = i;
+		c->slots[c->nslots].s = s;
+		shim_waiter_add(s, &c->slots[c->nslots].w, c->t);
+		c->nslots++;
+		c->kfds[i].fd = -1;	/* the kernel ignores it */
 	}
 	shim_unlock();
-	kfds[nfds].fd = c.t->bell;
-	kfds[nfds].events = POLLIN;
+	c->kfds[nfds].fd = c->t->bell;
+	c->kfds[nfds].events = POLLIN;
+}
 
-	spin_end = deadline_us <= shim_now_us() ? 0 : shim_spin_end();
-	pthread_cleanup_push(poll_release, &c);
+/* Our sockets' revents into fds; returns how many are ready.  With none,
+ * this thread may watch the device (c->devfd). */
+static int
+poll_scan(struct poll_ctx *c, struct pollfd *fds)
+{
+	nfds_t i, j;
+	int nours = 0;
+
+	shim_lock();
+	/* XTCP_SPIN_US: take frames in ourselves meanwhile; and
+	 * XTCP_DEVWAIT: the device woke us */
+	shim_devwait_release(c->t);
+	if (c->devready || (c->spin_end != 0 && shim_now_us() < c->spin_end))
+		shim_poll_device();
+	shim_thr_drain(c->t);
+	for (j = 0; j < c->nslots; j++) {
+		i = c->slots[j].idx;
+		fds[i].revents = sock_revents(c->slots[j].s, fds[i].events);
+		if (fds[i].revents != 0)
+			nours++;
+	}
+	c->devfd = nours == 0 ? shim_devwait_claim(c->t) : -1;
+	shim_unlock();
+	return (nours);
+}
+
+/* How long the kernel may sleep: not at all when one of ours is ready or
+ * we spin, else until the deadline (NULL: forever). */
+static const struct timespec *
+poll_timeout(const struct poll_ctx *c, int nours, struct timespec *ts)
+{
+	uint64_t now, left;
+
+	now = shim_now_us();
+	if (nours > 0 || (now < c->spin_end && now < c->deadline_us))
+		left = 0;
+	else if (c->deadline_us == UINT64_MAX)
+		left = UINT64_MAX;
+	else
+		left = now < c->deadline_us ? c->deadline_us - now : 0;
+	if (c->t->bell < 0 && left > POLL_SLICE_US)
+		left = POLL_SLICE_US;
+	if (left == UINT64_MAX)
+		return (NULL);
+	ts->tv_sec = left / 1000000;
+	ts->tv_nsec = (left % 1000000) * 1000;
+	return (ts);
+}
+
+/* The kernel's revents into fds (ours are left as poll_scan set them);
+ * returns how many host fds are ready. */
+static int
+poll_host(struct poll_ctx *c, struct pollfd *fds, nfds_t nfds)
+{
+	nfds_t i;
+	int nhost = 0;
+
+	c->devready = c->devfd >= 0 && (c->kfds[nfds + 1].revents & POLLIN);
+	for (i = 0; i < nfds; i++) {
+		if (c->kfds[i].fd < 0 && fds[i].fd >= 0)
+			continue;	/* one of ours */
+		fds[i].revents = c->kfds[i].revents;
+		if (c->kfds[i].revents != 0)
+			nhost++;
+	}
+	return (nhost);
+}
+
+/* Until something is ready or the deadline passes: ours under the lock,
+ * then the kernel's (with our bell and maybe the device) in ppoll.
+ * Leaves the result in c->r (and c->err). */
+static void
+poll_loop(struct poll_ctx *c, struct pollfd *fds, nfds_t nfds,
+    const sigset_t *mask)
+{
+	const struct timespec *tsp;
+	struct timespec ts;
+	int r, nours, nhost;
+
 	for (;;) {
-		shim_lock();
-		/* XTCP_SPIN_US: take frames in ourselves meanwhile; and
-		 * XTCP_DEVWAIT: the device woke us */
-		shim_devwait_release(c.t);
-		if (devready || (spin_end != 0 && shim_now_us() < spin_end))
-			shim_poll_device();
-		shim_thr_drain(c.t);
-		nours = 0;
-		for (j = 0; j < c.nslots; j++) {
-			i = c.slots[j].idx;
-			fds[i].revents = sock_revents(c.slots[j].s,
-			    fds[i].events);
-			if (fds[i].revents != 0)
-				nours++;
-		}
-		devfd = nours == 0 ? shim_devwait_claim(c.t) : -1;
-		shim_unlock();
-		kfds[nfds + 1].fd = devfd;	/* -1: skipped */
-		kfds[nfds + 1].events = POLLIN;
-		kfds[nfds + 1].revents = 0;
-
-		now = shim_now_us();
-		if (nours > 0 || (now < spin_end && now < deadline_us))
-			left = 0;
-		else if (deadline_us == UINT64_MAX)
-			left = UINT64_MAX;
-		else
-			left = now < deadline_us ? deadline_us - now : 0;
-		if (c.t->bell < 0 && left > POLL_SLICE_US)
-			left = POLL_SLICE_US;
-		tsp = NULL;
-		if (left != UINT64_MAX) {
-			ts.tv_sec = left / 1000000;
-			ts.tv_nsec = (left % 1000000) * 1000;
-			tsp = &ts;
-		}
-		r = real_ppoll(kfds, nfds + 2, tsp, mask);
+		nours = poll_scan(c, fds);
+		c->kfds[nfds + 1].fd = c->devfd;	/* -1: skipped */
+		c->kfds[nfds + 1].events = POLLIN;
+		c->kfds[nfds + 1].revents = 0;
+		tsp = poll_timeout(c, nours, &ts);
+		r = real_ppoll(c->kfds, nfds + 2, tsp, mask);
 		if (r < 0) {
-			err = errno;
-			break;
+			c->err = errno;
+			c->r = r;
+			return;
 		}
-		devready = devfd >= 0 && (kfds[nfds + 1].revents & POLLIN);
-		nhost = 0;
-		for (i = 0; i < nfds; i++) {
-			if (kfds[i].fd < 0 && fds[i].fd >= 0)
-				continue;	/* one of ours */
-			fds[i].revents = kfds[i].revents;
-			if (kfds[i].revents != 0)
-				nhost++;
-		}
+		nhost = poll_host(c, fds, nfds);
 		if (nours + nhost > 0) {
-			r = nours + nhost;
-			break;
+			c->r = nours + nhost;
+			return;
 		}
-		if (shim_now_us() >= deadline_us) {
-			r = 0;
-			break;
+		if (shim_now_us() >= c->deadline_us) {
+			c->r = 0;
+			return;
 		}
 	}
+}
+
+/*
+ * The common path of poll, ppoll, select and pselect when the set holds
+ * one of ours.  deadline_us is absolute (UINT64_MAX: none).  Returns as
+ * ppoll(2).
+ */
+static int
+poll_ours(struct pollfd *fds, nfds_t nfds, uint64_t deadline_us,
+    const sigset_t *mask)
+{
+	struct pollfd kstack[POLL_STACK + 2];
+	struct poll_slot sstack[POLL_STACK];
+	struct poll_ctx c;
+
+	if (nfds > (nfds_t)fdmap_limit())
+		return (shim_fail_errno(EINVAL));
+	memset(&c, 0, sizeof(c));
+	if (nfds <= POLL_STACK) {
+		c.kfds = kstack;
+		c.slots = sstack;
+	} else {
+		c.heap = malloc((nfds + 2) * sizeof(*c.kfds) +
+		    nfds * sizeof(*c.slots));
+		if (c.heap == NULL)
+			return (shim_fail_errno(ENOMEM));
+		c.kfds = c.heap;
+		c.slots = (struct poll_slot *)(c.kfds + nfds + 2);
+	}
+	c.deadline_us = deadline_us;
+	c.devfd = -1;
+	poll_take(&c, fds, nfds);
+	c.spin_end = deadline_us <= shim_now_us() ? 0 : shim_spin_end();
+	pthread_cleanup_push(poll_release, &c);
+	poll_loop(&c, fds, nfds, mask);
 	pthread_cleanup_pop(1);
-	if (r < 0)
-		errno = err;
-	return (r);
+	if (c.r < 0)
+		errno = c.err;
+	return (c.r);
 }
 
 static uint64_t
@@ -286,102 +348,38 @@ __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 
 /* ---- select ---- */
 
-/* fd_set as a plain bit array, so nfds beyond FD_SETSIZE work too */
-#define BITS	(8 * sizeof(unsigned long))
-
-static int
-bit_isset(const fd_set *set, int fd)
-{
-	const unsigned long *w = (const unsigned long *)(const void *)set;
-
-	return (set != NULL && (w[fd / BITS] >> (fd % BITS)) & 1);
-}
-
-static void
-bit_set(fd_set *set, int fd)
-{
-	unsigned long *w = (unsigned long *)(void *)set;
-
-	w[fd / BITS] |= 1UL << (fd % BITS);
-}
-
-static void
-bits_zero(fd_set *set, int nfds)
-{
-	if (set != NULL)
-		memset(set, 0, ((size_t)nfds + BITS - 1) / BITS *
-		    sizeof(unsigned long));
-}
-
 static int
 sel_has_ours(int nfds, const fd_set *rd, const fd_set *wr, const fd_set *ex)
 {
 	int fd;
 
 	for (fd = 0; fd < nfds; fd++)
-		if ((bit_isset(rd, fd) || bit_isset(wr, fd) ||
-		    bit_isset(ex, fd)) && FDM_IS_SOCK(fdmap_peek(fd)))
+		if ((shim_fdset_isset(rd, fd) || shim_fdset_isset(wr, fd) ||
+		    shim_fdset_isset(ex, fd)) && FDM_IS_SOCK(fdmap_peek(fd)))
 			return (1);
 	return (0);
 }
 
-/* select as poll (Linux fs/select.c: POLLIN_SET, POLLOUT_SET, POLLEX_SET) */
+/* select as poll (the sets' translation is ready.c's) */
 static int
 select_ours(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
     uint64_t deadline_us, const sigset_t *mask)
 {
 	struct pollfd *pfds;
-	int fd, n = 0, r, ready;
+	int n, r;
 
-	for (fd = 0; fd < nfds; fd++)
-		if (bit_isset(rd, fd) || bit_isset(wr, fd) ||
-		    bit_isset(ex, fd))
-			n++;
+	n = shim_sel_to_poll(nfds, rd, wr, ex, NULL);
 	if ((pfds = calloc(n, sizeof(*pfds))) == NULL)
 		return (shim_fail_errno(ENOMEM));
-	for (fd = 0, n = 0; fd < nfds; fd++) {
-		if (!bit_isset(rd, fd) && !bit_isset(wr, fd) &&
-		    !bit_isset(ex, fd))
-			continue;
-		pfds[n].fd = fd;
-		pfds[n].events = (bit_isset(rd, fd) ? POLLIN : 0) |
-		    (bit_isset(wr, fd) ? POLLOUT : 0) |
-		    (bit_isset(ex, fd) ? POLLPRI : 0);
-		n++;
-	}
+	(void)shim_sel_to_poll(nfds, rd, wr, ex, pfds);
 	r = poll_ours(pfds, n, deadline_us, mask);
-	if (r < 0) {
+	if (r >= 0 && (r = shim_sel_from_poll(pfds, n, nfds, rd, wr,
+	    ex)) < 0) {
 		free(pfds);
-		return (-1);
-	}
-	for (fd = 0; fd < n; fd++)
-		if (pfds[fd].revents & POLLNVAL) {
-			free(pfds);
-			return (shim_fail_errno(EBADF));
-		}
-	bits_zero(rd, nfds);
-	bits_zero(wr, nfds);
-	bits_zero(ex, nfds);
-	ready = 0;
-	for (fd = 0; fd < n; fd++) {
-		r = pfds[fd].revents;
-		if ((pfds[fd].events & POLLIN) &&
-		    (r & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
-			bit_set(rd, pfds[fd].fd);
-			ready++;
-		}
-		if ((pfds[fd].events & POLLOUT) &&
-		    (r & (POLLOUT | POLLWRNORM | POLLERR))) {
-			bit_set(wr, pfds[fd].fd);
-			ready++;
-		}
-		if ((pfds[fd].events & POLLPRI) && (r & POLLPRI)) {
-			bit_set(ex, pfds[fd].fd);
-			ready++;
-		}
+		return (shim_fail_errno(EBADF));
 	}
 	free(pfds);
-	return (ready);
+	return (r);
 }
 
 SHIM_EXPORT int

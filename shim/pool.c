@@ -21,12 +21,18 @@
  * answer for one address by mistake; if the lock directory cannot be
  * used at all, a single address is used without a lock (said at level
  * warn) and a range cannot be claimed.
+ *
+ * Part of the shim's testable layer: the claim lives in the caller's
+ * struct shim_pool, messages go to the caller's report function, and
+ * nothing here calls the hooks.  Unit tests: tests/unit/check_shim_pool.c
+ * (lock files in a directory of their own).
  */
 #include "prelude.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -35,14 +41,29 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "shim.h"
-
-static int	pool_fd = -1;		/* the held lock, or -1 */
+#include "fdmap.h"
+#include "pool.h"
+#include "xtcp.h"
 
 static const char	*lock_dir(const struct shim_config *c);
 static int	dir_ready(const char *dir);
 static int	try_lock(const char *path);
 static void	addr_str(uint32_t a, char *buf, size_t len);
+static void	say(shim_report_fn report, void *arg, int level,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* One line to report, formatted as shim_log() formats. */
+static void
+say(shim_report_fn report, void *arg, int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	report(arg, level, buf);
+}
 
 static void
 addr_str(uint32_t a, char *buf, size_t len)
@@ -102,13 +123,10 @@ try_lock(const char *path)
 	return (fd);
 }
 
-/*
- * Claim an address of c's range, lowest free first, and set c->addr.
- * Lock held.  0, or EADDRNOTAVAIL with one line in msg (no prefix, no
- * newline) saying why.
- */
+/* Claim an address of c's range, lowest free first (pool.h). */
 int
-shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
+shim_pool_claim(struct shim_pool *p, struct shim_config *c,
+    shim_report_fn report, void *arg, char *msg, size_t msglen)
 {
 	char path[256], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	unsigned long ns = 0;
@@ -117,7 +135,7 @@ shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
 	uint32_t addr;
 	int fd = -1, err = 0, busy = 0, other = 0;
 
-	if (pool_fd >= 0)
+	if (p->fd >= 0)
 		return (0);		/* claimed before (a restart) */
 	dir = lock_dir(c);
 	if (stat("/proc/self/ns/net", &st) == 0)
@@ -126,7 +144,7 @@ shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
 	addr_str(c->addr_hi, b, sizeof(b));
 	if ((err = dir_ready(dir)) != 0) {
 		if (c->addr_lo == c->addr_hi) {
-			shim_log(XTCP_LOG_WARN, "XTCP_LOCKDIR: cannot use %s "
+			say(report, arg, XTCP_LOG_WARN, "XTCP_LOCKDIR: cannot use %s "
 			    "(%s); using %s without a lock", dir,
 			    strerror(err), a);
 			c->addr = c->addr_lo;
@@ -173,15 +191,26 @@ shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
 	fd = shim_fd_move_high(fd, 96);
 	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
 		/* fd beyond the table: still held, only unprotected */
-		shim_log(XTCP_LOG_WARN, "address lock fd %d not protected: "
+		say(report, arg, XTCP_LOG_WARN, "address lock fd %d not protected: "
 		    "%s", fd, strerror(err));
 	}
-	pool_fd = fd;
+	p->fd = fd;
 	c->addr = addr;
 	if (c->addr_lo != c->addr_hi)
-		shim_log(XTCP_LOG_INFO, "claimed %s from XTCP_ADDR's range",
+		say(report, arg, XTCP_LOG_INFO, "claimed %s from XTCP_ADDR's range",
 		    b);
 	return (0);
+}
+
+void
+shim_pool_release(struct shim_pool *p)
+{
+	if (p->fd < 0)
+		return;
+	if (fdmap_peek(p->fd) == FDM_INTERNAL)
+		fdmap_clear(p->fd);
+	(void)syscall(SYS_close, p->fd);
+	p->fd = -1;
 }
 
 /*
@@ -191,9 +220,9 @@ shim_pool_claim(struct shim_config *c, char *msg, size_t msglen)
  * address of its own.
  */
 void
-shim_pool_fork_child(void)
+shim_pool_fork_child(struct shim_pool *p)
 {
-	if (pool_fd >= 0 && fdmap_peek(pool_fd) != FDM_INTERNAL)
-		(void)syscall(SYS_close, pool_fd);	/* was unprotected */
-	pool_fd = -1;
+	if (p->fd >= 0 && fdmap_peek(p->fd) != FDM_INTERNAL)
+		(void)syscall(SYS_close, p->fd);	/* was unprotected */
+	p->fd = -1;
 }

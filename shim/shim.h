@@ -1,5 +1,9 @@
 /*
- * shim.h - libxtcp's interposition layer: shared internal declarations.
+ * shim.h - the hooks of libxtcp's interposition layer: what init.c,
+ * core.c, sock.c, io.c, opt.c, names.c, poll.c, epoll.c, loop.c and
+ * errno.c share.  The testable layer below them (fdmap.h, shim_config.h,
+ * pool.h, ready.h) has headers of its own and never includes this one;
+ * from the engine the hooks see xtcp.h alone.
  *
  * Conventions.  Engine calls return enum xt_err; shim_errno() (errno.c)
  * turns them into errno values.  Shim-internal helpers return 0 or a
@@ -20,9 +24,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "config.h"
 #include "fdmap.h"
 #include "real.h"
+#include "shim_config.h"
 #include "xtcp.h"
 
 /* glibc hands _GNU_SOURCE code sockaddr arguments as transparent unions */
@@ -70,13 +74,6 @@ uint64_t shim_deadline(uint64_t timeo_us);
 /* Are we the child of vfork(), sharing the parent's memory (and fdmap)
  * but not its fd table?  Then hooks must leave our tables alone. */
 int	shim_vforked(void);
-
-/* ---- pool.c ---- */
-
-/* Lock held.  Claim an address of XTCP_ADDR into c->addr: 0, or
- * EADDRNOTAVAIL with one line in msg. */
-int	shim_pool_claim(struct shim_config *c, char *msg, size_t msglen);
-void	shim_pool_fork_child(void);
 
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 
@@ -143,8 +140,6 @@ enum shim_fd_kind {
 extern pthread_mutex_t shim_mtx;
 
 void	shim_core_init(void);
-/* Move fd (close-on-exec) to margin below min(1024, RLIMIT_NOFILE). */
-int	shim_fd_move_high(int fd, int margin);
 void	shim_lock(void);
 void	shim_unlock(void);
 /* Classify fd.  For SHIM_FD_OURS: *sp is referenced and the lock is held;
@@ -160,15 +155,21 @@ void	shim_sock_fd_gone(struct shim_sock *s, int fd);
 void	shim_sock_ring(struct shim_sock *s);
 /* Lock held.  Readiness as XTCP_POLL* bits, SO_RCVLOWAT applied. */
 unsigned shim_sock_poll(const struct shim_sock *s);
+/* Lock held: take in what the device holds, from this thread. */
+void	shim_poll_device(void);
+/* XTCP_SPIN_US: until when a wait that starts now spins (0: it does not). */
+uint64_t shim_spin_end(void);
+/* Lock held.  XTCP_DEVWAIT: the device's wait fd if t may watch it (t is
+ * then the watcher until it releases), else -1. */
+int	shim_devwait_claim(struct shim_thr *t);
+void	shim_devwait_release(struct shim_thr *t);
+/* Would the kernel restart a read(2) that a handled signal ended? 1 if
+ * every installed handler has SA_RESTART. */
+int	shim_sig_restarts(void);
 /* Lock held; sleeps with it dropped.  0: woken (re-check), EAGAIN: the
  * deadline passed, EINTR: a signal the call must not restart after (see
  * core.c: SA_RESTART is honoured as Linux socket calls honour it).  As
  * on Linux, closing the fds does not end the sleep. */
-void	shim_poll_device(void);
-uint64_t shim_spin_end(void);
-int	shim_devwait_claim(struct shim_thr *t);
-void	shim_devwait_release(struct shim_thr *t);
-int	shim_sig_restarts(void);
 int	shim_wait(struct shim_sock *s, uint64_t deadline_us);
 struct shim_thr *shim_thr_get(void);
 void	shim_thr_drain(struct shim_thr *t);
@@ -190,7 +191,7 @@ int	shim_sin_check_out(const struct sockaddr *sa, const socklen_t *lenp);
 /* ---- engine thread (loop.c) ---- */
 
 /* Lock held.  0 or errno. */
-int	shim_loop_start(struct xtcp_engine *eng, struct xt_dev *dev);
+int	shim_loop_start(struct xtcp_engine *eng);
 void	shim_loop_kick(void *arg);
 
 /* ---- epoll.c (all: lock held) ---- */

@@ -281,4 +281,43 @@ int	xtcp_sock_atmark(const struct xtcp_sock *s);
 /* Is this a listening socket? */
 int	xtcp_is_listening(const struct xtcp_sock *s);
 
+/* ---- what the LD_PRELOAD shim needs besides sockets (issue 11) ----
+ *
+ * The shim includes no engine header but this one: the device it opens,
+ * the fd the engine waits on, the congestion control names XTCP_CC may
+ * give, and the one counter it bumps are reached through these calls
+ * (stack/xtcp_api.c). */
+
+/* xtcp_dev_open_*() flags (equal to dev/phy.h's XT_DEVOPEN_*). */
+#define XTCP_DEVOPEN_NO_OFFLOAD	0x1	/* plain frames, software checksums */
+#define XTCP_DEVOPEN_NO_URING	0x2	/* TAP: read(2)/write(2), no io_uring */
+/* At most this many kernel descriptors in one device. */
+#define XTCP_DEV_MAXFDS		8
+
+/* 1 if name is a congestion control the engine has (TCP_CONGESTION and
+ * XTCP_CC spellings), else 0. */
+int	xtcp_cc_known(const char *name);
+/* AF_PACKET on ifname for addr (host order); mac NULL: the interface's;
+ * mtu 0: the interface's.  XT_ENODEV, XT_EPERM, XT_EIO. */
+int	xtcp_dev_open_packet(const char *ifname, uint32_t addr,
+	    const uint8_t *mac, uint32_t mtu, unsigned flags,
+	    struct xt_dev **out);
+/* A TAP interface ifname; mac NULL: a random local one.  XT_ENODEV,
+ * XT_EPERM, XT_ENOMEM, XT_EIO. */
+int	xtcp_dev_open_tap(const char *ifname, const uint8_t *mac,
+	    uint32_t mtu, unsigned flags, struct xt_dev **out);
+void	xtcp_dev_close(struct xt_dev *dev);
+/* The fd that turns readable when dev has frames, or -1. */
+int	xtcp_dev_wait_fd(struct xt_dev *dev);
+/* dev's kernel descriptors (wait fd among them), up to max into fds;
+ * returns how many dev holds, or XT_EINVAL. */
+int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
+/* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
+int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
+/* A blocking call polled the device while it spun (XTCP_SPIN_US): counts
+ * it in dev_spin_polls. */
+void	xtcp_engine_count_spin(struct xtcp_engine *eng);
+
+/* ---- end of the shim's block ---- */
+
 #endif /* XTCP_H */

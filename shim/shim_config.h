@@ -1,5 +1,10 @@
 /*
- * config.h - the XTCP_* environment, read once at initialisation.
+ * shim_config.h - the XTCP_* environment as a struct shim_config, and
+ * the parser (config.c) that fills it.  The parser stands alone: it reads
+ * variables through a lookup function (getenv, or an array in tests and
+ * the fuzz target), returns its one error line in a buffer and reports
+ * unknown variables through a callback, so it links without the hooks.
+ * (Named shim_config.h so that it never shadows autoconf's config.h.)
  */
 #ifndef SHIM_CONFIG_H
 #define SHIM_CONFIG_H
@@ -79,22 +84,40 @@ struct shim_config {
 	char		stats[256];	/* XTCP_STATS: where to dump counters at exit */
 };
 
+/* A log sink: one line, no newline, at an enum xtcp_log_level (the
+ * shape of struct xtcp_config's log_fn, so shim_engine_log fits). */
+typedef void	(*shim_report_fn)(void *arg, int level, const char *line);
+/* The value of variable name, or NULL if it is not set. */
+typedef const char *(*shim_env_fn)(void *arg, const char *name);
+
 enum shim_cfg_result {
 	SHIM_CFG_INERT,		/* neither XTCP_IF nor XTCP_ADDR: kernel TCP */
 	SHIM_CFG_OK,		/* run the stack */
 	SHIM_CFG_BAD		/* malformed: msg says why, in one line */
 };
 
-/* Parse the environment into *c.  On SHIM_CFG_BAD, msg holds one line
- * (no prefix, no newline) naming the variable and the accepted form. */
+/* Parse the variables get(arg, NAME) gives into *c.  On SHIM_CFG_BAD, msg
+ * holds one line (no prefix, no newline) naming the variable and the
+ * accepted form. */
+enum shim_cfg_result shim_config_parse(struct shim_config *c,
+	    shim_env_fn get, void *arg, char *msg, size_t msglen);
+/* shim_config_parse() of the process environment (getenv). */
 enum shim_cfg_result shim_config_load(struct shim_config *c, char *msg,
 	    size_t msglen);
+/* A shim_env_fn over envp, a NULL-terminated array of "NAME=value"
+ * strings (environ's shape). */
+const char *shim_config_env_lookup(void *envp, const char *name);
 /* Copy what was given onto an engine config already holding defaults. */
 void	shim_config_apply(const struct shim_config *c,
 	    struct xtcp_config *ec);
 /* Does a (host order) match XTCP_PASSTHROUGH? */
 int	shim_config_passthrough(const struct shim_config *c, uint32_t a);
-/* Warn (through shim_log) about XTCP_ variables that are not ours. */
-void	shim_config_warn_unknown(void);
+/* Report each XTCP_ variable of envp (environ's shape; NULL: none) that
+ * is not ours, one line at XTCP_LOG_WARN: "NAME: unknown variable,
+ * ignored".  The tunables and XTCP_NOOPT/STATS/OFFLOAD count as unknown
+ * here, as they always have (issue 11 moved this code; it did not change
+ * what it says). */
+void	shim_config_warn_unknown(char *const *envp, shim_report_fn report,
+	    void *arg);
 
 #endif /* SHIM_CONFIG_H */

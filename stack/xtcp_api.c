@@ -1,0 +1,78 @@
+/*
+ * xtcp_api.c - the engine calls the LD_PRELOAD shim makes beyond the
+ * socket API: opening and closing a device, the fds it waits on, whether
+ * a congestion control name exists, and the spin counter.  They are thin
+ * wrappers over dev/phy.h, tcp/tcp_cc.h and xt_stats.h, so that the shim
+ * includes xtcp.h alone and the device, CC and counter layouts may change
+ * without touching it.  Nothing here holds state or changes behaviour.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtcp.h"
+#include "xt_engine.h"
+#include "dev/phy.h"
+#include "tcp/tcp_cc.h"
+
+_Static_assert(XTCP_DEVOPEN_NO_OFFLOAD == XT_DEVOPEN_NO_OFFLOAD,
+    "xtcp.h and phy.h agree on NO_OFFLOAD");
+_Static_assert(XTCP_DEVOPEN_NO_URING == XT_DEVOPEN_NO_URING,
+    "xtcp.h and phy.h agree on NO_URING");
+_Static_assert(XTCP_DEV_MAXFDS == XT_DEV_MAXFDS,
+    "xtcp.h and phy.h agree on MAXFDS");
+
+int
+xtcp_cc_known(const char *name)
+{
+	return (name != NULL && xt_cc_find(name) != NULL);
+}
+
+int
+xtcp_dev_open_packet(const char *ifname, uint32_t addr, const uint8_t *mac,
+    uint32_t mtu, unsigned flags, struct xt_dev **out)
+{
+	return (xt_dev_packet_open_flags(ifname, addr, mac, mtu, flags, out));
+}
+
+int
+xtcp_dev_open_tap(const char *ifname, const uint8_t *mac, uint32_t mtu,
+    unsigned flags, struct xt_dev **out)
+{
+	return (xt_dev_tap_open(ifname, mac, mtu, flags, out));
+}
+
+void
+xtcp_dev_close(struct xt_dev *dev)
+{
+	if (dev != NULL)
+		dev->ops->close(dev);
+}
+
+int
+xtcp_dev_wait_fd(struct xt_dev *dev)
+{
+	if (dev == NULL)
+		return (-1);
+	return (dev->ops->wait_fd(dev));
+}
+
+int
+xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
+{
+	return (xt_dev_fds(dev, fds, max));
+}
+
+int
+xtcp_engine_wait_fd(const struct xtcp_engine *eng)
+{
+	if (eng == NULL)
+		return (-1);
+	return (xtcp_dev_wait_fd(eng->dev));
+}
+
+void
+xtcp_engine_count_spin(struct xtcp_engine *eng)
+{
+	if (eng != NULL)
+		XT_STAT_INC(eng, dev_spin_polls);
+}
