@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
+#include "net/net.h"
 #include "tcp/tcp_var.h"
 #include "wire/arp.h"
 #include "wire/eth.h"

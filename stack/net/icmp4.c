@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
+#include "net/net.h"
 #include "tcp/tcp_var.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"

@@ -7,6 +7,7 @@
  * options: we drop rather than reverse them).
  */
 #include "xt_engine.h"
+#include "net/net.h"
 #include "dev/phy.h"
 #include "tcp/tcp_var.h"
 #include "wire/ipv4.h"
