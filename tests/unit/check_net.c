@@ -3,7 +3,9 @@
  * the neighbour cache against floods of spoofed sources (eviction, the
  * gateway kept, request rate limits, bounded pending queues), ARP
  * hygiene (sender MAC against the Ethernet source, no overwrite by
- * unsolicited ARP, conflicts on our address) and martian IPv4 sources.
+ * unsolicited ARP, conflicts on our address), martian IPv4 sources, and
+ * what the layer hands upward (a failed neighbour ends the connections
+ * that wait on it; a protocol nobody registered is counted).
  *
  * The engine runs over a capture device that keeps the first bytes of
  * every frame it sends; frames are injected with xtcp_engine_input() and
@@ -874,6 +876,60 @@ START_TEST(net_martian_slash31)
 }
 END_TEST
 
+/* ---- what net/ hands upward (the engine's protocol table and hook) ---- */
+
+/*
+ * ARP gives up on a next hop (RFC 1122 §2.3.2.1): the connections still
+ * in SYN-SENT through it end at once with EHOSTUNREACH, and one through
+ * another next hop carries on until its own neighbour fails.  net/
+ * reports the failure through the engine's hook; tcp/ does the walk.
+ */
+START_TEST(net_arp_failure_fails_connect)
+{
+	struct xtcp_sock *far, *near;
+
+	ck_assert_int_eq(xtcp_socket(eng, &far), XT_OK);
+	ck_assert_int_eq(xtcp_connect(far, now, FAR_IP, 80),
+	    XT_EINPROGRESS);		/* through the silent gateway */
+	advance_to(now + 2500000);
+	ck_assert_int_eq(xtcp_socket(eng, &near), XT_OK);
+	ck_assert_int_eq(xtcp_connect(near, now, PEER_IP, 80),
+	    XT_EINPROGRESS);
+	while (stat("arp_failed") == 0 && now < T0 + 10 * SEC)
+		advance_to(now + 100000);
+	ck_assert_int_eq(stat("arp_failed"), 1);
+	ck_assert_int_eq(xtcp_take_error(far), XT_EHOSTUNREACH);
+	ck_assert_int_eq(xtcp_take_error(near), XT_OK);
+	while (stat("arp_failed") == 1 && now < T0 + 20 * SEC)
+		advance_to(now + 100000);
+	ck_assert_int_eq(stat("arp_failed"), 2);
+	ck_assert_int_eq(xtcp_take_error(near), XT_EHOSTUNREACH);
+	xtcp_close(far, now);
+	xtcp_close(near, now);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);
+}
+END_TEST
+
+/* A datagram of a protocol nobody registered is counted and dropped,
+ * unanswered. */
+START_TEST(net_unknown_protocol_counted)
+{
+	struct xt_test_frame f;
+	uint8_t buf[128], *p;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	p = xt_test_build_l3(buf, sizeof(buf), &f, 17, 8);	/* UDP */
+	memset(p, 0, 8);
+	inject(buf, XT_ETH_HLEN + XT_IPV4_HLEN + 8);
+	ck_assert_int_eq(stat("ip_rx_unknown_proto"), 1);
+	ck_assert_uint_eq(cap->n, 0);
+}
+END_TEST
+
 Suite *
 xt_suite_net(void)
 {
@@ -898,6 +954,11 @@ xt_suite_net(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, net_martian_sources_dropped);
 	tcase_add_test(tc, net_martian_slash31);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("upward");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, net_arp_failure_fails_connect);
+	tcase_add_test(tc, net_unknown_protocol_counted);
 	suite_add_tcase(s, tc);
 	return (s);
 }
