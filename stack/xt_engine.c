@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "xt_engine.h"
+#include "net/net.h"
 #include "dev/phy.h"
 #include "wire/tcp.h"
 #include "tcp/tcp_var.h"
@@ -24,6 +25,7 @@ static void	engine_rx_cb(void *arg, const uint8_t *frame, size_t len,
 static void	engine_input(struct xtcp_engine *eng, const uint8_t *frame,
 		    size_t len, unsigned rxflags);
 static void	engine_wipe(void *p, size_t n);
+static int	engine_protocols(struct xtcp_engine *eng);
 
 void
 xtcp_config_defaults(struct xtcp_config *cfg)
@@ -123,6 +125,19 @@ xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys)
 		}
 }
 
+/*
+ * What net/ hands upward goes to TCP: segments and the ICMP errors that
+ * quote them through the protocol table, and the neighbours ARP gives up
+ * on through the hook.  This is the one place that ties the two layers.
+ */
+static int
+engine_protocols(struct xtcp_engine *eng)
+{
+	eng->on_neigh_unreachable = xt_tcp_neigh_unreachable;
+	return (xt_ip_register(eng, XT_IPPROTO_TCP, xt_tcp_input,
+	    xt_tcp_ctlinput));
+}
+
 int
 xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
     uint64_t seed, uint64_t now_us, struct xtcp_engine **out)
@@ -142,6 +157,7 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 {
 	struct xtcp_engine *eng;
 	unsigned i;
+	int err;
 
 	*out = NULL;
 	if (keys == NULL)
@@ -168,6 +184,10 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	xt_sipkey_load(&eng->rng_key, keys->rng);
 	eng->ip_id = (uint16_t)xt_random(eng);
 	eng->armed = UINT64_MAX;
+	if ((err = engine_protocols(eng)) != XT_OK) {
+		xtcp_engine_free(eng);
+		return (err);
+	}
 	/* with an offloading device: a vnet header in front of every frame
 	 * and room for 64 KB TSO super-frames */
 	eng->offload = (dev->caps & XT_DEVCAP_OFFLOAD) != 0;

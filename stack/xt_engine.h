@@ -55,6 +55,10 @@ struct xtcp_engine {
 	 * the engine and needs no allocation of its own */
 	struct xt_arp_cache	arp;
 
+	/* what net/ hands upward, filled in at creation (xt_engine.c) */
+	struct xt_ipproto	ipproto[XT_IP_NPROTO];	/* by IP protocol */
+	xt_neigh_unreachable_fn	on_neigh_unreachable;	/* ARP gave up */
+
 	/* transmit batch */
 	uint8_t			*txbuf[XT_TX_BATCH];	/* each txbuf_size bytes */
 	size_t			txbuf_size;

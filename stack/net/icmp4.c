@@ -1,6 +1,7 @@
 /*
  * icmp4.c - ICMP input: answer echo requests, and hand destination
- * unreachable messages to the connection whose segment they quote.
+ * unreachable messages to the protocol whose datagram they quote,
+ * through the engine's protocol table (its ctlinput).
  *
  * Read first: RFC 792, RFC 1122 §3.2.2 (which errors are hard or soft;
  * §4.2.3.9 for TCP's reaction), RFC 5927 (checks against forged errors:
@@ -10,7 +11,6 @@
 
 #include "xt_engine.h"
 #include "net/net.h"
-#include "tcp/tcp_var.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
@@ -40,6 +40,7 @@ void
 xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
     const uint8_t *pkt, size_t len)
 {
+	const struct xt_ipproto *pr;
 	struct xt_icmp4_repr ic;
 	struct xt_ipv4_repr qip;
 	const uint8_t *ql;
@@ -69,12 +70,13 @@ xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
 		    ic.data[14] << 8 | ic.data[15];
 		qip.dst = (uint32_t)ic.data[16] << 24 | ic.data[17] << 16 |
 		    ic.data[18] << 8 | ic.data[19];
-		if (qip.proto != XT_IPPROTO_TCP || qip.src != eng->cfg.addr)
+		if (qip.src != eng->cfg.addr ||
+		    (pr = xt_ip_proto(eng, qip.proto)) == NULL ||
+		    pr->ctlinput == NULL)
 			return;
 		ql = ic.data + qip.hlen;
 		qlen = ic.data_len - qip.hlen;
-		xt_tcp_ctlinput(eng, ic.type, ic.code, ic.mtu, qip.dst, ql,
-		    qlen);
+		pr->ctlinput(eng, ic.type, ic.code, ic.mtu, qip.dst, ql, qlen);
 		break;
 	default:
 		break;

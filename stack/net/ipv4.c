@@ -1,5 +1,6 @@
 /*
- * ipv4.c - IPv4 input validation and local delivery, and the route
+ * ipv4.c - IPv4 input validation and local delivery, the engine's table
+ * of transport protocols that delivery goes through, and the route
  * lookup for output (one on-link prefix and an optional gateway).
  *
  * Read first: RFC 791 §3.1, RFC 1122 §3.2.1 (what a host must check),
@@ -9,13 +10,48 @@
 #include "xt_engine.h"
 #include "net/net.h"
 #include "dev/phy.h"
-#include "tcp/tcp_var.h"
 #include "wire/ipv4.h"
 
 static uint32_t
 prefix_mask(uint8_t len)
 {
 	return (len == 0 ? 0 : 0xffffffffu << (32 - len));
+}
+
+int
+xt_ip_register(struct xtcp_engine *eng, uint8_t proto, xt_ip_input_fn input,
+    xt_ip_ctlinput_fn ctlinput)
+{
+	struct xt_ipproto *slot = NULL;
+	unsigned i;
+
+	if (input == NULL || proto == XT_IPPROTO_ICMP)
+		return (XT_EINVAL);
+	for (i = 0; i < XT_IP_NPROTO; i++) {
+		if (eng->ipproto[i].input == NULL) {
+			if (slot == NULL)
+				slot = &eng->ipproto[i];
+		} else if (eng->ipproto[i].proto == proto)
+			return (XT_EINVAL);
+	}
+	if (slot == NULL)
+		return (XT_ENOBUFS);
+	slot->proto = proto;
+	slot->input = input;
+	slot->ctlinput = ctlinput;
+	return (XT_OK);
+}
+
+const struct xt_ipproto *
+xt_ip_proto(const struct xtcp_engine *eng, uint8_t proto)
+{
+	unsigned i;
+
+	for (i = 0; i < XT_IP_NPROTO; i++)
+		if (eng->ipproto[i].input != NULL &&
+		    eng->ipproto[i].proto == proto)
+			return (&eng->ipproto[i]);
+	return (NULL);
 }
 
 int
@@ -68,6 +104,7 @@ void
 xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
     unsigned rxflags)
 {
+	const struct xt_ipproto *pr;
 	struct xt_ipv4_repr ip;
 	enum xt_martian mc;
 	const uint8_t *pl;
@@ -114,16 +151,14 @@ xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 		XT_STAT_INC(eng, ip_rx_fragments);
 		return;
 	}
-	switch (ip.proto) {
-	case XT_IPPROTO_TCP:
-		xt_tcp_input(eng, ip.src, ip.dst, ip.tos, pl, plen,
-		    (rxflags & (XT_RXF_CSUM_PARTIAL | XT_RXF_CSUM_VALID)) == 0);
-		break;
-	case XT_IPPROTO_ICMP:
+	if (ip.proto == XT_IPPROTO_ICMP) {
 		xt_icmp_input(eng, &ip, pl, plen);
-		break;
-	default:
-		XT_STAT_INC(eng, ip_rx_unknown_proto);
-		break;
+		return;
 	}
+	if ((pr = xt_ip_proto(eng, ip.proto)) == NULL) {
+		XT_STAT_INC(eng, ip_rx_unknown_proto);
+		return;
+	}
+	pr->input(eng, ip.src, ip.dst, ip.tos, pl, plen,
+	    (rxflags & (XT_RXF_CSUM_PARTIAL | XT_RXF_CSUM_VALID)) == 0);
 }

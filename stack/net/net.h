@@ -1,8 +1,11 @@
 /*
  * net.h - the face of the net layer (net/): the neighbour cache and its
- * limits (arp.c), IPv4 input, route lookup and source checks (ipv4.c), and
- * ICMP input (icmp4.c).  The engine embeds struct xt_arp_cache in its
- * context and calls the entry points below.
+ * limits (arp.c); IPv4 input, route lookup and source checks (ipv4.c);
+ * ICMP input (icmp4.c); and what the layer hands upward: the engine's
+ * protocol table (transport input and ICMP errors) and its hook for a
+ * neighbour ARP gave up on.  The engine embeds the cache and the table in
+ * its context and calls the entry points below; net/ includes nothing
+ * from tcp/ and reads no TCB.
  *
  * Read first: RFC 826, RFC 1122 §2.3.2.1 and §3.2.1, RFC 791 §3.1,
  * RFC 792.
@@ -72,6 +75,35 @@ struct xt_arp_cache {
 	uint8_t			conflict_logged; /* conflict reported once */
 };
 
+/*
+ * What net/ hands upward.  The engine fills these in at creation and
+ * net/ calls them, so net/ names no symbol of the layers above it (the
+ * shape of FreeBSD's protosw pr_input and pr_ctlinput).
+ */
+/* A datagram for us of a registered protocol: its payload, and whether
+ * the transport checksum is still to be checked (the device did not). */
+typedef void (*xt_ip_input_fn)(struct xtcp_engine *eng, uint32_t src,
+    uint32_t dst, uint8_t tos, const uint8_t *pl, size_t len,
+    int verify_csum);
+/* An ICMP error (RFC 792) quoting a datagram we sent to faddr: type,
+ * code, next-hop MTU (fragmentation needed), and the quoted transport
+ * header and what follows it. */
+typedef void (*xt_ip_ctlinput_fn)(struct xtcp_engine *eng, uint8_t type,
+    uint8_t code, uint16_t mtu, uint32_t faddr, const uint8_t *quoted,
+    size_t qlen);
+/* ARP gave up on next hop nexthop (RFC 1122 §2.3.2.1). */
+typedef void (*xt_neigh_unreachable_fn)(struct xtcp_engine *eng,
+    uint32_t nexthop);
+
+#define XT_IP_NPROTO	2	/* transport protocols one engine may register */
+
+/* One entry of the engine's protocol table (ICMP is net/'s own). */
+struct xt_ipproto {
+	uint8_t			proto;		/* IP protocol number */
+	xt_ip_input_fn		input;		/* NULL: a free entry */
+	xt_ip_ctlinput_fn	ctlinput;	/* NULL: errors not passed on */
+};
+
 /* net/arp.c */
 /* An ARP packet (pkt) arrived in a frame from Ethernet address ethsrc. */
 void	xt_arp_input(struct xtcp_engine *eng, const uint8_t *ethsrc,
@@ -96,6 +128,14 @@ void	xt_arp_free_all(struct xtcp_engine *eng);
 /* net/ipv4.c */
 void	xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 	    unsigned rxflags);
+/* Deliver protocol proto's datagrams to input and the ICMP errors that
+ * quote them to ctlinput: XT_OK, XT_EINVAL (ICMP, or proto taken),
+ * XT_ENOBUFS (table full). */
+int	xt_ip_register(struct xtcp_engine *eng, uint8_t proto,
+	    xt_ip_input_fn input, xt_ip_ctlinput_fn ctlinput);
+/* The entry for proto, or NULL. */
+const struct xt_ipproto *xt_ip_proto(const struct xtcp_engine *eng,
+	    uint8_t proto);
 /* Next hop for dst: XT_OK, XT_ENETUNREACH. */
 int	xt_ip_route(const struct xtcp_engine *eng, uint32_t dst,
 	    uint32_t *nexthop);

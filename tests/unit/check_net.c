@@ -26,6 +26,7 @@
 #include "xtcp.h"
 #include "xt_engine.h"
 #include "dev/phy.h"
+#include "net/net.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
 #include "wire/icmp4.h"
@@ -930,6 +931,57 @@ START_TEST(net_unknown_protocol_counted)
 }
 END_TEST
 
+static unsigned	udp_seen;		/* datagrams udp_input() took */
+static size_t	udp_len;
+
+static void
+udp_input(struct xtcp_engine *e, uint32_t src, uint32_t dst, uint8_t tos,
+    const uint8_t *pl, size_t len, int verify_csum)
+{
+	(void)e;
+	(void)pl;
+	(void)tos;
+	(void)verify_csum;
+	ck_assert_uint_eq(src, PEER_IP);
+	ck_assert_uint_eq(dst, OUR_IP);
+	udp_seen++;
+	udp_len = len;
+}
+
+/* The protocol table: TCP is in it from creation, ICMP stays net/'s own,
+ * a protocol is taken once, the table has XT_IP_NPROTO entries, and a
+ * registered protocol gets its datagrams. */
+START_TEST(net_protocol_table)
+{
+	struct xt_test_frame f;
+	uint8_t buf[128], *p;
+
+	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_TCP));
+	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_TCP)->ctlinput);
+	ck_assert_ptr_null(xt_ip_proto(eng, XT_IPPROTO_ICMP));
+	ck_assert_int_eq(xt_ip_register(eng, XT_IPPROTO_TCP, udp_input, NULL),
+	    XT_EINVAL);
+	ck_assert_int_eq(xt_ip_register(eng, XT_IPPROTO_ICMP, udp_input,
+	    NULL), XT_EINVAL);
+	ck_assert_int_eq(xt_ip_register(eng, 17, NULL, NULL), XT_EINVAL);
+	ck_assert_int_eq(xt_ip_register(eng, 17, udp_input, NULL), XT_OK);
+	ck_assert_int_eq(xt_ip_register(eng, 132, udp_input, NULL),
+	    XT_ENOBUFS);
+	udp_seen = 0;
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	p = xt_test_build_l3(buf, sizeof(buf), &f, 17, 8);
+	memset(p, 0, 8);
+	inject(buf, XT_ETH_HLEN + XT_IPV4_HLEN + 8);
+	ck_assert_uint_eq(udp_seen, 1);
+	ck_assert_uint_eq(udp_len, 8);
+	ck_assert_int_eq(stat("ip_rx_unknown_proto"), 0);
+}
+END_TEST
+
 Suite *
 xt_suite_net(void)
 {
@@ -959,6 +1011,7 @@ xt_suite_net(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, net_arp_failure_fails_connect);
 	tcase_add_test(tc, net_unknown_protocol_counted);
+	tcase_add_test(tc, net_protocol_table);
 	suite_add_tcase(s, tc);
 	return (s);
 }
