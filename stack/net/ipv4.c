@@ -1,22 +1,15 @@
 /*
- * ipv4.c - IPv4 input validation and local delivery, the engine's table
- * of transport protocols that delivery goes through, and the route
- * lookup for output (one on-link prefix and an optional gateway).
+ * ipv4.c - IPv4 input validation and local delivery, and the engine's
+ * table of transport protocols that delivery goes through.
  *
  * Read first: RFC 791 §3.1, RFC 1122 §3.2.1 (what a host must check),
- * §3.2.1.3 (addresses that are never a source), §3.2.1.8 (source-route
- * options: we drop rather than reverse them).
+ * §3.2.1.3 (addresses that are never a source, route.c decides them),
+ * §3.2.1.8 (source-route options: we drop rather than reverse them).
  */
 #include "xt_engine.h"
 #include "net/net.h"
 #include "dev/phy.h"
 #include "wire/ipv4.h"
-
-static uint32_t
-prefix_mask(uint8_t len)
-{
-	return (len == 0 ? 0 : 0xffffffffu << (32 - len));
-}
 
 int
 xt_ip_register(struct xtcp_engine *eng, uint8_t proto, xt_ip_input_fn input,
@@ -52,52 +45,6 @@ xt_ip_proto(const struct xtcp_engine *eng, uint8_t proto)
 		    eng->ipproto[i].proto == proto)
 			return (&eng->ipproto[i]);
 	return (NULL);
-}
-
-int
-xt_ip_route(const struct xtcp_engine *eng, uint32_t dst, uint32_t *nexthop)
-{
-	if (xt_ip_onlink(eng, dst)) {
-		*nexthop = dst;
-		return (XT_OK);
-	}
-	if (eng->cfg.gw != 0) {
-		*nexthop = eng->cfg.gw;
-		return (XT_OK);
-	}
-	return (XT_ENETUNREACH);
-}
-
-int
-xt_ip_onlink(const struct xtcp_engine *eng, uint32_t ip)
-{
-	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
-
-	return ((ip & mask) == (eng->cfg.addr & mask));
-}
-
-enum xt_martian
-xt_ip_martian(const struct xtcp_engine *eng, uint32_t src)
-{
-	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
-
-	/* RFC 1122 §3.2.1.3 (a), (b): "this host/network" */
-	if ((src >> 24) == 0)
-		return (XT_MARTIAN_ZERO);
-	/* (g): loopback never appears on a network */
-	if ((src >> 24) == 127)
-		return (XT_MARTIAN_LOOPBACK);
-	/* RFC 1122 §3.2.1.3: a source is never a multicast address */
-	if ((src >> 28) == 0xe)
-		return (XT_MARTIAN_MULTICAST);
-	/* (c), (d): limited and directed broadcast; a /31 or /32 has no
-	 * broadcast address (RFC 3021) */
-	if (src == 0xffffffffu || (eng->cfg.prefixlen < 31 &&
-	    src == (eng->cfg.addr | ~mask)))
-		return (XT_MARTIAN_BROADCAST);
-	if (src == eng->cfg.addr)
-		return (XT_MARTIAN_OURS);
-	return (XT_MARTIAN_NONE);
 }
 
 void

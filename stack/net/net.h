@@ -1,7 +1,7 @@
 /*
  * net.h - the face of the net layer (net/): the neighbour cache and its
- * limits (arp.c); IPv4 input, route lookup and source checks (ipv4.c);
- * ICMP input (icmp4.c); and what the layer hands upward: the engine's
+ * limits (arp.c); IPv4 input (ipv4.c); route lookup and source checks
+ * (route.c); ICMP input (icmp4.c); and what the layer hands upward: the engine's
  * protocol table (transport input and ICMP errors) and its hook for a
  * neighbour ARP gave up on.  The engine embeds the cache and the table in
  * its context and calls the entry points below; net/ includes nothing
@@ -136,6 +136,8 @@ int	xt_ip_register(struct xtcp_engine *eng, uint8_t proto,
 /* The entry for proto, or NULL. */
 const struct xt_ipproto *xt_ip_proto(const struct xtcp_engine *eng,
 	    uint8_t proto);
+
+/* net/route.c */
 /* Next hop for dst: XT_OK, XT_ENETUNREACH. */
 int	xt_ip_route(const struct xtcp_engine *eng, uint32_t dst,
 	    uint32_t *nexthop);
