@@ -126,14 +126,21 @@ xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys)
 }
 
 /*
- * What net/ hands upward goes to TCP: segments and the ICMP errors that
- * quote them through the protocol table, and the neighbours ARP gives up
- * on through the hook.  This is the one place that ties the two layers.
+ * The protocols above IPv4 and what ARP's failures mean: ICMP (net/'s
+ * own) and TCP get their datagrams through the protocol table, TCP the
+ * ICMP errors that quote its segments, and TCP the neighbours ARP gives
+ * up on through the hook.  This is the one place that ties net/ to what
+ * sits on it.
  */
 static int
 engine_protocols(struct xtcp_engine *eng)
 {
+	int err;
+
 	eng->on_neigh_unreachable = xt_tcp_neigh_unreachable;
+	if ((err = xt_ip_register(eng, XT_IPPROTO_ICMP, xt_icmp_input,
+	    NULL)) != XT_OK)
+		return (err);
 	return (xt_ip_register(eng, XT_IPPROTO_TCP, xt_tcp_input,
 	    xt_tcp_ctlinput));
 }

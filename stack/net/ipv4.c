@@ -18,7 +18,7 @@ xt_ip_register(struct xtcp_engine *eng, uint8_t proto, xt_ip_input_fn input,
 	struct xt_ipproto *slot = NULL;
 	unsigned i;
 
-	if (input == NULL || proto == XT_IPPROTO_ICMP)
+	if (input == NULL)
 		return (XT_EINVAL);
 	for (i = 0; i < XT_IP_NPROTO; i++) {
 		if (eng->ipproto[i].input == NULL) {
@@ -96,10 +96,6 @@ xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 	if (xt_ipv4_is_fragment(&ip)) {
 		/* TODO(#5): reassembly (RFC 791 §3.2, RFC 815) */
 		XT_STAT_INC(eng, ip_rx_fragments);
-		return;
-	}
-	if (ip.proto == XT_IPPROTO_ICMP) {
-		xt_icmp_input(eng, &ip, pl, plen);
 		return;
 	}
 	if ((pr = xt_ip_proto(eng, ip.proto)) == NULL) {

@@ -95,9 +95,9 @@ typedef void (*xt_ip_ctlinput_fn)(struct xtcp_engine *eng, uint8_t type,
 typedef void (*xt_neigh_unreachable_fn)(struct xtcp_engine *eng,
     uint32_t nexthop);
 
-#define XT_IP_NPROTO	2	/* transport protocols one engine may register */
+#define XT_IP_NPROTO	4	/* protocols one engine may register */
 
-/* One entry of the engine's protocol table (ICMP is net/'s own). */
+/* One entry of the engine's protocol table. */
 struct xt_ipproto {
 	uint8_t			proto;		/* IP protocol number */
 	xt_ip_input_fn		input;		/* NULL: a free entry */
@@ -129,7 +129,7 @@ void	xt_arp_free_all(struct xtcp_engine *eng);
 void	xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 	    unsigned rxflags);
 /* Deliver protocol proto's datagrams to input and the ICMP errors that
- * quote them to ctlinput: XT_OK, XT_EINVAL (ICMP, or proto taken),
+ * quote them to ctlinput: XT_OK, XT_EINVAL (no input, or proto taken),
  * XT_ENOBUFS (table full). */
 int	xt_ip_register(struct xtcp_engine *eng, uint8_t proto,
 	    xt_ip_input_fn input, xt_ip_ctlinput_fn ctlinput);
@@ -156,7 +156,8 @@ enum xt_martian {
 enum xt_martian xt_ip_martian(const struct xtcp_engine *eng, uint32_t src);
 
 /* net/icmp4.c */
-void	xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
-	    const uint8_t *pkt, size_t len);
+/* An xt_ip_input_fn: the engine registers it for XT_IPPROTO_ICMP. */
+void	xt_icmp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+	    uint8_t tos, const uint8_t *pkt, size_t len, int verify_csum);
 
 #endif

@@ -948,23 +948,29 @@ udp_input(struct xtcp_engine *e, uint32_t src, uint32_t dst, uint8_t tos,
 	udp_len = len;
 }
 
-/* The protocol table: TCP is in it from creation, ICMP stays net/'s own,
- * a protocol is taken once, the table has XT_IP_NPROTO entries, and a
- * registered protocol gets its datagrams. */
+/* The protocol table: ICMP and TCP are in it from creation (only TCP
+ * takes ICMP errors), a protocol is taken once, the table has
+ * XT_IP_NPROTO entries, and a registered protocol gets its datagrams. */
 START_TEST(net_protocol_table)
 {
 	struct xt_test_frame f;
 	uint8_t buf[128], *p;
+	unsigned i;
 
 	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_TCP));
 	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_TCP)->ctlinput);
-	ck_assert_ptr_null(xt_ip_proto(eng, XT_IPPROTO_ICMP));
+	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_ICMP));
+	ck_assert_ptr_null(xt_ip_proto(eng, XT_IPPROTO_ICMP)->ctlinput);
+	ck_assert_ptr_null(xt_ip_proto(eng, 17));
 	ck_assert_int_eq(xt_ip_register(eng, XT_IPPROTO_TCP, udp_input, NULL),
 	    XT_EINVAL);
 	ck_assert_int_eq(xt_ip_register(eng, XT_IPPROTO_ICMP, udp_input,
 	    NULL), XT_EINVAL);
 	ck_assert_int_eq(xt_ip_register(eng, 17, NULL, NULL), XT_EINVAL);
 	ck_assert_int_eq(xt_ip_register(eng, 17, udp_input, NULL), XT_OK);
+	for (i = 3; i < XT_IP_NPROTO; i++)
+		ck_assert_int_eq(xt_ip_register(eng, (uint8_t)(200 + i),
+		    udp_input, NULL), XT_OK);
 	ck_assert_int_eq(xt_ip_register(eng, 132, udp_input, NULL),
 	    XT_ENOBUFS);
 	udp_seen = 0;
