@@ -88,21 +88,10 @@ void	xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
 /* A timer at `at` was armed: tell the caller if it is earlier than the
  * deadline it knows. */
 void	xt_engine_timer_armed(struct xtcp_engine *eng, uint64_t at);
-/* Transmit path: begin returns where the IPv4 payload goes (room for
- * mtu - 20 bytes); commit builds the IPv4 and Ethernet headers around
- * l4len payload bytes, resolves the next hop and queues the frame. */
+/* Transmit batch: begin returns where the IPv4 payload of the next
+ * frame goes (room for xt_tx_l4max() bytes); xt_tx_commit() (net/net.h)
+ * puts the headers around it and queues it. */
 uint8_t	*xt_tx_begin(struct xtcp_engine *eng);
-/* TCP offload for one frame (devices with XT_DEVCAP_OFFLOAD): the
- * checksum field holds the pseudo-header sum and the device finishes it;
- * gso_size > 0 asks the device to cut the payload into segments. */
-struct xt_tx_offload {
-	uint16_t	gso_size;	/* payload per segment, 0 = no TSO */
-	uint16_t	l4hlen;		/* TCP header with options */
-	uint8_t		ecn;		/* CWR set (XT_VNET_GSO_ECN) */
-};
-int	xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
-	    uint8_t tos, uint8_t ttl, size_t l4len,
-	    const struct xt_tx_offload *ol);
 /* Largest IPv4 payload one frame may carry (MTU, or TSO size). */
 size_t	xt_tx_l4max(const struct xtcp_engine *eng);
 void	xt_tx_flush(struct xtcp_engine *eng);

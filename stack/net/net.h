@@ -137,6 +137,22 @@ int	xt_ip_register(struct xtcp_engine *eng, uint8_t proto,
 const struct xt_ipproto *xt_ip_proto(const struct xtcp_engine *eng,
 	    uint8_t proto);
 
+/* IPv4 output (net/ipv4.c): after xt_tx_begin() (xt_engine.h) filled
+ * l4len payload bytes, build the IPv4 and Ethernet headers around them,
+ * resolve the next hop and queue the frame (or hold it for ARP).
+ * ttl 0: 64.  XT_OK, XT_EMSGSIZE, XT_ENETUNREACH, XT_EHOSTUNREACH. */
+/* TCP offload for one frame (devices with XT_DEVCAP_OFFLOAD): the
+ * checksum field holds the pseudo-header sum and the device finishes it;
+ * gso_size > 0 asks the device to cut the payload into segments. */
+struct xt_tx_offload {
+	uint16_t	gso_size;	/* payload per segment, 0 = no TSO */
+	uint16_t	l4hlen;		/* TCP header with options */
+	uint8_t		ecn;		/* CWR set (XT_VNET_GSO_ECN) */
+};
+int	xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
+	    uint8_t tos, uint8_t ttl, size_t l4len,
+	    const struct xt_tx_offload *ol);
+
 /* net/route.c */
 /* Next hop for dst: XT_OK, XT_ENETUNREACH. */
 int	xt_ip_route(const struct xtcp_engine *eng, uint32_t dst,
