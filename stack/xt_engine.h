@@ -1,6 +1,10 @@
 /*
- * xt_engine.h - the engine context and the internal services every layer
- * uses: time, randomness, logging, counters, the transmit path.
+ * xt_engine.h - the engine context, struct xtcp_engine, and the services
+ * every layer takes from it (xt_engine.c): the time of the last entry
+ * point, randomness, logging, counters, the deadline notice and the
+ * transmit batch.  It embeds the net layer's state (net/net.h) and points
+ * at the TCBs; the public calls that drive the layers are in
+ * xtcp_engine.c.
  *
  * There is no global state: everything hangs off struct xtcp_engine.
  */
