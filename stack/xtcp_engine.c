@@ -1,10 +1,11 @@
 /*
  * xtcp_engine.c - the engine's public calls (xtcp.h): configuration
  * defaults and keys, creation (which ties the protocols above IPv4 into
- * net/'s table and hook) and freeing, the receive entry points with the
- * Ethernet demultiplexer, the timer poll and next deadline, and the
- * counters' export.  It sits on top: it calls into tcp/, net/ and the
- * engine context (xt_engine.c), and nothing below calls back into it.
+ * net/'s table and hook) and freeing, the caller's callbacks, the
+ * receive entry points with the Ethernet demultiplexer, the timer poll
+ * and next deadline, connection counts and the counters' export.  It
+ * sits on top: it calls into tcp/, net/ and the engine context
+ * (xt_engine.c), and nothing below calls back into it by name.
  *
  * Every entry point takes the time (monotonic µs) as an argument and
  * stores it in eng->now for the layers below; nothing here reads a clock.

@@ -1,11 +1,13 @@
 /*
  * net.h - the face of the net layer (net/): the neighbour cache and its
- * limits (arp.c); IPv4 input (ipv4.c); route lookup and source checks
- * (route.c); ICMP input (icmp4.c); and what the layer hands upward: the engine's
- * protocol table (transport input and ICMP errors) and its hook for a
- * neighbour ARP gave up on.  The engine embeds the cache and the table in
- * its context and calls the entry points below; net/ includes nothing
- * from tcp/ and reads no TCB.
+ * limits (arp.c); IPv4 input and output (ipv4.c); route lookup and
+ * source checks (route.c); ICMP input (icmp4.c); and what the layer
+ * hands upward: the engine's protocol table (every protocol above IPv4,
+ * ICMP included, and where ICMP errors go) and its hook for a neighbour
+ * ARP gave up on.  The engine embeds the cache and the table in its
+ * context, fills both in at creation and calls the entry points below;
+ * net/ includes nothing from tcp/, reads no TCB and names no symbol of
+ * the layers above it.
  *
  * Read first: RFC 826, RFC 1122 §2.3.2.1 and §3.2.1, RFC 791 §3.1,
  * RFC 792.
@@ -15,8 +17,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "wire/ipv4.h"
 
 struct xtcp_engine;
 
@@ -137,10 +137,6 @@ int	xt_ip_register(struct xtcp_engine *eng, uint8_t proto,
 const struct xt_ipproto *xt_ip_proto(const struct xtcp_engine *eng,
 	    uint8_t proto);
 
-/* IPv4 output (net/ipv4.c): after xt_tx_begin() (xt_engine.h) filled
- * l4len payload bytes, build the IPv4 and Ethernet headers around them,
- * resolve the next hop and queue the frame (or hold it for ARP).
- * ttl 0: 64.  XT_OK, XT_EMSGSIZE, XT_ENETUNREACH, XT_EHOSTUNREACH. */
 /* TCP offload for one frame (devices with XT_DEVCAP_OFFLOAD): the
  * checksum field holds the pseudo-header sum and the device finishes it;
  * gso_size > 0 asks the device to cut the payload into segments. */
@@ -149,6 +145,10 @@ struct xt_tx_offload {
 	uint16_t	l4hlen;		/* TCP header with options */
 	uint8_t		ecn;		/* CWR set (XT_VNET_GSO_ECN) */
 };
+/* IPv4 output: after xt_tx_begin() (xt_engine.h) filled l4len payload
+ * bytes, build the IPv4 and Ethernet headers around them, resolve the
+ * next hop and queue the frame (or hold it for ARP).  ttl 0: 64.
+ * XT_OK, XT_EMSGSIZE, XT_ENETUNREACH, XT_EHOSTUNREACH. */
 int	xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
 	    uint8_t tos, uint8_t ttl, size_t l4len,
 	    const struct xt_tx_offload *ol);
