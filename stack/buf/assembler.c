@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../xt_err.h"
-#include "assembler.h"
+#include "xt_err.h"
+#include "buf/assembler.h"
 
 static void	asm_remove(struct xt_asm *, uint32_t, uint32_t);
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../xt_err.h"
-#include "ring.h"
+#include "xt_err.h"
+#include "buf/ring.h"
 
 static uint32_t	ring_idx(const struct xt_ring *, uint64_t);
 static void	ring_copy_in(struct xt_ring *, uint32_t, const uint8_t *,

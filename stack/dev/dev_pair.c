@@ -52,9 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../xt_err.h"
-#include "../wire/csum.h"
-#include "dev_pair.h"
+#include "xt_err.h"
+#include "wire/csum.h"
+#include "dev/dev_pair.h"
 
 #define PAIR_MAX_FRAME		(65535 + 14)	/* IPv4 max + Ethernet header */
 #define PAIR_DEFAULT_QUEUE	1024

@@ -30,6 +30,10 @@
  *    defended with at most one announcement per DEFEND_INTERVAL
  *    (RFC 5227 §2.4 (c)).
  *
+ * When it gives up on a neighbour it says so through the engine's
+ * on_neigh_unreachable hook and leaves to the layer above what that
+ * means for its connections; it reads no TCB.
+ *
  * Read first: RFC 826 (packet reception algorithm, the "merge" rule),
  * RFC 1122 §2.3.2.1 (cache timeout, request rate limit), RFC 5227 §2.4
  * and §3 (conflict detection, defence, announcements).
@@ -38,7 +42,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
-#include "tcp/tcp_var.h"
+#include "net/net.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
 #include "wire/tcp.h"
@@ -68,7 +72,6 @@ static void	arp_fill(struct xtcp_engine *, struct xt_arp_entry *,
 static void	arp_learn(struct xtcp_engine *, const struct xt_arp_repr *,
 		    int);
 static void	arp_conflict(struct xtcp_engine *, const struct xt_arp_repr *);
-static void	arp_fail_conns(struct xtcp_engine *, uint32_t);
 static void	arp_timer_one(struct xtcp_engine *, struct xt_arp_entry *,
 		    uint64_t);
 
@@ -530,22 +533,6 @@ xt_arp_announce(struct xtcp_engine *eng)
 	arp_send(eng, XT_ARP_REQUEST, xt_eth_broadcast, eng->cfg.addr, NULL);
 }
 
-/* Tell connections waiting on ip that it cannot be reached. */
-static void
-arp_fail_conns(struct xtcp_engine *eng, uint32_t ip)
-{
-	struct xtcp_sock *tp, *next;
-	uint32_t nh;
-
-	for (tp = eng->tcbs; tp != NULL; tp = next) {
-		next = tp->next;
-		if (tp->state != XT_TCPS_SYN_SENT)
-			continue;
-		if (xt_ip_route(eng, tp->faddr, &nh) == XT_OK && nh == ip)
-			xt_tcp_drop(tp, XT_EHOSTUNREACH);
-	}
-}
-
 /* A pending entry whose time has come: ask again, or give up. */
 static void
 arp_timer_one(struct xtcp_engine *eng, struct xt_arp_entry *e, uint64_t now)
@@ -556,7 +543,9 @@ arp_timer_one(struct xtcp_engine *eng, struct xt_arp_entry *e, uint64_t now)
 		e->state = XT_ARP_FAILED;
 		/* fail fast for a while, then try again */
 		e->expire_at = now + (uint64_t)eng->cfg.arp_retry_ms * 1000;
-		arp_fail_conns(eng, e->ip);
+		/* tell whoever waits on this neighbour (the engine's hook) */
+		if (eng->on_neigh_unreachable != NULL)
+			eng->on_neigh_unreachable(eng, e->ip);
 		return;
 	}
 	arp_try(eng, e);

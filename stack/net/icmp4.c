@@ -1,6 +1,8 @@
 /*
- * icmp4.c - ICMP input: answer echo requests, and hand destination
- * unreachable messages to the connection whose segment they quote.
+ * icmp4.c - ICMP input, reached like any protocol through the engine's
+ * protocol table: answer echo requests, and hand destination unreachable
+ * messages to the protocol whose datagram they quote (its ctlinput in
+ * the same table).
  *
  * Read first: RFC 792, RFC 1122 §3.2.2 (which errors are hard or soft;
  * §4.2.3.9 for TCP's reaction), RFC 5927 (checks against forged errors:
@@ -9,12 +11,12 @@
 #include <string.h>
 
 #include "xt_engine.h"
-#include "tcp/tcp_var.h"
+#include "net/net.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
 static void
-icmp_echo_reply(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
+icmp_echo_reply(struct xtcp_engine *eng, uint32_t src,
     const struct xt_icmp4_repr *req)
 {
 	struct xt_icmp4_repr rep;
@@ -30,20 +32,26 @@ icmp_echo_reply(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
 	p = xt_tx_begin(eng);
 	if (xt_icmp4_emit(&rep, p, len) != XT_OK)
 		return;
-	if (xt_tx_commit(eng, ip->src, XT_IPPROTO_ICMP, 0, 0, len, NULL) ==
+	if (xt_tx_commit(eng, src, XT_IPPROTO_ICMP, 0, 0, len, NULL) ==
 	    XT_OK)
 		XT_STAT_INC(eng, icmp_tx_echoreply);
 }
 
+/* An xt_ip_input_fn.  ICMP checks its own checksum whatever the device
+ * said, so verify_csum is unused; so are dst (ours) and tos. */
 void
-xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
-    const uint8_t *pkt, size_t len)
+xt_icmp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+    uint8_t tos, const uint8_t *pkt, size_t len, int verify_csum)
 {
+	const struct xt_ipproto *pr;
 	struct xt_icmp4_repr ic;
 	struct xt_ipv4_repr qip;
 	const uint8_t *ql;
 	size_t qlen;
 
+	(void)dst;
+	(void)tos;
+	(void)verify_csum;
 	XT_STAT_INC(eng, icmp_rx);
 	if (xt_icmp4_parse(pkt, len, 1, &ic) != XT_OK) {
 		XT_STAT_INC(eng, icmp_rx_bad);
@@ -52,7 +60,7 @@ xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
 	switch (ic.type) {
 	case XT_ICMP_ECHO:
 		XT_STAT_INC(eng, icmp_rx_echo);
-		icmp_echo_reply(eng, ip, &ic);
+		icmp_echo_reply(eng, src, &ic);
 		break;
 	case XT_ICMP_UNREACH:
 		XT_STAT_INC(eng, icmp_rx_unreach);
@@ -68,12 +76,13 @@ xt_icmp_input(struct xtcp_engine *eng, const struct xt_ipv4_repr *ip,
 		    ic.data[14] << 8 | ic.data[15];
 		qip.dst = (uint32_t)ic.data[16] << 24 | ic.data[17] << 16 |
 		    ic.data[18] << 8 | ic.data[19];
-		if (qip.proto != XT_IPPROTO_TCP || qip.src != eng->cfg.addr)
+		if (qip.src != eng->cfg.addr ||
+		    (pr = xt_ip_proto(eng, qip.proto)) == NULL ||
+		    pr->ctlinput == NULL)
 			return;
 		ql = ic.data + qip.hlen;
 		qlen = ic.data_len - qip.hlen;
-		xt_tcp_ctlinput(eng, ic.type, ic.code, ic.mtu, qip.dst, ql,
-		    qlen);
+		pr->ctlinput(eng, ic.type, ic.code, ic.mtu, qip.dst, ql, qlen);
 		break;
 	default:
 		break;

@@ -1,72 +1,64 @@
 /*
- * ipv4.c - IPv4 input validation and local delivery, and the route
- * lookup for output (one on-link prefix and an optional gateway).
+ * ipv4.c - IPv4 input validation and local delivery through the engine's
+ * protocol table, and IPv4 output: the IPv4 and Ethernet headers (and
+ * the device's offload header) around a payload in the transmit batch,
+ * with the next hop resolved by ARP or the frame held until it is.
  *
  * Read first: RFC 791 §3.1, RFC 1122 §3.2.1 (what a host must check),
- * §3.2.1.3 (addresses that are never a source), §3.2.1.8 (source-route
- * options: we drop rather than reverse them).
+ * §3.2.1.3 (addresses that are never a source, route.c decides them),
+ * §3.2.1.8 (source-route options: we drop rather than reverse them);
+ * RFC 1191 §3 (DF set for path MTU discovery).
  */
 #include "xt_engine.h"
+#include "net/net.h"
+#include <string.h>
+
 #include "dev/phy.h"
-#include "tcp/tcp_var.h"
+#include "wire/eth.h"
 #include "wire/ipv4.h"
-
-static uint32_t
-prefix_mask(uint8_t len)
-{
-	return (len == 0 ? 0 : 0xffffffffu << (32 - len));
-}
+#include "wire/tcp.h"
 
 int
-xt_ip_route(const struct xtcp_engine *eng, uint32_t dst, uint32_t *nexthop)
+xt_ip_register(struct xtcp_engine *eng, uint8_t proto, xt_ip_input_fn input,
+    xt_ip_ctlinput_fn ctlinput)
 {
-	if (xt_ip_onlink(eng, dst)) {
-		*nexthop = dst;
-		return (XT_OK);
+	struct xt_ipproto *slot = NULL;
+	unsigned i;
+
+	if (input == NULL)
+		return (XT_EINVAL);
+	for (i = 0; i < XT_IP_NPROTO; i++) {
+		if (eng->ipproto[i].input == NULL) {
+			if (slot == NULL)
+				slot = &eng->ipproto[i];
+		} else if (eng->ipproto[i].proto == proto)
+			return (XT_EINVAL);
 	}
-	if (eng->cfg.gw != 0) {
-		*nexthop = eng->cfg.gw;
-		return (XT_OK);
-	}
-	return (XT_ENETUNREACH);
+	if (slot == NULL)
+		return (XT_ENOBUFS);
+	slot->proto = proto;
+	slot->input = input;
+	slot->ctlinput = ctlinput;
+	return (XT_OK);
 }
 
-int
-xt_ip_onlink(const struct xtcp_engine *eng, uint32_t ip)
+const struct xt_ipproto *
+xt_ip_proto(const struct xtcp_engine *eng, uint8_t proto)
 {
-	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
+	unsigned i;
 
-	return ((ip & mask) == (eng->cfg.addr & mask));
-}
-
-enum xt_martian
-xt_ip_martian(const struct xtcp_engine *eng, uint32_t src)
-{
-	uint32_t mask = prefix_mask(eng->cfg.prefixlen);
-
-	/* RFC 1122 §3.2.1.3 (a), (b): "this host/network" */
-	if ((src >> 24) == 0)
-		return (XT_MARTIAN_ZERO);
-	/* (g): loopback never appears on a network */
-	if ((src >> 24) == 127)
-		return (XT_MARTIAN_LOOPBACK);
-	/* RFC 1122 §3.2.1.3: a source is never a multicast address */
-	if ((src >> 28) == 0xe)
-		return (XT_MARTIAN_MULTICAST);
-	/* (c), (d): limited and directed broadcast; a /31 or /32 has no
-	 * broadcast address (RFC 3021) */
-	if (src == 0xffffffffu || (eng->cfg.prefixlen < 31 &&
-	    src == (eng->cfg.addr | ~mask)))
-		return (XT_MARTIAN_BROADCAST);
-	if (src == eng->cfg.addr)
-		return (XT_MARTIAN_OURS);
-	return (XT_MARTIAN_NONE);
+	for (i = 0; i < XT_IP_NPROTO; i++)
+		if (eng->ipproto[i].input != NULL &&
+		    eng->ipproto[i].proto == proto)
+			return (&eng->ipproto[i]);
+	return (NULL);
 }
 
 void
 xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
     unsigned rxflags)
 {
+	const struct xt_ipproto *pr;
 	struct xt_ipv4_repr ip;
 	enum xt_martian mc;
 	const uint8_t *pl;
@@ -113,16 +105,95 @@ xt_ip_input(struct xtcp_engine *eng, const uint8_t *pkt, size_t len,
 		XT_STAT_INC(eng, ip_rx_fragments);
 		return;
 	}
-	switch (ip.proto) {
-	case XT_IPPROTO_TCP:
-		xt_tcp_input(eng, ip.src, ip.dst, ip.tos, pl, plen,
-		    (rxflags & (XT_RXF_CSUM_PARTIAL | XT_RXF_CSUM_VALID)) == 0);
-		break;
-	case XT_IPPROTO_ICMP:
-		xt_icmp_input(eng, &ip, pl, plen);
-		break;
-	default:
+	if ((pr = xt_ip_proto(eng, ip.proto)) == NULL) {
 		XT_STAT_INC(eng, ip_rx_unknown_proto);
-		break;
+		return;
 	}
+	pr->input(eng, ip.src, ip.dst, ip.tos, pl, plen,
+	    (rxflags & (XT_RXF_CSUM_PARTIAL | XT_RXF_CSUM_VALID)) == 0);
+}
+
+/* ---- output ---- */
+
+/* Finish a TCP checksum the device was to fill, for a frame that will
+ * leave without its vnet header (queued for ARP). */
+static void
+tx_software_csum(struct xtcp_engine *eng, uint8_t *l4, size_t l4len,
+    uint32_t dst)
+{
+	l4[16] = l4[17] = 0;
+	xt_tcp_fill_csum(l4, l4len, eng->cfg.addr, dst);
+}
+
+int
+xt_tx_commit(struct xtcp_engine *eng, uint32_t dst, uint8_t proto,
+    uint8_t tos, uint8_t ttl, size_t l4len, const struct xt_tx_offload *ol)
+{
+	uint8_t *base = eng->txbuf[eng->ntx];
+	uint8_t *f = base + eng->txhead;
+	struct xt_ipv4_repr ip;
+	struct xt_eth_repr eh;
+	struct xt_vnet_hdr vh;
+	uint32_t nexthop;
+	int err;
+
+	if (l4len > xt_tx_l4max(eng) ||
+	    (l4len + XT_IPV4_HLEN > eng->mtu &&
+	    (ol == NULL || ol->gso_size == 0)))
+		return (XT_EMSGSIZE);
+	if ((err = xt_ip_route(eng, dst, &nexthop)) != XT_OK) {
+		XT_STAT_INC(eng, ip_tx_noroute);
+		return (err);
+	}
+	memset(&ip, 0, sizeof(ip));
+	ip.tos = tos;
+	ip.total_len = (uint16_t)(XT_IPV4_HLEN + l4len);
+	ip.id = eng->ip_id++;
+	/* RFC 1191: DF for path MTU discovery, unless turned off */
+	ip.frag = eng->cfg.path_mtu_discovery ? XT_IPV4_DF : 0;
+	ip.ttl = ttl != 0 ? ttl : 64;
+	ip.proto = proto;
+	ip.src = eng->cfg.addr;
+	ip.dst = dst;
+	xt_ipv4_emit(&ip, f + XT_ETH_HLEN);
+	memcpy(eh.src, eng->mac, 6);
+	eh.type = XT_ETHERTYPE_IPV4;
+	XT_STAT_INC(eng, ip_tx);
+	err = xt_arp_resolve(eng, nexthop, f + XT_ETH_HLEN,
+	    XT_IPV4_HLEN + l4len, eh.dst);
+	xt_eth_emit(&eh, f);
+	if (err == XT_EAGAIN) {
+		/* held for ARP, it leaves later as a plain frame: no TSO,
+		 * a software checksum */
+		if (ol != NULL && ol->gso_size != 0 &&
+		    l4len + XT_IPV4_HLEN > eng->mtu)
+			return (XT_OK);		/* dropped; TCP resends */
+		if (ol != NULL)
+			tx_software_csum(eng, f + XT_TX_HEADROOM, l4len, dst);
+		xt_arp_queue(eng, nexthop, f, XT_TX_HEADROOM + l4len);
+		return (XT_OK);
+	}
+	if (err != XT_OK)
+		return (err);
+	if (eng->txhead > 0) {
+		memset(&vh, 0, sizeof(vh));
+		if (ol != NULL) {
+			vh.flags = XT_VNET_F_NEEDS_CSUM;
+			vh.csum_start = XT_TX_HEADROOM;
+			vh.csum_offset = 16;	/* TCP checksum field */
+			if (ol->gso_size != 0 &&
+			    l4len - ol->l4hlen > ol->gso_size) {
+				vh.gso_type = XT_VNET_GSO_TCPV4 |
+				    (ol->ecn ? XT_VNET_GSO_ECN : 0);
+				vh.gso_size = ol->gso_size;
+				vh.hdr_len = (uint16_t)(XT_TX_HEADROOM +
+				    ol->l4hlen);
+			}
+		}
+		memcpy(base, &vh, XT_VNET_HDR_LEN);
+	}
+	eng->txv[eng->ntx].iov_base = base;
+	eng->txv[eng->ntx].iov_len = eng->txhead + XT_TX_HEADROOM + l4len;
+	eng->ntx++;
+	return (XT_OK);
 }

@@ -12,7 +12,7 @@
  */
 #include <stdint.h>
 
-#include "tcp_rtt.h"
+#include "tcp/tcp_rtt.h"
 
 #define RTT_K		4	/* RFC 6298 §2: K = 4 */
 

@@ -9,6 +9,7 @@
  * RFC 1122 §4.2.3.2 (delayed ACK), RFC 9293 §3.6.1 (TIME-WAIT = 2 MSL).
  */
 #include "xt_engine.h"
+#include "net/net.h"
 #include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "xt_engine.h"
+#include "net/net.h"
 #include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 

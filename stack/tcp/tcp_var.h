@@ -390,4 +390,7 @@ void	xt_tcp_arm_persist(struct xtcp_sock *tp);
 void	xt_tcp_start_timewait(struct xtcp_sock *tp);
 void	xt_tcp_arm_keep(struct xtcp_sock *tp);
 
+/* tcp_neigh.c: the engine's on_neigh_unreachable hook (net/net.h) */
+void	xt_tcp_neigh_unreachable(struct xtcp_engine *eng, uint32_t nexthop);
+
 #endif

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "xt_err.h"
-#include "cursor.h"
-#include "arp.h"
+#include "wire/cursor.h"
+#include "wire/arp.h"
 
 #define ARP_HTYPE_ETHER	1	/* RFC 826: ares_hrd$Ethernet */
 #define ARP_PTYPE_IPV4	0x0800

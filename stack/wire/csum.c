@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "csum.h"
+#include "wire/csum.h"
 
 /* Bytes summed before folding the 64-bit accumulator: 2^30 bytes are 2^28
  * 32-bit words, far below the 2^32 that could overflow it. */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "xt_err.h"
-#include "cursor.h"
-#include "eth.h"
+#include "wire/cursor.h"
+#include "wire/eth.h"
 
 /* EtherType values start here; smaller values are 802.3 lengths. */
 #define ETH_TYPE_MIN	0x0600

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "xt_err.h"
-#include "cursor.h"
-#include "csum.h"
-#include "icmp4.h"
+#include "wire/cursor.h"
+#include "wire/csum.h"
+#include "wire/icmp4.h"
 
 static int	icmp4_is_echo(uint8_t type);
 static int	icmp4_is_needfrag(uint8_t type, uint8_t code);

@@ -11,9 +11,9 @@
  * so the caller can count drops by cause.
  */
 #include "xt_err.h"
-#include "cursor.h"
-#include "csum.h"
-#include "ipv4.h"
+#include "wire/cursor.h"
+#include "wire/csum.h"
+#include "wire/ipv4.h"
 
 #define IPV4_MAXHLEN	60	/* IHL is 4 bits of 32-bit words */
 #define IPOPT_EOL	0	/* RFC 791 §3.1: end of option list */

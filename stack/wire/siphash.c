@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "siphash.h"
+#include "wire/siphash.h"
 
 static uint64_t	sip_rotl(uint64_t x, unsigned b);
 static uint64_t	sip_load64(const uint8_t *p);

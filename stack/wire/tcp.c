@@ -40,10 +40,10 @@
 #include <string.h>
 
 #include "xt_err.h"
-#include "cursor.h"
-#include "csum.h"
-#include "ipv4.h"
-#include "tcp.h"
+#include "wire/cursor.h"
+#include "wire/csum.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
 
 #define TCPOLEN_MSS		4	/* RFC 9293 §3.2 */
 #define TCPOLEN_WS		3	/* RFC 7323 §2.2 */

@@ -3,7 +3,9 @@
  * the neighbour cache against floods of spoofed sources (eviction, the
  * gateway kept, request rate limits, bounded pending queues), ARP
  * hygiene (sender MAC against the Ethernet source, no overwrite by
- * unsolicited ARP, conflicts on our address) and martian IPv4 sources.
+ * unsolicited ARP, conflicts on our address), martian IPv4 sources, and
+ * what the layer hands upward (a failed neighbour ends the connections
+ * that wait on it; a protocol nobody registered is counted).
  *
  * The engine runs over a capture device that keeps the first bytes of
  * every frame it sends; frames are injected with xtcp_engine_input() and
@@ -24,6 +26,7 @@
 #include "xtcp.h"
 #include "xt_engine.h"
 #include "dev/phy.h"
+#include "net/net.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
 #include "wire/icmp4.h"
@@ -874,6 +877,117 @@ START_TEST(net_martian_slash31)
 }
 END_TEST
 
+/* ---- what net/ hands upward (the engine's protocol table and hook) ---- */
+
+/*
+ * ARP gives up on a next hop (RFC 1122 §2.3.2.1): the connections still
+ * in SYN-SENT through it end at once with EHOSTUNREACH, and one through
+ * another next hop carries on until its own neighbour fails.  net/
+ * reports the failure through the engine's hook; tcp/ does the walk.
+ */
+START_TEST(net_arp_failure_fails_connect)
+{
+	struct xtcp_sock *far, *near;
+
+	ck_assert_int_eq(xtcp_socket(eng, &far), XT_OK);
+	ck_assert_int_eq(xtcp_connect(far, now, FAR_IP, 80),
+	    XT_EINPROGRESS);		/* through the silent gateway */
+	advance_to(now + 2500000);
+	ck_assert_int_eq(xtcp_socket(eng, &near), XT_OK);
+	ck_assert_int_eq(xtcp_connect(near, now, PEER_IP, 80),
+	    XT_EINPROGRESS);
+	while (stat("arp_failed") == 0 && now < T0 + 10 * SEC)
+		advance_to(now + 100000);
+	ck_assert_int_eq(stat("arp_failed"), 1);
+	ck_assert_int_eq(xtcp_take_error(far), XT_EHOSTUNREACH);
+	ck_assert_int_eq(xtcp_take_error(near), XT_OK);
+	while (stat("arp_failed") == 1 && now < T0 + 20 * SEC)
+		advance_to(now + 100000);
+	ck_assert_int_eq(stat("arp_failed"), 2);
+	ck_assert_int_eq(xtcp_take_error(near), XT_EHOSTUNREACH);
+	xtcp_close(far, now);
+	xtcp_close(near, now);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);
+}
+END_TEST
+
+/* A datagram of a protocol nobody registered is counted and dropped,
+ * unanswered. */
+START_TEST(net_unknown_protocol_counted)
+{
+	struct xt_test_frame f;
+	uint8_t buf[128], *p;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	p = xt_test_build_l3(buf, sizeof(buf), &f, 17, 8);	/* UDP */
+	memset(p, 0, 8);
+	inject(buf, XT_ETH_HLEN + XT_IPV4_HLEN + 8);
+	ck_assert_int_eq(stat("ip_rx_unknown_proto"), 1);
+	ck_assert_uint_eq(cap->n, 0);
+}
+END_TEST
+
+static unsigned	udp_seen;		/* datagrams udp_input() took */
+static size_t	udp_len;
+
+static void
+udp_input(struct xtcp_engine *e, uint32_t src, uint32_t dst, uint8_t tos,
+    const uint8_t *pl, size_t len, int verify_csum)
+{
+	(void)e;
+	(void)pl;
+	(void)tos;
+	(void)verify_csum;
+	ck_assert_uint_eq(src, PEER_IP);
+	ck_assert_uint_eq(dst, OUR_IP);
+	udp_seen++;
+	udp_len = len;
+}
+
+/* The protocol table: ICMP and TCP are in it from creation (only TCP
+ * takes ICMP errors), a protocol is taken once, the table has
+ * XT_IP_NPROTO entries, and a registered protocol gets its datagrams. */
+START_TEST(net_protocol_table)
+{
+	struct xt_test_frame f;
+	uint8_t buf[128], *p;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_TCP));
+	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_TCP)->ctlinput);
+	ck_assert_ptr_nonnull(xt_ip_proto(eng, XT_IPPROTO_ICMP));
+	ck_assert_ptr_null(xt_ip_proto(eng, XT_IPPROTO_ICMP)->ctlinput);
+	ck_assert_ptr_null(xt_ip_proto(eng, 17));
+	ck_assert_int_eq(xt_ip_register(eng, XT_IPPROTO_TCP, udp_input, NULL),
+	    XT_EINVAL);
+	ck_assert_int_eq(xt_ip_register(eng, XT_IPPROTO_ICMP, udp_input,
+	    NULL), XT_EINVAL);
+	ck_assert_int_eq(xt_ip_register(eng, 17, NULL, NULL), XT_EINVAL);
+	ck_assert_int_eq(xt_ip_register(eng, 17, udp_input, NULL), XT_OK);
+	for (i = 3; i < XT_IP_NPROTO; i++)
+		ck_assert_int_eq(xt_ip_register(eng, (uint8_t)(200 + i),
+		    udp_input, NULL), XT_OK);
+	ck_assert_int_eq(xt_ip_register(eng, 132, udp_input, NULL),
+	    XT_ENOBUFS);
+	udp_seen = 0;
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, peer_mac, 6);
+	memcpy(f.dst_mac, our_mac, 6);
+	f.saddr = PEER_IP;
+	f.daddr = OUR_IP;
+	p = xt_test_build_l3(buf, sizeof(buf), &f, 17, 8);
+	memset(p, 0, 8);
+	inject(buf, XT_ETH_HLEN + XT_IPV4_HLEN + 8);
+	ck_assert_uint_eq(udp_seen, 1);
+	ck_assert_uint_eq(udp_len, 8);
+	ck_assert_int_eq(stat("ip_rx_unknown_proto"), 0);
+}
+END_TEST
+
 Suite *
 xt_suite_net(void)
 {
@@ -898,6 +1012,12 @@ xt_suite_net(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, net_martian_sources_dropped);
 	tcase_add_test(tc, net_martian_slash31);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("upward");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, net_arp_failure_fails_connect);
+	tcase_add_test(tc, net_unknown_protocol_counted);
+	tcase_add_test(tc, net_protocol_table);
 	suite_add_tcase(s, tc);
 	return (s);
 }

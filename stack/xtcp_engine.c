@@ -1,0 +1,380 @@
+/*
+ * xtcp_engine.c - the engine's public calls (xtcp.h): configuration
+ * defaults and keys, creation (which ties the protocols above IPv4 into
+ * net/'s table and hook) and freeing, the caller's callbacks, the
+ * receive entry points with the Ethernet demultiplexer, the timer poll
+ * and next deadline, connection counts and the counters' export.  It
+ * sits on top: it calls into tcp/, net/ and the engine context
+ * (xt_engine.c), and nothing below calls back into it by name.
+ *
+ * Every entry point takes the time (monotonic µs) as an argument and
+ * stores it in eng->now for the layers below; nothing here reads a clock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "xt_engine.h"
+#include "dev/phy.h"
+#include "net/net.h"
+#include "tcp/tcp_var.h"
+#include "wire/eth.h"
+
+static void	engine_rx_cb(void *arg, const uint8_t *frame, size_t len,
+		    unsigned flags);
+static void	engine_input(struct xtcp_engine *eng, const uint8_t *frame,
+		    size_t len, unsigned rxflags);
+static void	engine_wipe(void *p, size_t n);
+static int	engine_protocols(struct xtcp_engine *eng);
+
+void
+xtcp_config_defaults(struct xtcp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->prefixlen = 24;
+	cfg->rto_init_ms = 1000;	/* RFC 6298 §2.1 */
+	cfg->rto_min_ms = 200;		/* Linux TCP_RTO_MIN */
+	cfg->rto_max_ms = 120000;	/* Linux TCP_RTO_MAX */
+	cfg->delack_ms = 40;		/* Linux TCP_DELACK_MIN */
+	cfg->msl_ms = 30000;		/* FreeBSD net.inet.tcp.msl */
+	cfg->rexmit_max = 15;		/* Linux tcp_retries2 */
+	cfg->syn_retries = 6;		/* Linux tcp_syn_retries */
+	cfg->sndbuf = 256 * 1024;
+	cfg->rcvbuf = 256 * 1024;
+	cfg->max_sockets = 4096;
+	cfg->reass_max_ranges = 32;
+	cfg->tstamps = 1;
+	cfg->sack = 1;
+	cfg->wscale = 1;
+	cfg->sack_maxholes = 64;
+	cfg->keepidle_s = 7200;		/* RFC 1122 §4.2.3.6: >= two hours */
+	cfg->keepintvl_s = 75;
+	cfg->keepcnt = 8;
+	cfg->keepinit_ms = 0;	/* Linux: TCP_SYNCNT alone decides (127 s) */
+	cfg->always_keepalive = 0;
+	strcpy(cfg->congestion, "cubic");
+	cfg->initcwnd_segs = 10;
+	cfg->ecn = 2;
+	cfg->ecn_maxretries = 1;
+	cfg->fastopen = 1;
+	cfg->delayed_ack = 1;
+	cfg->blackhole = 0;
+	cfg->log_in_vain = 0;
+	cfg->mssdflt = 536;		/* RFC 9293 §3.7.1 */
+	cfg->rexmit_slop_ms = 0;
+	cfg->insecure_rst = 0;
+	cfg->insecure_syn = 0;
+	cfg->rfc1337 = 1;		/* FreeBSD; Linux tcp_rfc1337 is 0 */
+	cfg->invalid_ratelimit_ms = 500;	/* Linux tcp_invalid_ratelimit */
+	cfg->finwait2_timeout_ms = 60000;	/* FreeBSD and Linux: 60 s */
+	cfg->fast_finwait2_recycle = 0;
+	cfg->path_mtu_discovery = 1;
+	cfg->pmtud_blackhole = 0;
+	cfg->pmtud_blackhole_mss = 1200;
+	cfg->autotune = 1;
+	cfg->syncookies = 1;
+	cfg->rmem_max = 6 << 20;
+	cfg->wmem_max = 4 << 20;
+	cfg->port_lo = 32768;		/* Linux ip_local_port_range */
+	cfg->port_hi = 60999;
+	cfg->arp_timeout_ms = 60000;
+	cfg->arp_retry_ms = 1000;
+	cfg->arp_retries = 3;
+	cfg->log_level = XTCP_LOG_ERROR;
+}
+
+/* Clear secrets in a way the compiler may not drop as a dead store. */
+static void
+engine_wipe(void *p, size_t n)
+{
+	volatile uint8_t *b = p;
+
+	while (n-- > 0)
+		*b++ = 0;
+}
+
+/*
+ * Test keys: key i is two SipHash outputs under a fixed public key of
+ * (seed, label i, half).  Anyone who knows the seed knows the keys, so
+ * only tests and simulations use this; what it gives them is keys as
+ * independent of one another as real ones, from a seed they can replay.
+ */
+void
+xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys)
+{
+	static const struct xt_sipkey pub = {
+		0x78746370206b6579ULL, 0x732066726f6d2073ULL	/* any public value */
+	};
+	uint8_t *dst[] = { keys->isn, keys->syncookie, keys->tfo, keys->ts,
+	    keys->rng };
+	uint64_t h;
+	unsigned i, half, b;
+
+	for (i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
+		for (half = 0; half < 2; half++) {
+			h = xt_siphash24_2u64(&pub, seed,
+			    (uint64_t)i << 8 | half);
+			for (b = 0; b < 8; b++)
+				dst[i][half * 8 + b] = (uint8_t)(h >> (8 * b));
+		}
+}
+
+/*
+ * The protocols above IPv4 and what ARP's failures mean: ICMP (net/'s
+ * own) and TCP get their datagrams through the protocol table, TCP the
+ * ICMP errors that quote its segments, and TCP the neighbours ARP gives
+ * up on through the hook.  This is the one place that ties net/ to what
+ * sits on it.
+ */
+static int
+engine_protocols(struct xtcp_engine *eng)
+{
+	int err;
+
+	eng->on_neigh_unreachable = xt_tcp_neigh_unreachable;
+	if ((err = xt_ip_register(eng, XT_IPPROTO_ICMP, xt_icmp_input,
+	    NULL)) != XT_OK)
+		return (err);
+	return (xt_ip_register(eng, XT_IPPROTO_TCP, xt_tcp_input,
+	    xt_tcp_ctlinput));
+}
+
+int
+xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
+    uint64_t seed, uint64_t now_us, struct xtcp_engine **out)
+{
+	struct xtcp_keys keys;
+	int r;
+
+	xtcp_keys_from_seed(seed, &keys);
+	r = xtcp_engine_new_keyed(cfg, dev, &keys, now_us, out);
+	engine_wipe(&keys, sizeof(keys));
+	return (r);
+}
+
+int
+xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
+    const struct xtcp_keys *keys, uint64_t now_us, struct xtcp_engine **out)
+{
+	struct xtcp_engine *eng;
+	unsigned i;
+	int err;
+
+	*out = NULL;
+	if (keys == NULL)
+		return (XT_EINVAL);
+	if (cfg == NULL || dev == NULL || cfg->addr == 0 ||
+	    cfg->prefixlen > 32 || cfg->port_lo == 0 ||
+	    cfg->port_lo > cfg->port_hi)
+		return (XT_EINVAL);
+	if ((eng = calloc(1, sizeof(*eng))) == NULL)
+		return (XT_ENOMEM);
+	eng->cfg = *cfg;
+	eng->dev = dev;
+	memcpy(eng->mac, dev->mac, 6);
+	eng->mtu = cfg->mtu != 0 ? cfg->mtu : dev->mtu;
+	if (eng->mtu < 68)		/* RFC 791: every host takes 68 */
+		eng->mtu = 68;
+	if (eng->mtu > 65535)
+		eng->mtu = 65535;
+	eng->now = now_us;
+	xt_sipkey_load(&eng->isn_key, keys->isn);
+	xt_sipkey_load(&eng->sc_key, keys->syncookie);
+	xt_sipkey_load(&eng->tfo_key, keys->tfo);
+	xt_sipkey_load(&eng->ts_key, keys->ts);
+	xt_sipkey_load(&eng->rng_key, keys->rng);
+	eng->ip_id = (uint16_t)xt_random(eng);
+	eng->armed = UINT64_MAX;
+	if ((err = engine_protocols(eng)) != XT_OK) {
+		xtcp_engine_free(eng);
+		return (err);
+	}
+	/* with an offloading device: a vnet header in front of every frame
+	 * and room for 64 KB TSO super-frames */
+	eng->offload = (dev->caps & XT_DEVCAP_OFFLOAD) != 0;
+	eng->txhead = eng->offload ? XT_VNET_HDR_LEN : 0;
+	eng->txbuf_size = eng->txhead + XT_ETH_HLEN +
+	    (eng->offload ? XT_TSO_MAX : eng->mtu);
+	for (i = 0; i < XT_TX_BATCH; i++) {
+		if ((eng->txbuf[i] = malloc(eng->txbuf_size)) == NULL) {
+			xtcp_engine_free(eng);
+			return (XT_ENOMEM);
+		}
+	}
+	xt_arp_init(eng);
+	xt_arp_announce(eng);
+	xt_tx_flush(eng);
+	*out = eng;
+	return (XT_OK);
+}
+
+void
+xtcp_engine_free(struct xtcp_engine *eng)
+{
+	unsigned i;
+
+	if (eng == NULL)
+		return;
+	while (eng->tcbs != NULL)
+		xt_tcp_free(eng->tcbs);
+	xt_arp_free_all(eng);
+	for (i = 0; i < XT_TX_BATCH; i++)
+		free(eng->txbuf[i]);
+	engine_wipe(eng, sizeof(*eng));
+	free(eng);
+}
+
+void
+xtcp_engine_set_callbacks(struct xtcp_engine *eng, xtcp_wakeup_fn wakeup,
+    xtcp_kick_fn kick, void *arg)
+{
+	eng->wakeup = wakeup;
+	eng->kick = kick;
+	eng->cb_arg = arg;
+}
+
+void
+xtcp_engine_set_urg_callback(struct xtcp_engine *eng, xtcp_wakeup_fn urg)
+{
+	eng->urg = urg;
+}
+
+unsigned
+xtcp_engine_busy(const struct xtcp_engine *eng)
+{
+	const struct xtcp_sock *tp;
+	unsigned n = 0;
+
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+		if (XT_TCPS_SYNCHRONIZED(tp->state) &&
+		    tp->state != XT_TCPS_TIME_WAIT &&
+		    (xt_ring_len(&tp->snd_buf) > 0 ||
+		    ((tp->t_flags & XT_TF_FINQUEUED) &&
+		    tp->snd_una != tp->snd_max)))
+			n++;
+	return (n);
+}
+
+unsigned
+xtcp_engine_ntcb(const struct xtcp_engine *eng)
+{
+	return (eng->ntcb);
+}
+
+static void
+engine_rx_cb(void *arg, const uint8_t *frame, size_t len, unsigned flags)
+{
+	engine_input(arg, frame, len, flags);
+}
+
+int
+xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us, unsigned budget)
+{
+	int n;
+
+	eng->now = now_us;
+	n = eng->dev->ops->rx_burst(eng->dev, engine_rx_cb, eng, budget);
+	xt_tx_flush(eng);
+	return (n < 0 ? 0 : n);
+}
+
+void
+xtcp_engine_input(struct xtcp_engine *eng, uint64_t now_us,
+    const uint8_t *frame, size_t len, unsigned rxflags)
+{
+	eng->now = now_us;
+	engine_input(eng, frame, len, rxflags);
+	xt_tx_flush(eng);
+}
+
+/* Ethernet demultiplexing; replies wait in the transmit batch. */
+static void
+engine_input(struct xtcp_engine *eng, const uint8_t *frame, size_t len,
+    unsigned rxflags)
+{
+	struct xt_eth_repr eh;
+	const uint8_t *pl;
+	size_t plen;
+
+	XT_STAT_INC(eng, eth_rx_frames);
+	if (xt_eth_parse(frame, len, &eh, &pl, &plen) != XT_OK) {
+		XT_STAT_INC(eng, eth_rx_short);
+		return;
+	}
+	if (memcmp(eh.dst, eng->mac, 6) != 0 &&
+	    memcmp(eh.dst, xt_eth_broadcast, 6) != 0) {
+		XT_STAT_INC(eng, eth_rx_not_ours);
+		return;
+	}
+	switch (eh.type) {
+	case XT_ETHERTYPE_ARP:
+		xt_arp_input(eng, eh.src, pl, plen);
+		break;
+	case XT_ETHERTYPE_IPV4:
+		xt_ip_input(eng, pl, plen, rxflags);
+		break;
+	default:
+		XT_STAT_INC(eng, eth_rx_unknown_type);
+		break;
+	}
+}
+
+void
+xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us)
+{
+	struct xtcp_sock *tp, *next;
+
+	eng->now = now_us;
+	xt_arp_timers(eng, now_us);
+	for (tp = eng->tcbs; tp != NULL; tp = next) {
+		next = tp->next;	/* tp may be freed */
+		if (xt_tcp_next_deadline(tp) <= now_us)
+			xt_tcp_timers(tp, now_us);
+	}
+	xt_tx_flush(eng);
+}
+
+uint64_t
+xtcp_engine_next_deadline(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint64_t d, t;
+
+	/* TODO(#5): a deadline heap once connections number thousands */
+	d = xt_arp_next_deadline(eng);
+	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+		t = xt_tcp_next_deadline(tp);
+		if (t < d)
+			d = t;
+	}
+	eng->armed = d;
+	return (d);
+}
+
+void
+xtcp_stats_dump(const struct xtcp_engine *eng, int fd)
+{
+	char line[160];
+	unsigned i;
+	int n;
+
+	for (i = 0; i < xt_stats_count(); i++) {
+		n = snprintf(line, sizeof(line), "%s %llu\n", xt_stats_name(i),
+		    (unsigned long long)xt_stats_value(&eng->stats, i));
+		if (n > 0)
+			(void)syscall(SYS_write, fd, line, (size_t)n);
+	}
+}
+
+int64_t
+xtcp_stats_get(const struct xtcp_engine *eng, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < xt_stats_count(); i++)
+		if (strcmp(xt_stats_name(i), name) == 0)
+			return ((int64_t)xt_stats_value(&eng->stats, i));
+	return (-1);
+}
