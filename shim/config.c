@@ -551,6 +551,32 @@ quote(const char *v, char *out, size_t outlen)
 	out[i] = '\0';
 }
 
+/* Variables read outside the two tables (shim_config_parse). */
+static const char *const other_keys[] = {
+	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD"
+};
+
+/* Is the n-byte name at p one the shim reads? */
+static int
+known_name(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(cfg_keys[i].name) == n &&
+		    strncmp(cfg_keys[i].name, p, n) == 0)
+			return (1);
+	for (i = 0; i < NTUN; i++)
+		if (strlen(tun_keys[i].name) == n &&
+		    strncmp(tun_keys[i].name, p, n) == 0)
+			return (1);
+	for (i = 0; i < sizeof(other_keys) / sizeof(other_keys[0]); i++)
+		if (strlen(other_keys[i]) == n &&
+		    strncmp(other_keys[i], p, n) == 0)
+			return (1);
+	return (0);
+}
+
 /* getenv as a shim_env_fn. */
 static const char *
 env_getenv(void *arg, const char *name)
@@ -677,17 +703,13 @@ shim_config_warn_unknown(char *const *envp, shim_report_fn report,
 {
 	char name[64], line[96];
 	char *const *e;
-	size_t i, n;
+	size_t n;
 
 	for (e = envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "XTCP_", 5) != 0)
 			continue;
 		n = strcspn(*e, "=");
-		for (i = 0; i < NKEYS; i++)
-			if (strlen(cfg_keys[i].name) == n &&
-			    strncmp(cfg_keys[i].name, *e, n) == 0)
-				break;
-		if (i < NKEYS)
+		if (known_name(*e, n))
 			continue;
 		if (n >= sizeof(name))
 			n = sizeof(name) - 1;

@@ -401,6 +401,20 @@ START_TEST(config_unknown_reported)
 }
 END_TEST
 
+/* Was a bug, fixed: the tunables and the variables read apart from the
+ * tables were reported as unknown. */
+START_TEST(config_known_not_reported)
+{
+	char *env[] = { BASE_IF, BASE_ADDR, "XTCP_SACK=0",
+	    "XTCP_KEEPIDLE=60", "XTCP_STATS=1", "XTCP_NOOPT=1",
+	    "XTCP_OFFLOAD=0", "XTCP_RFC1337=1", NULL };
+	struct seen s = { 0, -1, "" };
+
+	shim_config_warn_unknown(env, record, &s);
+	ck_assert_int_eq(s.n, 0);
+}
+END_TEST
+
 /* shim_config_load reads the process environment (getenv). */
 START_TEST(config_load_getenv)
 {
@@ -431,6 +445,7 @@ xt_suite_shim_config(void)
 	tcase_add_test(tc, config_apply);
 	tcase_add_test(tc, config_passthrough);
 	tcase_add_test(tc, config_unknown_reported);
+	tcase_add_test(tc, config_known_not_reported);
 	tcase_add_test(tc, config_load_getenv);
 	suite_add_tcase(s, tc);
 	return (s);
