@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "phy.h"
+#include "dev/phy.h"
 
 struct xt_link_params {
 	uint32_t	delay_us;	/* one-way base delay */
