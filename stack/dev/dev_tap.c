@@ -4,7 +4,7 @@
  * with read/write where io_uring is not usable.  This file owns opening
  * and attaching, the offload settings, the plain read/write path, the
  * virtio-net header on receive and the device ops; the io_uring rings
- * are in dev_tap_uring.c, the state both share in dev_tap.h.
+ * are in dev_tap_uring.c, the state both share in tap_state.h.
  *
  * Attaching.  TUNSETIFF attaches the descriptor to the interface ifname.
  * A persistent TAP made with `ip tuntap add dev NAME mode tap user USER`
@@ -79,7 +79,7 @@
 
 #include "xt_err.h"
 #include "dev/dev_sys.h"
-#include "dev/dev_tap.h"
+#include "dev/tap_state.h"
 
 #define XT_TAP_PATH	"/dev/net/tun"
 #define XT_TAP_OFFLOAD	(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN)
@@ -293,40 +293,6 @@ tap_ifmtu(int s, const char *ifname, uint32_t *mtup)
 }
 
 
-/*
- * Hand one read result (len bytes at b, virtio-net header first if
- * p->vnet) to cb.  Returns 1 if delivered, 0 if dropped (counted).
- */
-int
-xt_tap_deliver(struct tap_priv *p, const uint8_t *b, size_t len, xt_rx_fn cb,
-    void *arg)
-{
-	struct xt_vnet_hdr vh;
-	unsigned flags = 0;
-
-	if (len > XT_TAP_BUFSZ) {
-		p->rx_trunc++;		/* the kernel had more */
-		return (0);
-	}
-	if (p->vnet) {
-		/* strip the virtio-net header into flags */
-		if (len < XT_VNET_HDR_LEN) {
-			p->rx_trunc++;
-			return (0);
-		}
-		memcpy(&vh, b, sizeof(vh));
-		if (vh.flags & XT_VNET_F_NEEDS_CSUM)
-			flags |= XT_RXF_CSUM_PARTIAL;
-		if (vh.flags & XT_VNET_F_DATA_VALID)
-			flags |= XT_RXF_CSUM_VALID;
-		b += XT_VNET_HDR_LEN;
-		len -= XT_VNET_HDR_LEN;
-	}
-	p->dev.rx_frames++;
-	cb(arg, b, len, flags);
-	return (1);
-}
-
 
 /*
  * Plain mode, device gone: put a fresh eventfd (never written, so never
@@ -369,7 +335,7 @@ tap_rx_plain(struct tap_priv *p, xt_rx_fn cb, void *arg, unsigned max)
 		if (n == 0)
 			break;
 		p->rx_hardrun = 0;
-		delivered += xt_tap_deliver(p, p->rxbuf, (size_t)n, cb, arg);
+		delivered += tap_deliver(p, p->rxbuf, (size_t)n, cb, arg);
 	}
 	return (delivered);
 }
@@ -386,18 +352,6 @@ tap_rx_burst(struct xt_dev *d, xt_rx_fn cb, void *arg, unsigned max)
 		r = tap_rx_plain(p, cb, arg, max);
 	errno = saved_errno;
 	return (r);
-}
-
-/* Count a frame the kernel refused (e = its errno); 1 if a hard error. */
-int
-xt_tap_tx_drop(struct tap_priv *p, int e)
-{
-	p->dev.tx_drops++;
-	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR ||
-	    e == EMSGSIZE || e == 0)
-		return (0);
-	p->tx_errors++;		/* EIO: interface down; EBADFD: gone */
-	return (1);
 }
 
 
@@ -429,7 +383,7 @@ tap_tx_plain(struct tap_priv *p, const struct iovec *frames, unsigned n,
 			p->dev.tx_drops += n - i;
 			break;
 		}
-		if (xt_tap_tx_drop(p, errno))
+		if (tap_tx_drop(p, errno))
 			*hardp = 1;
 	}
 	return (sent);

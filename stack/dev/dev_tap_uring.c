@@ -63,7 +63,7 @@
 
 #include "xt_err.h"
 #include "dev/dev_sys.h"
-#include "dev/dev_tap.h"
+#include "dev/tap_state.h"
 
 #define XT_TAP_RX_SQ	(2 * XT_TAP_NBUF)	/* a read may sit behind a
 						 * poll: two entries each */
@@ -335,7 +335,7 @@ xt_tap_rx_uring(struct tap_priv *p, xt_rx_fn cb, void *arg, unsigned max)
 		p->rx_armed--;
 		if (res > 0) {
 			p->rx_hardrun = 0;
-			delivered += xt_tap_deliver(p, p->rxbuf +
+			delivered += tap_deliver(p, p->rxbuf +
 			    (size_t)i * XT_TAP_BUFSZ, (size_t)res, cb, arg);
 			(void)tap_rx_arm(p, i, 0);
 			continue;
@@ -422,7 +422,7 @@ xt_tap_tx_uring(struct tap_priv *p, const struct iovec *frames, unsigned n,
 			if (cqe->res >= 0 && k < n &&
 			    (size_t)cqe->res == frames[k].iov_len)
 				sent++;
-			else if (xt_tap_tx_drop(p, cqe->res < 0 ? -cqe->res : 0))
+			else if (tap_tx_drop(p, cqe->res < 0 ? -cqe->res : 0))
 				*hardp = 1;
 			io_uring_cqe_seen(&p->tx_ring, cqe);
 			reaped++;

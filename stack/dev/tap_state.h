@@ -1,21 +1,25 @@
 /*
- * dev_tap.h - private to the TAP backend, shared by its two files:
+ * tap_state.h - private to the TAP backend, shared by its two files:
  * dev_tap.c (attaching, offload settings, the plain read/write path, the
- * device ops) and dev_tap_uring.c (the io_uring rings).  It holds the
- * device's state, the sizes both paths use, the raw system calls both
- * make, and the functions one file calls in the other.  Nothing outside
- * stack/dev/ includes it; the backend's public face is phy.h.
+ * device ops) and dev_tap_uring.c (the io_uring rings, called from
+ * dev_tap.c only).  It holds the device's state, the sizes both paths
+ * use, the raw system calls both make, the two steps both datapaths take
+ * per frame (delivering a read, counting a refused write), and the
+ * io_uring driver's entry points.  Nothing outside stack/dev/ includes
+ * it; the backend's public face is phy.h.
  */
-#ifndef XT_DEV_TAP_H
-#define XT_DEV_TAP_H
+#ifndef XT_DEV_TAP_STATE_H
+#define XT_DEV_TAP_STATE_H
 
 #include <sys/types.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include <errno.h>
 #include <net/if.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -77,13 +81,51 @@ sys_eventfd(void)
 	return ((int)syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC));
 }
 
-/* dev_tap.c: hand one read result to the callback; 1 if delivered, 0 if
- * dropped (counted). */
-int	xt_tap_deliver(struct tap_priv *p, const uint8_t *b, size_t len,
-	    xt_rx_fn cb, void *arg);
-/* dev_tap.c: count a frame the kernel refused (e = its errno); 1 if a
- * hard error. */
-int	xt_tap_tx_drop(struct tap_priv *p, int e);
+/*
+ * Hand one read result (len bytes at b, virtio-net header first if
+ * p->vnet) to cb.  Returns 1 if delivered, 0 if dropped (counted).
+ */
+static inline int
+tap_deliver(struct tap_priv *p, const uint8_t *b, size_t len, xt_rx_fn cb,
+    void *arg)
+{
+	struct xt_vnet_hdr vh;
+	unsigned flags = 0;
+
+	if (len > XT_TAP_BUFSZ) {
+		p->rx_trunc++;		/* the kernel had more */
+		return (0);
+	}
+	if (p->vnet) {
+		/* strip the virtio-net header into flags */
+		if (len < XT_VNET_HDR_LEN) {
+			p->rx_trunc++;
+			return (0);
+		}
+		memcpy(&vh, b, sizeof(vh));
+		if (vh.flags & XT_VNET_F_NEEDS_CSUM)
+			flags |= XT_RXF_CSUM_PARTIAL;
+		if (vh.flags & XT_VNET_F_DATA_VALID)
+			flags |= XT_RXF_CSUM_VALID;
+		b += XT_VNET_HDR_LEN;
+		len -= XT_VNET_HDR_LEN;
+	}
+	p->dev.rx_frames++;
+	cb(arg, b, len, flags);
+	return (1);
+}
+
+/* Count a frame the kernel refused (e = its errno); 1 if a hard error. */
+static inline int
+tap_tx_drop(struct tap_priv *p, int e)
+{
+	p->dev.tx_drops++;
+	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR ||
+	    e == EMSGSIZE || e == 0)
+		return (0);
+	p->tx_errors++;		/* EIO: interface down; EBADFD: gone */
+	return (1);
+}
 
 /* dev_tap_uring.c: both rings, the eventfd and a read on every buffer;
  * 0, or -1 with everything released (the caller then uses read/write). */
@@ -96,4 +138,4 @@ int	xt_tap_rx_uring(struct tap_priv *p, xt_rx_fn cb, void *arg,
 int	xt_tap_tx_uring(struct tap_priv *p, const struct iovec *frames,
 	    unsigned n, unsigned *donep, int *hardp);
 
-#endif /* XT_DEV_TAP_H */
+#endif /* XT_DEV_TAP_STATE_H */
