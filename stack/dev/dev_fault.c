@@ -16,7 +16,7 @@
 
 #define FAULT_ETH_HLEN		14
 #define FAULT_ETHERTYPE_IPV4	0x0800	/* RFC 894 */
-#define FAULT_ECN_MASK		0x03	/* RFC 3168 §5: the TOS byte's low bits */
+#define FAULT_ECN_MASK		0x03	/* RFC 3168 §5: low bits of the TOS */
 #define FAULT_ECN_CE		0x03
 
 static uint64_t	fault_next(uint64_t *);
@@ -58,12 +58,12 @@ xt_fault_init(struct xt_fault *f, enum xt_fault_order order, uint64_t s1,
 void
 xt_fault_begin(struct xt_fault *f)
 {
-	int i;
+	enum xt_fault_draw d;
 
 	if (f->order != XT_FAULT_ORDER_FIXED)
 		return;
-	for (i = 0; i < XT_FAULT_NFIXED; i++)
-		f->v[i] = fault_next(&f->s[fault_stream((enum xt_fault_draw)i)]);
+	for (d = 0; d < XT_FAULT_NFIXED; d++)
+		f->v[d] = fault_next(&f->s[fault_stream(d)]);
 }
 
 uint64_t

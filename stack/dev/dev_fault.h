@@ -59,7 +59,7 @@ enum xt_fault_draw {
 
 struct xt_fault {
 	enum xt_fault_order order;
-	uint64_t	s[2];			/* xorshift64* states, never 0 */
+	uint64_t	s[2];			/* xorshift64* states, not 0 */
 	uint64_t	v[XT_FAULT_NFIXED];	/* ORDER_FIXED: this frame's */
 };
 
