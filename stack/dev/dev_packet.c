@@ -123,6 +123,12 @@ static enum xt_err	pkt_ifreq(int, const char *, unsigned long,
 		    struct ifreq *);
 static int	pkt_segments_off(int, const char *);
 static int	pkt_tx_socket(int, int, int);
+static enum xt_err	pkt_learn_if(struct pkt_priv *, int, const char *,
+		    const uint8_t *, uint32_t, uint8_t *);
+static enum xt_err	pkt_rx_socket(struct pkt_priv *, int, const char *,
+		    uint32_t, unsigned);
+static void	pkt_accept_mac(int, int, const uint8_t *);
+static enum xt_err	pkt_buffers(struct pkt_priv *);
 static void	pkt_rx_reset(struct pkt_priv *, unsigned);
 static unsigned	pkt_rx_flags(const struct msghdr *, int *);
 static int	pkt_rx_burst(struct xt_dev *, xt_rx_fn, void *, unsigned);
@@ -338,17 +344,131 @@ xt_dev_packet_open(const char *ifname, uint32_t ipaddr, const uint8_t *mac,
 	return (xt_dev_packet_open_flags(ifname, ipaddr, mac, mtu, 0, out));
 }
 
+/*
+ * The interface's index, its MAC (which must be Ethernet's) into ifmac,
+ * ours (mac, else the interface's) and the MTU (mtu, else the
+ * interface's).
+ */
+static enum xt_err
+pkt_learn_if(struct pkt_priv *p, int fd, const char *ifname,
+    const uint8_t *mac, uint32_t mtu, uint8_t *ifmac)
+{
+	struct ifreq ifr;
+	enum xt_err err;
+
+	if ((err = pkt_ifreq(fd, ifname, SIOCGIFINDEX, &ifr)) != XT_OK)
+		return (err);
+	p->ifindex = ifr.ifr_ifindex;
+
+	if ((err = pkt_ifreq(fd, ifname, SIOCGIFHWADDR, &ifr)) != XT_OK)
+		return (err);
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return (XT_ENODEV);	/* not an Ethernet interface */
+	memcpy(ifmac, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(p->dev.mac, mac != NULL ? mac : ifmac, sizeof(p->dev.mac));
+
+	if (mtu == 0) {
+		if ((err = pkt_ifreq(fd, ifname, SIOCGIFMTU, &ifr)) != XT_OK)
+			return (err);
+		if (ifr.ifr_mtu <= 0)
+			return (XT_EIO);
+		mtu = (uint32_t)ifr.ifr_mtu;
+	}
+	p->dev.mtu = mtu;
+	return (XT_OK);
+}
+
+/*
+ * Make fd the receiving socket: the filter first, then the options, then
+ * bind() to every protocol on the interface, which starts the frames.
+ */
+static enum xt_err
+pkt_rx_socket(struct pkt_priv *p, int fd, const char *ifname,
+    uint32_t ipaddr, unsigned flags)
+{
+	struct sockaddr_ll sll;
+	enum xt_err err;
+
+	if ((err = pkt_attach_filter(fd, ipaddr)) != XT_OK)
+		return (err);
+	/* Linux >= 4.20: our transmissions are not even cloned to us. */
+	(void)pkt_setopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	if (pkt_setopt_int(fd, SOL_PACKET, PACKET_AUXDATA, 1) == -1)
+		return (pkt_errno(errno));
+	pkt_sockbufs(fd);
+	/*
+	 * Offload: with PACKET_VNET_HDR every frame carries a virtio-net
+	 * header, so we can send 64 KB TSO super-frames with the TCP
+	 * checksum left to the kernel (one sendmmsg entry instead of 45),
+	 * and learn the checksum state of received frames from it.
+	 */
+	if (!(flags & XT_DEVOPEN_NO_OFFLOAD) && !pkt_segments_off(fd, ifname) &&
+	    pkt_setopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1) == 0)
+		p->vnet = 1;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = p->ifindex;
+	if (sys_bind(fd, &sll) == -1)
+		return (pkt_errno(errno));
+	return (XT_OK);
+}
+
+/*
+ * A MAC other than the interface's: ask the device to accept it.  The
+ * membership belongs to this socket and goes away when it is closed; on
+ * devices without unicast filtering the kernel turns on promiscuous mode
+ * for that long.  Best effort: veth delivers frames for any MAC to packet
+ * sockets anyway.
+ */
+static void
+pkt_accept_mac(int fd, int ifindex, const uint8_t *mac)
+{
+	struct packet_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = ifindex;
+	mr.mr_type = PACKET_MR_UNICAST;
+	mr.mr_alen = 6;
+	memcpy(mr.mr_address, mac, 6);
+	(void)sys_setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+	    sizeof(mr));
+}
+
+/*
+ * Receive buffers and the message headers that point at them: malloc of
+ * this size is backed by an anonymous mapping, so pages are only touched
+ * as frames land in them.
+ */
+static enum xt_err
+pkt_buffers(struct pkt_priv *p)
+{
+	unsigned i;
+
+	p->rxbuf = malloc((size_t)XT_PKT_BATCH * XT_PKT_BUFSZ);
+	if (p->rxbuf == NULL)
+		return (XT_ENOMEM);
+	for (i = 0; i < XT_PKT_BATCH; i++) {
+		p->rx_iov[i].iov_base = p->rxbuf + (size_t)i * XT_PKT_BUFSZ;
+		p->rx_iov[i].iov_len = XT_PKT_BUFSZ;
+		p->rx_msg[i].msg_hdr.msg_name = &p->rx_from[i];
+		p->rx_msg[i].msg_hdr.msg_iov = &p->rx_iov[i];
+		p->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		p->rx_msg[i].msg_hdr.msg_control = p->rx_cmsg[i].u.buf;
+		p->tx_msg[i].msg_hdr.msg_iov = &p->tx_iov[i];
+		p->tx_msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	return (XT_OK);
+}
+
 int
 xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
     const uint8_t *mac, uint32_t mtu, unsigned flags, struct xt_dev **out)
 {
 	struct pkt_priv *p = NULL;
-	struct sockaddr_ll sll;
-	struct packet_mreq mr;
-	struct ifreq ifr;
 	enum xt_err err;
 	uint8_t ifmac[6];
-	unsigned i;
 	int fd = -1, saved_errno = errno;
 
 	if (ifname == NULL || out == NULL) {
@@ -379,94 +499,13 @@ xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
 	p->fd = -1;
 	p->txfd = -1;
 
-	if ((err = pkt_ifreq(fd, ifname, SIOCGIFINDEX, &ifr)) != XT_OK)
+	if ((err = pkt_learn_if(p, fd, ifname, mac, mtu, ifmac)) != XT_OK ||
+	    (err = pkt_rx_socket(p, fd, ifname, ipaddr, flags)) != XT_OK)
 		goto out;
-	p->ifindex = ifr.ifr_ifindex;
-
-	if ((err = pkt_ifreq(fd, ifname, SIOCGIFHWADDR, &ifr)) != XT_OK)
+	if (mac != NULL && memcmp(mac, ifmac, sizeof(ifmac)) != 0)
+		pkt_accept_mac(fd, p->ifindex, mac);
+	if ((err = pkt_buffers(p)) != XT_OK)
 		goto out;
-	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
-		err = XT_ENODEV;	/* not an Ethernet interface */
-		goto out;
-	}
-	memcpy(ifmac, ifr.ifr_hwaddr.sa_data, sizeof(ifmac));
-	memcpy(p->dev.mac, mac != NULL ? mac : ifmac, sizeof(p->dev.mac));
-
-	if (mtu == 0) {
-		if ((err = pkt_ifreq(fd, ifname, SIOCGIFMTU, &ifr)) != XT_OK)
-			goto out;
-		if (ifr.ifr_mtu <= 0) {
-			err = XT_EIO;
-			goto out;
-		}
-		mtu = (uint32_t)ifr.ifr_mtu;
-	}
-	p->dev.mtu = mtu;
-
-	if ((err = pkt_attach_filter(fd, ipaddr)) != XT_OK)
-		goto out;
-	/* Linux >= 4.20: our transmissions are not even cloned to us. */
-	(void)pkt_setopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
-	if (pkt_setopt_int(fd, SOL_PACKET, PACKET_AUXDATA, 1) == -1) {
-		err = pkt_errno(errno);
-		goto out;
-	}
-	pkt_sockbufs(fd);
-	/*
-	 * Offload: with PACKET_VNET_HDR every frame carries a virtio-net
-	 * header, so we can send 64 KB TSO super-frames with the TCP
-	 * checksum left to the kernel (one sendmmsg entry instead of 45),
-	 * and learn the checksum state of received frames from it.
-	 */
-	if (!(flags & XT_DEVOPEN_NO_OFFLOAD) && !pkt_segments_off(fd, ifname) &&
-	    pkt_setopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1) == 0)
-		p->vnet = 1;
-
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = p->ifindex;
-	if (sys_bind(fd, &sll) == -1) {
-		err = pkt_errno(errno);
-		goto out;
-	}
-
-	/*
-	 * A MAC other than the interface's: ask the device to accept it.
-	 * The membership belongs to this socket and goes away when it is
-	 * closed; on devices without unicast filtering the kernel turns on
-	 * promiscuous mode for that long.  Best effort: veth delivers
-	 * frames for any MAC to packet sockets anyway.
-	 */
-	if (mac != NULL && memcmp(mac, ifmac, sizeof(ifmac)) != 0) {
-		memset(&mr, 0, sizeof(mr));
-		mr.mr_ifindex = p->ifindex;
-		mr.mr_type = PACKET_MR_UNICAST;
-		mr.mr_alen = 6;
-		memcpy(mr.mr_address, mac, 6);
-		(void)sys_setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP,
-		    &mr, sizeof(mr));
-	}
-
-	/*
-	 * Receive buffers: malloc of this size is backed by an anonymous
-	 * mapping, so pages are only touched as frames land in them.
-	 */
-	p->rxbuf = malloc((size_t)XT_PKT_BATCH * XT_PKT_BUFSZ);
-	if (p->rxbuf == NULL) {
-		err = XT_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < XT_PKT_BATCH; i++) {
-		p->rx_iov[i].iov_base = p->rxbuf + (size_t)i * XT_PKT_BUFSZ;
-		p->rx_iov[i].iov_len = XT_PKT_BUFSZ;
-		p->rx_msg[i].msg_hdr.msg_name = &p->rx_from[i];
-		p->rx_msg[i].msg_hdr.msg_iov = &p->rx_iov[i];
-		p->rx_msg[i].msg_hdr.msg_iovlen = 1;
-		p->rx_msg[i].msg_hdr.msg_control = p->rx_cmsg[i].u.buf;
-		p->tx_msg[i].msg_hdr.msg_iov = &p->tx_iov[i];
-		p->tx_msg[i].msg_hdr.msg_iovlen = 1;
-	}
 
 	p->txfd = pkt_tx_socket(fd, p->ifindex, p->vnet);
 	p->fd = fd;

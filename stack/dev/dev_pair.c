@@ -6,9 +6,10 @@
  * the order they were sent.  Time is read from the caller's clock
  * pointer; nothing here reads a real clock, sleeps or has an fd.
  *
- * Per transmitted frame the link draws from its own xorshift64* PRNG in a
- * fixed order, whatever the knobs are set to, so that a seed reproduces a
- * run and changing one probability does not shift the others' decisions:
+ * Per transmitted frame the link draws from its fault model (dev_fault.h,
+ * one for both directions, in XT_FAULT_ORDER_FIXED) in a fixed order,
+ * whatever the knobs are set to, so that a seed reproduces a run and
+ * changing one probability does not shift the others' decisions:
  *   1. loss        (uniform in [0,1) < loss: the frame vanishes)
  *   2. corruption  (uniform < corrupt; a second draw picks the bit)
  *   3. duplication (uniform < dup: a copy is queued with the same time)
@@ -16,8 +17,8 @@
  *                  held back by reorder_us)
  *   5. jitter      (uniform integer in 0..jitter_us)
  * That is six draws per frame, the same for every frame.  A second
- * xorshift64* stream, seeded from the same seed, makes the draws of the
- * knobs added later, again in a fixed order and two per frame:
+ * stream, seeded from the same seed, makes the draws of the knobs added
+ * later, again in a fixed order and two per frame:
  *   7. Gilbert-Elliott transition (uniform < ge_p from good, < ge_r
  *                  from bad: the direction's chain changes state)
  *   8. Gilbert-Elliott loss (uniform < ge_loss_bad or ge_loss_good, by
@@ -53,7 +54,7 @@
 #include <string.h>
 
 #include "xt_err.h"
-#include "wire/csum.h"
+#include "dev/dev_fault.h"
 #include "dev/dev_pair.h"
 
 #define PAIR_MAX_FRAME		(65535 + 14)	/* IPv4 max + Ethernet header */
@@ -62,10 +63,7 @@
 #define PAIR_SEED_MIX		0x9e3779b97f4a7c15ULL
 #define PAIR_SEED_MIX2		0xd1b54a32d192ed03ULL
 #define PAIR_ETH_HLEN		14
-#define PAIR_ETHERTYPE_IPV4	0x0800
 #define PAIR_ETHERTYPE_ARP	0x0806
-#define PAIR_ECN_MASK		0x03	/* RFC 3168 §5: the TOS byte's low bits */
-#define PAIR_ECN_CE		0x03
 
 struct pair_frame {
 	uint64_t	due_us;		/* delivery time, µs (link clock) */
@@ -91,8 +89,7 @@ struct pair_dir {
 struct xt_link {
 	struct xt_link_params	p;
 	const uint64_t		*clock_us;	/* caller's clock, µs */
-	uint64_t		rng;		/* xorshift64* state, never 0 */
-	uint64_t		rng2;		/* second stream (draws 7, 8) */
+	struct xt_fault		fault;		/* both directions' draws */
 	struct pair_dir		dir[2];		/* [0]: a→b, [1]: b→a */
 	struct xt_dev		dev[2];		/* a, b */
 	struct xt_link_stats	st;
@@ -103,12 +100,9 @@ static int	pair_tx_burst(struct xt_dev *, const struct iovec *, unsigned);
 static int	pair_wait_fd(struct xt_dev *);
 static void	pair_close(struct xt_dev *);
 
-static uint64_t	pair_xorshift(uint64_t *);
-static uint64_t	pair_rand(struct xt_link *);
-static double	pair_uniform(struct xt_link *);
-static double	pair_uniform2(struct xt_link *);
 static void	pair_q_expire(struct xt_link *, struct pair_dir *, uint64_t);
-static int	pair_ecn_mark(uint8_t *, uint32_t);
+static void	pair_q_add(struct xt_link *, struct pair_dir *, uint64_t,
+		    uint32_t);
 static int	pair_before(const struct pair_frame *,
 		    const struct pair_frame *);
 static void	pair_push(struct pair_dir *, struct pair_frame *);
@@ -116,6 +110,12 @@ static struct pair_frame *pair_pop(struct pair_dir *);
 static int	pair_enqueue(struct xt_link *, struct pair_dir *,
 		    const uint8_t *, uint32_t, uint64_t, struct pair_frame **);
 static int	pair_params_ok(const struct xt_link_params *);
+static int	pair_admit(struct xt_link *, struct xt_dev *,
+		    struct pair_dir *);
+static int	pair_due(struct xt_link *, struct pair_dir *, uint32_t,
+		    uint64_t *, uint64_t *, int *);
+static void	pair_wire(struct xt_link *, struct pair_dir *,
+		    struct pair_frame *, uint64_t, int);
 static void	pair_tx_one(struct xt_link *, struct xt_dev *,
 		    struct pair_dir *, const struct iovec *);
 
@@ -127,40 +127,6 @@ static const struct xt_dev_ops pair_ops = {
 	.close = pair_close,
 };
 
-/* xorshift64* (Marsaglia's xorshift, Vigna's multiplier). */
-static uint64_t
-pair_xorshift(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return (x * 0x2545f4914f6cdd1dULL);
-}
-
-static uint64_t
-pair_rand(struct xt_link *l)
-{
-	return (pair_xorshift(&l->rng));
-}
-
-/* Uniform in [0, 1) from the top 53 bits. */
-static double
-pair_uniform(struct xt_link *l)
-{
-	return ((double)(pair_rand(l) >> 11) * (1.0 / 9007199254740992.0));
-}
-
-/* The same from the second stream. */
-static double
-pair_uniform2(struct xt_link *l)
-{
-	return ((double)(pair_xorshift(&l->rng2) >> 11) *
-	    (1.0 / 9007199254740992.0));
-}
-
 /* Forget bottleneck entries whose last bit left the wire by now_ns. */
 static void
 pair_q_expire(struct xt_link *l, struct pair_dir *d, uint64_t now_ns)
@@ -170,35 +136,6 @@ pair_q_expire(struct xt_link *l, struct pair_dir *d, uint64_t now_ns)
 		d->q_head = (d->q_head + 1) % l->p.queue_frames;
 		d->q_n--;
 	}
-}
-
-/*
- * RFC 3168 §5: if frame is IPv4 (Ethernet type 0x0800, version 4) and
- * its ECN field is ECT(0) or ECT(1), set it to CE and update the header
- * checksum incrementally (RFC 1624), so that a header that was already
- * damaged stays damaged.  Returns 1 if it marked the frame.
- */
-static int
-pair_ecn_mark(uint8_t *frame, uint32_t len)
-{
-	uint8_t *ip = frame + PAIR_ETH_HLEN;
-	uint16_t oldw, neww, sum;
-
-	if (len < PAIR_ETH_HLEN + 20 ||
-	    ((uint16_t)frame[12] << 8 | frame[13]) != PAIR_ETHERTYPE_IPV4 ||
-	    (ip[0] >> 4) != 4)
-		return (0);
-	if ((ip[1] & PAIR_ECN_MASK) == 0 ||
-	    (ip[1] & PAIR_ECN_MASK) == PAIR_ECN_CE)
-		return (0);	/* Not-ECT: only the tail drop applies */
-	oldw = (uint16_t)(ip[0] << 8 | ip[1]);
-	ip[1] |= PAIR_ECN_CE;
-	neww = (uint16_t)(ip[0] << 8 | ip[1]);
-	sum = (uint16_t)(ip[10] << 8 | ip[11]);
-	sum = xt_csum_update16(sum, oldw, neww);
-	ip[10] = (uint8_t)(sum >> 8);
-	ip[11] = (uint8_t)sum;
-	return (1);
 }
 
 static int
@@ -280,73 +217,63 @@ pair_enqueue(struct xt_link *l, struct pair_dir *d, const uint8_t *frame,
 	return (XT_OK);
 }
 
-static void
-pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
-    const struct iovec *iov)
+/*
+ * Random loss, burst loss, then the bound on frames in flight: 1 if the
+ * frame goes on.  A frame lost on the wire was sent by the device; one
+ * dropped at a full queue was not.
+ */
+static int
+pair_admit(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d)
 {
-	const uint8_t *frame = iov->iov_base;
-	uint32_t len = (uint32_t)iov->iov_len;
-	double u_loss, u_corrupt, u_dup, u_reorder, u_ge, u_geloss;
-	uint64_t r_bit, r_jitter, now, now_ns, start_ns, end_ns, due, bit;
-	struct pair_frame *f;
-	uint32_t slot;
-	int reorder, mark;
-
-	l->st.sent++;
-	if (iov->iov_len > PAIR_MAX_FRAME || (frame == NULL && len > 0)) {
-		dev->tx_drops++;
-		return;
-	}
-
-	/* The fixed draw order; see the banner. */
-	u_loss = pair_uniform(l);
-	u_corrupt = pair_uniform(l);
-	r_bit = pair_rand(l);
-	u_dup = pair_uniform(l);
-	u_reorder = pair_uniform(l);
-	r_jitter = pair_rand(l);
-	u_ge = pair_uniform2(l);
-	u_geloss = pair_uniform2(l);
-
-	if (u_loss < l->p.loss) {
-		/* Lost on the wire: the device did send it. */
+	if (xt_fault_chance(&l->fault, XT_FAULT_LOSS, l->p.loss)) {
 		l->st.dropped++;
 		dev->tx_frames++;
-		return;
+		return (0);
 	}
-	if (d->ge_bad ? u_ge < l->p.ge_r : u_ge < l->p.ge_p)
-		d->ge_bad = !d->ge_bad;
-	if (u_geloss < (d->ge_bad ? l->p.ge_loss_bad : l->p.ge_loss_good)) {
+	if (xt_fault_burst(&l->fault, &d->ge_bad, l->p.ge_p, l->p.ge_r,
+	    l->p.ge_loss_good, l->p.ge_loss_bad)) {
 		l->st.burst_dropped++;
 		dev->tx_frames++;
-		return;
+		return (0);
 	}
 	if (d->n >= l->p.queue_frames) {
 		/* Tail drop before the wire: takes no serialisation time. */
 		l->st.overflow++;
 		dev->tx_drops++;
-		return;
+		return (0);
 	}
+	return (1);
+}
+
+/*
+ * When a frame of len bytes sent now arrives (*duep): now + delay_us +
+ * jitter, and with rate_bps > 0 after its last bit leaves the wire
+ * (*end_nsp) behind the frames queued before it.  0 if the bottleneck
+ * queue tail-drops it; *markp is set if the queue is past an ECN
+ * threshold.
+ */
+static int
+pair_due(struct xt_link *l, struct pair_dir *d, uint32_t len,
+    uint64_t *duep, uint64_t *end_nsp, int *markp)
+{
+	uint64_t now, now_ns, start_ns, end_ns, due;
 
 	now = *l->clock_us;
 	now_ns = now * 1000;
 	due = now + l->p.delay_us;
 	if (l->p.jitter_us > 0)
-		due += r_jitter % ((uint64_t)l->p.jitter_us + 1);
-	end_ns = 0;
-	mark = 0;
+		due += xt_fault_raw(&l->fault, XT_FAULT_JITTER) %
+		    ((uint64_t)l->p.jitter_us + 1);
+	*end_nsp = 0;
+	*markp = 0;
 	if (l->p.rate_bps > 0) {
 		pair_q_expire(l, d, now_ns);
 		if ((l->p.qlimit_frames > 0 && d->q_n >= l->p.qlimit_frames) ||
 		    (l->p.qlimit_bytes > 0 &&
 		    d->q_bytes + len > l->p.qlimit_bytes) ||
-		    d->q_n >= l->p.queue_frames) {
-			/* The router dropped it; the device did send it. */
-			l->st.qdrops++;
-			dev->tx_frames++;
-			return;
-		}
-		mark = (l->p.ecn_frames > 0 && d->q_n >= l->p.ecn_frames) ||
+		    d->q_n >= l->p.queue_frames)
+			return (0);
+		*markp = (l->p.ecn_frames > 0 && d->q_n >= l->p.ecn_frames) ||
 		    (l->p.ecn_bytes > 0 && d->q_bytes >= l->p.ecn_bytes);
 		start_ns = now_ns;
 		if (d->busy_until_ns > start_ns)
@@ -356,45 +283,96 @@ pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
 		    l->p.rate_bps;
 		/* Arrives when its last bit is off the wire (ns → µs, up). */
 		due += (end_ns + 999) / 1000 - now;
+		*end_nsp = end_ns;
 	}
+	*duep = due;
+	return (1);
+}
 
+/* The frame of len bytes whose last bit leaves at end_ns joins the
+ * bottleneck queue and keeps the wire busy until then. */
+static void
+pair_q_add(struct xt_link *l, struct pair_dir *d, uint64_t end_ns,
+    uint32_t len)
+{
+	uint32_t slot;
+
+	d->busy_until_ns = end_ns;
+	slot = (d->q_head + d->q_n) % l->p.queue_frames;
+	d->q_end_ns[slot] = end_ns;
+	d->q_len[slot] = len;
+	d->q_n++;
+	d->q_bytes += len;
+	if (d->q_n > l->st.qmax_frames)
+		l->st.qmax_frames = d->q_n;
+	if (d->q_bytes > l->st.qmax_bytes)
+		l->st.qmax_bytes = (uint32_t)d->q_bytes;
+}
+
+/*
+ * What happens to the queued frame f on the way: the CE mark (in the
+ * queue, before the wire can corrupt, so the mark's checksum update
+ * cannot repair a flipped bit), a flipped bit, then a copy of the
+ * (possibly corrupted) frame due at due.
+ */
+static void
+pair_wire(struct xt_link *l, struct pair_dir *d, struct pair_frame *f,
+    uint64_t due, int mark)
+{
+	uint32_t len = f->len;
+
+	if (mark && xt_fault_ce_mark(f->data, len))
+		l->st.ce_marked++;
+	if (xt_fault_chance(&l->fault, XT_FAULT_CORRUPT, l->p.corrupt) &&
+	    len > 0 && !(l->p.corrupt_no_arp && len >= PAIR_ETH_HLEN &&
+	    ((uint16_t)f->data[12] << 8 | f->data[13]) == PAIR_ETHERTYPE_ARP)) {
+		xt_fault_flip(&l->fault, f->data, len);
+		l->st.corrupted++;
+	}
+	if (xt_fault_chance(&l->fault, XT_FAULT_DUP, l->p.dup) &&
+	    pair_enqueue(l, d, f->data, len, due, NULL) == XT_OK)
+		l->st.duplicated++;
+}
+
+static void
+pair_tx_one(struct xt_link *l, struct xt_dev *dev, struct pair_dir *d,
+    const struct iovec *iov)
+{
+	const uint8_t *frame = iov->iov_base;
+	uint32_t len = (uint32_t)iov->iov_len;
+	uint64_t due, end_ns;
+	struct pair_frame *f;
+	int reorder, mark;
+
+	l->st.sent++;
+	if (iov->iov_len > PAIR_MAX_FRAME || (frame == NULL && len > 0)) {
+		dev->tx_drops++;
+		return;
+	}
+	/* The fixed draw order; see the banner. */
+	xt_fault_begin(&l->fault);
+	if (!pair_admit(l, dev, d))
+		return;
+	if (!pair_due(l, d, len, &due, &end_ns, &mark)) {
+		/* The router dropped it; the device did send it. */
+		l->st.qdrops++;
+		dev->tx_frames++;
+		return;
+	}
 	/*
 	 * Reordering holds back the original only: a duplicated and
 	 * reordered frame arrives copy first.
 	 */
-	reorder = u_reorder < l->p.reorder;
+	reorder = xt_fault_chance(&l->fault, XT_FAULT_REORDER, l->p.reorder);
 	if (pair_enqueue(l, d, frame, len,
 	    reorder ? due + l->p.reorder_us : due, &f) != XT_OK) {
 		dev->tx_drops++;
 		return;
 	}
 	dev->tx_frames++;
-	if (l->p.rate_bps > 0) {
-		d->busy_until_ns = end_ns;
-		slot = (d->q_head + d->q_n) % l->p.queue_frames;
-		d->q_end_ns[slot] = end_ns;
-		d->q_len[slot] = len;
-		d->q_n++;
-		d->q_bytes += len;
-		if (d->q_n > l->st.qmax_frames)
-			l->st.qmax_frames = d->q_n;
-		if (d->q_bytes > l->st.qmax_bytes)
-			l->st.qmax_bytes = (uint32_t)d->q_bytes;
-	}
-	/* The mark happens in the queue, before the wire can corrupt. */
-	if (mark && pair_ecn_mark(f->data, len))
-		l->st.ce_marked++;
-	if (u_corrupt < l->p.corrupt && len > 0 && !(l->p.corrupt_no_arp &&
-	    len >= PAIR_ETH_HLEN &&
-	    ((uint16_t)f->data[12] << 8 | f->data[13]) == PAIR_ETHERTYPE_ARP)) {
-		bit = r_bit % ((uint64_t)len * 8);
-		f->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-		l->st.corrupted++;
-	}
-	/* The copy duplicates the (possibly corrupted) frame. */
-	if (u_dup < l->p.dup &&
-	    pair_enqueue(l, d, f->data, len, due, NULL) == XT_OK)
-		l->st.duplicated++;
+	if (l->p.rate_bps > 0)
+		pair_q_add(l, d, end_ns, len);
+	pair_wire(l, d, f, due, mark);
 	if (reorder)
 		l->st.reordered++;
 }
@@ -463,6 +441,7 @@ xt_link_new(const struct xt_link_params *p, const uint64_t *clock_us,
     struct xt_link **out, struct xt_dev **a, struct xt_dev **b)
 {
 	struct xt_link *l;
+	uint64_t s1, s2;
 	int i, err;
 
 	*out = NULL;
@@ -475,13 +454,18 @@ xt_link_new(const struct xt_link_params *p, const uint64_t *clock_us,
 	if (l->p.queue_frames == 0)
 		l->p.queue_frames = PAIR_DEFAULT_QUEUE;
 	l->clock_us = clock_us;
-	/* Spread small seeds over the state and avoid the all-zero state. */
-	l->rng = (l->p.seed + 1) * PAIR_SEED_MIX;
-	if (l->rng == 0)
-		l->rng = PAIR_SEED_MIX;
-	l->rng2 = (l->p.seed + 1) * PAIR_SEED_MIX2 ^ PAIR_SEED_MIX;
-	if (l->rng2 == 0)
-		l->rng2 = PAIR_SEED_MIX2;
+	/*
+	 * Spread small seeds over the states and avoid the all-zero state.
+	 * This derivation, like the draw order, is pinned by the simulation
+	 * baseline; linkem derives its own (see dev_fault.h).
+	 */
+	s1 = (l->p.seed + 1) * PAIR_SEED_MIX;
+	if (s1 == 0)
+		s1 = PAIR_SEED_MIX;
+	s2 = (l->p.seed + 1) * PAIR_SEED_MIX2 ^ PAIR_SEED_MIX;
+	if (s2 == 0)
+		s2 = PAIR_SEED_MIX2;
+	xt_fault_init(&l->fault, XT_FAULT_ORDER_FIXED, s1, s2);
 	for (i = 0; i < 2; i++) {
 		l->dir[i].heap = calloc(l->p.queue_frames,
 		    sizeof(l->dir[i].heap[0]));

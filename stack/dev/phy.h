@@ -2,7 +2,7 @@
  * phy.h - the device interface: how the engine receives and transmits
  * Ethernet frames.  Backends: AF_PACKET (dev_packet.c), the in-memory
  * link used by simulations (dev_pair.c), and TAP driven with io_uring
- * (dev_tap.c).
+ * (dev_tap.c, its rings in dev_tap_uring.c).
  *
  * Copy policy: a frame handed to the rx callback is borrowed from the
  * backend and is valid only during the callback; the engine copies what

@@ -377,9 +377,13 @@ size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
 
 /* tcp_usrreq.c: sequence number of the next byte the program reads */
 xt_seq_t xt_tcp_read_seq(const struct xtcp_sock *tp);
-/* tcp_usrreq.c: give a new child of listener lis the options Linux's
+
+/*
+ * tcp_opt.c: socket options (xtcp_setopt and xtcp_getopt are in xtcp.h).
+ * xt_tcp_inherit gives a new child of listener lis the options Linux's
  * accepted sockets take from their listener.  Called where the child is
- * made, before its buffers are sized and its SYN-ACK is sent. */
+ * made, before its buffers are sized and its SYN-ACK is sent.
+ */
 void	xt_tcp_inherit(const struct xtcp_sock *lis, struct xtcp_sock *tp);
 
 /* tcp_timer.c */

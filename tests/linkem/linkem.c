@@ -43,12 +43,26 @@
  * --only ab or ba confines those to one direction (a->b is "received on
  * -a, sent on -b").
  *
- * Decisions come from one xorshift generator per direction, seeded from
- * --seed, so a run's choices depend only on the seed and the order of
- * frames.  Timers are a binary heap keyed by release time on
- * CLOCK_MONOTONIC; the program is one thread around ppoll(2).  Frames are
- * read with recvmmsg(2) and written with sendmmsg(2) on sockets bound to
- * one interface each, with PACKET_IGNORE_OUTGOING so that a socket never
+ * Decisions come from the link fault model of stack/dev/dev_fault.c, the
+ * one the simulations' link (dev_pair.c) uses: one model per direction,
+ * seeded from --seed, so a run's choices depend only on the seed and the
+ * order of frames.  linkem asks in XT_FAULT_ORDER_ASKED: a knob draws
+ * only when it is on and the frame is one it applies to (IPv4, in the
+ * --only direction), in the order listed above, so ARP and Not-ECT
+ * traffic leave the stream alone; dev_pair draws a fixed vector per frame
+ * instead.  Both orders are pinned (the seeds of impaired.sh and
+ * contrib/bench/loss reproduce linkem's runs; the simulation baseline
+ * dev_pair's), so they stay two modes of one model.  What stays here:
+ * which frames are impaired, the bit span (the IPv4 payload; dev_pair
+ * flips any bit of the frame), the jitter's shape (symmetric around the
+ * delay; dev_pair's is one-sided, whole microseconds), the random CE
+ * knob, and the rate model (a token bucket on a real clock; dev_pair
+ * serialises frames in virtual time behind a FIFO).
+ *
+ * Timers are a binary heap keyed by release time on CLOCK_MONOTONIC; the
+ * program is one thread around ppoll(2).  Frames are read with
+ * recvmmsg(2) and written with sendmmsg(2) on sockets bound to one
+ * interface each, with PACKET_IGNORE_OUTGOING so that a socket never
  * reads back what it sent, and in promiscuous mode (the frames are
  * addressed to the far end's MAC).
  *
@@ -87,6 +101,8 @@
 
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+
+#include "dev/dev_fault.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING	23	/* Linux 4.20 */
@@ -150,7 +166,7 @@ static int		 fd[NDIR];	/* socket on -a, on -b */
 static unsigned		 mtu[NDIR];
 static struct counters	 cnt[NDIR];
 static struct bucket	 bkt[NDIR];
-static uint64_t		 rng[NDIR];
+static struct xt_fault	 fault[NDIR];	/* decisions, per direction */
 static struct frame	**heap;
 static uint32_t		 nheap;
 static uint64_t		 seqno;
@@ -176,30 +192,23 @@ mix64(uint64_t x)
 	return (x ^ (x >> 31));
 }
 
-/* xorshift64*: one stream per direction */
-static uint64_t
-rnd(int dir)
+/*
+ * One fault model per direction, each with a stream of its own: splitmix64
+ * of seed * 2 + direction (a zero state would stick, so 1 instead).  The
+ * second stream is for the Gilbert-Elliott draws, which linkem never makes.
+ */
+static void
+seed_faults(uint64_t seed)
 {
-	uint64_t x = rng[dir];
+	uint64_t s;
+	int d;
 
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng[dir] = x;
-	return (x * 0x2545f4914f6cdd1dULL);
-}
-
-/* uniform in [0, 1) */
-static double
-rnd01(int dir)
-{
-	return ((double)(rnd(dir) >> 11) / 9007199254740992.0);
-}
-
-static int
-chance(int dir, double p)
-{
-	return (p > 0 && rnd01(dir) < p);
+	for (d = 0; d < NDIR; d++) {
+		s = mix64(seed * 2 + (uint64_t)d);
+		if (s == 0)
+			s = 1;
+		xt_fault_init(&fault[d], XT_FAULT_ORDER_ASKED, s, s);
+	}
 }
 
 static void
@@ -433,33 +442,17 @@ shape(int dir, uint32_t len, uint64_t now, double *qp)
 }
 
 /*
- * Mark an ECN-capable IPv4 frame CE (RFC 3168 section 5: ECT(0) is 10,
- * ECT(1) 01, CE 11 in the low two bits of the old TOS octet).  The header
- * checksum is fixed as RFC 1624 equation 3 has it, HC' = ~(~HC + ~m + m'),
- * for the 16-bit word holding version, IHL and TOS.  Returns 1 if the
- * frame was marked.
+ * Mark an ECN-capable IPv4 frame CE (RFC 3168 section 5; the header
+ * checksum updated as RFC 1624 has it), unless its IHL is too short to
+ * be a header.  Returns 1 if the frame was marked.
  */
 static int
 mark_ce(int dir, unsigned char *p, uint32_t len)
 {
-	unsigned char *ip = p + LE_ETH_HLEN;
-	uint32_t sum, m, m1;
-
-	if (len < LE_ETH_HLEN + 20 || (ip[0] >> 4) != 4 ||
-	    (ip[0] & 0x0f) < 5)
+	if (len < LE_ETH_HLEN + 20 || (p[LE_ETH_HLEN] & 0x0f) < 5)
 		return (0);
-	if ((ip[1] & 0x03) == 0 || (ip[1] & 0x03) == 0x03)
+	if (!xt_fault_ce_mark(p, len))
 		return (0);		/* Not-ECT, or CE already */
-	m = (uint32_t)ip[0] << 8 | ip[1];
-	m1 = m | 0x03;
-	sum = (~((uint32_t)ip[10] << 8 | ip[11]) & 0xffff) +
-	    (~m & 0xffff) + m1;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	ip[1] |= 0x03;
-	ip[10] = (unsigned char)(sum >> 8);
-	ip[11] = (unsigned char)sum;
 	cnt[dir].ce++;
 	return (1);
 }
@@ -483,14 +476,14 @@ schedule(int dir, const unsigned char *data, uint32_t len, int ip,
 	}
 	t += o.delay_ns;
 	if (o.jitter_ns > 0) {
-		j = (int64_t)(rnd01(dir) * (double)(2 * o.jitter_ns + 1)) -
-		    (int64_t)o.jitter_ns;
+		j = (int64_t)(xt_fault_uniform(&fault[dir], XT_FAULT_JITTER) *
+		    (double)(2 * o.jitter_ns + 1)) - (int64_t)o.jitter_ns;
 		if (j < 0 && (uint64_t)-j > t - now)
 			t = now;
 		else
 			t = (uint64_t)((int64_t)t + j);
 	}
-	if (ip && chance(dir, o.reorder)) {
+	if (ip && xt_fault_chance(&fault[dir], XT_FAULT_REORDER, o.reorder)) {
 		t += o.reorder_ns;
 		cnt[dir].reorder++;
 	}
@@ -511,7 +504,7 @@ schedule(int dir, const unsigned char *data, uint32_t len, int ip,
 static void
 corrupt_bit(int dir, unsigned char *p, uint32_t len)
 {
-	uint32_t ihl, tot, span, bit;
+	uint32_t ihl, tot;
 
 	if (len < LE_ETH_HLEN + 20)
 		return;
@@ -522,9 +515,7 @@ corrupt_bit(int dir, unsigned char *p, uint32_t len)
 		tot = len - LE_ETH_HLEN;
 	if (ihl < 20 || tot <= ihl)
 		return;
-	span = tot - ihl;
-	bit = (uint32_t)(rnd(dir) % ((uint64_t)span * 8));
-	p[LE_ETH_HLEN + ihl + bit / 8] ^= (unsigned char)(1u << (bit % 8));
+	xt_fault_flip(&fault[dir], p + LE_ETH_HLEN + ihl, tot - ihl);
 	cnt[dir].corrupt++;
 }
 
@@ -541,17 +532,17 @@ handle(int dir, unsigned char *p, uint32_t len, uint64_t now)
 	ip = len >= LE_ETH_HLEN + 20 &&
 	    ((unsigned)p[12] << 8 | p[13]) == LE_ETH_IPV4;
 	imp = ip && (o.only < 0 || o.only == dir);
-	if (imp && chance(dir, o.loss)) {
+	if (imp && xt_fault_chance(&fault[dir], XT_FAULT_LOSS, o.loss)) {
 		cnt[dir].loss++;
 		return;
 	}
-	if (imp && chance(dir, o.corrupt))
+	if (imp && xt_fault_chance(&fault[dir], XT_FAULT_CORRUPT, o.corrupt))
 		corrupt_bit(dir, p, len);
 	/* only ECN-capable frames draw, so Not-ECT traffic keeps its seed */
 	if (imp && o.ce > 0 && (p[LE_ETH_HLEN + 1] & 0x03) != 0 &&
-	    chance(dir, o.ce))
+	    xt_fault_chance(&fault[dir], XT_FAULT_CE, o.ce))
 		(void)mark_ce(dir, p, len);
-	if (imp && chance(dir, o.dup)) {
+	if (imp && xt_fault_chance(&fault[dir], XT_FAULT_DUP, o.dup)) {
 		cnt[dir].dup++;
 		copies = 2;
 	}
@@ -791,11 +782,7 @@ main(int argc, char **argv)
 	int d, i;
 
 	parse(argc, argv);
-	for (d = 0; d < NDIR; d++) {
-		rng[d] = mix64(o.seed * 2 + (uint64_t)d);
-		if (rng[d] == 0)
-			rng[d] = 1;
-	}
+	seed_faults(o.seed);
 	if ((heap = calloc(o.limit, sizeof(*heap))) == NULL) {
 		fprintf(stderr, "linkem: out of memory\n");
 		return (1);
