@@ -170,6 +170,8 @@ xtcp_setopt(struct xtcp_sock *s, int level, int name, const void *val,
 	const struct tcp_opt *o = opt_find(level, name);
 	int v, err;
 
+	if (val == NULL && len > 0)
+		return (XT_EINVAL);	/* the shim says EFAULT before this */
 	if (o != NULL && o->fmt == OPT_RAW && o->set_raw != NULL)
 		return (o->set_raw(s, val, len));
 	if (level == IPPROTO_IP)
