@@ -222,7 +222,7 @@ static void
 tcp_timer_rexmt(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint32_t mss, limit;
+	uint32_t limit;
 
 	XT_STAT_INC(eng, tcp_rexmt_timeout);
 	if (eng->cfg.log_level >= XTCP_LOG_DEBUG) {
@@ -249,7 +249,6 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		    XT_ETIMEDOUT);
 		return;
 	}
-	mss = tp->t_maxseg != 0 ? tp->t_maxseg : 536;
 	if (tp->state == XT_TCPS_SYN_SENT ||
 	    tp->state == XT_TCPS_SYN_RECEIVED) {
 		tp->snd_nxt = tp->iss;		/* resend the SYN */
@@ -434,8 +433,6 @@ tcp_timer_tlp(struct xtcp_sock *tp)
 		/* the recovery probe: retransmissions still unacknowledged
 		 * two RTTs on are lost; resend the first (see tcp_output.c) */
 		struct xt_scoreboard *sb = &tp->t_sb;
-		xt_seq_t seq;
-		uint32_t len;
 
 		if (tp->t_rtt.srtt_us == 0 || eng->now < tp->t_rtt.srtt_us ||
 		    xt_sack_rtx_mark(sb, eng->now - tp->t_rtt.srtt_us) == 0)
