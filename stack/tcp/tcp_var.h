@@ -343,7 +343,7 @@ uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
 /* The largest send MSS the engine's MTU allows (with timestamps, if on). */
 uint32_t xt_tcp_mss_fit(const struct xtcp_sock *tp);
 
-/* tcp_cc glue (tcp_subr.c): fill a view, call a hook, apply its output */
+/* tcp_cc.c: the glue; fill a view, call a hook, apply its output */
 void	xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v);
 void	xt_tcp_cc_init(struct xtcp_sock *tp);
 void	xt_tcp_cc_ack(struct xtcp_sock *tp, uint32_t acked, uint32_t rtt_us);
