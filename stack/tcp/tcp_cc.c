@@ -108,6 +108,64 @@ xt_cc_restart_window(const struct xt_cc_view *v, struct xt_cc_out *o)
 	o->cwnd = rw;
 }
 
+/* ---- undo of a spurious loss episode (tcp_cc.h) ---- */
+
+void
+xt_cc_undo_reset(struct xt_cc_undo *u)
+{
+	u->cwnd = 0;
+	u->ssthresh = 0;
+	u->valid = 0;
+	u->rto_backoff = 0;
+}
+
+void
+xt_cc_undo_save(struct xt_cc_undo *u, const struct xt_cc_view *v)
+{
+	u->cwnd = v->cwnd;
+	u->ssthresh = v->ssthresh;
+	u->valid = 1;
+}
+
+void
+xt_cc_undo_forget(struct xt_cc_undo *u)
+{
+	u->valid = 0;
+}
+
+void
+xt_cc_undo_acked(struct xt_cc_undo *u)
+{
+	u->rto_backoff = 0;
+}
+
+int
+xt_cc_undo_rto(struct xt_cc_undo *u, const struct xt_cc_view *v)
+{
+	int first = !u->rto_backoff && !v->in_recovery;
+
+	if (first)
+		xt_cc_undo_save(u, v);
+	u->rto_backoff = 1;
+	return (first);
+}
+
+/* RFC 4015 §3 / RFC 5682 §3.1 response: go back to the window in use
+ * before the loss episode, never below what the stack has now. */
+int
+xt_cc_undo_restore(struct xt_cc_undo *u, struct xt_cc_out *o)
+{
+	if (!u->valid)
+		return (0);
+	if (u->cwnd > o->cwnd)
+		o->cwnd = u->cwnd;
+	if (u->ssthresh > o->ssthresh)
+		o->ssthresh = u->ssthresh;
+	u->valid = 0;
+	u->rto_backoff = 0;
+	return (1);
+}
+
 /* ---- the glue: TCB -> view -> hook -> TCB ---- */
 
 void
