@@ -170,56 +170,6 @@ xt_tcp_mss_fit(const struct xtcp_sock *tp)
 	    ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0));
 }
 
-/* Remember when new data [seq, end) went out (one entry per instant). */
-static void
-tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end, uint64_t t)
-{
-	unsigned i, k, n = tp->tm_n;
-
-	if (n == 0) {
-		tp->tm_lo = seq;
-	} else if (tp->tm_t1[n - 1] == t) {
-		if (SEQ_GT(end, tp->tm_end[n - 1]))
-			tp->tm_end[n - 1] = end;
-		return;
-	}
-	if (n == XT_TMAP) {
-		/* full: merge neighbours pairwise */
-		for (i = 0, k = 0; i < n; i += 2, k++) {
-			tp->tm_t0[k] = tp->tm_t0[i];
-			if (i + 1 < n) {
-				tp->tm_end[k] = tp->tm_end[i + 1];
-				tp->tm_t1[k] = tp->tm_t1[i + 1];
-			} else {
-				tp->tm_end[k] = tp->tm_end[i];
-				tp->tm_t1[k] = tp->tm_t1[i];
-			}
-		}
-		n = k;
-	}
-	tp->tm_end[n] = end;
-	tp->tm_t0[n] = tp->tm_t1[n] = t;
-	tp->tm_n = (uint16_t)(n + 1);
-}
-
-/* The cumulative ACK reached una: forget the entries it covers. */
-void
-xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una)
-{
-	unsigned k = 0, n = tp->tm_n;
-
-	while (k < n && SEQ_LEQ(tp->tm_end[k], una))
-		k++;
-	if (k == 0)
-		return;
-	tp->tm_lo = tp->tm_end[k - 1];
-	n -= k;
-	memmove(tp->tm_end, tp->tm_end + k, n * sizeof(tp->tm_end[0]));
-	memmove(tp->tm_t0, tp->tm_t0 + k, n * sizeof(tp->tm_t0[0]));
-	memmove(tp->tm_t1, tp->tm_t1 + k, n * sizeof(tp->tm_t1[0]));
-	tp->tm_n = (uint16_t)n;
-}
-
 uint32_t
 xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
     uint8_t flags)
@@ -416,7 +366,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		} else {
 			XT_STAT_INC(eng, tcp_snd_pack);
 			XT_STAT_ADD(eng, tcp_snd_byte, len);
-			tcp_tmap_add(tp, seq, seq + len, eng->now);
+			xt_tcp_tmap_add(tp, seq, seq + len, eng->now);
 		}
 		tp->t_last_tx_us = eng->now;
 	} else if (flags & (XT_TH_SYN | XT_TH_FIN | XT_TH_RST)) {
@@ -433,83 +383,6 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		tp->t_segs_unacked = 0;
 	}
 	return (len);
-}
-
-/*
- * Sending during SACK-based loss recovery (RFC 6675 §5 step C): while
- * cwnd - pipe allows a segment, send NextSeg(): a lost hole first, then
- * new data, then one rescue retransmission.
- */
-void
-xt_tcp_sack_output(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-	struct xt_scoreboard *sb = &tp->t_sb;
-	uint32_t mss = tp->t_maxseg, pipe, len, buffered, n;
-	xt_seq_t seq, data_end;
-
-	pipe = xt_sack_pipe(sb, tp->snd_una, tp->snd_max, mss);
-	while (tp->snd_cwnd >= pipe + mss) {
-		if (xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss, &seq,
-		    &len)) {
-			n = xt_tcp_send_seg(tp, seq, len, 0);
-			if (n == 0)
-				break;
-			pipe += n;
-			tp->t_prr_out += n;
-			continue;
-		}
-		/* rule 2: new data the peer's window admits */
-		buffered = xt_ring_len(&tp->snd_buf);
-		data_end = tp->snd_buf_seq + buffered;
-		if (SEQ_LT(tp->snd_max, data_end) &&
-		    !(tp->t_flags & XT_TF_SENTFIN)) {
-			len = data_end - tp->snd_max;
-			if (len > mss)
-				len = mss;
-			if ((tp->snd_max + len) - tp->snd_una <= tp->snd_wnd) {
-				n = xt_tcp_send_seg(tp, tp->snd_max, len, 0);
-				if (n == 0)
-					break;
-				tp->snd_max += n;
-				tp->snd_nxt = tp->snd_max;
-				pipe += n;
-				tp->t_prr_out += n;
-				continue;
-			}
-		}
-		/* rule 4: one rescue retransmission per recovery */
-		if (xt_sack_rescue(sb, tp->snd_una, tp->snd_max, mss, &seq,
-		    &len)) {
-			n = xt_tcp_send_seg(tp, seq, len, 0);
-			sb->rescue_rxt = tp->snd_recover;
-			if (n == 0)
-				break;
-			pipe += n;
-			tp->t_prr_out += n;
-			continue;
-		}
-		break;
-	}
-	if (tp->t_rexmt_at == 0 && tp->snd_una != tp->snd_max)
-		xt_tcp_arm_rexmt(tp);
-	/*
-	 * A retransmission that is lost too would cost an RTO when nothing
-	 * sent after it is delivered, for then RACK (tcp_input.c) learns
-	 * nothing.  The recovery probe: if a retransmission is still
-	 * unacknowledged two RTTs (and the reordering window) later, it
-	 * goes again.
-	 */
-	if (xt_sack_rtx_oldest(sb) != 0 && tp->t_rtt.srtt_us != 0 &&
-	    tp->t_tlp_at == 0) {
-		uint64_t wait = 2ull * tp->t_rtt.srtt_us + 2000 +
-		    xt_tcp_rack_reo_wnd(tp);
-
-		if (eng->now + wait < tp->t_rexmt_at) {
-			tp->t_tlp_at = eng->now + wait;
-			xt_engine_timer_armed(eng, tp->t_tlp_at);
-		}
-	}
 }
 
 void

@@ -16,7 +16,6 @@ static void	tcp_timer_rexmt(struct xtcp_sock *);
 static void	tcp_timer_persist(struct xtcp_sock *);
 static void	tcp_timer_2msl(struct xtcp_sock *);
 static void	tcp_timer_keep(struct xtcp_sock *);
-static void	tcp_timer_tlp(struct xtcp_sock *);
 static uint64_t	tcp_give_up_at(const struct xtcp_sock *);
 
 static uint64_t
@@ -199,7 +198,7 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 	}
 	if (tp->t_tlp_at != 0 && tp->t_tlp_at <= now) {
 		tp->t_tlp_at = 0;
-		tcp_timer_tlp(tp);
+		xt_tcp_tlp_timeout(tp);
 	}
 	if (tp->t_rexmt_at != 0 && tp->t_rexmt_at <= now) {
 		tp->t_rexmt_at = 0;
@@ -253,36 +252,7 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 	    tp->state == XT_TCPS_SYN_RECEIVED) {
 		tp->snd_nxt = tp->iss;		/* resend the SYN */
 	} else {
-		/* an RTO during recovery extends the same episode */
-		if (!(tp->t_flags & XT_TF_INRECOVERY)) {
-			tp->t_undo_retrans = 0;
-			tp->t_undo_ok = (tp->t_flags & XT_TF_SACK_OK) != 0;
-			tp->t_undo_seq = tp->snd_una;
-			/* Eifel: the first timeout's retransmission decides */
-			if (tp->t_rxtshift == 1)
-				xt_tcp_eifel_arm(tp);
-		}
-		/* a timeout is no reordering: back to the standard DupThresh */
-		tp->t_sb.dupthresh = XT_SACK_DUPTHRESH;
-		/* RFC 5681 eq. 4 and the loss window, by the algorithm */
-		xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO);
-		tp->t_flags &= ~XT_TF_INRECOVERY;
-		tp->snd_recover = tp->snd_max;
-		/* go back N from snd_una: start the scoreboard afresh, as
-		 * BSD does (RFC 6675 §5.1 allows keeping it) */
-		xt_sack_clear(&tp->t_sb);
-		tp->t_rack_at = 0;
-		tp->t_dupacks = 0;
-		/* RFC 5682 §2: F-RTO on the first timeout of an episode,
-		 * when new data could follow the retransmission */
-		tp->t_frto = 0;
-		if (tp->t_rxtshift == 1 && XT_TCPS_SYNCHRONIZED(tp->state) &&
-		    !(tp->t_flags & XT_TF_SENTFIN) &&
-		    SEQ_LT(tp->snd_max, tp->snd_buf_seq +
-		    xt_ring_len(&tp->snd_buf))) {
-			tp->t_frto = 1;
-			tp->t_frto_max = tp->snd_max;
-		}
+		xt_tcp_recovery_rto(tp);
 		tp->snd_nxt = tp->snd_una;	/* go back N */
 	}
 	tp->t_rtttime = 0;			/* Karn */
@@ -416,61 +386,3 @@ tcp_timer_keep(struct xtcp_sock *tp)
 	xt_engine_timer_armed(eng, tp->t_keep_at);
 }
 
-/*
- * RFC 8985 §7.3: send the probe: a new segment if the window allows,
- * else the last segment again (with the FIN if that was last).  Then the
- * RTO is armed afresh; one probe until an ACK moves snd_una.
- */
-static void
-tcp_timer_tlp(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t buffered, avail, len, mss = tp->t_maxseg;
-	xt_seq_t data_end, seq, end;
-
-	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
-	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
-		/* the recovery probe: retransmissions still unacknowledged
-		 * two RTTs on are lost; resend the first (see tcp_output.c) */
-		struct xt_scoreboard *sb = &tp->t_sb;
-
-		if (tp->t_rtt.srtt_us == 0 || eng->now < tp->t_rtt.srtt_us ||
-		    xt_sack_rtx_mark(sb, eng->now - tp->t_rtt.srtt_us) == 0)
-			return;
-		XT_STAT_INC(eng, tcp_recovery_probes);
-		if (xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss,
-		    &seq, &len))
-			(void)xt_tcp_send_seg(tp, seq, len, 0);
-		xt_tcp_sack_output(tp);
-		return;
-	}
-	if (tp->snd_una == tp->snd_max || (tp->t_flags & XT_TF_INRECOVERY) ||
-	    !XT_TCPS_SYNCHRONIZED(tp->state) || tp->snd_nxt != tp->snd_max)
-		return;
-	XT_STAT_INC(eng, tcp_tlp_probes);
-	tp->t_tlp_out = 1;
-	buffered = xt_ring_len(&tp->snd_buf);
-	data_end = tp->snd_buf_seq + buffered;
-	avail = SEQ_LT(tp->snd_max, data_end) ? data_end - tp->snd_max : 0;
-	if (avail > 0 && !(tp->t_flags & XT_TF_SENTFIN) &&
-	    (tp->snd_max - tp->snd_una) + mss <= tp->snd_wnd) {
-		len = avail < mss ? avail : mss;
-		tp->snd_nxt = tp->snd_max;
-		len = xt_tcp_send_seg(tp, tp->snd_max, len, 0);
-		tp->snd_max += len;
-		tp->snd_nxt = tp->snd_max;
-	} else {
-		/* the last segment sent, not the last one buffered: what
-		 * lies beyond snd_max was never sent and must not be */
-		end = tp->snd_max;
-		if (tp->t_flags & XT_TF_SENTFIN)
-			end--;
-		len = end - tp->snd_una;
-		if (len > mss)
-			len = mss;
-		seq = end - len;
-		(void)xt_tcp_send_seg(tp, seq, len,
-		    (tp->t_flags & XT_TF_SENTFIN) ? XT_TH_FIN : 0);
-	}
-	xt_tcp_arm_rexmt(tp);
-}

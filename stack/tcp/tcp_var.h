@@ -331,17 +331,33 @@ void	xt_tcp_output(struct xtcp_sock *tp);
 uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	    uint8_t flags);
 void	xt_tcp_send_ack(struct xtcp_sock *tp);
-void	xt_tcp_sack_output(struct xtcp_sock *tp);
-void	xt_tcp_rack_timeout(struct xtcp_sock *tp);
-void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
-void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
-void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
-uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);
 uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
 /* The largest send MSS the engine's MTU allows (with timestamps, if on). */
 uint32_t xt_tcp_mss_fit(const struct xtcp_sock *tp);
+
+/* tcp_recovery.c: loss detection and recovery */
+/* Where step 5 of tcp_input.c hands an ACK over, in this order: */
+uint32_t xt_tcp_recovery_sacks(struct xtcp_sock *tp,
+	    const struct xt_tcp_repr *th);
+void	xt_tcp_dupack(struct xtcp_sock *tp);
+void	xt_tcp_eifel_check(struct xtcp_sock *tp, const struct xt_tcp_repr *th);
+int	xt_tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked);
+void	xt_tcp_recovery_una(struct xtcp_sock *tp, xt_seq_t una_before);
+void	xt_tcp_recovery_step(struct xtcp_sock *tp, xt_seq_t una_before,
+	    uint32_t sacked_before);
+/* Timers (tcp_timer.c): */
+void	xt_tcp_recovery_rto(struct xtcp_sock *tp);
+void	xt_tcp_rack_timeout(struct xtcp_sock *tp);
+void	xt_tcp_tlp_timeout(struct xtcp_sock *tp);
+/* Sending and the send-time map (tcp_output.c): */
+void	xt_tcp_sack_output(struct xtcp_sock *tp);
+void	xt_tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end,
+	    uint64_t t);
+void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
+void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
+uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
 
 /* tcp_cc.c: the glue; fill a view, call a hook, apply its output */
 void	xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v);
@@ -389,5 +405,6 @@ void	xt_tcp_arm_rexmt(struct xtcp_sock *tp);
 void	xt_tcp_arm_persist(struct xtcp_sock *tp);
 void	xt_tcp_start_timewait(struct xtcp_sock *tp);
 void	xt_tcp_arm_keep(struct xtcp_sock *tp);
+void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
 
 #endif
