@@ -26,18 +26,7 @@
 #define STEP_DONE	1
 #define STEP_ACKONLY	2	/* unacceptable probe: use its ACK field only */
 
-struct seg {
-	struct xt_tcp_repr	th;
-	uint32_t		seglen;	/* payload + SYN + FIN */
-	const uint8_t		*data;	/* payload after trimming */
-	uint32_t		dlen;
-	int			fin;	/* FIN still inside the window */
-};
-
-static void	tcp_listen_input(struct xtcp_engine *, struct xtcp_sock *,
-		    uint32_t, uint32_t, uint8_t, struct seg *);
-static void	tcp_synsent_input(struct xtcp_sock *, struct seg *);
-static void	tcp_sync_input(struct xtcp_sock *, struct seg *);
+static void	tcp_synsent_input(struct xtcp_sock *, struct xt_tcp_seg *);
 
 /* An RTT sample; one below the clock's reach still took time (Linux
  * keeps at least one tick), so 0 is never recorded. */
@@ -75,52 +64,6 @@ tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
 	XT_STAT_INC(eng, tcp_connects);
 }
 
-static void
-tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t mss;
-
-	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt); an
-	 * option of 0 counts as none (Linux tcp_parse_options) */
-	mss = th->has_mss && th->mss != 0 ? th->mss : eng->cfg.mssdflt;
-	/* the floor goes on the peer's value, before the options are
-	 * taken off (Linux tcp_min_snd_mss): a tiny MSS cannot make the
-	 * subtraction below wrap */
-	if (mss < XT_TCP_MIN_SND_MSS)
-		mss = XT_TCP_MIN_SND_MSS;
-	if (mss > tp->t_advmss)
-		mss = tp->t_advmss;	/* at least 28: MTU >= 68 */
-	if (th->has_ts && eng->cfg.tstamps) {
-		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
-		 * bytes of every segment (RFC 6691: from the data) */
-		tp->t_flags |= XT_TF_TS_OK;
-		tp->ts_recent = th->tsval;
-		tp->ts_recent_age_us = eng->now;
-		mss -= 12;
-	}
-	if (th->sack_perm && eng->cfg.sack)
-		tp->t_flags |= XT_TF_SACK_OK;
-	tp->t_maxseg = (uint16_t)mss;
-	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
-		tp->t_flags |= XT_TF_WS_OK;
-		tp->snd_scale = th->ws;
-		tp->rcv_scale = tp->request_scale;
-	} else {
-		tp->t_flags &= ~XT_TF_WS_OK;
-		tp->snd_scale = 0;
-		tp->rcv_scale = 0;
-	}
-	/* never more than a frame of our own MTU holds beside the options */
-	if (tp->t_maxseg > xt_tcp_mss_fit(tp))
-		tp->t_maxseg = (uint16_t)xt_tcp_mss_fit(tp);
-	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
-	xt_tcp_cc_init(tp);
-	/* quick ACKs while the peer's slow start begins (Linux quickack
-	 * mode): delayed ACKs would slow its window growth */
-	tp->t_quickacks = 16;
-}
-
 /*
  * RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above everything the old
  * connection used may end TIME-WAIT, when a listener is there to take it
@@ -134,7 +77,7 @@ tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
  */
 static struct xtcp_sock *
 tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
-    const struct seg *sg)
+    const struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xtcp_sock *lis;
@@ -158,7 +101,7 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
     uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
 {
 	struct xtcp_sock *tp;
-	struct seg sg;
+	struct xt_tcp_seg sg;
 	int err;
 
 	XT_STAT_INC(eng, tcp_rcv_total);
@@ -223,462 +166,20 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
-		tcp_listen_input(eng, tp, src, dst, tos, &sg);
+		xt_tcp_listen_input(eng, tp, src, dst, tos, &sg);
 		break;
 	case XT_TCPS_SYN_SENT:
 		tcp_synsent_input(tp, &sg);
 		break;
 	default:
-		tcp_sync_input(tp, &sg);
+		xt_tcp_sync_input(tp, &sg);
 		break;
 	}
 }
 
-/* Does a SYN to Fast Open listener lis carry the right cookie
- * (RFC 7413 §4.1.2)? */
-static int
-tcp_tfo_cookie_ok(struct xtcp_engine *eng, uint32_t faddr,
-    const struct xt_tcp_repr *th)
-{
-	uint8_t want[8];
-
-	xt_tfo_cookie_for(eng, faddr, want);
-	return (th->tfo_len == 8 && memcmp(th->tfo_cookie, want, 8) == 0);
-}
-
-/*
- * RFC 7413 §4.2: a SYN with a valid Fast Open cookie and data: the data
- * is accepted at once and the connection handed to accept() before the
- * handshake ends.  This is the one SYN that needs a socket (it holds
- * data), so the caller checked the accept queue and TCP_FASTOPEN's
- * limit first.
- */
-static void
-tcp_tfo_server_syn(struct xtcp_sock *tp, const struct seg *sg)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t n;
-
-	n = xt_ring_write(&tp->rcv_buf, sg->data, sg->dlen);
-	tp->rcv_nxt += n;
-	tp->t_bytes_received += n;
-	tp->t_evseq++;
-	XT_STAT_INC(eng, tcp_tfo_accepted);
-	xt_tcp_enqueue_accept(tp);
-}
-
-/* A connection of listener lis to faddr:fport, inheriting its options
- * (xt_tcp_inherit: what Linux's accepted sockets take). */
-static struct xtcp_sock *
-tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
-    uint32_t faddr, uint16_t fport)
-{
-	struct xtcp_sock *tp;
-
-	if ((tp = xt_tcp_alloc(eng)) == NULL)
-		return (NULL);
-	tp->laddr = laddr;
-	tp->lport = lis->lport;
-	tp->faddr = faddr;
-	tp->fport = fport;
-	xt_tcp_inherit(lis, tp);
-	tp->t_listener = lis;
-	lis->t_qlen++;
-	xt_tcp_init_buffers_mss(tp);
-	tp->t_conn_start_us = eng->now;
-	return (tp);
-}
-
-/*
- * The TCB of a passive open in SYN-RECEIVED, from the peer's SYN th (a
- * real one, or one rebuilt from a SYN cache entry) and our ISN: RFC 9293
- * §3.10.7.2 fourth, with the SYN's options.  Nothing is sent.
- */
-static struct xtcp_sock *
-tcp_child_from_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t laddr, uint32_t faddr, const struct xt_tcp_repr *th,
-    xt_seq_t iss, uint32_t ts_offset)
-{
-	struct xtcp_sock *tp;
-
-	if ((tp = tcp_new_child(eng, lis, laddr, faddr, th->sport)) == NULL)
-		return (NULL);
-	tp->ts_offset = ts_offset;
-	tp->irs = th->seq;
-	tp->rcv_nxt = th->seq + 1;
-	tp->rcv_adv = tp->rcv_nxt;
-	tp->iss = iss;
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
-	tp->snd_recover = tp->iss;
-	tp->t_ecn_recover = tp->iss;
-	tp->snd_buf_seq = tp->iss + 1;
-	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
-	tp->max_sndwnd = tp->snd_wnd;
-	tp->snd_wl1 = th->seq;
-	tp->snd_wl2 = tp->iss;
-	tcp_apply_syn_options(tp, th);
-	/* RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR */
-	if (eng->cfg.ecn != 0 &&
-	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
-		tp->t_flags |= XT_TF_ECN_OK | XT_TF_ECN_SYN;
-	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
-	return (tp);
-}
-
-/*
- * RFC 4987 §3.6: the ACK completing a handshake whose SYN was answered
- * with a cookie.  A valid cookie makes the connection now, ESTABLISHED,
- * with the MSS it encodes (and no window scale, SACK or timestamps:
- * nothing remembered them), and the segment is processed on it.
- * Returns 1 if it took the segment.
- */
-static int
-tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, struct seg *sg)
-{
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xtcp_sock *tp;
-	uint16_t mss;
-
-	if ((th->flags & (XT_TH_SYN | XT_TH_RST | XT_TH_ACK)) != XT_TH_ACK)
-		return (0);
-	mss = xt_syncookie_check(eng, dst, lis->lport, src, th->sport,
-	    th->seq - 1, th->ack - 1);
-	if (mss == 0) {
-		XT_STAT_INC(eng, tcp_sc_bad);
-		return (0);
-	}
-	/* Linux: a full accept queue drops the ACK; the peer's next
-	 * segment carries the cookie again */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_ack_overflow);
-		return (1);
-	}
-	if ((tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return (1);
-	}
-	XT_STAT_INC(eng, tcp_sc_recvd);
-	tp->ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
-	    th->sport);
-	tp->irs = th->seq - 1;
-	tp->rcv_nxt = th->seq;
-	(void)xt_tcp_syn_window(tp);	/* what the cookie SYN-ACK offered */
-	tp->iss = th->ack - 1;
-	tp->snd_una = tp->iss;
-	tp->snd_nxt = tp->snd_max = tp->iss + 1;	/* our SYN-ACK went */
-	tp->snd_recover = tp->iss;
-	tp->t_ecn_recover = tp->iss;
-	tp->snd_buf_seq = tp->iss + 1;
-	tp->snd_wl1 = th->seq - 1;
-	tp->snd_wl2 = tp->iss;
-	tp->request_scale = 0;
-	tp->t_maxseg = mss < tp->t_advmss ? mss : tp->t_advmss;
-	xt_tcp_cc_init(tp);
-	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
-	tcp_sync_input(tp, sg);		/* the ACK: to ESTABLISHED, data */
-	return (1);
-}
-
-/* A SYN cookie answers a SYN without keeping anything (RFC 4987 §3.6). */
-static void
-tcp_syncookie_send(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, const struct xt_tcp_repr *th)
-{
-	uint16_t mss;
-	xt_seq_t cookie;
-
-	mss = th->has_mss ? th->mss : (uint16_t)eng->cfg.mssdflt;
-	if (mss > eng->mtu - 40)
-		mss = (uint16_t)(eng->mtu - 40);
-	cookie = xt_syncookie_make(eng, dst, lis->lport, src, th->sport,
-	    th->seq, &mss);
-	xt_tcp_respond_synack(eng, src, th, cookie, mss,
-	    (uint16_t)(lis->rcvbuf_size > 65535 ? 65535 : lis->rcvbuf_size));
-}
-
-/*
- * The handshake's ACK for SYN cache entry e: now the TCB, with its
- * buffers, as tcp_child_from_syn would have made it at the SYN and as
- * the SYN-ACK(s) left it.  The SYN-ACK's send time goes to the RTT
- * timer (t_rtttime, t_rtseq = ISS) unless it was resent (Karn), so the
- * ACK gives the passive side its first RTT sample (tcp_handshake_done).
- */
-static struct xtcp_sock *
-tcp_syncache_expand(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    const struct xt_sc_entry *e)
-{
-	struct xt_tcp_repr syn;
-	struct xtcp_sock *tp;
-
-	memset(&syn, 0, sizeof(syn));
-	syn.sport = e->sc_fport;
-	syn.dport = lis->lport;
-	syn.seq = e->sc_irs;
-	syn.flags = XT_TH_SYN;
-	if (e->sc_flags & XT_SCF_ECN)
-		syn.flags |= XT_TH_ECE | XT_TH_CWR;
-	syn.win = e->sc_wnd;
-	syn.has_mss = (e->sc_flags & XT_SCF_MSS) != 0;
-	syn.mss = e->sc_mss;
-	syn.has_ws = (e->sc_flags & XT_SCF_WS) != 0;
-	syn.ws = e->sc_ws;
-	syn.has_ts = (e->sc_flags & XT_SCF_TS) != 0;
-	syn.tsval = e->sc_tsval;
-	syn.sack_perm = (e->sc_flags & XT_SCF_SACK) != 0;
-	tp = tcp_child_from_syn(eng, lis, e->sc_laddr, e->sc_faddr, &syn,
-	    e->sc_iss, e->sc_ts_offset);
-	if (tp == NULL)
-		return (NULL);
-	tp->t_conn_start_us = e->sc_synack_us;
-	if (tp->t_flags & XT_TF_TS_OK)
-		tp->ts_recent_age_us = e->sc_synack_us;
-	tp->t_tfo_send_cookie = (e->sc_flags & XT_SCF_TFO) != 0;
-	/* what sending the SYN-ACK did to the TCB (tcp_output_syn) */
-	(void)xt_tcp_syn_window(tp);
-	tp->last_ack_sent = tp->rcv_nxt;
-	tp->snd_nxt = tp->snd_max = tp->iss + 1;
-	tp->t_segs_in = 1;
-	tp->t_segs_out = 1 + e->sc_rxtshift;
-	tp->t_rxtshift = e->sc_rxtshift;
-	tp->t_rexmt_at = e->sc_rexmt_at;
-	if (!(e->sc_flags & XT_SCF_RESENT)) {
-		tp->t_rtseq = tp->iss;
-		tp->t_rtttime = e->sc_synack_us;
-	}
-	return (tp);
-}
-
-/*
- * A segment for the half-open connection of SYN cache entry e: RFC 9293
- * §3.10.7.4 for SYN-RECEIVED, the steps a TCB would take, on the entry.
- * Only an acceptable ACK of our SYN makes the TCB; then the segment goes
- * through tcp_sync_input like any other.  A retransmitted SYN (or any
- * unacceptable segment) gets the SYN-ACK again, as Linux does.
- */
-static void
-tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    struct xt_sc_entry *e, uint32_t src, uint32_t dst, uint8_t tos,
-    struct seg *sg)
-{
-	struct xt_tcp_repr *th = &sg->th;
-	xt_seq_t rcv_nxt = e->sc_irs + 1, end;
-	uint32_t wnd = lis->rcvbuf_size;	/* the child's empty buffer */
-	struct xtcp_sock *tp;
-	int ok;
-
-	/* the peer's SYN-ACK repeating its SYN (RFC 9293 Figure 8) */
-	if ((th->flags & (XT_TH_SYN | XT_TH_ACK)) == (XT_TH_SYN | XT_TH_ACK) &&
-	    th->seq == e->sc_irs) {
-		th->flags &= ~XT_TH_SYN;
-		th->seq++;
-		sg->seglen--;
-	}
-	/* RFC 7323 §5.3 PAWS, against the SYN's TSval */
-	if ((e->sc_flags & XT_SCF_TS) && eng->cfg.tstamps && th->has_ts &&
-	    !(th->flags & XT_TH_RST) &&
-	    (int32_t)(th->tsval - e->sc_tsval) < 0) {
-		XT_STAT_INC(eng, tcp_rcv_paws_drop);
-		goto resend;
-	}
-	/* first: sequence acceptability (RFC 9293 §3.4) */
-	end = th->seq + sg->seglen;
-	if (sg->seglen == 0)
-		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd);
-	else
-		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd) ||
-		    SEQ_IN(end - 1, rcv_nxt, rcv_nxt + wnd);
-	if (!ok) {
-		if (SEQ_LEQ(end, rcv_nxt))
-			XT_STAT_INC(eng, tcp_rcv_dup_pack);
-		else
-			XT_STAT_INC(eng, tcp_rcv_unacceptable);
-		if (th->flags & XT_TH_RST)
-			return;
-		if (th->flags & XT_TH_SYN)
-			XT_STAT_INC(eng, tcp_syncache_dupsyn);
-		goto resend;
-	}
-	/* second: RST, exact match only (RFC 5961 §3.2): back to LISTEN */
-	if (th->flags & XT_TH_RST) {
-		if (th->seq != rcv_nxt && !eng->cfg.insecure_rst) {
-			XT_STAT_INC(eng, tcp_rcv_rst_bad);
-			goto resend;		/* the challenge */
-		}
-		XT_STAT_INC(eng, tcp_rcv_rst);
-		XT_STAT_INC(eng, tcp_syncache_reset);
-		xt_syncache_remove(lis, e);
-		return;
-	}
-	/* fourth: a SYN in the window (RFC 5961 §4.2: a challenge) */
-	if (th->flags & XT_TH_SYN) {
-		XT_STAT_INC(eng, tcp_rcv_syn_estab);
-		goto resend;
-	}
-	/* fifth: the ACK of our SYN */
-	if (!(th->flags & XT_TH_ACK)) {
-		XT_STAT_INC(eng, tcp_rcv_no_ack);
-		return;
-	}
-	if (th->ack != e->sc_iss + 1) {
-		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
-		return;
-	}
-	/*
-	 * Linux (tcp_check_req with tcp_abort_on_overflow 0): with the
-	 * accept queue full the ACK is dropped and the entry stays; the
-	 * SYN-ACK timer resends and the peer's answer may find room.
-	 */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_ack_overflow);
-		return;
-	}
-	if ((tp = tcp_syncache_expand(eng, lis, e)) == NULL) {
-		XT_STAT_INC(eng, tcp_listen_overflow);	/* no socket: as full */
-		return;
-	}
-	XT_STAT_INC(eng, tcp_syncache_completed);
-	xt_syncache_remove(lis, e);
-	/* what xt_tcp_input does for a segment of a connection */
-	tp->t_last_rx_us = eng->now;
-	if ((tp->t_flags & XT_TF_ECN_OK) && sg->seglen > 0) {
-		if (th->flags & XT_TH_CWR)
-			tp->t_flags &= ~XT_TF_ECE_SEND;
-		if ((tos & 3) == 3) {
-			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
-			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
-		}
-	}
-	tp->t_segs_in++;
-	if (sg->dlen > 0) {
-		tp->t_data_segs_in++;
-		tp->t_last_data_rx_us = eng->now;
-	}
-	tcp_sync_input(tp, sg);
-	return;
-resend:
-	e->sc_flags |= XT_SCF_RESENT;
-	xt_syncache_synack(lis, e);
-}
-
-/*
- * A new SYN for listener lis that no SYN cache entry knows.  It costs a
- * compact entry and no socket; past the table, a SYN cookie (or a
- * counted drop).  The one exception is a Fast Open SYN whose data is
- * accepted: that needs a socket, within the backlog and TCP_FASTOPEN's
- * limit.
- */
-static void
-tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, const struct seg *sg)
-{
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xt_sc_entry *e;
-	struct xtcp_sock *tp;
-	int tfo, tfo_ok = 0;
-
-	/* XTCP_SYNCOOKIES=2: every SYN gets a cookie, nothing is kept */
-	if (eng->cfg.syncookies == 2) {
-		tcp_syncookie_send(eng, lis, src, dst, th);
-		return;
-	}
-	/* Linux (tcp_conn_request): a full accept queue drops the SYN,
-	 * cookies or not; the peer tries again later */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	tfo = th->has_tfo && (eng->cfg.fastopen & 2) && lis->t_tfo_qlen > 0;
-	if (tfo)
-		tfo_ok = tcp_tfo_cookie_ok(eng, src, th);
-	if (tfo_ok && sg->dlen > 0 && lis->t_qlen <= lis->t_tfo_qlen) {
-		tp = tcp_child_from_syn(eng, lis, dst, src, th,
-		    xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport),
-		    xt_tcp_ts_offset(eng, dst, lis->lport, src, th->sport));
-		if (tp == NULL) {
-			XT_STAT_INC(eng, tcp_listen_overflow);
-			return;
-		}
-		XT_STAT_INC(eng, tcp_accepts);
-		tcp_tfo_server_syn(tp, sg);
-		xt_tcp_output(tp);
-		return;
-	}
-	/* listen(2) backlog: Linux keeps backlog+1 half-open connections;
-	 * past that, a SYN cookie answers without keeping state (RFC 4987
-	 * §3.6; FreeBSD syncookies), or the SYN is dropped */
-	e = xt_syncache_insert(lis, dst, src, th->sport);
-	if (e == NULL) {
-		XT_STAT_INC(eng, tcp_syncache_overflow);
-		if (eng->cfg.syncookies == 1) {
-			tcp_syncookie_send(eng, lis, src, dst, th);
-			return;
-		}
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	XT_STAT_INC(eng, tcp_accepts);
-	e->sc_irs = th->seq;
-	e->sc_iss = xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport);
-	e->sc_ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
-	    th->sport);
-	e->sc_wnd = th->win;
-	if (th->has_mss) {
-		e->sc_flags |= XT_SCF_MSS;
-		e->sc_mss = th->mss;
-	}
-	if (th->has_ws) {
-		e->sc_flags |= XT_SCF_WS;
-		e->sc_ws = th->ws;
-	}
-	if (th->has_ts) {
-		e->sc_flags |= XT_SCF_TS;
-		e->sc_tsval = th->tsval;
-	}
-	if (th->sack_perm)
-		e->sc_flags |= XT_SCF_SACK;
-	if (eng->cfg.ecn != 0 &&
-	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
-		e->sc_flags |= XT_SCF_ECN;
-	/* RFC 7413 §4.1.2: a request or a wrong cookie gets the cookie */
-	if (tfo && !tfo_ok) {
-		e->sc_flags |= XT_SCF_TFO;
-		XT_STAT_INC(eng, tcp_tfo_cookie_sent);
-	}
-	xt_syncache_synack(lis, e);
-}
-
-/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
-static void
-tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, uint8_t tos, struct seg *sg)
-{
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xt_sc_entry *e;
-
-	/* a half-open connection of this listener: SYN-RECEIVED */
-	if ((e = xt_syncache_lookup(lis, dst, src, th->sport)) != NULL) {
-		tcp_syncache_input(eng, lis, e, src, dst, tos, sg);
-		return;
-	}
-	if (th->flags & XT_TH_RST)
-		return;			/* first: ignore RSTs */
-	if (th->flags & XT_TH_ACK) {	/* second: an ACK gets an RST */
-		if (eng->cfg.syncookies &&
-		    tcp_syncookie_ack(eng, lis, src, dst, sg))
-			return;
-		XT_STAT_INC(eng, tcp_rcv_noport);
-		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
-		return;
-	}
-	if (!(th->flags & XT_TH_SYN) || (th->flags & XT_TH_FIN))
-		return;			/* fourth: anything else is dropped */
-	tcp_listen_syn(eng, lis, src, dst, sg);
-}
-
 /* RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
 static void
-tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
+tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
@@ -709,7 +210,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	tp->irs = th->seq;
 	tp->rcv_nxt = th->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
-	tcp_apply_syn_options(tp, th);
+	xt_tcp_syn_options(tp, th);
 	/* RFC 7413 §4.1.3: remember the server's cookie */
 	if (th->has_tfo && th->tfo_len > 0 && tp->t_tfo_syn)
 		xt_tfo_cache_put(eng, tp->faddr, th->tfo_len, th->tfo_cookie);
@@ -785,7 +286,7 @@ tcp_ack_ratelimited(struct xtcp_sock *tp)
 /* An out-of-window or PAWS-failed segment: ACK it unless the limit says
  * no; a SYN or a segment without data or FIN is subject to it. */
 static void
-tcp_oow_ack(struct xtcp_sock *tp, const struct seg *sg)
+tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
 	if (sg->th.flags & XT_TH_RST)
 		return;
@@ -823,7 +324,7 @@ tcp_rcv_wnd(const struct xtcp_sock *tp)
 /* Step 1: RFC 9293 §3.10.7.4 first, the four-case acceptability test,
  * then trim the segment to the window. */
 static int
-step_check_seq(struct xtcp_sock *tp, struct seg *sg)
+step_check_seq(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr *th = &sg->th;
@@ -907,7 +408,7 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 /* Step 2: RST, RFC 5961 §3.2: reset only on an exact match of rcv_nxt;
  * elsewhere in the window, send a challenge ACK. */
 static int
-step_check_rst(struct xtcp_sock *tp, struct seg *sg)
+step_check_rst(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 
@@ -965,7 +466,7 @@ step_check_rst(struct xtcp_sock *tp, struct seg *sg)
 /* Step 4: a SYN in a synchronized state gets a challenge ACK
  * (RFC 5961 §4.2, as RFC 9293 §3.10.7.4 recommends). */
 static int
-step_check_syn(struct xtcp_sock *tp, struct seg *sg)
+step_check_syn(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	if (!(sg->th.flags & XT_TH_SYN))
 		return (STEP_NEXT);
@@ -1001,7 +502,7 @@ tcp_ack_too_old(const struct xtcp_sock *tp, xt_seq_t ack)
 /* Step 5: the ACK field. Returns STEP_DONE if the TCB is gone or the
  * segment is consumed; sets *ourfinacked. */
 static int
-step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
+step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
 {
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
@@ -1183,7 +684,7 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
  * (SIGURG through the shim) even before the byte itself arrives.
  */
 static void
-step_urg(struct xtcp_sock *tp, const struct seg *sg)
+step_urg(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	xt_seq_t mark;
@@ -1237,7 +738,7 @@ tcp_urg_arrived(struct xtcp_sock *tp)
 /* Step 7: segment text, placed into the receive ring at its offset;
  * the assembler tells how far the in-order data now reaches. */
 static int
-step_text(struct xtcp_sock *tp, struct seg *sg)
+step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	uint32_t off, n, front;
@@ -1343,7 +844,7 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 
 /* Step 8: FIN, processed only once all data before it is in. */
 static int
-step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
+step_fin(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int ourfinacked)
 {
 	if (!sg->fin)
 		return (STEP_NEXT);
@@ -1390,7 +891,6 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
 	return (STEP_NEXT);
 }
 
-/* RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on. */
 /*
  * RFC 7323 §5.3 PAWS: a non-RST segment whose TSval is older than
  * TS.Recent is a duplicate from an earlier wrap of the sequence space
@@ -1398,7 +898,7 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
  * is invalid (§5.5).
  */
 static int
-step_paws(struct xtcp_sock *tp, struct seg *sg)
+step_paws(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
@@ -1420,7 +920,7 @@ step_paws(struct xtcp_sock *tp, struct seg *sg)
 
 /* RFC 7323 §4.3: remember the TSval to echo. */
 static void
-tcp_update_ts_recent(struct xtcp_sock *tp, const struct seg *sg)
+tcp_update_ts_recent(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
 	const struct xt_tcp_repr *th = &sg->th;
 
@@ -1432,8 +932,9 @@ tcp_update_ts_recent(struct xtcp_sock *tp, const struct seg *sg)
 	}
 }
 
-static void
-tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
+/* RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on, step by step. */
+void
+xt_tcp_sync_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	int r, ourfinacked = 0;
 

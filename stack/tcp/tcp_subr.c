@@ -482,128 +482,55 @@ xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr, uint32_t faddr,
 	}
 }
 
-/* ---- TCP Fast Open cookies (RFC 7413 §4.1) ---- */
-
-/* Server: the cookie for a client address, a keyed MAC (§4.1.2). */
-void
-xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8)
-{
-	uint64_t m = xt_siphash24_2u64(&eng->tfo_key, ip, 0x7466u);
-
-	memcpy(c8, &m, 8);
-}
-
-/* Client: a cookie remembered for server ip (§4.1.3). */
-int
-xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
-    uint8_t *cookie)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		if (eng->tfo_cache[i].ip == ip && eng->tfo_cache[i].len > 0) {
-			*len = eng->tfo_cache[i].len;
-			memcpy(cookie, eng->tfo_cache[i].cookie, *len);
-			return (1);
-		}
-	}
-	return (0);
-}
-
-void
-xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
-    const uint8_t *cookie)
-{
-	unsigned i, slot = eng->tfo_next;
-
-	if (len < XT_TFO_COOKIE_MIN || len > XT_TFO_COOKIE_MAX)
-		return;
-	for (i = 0; i < 16; i++)
-		if (eng->tfo_cache[i].ip == ip)
-			slot = i;
-	if (slot == eng->tfo_next)
-		eng->tfo_next = (eng->tfo_next + 1) % 16;
-	eng->tfo_cache[slot].ip = ip;
-	eng->tfo_cache[slot].len = len;
-	memcpy(eng->tfo_cache[slot].cookie, cookie, len);
-}
-
-/* ---- SYN cookies (RFC 4987 §3.6) ---- */
-
-/* MSS values a cookie can say (3 bits), as Linux's table */
-static const uint16_t sc_mss[8] = { 536, 1300, 1440, 1460, 4312, 8960,
-    8960, 8960 };
-#define SC_PERIOD_US	(64ull * 1000000)	/* the time counter ticks every 64 s */
-
-static uint32_t
-sc_hash(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, xt_seq_t irs, uint32_t t)
-{
-	return ((uint32_t)xt_siphash24_2u64(&eng->sc_key,
-	    (uint64_t)laddr << 32 | faddr,
-	    ((uint64_t)lport << 48 | (uint64_t)fport << 32 | irs) ^
-	    ((uint64_t)t << 16)));
-}
-
 /*
- * The initial sequence number that remembers a connection without a
- * TCB: 5 bits of a 64-second counter, 3 bits of MSS, 24 bits of a keyed
- * MAC over the addresses, ports, the client's ISN and the counter.
- * *mss is rounded down to a value the cookie can carry.
+ * The options the peer's SYN (or SYN-ACK) th carried, against what we
+ * offered: the send MSS, timestamps, SACK and window scale as both ends
+ * agreed (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018 §2), then
+ * the initial window.  For both opens: SYN-SENT and a child made from a
+ * SYN (tcp_listen.c).
  */
-xt_seq_t
-xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, xt_seq_t irs, uint16_t *mss)
-{
-	uint32_t t = (uint32_t)(eng->now / SC_PERIOD_US), i = 0;
-
-	while (i < 5 && sc_mss[i + 1] <= *mss)
-		i++;
-	*mss = sc_mss[i];
-	return ((t & 0x1f) << 27 | i << 24 |
-	    (sc_hash(eng, laddr, lport, faddr, fport, irs, t) & 0xffffff));
-}
-
-uint16_t
-xt_syncookie_check(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, xt_seq_t irs, xt_seq_t iss)
-{
-	uint32_t now = (uint32_t)(eng->now / SC_PERIOD_US), age, t;
-
-	age = (now - (iss >> 27)) & 0x1f;
-	if (age > 1)			/* at most one to two periods old */
-		return (0);
-	t = now - age;
-	if ((sc_hash(eng, laddr, lport, faddr, fport, irs, t) & 0xffffff) !=
-	    (iss & 0xffffff))
-		return (0);
-	return (sc_mss[(iss >> 24) & 7]);
-}
-
-/* A SYN-ACK for a SYN we keep no state for (a SYN cookie): MSS only;
- * window scale, SACK and timestamps cannot be remembered (RFC 4987). */
 void
-xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
-    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss, uint16_t win)
+xt_tcp_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
-	struct xt_tcp_repr r;
-	uint8_t *p;
-	size_t hl;
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t mss;
 
-	memset(&r, 0, sizeof(r));
-	r.sport = th->dport;
-	r.dport = th->sport;
-	r.seq = iss;
-	r.ack = th->seq + 1;
-	r.flags = XT_TH_SYN | XT_TH_ACK;
-	r.win = win;
-	r.has_mss = 1;
-	r.mss = mss;
-	p = xt_tx_begin(eng);
-	hl = xt_tcp_emit_hdr(&r, p);
-	xt_tcp_fill_csum(p, hl, eng->cfg.addr, faddr);
-	if (xt_tx_commit(eng, faddr, XT_IPPROTO_TCP, 0, 0, hl, NULL) == XT_OK) {
-		XT_STAT_INC(eng, tcp_snd_total);
-		XT_STAT_INC(eng, tcp_sc_sent);
+	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt); an
+	 * option of 0 counts as none (Linux tcp_parse_options) */
+	mss = th->has_mss && th->mss != 0 ? th->mss : eng->cfg.mssdflt;
+	/* the floor goes on the peer's value, before the options are
+	 * taken off (Linux tcp_min_snd_mss): a tiny MSS cannot make the
+	 * subtraction below wrap */
+	if (mss < XT_TCP_MIN_SND_MSS)
+		mss = XT_TCP_MIN_SND_MSS;
+	if (mss > tp->t_advmss)
+		mss = tp->t_advmss;	/* at least 28: MTU >= 68 */
+	if (th->has_ts && eng->cfg.tstamps) {
+		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
+		 * bytes of every segment (RFC 6691: from the data) */
+		tp->t_flags |= XT_TF_TS_OK;
+		tp->ts_recent = th->tsval;
+		tp->ts_recent_age_us = eng->now;
+		mss -= 12;
 	}
+	if (th->sack_perm && eng->cfg.sack)
+		tp->t_flags |= XT_TF_SACK_OK;
+	tp->t_maxseg = (uint16_t)mss;
+	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
+		tp->t_flags |= XT_TF_WS_OK;
+		tp->snd_scale = th->ws;
+		tp->rcv_scale = tp->request_scale;
+	} else {
+		tp->t_flags &= ~XT_TF_WS_OK;
+		tp->snd_scale = 0;
+		tp->rcv_scale = 0;
+	}
+	/* never more than a frame of our own MTU holds beside the options */
+	if (tp->t_maxseg > xt_tcp_mss_fit(tp))
+		tp->t_maxseg = (uint16_t)xt_tcp_mss_fit(tp);
+	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
+	xt_tcp_cc_init(tp);
+	/* quick ACKs while the peer's slow start begins (Linux quickack
+	 * mode): delayed ACKs would slow its window growth */
+	tp->t_quickacks = 16;
 }

@@ -316,13 +316,31 @@ void	xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr,
 	    uint32_t faddr, const struct xt_tcp_repr *th, size_t seglen);
 uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
 uint16_t xt_tcp_syn_window(struct xtcp_sock *tp);
+/* The options the peer's SYN agreed to, then the initial window. */
+void	xt_tcp_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th);
 
 /* tcp_input.c */
+/* A segment on its way through input: the parsed header, and what is
+ * left of it as the steps trim it to the window. */
+struct xt_tcp_seg {
+	struct xt_tcp_repr	th;
+	uint32_t		seglen;	/* payload + SYN + FIN */
+	const uint8_t		*data;	/* payload after trimming */
+	uint32_t		dlen;
+	int			fin;	/* FIN still inside the window */
+};
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
 /* ICMP error quoting a segment of ours: code is the unreachable code. */
 void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
 	    uint16_t mtu, uint32_t faddr, const uint8_t *quoted, size_t qlen);
+/* RFC 9293 §3.10.7.4 for a TCB from SYN-RECEIVED on. */
+void	xt_tcp_sync_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg);
+
+/* tcp_listen.c: the passive open */
+/* RFC 9293 §3.10.7.2: a segment for listener lis from src to dst. */
+void	xt_tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+	    uint32_t src, uint32_t dst, uint8_t tos, struct xt_tcp_seg *sg);
 
 /* tcp_output.c */
 void	xt_tcp_output(struct xtcp_sock *tp);
@@ -368,7 +386,7 @@ void	xt_tcp_cc_recovery_exit(struct xtcp_sock *tp);
 void	xt_tcp_cc_idle_restart(struct xtcp_sock *tp);
 int	xt_tcp_cc_select(struct xtcp_sock *tp, const char *name);
 
-/* SYN cookies (tcp_subr.c, RFC 4987 §3.6) */
+/* tcp_listen.c: SYN cookies (RFC 4987 §3.6) */
 xt_seq_t xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
 	    uint16_t *mss);
@@ -380,7 +398,7 @@ void	xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
 	    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss,
 	    uint16_t win);
 
-/* TCP Fast Open (tcp_subr.c) */
+/* tcp_listen.c: TCP Fast Open cookies, server and client (RFC 7413 §4.1) */
 void	xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8);
 int	xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
 	    uint8_t *cookie);
