@@ -331,11 +331,13 @@ struct xt_tcp_seg {
 };
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
-/* ICMP error quoting a segment of ours: code is the unreachable code. */
-void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
-	    uint16_t mtu, uint32_t faddr, const uint8_t *quoted, size_t qlen);
 /* RFC 9293 §3.10.7.4 for a TCB from SYN-RECEIVED on. */
 void	xt_tcp_sync_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg);
+
+/* tcp_ctlinput.c: ICMP error quoting a segment of ours; code is the
+ * unreachable code, mtu the next-hop MTU of "fragmentation needed" */
+void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
+	    uint16_t mtu, uint32_t faddr, const uint8_t *quoted, size_t qlen);
 
 /* tcp_listen.c: the passive open */
 /* RFC 9293 §3.10.7.2: a segment for listener lis from src to dst. */
