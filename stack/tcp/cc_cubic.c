@@ -5,11 +5,12 @@
  * Pure code like cc_newreno.c: views in, values out, state in struct
  * cubic_priv inside the TCB.  The undo of a spurious loss episode is the
  * shared one of tcp_cc.c for cwnd and ssthresh; CUBIC also saves and
- * restores W_max and cwnd_prior, which NewReno does not have.  Windows are kept in bytes; the cubic
- * function is evaluated in segments (C is defined per segment) and
- * scaled by the MSS.  Floating point is used for K, W_cubic and W_est;
- * all of it is plain IEEE double arithmetic (no libm, no x87 extended
- * precision on x86-64), so a run is reproducible from its inputs.
+ * restores W_max and cwnd_prior, which NewReno does not have.  Windows
+ * are kept in bytes; the cubic function is evaluated in segments (C is
+ * defined per segment) and scaled by the MSS.  Floating point is used
+ * for K, W_cubic and W_est; all of it is plain IEEE double arithmetic
+ * (no libm, no x87 extended precision on x86-64), so a run is
+ * reproducible from its inputs.
  *
  * Read first: RFC 9438 §4.1-4.3 (W_cubic, K, target, Reno-friendly
  * W_est), §4.6 (multiplicative decrease), §4.7 (fast convergence), §4.8

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "xt_engine.h"
-#include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 #include "wire/tcp.h"
 
@@ -26,74 +25,6 @@
 #define STEP_ACKONLY	2	/* unacceptable probe: use its ACK field only */
 
 static void	tcp_synsent_input(struct xtcp_sock *, struct xt_tcp_seg *);
-
-/* An RTT sample; one below the clock's reach still took time (Linux
- * keeps at least one tick), so 0 is never recorded. */
-static void
-tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
-{
-	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
-}
-
-/*
- * The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
- * this segment, and an RTT sample from our SYN or SYN-ACK (both sides, as
- * Linux) if it went once (Karn, RFC 6298 §3).  No sample from the
- * timestamp echo after a resend, though Linux takes one: the echo may
- * name our first copy, answered late by the peer's own retransmission
- * (a SYN-ACK resent after our SYN resent echoes the first SYN), and a
- * sample of seconds then makes the RTO several times that (sim_matrix).
- */
-static void
-tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
-    uint32_t win)
-{
-	struct xtcp_engine *eng = tp->eng;
-
-	tp->snd_wnd = win;
-	tp->max_sndwnd = win;
-	tp->snd_wl1 = th->seq;
-	tp->snd_wl2 = th->ack;
-	if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
-		tcp_rtt_sample(tp, (uint32_t)(eng->now - tp->t_rtttime));
-		XT_STAT_INC(eng, tcp_rtt_samples);
-	}
-	tp->t_rtttime = 0;
-	tp->t_rxtshift = 0;
-	XT_STAT_INC(eng, tcp_connects);
-}
-
-/*
- * RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above everything the old
- * connection used may end TIME-WAIT, when a listener is there to take it
- * (Linux tcp_timewait_state_process); otherwise the TIME-WAIT connection
- * answers it as any synchronized state does, with an ACK.  The TCB is
- * freed only if no descriptor holds it.  A program may still hold it
- * (shutdown(SHUT_WR), then read to end of stream, as nginx's lingering
- * close): its socket is closed instead and keeps reading end of stream,
- * as on Linux, where the socket is CLOSE once TIME-WAIT begins.  Returns
- * the TCB that takes the segment.
- */
-static struct xtcp_sock *
-tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
-    const struct xt_tcp_seg *sg)
-{
-	struct xtcp_engine *eng = tp->eng;
-	struct xtcp_sock *lis;
-
-	if (!SEQ_GT(sg->th.seq, tp->rcv_nxt))
-		return (tp);
-	lis = xt_tcp_lookup_listener(eng, laddr, sg->th.dport, faddr,
-	    sg->th.sport);
-	if (lis == NULL)
-		return (tp);
-	XT_STAT_INC(eng, tcp_timewait_reuse);
-	if (!(tp->t_flags & XT_TF_ORPHAN) && tp->t_listener == NULL)
-		XT_STAT_INC(eng, tcp_timewait_held_syn);
-	/* frees it if orphaned or never accepted */
-	xt_tcp_drop(tp, XT_OK);
-	return (lis);
-}
 
 void
 xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
@@ -128,7 +59,7 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
 	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
 	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
-		tp = tcp_timewait_syn(tp, dst, src, &sg);
+		tp = xt_tcp_timewait_syn(tp, dst, src, &sg);
 	if (tp == NULL) {
 		XT_STAT_INC(eng, tcp_rcv_noport);
 		/* FreeBSD log_in_vain and blackhole (tcp(4)) */
@@ -240,7 +171,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	if (SEQ_GT(tp->snd_una, tp->iss)) {
 		/* our SYN is acknowledged: established; the window of a
 		 * SYN-ACK is unscaled (RFC 7323 §2.2) */
-		tcp_handshake_done(tp, th, th->win);
+		xt_tcp_handshake_done(tp, th, th->win);
 		tp->t_rexmt_at = 0;
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
 		xt_tcp_arm_keep(tp);
@@ -257,56 +188,6 @@ tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	tp->snd_nxt = tp->iss;
 	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
 	xt_tcp_output(tp);
-}
-
-/*
- * RFC 5961 §7 (as Linux tcp_invalid_ratelimit): at most one ACK per
- * interval per connection in reply to a segment that proves nothing:
- * challenge ACKs, and ACKs to out-of-window or PAWS-failed segments that
- * hold no data (data and FINs are always answered: they may be a
- * retransmission whose ACK was lost; Linux tcp_oow_rate_limited).  Kept
- * per connection: a limit shared by all connections tells an off-path
- * attacker which of its guesses hit (CVE-2016-5696).  Returns 1 if this
- * ACK must not go.
- */
-static int
-tcp_ack_ratelimited(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
-
-	if (ival != 0 && tp->t_oow_ack_us != 0 &&
-	    eng->now - tp->t_oow_ack_us < ival)
-		return (1);
-	tp->t_oow_ack_us = eng->now;
-	return (0);
-}
-
-/* An out-of-window or PAWS-failed segment: ACK it unless the limit says
- * no; a SYN or a segment without data or FIN is subject to it. */
-static void
-tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
-{
-	if (sg->th.flags & XT_TH_RST)
-		return;
-	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
-	    tcp_ack_ratelimited(tp)) {
-		XT_STAT_INC(tp->eng, tcp_oow_ack_skipped);
-		return;
-	}
-	tp->t_flags |= XT_TF_ACKNOW;
-}
-
-/* A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the limit. */
-static void
-tcp_challenge_ack(struct xtcp_sock *tp)
-{
-	if (tcp_ack_ratelimited(tp)) {
-		XT_STAT_INC(tp->eng, tcp_challenge_ack_skipped);
-		return;
-	}
-	XT_STAT_INC(tp->eng, tcp_snd_challenge_ack);
-	xt_tcp_send_ack(tp);
 }
 
 /* Receive window used by the acceptability test. */
@@ -364,7 +245,7 @@ step_check_seq(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		}
 		else
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
-		tcp_oow_ack(tp, sg);
+		xt_tcp_oow_ack(tp, sg);
 		/* TIME-WAIT: a retransmitted FIN restarts 2MSL (eighth step) */
 		if (tp->state == XT_TCPS_TIME_WAIT && (th->flags & XT_TH_FIN) &&
 		    !(th->flags & XT_TH_RST))
@@ -432,7 +313,7 @@ step_check_rst(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	 * older rule, without the RFC 5961 challenge */
 	if (sg->th.seq != tp->rcv_nxt && !eng->cfg.insecure_rst) {
 		XT_STAT_INC(eng, tcp_rcv_rst_bad);
-		tcp_challenge_ack(tp);
+		xt_tcp_challenge_ack(tp);
 		return (STEP_DONE);
 	}
 	XT_STAT_INC(eng, tcp_rcv_rst);
@@ -477,7 +358,7 @@ step_check_syn(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		return (STEP_DONE);
 	}
 	XT_STAT_INC(tp->eng, tcp_rcv_syn_estab);
-	tcp_challenge_ack(tp);
+	xt_tcp_challenge_ack(tp);
 	return (STEP_DONE);
 }
 
@@ -498,135 +379,124 @@ tcp_ack_too_old(const struct xtcp_sock *tp, xt_seq_t ack)
 	return (SEQ_LT(ack, tp->snd_una - wnd));
 }
 
-/* Step 5: the ACK field. Returns STEP_DONE if the TCB is gone or the
- * segment is consumed; sets *ourfinacked. */
+/* An ACK of data never sent (RFC 9293) or older than the window allows
+ * (RFC 5961 §5.2) is dropped with a challenge ACK.  Returns 1 if the ACK
+ * may be processed. */
 static int
-step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
+tcp_ack_in_range(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
-	struct xtcp_engine *eng = tp->eng;
-	const struct xt_tcp_repr *th = &sg->th;
-	uint32_t acked, data_acked, buffered, oldwnd, win, newly_sacked;
-	uint32_t rtt_us = 0, sacked_before;
-	xt_seq_t una_before;
-	int in_recovery;
-	struct xtcp_sock *lis;
-
-	*ourfinacked = 0;
-	if (!(th->flags & XT_TH_ACK)) {
-		XT_STAT_INC(eng, tcp_rcv_no_ack);
-		return (STEP_DONE);
-	}
-	if (tp->state == XT_TCPS_SYN_RECEIVED) {
-		if (SEQ_LEQ(th->ack, tp->snd_una) ||
-		    SEQ_GT(th->ack, tp->snd_max)) {
-			xt_tcp_respond_rst(eng, tp->laddr, tp->faddr, th,
-			    sg->seglen);
-			return (STEP_DONE);
-		}
-		tcp_handshake_done(tp, th, (uint32_t)th->win << tp->snd_scale);
-		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
-		xt_tcp_arm_keep(tp);
-		if ((lis = tp->t_listener) != NULL && !tp->in_acceptq) {
-			/* TCP_DEFER_ACCEPT: wait for the first data */
-			if (lis->t_defer_accept_s != 0 && sg->dlen == 0) {
-				tp->t_deferred = 1;
-				tp->t_2msl_at = eng->now +
-				    (uint64_t)lis->t_defer_accept_s * 1000000;
-				xt_engine_timer_armed(eng, tp->t_2msl_at);
-			} else {
-				xt_tcp_enqueue_accept(tp);
-			}
-		}
-		/* fall through to the ESTABLISHED processing below */
-	}
 	if (SEQ_GT(th->ack, tp->snd_max)) {
-		/* RFC 9293: ACK for something not yet sent: ACK, drop
-		 * (RFC 5961 §5.2: a challenge ACK, rate-limited) */
-		XT_STAT_INC(eng, tcp_rcv_ack_too_much);
-		tcp_challenge_ack(tp);
-		return (STEP_DONE);
+		XT_STAT_INC(tp->eng, tcp_rcv_ack_too_much);
+		xt_tcp_challenge_ack(tp);
+		return (0);
 	}
 	if (tcp_ack_too_old(tp, th->ack)) {
-		XT_STAT_INC(eng, tcp_rcv_ack_too_old);
-		tcp_challenge_ack(tp);
-		return (STEP_DONE);
+		XT_STAT_INC(tp->eng, tcp_rcv_ack_too_old);
+		xt_tcp_challenge_ack(tp);
+		return (0);
 	}
-	/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at
-	 * most once per window of data, and tell the peer with CWR */
+	return (1);
+}
+
+/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at most
+ * once per window of data, and tell the peer with CWR. */
+static void
+tcp_ack_ecn(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
+{
 	if ((tp->t_flags & XT_TF_ECN_OK) && (th->flags & XT_TH_ECE) &&
 	    SEQ_GT(th->ack, tp->t_ecn_recover) &&
 	    !(tp->t_flags & XT_TF_INRECOVERY) && tp->snd_una != tp->snd_max) {
-		XT_STAT_INC(eng, tcp_ecn_reduce);
+		XT_STAT_INC(tp->eng, tcp_ecn_reduce);
 		xt_tcp_cc_congestion(tp, XT_CC_SIG_ECN);
 		tp->t_ecn_recover = tp->snd_max;
 		tp->t_flags |= XT_TF_CWR_SEND;
 	}
-	oldwnd = tp->snd_wnd;
-	win = (uint32_t)th->win << tp->snd_scale;
-	una_before = tp->snd_una;
-	sacked_before = tp->t_sb.sacked_bytes;
-	newly_sacked = xt_tcp_recovery_sacks(tp, th);
-	if (SEQ_LEQ(th->ack, tp->snd_una)) {
-		/* RFC 5681 §2: a duplicate ACK carries no data, does not
-		 * move the window and comes while data is outstanding;
-		 * RFC 6675 §2: or it brings new SACK information */
-		if (th->ack == tp->snd_una && tp->snd_una != tp->snd_max &&
-		    ((sg->seglen == 0 && win == oldwnd) || newly_sacked > 0))
-			xt_tcp_dupack(tp);
-		else if (th->ack == tp->snd_una && sg->seglen == 0 &&
-		    win == oldwnd)
-			;
-		else
-			tp->t_dupacks = 0;
-	} else {
-		/* new data acknowledged */
-		XT_STAT_INC(eng, tcp_rcv_ack_pack);
-		acked = th->ack - tp->snd_una;
-		if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
-			rtt_us = (uint32_t)(eng->now - tp->t_rtttime);
-			tcp_rtt_sample(tp, rtt_us);
-			XT_STAT_INC(eng, tcp_rtt_samples);
-			tp->t_rtttime = 0;
-		}
-		xt_tcp_eifel_check(tp, th);
-		tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
-		in_recovery = xt_tcp_recovery_ack(tp, th->ack, acked);
-		buffered = xt_ring_len(&tp->snd_buf);
-		data_acked = th->ack - tp->snd_buf_seq;
-		if (data_acked > buffered)
-			data_acked = buffered;	/* the rest is our FIN */
-		xt_ring_discard(&tp->snd_buf, data_acked);
-		tp->snd_buf_seq += data_acked;
-		tp->snd_una = th->ack;
-		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
-			tp->snd_nxt = tp->snd_una;
-		xt_tcp_recovery_una(tp, una_before);
-		if ((tp->t_flags & XT_TF_SNDURG) &&
-		    SEQ_GEQ(tp->snd_una, tp->snd_up))
-			tp->t_flags &= ~XT_TF_SNDURG;
-		tp->t_bytes_acked += data_acked;
-		tp->t_last_ack_rx_us = eng->now;
-		if (!in_recovery)
-			xt_tcp_cc_ack(tp, acked, rtt_us);
-		tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
-		/* RFC 6298 §5.2-5.3 */
-		if (tp->snd_una == tp->snd_max)
-			tp->t_rexmt_at = 0;
-		else
-			xt_tcp_arm_rexmt(tp);
+}
 
-		if ((tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max)
-			*ourfinacked = 1;
-		if (data_acked > 0)
-			xt_tcp_wakeup(tp);
+/*
+ * An ACK that acknowledges nothing new.  RFC 5681 §2: it is a duplicate
+ * if it carries no data, does not move the window and comes while data
+ * is outstanding; RFC 6675 §2: or if it brings new SACK information.  A
+ * duplicate goes to loss recovery; a pure ACK that only fails the
+ * outstanding-data test leaves the count as it is; anything else ends
+ * the run.
+ */
+static void
+tcp_ack_nothing_new(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+    int same_wnd, uint32_t newly_sacked)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+
+	if (th->ack == tp->snd_una && tp->snd_una != tp->snd_max &&
+	    ((sg->seglen == 0 && same_wnd) || newly_sacked > 0))
+		xt_tcp_dupack(tp);
+	else if (!(th->ack == tp->snd_una && sg->seglen == 0 && same_wnd))
+		tp->t_dupacks = 0;
+}
+
+/*
+ * An ACK of new data: an RTT sample (RFC 6298, Karn), the loss
+ * episode's bookkeeping (tcp_recovery.c), the acknowledged bytes leave
+ * the send buffer, the algorithm grows cwnd outside recovery, and the
+ * retransmission timer restarts or stops (RFC 6298 §5.2-5.3).  Returns
+ * 1 if our FIN is now acknowledged.
+ */
+static int
+tcp_ack_new_data(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    xt_seq_t una_before)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t acked, data_acked, buffered, rtt_us = 0;
+	int in_recovery, finacked;
+
+	XT_STAT_INC(eng, tcp_rcv_ack_pack);
+	acked = th->ack - tp->snd_una;
+	if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
+		rtt_us = (uint32_t)(eng->now - tp->t_rtttime);
+		xt_tcp_rtt_sample(tp, rtt_us);
+		XT_STAT_INC(eng, tcp_rtt_samples);
+		tp->t_rtttime = 0;
 	}
-	/* RACK may start recovery; in SACK recovery PRR and NextSeg() */
-	xt_tcp_recovery_step(tp, una_before, sacked_before);
-	/* window update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED) */
+	xt_tcp_eifel_check(tp, th);
+	tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
+	in_recovery = xt_tcp_recovery_ack(tp, th->ack, acked);
+	buffered = xt_ring_len(&tp->snd_buf);
+	data_acked = th->ack - tp->snd_buf_seq;
+	if (data_acked > buffered)
+		data_acked = buffered;	/* the rest is our FIN */
+	xt_ring_discard(&tp->snd_buf, data_acked);
+	tp->snd_buf_seq += data_acked;
+	tp->snd_una = th->ack;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+	xt_tcp_recovery_una(tp, una_before);
+	if ((tp->t_flags & XT_TF_SNDURG) && SEQ_GEQ(tp->snd_una, tp->snd_up))
+		tp->t_flags &= ~XT_TF_SNDURG;
+	tp->t_bytes_acked += data_acked;
+	tp->t_last_ack_rx_us = eng->now;
+	if (!in_recovery)
+		xt_tcp_cc_ack(tp, acked, rtt_us);
+	tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
+	if (tp->snd_una == tp->snd_max)
+		tp->t_rexmt_at = 0;
+	else
+		xt_tcp_arm_rexmt(tp);
+	finacked = (tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max;
+	if (data_acked > 0)
+		xt_tcp_wakeup(tp);
+	return (finacked);
+}
+
+/* The send window from this segment, if it is newer than the last
+ * update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED: SND.WL1/SND.WL2). */
+static void
+tcp_ack_window(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    uint32_t win)
+{
 	if (SEQ_LT(tp->snd_wl1, th->seq) || (tp->snd_wl1 == th->seq &&
 	    SEQ_LEQ(tp->snd_wl2, th->ack))) {
 		if (win != tp->snd_wnd)
-			XT_STAT_INC(eng, tcp_rcv_win_upd);
+			XT_STAT_INC(tp->eng, tcp_rcv_win_upd);
 		tp->snd_wnd = win;
 		tp->snd_wl1 = th->seq;
 		tp->snd_wl2 = th->ack;
@@ -637,9 +507,19 @@ step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
 			tp->t_persist_shift = 0;
 		}
 	}
+}
+
+/* Step 5 for the closing states (RFC 9293 §3.10.7.4 fifth): what the
+ * acknowledgment of our FIN, or a FIN in TIME-WAIT, moves them to. */
+static int
+tcp_ack_closing(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+    int ourfinacked)
+{
+	struct xtcp_engine *eng = tp->eng;
+
 	switch (tp->state) {
 	case XT_TCPS_FIN_WAIT_1:
-		if (*ourfinacked) {
+		if (ourfinacked) {
 			xt_tcp_set_state(tp, XT_TCPS_FIN_WAIT_2);
 			/* an orphan must not wait forever for the peer's FIN
 			 * (Linux tcp_fin_timeout, 60 s) */
@@ -652,13 +532,13 @@ step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
 		}
 		break;
 	case XT_TCPS_CLOSING:
-		if (*ourfinacked) {
+		if (ourfinacked) {
 			xt_tcp_start_timewait(tp);
 			return (STEP_DONE);
 		}
 		break;
 	case XT_TCPS_LAST_ACK:
-		if (*ourfinacked) {
+		if (ourfinacked) {
 			xt_tcp_drop(tp, XT_OK);
 			return (STEP_DONE);
 		}
@@ -674,6 +554,47 @@ step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
 		break;
 	}
 	return (STEP_NEXT);
+}
+
+/*
+ * Step 5: the ACK field (RFC 9293 §3.10.7.4 fifth), in order: the
+ * handshake's end in SYN-RECEIVED, acceptability, ECN, SACK blocks, then
+ * either nothing new (duplicate ACKs) or new data acknowledged, loss
+ * recovery's turn, the send window, and the closing states.  Returns
+ * STEP_DONE if the TCB is gone or the segment is consumed; sets
+ * *ourfinacked.
+ */
+static int
+step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	uint32_t oldwnd, win, newly_sacked, sacked_before;
+	xt_seq_t una_before;
+
+	*ourfinacked = 0;
+	if (!(th->flags & XT_TH_ACK)) {
+		XT_STAT_INC(tp->eng, tcp_rcv_no_ack);
+		return (STEP_DONE);
+	}
+	/* on to the ESTABLISHED processing once the handshake is done */
+	if (tp->state == XT_TCPS_SYN_RECEIVED && !xt_tcp_synrcvd_ack(tp, sg))
+		return (STEP_DONE);
+	if (!tcp_ack_in_range(tp, th))
+		return (STEP_DONE);
+	tcp_ack_ecn(tp, th);
+	oldwnd = tp->snd_wnd;
+	win = (uint32_t)th->win << tp->snd_scale;
+	una_before = tp->snd_una;
+	sacked_before = tp->t_sb.sacked_bytes;
+	newly_sacked = xt_tcp_recovery_sacks(tp, th);
+	if (SEQ_LEQ(th->ack, tp->snd_una))
+		tcp_ack_nothing_new(tp, sg, win == oldwnd, newly_sacked);
+	else
+		*ourfinacked = tcp_ack_new_data(tp, th, una_before);
+	/* RACK may start recovery; in SACK recovery PRR and NextSeg() */
+	xt_tcp_recovery_step(tp, una_before, sacked_before);
+	tcp_ack_window(tp, th, win);
+	return (tcp_ack_closing(tp, sg, *ourfinacked));
 }
 
 /*
@@ -734,6 +655,73 @@ tcp_urg_arrived(struct xtcp_sock *tp)
 	}
 }
 
+/* n more bytes are in order at rcv_nxt: hand them to the program. */
+static void
+tcp_rcv_deliver(struct xtcp_sock *tp, uint32_t n)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	xt_ring_commit(&tp->rcv_buf, n);
+	tp->rcv_nxt += n;
+	tp->t_bytes_received += n;
+	tp->t_evseq++;
+	XT_STAT_INC(eng, tcp_rcv_pack);
+	XT_STAT_ADD(eng, tcp_rcv_byte, n);
+	xt_tcp_wakeup(tp);
+}
+
+/*
+ * When to acknowledge the text just placed at offset off, front bytes
+ * having become in order: at once for data out of order (RFC 5681 §4.2,
+ * a duplicate ACK whose first SACK block names it, RFC 2018 §4) and for
+ * data that fills a hole; otherwise at least every second full-sized
+ * segment, else within the delayed-ACK time (RFC 1122 §4.2.3.2), unless
+ * quick ACKs or no delayed ACKs are asked for.
+ */
+static void
+tcp_text_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, uint32_t off,
+    uint32_t front)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (off > 0) {
+		tp->sack_last = sg->th.seq;
+		XT_STAT_INC(eng, tcp_rcv_oo_pack);
+		tp->t_rcv_ooopack++;
+		tp->t_flags |= XT_TF_ACKNOW;
+		sg->fin = 0;
+		return;
+	}
+	if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {
+		/* keep ACKing quickly while the sender recovers */
+		tp->t_flags |= XT_TF_ACKNOW;
+		if (tp->t_quickacks < 8)
+			tp->t_quickacks = 8;
+		return;
+	}
+	/* a super-frame from a GRO/GSO device counts as the segments it
+	 * carries */
+	if (sg->dlen >= tp->t_advmss)
+		tp->t_segs_unacked += sg->dlen / tp->t_advmss;
+	else
+		tp->t_segs_unacked++;
+	if (!eng->cfg.delayed_ack) {
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else if (tp->t_quickacks > 0) {
+		tp->t_quickacks--;	/* TCP_QUICKACK */
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
+		tp->t_flags |= XT_TF_ACKNOW;
+	else {
+		tp->t_flags |= XT_TF_DELACK;
+		if (tp->t_delack_at == 0) {
+			tp->t_delack_at = eng->now +
+			    (uint64_t)eng->cfg.delack_ms * 1000;
+			xt_engine_timer_armed(eng, tp->t_delack_at);
+		}
+	}
+}
+
 /* Step 7: segment text, placed into the receive ring at its offset;
  * the assembler tells how far the in-order data now reaches. */
 static int
@@ -775,13 +763,7 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		 * out-of-order range is in use, or the connection could
 		 * never move again */
 		xt_asm_advance(&tp->rcv_asm, n);
-		xt_ring_commit(&tp->rcv_buf, n);
-		tp->rcv_nxt += n;
-		tp->t_bytes_received += n;
-		tp->t_evseq++;
-		XT_STAT_INC(eng, tcp_rcv_pack);
-		XT_STAT_ADD(eng, tcp_rcv_byte, n);
-		xt_tcp_wakeup(tp);
+		tcp_rcv_deliver(tp, n);
 	}
 	front = xt_asm_take_front(&tp->rcv_asm);
 	if (front > 0 && tp->t_deferred) {
@@ -789,55 +771,9 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		tp->t_2msl_at = 0;
 		xt_tcp_enqueue_accept(tp);
 	}
-	if (front > 0) {
-		xt_ring_commit(&tp->rcv_buf, front);
-		tp->rcv_nxt += front;
-		tp->t_bytes_received += front;
-		tp->t_evseq++;
-		XT_STAT_INC(eng, tcp_rcv_pack);
-		XT_STAT_ADD(eng, tcp_rcv_byte, front);
-		xt_tcp_wakeup(tp);
-	}
-	if (off > 0) {
-		/* out of order: an immediate duplicate ACK (RFC 5681 §4.2),
-		 * whose first SACK block names this segment (RFC 2018 §4) */
-		tp->sack_last = sg->th.seq;
-		XT_STAT_INC(eng, tcp_rcv_oo_pack);
-		tp->t_rcv_ooopack++;
-		tp->t_flags |= XT_TF_ACKNOW;
-		sg->fin = 0;
-	} else if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {
-		/* filled (part of) a hole: ACK at once (RFC 5681 §4.2), and
-		 * keep ACKing quickly while the sender recovers */
-		tp->t_flags |= XT_TF_ACKNOW;
-		if (tp->t_quickacks < 8)
-			tp->t_quickacks = 8;
-	} else {
-		/* RFC 1122 §4.2.3.2: ACK at least every second full-sized
-		 * segment; otherwise within the delayed-ACK time */
-		/* a super-frame from a GRO/GSO device counts as the
-		 * segments it carries */
-		if (sg->dlen >= tp->t_advmss)
-			tp->t_segs_unacked += sg->dlen / tp->t_advmss;
-		else
-			tp->t_segs_unacked++;
-		if (!eng->cfg.delayed_ack) {
-			tp->t_flags |= XT_TF_ACKNOW;
-		} else if (tp->t_quickacks > 0) {
-			tp->t_quickacks--;	/* TCP_QUICKACK */
-			tp->t_flags |= XT_TF_ACKNOW;
-		} else if (tp->t_segs_unacked >= 2 ||
-		    (tp->t_flags & XT_TF_DELACK))
-			tp->t_flags |= XT_TF_ACKNOW;
-		else {
-			tp->t_flags |= XT_TF_DELACK;
-			if (tp->t_delack_at == 0) {
-				tp->t_delack_at = eng->now +
-				    (uint64_t)eng->cfg.delack_ms * 1000;
-				xt_engine_timer_armed(eng, tp->t_delack_at);
-			}
-		}
-	}
+	if (front > 0)
+		tcp_rcv_deliver(tp, front);
+	tcp_text_ack(tp, sg, off, front);
 	return (STEP_NEXT);
 }
 
@@ -913,7 +849,7 @@ step_paws(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		return (STEP_NEXT);
 	}
 	XT_STAT_INC(eng, tcp_rcv_paws_drop);
-	tcp_oow_ack(tp, sg);
+	xt_tcp_oow_ack(tp, sg);
 	return (STEP_DONE);
 }
 

@@ -369,6 +369,73 @@ tcp_syncookie_send(struct xtcp_engine *eng, struct xtcp_sock *lis,
 /* ---- SYN-RECEIVED on a SYN cache entry, and LISTEN ---- */
 
 /*
+ * Step 5 in SYN-RECEIVED: an acceptable ACK of our SYN completes the
+ * handshake.  A child goes to its listener's accept queue, or under
+ * TCP_DEFER_ACCEPT waits there for its first data.  An unacceptable ACK
+ * gets an RST (RFC 9293 §3.10.7.4 fifth).  Returns 1 if the connection
+ * is now ESTABLISHED and the segment goes on to the rest of step 5.
+ */
+int
+xt_tcp_synrcvd_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	const struct xt_tcp_repr *th = &sg->th;
+	struct xtcp_sock *lis;
+
+	if (SEQ_LEQ(th->ack, tp->snd_una) || SEQ_GT(th->ack, tp->snd_max)) {
+		xt_tcp_respond_rst(eng, tp->laddr, tp->faddr, th, sg->seglen);
+		return (0);
+	}
+	xt_tcp_handshake_done(tp, th, (uint32_t)th->win << tp->snd_scale);
+	xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
+	xt_tcp_arm_keep(tp);
+	if ((lis = tp->t_listener) != NULL && !tp->in_acceptq) {
+		/* TCP_DEFER_ACCEPT: wait for the first data */
+		if (lis->t_defer_accept_s != 0 && sg->dlen == 0) {
+			tp->t_deferred = 1;
+			tp->t_2msl_at = eng->now +
+			    (uint64_t)lis->t_defer_accept_s * 1000000;
+			xt_engine_timer_armed(eng, tp->t_2msl_at);
+		} else {
+			xt_tcp_enqueue_accept(tp);
+		}
+	}
+	return (1);
+}
+
+/*
+ * RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above everything the old
+ * connection used may end TIME-WAIT, when a listener is there to take it
+ * (Linux tcp_timewait_state_process); otherwise the TIME-WAIT connection
+ * answers it as any synchronized state does, with an ACK.  The TCB is
+ * freed only if no descriptor holds it.  A program may still hold it
+ * (shutdown(SHUT_WR), then read to end of stream, as nginx's lingering
+ * close): its socket is closed instead and keeps reading end of stream,
+ * as on Linux, where the socket is CLOSE once TIME-WAIT begins.  Returns
+ * the TCB that takes the segment.
+ */
+struct xtcp_sock *
+xt_tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
+    const struct xt_tcp_seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xtcp_sock *lis;
+
+	if (!SEQ_GT(sg->th.seq, tp->rcv_nxt))
+		return (tp);
+	lis = xt_tcp_lookup_listener(eng, laddr, sg->th.dport, faddr,
+	    sg->th.sport);
+	if (lis == NULL)
+		return (tp);
+	XT_STAT_INC(eng, tcp_timewait_reuse);
+	if (!(tp->t_flags & XT_TF_ORPHAN) && tp->t_listener == NULL)
+		XT_STAT_INC(eng, tcp_timewait_held_syn);
+	/* frees it if orphaned or never accepted */
+	xt_tcp_drop(tp, XT_OK);
+	return (lis);
+}
+
+/*
  * A segment for the half-open connection of SYN cache entry e: RFC 9293
  * §3.10.7.4 for SYN-RECEIVED, the steps a TCB would take, on the entry.
  * Only an acceptable ACK of our SYN makes the TCB; then the segment goes

@@ -483,6 +483,56 @@ xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr, uint32_t faddr,
 }
 
 /*
+ * RFC 5961 §7 (as Linux tcp_invalid_ratelimit): at most one ACK per
+ * interval per connection in reply to a segment that proves nothing:
+ * challenge ACKs, and ACKs to out-of-window or PAWS-failed segments that
+ * hold no data (data and FINs are always answered: they may be a
+ * retransmission whose ACK was lost; Linux tcp_oow_rate_limited).  Kept
+ * per connection: a limit shared by all connections tells an off-path
+ * attacker which of its guesses hit (CVE-2016-5696).  Returns 1 if this
+ * ACK must not go.
+ */
+static int
+tcp_ack_ratelimited(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
+
+	if (ival != 0 && tp->t_oow_ack_us != 0 &&
+	    eng->now - tp->t_oow_ack_us < ival)
+		return (1);
+	tp->t_oow_ack_us = eng->now;
+	return (0);
+}
+
+/* An out-of-window or PAWS-failed segment: ACK it unless the limit says
+ * no; a SYN or a segment without data or FIN is subject to it. */
+void
+xt_tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
+{
+	if (sg->th.flags & XT_TH_RST)
+		return;
+	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
+	    tcp_ack_ratelimited(tp)) {
+		XT_STAT_INC(tp->eng, tcp_oow_ack_skipped);
+		return;
+	}
+	tp->t_flags |= XT_TF_ACKNOW;
+}
+
+/* A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the limit. */
+void
+xt_tcp_challenge_ack(struct xtcp_sock *tp)
+{
+	if (tcp_ack_ratelimited(tp)) {
+		XT_STAT_INC(tp->eng, tcp_challenge_ack_skipped);
+		return;
+	}
+	XT_STAT_INC(tp->eng, tcp_snd_challenge_ack);
+	xt_tcp_send_ack(tp);
+}
+
+/*
  * The options the peer's SYN (or SYN-ACK) th carried, against what we
  * offered: the send MSS, timestamps, SACK and window scale as both ends
  * agreed (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018 §2), then
@@ -533,4 +583,40 @@ xt_tcp_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 	/* quick ACKs while the peer's slow start begins (Linux quickack
 	 * mode): delayed ACKs would slow its window growth */
 	tp->t_quickacks = 16;
+}
+
+/* An RTT sample; one below the clock's reach still took time (Linux
+ * keeps at least one tick), so 0 is never recorded. */
+void
+xt_tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
+{
+	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
+}
+
+/*
+ * The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
+ * this segment, and an RTT sample from our SYN or SYN-ACK (both sides, as
+ * Linux) if it went once (Karn, RFC 6298 §3).  No sample from the
+ * timestamp echo after a resend, though Linux takes one: the echo may
+ * name our first copy, answered late by the peer's own retransmission
+ * (a SYN-ACK resent after our SYN resent echoes the first SYN), and a
+ * sample of seconds then makes the RTO several times that (sim_matrix).
+ */
+void
+xt_tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    uint32_t win)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	tp->snd_wnd = win;
+	tp->max_sndwnd = win;
+	tp->snd_wl1 = th->seq;
+	tp->snd_wl2 = th->ack;
+	if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
+		xt_tcp_rtt_sample(tp, (uint32_t)(eng->now - tp->t_rtttime));
+		XT_STAT_INC(eng, tcp_rtt_samples);
+	}
+	tp->t_rtttime = 0;
+	tp->t_rxtshift = 0;
+	XT_STAT_INC(eng, tcp_connects);
 }

@@ -24,6 +24,7 @@
 
 struct xtcp_engine;
 struct xt_syncache;
+struct xt_tcp_seg;
 
 /* RFC 9293 §3.3.2: the eleven states */
 enum xt_tcp_state {
@@ -318,6 +319,15 @@ uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
 uint16_t xt_tcp_syn_window(struct xtcp_sock *tp);
 /* The options the peer's SYN agreed to, then the initial window. */
 void	xt_tcp_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th);
+/* The handshake completed: send window win, the SYN's RTT sample. */
+void	xt_tcp_handshake_done(struct xtcp_sock *tp,
+	    const struct xt_tcp_repr *th, uint32_t win);
+void	xt_tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us);
+/* ACKs in reply to segments that prove nothing, within RFC 5961 §7's
+ * per-connection limit: an out-of-window or PAWS-failed segment's, and
+ * a challenge ACK (RFC 5961 §3.2, §4.2, §5.2). */
+void	xt_tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg);
+void	xt_tcp_challenge_ack(struct xtcp_sock *tp);
 
 /* tcp_input.c */
 /* A segment on its way through input: the parsed header, and what is
@@ -343,6 +353,11 @@ void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
 /* RFC 9293 §3.10.7.2: a segment for listener lis from src to dst. */
 void	xt_tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	    uint32_t src, uint32_t dst, uint8_t tos, struct xt_tcp_seg *sg);
+/* Step 5 in SYN-RECEIVED: 1 if the ACK made the connection ESTABLISHED. */
+int	xt_tcp_synrcvd_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg);
+/* A SYN that meets TIME-WAIT tp: the TCB (or listener) that takes it. */
+struct xtcp_sock *xt_tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr,
+	    uint32_t faddr, const struct xt_tcp_seg *sg);
 
 /* tcp_output.c */
 void	xt_tcp_output(struct xtcp_sock *tp);
