@@ -26,6 +26,39 @@
 
 static void	tcp_synsent_input(struct xtcp_sock *, struct xt_tcp_seg *);
 
+/*
+ * Every segment that reached a connection, before its state's steps:
+ * the peer is alive (keep-alive probes answered), RFC 3168 §6.1.3's CE
+ * echo (ECE on our ACKs until the peer says CWR), and the counters.
+ */
+void
+xt_tcp_seg_arrived(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+    uint8_t tos)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	tp->t_last_rx_us = eng->now;
+	tp->t_keep_probes = 0;
+	if ((tp->t_flags & XT_TF_ECN_OK) && sg->seglen > 0) {
+		if (sg->th.flags & XT_TH_CWR)
+			tp->t_flags &= ~XT_TF_ECE_SEND;
+		if ((tos & 3) == 3) {
+			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
+			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
+		}
+	}
+	tp->t_segs_in++;
+	if (sg->dlen > 0) {
+		tp->t_data_segs_in++;
+		tp->t_last_data_rx_us = eng->now;
+	}
+}
+
+/*
+ * A TCP segment from src to dst (host order) with the IP header's TOS:
+ * parse and check it, find the connection (or listener) it belongs to,
+ * and hand it to the processing of that connection's state.
+ */
 void
 xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
     uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
@@ -61,39 +94,10 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
 		tp = xt_tcp_timewait_syn(tp, dst, src, &sg);
 	if (tp == NULL) {
-		XT_STAT_INC(eng, tcp_rcv_noport);
-		/* FreeBSD log_in_vain and blackhole (tcp(4)) */
-		if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
-		    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))
-			xt_log(eng, XTCP_LOG_INFO, "connection attempt to "
-			    "port %u from %u.%u.%u.%u:%u flags %#x", sg.th.dport,
-			    src >> 24, (src >> 16) & 0xff, (src >> 8) & 0xff,
-			    src & 0xff, sg.th.sport, sg.th.flags);
-		if (eng->cfg.blackhole >= 2 || (eng->cfg.blackhole == 1 &&
-		    (sg.th.flags & XT_TH_SYN))) {
-			XT_STAT_INC(eng, tcp_rcv_blackholed);
-			return;
-		}
-		xt_tcp_respond_rst(eng, dst, src, &sg.th, sg.seglen);
+		xt_tcp_closed_input(eng, src, dst, &sg);
 		return;
 	}
-	tp->t_last_rx_us = eng->now;
-	tp->t_keep_probes = 0;
-	/* RFC 3168 §6.1.3: CE on an arriving segment: echo ECE on our
-	 * ACKs until the peer says CWR */
-	if ((tp->t_flags & XT_TF_ECN_OK) && sg.seglen > 0) {
-		if (sg.th.flags & XT_TH_CWR)
-			tp->t_flags &= ~XT_TF_ECE_SEND;
-		if ((tos & 3) == 3) {
-			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
-			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
-		}
-	}
-	tp->t_segs_in++;
-	if (sg.dlen > 0) {
-		tp->t_data_segs_in++;
-		tp->t_last_data_rx_us = eng->now;
-	}
+	xt_tcp_seg_arrived(tp, &sg, tos);
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
 		xt_tcp_listen_input(eng, tp, src, dst, tos, &sg);
@@ -670,58 +674,6 @@ tcp_rcv_deliver(struct xtcp_sock *tp, uint32_t n)
 	xt_tcp_wakeup(tp);
 }
 
-/*
- * When to acknowledge the text just placed at offset off, front bytes
- * having become in order: at once for data out of order (RFC 5681 §4.2,
- * a duplicate ACK whose first SACK block names it, RFC 2018 §4) and for
- * data that fills a hole; otherwise at least every second full-sized
- * segment, else within the delayed-ACK time (RFC 1122 §4.2.3.2), unless
- * quick ACKs or no delayed ACKs are asked for.
- */
-static void
-tcp_text_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, uint32_t off,
-    uint32_t front)
-{
-	struct xtcp_engine *eng = tp->eng;
-
-	if (off > 0) {
-		tp->sack_last = sg->th.seq;
-		XT_STAT_INC(eng, tcp_rcv_oo_pack);
-		tp->t_rcv_ooopack++;
-		tp->t_flags |= XT_TF_ACKNOW;
-		sg->fin = 0;
-		return;
-	}
-	if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {
-		/* keep ACKing quickly while the sender recovers */
-		tp->t_flags |= XT_TF_ACKNOW;
-		if (tp->t_quickacks < 8)
-			tp->t_quickacks = 8;
-		return;
-	}
-	/* a super-frame from a GRO/GSO device counts as the segments it
-	 * carries */
-	if (sg->dlen >= tp->t_advmss)
-		tp->t_segs_unacked += sg->dlen / tp->t_advmss;
-	else
-		tp->t_segs_unacked++;
-	if (!eng->cfg.delayed_ack) {
-		tp->t_flags |= XT_TF_ACKNOW;
-	} else if (tp->t_quickacks > 0) {
-		tp->t_quickacks--;	/* TCP_QUICKACK */
-		tp->t_flags |= XT_TF_ACKNOW;
-	} else if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
-		tp->t_flags |= XT_TF_ACKNOW;
-	else {
-		tp->t_flags |= XT_TF_DELACK;
-		if (tp->t_delack_at == 0) {
-			tp->t_delack_at = eng->now +
-			    (uint64_t)eng->cfg.delack_ms * 1000;
-			xt_engine_timer_armed(eng, tp->t_delack_at);
-		}
-	}
-}
-
 /* Step 7: segment text, placed into the receive ring at its offset;
  * the assembler tells how far the in-order data now reaches. */
 static int
@@ -773,7 +725,23 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	}
 	if (front > 0)
 		tcp_rcv_deliver(tp, front);
-	tcp_text_ack(tp, sg, off, front);
+	if (off > 0) {
+		/* out of order: an immediate duplicate ACK (RFC 5681 §4.2),
+		 * whose first SACK block names this segment (RFC 2018 §4) */
+		tp->sack_last = sg->th.seq;
+		XT_STAT_INC(eng, tcp_rcv_oo_pack);
+		tp->t_rcv_ooopack++;
+		tp->t_flags |= XT_TF_ACKNOW;
+		sg->fin = 0;
+	} else if (!xt_asm_empty(&tp->rcv_asm) || front > sg->dlen) {
+		/* filled (part of) a hole: ACK at once (RFC 5681 §4.2), and
+		 * keep ACKing quickly while the sender recovers */
+		tp->t_flags |= XT_TF_ACKNOW;
+		if (tp->t_quickacks < 8)
+			tp->t_quickacks = 8;
+	} else {
+		xt_tcp_ack_owed(tp, sg->dlen);	/* now or delayed */
+	}
 	return (STEP_NEXT);
 }
 

@@ -435,22 +435,26 @@ xt_tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
 	return (lis);
 }
 
+/* What the steps of a SYN cache entry's segment end in. */
+#define SC_DROP		0	/* nothing more to do */
+#define SC_RESEND	1	/* answer with the SYN-ACK again */
+#define SC_RESET	2	/* an acceptable RST: forget the entry */
+#define SC_ACKED	3	/* an acceptable ACK of our SYN */
+
 /*
- * A segment for the half-open connection of SYN cache entry e: RFC 9293
- * §3.10.7.4 for SYN-RECEIVED, the steps a TCB would take, on the entry.
- * Only an acceptable ACK of our SYN makes the TCB; then the segment goes
- * through tcp_sync_input like any other.  A retransmitted SYN (or any
- * unacceptable segment) gets the SYN-ACK again, as Linux does.
+ * RFC 9293 §3.10.7.4 first to fifth for SYN-RECEIVED, on SYN cache entry
+ * e: PAWS against the SYN's TSval (RFC 7323 §5.3), acceptability (§3.4),
+ * an RST only by exact match (RFC 5961 §3.2), a SYN (RFC 5961 §4.2),
+ * then the ACK of our SYN.  Challenges and retransmitted SYNs get the
+ * SYN-ACK again, as Linux answers them.
  */
-static void
-tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    struct xt_sc_entry *e, uint32_t src, uint32_t dst, uint8_t tos,
-    struct xt_tcp_seg *sg)
+static int
+tcp_syncache_steps(struct xtcp_engine *eng, const struct xtcp_sock *lis,
+    struct xt_sc_entry *e, uint32_t src, uint32_t dst, struct xt_tcp_seg *sg)
 {
 	struct xt_tcp_repr *th = &sg->th;
 	xt_seq_t rcv_nxt = e->sc_irs + 1, end;
 	uint32_t wnd = lis->rcvbuf_size;	/* the child's empty buffer */
-	struct xtcp_sock *tp;
 	int ok;
 
 	/* the peer's SYN-ACK repeating its SYN (RFC 9293 Figure 8) */
@@ -460,14 +464,13 @@ tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 		th->seq++;
 		sg->seglen--;
 	}
-	/* RFC 7323 §5.3 PAWS, against the SYN's TSval */
 	if ((e->sc_flags & XT_SCF_TS) && eng->cfg.tstamps && th->has_ts &&
 	    !(th->flags & XT_TH_RST) &&
 	    (int32_t)(th->tsval - e->sc_tsval) < 0) {
 		XT_STAT_INC(eng, tcp_rcv_paws_drop);
-		goto resend;
+		return (SC_RESEND);
 	}
-	/* first: sequence acceptability (RFC 9293 §3.4) */
+	/* first: sequence acceptability */
 	end = th->seq + sg->seglen;
 	if (sg->seglen == 0)
 		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd);
@@ -480,35 +483,62 @@ tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 		else
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
 		if (th->flags & XT_TH_RST)
-			return;
+			return (SC_DROP);
 		if (th->flags & XT_TH_SYN)
 			XT_STAT_INC(eng, tcp_syncache_dupsyn);
-		goto resend;
+		return (SC_RESEND);
 	}
-	/* second: RST, exact match only (RFC 5961 §3.2): back to LISTEN */
+	/* second: RST, exact match only: back to LISTEN */
 	if (th->flags & XT_TH_RST) {
 		if (th->seq != rcv_nxt && !eng->cfg.insecure_rst) {
 			XT_STAT_INC(eng, tcp_rcv_rst_bad);
-			goto resend;		/* the challenge */
+			return (SC_RESEND);	/* the challenge */
 		}
-		XT_STAT_INC(eng, tcp_rcv_rst);
-		XT_STAT_INC(eng, tcp_syncache_reset);
-		xt_syncache_remove(lis, e);
-		return;
+		return (SC_RESET);
 	}
-	/* fourth: a SYN in the window (RFC 5961 §4.2: a challenge) */
+	/* fourth: a SYN in the window: a challenge */
 	if (th->flags & XT_TH_SYN) {
 		XT_STAT_INC(eng, tcp_rcv_syn_estab);
-		goto resend;
+		return (SC_RESEND);
 	}
 	/* fifth: the ACK of our SYN */
 	if (!(th->flags & XT_TH_ACK)) {
 		XT_STAT_INC(eng, tcp_rcv_no_ack);
-		return;
+		return (SC_DROP);
 	}
 	if (th->ack != e->sc_iss + 1) {
 		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
+		return (SC_DROP);
+	}
+	return (SC_ACKED);
+}
+
+/*
+ * A segment for the half-open connection of SYN cache entry e.  Only an
+ * acceptable ACK of our SYN makes the TCB; then the segment goes
+ * through xt_tcp_sync_input like any other.
+ */
+static void
+tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+    struct xt_sc_entry *e, uint32_t src, uint32_t dst, uint8_t tos,
+    struct xt_tcp_seg *sg)
+{
+	struct xtcp_sock *tp;
+
+	switch (tcp_syncache_steps(eng, lis, e, src, dst, sg)) {
+	case SC_DROP:
 		return;
+	case SC_RESEND:
+		e->sc_flags |= XT_SCF_RESENT;
+		xt_syncache_synack(lis, e);
+		return;
+	case SC_RESET:
+		XT_STAT_INC(eng, tcp_rcv_rst);
+		XT_STAT_INC(eng, tcp_syncache_reset);
+		xt_syncache_remove(lis, e);
+		return;
+	default:
+		break;
 	}
 	/*
 	 * Linux (tcp_check_req with tcp_abort_on_overflow 0): with the
@@ -525,26 +555,8 @@ tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	}
 	XT_STAT_INC(eng, tcp_syncache_completed);
 	xt_syncache_remove(lis, e);
-	/* what xt_tcp_input does for a segment of a connection */
-	tp->t_last_rx_us = eng->now;
-	if ((tp->t_flags & XT_TF_ECN_OK) && sg->seglen > 0) {
-		if (th->flags & XT_TH_CWR)
-			tp->t_flags &= ~XT_TF_ECE_SEND;
-		if ((tos & 3) == 3) {
-			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
-			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
-		}
-	}
-	tp->t_segs_in++;
-	if (sg->dlen > 0) {
-		tp->t_data_segs_in++;
-		tp->t_last_data_rx_us = eng->now;
-	}
+	xt_tcp_seg_arrived(tp, sg, tos);
 	xt_tcp_sync_input(tp, sg);
-	return;
-resend:
-	e->sc_flags |= XT_SCF_RESENT;
-	xt_syncache_synack(lis, e);
 }
 
 /*

@@ -76,6 +76,40 @@ tcp_window_update_due(struct xtcp_sock *tp)
 }
 
 /*
+ * dlen bytes of data arrived in order, filling no hole: when is the ACK
+ * owed?  RFC 1122 §4.2.3.2: for at least every second full-sized
+ * segment, otherwise within the delayed-ACK time.  At once with delayed
+ * ACKs off, or while quick ACKs last (TCP_QUICKACK, and those at the
+ * start of a connection).  A super-frame from a GRO/GSO device counts as
+ * the segments it carries.
+ */
+void
+xt_tcp_ack_owed(struct xtcp_sock *tp, uint32_t dlen)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (dlen >= tp->t_advmss)
+		tp->t_segs_unacked += dlen / tp->t_advmss;
+	else
+		tp->t_segs_unacked++;
+	if (!eng->cfg.delayed_ack) {
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else if (tp->t_quickacks > 0) {
+		tp->t_quickacks--;	/* TCP_QUICKACK */
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
+		tp->t_flags |= XT_TF_ACKNOW;
+	else {
+		tp->t_flags |= XT_TF_DELACK;
+		if (tp->t_delack_at == 0) {
+			tp->t_delack_at = eng->now +
+			    (uint64_t)eng->cfg.delack_ms * 1000;
+			xt_engine_timer_armed(eng, tp->t_delack_at);
+		}
+	}
+}
+
+/*
  * The window field of our SYN or SYN-ACK, which RFC 7323 §2.2 never
  * scales; records as offered what the first scaled segment will carry
  * (Linux keeps rcv_wnd unclipped too): that segment opens nothing, and no

@@ -483,6 +483,32 @@ xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr, uint32_t faddr,
 }
 
 /*
+ * RFC 9293 §3.10.7.1: a segment for no connection (CLOSED).  Counted,
+ * logged as FreeBSD's log_in_vain asks, dropped silently as its
+ * blackhole asks (tcp(4)), else answered with an RST.
+ */
+void
+xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+    const struct xt_tcp_seg *sg)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+
+	XT_STAT_INC(eng, tcp_rcv_noport);
+	if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
+	    (th->flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))
+		xt_log(eng, XTCP_LOG_INFO, "connection attempt to port %u "
+		    "from %u.%u.%u.%u:%u flags %#x", th->dport, src >> 24,
+		    (src >> 16) & 0xff, (src >> 8) & 0xff, src & 0xff,
+		    th->sport, th->flags);
+	if (eng->cfg.blackhole >= 2 || (eng->cfg.blackhole == 1 &&
+	    (th->flags & XT_TH_SYN))) {
+		XT_STAT_INC(eng, tcp_rcv_blackholed);
+		return;
+	}
+	xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
+}
+
+/*
  * RFC 5961 §7 (as Linux tcp_invalid_ratelimit): at most one ACK per
  * interval per connection in reply to a segment that proves nothing:
  * challenge ACKs, and ACKs to out-of-window or PAWS-failed segments that

@@ -315,6 +315,9 @@ const char *xt_tcp_state_name(enum xt_tcp_state st);
 /* RST in reply to a segment that has no connection (RFC 9293 §3.10.7.1). */
 void	xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr,
 	    uint32_t faddr, const struct xt_tcp_repr *th, size_t seglen);
+/* RFC 9293 §3.10.7.1: a segment for no connection (log, blackhole, RST). */
+void	xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src,
+	    uint32_t dst, const struct xt_tcp_seg *sg);
 uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
 uint16_t xt_tcp_syn_window(struct xtcp_sock *tp);
 /* The options the peer's SYN agreed to, then the initial window. */
@@ -341,6 +344,9 @@ struct xt_tcp_seg {
 };
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
+/* Liveness, CE echo and counters of a segment that reached tp. */
+void	xt_tcp_seg_arrived(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+	    uint8_t tos);
 /* RFC 9293 §3.10.7.4 for a TCB from SYN-RECEIVED on. */
 void	xt_tcp_sync_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg);
 
@@ -366,6 +372,8 @@ void	xt_tcp_output(struct xtcp_sock *tp);
 uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	    uint8_t flags);
 void	xt_tcp_send_ack(struct xtcp_sock *tp);
+/* In-order data arrived: an ACK now, or the delayed-ACK timer. */
+void	xt_tcp_ack_owed(struct xtcp_sock *tp, uint32_t dlen);
 void	xt_tcp_send_rst(struct xtcp_sock *tp);
 uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
