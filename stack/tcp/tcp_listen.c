@@ -345,7 +345,7 @@ tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->t_maxseg = mss < tp->t_advmss ? mss : tp->t_advmss;
 	xt_tcp_cc_init(tp);
 	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
-	xt_tcp_sync_input(tp, sg);		/* the ACK: to ESTABLISHED, data */
+	xt_tcp_sync_input(tp, sg);	/* the ACK: to ESTABLISHED, data */
 	return (1);
 }
 

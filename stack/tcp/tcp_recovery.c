@@ -816,7 +816,8 @@ xt_tcp_tlp_timeout(struct xtcp_sock *tp)
 	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
 	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
 		/* the recovery probe: retransmissions still unacknowledged
-		 * two RTTs on are lost; resend the first (xt_tcp_sack_output) */
+		 * two RTTs on are lost; resend the first
+		 * (xt_tcp_sack_output arms it) */
 		struct xt_scoreboard *sb = &tp->t_sb;
 
 		if (tp->t_rtt.srtt_us == 0 || eng->now < tp->t_rtt.srtt_us ||
