@@ -104,8 +104,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 	xt_syncache_destroy(tp);
 	/* a listener going away takes its unaccepted children with it */
 	if (tp->t_qlen > 0) {
-		for (c = eng->tcbs; c != NULL; c = next) {
-			next = c->next;
+		XT_TCP_FOREACH_SAFE(eng, c, next) {
 			if (c->t_listener == tp) {
 				tcp_unlink_child(c);
 				c->t_flags |= XT_TF_ORPHAN;
@@ -146,7 +145,7 @@ xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 {
 	struct xtcp_sock *tp;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+	XT_TCP_FOREACH(eng, tp) {
 		if (tp->lport != lport || tp->state == XT_TCPS_LISTEN ||
 		    tp->state == XT_TCPS_CLOSED)
 			continue;
@@ -167,7 +166,7 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 	struct xtcp_sock *tp, *lis = NULL;
 	uint32_t nlis = 0, pick;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
 		    (tp->laddr == 0 || tp->laddr == laddr))
 			nlis++;
@@ -181,7 +180,7 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 	    (uint64_t)laddr << 32 | faddr,
 	    XT_REUSEPORT_DOMAIN | (uint64_t)lport << 16 | fport) &
 	    0xffffffffu) * nlis) >> 32);
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
 		    (tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)
 			lis = tp;
@@ -265,7 +264,7 @@ xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 {
 	struct xtcp_sock *tp;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+	XT_TCP_FOREACH(eng, tp) {
 		if (tp == self || tp->lport != port ||
 		    !(tp->t_flags & XT_TF_BOUND))
 			continue;
@@ -294,9 +293,23 @@ tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 {
 	struct xtcp_sock *tp;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (tp->lport == lport && (tp->state == XT_TCPS_LISTEN ||
 		    (tp->faddr == faddr && tp->fport == fport)))
+			return (1);
+	return (0);
+}
+
+/* Is port p bound, by any socket or (unconnected) by one with no peer:
+ * a listener or a socket bound and not connected? */
+static int
+port_bound(struct xtcp_engine *eng, uint16_t p, int unconnected)
+{
+	struct xtcp_sock *tp;
+
+	XT_TCP_FOREACH(eng, tp)
+		if (tp->lport == p && (tp->t_flags & XT_TF_BOUND) &&
+		    (!unconnected || tp->faddr == 0))
 			return (1);
 	return (0);
 }
@@ -312,26 +325,18 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 {
 	uint32_t lo = eng->cfg.port_lo, n = eng->cfg.port_hi - lo + 1;
 	uint32_t off = (uint32_t)(xt_random(eng) % n), i;
-	struct xtcp_sock *tp;
 	uint16_t p;
 	int used;
 
 	for (i = 0; i < n; i++) {
 		p = (uint16_t)(lo + (off + i) % n);
-		if (faddr != 0) {
-			used = tuple_in_use(eng, p, faddr, fport);
-			/* never share with a listener or a bound socket */
-			for (tp = eng->tcbs; !used && tp != NULL; tp = tp->next)
-				if (tp->lport == p && tp->faddr == 0 &&
-				    (tp->t_flags & XT_TF_BOUND))
-					used = 1;
-		} else {
-			used = 0;
-			for (tp = eng->tcbs; !used && tp != NULL; tp = tp->next)
-				if (tp->lport == p &&
-				    (tp->t_flags & XT_TF_BOUND))
-					used = 1;
-		}
+		/* for connect, never share with a listener or a bound
+		 * socket either */
+		if (faddr != 0)
+			used = tuple_in_use(eng, p, faddr, fport) ||
+			    port_bound(eng, p, 1);
+		else
+			used = port_bound(eng, p, 0);
 		if (!used) {
 			*port = p;
 			return (XT_OK);

@@ -51,6 +51,39 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 }
 
 /*
+ * The earliest deadline of every TCP timer of the engine, UINT64_MAX for
+ * none.  TODO(#5): a scan of every TCB at each call; a deadline heap or
+ * a timer wheel goes behind this and xt_tcp_timers_run once connections
+ * number thousands.
+ */
+uint64_t
+xt_tcp_timers_next(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint64_t d = UINT64_MAX, t;
+
+	XT_TCP_FOREACH(eng, tp) {
+		t = xt_tcp_next_deadline(tp);
+		if (t < d)
+			d = t;
+	}
+	return (d);
+}
+
+/* Run the timers of every TCB with a deadline at or before now; a timer
+ * may free its TCB. */
+void
+xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
+{
+	struct xtcp_sock *tp, *next;
+
+	XT_TCP_FOREACH_SAFE(eng, tp, next) {
+		if (xt_tcp_next_deadline(tp) <= now)
+			xt_tcp_timers(tp, now);
+	}
+}
+
+/*
  * The instant the connection gives up whatever the retransmission count
  * says, 0 for none: for a connection attempt, the establishment limit
  * (TCP_USER_TIMEOUT if set, else FreeBSD keepinit, macOS

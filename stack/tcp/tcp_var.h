@@ -283,6 +283,20 @@ struct xtcp_sock {
 	unsigned		in_acceptq:1;	/* child is in its listener's queue */
 };
 
+/*
+ * Every TCB of the engine (listeners, connections, TIME-WAIT), in no
+ * particular order; with _SAFE the body may free tp.  Connections are
+ * found with xt_tcp_lookup*() and walked only with these, so that the
+ * list (eng->tcbs, linear) can give way to tables without a hunt for its
+ * users (TODO(#3): hash tables behind xt_tcp_lookup*; TODO(#5): timers,
+ * see xt_tcp_timers_next).
+ */
+#define XT_TCP_FOREACH(eng, tp)						\
+	for ((tp) = (eng)->tcbs; (tp) != NULL; (tp) = (tp)->next)
+#define XT_TCP_FOREACH_SAFE(eng, tp, nx)				\
+	for ((tp) = (eng)->tcbs; (tp) != NULL && ((nx) = (tp)->next, 1);	\
+	    (tp) = (nx))
+
 /* tcp_subr.c */
 struct xtcp_sock *xt_tcp_alloc(struct xtcp_engine *eng);
 void	xt_tcp_free(struct xtcp_sock *tp);
@@ -442,6 +456,11 @@ xt_seq_t xt_tcp_read_seq(const struct xtcp_sock *tp);
 void	xt_tcp_inherit(const struct xtcp_sock *lis, struct xtcp_sock *tp);
 
 /* tcp_timer.c */
+/* The engine's two questions to TCP's timers: when next, and run what
+ * is due.  The scale issue's heap or wheel goes behind these two. */
+uint64_t xt_tcp_timers_next(struct xtcp_engine *eng);
+void	xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now);
+/* The same for one TCB. */
 void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);
 uint64_t xt_tcp_next_deadline(const struct xtcp_sock *tp);
 void	xt_tcp_arm_rexmt(struct xtcp_sock *tp);
