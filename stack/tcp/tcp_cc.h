@@ -7,7 +7,10 @@
  * inside the TCB (no allocation per connection).  The generic layer in
  * tcp_cc.c does the bookkeeping every algorithm shares (which event, how
  * many bytes newly acknowledged, whether the sender was cwnd-limited,
- * recovery entry/exit) before it calls the hook.
+ * recovery entry/exit) before it calls the hook, and keeps the stack's
+ * bounds on what the hook answers; it also holds the undo of spurious
+ * loss episodes that the loss-based algorithms share (struct
+ * xt_cc_undo).
  *
  * Read first: RFC 5681 §3 (slow start, congestion avoidance, the
  * response to loss and timeout), RFC 3465 (byte counting), RFC 6582

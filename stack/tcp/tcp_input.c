@@ -1,17 +1,22 @@
 /*
- * tcp_input.c - segment arrival.
+ * tcp_input.c - segment arrival, in the order of RFC 9293 §3.10.7.
  *
  * xt_tcp_input() validates the segment, finds its connection and hands it
- * to the handler for the connection's state.  For the synchronized states
- * the handler follows the steps of RFC 9293 §3.10.7.4 in order, each a
- * helper below: (1) sequence acceptability, (2) RST, (4) SYN, (5) ACK,
- * (7) segment text, (8) FIN.  Step 3 (security) does not apply and step 6
- * (URG) comes with urgent data (TODO(#4)).  Every discard is counted.
+ * on by state: no connection to xt_tcp_closed_input (§3.10.7.1, in
+ * tcp_subr.c), LISTEN to tcp_listen.c (§3.10.7.2), SYN-SENT to
+ * tcp_synsent_input (§3.10.7.3), every later state to xt_tcp_sync_input,
+ * which runs PAWS (RFC 7323 §5) and then the steps of §3.10.7.4 in order,
+ * each a helper below: (1) sequence acceptability, (2) RST, (4) SYN,
+ * (5) ACK, (6) URG, (7) segment text, (8) FIN; step 3 (security) does
+ * not apply.  Step 5 is itself a row of named pieces; loss detection and
+ * recovery are tcp_recovery.c's, called at fixed points of it.  Every
+ * discard is counted.
  *
- * Read first: RFC 9293 §3.10.7, §3.4 (acceptability), RFC 5961 §3-4
- * (blind RST/SYN: exact-match RST, challenge ACKs), RFC 5681 §3.2 and
- * RFC 6582 (fast retransmit/recovery), RFC 6298 §5 (timer management),
- * RFC 7323 §2 (window scale), RFC 1122 §4.2.3.2 (delayed ACKs).
+ * Read first: RFC 9293 §3.10.7, §3.4 (acceptability), RFC 5961 §3-5
+ * (blind RST/SYN/data: exact-match RST, challenge ACKs, old ACKs),
+ * RFC 7323 §2 and §5 (window scale, PAWS), RFC 6298 §5 (timer
+ * management), RFC 3168 §6.1 (ECN), RFC 6093 (urgent pointer), RFC 5681
+ * §4.2 and RFC 1122 §4.2.3.2 (when to ACK).
  */
 #include <string.h>
 

@@ -2,13 +2,19 @@
  * tcp_output.c - the send decision and segment construction.
  *
  * xt_tcp_output() asks, in order: is a SYN owed; how much data may go
- * (window, congestion window, MSS); does Nagle hold it back; is a FIN
- * owed; is an ACK or a window update owed.  Each answer that says "send"
- * builds one segment with xt_tcp_send_seg() and the loop runs again.
+ * (window, congestion window, MSS: tcp_send_len); should it go now (cork,
+ * Nagle, SWS: tcp_send_data_now); is a FIN owed; is an ACK or a window
+ * update owed.  Each answer that says "send" builds one segment with
+ * xt_tcp_send_seg() and the loop runs again.  Also here: the window we
+ * advertise, the SACK blocks of our ACKs and when an ACK for received
+ * data is owed (delayed ACKs).  What goes during SACK loss recovery is
+ * decided in tcp_recovery.c (xt_tcp_sack_output).
  *
  * Read first: RFC 9293 §3.8.6 (windows, SWS avoidance), §3.7.4 (Nagle),
- * RFC 1122 §4.2.3.4 (when to send data), RFC 7323 §2 (window scale),
- * RFC 5681 §3 (cwnd), RFC 6298 (timer arming).
+ * RFC 1122 §4.2.3.4 (when to send data), §4.2.3.2 (delayed ACKs),
+ * RFC 7323 §2-3 (window scale, timestamps), RFC 2018 §4 and RFC 2883
+ * (SACK blocks), RFC 3168 §6.1 (ECN), RFC 5681 §3 (cwnd), RFC 6298
+ * (timer arming).
  */
 #include <string.h>
 

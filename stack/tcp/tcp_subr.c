@@ -1,12 +1,18 @@
 /*
- * tcp_subr.c - TCB life cycle and helpers: allocation, demultiplexing,
- * initial sequence numbers, ephemeral ports, state changes, teardown,
- * and RSTs for segments that match no connection.
+ * tcp_subr.c - the TCB's life cycle and what the other TCP files share:
+ * allocation and teardown, demultiplexing (the one owner of the TCB
+ * list, see XT_TCP_FOREACH), initial sequence numbers and timestamp
+ * offsets, ephemeral ports, state changes and wakeups, the MSS and
+ * window scale we offer and the options both SYNs agreed on, the end of
+ * the handshake; and the replies that are no output of a connection's
+ * own: RSTs for segments that match no connection, and the rate-limited
+ * challenge and out-of-window ACKs of RFC 5961.
  *
  * Read first: RFC 9293 §3.4.1 (ISN selection), RFC 6528 (ISN = M + F),
  * RFC 7323 §5.4 and RFC 6191 §2 (timestamp offsets),
- * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.10.7.1 (RST
- * generation for CLOSED).
+ * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.7.1 and
+ * RFC 7323 §2-3 (SYN options), RFC 9293 §3.10.7.1 (RST generation for
+ * CLOSED), RFC 5961 §7 (ACK throttling).
  */
 #include <stdlib.h>
 #include <string.h>

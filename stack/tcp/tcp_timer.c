@@ -1,12 +1,18 @@
 /*
- * tcp_timer.c - the per-connection timers: retransmission, persist,
- * delayed ACK, and 2MSL (TIME-WAIT, orphaned FIN-WAIT-2).  Deadlines are
- * absolute µs in the TCB; the engine asks for the earliest and calls
- * xt_tcp_timers() when it has passed.
+ * tcp_timer.c - the per-connection timers: retransmission (and SYN),
+ * persist, delayed ACK, cork, keep-alive, 2MSL (TIME-WAIT, orphaned
+ * FIN-WAIT-2, TCP_DEFER_ACCEPT), and the dispatch of the loss-recovery
+ * timers (RACK reordering, tail loss probe) whose work is
+ * tcp_recovery.c's; a listener's SYN cache timers are tcp_syncache.c's.
+ * Deadlines are absolute µs in the TCB.  The engine asks TCP only two
+ * things, the earliest deadline (xt_tcp_timers_next) and to run what is
+ * due (xt_tcp_timers_run): the seam for a timer wheel.
  *
  * Read first: RFC 6298 §5 (retransmission timer), RFC 5681 §3.1 eq. 4
  * (ssthresh after a timeout), RFC 9293 §3.8.6.1 (zero-window probing),
- * RFC 1122 §4.2.3.2 (delayed ACK), RFC 9293 §3.6.1 (TIME-WAIT = 2 MSL).
+ * RFC 1122 §4.2.3.2 (delayed ACK) and §4.2.3.6 (keep-alive), RFC 9293
+ * §3.6.1 (TIME-WAIT = 2 MSL), RFC 8985 §7 (tail loss probe), RFC 2923
+ * §2.1 (PMTU black holes).
  */
 #include "xt_engine.h"
 #include "tcp/tcp_syncache.h"
