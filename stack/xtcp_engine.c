@@ -247,7 +247,7 @@ xtcp_engine_busy(const struct xtcp_engine *eng)
 	const struct xtcp_sock *tp;
 	unsigned n = 0;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (XT_TCPS_SYNCHRONIZED(tp->state) &&
 		    tp->state != XT_TCPS_TIME_WAIT &&
 		    (xt_ring_len(&tp->snd_buf) > 0 ||
@@ -324,31 +324,21 @@ engine_input(struct xtcp_engine *eng, const uint8_t *frame, size_t len,
 void
 xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us)
 {
-	struct xtcp_sock *tp, *next;
-
 	eng->now = now_us;
 	xt_arp_timers(eng, now_us);
-	for (tp = eng->tcbs; tp != NULL; tp = next) {
-		next = tp->next;	/* tp may be freed */
-		if (xt_tcp_next_deadline(tp) <= now_us)
-			xt_tcp_timers(tp, now_us);
-	}
+	xt_tcp_timers_run(eng, now_us);
 	xt_tx_flush(eng);
 }
 
 uint64_t
 xtcp_engine_next_deadline(struct xtcp_engine *eng)
 {
-	struct xtcp_sock *tp;
 	uint64_t d, t;
 
-	/* TODO(#5): a deadline heap once connections number thousands */
 	d = xt_arp_next_deadline(eng);
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
-		t = xt_tcp_next_deadline(tp);
-		if (t < d)
-			d = t;
-	}
+	t = xt_tcp_timers_next(eng);	/* TODO(#5) there */
+	if (t < d)
+		d = t;
 	eng->armed = d;
 	return (d);
 }

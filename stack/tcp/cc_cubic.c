@@ -3,11 +3,14 @@
  * Linux) with HyStart++ in the initial slow start.
  *
  * Pure code like cc_newreno.c: views in, values out, state in struct
- * cubic_priv inside the TCB.  Windows are kept in bytes; the cubic
- * function is evaluated in segments (C is defined per segment) and
- * scaled by the MSS.  Floating point is used for K, W_cubic and W_est;
- * all of it is plain IEEE double arithmetic (no libm, no x87 extended
- * precision on x86-64), so a run is reproducible from its inputs.
+ * cubic_priv inside the TCB.  The undo of a spurious loss episode is the
+ * shared one of tcp_cc.c for cwnd and ssthresh; CUBIC also saves and
+ * restores W_max and cwnd_prior, which NewReno does not have.  Windows
+ * are kept in bytes; the cubic function is evaluated in segments (C is
+ * defined per segment) and scaled by the MSS.  Floating point is used
+ * for K, W_cubic and W_est; all of it is plain IEEE double arithmetic
+ * (no libm, no x87 extended precision on x86-64), so a run is
+ * reproducible from its inputs.
  *
  * Read first: RFC 9438 §4.1-4.3 (W_cubic, K, target, Reno-friendly
  * W_est), §4.6 (multiplicative decrease), §4.7 (fast convergence), §4.8
@@ -65,18 +68,16 @@ struct cubic_priv {
 	uint32_t	hs_last_min_us;	/* lastRoundMinRTT, us */
 	uint32_t	hs_cur_min_us;	/* currentRoundMinRTT, us */
 	uint32_t	hs_css_base_us;	/* cssBaselineMinRtt, us */
-	uint32_t	undo_cwnd;	/* values before the loss episode, bytes */
-	uint32_t	undo_ssthresh;
-	uint32_t	undo_w_max;
-	uint32_t	undo_cwnd_prior;
+	struct xt_cc_undo undo;		/* cwnd/ssthresh before the loss
+					 * episode (tcp_cc.c) */
+	uint32_t	undo_w_max;	/* and what else it changed: W_max */
+	uint32_t	undo_cwnd_prior; /* and cwnd_prior, bytes */
 	uint16_t	hs_samples;	/* rttSampleCount this round */
 	uint8_t		hs_state;	/* enum cubic_hs_state */
 	uint8_t		hs_css_rounds;	/* rounds completed in CSS */
 	uint8_t		epoch_valid;	/* epoch_us/k_s/w_est are set */
 	uint8_t		applim;		/* application-limited within the epoch */
 	uint8_t		k_zero;		/* next epoch: K = 0, W_max = cwnd (§4.8, §4.10) */
-	uint8_t		undo_valid;	/* undo_* hold a saved episode */
-	uint8_t		rto_backoff;	/* RTO taken, no new data acked since */
 };
 
 _Static_assert(sizeof(struct cubic_priv) <= XT_CC_PRIV_MAX,
@@ -178,14 +179,17 @@ cubic_reduce(struct cubic_priv *p, const struct xt_cc_view *v)
 	return (ss);
 }
 
+/*
+ * A loss episode begins: beside the window the shared undo saves
+ * (xt_cc_undo_save or xt_cc_undo_rto), CUBIC keeps the W_max and
+ * cwnd_prior that cubic_reduce is about to replace, so an undo puts the
+ * cubic curve back where it was too.  NewReno has no such state.
+ */
 static void
-cubic_save_undo(struct cubic_priv *p, const struct xt_cc_view *v)
+cubic_save_undo(struct cubic_priv *p)
 {
-	p->undo_cwnd = v->cwnd;
-	p->undo_ssthresh = v->ssthresh;
 	p->undo_w_max = p->w_max;
 	p->undo_cwnd_prior = p->cwnd_prior;
-	p->undo_valid = 1;
 }
 
 /* RFC 9406 §4.2: a fresh slow start (initial, or after idle). */
@@ -215,10 +219,9 @@ cubic_init(void *priv, const struct xt_cc_view *v, struct xt_cc_out *o)
 	p->w_max = 0;
 	p->cwnd_prior = 0;
 	p->cwnd_epoch = 0;
-	p->undo_cwnd = p->undo_ssthresh = 0;
+	xt_cc_undo_reset(&p->undo);
 	p->undo_w_max = p->undo_cwnd_prior = 0;
 	p->epoch_valid = p->applim = p->k_zero = 0;
-	p->undo_valid = p->rto_backoff = 0;
 	cubic_hs_reset(p);
 	o->cwnd = xt_cc_initial_window(v);
 	o->ssthresh = XT_CC_SSTHRESH_INF;
@@ -407,7 +410,7 @@ cubic_on_ack(void *priv, const struct xt_cc_view *v, struct xt_cc_out *o)
 	struct cubic_priv *p = priv;
 
 	cubic_keep(v, o);
-	p->rto_backoff = 0;
+	xt_cc_undo_acked(&p->undo);
 	if (v->in_recovery)
 		return;
 	if (v->cwnd < v->ssthresh) {
@@ -441,14 +444,15 @@ cubic_on_congestion(void *priv, enum xt_cc_signal sig,
 	case XT_CC_SIG_DUPACK:
 		/* §4.6: the stack paces the reduction (PRR); we give the
 		 * target. */
-		cubic_save_undo(p, v);
+		xt_cc_undo_save(&p->undo, v);
+		cubic_save_undo(p);
 		o->ssthresh = cubic_reduce(p, v);
 		o->cwnd = o->ssthresh;
 		break;
 	case XT_CC_SIG_ECN:
 		/* §4.6: ECN-Echo is a congestion event like loss; never
 		 * spurious, so nothing to undo to. */
-		p->undo_valid = 0;
+		xt_cc_undo_forget(&p->undo);
 		o->ssthresh = cubic_reduce(p, v);
 		o->cwnd = o->ssthresh;
 		break;
@@ -457,28 +461,22 @@ cubic_on_congestion(void *priv, enum xt_cc_signal sig,
 		 * next CA stage starts with K = 0.  ssthresh is held on a
 		 * back-to-back timeout, and kept if fast recovery had
 		 * already reduced it for this episode. */
-		if (!p->rto_backoff && !v->in_recovery) {
-			cubic_save_undo(p, v);
+		if (xt_cc_undo_rto(&p->undo, v)) {
+			cubic_save_undo(p);
 			o->ssthresh = cubic_reduce(p, v);
 		}
-		p->rto_backoff = 1;
 		p->epoch_valid = 0;
 		p->k_zero = 1;
 		o->cwnd = v->mss;
 		break;
 	case XT_CC_SIG_RTO_SPURIOUS:
-		/* RFC 4015 §3 / RFC 5682 §3.1: restore what the loss
-		 * episode took away (never below the current values). */
-		if (!p->undo_valid)
+		/* RFC 4015 §3 / RFC 5682 §3.1: the shared undo restores
+		 * cwnd and ssthresh (tcp_cc.c); CUBIC then restores the
+		 * curve the episode moved, and starts a new epoch on it */
+		if (!xt_cc_undo_restore(&p->undo, o))
 			break;
-		if (p->undo_cwnd > o->cwnd)
-			o->cwnd = p->undo_cwnd;
-		if (p->undo_ssthresh > o->ssthresh)
-			o->ssthresh = p->undo_ssthresh;
 		p->w_max = p->undo_w_max;
 		p->cwnd_prior = p->undo_cwnd_prior;
-		p->undo_valid = 0;
-		p->rto_backoff = 0;
 		p->epoch_valid = 0;
 		p->k_zero = 0;
 		if (o->ssthresh >= XT_CC_SSTHRESH_INF)

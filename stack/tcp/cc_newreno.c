@@ -6,9 +6,11 @@
  * Pure code: every hook reads a struct xt_cc_view and writes a struct
  * xt_cc_out (both fields, always, so the caller may or may not pre-fill
  * it); the per-connection state is struct newreno_priv inside the TCB.
- * Fast-recovery mechanics (dupack counting, partial ACKs of RFC 6582
- * §3.2, PRR of RFC 6937, window inflation) are the stack's: this module
- * only chooses the window values.
+ * The undo of a loss episode found spurious is the shared one of
+ * tcp_cc.c (struct xt_cc_undo): cwnd and ssthresh are all NewReno has to
+ * restore.  Fast-recovery mechanics (dupack counting, partial ACKs of
+ * RFC 6582 §3.2, PRR of RFC 6937, window inflation) are the stack's:
+ * this module only chooses the window values.
  *
  * Read first: RFC 5681 §3.1 (slow start, congestion avoidance), §3.2
  * (ssthresh on loss, eq. 4), §4.1 (restart window); RFC 3465 §2 (byte
@@ -25,10 +27,9 @@
 /* Per-connection state (lives in the TCB's XT_CC_PRIV_MAX area). */
 struct newreno_priv {
 	uint32_t	acc_bytes;	/* RFC 3465 bytes_acked in CA, bytes */
-	uint32_t	undo_cwnd;	/* cwnd before the last loss episode, bytes */
-	uint32_t	undo_ssthresh;	/* ssthresh before it, bytes */
-	uint8_t		undo_valid;	/* undo_* hold a saved episode */
-	uint8_t		rto_backoff;	/* RTO taken, no new data acked since */
+	struct xt_cc_undo undo;		/* the window before the last loss
+					 * episode (cwnd and ssthresh are all
+					 * NewReno has to restore) */
 };
 
 _Static_assert(sizeof(struct newreno_priv) <= XT_CC_PRIV_MAX,
@@ -137,10 +138,7 @@ newreno_init(void *priv, const struct xt_cc_view *v, struct xt_cc_out *o)
 	struct newreno_priv *p = priv;
 
 	p->acc_bytes = 0;
-	p->undo_cwnd = 0;
-	p->undo_ssthresh = 0;
-	p->undo_valid = 0;
-	p->rto_backoff = 0;
+	xt_cc_undo_reset(&p->undo);
 	o->cwnd = xt_cc_initial_window(v);
 	o->ssthresh = XT_CC_SSTHRESH_INF;	/* RFC 5681 §3.1: arbitrarily high */
 	o->pacing_bps = 0;
@@ -152,7 +150,7 @@ newreno_on_ack(void *priv, const struct xt_cc_view *v, struct xt_cc_out *o)
 	struct newreno_priv *p = priv;
 
 	newreno_keep(v, o);
-	p->rto_backoff = 0;
+	xt_cc_undo_acked(&p->undo);
 	if (v->in_recovery)
 		return;		/* the stack handles recovery */
 	/* RFC 7661: an application-limited sender has not shown that the
@@ -163,15 +161,6 @@ newreno_on_ack(void *priv, const struct xt_cc_view *v, struct xt_cc_out *o)
 		xt_cc_newreno_slow_start(v, o);
 	else
 		xt_cc_newreno_cong_avoid(&p->acc_bytes, v, o);
-}
-
-/* Remember the window before a loss episode, for RTO_SPURIOUS. */
-static void
-newreno_save_undo(struct newreno_priv *p, const struct xt_cc_view *v)
-{
-	p->undo_cwnd = v->cwnd;
-	p->undo_ssthresh = v->ssthresh;
-	p->undo_valid = 1;
 }
 
 static void
@@ -186,7 +175,7 @@ newreno_on_congestion(void *priv, enum xt_cc_signal sig,
 		/* RFC 5681 §3.2 steps 2-3 (RFC 6582 §3.2 step 2): the stack
 		 * retransmits and paces the reduction (PRR); we set the
 		 * target it reduces to. */
-		newreno_save_undo(p, v);
+		xt_cc_undo_save(&p->undo, v);
 		p->acc_bytes = 0;
 		o->ssthresh = newreno_half_flight(v);
 		o->cwnd = o->ssthresh;
@@ -194,7 +183,7 @@ newreno_on_congestion(void *priv, enum xt_cc_signal sig,
 	case XT_CC_SIG_ECN:
 		/* RFC 3168 §6.1.2: as for loss, without a retransmission.
 		 * A mark is never spurious: nothing to undo to. */
-		p->undo_valid = 0;
+		xt_cc_undo_forget(&p->undo);
 		p->acc_bytes = 0;
 		o->ssthresh = newreno_half_flight(v);
 		o->cwnd = o->ssthresh;
@@ -204,26 +193,15 @@ newreno_on_congestion(void *priv, enum xt_cc_signal sig,
 		 * back-to-back timeout of the same data ssthresh is held
 		 * (RFC 5681 §3.1, the note after eq. 4); an RTO during fast
 		 * recovery keeps the ssthresh and undo point recovery set. */
-		if (!p->rto_backoff && !v->in_recovery) {
-			newreno_save_undo(p, v);
+		if (xt_cc_undo_rto(&p->undo, v))
 			o->ssthresh = newreno_half_flight(v);
-		}
-		p->rto_backoff = 1;
 		p->acc_bytes = 0;
 		o->cwnd = v->mss;
 		break;
 	case XT_CC_SIG_RTO_SPURIOUS:
-		/* RFC 4015 §3 / RFC 5682 §3.1 response: go back to the
-		 * window in use before the loss episode, never below what
-		 * the stack has now. */
-		if (!p->undo_valid)
-			break;
-		if (p->undo_cwnd > o->cwnd)
-			o->cwnd = p->undo_cwnd;
-		if (p->undo_ssthresh > o->ssthresh)
-			o->ssthresh = p->undo_ssthresh;
-		p->undo_valid = 0;
-		p->rto_backoff = 0;
+		/* back to the window before the loss episode (tcp_cc.c);
+		 * NewReno keeps nothing else the episode changed */
+		(void)xt_cc_undo_restore(&p->undo, o);
 		break;
 	default:
 		break;		/* private or unknown signals: no change */

@@ -7,7 +7,10 @@
  * inside the TCB (no allocation per connection).  The generic layer in
  * tcp_cc.c does the bookkeeping every algorithm shares (which event, how
  * many bytes newly acknowledged, whether the sender was cwnd-limited,
- * recovery entry/exit) before it calls the hook.
+ * recovery entry/exit) before it calls the hook, and keeps the stack's
+ * bounds on what the hook answers; it also holds the undo of spurious
+ * loss episodes that the loss-based algorithms share (struct
+ * xt_cc_undo).
  *
  * Read first: RFC 5681 §3 (slow start, congestion avoidance, the
  * response to loss and timeout), RFC 3465 (byte counting), RFC 6582
@@ -108,6 +111,42 @@ uint32_t xt_cc_initial_window(const struct xt_cc_view *v);
  * at no less than 3/4 of the old cwnd (as Linux).  Sets both in o. */
 void	xt_cc_restart_window(const struct xt_cc_view *v,
 	    struct xt_cc_out *o);
+
+/*
+ * Undo of a loss episode found spurious (Eifel, RFC 3522 and RFC 4015
+ * §3; F-RTO, RFC 5682 §3.1; D-SACK, RFC 3708 §3): the stack signals
+ * XT_CC_SIG_RTO_SPURIOUS and the window goes back to what it was before
+ * the episode.  The loss-based algorithms share this bookkeeping: each
+ * keeps a struct xt_cc_undo in its private state and calls these from
+ * its hooks (tcp_cc.c).  They save and restore cwnd and ssthresh only;
+ * an algorithm with more state shaped by the episode saves and restores
+ * that itself when they say so (CUBIC: W_max and cwnd_prior; NewReno has
+ * none).  An ECN reduction is never spurious and cannot be undone.
+ */
+struct xt_cc_undo {
+	uint32_t	cwnd;		/* before the episode, bytes */
+	uint32_t	ssthresh;	/* before the episode, bytes */
+	uint8_t		valid;		/* cwnd/ssthresh hold a saved episode */
+	uint8_t		rto_backoff;	/* RTO taken, no new data acked since */
+};
+
+/* Nothing saved (init). */
+void	xt_cc_undo_reset(struct xt_cc_undo *u);
+/* A loss episode begins (XT_CC_SIG_DUPACK): remember v's window. */
+void	xt_cc_undo_save(struct xt_cc_undo *u, const struct xt_cc_view *v);
+/* An ECN reduction: what was saved can no longer be restored. */
+void	xt_cc_undo_forget(struct xt_cc_undo *u);
+/* New data was acknowledged (on_ack): a later RTO is a new episode. */
+void	xt_cc_undo_acked(struct xt_cc_undo *u);
+/* XT_CC_SIG_RTO: 1 if this timeout begins a loss episode, not a repeat
+ * of one (RFC 5681 §3.1: ssthresh is held on a back-to-back timeout)
+ * nor inside fast recovery (whose reduction stands); v's window is then
+ * saved and the algorithm reduces ssthresh.  0: ssthresh is kept. */
+int	xt_cc_undo_rto(struct xt_cc_undo *u, const struct xt_cc_view *v);
+/* XT_CC_SIG_RTO_SPURIOUS: restore the saved window into o (never below
+ * o's values) and return 1, or return 0 with o untouched when nothing is
+ * saved.  On 1 the algorithm restores its own saved state. */
+int	xt_cc_undo_restore(struct xt_cc_undo *u, struct xt_cc_out *o);
 
 /* NewReno helpers other algorithms reuse (FreeBSD exports the same). */
 void	xt_cc_newreno_slow_start(const struct xt_cc_view *v,

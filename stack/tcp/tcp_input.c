@@ -1,24 +1,27 @@
 /*
- * tcp_input.c - segment arrival.
+ * tcp_input.c - segment arrival, in the order of RFC 9293 §3.10.7.
  *
  * xt_tcp_input() validates the segment, finds its connection and hands it
- * to the handler for the connection's state.  For the synchronized states
- * the handler follows the steps of RFC 9293 §3.10.7.4 in order, each a
- * helper below: (1) sequence acceptability, (2) RST, (4) SYN, (5) ACK,
- * (7) segment text, (8) FIN.  Step 3 (security) does not apply and step 6
- * (URG) comes with urgent data (TODO(#4)).  Every discard is counted.
+ * on by state: no connection to xt_tcp_closed_input (§3.10.7.1, in
+ * tcp_subr.c), LISTEN to tcp_listen.c (§3.10.7.2), SYN-SENT to
+ * tcp_synsent_input (§3.10.7.3), every later state to xt_tcp_sync_input,
+ * which runs PAWS (RFC 7323 §5) and then the steps of §3.10.7.4 in order,
+ * each a helper below: (1) sequence acceptability, (2) RST, (4) SYN,
+ * (5) ACK, (6) URG, (7) segment text, (8) FIN; step 3 (security) does
+ * not apply.  Step 5 is itself a row of named pieces; loss detection and
+ * recovery are tcp_recovery.c's, called at fixed points of it.  Every
+ * discard is counted.
  *
- * Read first: RFC 9293 §3.10.7, §3.4 (acceptability), RFC 5961 §3-4
- * (blind RST/SYN: exact-match RST, challenge ACKs), RFC 5681 §3.2 and
- * RFC 6582 (fast retransmit/recovery), RFC 6298 §5 (timer management),
- * RFC 7323 §2 (window scale), RFC 1122 §4.2.3.2 (delayed ACKs).
+ * Read first: RFC 9293 §3.10.7, §3.4 (acceptability), RFC 5961 §3-5
+ * (blind RST/SYN/data: exact-match RST, challenge ACKs, old ACKs),
+ * RFC 7323 §2 and §5 (window scale, PAWS), RFC 6298 §5 (timer
+ * management), RFC 3168 §6.1 (ECN), RFC 6093 (urgent pointer), RFC 5681
+ * §4.2 and RFC 1122 §4.2.3.2 (when to ACK).
  */
 #include <string.h>
 
 #include "xt_engine.h"
-#include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
-#include "wire/icmp4.h"
 #include "wire/tcp.h"
 
 /* Outcome of a step: go on, or stop (the segment is consumed). */
@@ -26,139 +29,47 @@
 #define STEP_DONE	1
 #define STEP_ACKONLY	2	/* unacceptable probe: use its ACK field only */
 
-struct seg {
-	struct xt_tcp_repr	th;
-	uint32_t		seglen;	/* payload + SYN + FIN */
-	const uint8_t		*data;	/* payload after trimming */
-	uint32_t		dlen;
-	int			fin;	/* FIN still inside the window */
-};
+static void	tcp_synsent_input(struct xtcp_sock *, struct xt_tcp_seg *);
 
-static void	tcp_listen_input(struct xtcp_engine *, struct xtcp_sock *,
-		    uint32_t, uint32_t, uint8_t, struct seg *);
-static void	tcp_synsent_input(struct xtcp_sock *, struct seg *);
-static void	tcp_sync_input(struct xtcp_sock *, struct seg *);
-
-/* An RTT sample; one below the clock's reach still took time (Linux
- * keeps at least one tick), so 0 is never recorded. */
-static void
-tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
+/*
+ * Every segment that reached a connection, before its state's steps:
+ * the peer is alive (keep-alive probes answered), RFC 3168 §6.1.3's CE
+ * echo (ECE on our ACKs until the peer says CWR), and the counters.
+ */
+void
+xt_tcp_seg_arrived(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+    uint8_t tos)
 {
-	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
+	struct xtcp_engine *eng = tp->eng;
+
+	tp->t_last_rx_us = eng->now;
+	tp->t_keep_probes = 0;
+	if ((tp->t_flags & XT_TF_ECN_OK) && sg->seglen > 0) {
+		if (sg->th.flags & XT_TH_CWR)
+			tp->t_flags &= ~XT_TF_ECE_SEND;
+		if ((tos & 3) == 3) {
+			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
+			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
+		}
+	}
+	tp->t_segs_in++;
+	if (sg->dlen > 0) {
+		tp->t_data_segs_in++;
+		tp->t_last_data_rx_us = eng->now;
+	}
 }
 
 /*
- * The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
- * this segment, and an RTT sample from our SYN or SYN-ACK (both sides, as
- * Linux) if it went once (Karn, RFC 6298 §3).  No sample from the
- * timestamp echo after a resend, though Linux takes one: the echo may
- * name our first copy, answered late by the peer's own retransmission
- * (a SYN-ACK resent after our SYN resent echoes the first SYN), and a
- * sample of seconds then makes the RTO several times that (sim_matrix).
+ * A TCP segment from src to dst (host order) with the IP header's TOS:
+ * parse and check it, find the connection (or listener) it belongs to,
+ * and hand it to the processing of that connection's state.
  */
-static void
-tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
-    uint32_t win)
-{
-	struct xtcp_engine *eng = tp->eng;
-
-	tp->snd_wnd = win;
-	tp->max_sndwnd = win;
-	tp->snd_wl1 = th->seq;
-	tp->snd_wl2 = th->ack;
-	if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
-		tcp_rtt_sample(tp, (uint32_t)(eng->now - tp->t_rtttime));
-		XT_STAT_INC(eng, tcp_rtt_samples);
-	}
-	tp->t_rtttime = 0;
-	tp->t_rxtshift = 0;
-	XT_STAT_INC(eng, tcp_connects);
-}
-
-static void
-tcp_apply_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t mss;
-
-	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt); an
-	 * option of 0 counts as none (Linux tcp_parse_options) */
-	mss = th->has_mss && th->mss != 0 ? th->mss : eng->cfg.mssdflt;
-	/* the floor goes on the peer's value, before the options are
-	 * taken off (Linux tcp_min_snd_mss): a tiny MSS cannot make the
-	 * subtraction below wrap */
-	if (mss < XT_TCP_MIN_SND_MSS)
-		mss = XT_TCP_MIN_SND_MSS;
-	if (mss > tp->t_advmss)
-		mss = tp->t_advmss;	/* at least 28: MTU >= 68 */
-	if (th->has_ts && eng->cfg.tstamps) {
-		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
-		 * bytes of every segment (RFC 6691: from the data) */
-		tp->t_flags |= XT_TF_TS_OK;
-		tp->ts_recent = th->tsval;
-		tp->ts_recent_age_us = eng->now;
-		mss -= 12;
-	}
-	if (th->sack_perm && eng->cfg.sack)
-		tp->t_flags |= XT_TF_SACK_OK;
-	tp->t_maxseg = (uint16_t)mss;
-	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
-		tp->t_flags |= XT_TF_WS_OK;
-		tp->snd_scale = th->ws;
-		tp->rcv_scale = tp->request_scale;
-	} else {
-		tp->t_flags &= ~XT_TF_WS_OK;
-		tp->snd_scale = 0;
-		tp->rcv_scale = 0;
-	}
-	/* never more than a frame of our own MTU holds beside the options */
-	if (tp->t_maxseg > xt_tcp_mss_fit(tp))
-		tp->t_maxseg = (uint16_t)xt_tcp_mss_fit(tp);
-	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
-	xt_tcp_cc_init(tp);
-	/* quick ACKs while the peer's slow start begins (Linux quickack
-	 * mode): delayed ACKs would slow its window growth */
-	tp->t_quickacks = 16;
-}
-
-/*
- * RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above everything the old
- * connection used may end TIME-WAIT, when a listener is there to take it
- * (Linux tcp_timewait_state_process); otherwise the TIME-WAIT connection
- * answers it as any synchronized state does, with an ACK.  The TCB is
- * freed only if no descriptor holds it.  A program may still hold it
- * (shutdown(SHUT_WR), then read to end of stream, as nginx's lingering
- * close): its socket is closed instead and keeps reading end of stream,
- * as on Linux, where the socket is CLOSE once TIME-WAIT begins.  Returns
- * the TCB that takes the segment.
- */
-static struct xtcp_sock *
-tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr, uint32_t faddr,
-    const struct seg *sg)
-{
-	struct xtcp_engine *eng = tp->eng;
-	struct xtcp_sock *lis;
-
-	if (!SEQ_GT(sg->th.seq, tp->rcv_nxt))
-		return (tp);
-	lis = xt_tcp_lookup_listener(eng, laddr, sg->th.dport, faddr,
-	    sg->th.sport);
-	if (lis == NULL)
-		return (tp);
-	XT_STAT_INC(eng, tcp_timewait_reuse);
-	if (!(tp->t_flags & XT_TF_ORPHAN) && tp->t_listener == NULL)
-		XT_STAT_INC(eng, tcp_timewait_held_syn);
-	/* frees it if orphaned or never accepted */
-	xt_tcp_drop(tp, XT_OK);
-	return (lis);
-}
-
 void
 xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
     uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
 {
 	struct xtcp_sock *tp;
-	struct seg sg;
+	struct xt_tcp_seg sg;
 	int err;
 
 	XT_STAT_INC(eng, tcp_rcv_total);
@@ -186,499 +97,28 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
 	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
 	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
-		tp = tcp_timewait_syn(tp, dst, src, &sg);
+		tp = xt_tcp_timewait_syn(tp, dst, src, &sg);
 	if (tp == NULL) {
-		XT_STAT_INC(eng, tcp_rcv_noport);
-		/* FreeBSD log_in_vain and blackhole (tcp(4)) */
-		if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
-		    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))
-			xt_log(eng, XTCP_LOG_INFO, "connection attempt to "
-			    "port %u from %u.%u.%u.%u:%u flags %#x", sg.th.dport,
-			    src >> 24, (src >> 16) & 0xff, (src >> 8) & 0xff,
-			    src & 0xff, sg.th.sport, sg.th.flags);
-		if (eng->cfg.blackhole >= 2 || (eng->cfg.blackhole == 1 &&
-		    (sg.th.flags & XT_TH_SYN))) {
-			XT_STAT_INC(eng, tcp_rcv_blackholed);
-			return;
-		}
-		xt_tcp_respond_rst(eng, dst, src, &sg.th, sg.seglen);
+		xt_tcp_closed_input(eng, src, dst, &sg);
 		return;
 	}
-	tp->t_last_rx_us = eng->now;
-	tp->t_keep_probes = 0;
-	/* RFC 3168 §6.1.3: CE on an arriving segment: echo ECE on our
-	 * ACKs until the peer says CWR */
-	if ((tp->t_flags & XT_TF_ECN_OK) && sg.seglen > 0) {
-		if (sg.th.flags & XT_TH_CWR)
-			tp->t_flags &= ~XT_TF_ECE_SEND;
-		if ((tos & 3) == 3) {
-			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
-			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
-		}
-	}
-	tp->t_segs_in++;
-	if (sg.dlen > 0) {
-		tp->t_data_segs_in++;
-		tp->t_last_data_rx_us = eng->now;
-	}
+	xt_tcp_seg_arrived(tp, &sg, tos);
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
-		tcp_listen_input(eng, tp, src, dst, tos, &sg);
+		xt_tcp_listen_input(eng, tp, src, dst, tos, &sg);
 		break;
 	case XT_TCPS_SYN_SENT:
 		tcp_synsent_input(tp, &sg);
 		break;
 	default:
-		tcp_sync_input(tp, &sg);
+		xt_tcp_sync_input(tp, &sg);
 		break;
 	}
 }
 
-/* Does a SYN to Fast Open listener lis carry the right cookie
- * (RFC 7413 §4.1.2)? */
-static int
-tcp_tfo_cookie_ok(struct xtcp_engine *eng, uint32_t faddr,
-    const struct xt_tcp_repr *th)
-{
-	uint8_t want[8];
-
-	xt_tfo_cookie_for(eng, faddr, want);
-	return (th->tfo_len == 8 && memcmp(th->tfo_cookie, want, 8) == 0);
-}
-
-/*
- * RFC 7413 §4.2: a SYN with a valid Fast Open cookie and data: the data
- * is accepted at once and the connection handed to accept() before the
- * handshake ends.  This is the one SYN that needs a socket (it holds
- * data), so the caller checked the accept queue and TCP_FASTOPEN's
- * limit first.
- */
-static void
-tcp_tfo_server_syn(struct xtcp_sock *tp, const struct seg *sg)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t n;
-
-	n = xt_ring_write(&tp->rcv_buf, sg->data, sg->dlen);
-	tp->rcv_nxt += n;
-	tp->t_bytes_received += n;
-	tp->t_evseq++;
-	XT_STAT_INC(eng, tcp_tfo_accepted);
-	xt_tcp_enqueue_accept(tp);
-}
-
-/* A connection of listener lis to faddr:fport, inheriting its options
- * (xt_tcp_inherit: what Linux's accepted sockets take). */
-static struct xtcp_sock *
-tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
-    uint32_t faddr, uint16_t fport)
-{
-	struct xtcp_sock *tp;
-
-	if ((tp = xt_tcp_alloc(eng)) == NULL)
-		return (NULL);
-	tp->laddr = laddr;
-	tp->lport = lis->lport;
-	tp->faddr = faddr;
-	tp->fport = fport;
-	xt_tcp_inherit(lis, tp);
-	tp->t_listener = lis;
-	lis->t_qlen++;
-	xt_tcp_init_buffers_mss(tp);
-	tp->t_conn_start_us = eng->now;
-	return (tp);
-}
-
-/*
- * The TCB of a passive open in SYN-RECEIVED, from the peer's SYN th (a
- * real one, or one rebuilt from a SYN cache entry) and our ISN: RFC 9293
- * §3.10.7.2 fourth, with the SYN's options.  Nothing is sent.
- */
-static struct xtcp_sock *
-tcp_child_from_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t laddr, uint32_t faddr, const struct xt_tcp_repr *th,
-    xt_seq_t iss, uint32_t ts_offset)
-{
-	struct xtcp_sock *tp;
-
-	if ((tp = tcp_new_child(eng, lis, laddr, faddr, th->sport)) == NULL)
-		return (NULL);
-	tp->ts_offset = ts_offset;
-	tp->irs = th->seq;
-	tp->rcv_nxt = th->seq + 1;
-	tp->rcv_adv = tp->rcv_nxt;
-	tp->iss = iss;
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
-	tp->snd_recover = tp->iss;
-	tp->t_ecn_recover = tp->iss;
-	tp->snd_buf_seq = tp->iss + 1;
-	tp->snd_wnd = th->win;		/* RFC 7323 §2.2: unscaled in a SYN */
-	tp->max_sndwnd = tp->snd_wnd;
-	tp->snd_wl1 = th->seq;
-	tp->snd_wl2 = tp->iss;
-	tcp_apply_syn_options(tp, th);
-	/* RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR */
-	if (eng->cfg.ecn != 0 &&
-	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
-		tp->t_flags |= XT_TF_ECN_OK | XT_TF_ECN_SYN;
-	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
-	return (tp);
-}
-
-/*
- * RFC 4987 §3.6: the ACK completing a handshake whose SYN was answered
- * with a cookie.  A valid cookie makes the connection now, ESTABLISHED,
- * with the MSS it encodes (and no window scale, SACK or timestamps:
- * nothing remembered them), and the segment is processed on it.
- * Returns 1 if it took the segment.
- */
-static int
-tcp_syncookie_ack(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, struct seg *sg)
-{
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xtcp_sock *tp;
-	uint16_t mss;
-
-	if ((th->flags & (XT_TH_SYN | XT_TH_RST | XT_TH_ACK)) != XT_TH_ACK)
-		return (0);
-	mss = xt_syncookie_check(eng, dst, lis->lport, src, th->sport,
-	    th->seq - 1, th->ack - 1);
-	if (mss == 0) {
-		XT_STAT_INC(eng, tcp_sc_bad);
-		return (0);
-	}
-	/* Linux: a full accept queue drops the ACK; the peer's next
-	 * segment carries the cookie again */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_ack_overflow);
-		return (1);
-	}
-	if ((tp = tcp_new_child(eng, lis, dst, src, th->sport)) == NULL) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return (1);
-	}
-	XT_STAT_INC(eng, tcp_sc_recvd);
-	tp->ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
-	    th->sport);
-	tp->irs = th->seq - 1;
-	tp->rcv_nxt = th->seq;
-	(void)xt_tcp_syn_window(tp);	/* what the cookie SYN-ACK offered */
-	tp->iss = th->ack - 1;
-	tp->snd_una = tp->iss;
-	tp->snd_nxt = tp->snd_max = tp->iss + 1;	/* our SYN-ACK went */
-	tp->snd_recover = tp->iss;
-	tp->t_ecn_recover = tp->iss;
-	tp->snd_buf_seq = tp->iss + 1;
-	tp->snd_wl1 = th->seq - 1;
-	tp->snd_wl2 = tp->iss;
-	tp->request_scale = 0;
-	tp->t_maxseg = mss < tp->t_advmss ? mss : tp->t_advmss;
-	xt_tcp_cc_init(tp);
-	xt_tcp_set_state(tp, XT_TCPS_SYN_RECEIVED);
-	tcp_sync_input(tp, sg);		/* the ACK: to ESTABLISHED, data */
-	return (1);
-}
-
-/* A SYN cookie answers a SYN without keeping anything (RFC 4987 §3.6). */
-static void
-tcp_syncookie_send(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, const struct xt_tcp_repr *th)
-{
-	uint16_t mss;
-	xt_seq_t cookie;
-
-	mss = th->has_mss ? th->mss : (uint16_t)eng->cfg.mssdflt;
-	if (mss > eng->mtu - 40)
-		mss = (uint16_t)(eng->mtu - 40);
-	cookie = xt_syncookie_make(eng, dst, lis->lport, src, th->sport,
-	    th->seq, &mss);
-	xt_tcp_respond_synack(eng, src, th, cookie, mss,
-	    (uint16_t)(lis->rcvbuf_size > 65535 ? 65535 : lis->rcvbuf_size));
-}
-
-/*
- * The handshake's ACK for SYN cache entry e: now the TCB, with its
- * buffers, as tcp_child_from_syn would have made it at the SYN and as
- * the SYN-ACK(s) left it.  The SYN-ACK's send time goes to the RTT
- * timer (t_rtttime, t_rtseq = ISS) unless it was resent (Karn), so the
- * ACK gives the passive side its first RTT sample (tcp_handshake_done).
- */
-static struct xtcp_sock *
-tcp_syncache_expand(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    const struct xt_sc_entry *e)
-{
-	struct xt_tcp_repr syn;
-	struct xtcp_sock *tp;
-
-	memset(&syn, 0, sizeof(syn));
-	syn.sport = e->sc_fport;
-	syn.dport = lis->lport;
-	syn.seq = e->sc_irs;
-	syn.flags = XT_TH_SYN;
-	if (e->sc_flags & XT_SCF_ECN)
-		syn.flags |= XT_TH_ECE | XT_TH_CWR;
-	syn.win = e->sc_wnd;
-	syn.has_mss = (e->sc_flags & XT_SCF_MSS) != 0;
-	syn.mss = e->sc_mss;
-	syn.has_ws = (e->sc_flags & XT_SCF_WS) != 0;
-	syn.ws = e->sc_ws;
-	syn.has_ts = (e->sc_flags & XT_SCF_TS) != 0;
-	syn.tsval = e->sc_tsval;
-	syn.sack_perm = (e->sc_flags & XT_SCF_SACK) != 0;
-	tp = tcp_child_from_syn(eng, lis, e->sc_laddr, e->sc_faddr, &syn,
-	    e->sc_iss, e->sc_ts_offset);
-	if (tp == NULL)
-		return (NULL);
-	tp->t_conn_start_us = e->sc_synack_us;
-	if (tp->t_flags & XT_TF_TS_OK)
-		tp->ts_recent_age_us = e->sc_synack_us;
-	tp->t_tfo_send_cookie = (e->sc_flags & XT_SCF_TFO) != 0;
-	/* what sending the SYN-ACK did to the TCB (tcp_output_syn) */
-	(void)xt_tcp_syn_window(tp);
-	tp->last_ack_sent = tp->rcv_nxt;
-	tp->snd_nxt = tp->snd_max = tp->iss + 1;
-	tp->t_segs_in = 1;
-	tp->t_segs_out = 1 + e->sc_rxtshift;
-	tp->t_rxtshift = e->sc_rxtshift;
-	tp->t_rexmt_at = e->sc_rexmt_at;
-	if (!(e->sc_flags & XT_SCF_RESENT)) {
-		tp->t_rtseq = tp->iss;
-		tp->t_rtttime = e->sc_synack_us;
-	}
-	return (tp);
-}
-
-/*
- * A segment for the half-open connection of SYN cache entry e: RFC 9293
- * §3.10.7.4 for SYN-RECEIVED, the steps a TCB would take, on the entry.
- * Only an acceptable ACK of our SYN makes the TCB; then the segment goes
- * through tcp_sync_input like any other.  A retransmitted SYN (or any
- * unacceptable segment) gets the SYN-ACK again, as Linux does.
- */
-static void
-tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    struct xt_sc_entry *e, uint32_t src, uint32_t dst, uint8_t tos,
-    struct seg *sg)
-{
-	struct xt_tcp_repr *th = &sg->th;
-	xt_seq_t rcv_nxt = e->sc_irs + 1, end;
-	uint32_t wnd = lis->rcvbuf_size;	/* the child's empty buffer */
-	struct xtcp_sock *tp;
-	int ok;
-
-	/* the peer's SYN-ACK repeating its SYN (RFC 9293 Figure 8) */
-	if ((th->flags & (XT_TH_SYN | XT_TH_ACK)) == (XT_TH_SYN | XT_TH_ACK) &&
-	    th->seq == e->sc_irs) {
-		th->flags &= ~XT_TH_SYN;
-		th->seq++;
-		sg->seglen--;
-	}
-	/* RFC 7323 §5.3 PAWS, against the SYN's TSval */
-	if ((e->sc_flags & XT_SCF_TS) && eng->cfg.tstamps && th->has_ts &&
-	    !(th->flags & XT_TH_RST) &&
-	    (int32_t)(th->tsval - e->sc_tsval) < 0) {
-		XT_STAT_INC(eng, tcp_rcv_paws_drop);
-		goto resend;
-	}
-	/* first: sequence acceptability (RFC 9293 §3.4) */
-	end = th->seq + sg->seglen;
-	if (sg->seglen == 0)
-		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd);
-	else
-		ok = SEQ_IN(th->seq, rcv_nxt, rcv_nxt + wnd) ||
-		    SEQ_IN(end - 1, rcv_nxt, rcv_nxt + wnd);
-	if (!ok) {
-		if (SEQ_LEQ(end, rcv_nxt))
-			XT_STAT_INC(eng, tcp_rcv_dup_pack);
-		else
-			XT_STAT_INC(eng, tcp_rcv_unacceptable);
-		if (th->flags & XT_TH_RST)
-			return;
-		if (th->flags & XT_TH_SYN)
-			XT_STAT_INC(eng, tcp_syncache_dupsyn);
-		goto resend;
-	}
-	/* second: RST, exact match only (RFC 5961 §3.2): back to LISTEN */
-	if (th->flags & XT_TH_RST) {
-		if (th->seq != rcv_nxt && !eng->cfg.insecure_rst) {
-			XT_STAT_INC(eng, tcp_rcv_rst_bad);
-			goto resend;		/* the challenge */
-		}
-		XT_STAT_INC(eng, tcp_rcv_rst);
-		XT_STAT_INC(eng, tcp_syncache_reset);
-		xt_syncache_remove(lis, e);
-		return;
-	}
-	/* fourth: a SYN in the window (RFC 5961 §4.2: a challenge) */
-	if (th->flags & XT_TH_SYN) {
-		XT_STAT_INC(eng, tcp_rcv_syn_estab);
-		goto resend;
-	}
-	/* fifth: the ACK of our SYN */
-	if (!(th->flags & XT_TH_ACK)) {
-		XT_STAT_INC(eng, tcp_rcv_no_ack);
-		return;
-	}
-	if (th->ack != e->sc_iss + 1) {
-		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
-		return;
-	}
-	/*
-	 * Linux (tcp_check_req with tcp_abort_on_overflow 0): with the
-	 * accept queue full the ACK is dropped and the entry stays; the
-	 * SYN-ACK timer resends and the peer's answer may find room.
-	 */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_ack_overflow);
-		return;
-	}
-	if ((tp = tcp_syncache_expand(eng, lis, e)) == NULL) {
-		XT_STAT_INC(eng, tcp_listen_overflow);	/* no socket: as full */
-		return;
-	}
-	XT_STAT_INC(eng, tcp_syncache_completed);
-	xt_syncache_remove(lis, e);
-	/* what xt_tcp_input does for a segment of a connection */
-	tp->t_last_rx_us = eng->now;
-	if ((tp->t_flags & XT_TF_ECN_OK) && sg->seglen > 0) {
-		if (th->flags & XT_TH_CWR)
-			tp->t_flags &= ~XT_TF_ECE_SEND;
-		if ((tos & 3) == 3) {
-			XT_STAT_INC(eng, tcp_ecn_ce_rcvd);
-			tp->t_flags |= XT_TF_ECE_SEND | XT_TF_ACKNOW;
-		}
-	}
-	tp->t_segs_in++;
-	if (sg->dlen > 0) {
-		tp->t_data_segs_in++;
-		tp->t_last_data_rx_us = eng->now;
-	}
-	tcp_sync_input(tp, sg);
-	return;
-resend:
-	e->sc_flags |= XT_SCF_RESENT;
-	xt_syncache_synack(lis, e);
-}
-
-/*
- * A new SYN for listener lis that no SYN cache entry knows.  It costs a
- * compact entry and no socket; past the table, a SYN cookie (or a
- * counted drop).  The one exception is a Fast Open SYN whose data is
- * accepted: that needs a socket, within the backlog and TCP_FASTOPEN's
- * limit.
- */
-static void
-tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, const struct seg *sg)
-{
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xt_sc_entry *e;
-	struct xtcp_sock *tp;
-	int tfo, tfo_ok = 0;
-
-	/* XTCP_SYNCOOKIES=2: every SYN gets a cookie, nothing is kept */
-	if (eng->cfg.syncookies == 2) {
-		tcp_syncookie_send(eng, lis, src, dst, th);
-		return;
-	}
-	/* Linux (tcp_conn_request): a full accept queue drops the SYN,
-	 * cookies or not; the peer tries again later */
-	if (lis->t_qlen > lis->t_backlog) {
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	tfo = th->has_tfo && (eng->cfg.fastopen & 2) && lis->t_tfo_qlen > 0;
-	if (tfo)
-		tfo_ok = tcp_tfo_cookie_ok(eng, src, th);
-	if (tfo_ok && sg->dlen > 0 && lis->t_qlen <= lis->t_tfo_qlen) {
-		tp = tcp_child_from_syn(eng, lis, dst, src, th,
-		    xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport),
-		    xt_tcp_ts_offset(eng, dst, lis->lport, src, th->sport));
-		if (tp == NULL) {
-			XT_STAT_INC(eng, tcp_listen_overflow);
-			return;
-		}
-		XT_STAT_INC(eng, tcp_accepts);
-		tcp_tfo_server_syn(tp, sg);
-		xt_tcp_output(tp);
-		return;
-	}
-	/* listen(2) backlog: Linux keeps backlog+1 half-open connections;
-	 * past that, a SYN cookie answers without keeping state (RFC 4987
-	 * §3.6; FreeBSD syncookies), or the SYN is dropped */
-	e = xt_syncache_insert(lis, dst, src, th->sport);
-	if (e == NULL) {
-		XT_STAT_INC(eng, tcp_syncache_overflow);
-		if (eng->cfg.syncookies == 1) {
-			tcp_syncookie_send(eng, lis, src, dst, th);
-			return;
-		}
-		XT_STAT_INC(eng, tcp_listen_overflow);
-		return;
-	}
-	XT_STAT_INC(eng, tcp_accepts);
-	e->sc_irs = th->seq;
-	e->sc_iss = xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport);
-	e->sc_ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
-	    th->sport);
-	e->sc_wnd = th->win;
-	if (th->has_mss) {
-		e->sc_flags |= XT_SCF_MSS;
-		e->sc_mss = th->mss;
-	}
-	if (th->has_ws) {
-		e->sc_flags |= XT_SCF_WS;
-		e->sc_ws = th->ws;
-	}
-	if (th->has_ts) {
-		e->sc_flags |= XT_SCF_TS;
-		e->sc_tsval = th->tsval;
-	}
-	if (th->sack_perm)
-		e->sc_flags |= XT_SCF_SACK;
-	if (eng->cfg.ecn != 0 &&
-	    (th->flags & (XT_TH_ECE | XT_TH_CWR)) == (XT_TH_ECE | XT_TH_CWR))
-		e->sc_flags |= XT_SCF_ECN;
-	/* RFC 7413 §4.1.2: a request or a wrong cookie gets the cookie */
-	if (tfo && !tfo_ok) {
-		e->sc_flags |= XT_SCF_TFO;
-		XT_STAT_INC(eng, tcp_tfo_cookie_sent);
-	}
-	xt_syncache_synack(lis, e);
-}
-
-/* RFC 9293 §3.10.7.2: a segment for a listening socket. */
-static void
-tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
-    uint32_t src, uint32_t dst, uint8_t tos, struct seg *sg)
-{
-	const struct xt_tcp_repr *th = &sg->th;
-	struct xt_sc_entry *e;
-
-	/* a half-open connection of this listener: SYN-RECEIVED */
-	if ((e = xt_syncache_lookup(lis, dst, src, th->sport)) != NULL) {
-		tcp_syncache_input(eng, lis, e, src, dst, tos, sg);
-		return;
-	}
-	if (th->flags & XT_TH_RST)
-		return;			/* first: ignore RSTs */
-	if (th->flags & XT_TH_ACK) {	/* second: an ACK gets an RST */
-		if (eng->cfg.syncookies &&
-		    tcp_syncookie_ack(eng, lis, src, dst, sg))
-			return;
-		XT_STAT_INC(eng, tcp_rcv_noport);
-		xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
-		return;
-	}
-	if (!(th->flags & XT_TH_SYN) || (th->flags & XT_TH_FIN))
-		return;			/* fourth: anything else is dropped */
-	tcp_listen_syn(eng, lis, src, dst, sg);
-}
-
 /* RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
 static void
-tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
+tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
@@ -709,7 +149,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	tp->irs = th->seq;
 	tp->rcv_nxt = th->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
-	tcp_apply_syn_options(tp, th);
+	xt_tcp_syn_options(tp, th);
 	/* RFC 7413 §4.1.3: remember the server's cookie */
 	if (th->has_tfo && th->tfo_len > 0 && tp->t_tfo_syn)
 		xt_tfo_cache_put(eng, tp->faddr, th->tfo_len, th->tfo_cookie);
@@ -740,7 +180,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	if (SEQ_GT(tp->snd_una, tp->iss)) {
 		/* our SYN is acknowledged: established; the window of a
 		 * SYN-ACK is unscaled (RFC 7323 §2.2) */
-		tcp_handshake_done(tp, th, th->win);
+		xt_tcp_handshake_done(tp, th, th->win);
 		tp->t_rexmt_at = 0;
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
 		xt_tcp_arm_keep(tp);
@@ -759,56 +199,6 @@ tcp_synsent_input(struct xtcp_sock *tp, struct seg *sg)
 	xt_tcp_output(tp);
 }
 
-/*
- * RFC 5961 §7 (as Linux tcp_invalid_ratelimit): at most one ACK per
- * interval per connection in reply to a segment that proves nothing:
- * challenge ACKs, and ACKs to out-of-window or PAWS-failed segments that
- * hold no data (data and FINs are always answered: they may be a
- * retransmission whose ACK was lost; Linux tcp_oow_rate_limited).  Kept
- * per connection: a limit shared by all connections tells an off-path
- * attacker which of its guesses hit (CVE-2016-5696).  Returns 1 if this
- * ACK must not go.
- */
-static int
-tcp_ack_ratelimited(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
-
-	if (ival != 0 && tp->t_oow_ack_us != 0 &&
-	    eng->now - tp->t_oow_ack_us < ival)
-		return (1);
-	tp->t_oow_ack_us = eng->now;
-	return (0);
-}
-
-/* An out-of-window or PAWS-failed segment: ACK it unless the limit says
- * no; a SYN or a segment without data or FIN is subject to it. */
-static void
-tcp_oow_ack(struct xtcp_sock *tp, const struct seg *sg)
-{
-	if (sg->th.flags & XT_TH_RST)
-		return;
-	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
-	    tcp_ack_ratelimited(tp)) {
-		XT_STAT_INC(tp->eng, tcp_oow_ack_skipped);
-		return;
-	}
-	tp->t_flags |= XT_TF_ACKNOW;
-}
-
-/* A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the limit. */
-static void
-tcp_challenge_ack(struct xtcp_sock *tp)
-{
-	if (tcp_ack_ratelimited(tp)) {
-		XT_STAT_INC(tp->eng, tcp_challenge_ack_skipped);
-		return;
-	}
-	XT_STAT_INC(tp->eng, tcp_snd_challenge_ack);
-	xt_tcp_send_ack(tp);
-}
-
 /* Receive window used by the acceptability test. */
 static uint32_t
 tcp_rcv_wnd(const struct xtcp_sock *tp)
@@ -823,7 +213,7 @@ tcp_rcv_wnd(const struct xtcp_sock *tp)
 /* Step 1: RFC 9293 §3.10.7.4 first, the four-case acceptability test,
  * then trim the segment to the window. */
 static int
-step_check_seq(struct xtcp_sock *tp, struct seg *sg)
+step_check_seq(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	struct xt_tcp_repr *th = &sg->th;
@@ -864,7 +254,7 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 		}
 		else
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
-		tcp_oow_ack(tp, sg);
+		xt_tcp_oow_ack(tp, sg);
 		/* TIME-WAIT: a retransmitted FIN restarts 2MSL (eighth step) */
 		if (tp->state == XT_TCPS_TIME_WAIT && (th->flags & XT_TH_FIN) &&
 		    !(th->flags & XT_TH_RST))
@@ -907,7 +297,7 @@ step_check_seq(struct xtcp_sock *tp, struct seg *sg)
 /* Step 2: RST, RFC 5961 §3.2: reset only on an exact match of rcv_nxt;
  * elsewhere in the window, send a challenge ACK. */
 static int
-step_check_rst(struct xtcp_sock *tp, struct seg *sg)
+step_check_rst(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 
@@ -932,7 +322,7 @@ step_check_rst(struct xtcp_sock *tp, struct seg *sg)
 	 * older rule, without the RFC 5961 challenge */
 	if (sg->th.seq != tp->rcv_nxt && !eng->cfg.insecure_rst) {
 		XT_STAT_INC(eng, tcp_rcv_rst_bad);
-		tcp_challenge_ack(tp);
+		xt_tcp_challenge_ack(tp);
 		return (STEP_DONE);
 	}
 	XT_STAT_INC(eng, tcp_rcv_rst);
@@ -965,7 +355,7 @@ step_check_rst(struct xtcp_sock *tp, struct seg *sg)
 /* Step 4: a SYN in a synchronized state gets a challenge ACK
  * (RFC 5961 §4.2, as RFC 9293 §3.10.7.4 recommends). */
 static int
-step_check_syn(struct xtcp_sock *tp, struct seg *sg)
+step_check_syn(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	if (!(sg->th.flags & XT_TH_SYN))
 		return (STEP_NEXT);
@@ -977,523 +367,8 @@ step_check_syn(struct xtcp_sock *tp, struct seg *sg)
 		return (STEP_DONE);
 	}
 	XT_STAT_INC(tp->eng, tcp_rcv_syn_estab);
-	tcp_challenge_ack(tp);
+	xt_tcp_challenge_ack(tp);
 	return (STEP_DONE);
-}
-
-/* RFC 6582 §3.2 step 1-2 (after three duplicate ACKs). */
-static void
-tcp_fast_retransmit(struct xtcp_sock *tp)
-{
-	uint32_t mss = tp->t_maxseg;
-
-	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
-	tp->t_undo_ok = 0;		/* no D-SACK without SACK */
-	tp->t_undo_seq = tp->snd_una;
-	xt_tcp_eifel_arm(tp);
-	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);
-	tp->snd_recover = tp->snd_max;
-	tp->t_flags |= XT_TF_INRECOVERY;
-	(void)xt_tcp_send_seg(tp, tp->snd_una, mss, 0);
-	tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;	/* RFC 6582 §3.2 step 2 */
-	xt_tcp_arm_rexmt(tp);
-}
-
-/*
- * A D-SACK (RFC 2883) for data this loss episode retransmitted says the
- * retransmission was unnecessary.  When every retransmission of the
- * episode has been reported so, the episode was reordering, not loss:
- * undo its window reduction (RFC 3708 §3; the algorithm restores its
- * own state) and raise DupThresh (as Linux raises tp->reordering).
- * D-SACKs for data never retransmitted (the network duplicated it) are
- * no evidence and are only counted.
- */
-static void
-tcp_dsack_seen(struct xtcp_sock *tp, xt_seq_t lo, xt_seq_t hi)
-{
-	struct xtcp_engine *eng = tp->eng;
-
-	/*
-	 * RFC 8985 §6.2.4: widen the reordering window, once a round.
-	 * DEVIATION: the multiplier doubles rather than grows by one: with
-	 * delay jitter, min_RTT (and so the step) can be a small fraction
-	 * of the reordering, and each round too narrow costs a spurious
-	 * recovery.  The cap at SRTT is the RFC's.
-	 */
-	if (tp->t_rack_reo_mult == 0 ||
-	    SEQ_GEQ(tp->snd_una, tp->t_rack_dsack_rnd)) {
-		tp->t_rack_dsack_rnd = tp->snd_max;
-		if (tp->t_rack_reo_mult == 0)
-			tp->t_rack_reo_mult = 1;
-		if (tp->t_rack_reo_mult < 128)
-			tp->t_rack_reo_mult *= 2;
-		tp->t_rack_reo_persist = 16;
-	}
-	if (!tp->t_undo_ok || tp->t_undo_retrans == 0 ||
-	    SEQ_LT(lo, tp->t_undo_seq) || SEQ_GT(hi, tp->snd_recover))
-		return;
-	if (--tp->t_undo_retrans != 0)
-		return;
-	XT_STAT_INC(eng, tcp_undo_dsack);
-	tp->t_undo_ok = 0;
-	/* a whole episode was reordering: the window goes to its cap */
-	tp->t_rack_reo_mult = 255;
-	tp->t_rack_reord = 1;
-	if (tp->t_sb.dupthresh < 16)
-		tp->t_sb.dupthresh++;
-	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
-	tp->t_flags &= ~XT_TF_INRECOVERY;
-	tp->t_dupacks = 0;
-}
-
-/* A loss episode begins: remember its first retransmission's TSval
- * for Eifel detection (RFC 3522 §3.2), when timestamps are on. */
-void
-xt_tcp_eifel_arm(struct xtcp_sock *tp)
-{
-	tp->t_eifel_armed = (tp->t_flags & XT_TF_TS_OK) != 0;
-	tp->t_eifel_ms = (uint32_t)(tp->eng->now / 1000);
-}
-
-/*
- * Eifel detection (RFC 3522 §3.2): the first ACK for the retransmitted
- * segment echoes a timestamp older than the retransmission's, so the
- * original arrived: the loss episode was spurious (late data, not lost
- * data).  The response (RFC 4015 §3, as for a D-SACK undo or F-RTO):
- * the window comes back, recovery ends, and after a timeout the
- * go-back-N stops.  One ACK decides; a TSval of the same millisecond as
- * the retransmission proves nothing.
- */
-static void
-tcp_eifel_check(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t echoed;
-
-	tp->t_eifel_armed = 0;
-	if (!(tp->t_flags & XT_TF_TS_OK) || !th->has_ts || th->tsecr == 0)
-		return;
-	echoed = th->tsecr - tp->ts_offset;
-	if ((int32_t)(echoed - tp->t_eifel_ms) >= 0)
-		return;
-	XT_STAT_INC(eng, tcp_undo_eifel);
-	tp->t_undo_ok = 0;
-	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
-	if (tp->t_flags & XT_TF_INRECOVERY) {
-		/* reordering, not loss (as tcp_dsack_seen) */
-		tp->t_rack_reo_mult = 255;
-		tp->t_rack_reord = 1;
-		if (tp->t_sb.dupthresh < 16)
-			tp->t_sb.dupthresh++;
-		tp->t_flags &= ~XT_TF_INRECOVERY;
-		tp->t_dupacks = 0;
-	} else if (tp->t_rxtshift > 0) {
-		/* a spurious timeout: resume with new data */
-		tp->t_frto = 0;
-		tp->snd_nxt = tp->snd_max;
-	}
-}
-
-/* RFC 6675 §5 steps 4.1-4.3: enter SACK-based loss recovery and
- * retransmit the first lost segment at once, whatever cwnd says. */
-static void
-tcp_sack_enter_recovery(struct xtcp_sock *tp)
-{
-	struct xt_scoreboard *sb = &tp->t_sb;
-	uint32_t flight = xt_tcp_flight(tp), mss = tp->t_maxseg, len, n;
-	xt_seq_t seq;
-
-	XT_STAT_INC(tp->eng, tcp_fast_rexmit);
-	XT_STAT_INC(tp->eng, tcp_sack_recovery);
-	tp->t_undo_retrans = 0;
-	tp->t_undo_ok = 1;
-	tp->t_undo_seq = tp->snd_una;
-	xt_tcp_eifel_arm(tp);
-	xt_tcp_cc_congestion(tp, XT_CC_SIG_DUPACK);	/* cwnd = ssthresh */
-	/* RFC 6937 §3: PRR starts; RecoverFS is what was in flight */
-	tp->t_recover_fs = flight;
-	tp->t_prr_delivered = 0;
-	tp->t_prr_out = 0;
-	tp->snd_recover = tp->snd_max;		/* RecoveryPoint */
-	tp->t_flags |= XT_TF_INRECOVERY;
-	sb->rescue_rxt = tp->snd_una;
-	/* NextSeg() takes over from a go-back-N after an RTO: what was not
-	 * yet resent is either SACKed, lost (a hole) or still in flight */
-	tp->snd_nxt = tp->snd_max;
-	if (!xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss, &seq, &len)) {
-		seq = tp->snd_una;
-		len = mss;
-	}
-	n = xt_tcp_send_seg(tp, seq, len, 0);
-	tp->t_prr_out += n;
-	xt_tcp_arm_rexmt(tp);
-	/* the caller runs PRR for this ACK and then NextSeg() */
-}
-
-/* Duplicate ACK (RFC 5681 §2 definition; RFC 6582 §3.2; with SACK,
- * RFC 6675 §5: an ACK carrying new SACK information). */
-static void
-tcp_dupack(struct xtcp_sock *tp)
-{
-	XT_STAT_INC(tp->eng, tcp_rcv_dup_ack);
-	tp->t_dupacks++;
-	if (tp->t_flags & XT_TF_SACK_OK) {
-		if (tp->t_flags & XT_TF_INRECOVERY)
-			return;		/* PRR + NextSeg() at the end of the ACK */
-		/*
-		 * RFC 6675 §5.1: no new recovery while going back N after
-		 * an RTO.  The window then is the loss window, slow start
-		 * is regrowing it, and the reduction would take ssthresh
-		 * from it (down to 2 SMSS) and leave PRR sending a segment
-		 * per RTT for every remaining hole.  As the RACK entry
-		 * below and Linux's Loss state: once the retransmissions
-		 * have caught up with snd_max the scoreboard decides.
-		 */
-		if (SEQ_LT(tp->snd_nxt, tp->snd_max))
-			return;
-		if (tp->t_dupacks >= tp->t_sb.dupthresh ||
-		    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
-			tcp_sack_enter_recovery(tp);
-		return;
-	}
-	if (tp->t_flags & XT_TF_INRECOVERY) {
-		tp->snd_cwnd += tp->t_maxseg;	/* inflate (step 3) */
-		return;
-	}
-	/* RFC 6582 §4.1 spirit: duplicate ACKs for data sent before the
-	 * last RTO (below recover) do not start another recovery */
-	if (tp->t_dupacks == 3 && SEQ_LT(tp->snd_una, tp->snd_recover))
-		return;
-	if (tp->t_dupacks == 3)
-		tcp_fast_retransmit(tp);
-}
-
-/* When the octet at seq was first sent (the earliest time its map entry
- * allows), or 0 when the map no longer covers it. */
-static uint64_t
-tcp_tmap_time(const struct xtcp_sock *tp, xt_seq_t seq)
-{
-	unsigned k;
-
-	if (tp->tm_n == 0 || SEQ_LT(seq, tp->tm_lo))
-		return (0);
-	for (k = 0; k < tp->tm_n; k++)
-		if (SEQ_GT(tp->tm_end[k], seq))
-			return (tp->tm_t0[k]);
-	return (0);
-}
-
-/*
- * RFC 8985 §6.2.4: the reordering window.  Until the path has shown
- * reordering, none at all once loss recovery has begun (or DupThresh
- * segments are SACKed): the first later delivery marks a hole lost.
- * Otherwise min_RTT/4 times a multiplier that D-SACKs raise, at most
- * SRTT.
- */
-uint64_t
-xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp)
-{
-	const struct xt_scoreboard *sb = &tp->t_sb;
-	uint64_t reo, cap;
-
-	if (!tp->t_rack_reord && ((tp->t_flags & XT_TF_INRECOVERY) ||
-	    sb->sacked_bytes >= (uint32_t)sb->dupthresh * tp->t_maxseg))
-		return (0);
-	reo = tp->t_rtt.min_rtt_us != UINT32_MAX ?
-	    tp->t_rtt.min_rtt_us / 4 : 1000;
-	reo *= tp->t_rack_reo_mult != 0 ? tp->t_rack_reo_mult : 1;
-	cap = tp->t_rtt.srtt_us;
-	/* DEVIATION: once a whole episode proved to be reordering (D-SACK
-	 * undo), the cap is SRTT + 4 RTTVAR: with delay jitter an RTT can
-	 * exceed SRTT by as much, and SRTT alone keeps the episodes coming */
-	if (tp->t_rack_reo_mult == 255)
-		cap += 4 * tp->t_rtt.rttvar_us;
-	if (cap != 0 && reo > cap)
-		reo = cap;
-	return (reo);
-}
-
-/* RFC 8985 §6.2 step 2: RACK.xmit_ts/end_seq move to a delivered
- * transmission sent after them (RACK_sent_after: later, or in the same
- * instant with a higher end). */
-static void
-tcp_rack_advance(struct xtcp_sock *tp, uint64_t t, xt_seq_t end)
-{
-	if (t == 0 || t > tp->eng->now)
-		return;
-	if (t > tp->t_rack_xmit_ts || (t == tp->t_rack_xmit_ts &&
-	    SEQ_GT(end, tp->t_rack_end))) {
-		tp->t_rack_xmit_ts = t;
-		tp->t_rack_end = end;
-		tp->t_rack_rtt_us = (uint32_t)(tp->eng->now - t);
-	}
-}
-
-/*
- * RFC 8985 §6.2 steps 1-2: note the newest transmission this ACK
- * delivered.  First transmissions are found in the time map by the
- * highest newly SACKed or cumulatively acknowledged octet (newer data
- * was sent later); retransmissions by the records the scoreboard cut.
- * A retransmission "delivered" sooner than min_RTT after it was sent was
- * the original arriving late and says nothing (step 2).  Step 3: data
- * never retransmitted that arrives below data SACKed before it shows
- * the path reorders.
- */
-static void
-tcp_rack_update(struct xtcp_sock *tp, xt_seq_t una_before,
-    xt_seq_t high_before, uint32_t below_before, uint32_t newly_sacked)
-{
-	struct xt_scoreboard *sb = &tp->t_sb;
-	uint64_t now = tp->eng->now, c;
-	uint32_t below = 0, i, min_rtt = tp->t_rtt.min_rtt_us;
-	xt_seq_t e;
-
-	if (newly_sacked > 0) {
-		e = xt_sack_high(sb, tp->snd_una);
-		tcp_rack_advance(tp, tcp_tmap_time(tp, e - 1), e);
-	}
-	if (SEQ_GT(tp->snd_una, una_before)) {
-		tcp_rack_advance(tp, tcp_tmap_time(tp, tp->snd_una - 1),
-		    tp->snd_una);
-		xt_tcp_tmap_prune(tp, tp->snd_una);
-	}
-	c = sb->rtx_delivered_t;
-	if (c != 0 && (min_rtt == UINT32_MAX || now - c >= min_rtt))
-		tcp_rack_advance(tp, c, sb->rtx_delivered_end);
-	if (tp->t_rack_reord || newly_sacked == 0)
-		return;
-	/* SACKed octets below the old highest SACK, beyond what the
-	 * delivered retransmissions explain */
-	for (i = 0; i < sb->n && SEQ_LT(sb->b[i].start, high_before); i++)
-		below += SEQ_MIN(sb->b[i].end, high_before) - sb->b[i].start;
-	if (below > below_before + sb->rtx_delivered) {
-		tp->t_rack_reord = 1;
-		XT_STAT_INC(tp->eng, tcp_rack_reorder);
-	}
-}
-
-/*
- * RFC 8985 §6.2 step 5 and §6.3: every transmission sent a reordering
- * window before RACK.xmit_ts, or before RACK.rtt + reo_wnd ago and no
- * later than RACK.xmit_ts, whose data is neither acknowledged nor
- * SACKed, is lost.  First transmissions are in the time map and lost
- * ones move the scoreboard's lost_end; retransmissions are the
- * scoreboard's records.  The reordering timer is armed for the first
- * one that is not lost yet but will be.  Returns nonzero if anything was
- * newly marked.
- */
-static int
-tcp_rack_detect(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-	struct xt_scoreboard *sb = &tp->t_sb;
-	uint64_t reo, before, tb, x = tp->t_rack_xmit_ts, when = 0, c;
-	unsigned i, k;
-	uint32_t n;
-	xt_seq_t lost_end = tp->snd_una, e;
-	int marked = 0, tie_ok;
-
-	tp->t_rack_at = 0;
-	if (x == 0 || tp->snd_una == tp->snd_max)
-		return (0);
-	reo = xt_tcp_rack_reo_wnd(tp);
-	tie_ok = reo == 0 || eng->now >= x + tp->t_rack_rtt_us + reo;
-	before = x > reo ? x - reo - 1 : 0;
-	tb = eng->now - tp->t_rack_rtt_us - reo;
-	/* (the instant of RACK.xmit_ts itself is the tie rule's below:
-	 * RFC 8985 orders what went out in one instant by sequence) */
-	if (eng->now > tp->t_rack_rtt_us + reo && tb > before)
-		before = tb < x ? tb : x - 1;
-	/* an entry's latest send time decides: never too early */
-	for (k = 0; k < tp->tm_n; k++) {
-		if (tp->tm_t1[k] <= before) {
-			lost_end = tp->tm_end[k];
-			continue;
-		}
-		/* the instant of RACK.xmit_ts itself: what went out before
-		 * RACK.end_seq in it went first (lost at once with no
-		 * reordering window, else when the timer says) */
-		if (tp->tm_t0[k] == x && tp->tm_t1[k] == x) {
-			e = SEQ_MIN(tp->tm_end[k], tp->t_rack_end);
-			if (SEQ_GT(e, lost_end)) {
-				if (tie_ok)
-					lost_end = e;
-				else
-					when = x;
-			}
-			break;
-		}
-		if (tp->tm_t1[k] >= x)
-			break;
-		if (SEQ_GT(tp->tm_end[k], tp->snd_una) &&
-		    (!sb->lost_valid || SEQ_GT(tp->tm_end[k], sb->lost_end))) {
-			when = tp->tm_t1[k];
-			break;
-		}
-	}
-	if (SEQ_GT(lost_end, tp->snd_una) &&
-	    (!sb->lost_valid || SEQ_GT(lost_end, sb->lost_end))) {
-		sb->lost_end = lost_end;
-		sb->lost_valid = 1;
-		marked = 1;
-	}
-	n = xt_sack_rtx_mark(sb, before);
-	if (tie_ok)
-		n += xt_sack_rtx_mark_tie(sb, x, tp->t_rack_end);
-	if (n > 0) {
-		XT_STAT_INC(eng, tcp_lost_rexmit);
-		marked = 1;
-	}
-	/* §6.3: the timer for the first transmission that will be lost */
-	for (i = 0; i < sb->nr; i++) {
-		c = sb->r[i].t_us;
-		if (sb->r[i].lost || (when != 0 && c >= when))
-			continue;
-		if (c < x || (c == x && !tie_ok &&
-		    SEQ_LEQ(sb->r[i].end, tp->t_rack_end)))
-			when = c;
-	}
-	if (when != 0) {
-		tp->t_rack_at = when + tp->t_rack_rtt_us + reo + 1;
-		if (tp->t_rack_at <= eng->now)
-			tp->t_rack_at = eng->now + 1;
-		xt_engine_timer_armed(eng, tp->t_rack_at);
-	}
-	return (marked);
-}
-
-/*
- * RFC 8985 §6.3: the reordering timer fired: what was sent long enough
- * before the newest delivery is lost now.  Start recovery if the first
- * hole is, then send what the window allows.
- */
-void
-xt_tcp_rack_timeout(struct xtcp_sock *tp)
-{
-	if (!(tp->t_flags & XT_TF_SACK_OK) || !XT_TCPS_SYNCHRONIZED(tp->state) ||
-	    tp->snd_una == tp->snd_max)
-		return;
-	XT_STAT_INC(tp->eng, tcp_rack_timeouts);
-	if (!tcp_rack_detect(tp))
-		return;
-	if (!(tp->t_flags & XT_TF_INRECOVERY)) {
-		if (tp->snd_nxt != tp->snd_max ||
-		    !xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
-			return;
-		tcp_sack_enter_recovery(tp);
-	}
-	xt_tcp_sack_output(tp);
-}
-
-/*
- * F-RTO (RFC 5682 §2), on an ACK of new data after a timeout.  Step 2:
- * the ACK took the retransmission but more is outstanding: instead of
- * going back N, send two new segments.  Step 3: if the next ACK also
- * acknowledges data that was never retransmitted, the original segments
- * were only late: the timeout was spurious, undo its window reduction
- * (the algorithm's RTO_SPURIOUS) and go on from snd_max.
- */
-static void
-tcp_frto_ack(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-
-	if (tp->t_frto == 1) {
-		if (SEQ_GEQ(tp->snd_una, tp->t_frto_max)) {
-			tp->t_frto = 0;		/* all acknowledged: no test */
-			return;
-		}
-		tp->t_frto = 2;
-		tp->snd_nxt = tp->snd_max;
-		/* room for two new segments now */
-		if (tp->snd_cwnd < (tp->snd_max - tp->snd_una) +
-		    2u * tp->t_maxseg)
-			tp->snd_cwnd = (tp->snd_max - tp->snd_una) +
-			    2u * tp->t_maxseg;
-		return;
-	}
-	/* step 3: a second ACK of new data */
-	tp->t_frto = 0;
-	XT_STAT_INC(eng, tcp_frto_spurious);
-	xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO_SPURIOUS);
-	tp->t_rxtshift = 0;
-	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
-		tp->snd_nxt = tp->snd_una;
-}
-
-/*
- * RFC 6937 Proportional Rate Reduction, once per ACK during SACK
- * recovery: spread the reduction to ssthresh over the ACKs of the lost
- * window (pipe above ssthresh), and regrow towards it by at most what
- * was delivered plus one MSS when pipe fell below (PRR-SSRB).  The
- * result is expressed as cwnd = pipe + sndcnt for NextSeg().
- */
-static void
-tcp_prr_ack(struct xtcp_sock *tp, int32_t delivered)
-{
-	uint32_t pipe, mss = tp->t_maxseg, ssthresh = tp->snd_ssthresh;
-	uint64_t want;
-	int64_t sndcnt, limit;
-
-	if (delivered > 0)
-		tp->t_prr_delivered += (uint32_t)delivered;
-	pipe = xt_sack_pipe(&tp->t_sb, tp->snd_una, tp->snd_max, mss);
-	if (pipe > ssthresh) {
-		want = tp->t_recover_fs == 0 ? 0 :
-		    ((uint64_t)tp->t_prr_delivered * ssthresh +
-		    tp->t_recover_fs - 1) / tp->t_recover_fs;
-		sndcnt = (int64_t)want - tp->t_prr_out;
-	} else {
-		limit = (int64_t)tp->t_prr_delivered - tp->t_prr_out;
-		if (limit < delivered)
-			limit = delivered;
-		limit += mss;
-		sndcnt = (int64_t)(ssthresh - pipe);
-		if (sndcnt > limit)
-			sndcnt = limit;
-	}
-	if (sndcnt < 0)
-		sndcnt = 0;
-	tp->snd_cwnd = pipe + (uint32_t)sndcnt;
-}
-
-/* New data acknowledged: recovery bookkeeping, or the algorithm's
- * on_ack (called by the caller once snd_una moved). */
-static int
-tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked)
-{
-	uint32_t mss = tp->t_maxseg, flight;
-
-	if (!(tp->t_flags & XT_TF_INRECOVERY)) {
-		tp->t_dupacks = 0;
-		return (0);
-	}
-	if (SEQ_LT(ack, tp->snd_recover)) {
-		if (tp->t_flags & XT_TF_SACK_OK)
-			return (1);	/* partial ACK: the caller runs NextSeg() */
-		/* partial ACK: retransmit the next hole, deflate by the
-		 * amount acked, add back one MSS (RFC 6582 §3.2 step 5) */
-		(void)xt_tcp_send_seg(tp, ack, mss, 0);
-		tp->snd_cwnd = tp->snd_cwnd > acked ? tp->snd_cwnd - acked : 0;
-		tp->snd_cwnd += mss;
-		xt_tcp_arm_rexmt(tp);
-		return (1);
-	}
-	/* full ACK: leave recovery (RFC 6582 §3.2 step 6, option 2) */
-	flight = tp->snd_max - ack;
-	tp->t_flags &= ~XT_TF_INRECOVERY;
-	tp->t_dupacks = 0;
-	/* RFC 8985 §6.2.4: after 16 recoveries without D-SACK the
-	 * reordering window shrinks back */
-	if (tp->t_rack_reo_persist > 0 && --tp->t_rack_reo_persist == 0)
-		tp->t_rack_reo_mult = 1;
-	xt_tcp_cc_recovery_exit(tp);
-	/* RFC 6937 leaves cwnd at ssthresh when recovery ends (PRR has
-	 * already brought pipe there); RFC 6582 option 2 limits it to
-	 * FlightSize + SMSS against a burst */
-	if (!(tp->t_flags & XT_TF_SACK_OK) && tp->snd_cwnd > flight + mss)
-		tp->snd_cwnd = flight + mss;
-	return (1);
 }
 
 /*
@@ -1513,177 +388,124 @@ tcp_ack_too_old(const struct xtcp_sock *tp, xt_seq_t ack)
 	return (SEQ_LT(ack, tp->snd_una - wnd));
 }
 
-/* Step 5: the ACK field. Returns STEP_DONE if the TCB is gone or the
- * segment is consumed; sets *ourfinacked. */
+/* An ACK of data never sent (RFC 9293) or older than the window allows
+ * (RFC 5961 §5.2) is dropped with a challenge ACK.  Returns 1 if the ACK
+ * may be processed. */
 static int
-step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
+tcp_ack_in_range(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
 {
-	struct xtcp_engine *eng = tp->eng;
-	const struct xt_tcp_repr *th = &sg->th;
-	uint32_t acked, data_acked, buffered, oldwnd, win, newly_sacked = 0;
-	uint32_t rtt_us = 0, sacked_before;
-	xt_seq_t una_before;
-	int in_recovery;
-	struct xtcp_sock *lis;
-
-	*ourfinacked = 0;
-	if (!(th->flags & XT_TH_ACK)) {
-		XT_STAT_INC(eng, tcp_rcv_no_ack);
-		return (STEP_DONE);
-	}
-	if (tp->state == XT_TCPS_SYN_RECEIVED) {
-		if (SEQ_LEQ(th->ack, tp->snd_una) ||
-		    SEQ_GT(th->ack, tp->snd_max)) {
-			xt_tcp_respond_rst(eng, tp->laddr, tp->faddr, th,
-			    sg->seglen);
-			return (STEP_DONE);
-		}
-		tcp_handshake_done(tp, th, (uint32_t)th->win << tp->snd_scale);
-		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
-		xt_tcp_arm_keep(tp);
-		if ((lis = tp->t_listener) != NULL && !tp->in_acceptq) {
-			/* TCP_DEFER_ACCEPT: wait for the first data */
-			if (lis->t_defer_accept_s != 0 && sg->dlen == 0) {
-				tp->t_deferred = 1;
-				tp->t_2msl_at = eng->now +
-				    (uint64_t)lis->t_defer_accept_s * 1000000;
-				xt_engine_timer_armed(eng, tp->t_2msl_at);
-			} else {
-				xt_tcp_enqueue_accept(tp);
-			}
-		}
-		/* fall through to the ESTABLISHED processing below */
-	}
 	if (SEQ_GT(th->ack, tp->snd_max)) {
-		/* RFC 9293: ACK for something not yet sent: ACK, drop
-		 * (RFC 5961 §5.2: a challenge ACK, rate-limited) */
-		XT_STAT_INC(eng, tcp_rcv_ack_too_much);
-		tcp_challenge_ack(tp);
-		return (STEP_DONE);
+		XT_STAT_INC(tp->eng, tcp_rcv_ack_too_much);
+		xt_tcp_challenge_ack(tp);
+		return (0);
 	}
 	if (tcp_ack_too_old(tp, th->ack)) {
-		XT_STAT_INC(eng, tcp_rcv_ack_too_old);
-		tcp_challenge_ack(tp);
-		return (STEP_DONE);
+		XT_STAT_INC(tp->eng, tcp_rcv_ack_too_old);
+		xt_tcp_challenge_ack(tp);
+		return (0);
 	}
-	/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at
-	 * most once per window of data, and tell the peer with CWR */
+	return (1);
+}
+
+/* RFC 3168 §6.1.2: ECE means congestion: react as to a loss, at most
+ * once per window of data, and tell the peer with CWR. */
+static void
+tcp_ack_ecn(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
+{
 	if ((tp->t_flags & XT_TF_ECN_OK) && (th->flags & XT_TH_ECE) &&
 	    SEQ_GT(th->ack, tp->t_ecn_recover) &&
 	    !(tp->t_flags & XT_TF_INRECOVERY) && tp->snd_una != tp->snd_max) {
-		XT_STAT_INC(eng, tcp_ecn_reduce);
+		XT_STAT_INC(tp->eng, tcp_ecn_reduce);
 		xt_tcp_cc_congestion(tp, XT_CC_SIG_ECN);
 		tp->t_ecn_recover = tp->snd_max;
 		tp->t_flags |= XT_TF_CWR_SEND;
 	}
-	oldwnd = tp->snd_wnd;
-	win = (uint32_t)th->win << tp->snd_scale;
-	una_before = tp->snd_una;
-	sacked_before = tp->t_sb.sacked_bytes;
-	tp->t_sb.rtx_delivered_t = 0;
-	tp->t_sb.rtx_delivered = 0;
-	if ((tp->t_flags & XT_TF_SACK_OK) && th->nsack > 0) {
-		uint64_t dsacks = tp->t_sb.dsacks;
-		xt_seq_t high_before = xt_sack_high(&tp->t_sb, tp->snd_una);
+}
 
-		newly_sacked = xt_sack_update(&tp->t_sb, tp->snd_una,
-		    tp->snd_max, th->sack, th->nsack);
-		if (newly_sacked > 0) {
-			tcp_rack_update(tp, una_before, high_before,
-			    sacked_before, newly_sacked);
-			(void)tcp_rack_detect(tp);
-		}
-		if (tp->t_sb.dsacks != dsacks)
-			tcp_dsack_seen(tp, th->sack[0][0], th->sack[0][1]);
-	}
-	if (SEQ_LEQ(th->ack, tp->snd_una)) {
-		/* RFC 5681 §2: a duplicate ACK carries no data, does not
-		 * move the window and comes while data is outstanding;
-		 * RFC 6675 §2: or it brings new SACK information */
-		if (th->ack == tp->snd_una && tp->snd_una != tp->snd_max &&
-		    ((sg->seglen == 0 && win == oldwnd) || newly_sacked > 0)) {
-			/* F-RTO: a duplicate ACK means the timeout was real */
-			if (tp->t_frto == 2)
-				tp->snd_nxt = tp->snd_una;
-			tp->t_frto = 0;
-			tcp_dupack(tp);
-		}
-		else if (th->ack == tp->snd_una && sg->seglen == 0 &&
-		    win == oldwnd)
-			;
-		else
-			tp->t_dupacks = 0;
-	} else {
-		/* new data acknowledged */
-		XT_STAT_INC(eng, tcp_rcv_ack_pack);
-		acked = th->ack - tp->snd_una;
-		if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
-			rtt_us = (uint32_t)(eng->now - tp->t_rtttime);
-			tcp_rtt_sample(tp, rtt_us);
-			XT_STAT_INC(eng, tcp_rtt_samples);
-			tp->t_rtttime = 0;
-		}
-		if (tp->t_eifel_armed && SEQ_GT(th->ack, tp->t_undo_seq))
-			tcp_eifel_check(tp, th);
-		tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
-		in_recovery = tcp_recovery_ack(tp, th->ack, acked);
-		buffered = xt_ring_len(&tp->snd_buf);
-		data_acked = th->ack - tp->snd_buf_seq;
-		if (data_acked > buffered)
-			data_acked = buffered;	/* the rest is our FIN */
-		xt_ring_discard(&tp->snd_buf, data_acked);
-		tp->snd_buf_seq += data_acked;
-		tp->snd_una = th->ack;
-		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
-			tp->snd_nxt = tp->snd_una;
-		xt_sack_advance(&tp->t_sb, tp->snd_una);
-		if (tp->t_flags & XT_TF_SACK_OK) {
-			tcp_rack_update(tp, una_before, tp->snd_una, 0, 0);
-			(void)tcp_rack_detect(tp);
-		} else {
-			xt_tcp_tmap_prune(tp, tp->snd_una);
-		}
-		tp->t_tlp_out = 0;
-		if (tp->t_frto != 0)
-			tcp_frto_ack(tp);
-		if ((tp->t_flags & XT_TF_SNDURG) &&
-		    SEQ_GEQ(tp->snd_una, tp->snd_up))
-			tp->t_flags &= ~XT_TF_SNDURG;
-		tp->t_bytes_acked += data_acked;
-		tp->t_last_ack_rx_us = eng->now;
-		if (!in_recovery)
-			xt_tcp_cc_ack(tp, acked, rtt_us);
-		tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
-		/* RFC 6298 §5.2-5.3 */
-		if (tp->snd_una == tp->snd_max)
-			tp->t_rexmt_at = 0;
-		else
-			xt_tcp_arm_rexmt(tp);
+/*
+ * An ACK that acknowledges nothing new.  RFC 5681 §2: it is a duplicate
+ * if it carries no data, does not move the window and comes while data
+ * is outstanding; RFC 6675 §2: or if it brings new SACK information.  A
+ * duplicate goes to loss recovery; a pure ACK that only fails the
+ * outstanding-data test leaves the count as it is; anything else ends
+ * the run.
+ */
+static void
+tcp_ack_nothing_new(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+    int same_wnd, uint32_t newly_sacked)
+{
+	const struct xt_tcp_repr *th = &sg->th;
 
-		if ((tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max)
-			*ourfinacked = 1;
-		if (data_acked > 0)
-			xt_tcp_wakeup(tp);
+	if (th->ack == tp->snd_una && tp->snd_una != tp->snd_max &&
+	    ((sg->seglen == 0 && same_wnd) || newly_sacked > 0))
+		xt_tcp_dupack(tp);
+	else if (!(th->ack == tp->snd_una && sg->seglen == 0 && same_wnd))
+		tp->t_dupacks = 0;
+}
+
+/*
+ * An ACK of new data: an RTT sample (RFC 6298, Karn), the loss
+ * episode's bookkeeping (tcp_recovery.c), the acknowledged bytes leave
+ * the send buffer, the algorithm grows cwnd outside recovery, and the
+ * retransmission timer restarts or stops (RFC 6298 §5.2-5.3).  Returns
+ * 1 if our FIN is now acknowledged.
+ */
+static int
+tcp_ack_new_data(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    xt_seq_t una_before)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t acked, data_acked, buffered, rtt_us = 0;
+	int in_recovery, finacked;
+
+	XT_STAT_INC(eng, tcp_rcv_ack_pack);
+	acked = th->ack - tp->snd_una;
+	if (tp->t_rtttime != 0 && SEQ_GT(th->ack, tp->t_rtseq)) {
+		rtt_us = (uint32_t)(eng->now - tp->t_rtttime);
+		xt_tcp_rtt_sample(tp, rtt_us);
+		XT_STAT_INC(eng, tcp_rtt_samples);
+		tp->t_rtttime = 0;
 	}
-	/* RACK (RFC 8985 §6.2) may find a loss on an ACK that is no
-	 * duplicate: recovery starts then as well */
-	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
-	    XT_TF_SACK_OK && tp->snd_una != tp->snd_max &&
-	    tp->snd_nxt == tp->snd_max &&
-	    xt_sack_is_lost(&tp->t_sb, tp->snd_una, tp->t_maxseg))
-		tcp_sack_enter_recovery(tp);
-	/* SACK recovery: PRR for this ACK, then NextSeg() (RFC 6675 §5 C) */
-	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
-	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
-		tcp_prr_ack(tp, (int32_t)(tp->snd_una - una_before) +
-		    (int32_t)(tp->t_sb.sacked_bytes - sacked_before));
-		xt_tcp_sack_output(tp);
-	}
-	/* window update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED) */
+	xt_tcp_eifel_check(tp, th);
+	tp->t_rxtshift = 0;	/* RFC 6298 §5.7 spirit: backoff ends */
+	in_recovery = xt_tcp_recovery_ack(tp, th->ack, acked);
+	buffered = xt_ring_len(&tp->snd_buf);
+	data_acked = th->ack - tp->snd_buf_seq;
+	if (data_acked > buffered)
+		data_acked = buffered;	/* the rest is our FIN */
+	xt_ring_discard(&tp->snd_buf, data_acked);
+	tp->snd_buf_seq += data_acked;
+	tp->snd_una = th->ack;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+	xt_tcp_recovery_una(tp, una_before);
+	if ((tp->t_flags & XT_TF_SNDURG) && SEQ_GEQ(tp->snd_una, tp->snd_up))
+		tp->t_flags &= ~XT_TF_SNDURG;
+	tp->t_bytes_acked += data_acked;
+	tp->t_last_ack_rx_us = eng->now;
+	if (!in_recovery)
+		xt_tcp_cc_ack(tp, acked, rtt_us);
+	tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
+	if (tp->snd_una == tp->snd_max)
+		tp->t_rexmt_at = 0;
+	else
+		xt_tcp_arm_rexmt(tp);
+	finacked = (tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max;
+	if (data_acked > 0)
+		xt_tcp_wakeup(tp);
+	return (finacked);
+}
+
+/* The send window from this segment, if it is newer than the last
+ * update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED: SND.WL1/SND.WL2). */
+static void
+tcp_ack_window(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    uint32_t win)
+{
 	if (SEQ_LT(tp->snd_wl1, th->seq) || (tp->snd_wl1 == th->seq &&
 	    SEQ_LEQ(tp->snd_wl2, th->ack))) {
 		if (win != tp->snd_wnd)
-			XT_STAT_INC(eng, tcp_rcv_win_upd);
+			XT_STAT_INC(tp->eng, tcp_rcv_win_upd);
 		tp->snd_wnd = win;
 		tp->snd_wl1 = th->seq;
 		tp->snd_wl2 = th->ack;
@@ -1694,9 +516,19 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 			tp->t_persist_shift = 0;
 		}
 	}
+}
+
+/* Step 5 for the closing states (RFC 9293 §3.10.7.4 fifth): what the
+ * acknowledgment of our FIN, or a FIN in TIME-WAIT, moves them to. */
+static int
+tcp_ack_closing(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+    int ourfinacked)
+{
+	struct xtcp_engine *eng = tp->eng;
+
 	switch (tp->state) {
 	case XT_TCPS_FIN_WAIT_1:
-		if (*ourfinacked) {
+		if (ourfinacked) {
 			xt_tcp_set_state(tp, XT_TCPS_FIN_WAIT_2);
 			/* an orphan must not wait forever for the peer's FIN
 			 * (Linux tcp_fin_timeout, 60 s) */
@@ -1709,13 +541,13 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 		}
 		break;
 	case XT_TCPS_CLOSING:
-		if (*ourfinacked) {
+		if (ourfinacked) {
 			xt_tcp_start_timewait(tp);
 			return (STEP_DONE);
 		}
 		break;
 	case XT_TCPS_LAST_ACK:
-		if (*ourfinacked) {
+		if (ourfinacked) {
 			xt_tcp_drop(tp, XT_OK);
 			return (STEP_DONE);
 		}
@@ -1734,13 +566,54 @@ step_check_ack(struct xtcp_sock *tp, struct seg *sg, int *ourfinacked)
 }
 
 /*
+ * Step 5: the ACK field (RFC 9293 §3.10.7.4 fifth), in order: the
+ * handshake's end in SYN-RECEIVED, acceptability, ECN, SACK blocks, then
+ * either nothing new (duplicate ACKs) or new data acknowledged, loss
+ * recovery's turn, the send window, and the closing states.  Returns
+ * STEP_DONE if the TCB is gone or the segment is consumed; sets
+ * *ourfinacked.
+ */
+static int
+step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
+{
+	const struct xt_tcp_repr *th = &sg->th;
+	uint32_t oldwnd, win, newly_sacked, sacked_before;
+	xt_seq_t una_before;
+
+	*ourfinacked = 0;
+	if (!(th->flags & XT_TH_ACK)) {
+		XT_STAT_INC(tp->eng, tcp_rcv_no_ack);
+		return (STEP_DONE);
+	}
+	/* on to the ESTABLISHED processing once the handshake is done */
+	if (tp->state == XT_TCPS_SYN_RECEIVED && !xt_tcp_synrcvd_ack(tp, sg))
+		return (STEP_DONE);
+	if (!tcp_ack_in_range(tp, th))
+		return (STEP_DONE);
+	tcp_ack_ecn(tp, th);
+	oldwnd = tp->snd_wnd;
+	win = (uint32_t)th->win << tp->snd_scale;
+	una_before = tp->snd_una;
+	sacked_before = tp->t_sb.sacked_bytes;
+	newly_sacked = xt_tcp_recovery_sacks(tp, th);
+	if (SEQ_LEQ(th->ack, tp->snd_una))
+		tcp_ack_nothing_new(tp, sg, win == oldwnd, newly_sacked);
+	else
+		*ourfinacked = tcp_ack_new_data(tp, th, una_before);
+	/* RACK may start recovery; in SACK recovery PRR and NextSeg() */
+	xt_tcp_recovery_step(tp, una_before, sacked_before);
+	tcp_ack_window(tp, th, win);
+	return (tcp_ack_closing(tp, sg, *ourfinacked));
+}
+
+/*
  * Step 6: URG (RFC 9293 §3.10.7.4 sixth).  RFC 6093: the pointer points
  * one past the urgent byte, as every implementation does.  A newer
  * urgent pointer replaces the older one; the program is told at once
  * (SIGURG through the shim) even before the byte itself arrives.
  */
 static void
-step_urg(struct xtcp_sock *tp, const struct seg *sg)
+step_urg(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	xt_seq_t mark;
@@ -1791,10 +664,25 @@ tcp_urg_arrived(struct xtcp_sock *tp)
 	}
 }
 
+/* n more bytes are in order at rcv_nxt: hand them to the program. */
+static void
+tcp_rcv_deliver(struct xtcp_sock *tp, uint32_t n)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	xt_ring_commit(&tp->rcv_buf, n);
+	tp->rcv_nxt += n;
+	tp->t_bytes_received += n;
+	tp->t_evseq++;
+	XT_STAT_INC(eng, tcp_rcv_pack);
+	XT_STAT_ADD(eng, tcp_rcv_byte, n);
+	xt_tcp_wakeup(tp);
+}
+
 /* Step 7: segment text, placed into the receive ring at its offset;
  * the assembler tells how far the in-order data now reaches. */
 static int
-step_text(struct xtcp_sock *tp, struct seg *sg)
+step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	uint32_t off, n, front;
@@ -1832,13 +720,7 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		 * out-of-order range is in use, or the connection could
 		 * never move again */
 		xt_asm_advance(&tp->rcv_asm, n);
-		xt_ring_commit(&tp->rcv_buf, n);
-		tp->rcv_nxt += n;
-		tp->t_bytes_received += n;
-		tp->t_evseq++;
-		XT_STAT_INC(eng, tcp_rcv_pack);
-		XT_STAT_ADD(eng, tcp_rcv_byte, n);
-		xt_tcp_wakeup(tp);
+		tcp_rcv_deliver(tp, n);
 	}
 	front = xt_asm_take_front(&tp->rcv_asm);
 	if (front > 0 && tp->t_deferred) {
@@ -1846,15 +728,8 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		tp->t_2msl_at = 0;
 		xt_tcp_enqueue_accept(tp);
 	}
-	if (front > 0) {
-		xt_ring_commit(&tp->rcv_buf, front);
-		tp->rcv_nxt += front;
-		tp->t_bytes_received += front;
-		tp->t_evseq++;
-		XT_STAT_INC(eng, tcp_rcv_pack);
-		XT_STAT_ADD(eng, tcp_rcv_byte, front);
-		xt_tcp_wakeup(tp);
-	}
+	if (front > 0)
+		tcp_rcv_deliver(tp, front);
 	if (off > 0) {
 		/* out of order: an immediate duplicate ACK (RFC 5681 §4.2),
 		 * whose first SACK block names this segment (RFC 2018 §4) */
@@ -1870,37 +745,14 @@ step_text(struct xtcp_sock *tp, struct seg *sg)
 		if (tp->t_quickacks < 8)
 			tp->t_quickacks = 8;
 	} else {
-		/* RFC 1122 §4.2.3.2: ACK at least every second full-sized
-		 * segment; otherwise within the delayed-ACK time */
-		/* a super-frame from a GRO/GSO device counts as the
-		 * segments it carries */
-		if (sg->dlen >= tp->t_advmss)
-			tp->t_segs_unacked += sg->dlen / tp->t_advmss;
-		else
-			tp->t_segs_unacked++;
-		if (!eng->cfg.delayed_ack) {
-			tp->t_flags |= XT_TF_ACKNOW;
-		} else if (tp->t_quickacks > 0) {
-			tp->t_quickacks--;	/* TCP_QUICKACK */
-			tp->t_flags |= XT_TF_ACKNOW;
-		} else if (tp->t_segs_unacked >= 2 ||
-		    (tp->t_flags & XT_TF_DELACK))
-			tp->t_flags |= XT_TF_ACKNOW;
-		else {
-			tp->t_flags |= XT_TF_DELACK;
-			if (tp->t_delack_at == 0) {
-				tp->t_delack_at = eng->now +
-				    (uint64_t)eng->cfg.delack_ms * 1000;
-				xt_engine_timer_armed(eng, tp->t_delack_at);
-			}
-		}
+		xt_tcp_ack_owed(tp, sg->dlen);	/* now or delayed */
 	}
 	return (STEP_NEXT);
 }
 
 /* Step 8: FIN, processed only once all data before it is in. */
 static int
-step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
+step_fin(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int ourfinacked)
 {
 	if (!sg->fin)
 		return (STEP_NEXT);
@@ -1947,7 +799,6 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
 	return (STEP_NEXT);
 }
 
-/* RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on. */
 /*
  * RFC 7323 §5.3 PAWS: a non-RST segment whose TSval is older than
  * TS.Recent is a duplicate from an earlier wrap of the sequence space
@@ -1955,7 +806,7 @@ step_fin(struct xtcp_sock *tp, struct seg *sg, int ourfinacked)
  * is invalid (§5.5).
  */
 static int
-step_paws(struct xtcp_sock *tp, struct seg *sg)
+step_paws(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	const struct xt_tcp_repr *th = &sg->th;
@@ -1971,13 +822,13 @@ step_paws(struct xtcp_sock *tp, struct seg *sg)
 		return (STEP_NEXT);
 	}
 	XT_STAT_INC(eng, tcp_rcv_paws_drop);
-	tcp_oow_ack(tp, sg);
+	xt_tcp_oow_ack(tp, sg);
 	return (STEP_DONE);
 }
 
 /* RFC 7323 §4.3: remember the TSval to echo. */
 static void
-tcp_update_ts_recent(struct xtcp_sock *tp, const struct seg *sg)
+tcp_update_ts_recent(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
 	const struct xt_tcp_repr *th = &sg->th;
 
@@ -1989,8 +840,9 @@ tcp_update_ts_recent(struct xtcp_sock *tp, const struct seg *sg)
 	}
 }
 
-static void
-tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
+/* RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on, step by step. */
+void
+xt_tcp_sync_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	int r, ourfinacked = 0;
 
@@ -2026,112 +878,4 @@ tcp_sync_input(struct xtcp_sock *tp, struct seg *sg)
 	if (step_fin(tp, sg, ourfinacked) == STEP_DONE)
 		return;
 	xt_tcp_output(tp);
-}
-
-/*
- * RFC 1191 §3-4 (and RFC 5927 §4 for the check the caller made): a router
- * needs smaller packets.  Lower the MSS to fit the next-hop MTU (with the
- * options every segment carries) and resend what is outstanding in the
- * new size.  A missing MTU (old routers, RFC 1191 §5) steps down to 576.
- */
-static void
-tcp_pmtu_update(struct xtcp_sock *tp, uint16_t mtu)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t mss;
-
-	if (!eng->cfg.path_mtu_discovery)
-		return;
-	if (mtu < 68 || mtu >= eng->mtu)
-		mtu = mtu == 0 ? 576 : (uint16_t)(mtu < 68 ? 68 : mtu);
-	if (mtu >= eng->mtu)
-		return;
-	mss = (uint32_t)mtu - 40 - ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0);
-	if (mss < 216)			/* FreeBSD's floor (tcp_minmss) */
-		mss = 216;
-	/* TCP_INFO's pmtu: the MTU full segments now fit (Linux reports
-	 * the lowered one too), even when the peer's MSS was smaller */
-	mtu = (uint16_t)(mss + 40 + ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0));
-	if (mtu < (tp->t_pmtu != 0 ? tp->t_pmtu : eng->mtu))
-		tp->t_pmtu = mtu;
-	if (mss >= tp->t_maxseg)
-		return;
-	XT_STAT_INC(eng, tcp_pmtu_lowered);
-	tp->t_maxseg = (uint16_t)mss;
-	if (tp->snd_una != tp->snd_max && XT_TCPS_SYNCHRONIZED(tp->state)) {
-		tp->snd_nxt = tp->snd_una;
-		tp->t_rtttime = 0;
-		xt_tcp_output(tp);
-	}
-}
-
-/*
- * An ICMP error quoting the SYN-ACK of a SYN cache entry (the quoted
- * sequence number must be its ISS, RFC 5927 §4.1) removes the entry, as
- * Linux drops a request socket for a hard error; the peer's next SYN
- * makes it again.  Fragmentation needed says nothing about the peer.
- */
-static void
-tcp_syncache_ctlinput(struct xtcp_engine *eng, uint8_t code, uint32_t faddr,
-    uint16_t sport, uint16_t dport, xt_seq_t seq)
-{
-	struct xtcp_sock *lis;
-	struct xt_sc_entry *e;
-
-	if (code == XT_ICMP_UNREACH_NEEDFRAG)
-		return;
-	lis = xt_tcp_lookup(eng, eng->cfg.addr, sport, faddr, dport, 1);
-	if (lis == NULL || lis->state != XT_TCPS_LISTEN ||
-	    (e = xt_syncache_lookup(lis, eng->cfg.addr, faddr, dport)) == NULL ||
-	    e->sc_iss != seq)
-		return;
-	XT_STAT_INC(eng, icmp_unreach_matched);
-	XT_STAT_INC(eng, tcp_syncache_reset);
-	xt_syncache_remove(lis, e);
-}
-
-/*
- * ICMP destination unreachable quoting one of our segments.  RFC 5927 §4:
- * the quoted sequence number must lie in snd_una..snd_max.  RFC 1122
- * §4.2.3.9: port and protocol unreachable are hard errors; a connection
- * still in SYN-SENT fails with them (ECONNREFUSED, as Linux).  Others
- * are soft: remembered, reported only if the connection times out.
- */
-void
-xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
-    uint16_t mtu, uint32_t faddr, const uint8_t *q, size_t qlen)
-{
-	struct xtcp_sock *tp;
-	uint16_t sport, dport;
-	xt_seq_t seq;
-
-	(void)type;
-	if (qlen < 8)
-		return;
-	sport = (uint16_t)(q[0] << 8 | q[1]);
-	dport = (uint16_t)(q[2] << 8 | q[3]);
-	seq = (xt_seq_t)q[4] << 24 | (xt_seq_t)q[5] << 16 |
-	    (xt_seq_t)q[6] << 8 | q[7];
-	tp = xt_tcp_lookup(eng, eng->cfg.addr, sport, faddr, dport, 0);
-	if (tp == NULL) {
-		tcp_syncache_ctlinput(eng, code, faddr, sport, dport, seq);
-		return;
-	}
-	if (!SEQ_IN(seq, tp->snd_una, tp->snd_max + 1))
-		return;
-	XT_STAT_INC(eng, icmp_unreach_matched);
-	if (code == XT_ICMP_UNREACH_PORT || code == XT_ICMP_UNREACH_PROTO) {
-		if (tp->state == XT_TCPS_SYN_SENT) {
-			XT_STAT_INC(eng, tcp_conn_refused);
-			xt_tcp_drop(tp, XT_ECONNREFUSED);
-			return;
-		}
-	}
-	if (code == XT_ICMP_UNREACH_NEEDFRAG) {
-		tcp_pmtu_update(tp, mtu);
-		return;
-	}
-	if (tp->state == XT_TCPS_SYN_SENT && tp->so_error == XT_OK)
-		tp->so_error = code == XT_ICMP_UNREACH_NET ?
-		    XT_ENETUNREACH : XT_EHOSTUNREACH;
 }

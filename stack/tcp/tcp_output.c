@@ -2,13 +2,19 @@
  * tcp_output.c - the send decision and segment construction.
  *
  * xt_tcp_output() asks, in order: is a SYN owed; how much data may go
- * (window, congestion window, MSS); does Nagle hold it back; is a FIN
- * owed; is an ACK or a window update owed.  Each answer that says "send"
- * builds one segment with xt_tcp_send_seg() and the loop runs again.
+ * (window, congestion window, MSS: tcp_send_len); should it go now (cork,
+ * Nagle, SWS: tcp_send_data_now); is a FIN owed; is an ACK or a window
+ * update owed.  Each answer that says "send" builds one segment with
+ * xt_tcp_send_seg() and the loop runs again.  Also here: the window we
+ * advertise, the SACK blocks of our ACKs and when an ACK for received
+ * data is owed (delayed ACKs).  What goes during SACK loss recovery is
+ * decided in tcp_recovery.c (xt_tcp_sack_output).
  *
  * Read first: RFC 9293 §3.8.6 (windows, SWS avoidance), §3.7.4 (Nagle),
- * RFC 1122 §4.2.3.4 (when to send data), RFC 7323 §2 (window scale),
- * RFC 5681 §3 (cwnd), RFC 6298 (timer arming).
+ * RFC 1122 §4.2.3.4 (when to send data), §4.2.3.2 (delayed ACKs),
+ * RFC 7323 §2-3 (window scale, timestamps), RFC 2018 §4 and RFC 2883
+ * (SACK blocks), RFC 3168 §6.1 (ECN), RFC 5681 §3 (cwnd), RFC 6298
+ * (timer arming).
  */
 #include <string.h>
 
@@ -73,6 +79,40 @@ tcp_window_update_due(struct xtcp_sock *tp)
 	return (now_win - adv >= 2 * (uint32_t)tp->t_advmss ||
 	    now_win - adv >= tp->rcvbuf_size / 2 ||
 	    (uint64_t)now_win >= 2 * (uint64_t)adv);
+}
+
+/*
+ * dlen bytes of data arrived in order, filling no hole: when is the ACK
+ * owed?  RFC 1122 §4.2.3.2: for at least every second full-sized
+ * segment, otherwise within the delayed-ACK time.  At once with delayed
+ * ACKs off, or while quick ACKs last (TCP_QUICKACK, and those at the
+ * start of a connection).  A super-frame from a GRO/GSO device counts as
+ * the segments it carries.
+ */
+void
+xt_tcp_ack_owed(struct xtcp_sock *tp, uint32_t dlen)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (dlen >= tp->t_advmss)
+		tp->t_segs_unacked += dlen / tp->t_advmss;
+	else
+		tp->t_segs_unacked++;
+	if (!eng->cfg.delayed_ack) {
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else if (tp->t_quickacks > 0) {
+		tp->t_quickacks--;	/* TCP_QUICKACK */
+		tp->t_flags |= XT_TF_ACKNOW;
+	} else if (tp->t_segs_unacked >= 2 || (tp->t_flags & XT_TF_DELACK))
+		tp->t_flags |= XT_TF_ACKNOW;
+	else {
+		tp->t_flags |= XT_TF_DELACK;
+		if (tp->t_delack_at == 0) {
+			tp->t_delack_at = eng->now +
+			    (uint64_t)eng->cfg.delack_ms * 1000;
+			xt_engine_timer_armed(eng, tp->t_delack_at);
+		}
+	}
 }
 
 /*
@@ -170,206 +210,140 @@ xt_tcp_mss_fit(const struct xtcp_sock *tp)
 	    ((tp->t_flags & XT_TF_TS_OK) ? 12 : 0));
 }
 
-/* Remember when new data [seq, end) went out (one entry per instant). */
+/*
+ * The options of our SYN or SYN-ACK, and its window.  RFC 9293 §3.7.1
+ * MSS; RFC 7323 §2.2 WS, §3.2 TS and RFC 2018 §2 SACK-permitted: offered
+ * in our SYN as configured, and in a SYN-ACK only if the peer's SYN had
+ * them.  RFC 7413 §4.1: the client's Fast Open cookie (or a request for
+ * one), the server's cookie for the client.
+ */
 static void
-tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end, uint64_t t)
-{
-	unsigned i, k, n = tp->tm_n;
-
-	if (n == 0) {
-		tp->tm_lo = seq;
-	} else if (tp->tm_t1[n - 1] == t) {
-		if (SEQ_GT(end, tp->tm_end[n - 1]))
-			tp->tm_end[n - 1] = end;
-		return;
-	}
-	if (n == XT_TMAP) {
-		/* full: merge neighbours pairwise */
-		for (i = 0, k = 0; i < n; i += 2, k++) {
-			tp->tm_t0[k] = tp->tm_t0[i];
-			if (i + 1 < n) {
-				tp->tm_end[k] = tp->tm_end[i + 1];
-				tp->tm_t1[k] = tp->tm_t1[i + 1];
-			} else {
-				tp->tm_end[k] = tp->tm_end[i];
-				tp->tm_t1[k] = tp->tm_t1[i];
-			}
-		}
-		n = k;
-	}
-	tp->tm_end[n] = end;
-	tp->tm_t0[n] = tp->tm_t1[n] = t;
-	tp->tm_n = (uint16_t)(n + 1);
-}
-
-/* The cumulative ACK reached una: forget the entries it covers. */
-void
-xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una)
-{
-	unsigned k = 0, n = tp->tm_n;
-
-	while (k < n && SEQ_LEQ(tp->tm_end[k], una))
-		k++;
-	if (k == 0)
-		return;
-	tp->tm_lo = tp->tm_end[k - 1];
-	n -= k;
-	memmove(tp->tm_end, tp->tm_end + k, n * sizeof(tp->tm_end[0]));
-	memmove(tp->tm_t0, tp->tm_t0 + k, n * sizeof(tp->tm_t0[0]));
-	memmove(tp->tm_t1, tp->tm_t1 + k, n * sizeof(tp->tm_t1[0]));
-	tp->tm_n = (uint16_t)n;
-}
-
-uint32_t
-xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
-    uint8_t flags)
+tcp_seg_syn_options(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 {
 	struct xtcp_engine *eng = tp->eng;
-	struct xt_tcp_repr r;
-	uint32_t off, room, segroom, l4mtu;
-	struct xt_tx_offload ol;
-	uint8_t *p, tos;
-	unsigned nsack, fit;
-	size_t hl, need;
+	int syn_sent = tp->state == XT_TCPS_SYN_SENT;
 
-	memset(&r, 0, sizeof(r));
-	r.sport = tp->lport;
-	r.dport = tp->fport;
-	r.seq = seq;
-	r.flags = flags;
-	if (tp->state != XT_TCPS_SYN_SENT || (flags & XT_TH_RST) == 0)
-		if (tp->state != XT_TCPS_SYN_SENT)
-			r.flags |= XT_TH_ACK;
-	r.ack = (r.flags & XT_TH_ACK) ? tp->rcv_nxt : 0;
-	if (flags & XT_TH_SYN) {
-		/* RFC 9293 §3.7.1 MSS; RFC 7323 §2.2 WS, §3.2 TS and
-		 * RFC 2018 §2 SACK-permitted: offered in our SYN as
-		 * configured, and in a SYN-ACK only if the peer's SYN had
-		 * them */
-		r.has_mss = 1;
-		r.mss = tp->t_advmss;
-		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.wscale != 0 :
-		    (tp->t_flags & XT_TF_WS_OK) != 0) {
-			r.has_ws = 1;
-			r.ws = tp->request_scale;
-		}
-		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.tstamps != 0 :
-		    (tp->t_flags & XT_TF_TS_OK) != 0)
-			r.has_ts = 1;
-		if (tp->state == XT_TCPS_SYN_SENT ? eng->cfg.sack != 0 :
-		    (tp->t_flags & XT_TF_SACK_OK) != 0)
-			r.sack_perm = 1;
-		/* RFC 7413 §4.1: the client's cookie (or a request for one),
-		 * the server's cookie for the client */
-		if (tp->state == XT_TCPS_SYN_SENT && tp->t_tfo_syn) {
-			r.has_tfo = 1;
-			if (!xt_tfo_cache_get(eng, tp->faddr, &r.tfo_len,
-			    r.tfo_cookie))
-				r.tfo_len = 0;
-		} else if (tp->state == XT_TCPS_SYN_RECEIVED &&
-		    tp->t_tfo_send_cookie) {
-			r.has_tfo = 1;
-			r.tfo_len = 8;
-			xt_tfo_cookie_for(eng, tp->faddr, r.tfo_cookie);
-		}
-		r.win = xt_tcp_syn_window(tp);
-	} else if (flags & XT_TH_RST) {
-		r.win = 0;
-	} else {
-		r.win = xt_tcp_window_field(tp);
+	r->has_mss = 1;
+	r->mss = tp->t_advmss;
+	if (syn_sent ? eng->cfg.wscale != 0 :
+	    (tp->t_flags & XT_TF_WS_OK) != 0) {
+		r->has_ws = 1;
+		r->ws = tp->request_scale;
 	}
-	/* urgent pointer: every segment before snd_up says where it ends
-	 * (RFC 9293 §3.8.5; one past the byte, RFC 6093) */
+	if (syn_sent ? eng->cfg.tstamps != 0 : (tp->t_flags & XT_TF_TS_OK) != 0)
+		r->has_ts = 1;
+	if (syn_sent ? eng->cfg.sack != 0 : (tp->t_flags & XT_TF_SACK_OK) != 0)
+		r->sack_perm = 1;
+	if (syn_sent && tp->t_tfo_syn) {
+		r->has_tfo = 1;
+		if (!xt_tfo_cache_get(eng, tp->faddr, &r->tfo_len,
+		    r->tfo_cookie))
+			r->tfo_len = 0;
+	} else if (tp->state == XT_TCPS_SYN_RECEIVED &&
+	    tp->t_tfo_send_cookie) {
+		r->has_tfo = 1;
+		r->tfo_len = 8;
+		xt_tfo_cookie_for(eng, tp->faddr, r->tfo_cookie);
+	}
+	r->win = xt_tcp_syn_window(tp);
+}
+
+/* The urgent pointer: every segment before snd_up says where it ends
+ * (RFC 9293 §3.8.5; one past the byte, RFC 6093). */
+static void
+tcp_seg_urgent(const struct xtcp_sock *tp, struct xt_tcp_repr *r,
+    xt_seq_t seq, uint8_t flags)
+{
 	if ((tp->t_flags & XT_TF_SNDURG) && !(flags & (XT_TH_SYN | XT_TH_RST)) &&
 	    SEQ_LT(seq, tp->snd_up)) {
 		if (tp->snd_up - seq <= 65535) {
-			r.flags |= XT_TH_URG;
-			r.urp = (uint16_t)(tp->snd_up - seq);
+			r->flags |= XT_TH_URG;
+			r->urp = (uint16_t)(tp->snd_up - seq);
 		}
 	}
-	if (tp->t_flags & XT_TF_TS_OK)
-		r.has_ts = 1;
-	if (r.has_ts) {
-		/* RFC 7323 §3: a millisecond clock with a random offset
-		 * per connection (§7.1) */
-		r.tsval = (uint32_t)(eng->now / 1000) + tp->ts_offset;
-		r.tsecr = (r.flags & XT_TH_ACK) ? tp->ts_recent : 0;
-	}
-	/*
-	 * Every frame holds at most mtu - 20 bytes of TCP (RFC 791: the
-	 * engine's MTU is at least 68, so 48).  The fixed options fit in
-	 * that: 20 + MSS, TS and WS make 40.  A Fast Open cookie that does
-	 * not fit stays out, and the data with it (RFC 7413 §4.2: data on a
-	 * SYN needs the cookie).
-	 */
-	l4mtu = eng->mtu - XT_IPV4_HLEN;
-	if (r.has_tfo && xt_tcp_hdr_len(&r) > l4mtu) {
-		r.has_tfo = 0;
-		len = 0;
-	}
-	/*
-	 * SACK blocks get the option space left after the others (three
-	 * beside timestamps, four without, as Linux) and no more than the
-	 * frame holds: in a segment with data at least one byte of it must
-	 * still fit.  The most recent block goes first (RFC 2018 §4), so
-	 * the peer loses the least from a short list.
-	 */
-	if ((tp->t_flags & XT_TF_SACK_OK) && (r.flags & XT_TH_ACK) &&
+}
+
+/*
+ * SACK blocks get the option space left after the others (three beside
+ * timestamps, four without, as Linux) and no more than the frame of
+ * l4mtu bytes holds: in a segment with data at least one byte of it
+ * must still fit.  The most recent block goes first (RFC 2018 §4), so
+ * the peer loses the least from a short list.
+ */
+static void
+tcp_seg_sack(struct xtcp_sock *tp, struct xt_tcp_repr *r, uint8_t flags,
+    uint32_t len, uint32_t l4mtu)
+{
+	unsigned nsack, fit;
+	size_t hl, need;
+
+	if ((tp->t_flags & XT_TF_SACK_OK) && (r->flags & XT_TH_ACK) &&
 	    !(flags & (XT_TH_SYN | XT_TH_RST)) &&
 	    (!xt_asm_empty(&tp->rcv_asm) || tp->dsack_lo != tp->dsack_hi)) {
-		hl = xt_tcp_hdr_len(&r);
+		hl = xt_tcp_hdr_len(r);
 		nsack = xt_sack_opt_blocks(XT_TCP_HLEN + XT_TCP_MAXOPT - hl);
 		need = hl + (len > 0 ? 1 : 0);
 		fit = need <= l4mtu ? xt_sack_opt_blocks(l4mtu - need) : 0;
-		tcp_fill_sack(tp, &r, nsack < fit ? nsack : fit);
+		tcp_fill_sack(tp, r, nsack < fit ? nsack : fit);
 	}
-	hl = xt_tcp_hdr_len(&r);
-	if (hl > l4mtu)
-		return (0);	/* cannot happen at an MTU of 68 or more */
-	if (r.flags & XT_TH_ACK)
-		tp->last_ack_sent = tp->rcv_nxt;
-	/* options (SACK blocks above all) may leave less room than the
-	 * MSS promised: send less, and then the FIN cannot ride along
-	 * (RFC 6691: the sender takes its option bytes from the data).
-	 * An offloading device takes up to 64 KB, cut into segments of
-	 * segroom bytes (TSO) */
-	segroom = l4mtu - (uint32_t)hl;
-	if (segroom > tp->t_maxseg && tp->t_maxseg != 0)
-		segroom = tp->t_maxseg;
-	room = eng->offload && !(flags & (XT_TH_SYN | XT_TH_RST)) ?
-	    (uint32_t)(xt_tx_l4max(eng) - hl) : l4mtu - (uint32_t)hl;
-	if (len > room) {
-		len = room;
-		r.flags &= ~XT_TH_FIN;
-	}
-	tos = tp->ip_tos & 0xfc;
+}
+
+/*
+ * ECN (RFC 3168): the ECN-setup SYN (ECE|CWR) and SYN-ACK (ECE), and
+ * after ecn_maxretries lost SYNs a SYN without (§6.1.1.1); ECE on our
+ * ACKs while CE is to be echoed; ECT(0) and a pending CWR on new data
+ * only, never on retransmissions or pure ACKs (§6.1.5, §6.1.4).  Returns
+ * the IP TOS byte.
+ */
+static uint8_t
+tcp_seg_ecn(struct xtcp_sock *tp, struct xt_tcp_repr *r, xt_seq_t seq,
+    uint32_t len, uint8_t flags)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint8_t tos = tp->ip_tos & 0xfc;
+
 	if (flags & XT_TH_SYN) {
-		/* RFC 3168 §6.1.1: ECN-setup SYN (ECE|CWR), SYN-ACK (ECE);
-		 * after ecn_maxretries lost SYNs, try without (§6.1.1.1) */
 		if (tp->state == XT_TCPS_SYN_SENT && eng->cfg.ecn == 1 &&
 		    tp->t_rxtshift < eng->cfg.ecn_maxretries + 1) {
-			r.flags |= XT_TH_ECE | XT_TH_CWR;
+			r->flags |= XT_TH_ECE | XT_TH_CWR;
 			tp->t_flags |= XT_TF_ECN_SYN;
 		} else if (tp->state == XT_TCPS_SYN_SENT) {
 			tp->t_flags &= ~XT_TF_ECN_SYN;
 		} else if (tp->t_flags & XT_TF_ECN_OK) {
-			r.flags |= XT_TH_ECE;
+			r->flags |= XT_TH_ECE;
 		}
 	} else if (tp->t_flags & XT_TF_ECN_OK) {
-		if ((tp->t_flags & XT_TF_ECE_SEND) && (r.flags & XT_TH_ACK))
-			r.flags |= XT_TH_ECE;
-		/* ECT(0) on new data only, never on retransmissions or pure
-		 * ACKs (RFC 3168 §6.1.5, §6.1.4) */
+		if ((tp->t_flags & XT_TF_ECE_SEND) && (r->flags & XT_TH_ACK))
+			r->flags |= XT_TH_ECE;
 		if (len > 0 && SEQ_GEQ(seq, tp->snd_max)) {
 			tos |= 2;
 			if (tp->t_flags & XT_TF_CWR_SEND) {
-				r.flags |= XT_TH_CWR;
+				r->flags |= XT_TH_CWR;
 				tp->t_flags &= ~XT_TF_CWR_SEND;
 			}
 		}
 	}
+	return (tos);
+}
+
+/*
+ * Build the frame: the header r, then *lenp bytes of data from snd_buf
+ * at seq (*lenp becomes what the buffer held), the checksum (or, for an
+ * offloading device, the pseudo-header sum and the TSO segment size
+ * segroom), and hand it to the engine.  Returns what xt_tx_commit says.
+ */
+static int
+tcp_seg_emit(struct xtcp_sock *tp, const struct xt_tcp_repr *r, xt_seq_t seq,
+    uint32_t *lenp, uint8_t flags, uint8_t tos, uint32_t segroom)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xt_tx_offload ol;
+	uint32_t off, len = *lenp;
+	uint8_t *p;
+	size_t hl;
+
 	p = xt_tx_begin(eng);
-	hl = xt_tcp_emit_hdr(&r, p);
+	hl = xt_tcp_emit_hdr(r, p);
 	if (len > 0) {
 		/* data on a SYN (Fast Open) follows the SYN's number */
 		off = (flags & XT_TH_SYN) ? 0 : seq - tp->snd_buf_seq;
@@ -378,6 +352,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		    !(flags & XT_TH_SYN))
 			p[13] |= XT_TH_PSH;	/* RFC 9293 §3.9.1: push the last byte */
 	}
+	*lenp = len;
 	if (eng->offload) {
 		/* the device sums the segment(s); we give the pseudo-header
 		 * sum over the whole length (Linux CHECKSUM_PARTIAL) */
@@ -389,13 +364,24 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		p[17] = ps & 0xff;
 		ol.gso_size = len > segroom ? (uint16_t)segroom : 0;
 		ol.l4hlen = (uint16_t)hl;
-		ol.ecn = (r.flags & XT_TH_CWR) != 0;
+		ol.ecn = (r->flags & XT_TH_CWR) != 0;
 	} else {
 		xt_tcp_fill_csum(p, hl + len, eng->cfg.addr, tp->faddr);
 	}
-	if (xt_tx_commit(eng, tp->faddr, XT_IPPROTO_TCP, tos,
-	    tp->ip_ttl, hl + len, eng->offload ? &ol : NULL) != XT_OK)
-		return (len);	/* no route: as if lost; timers recover */
+	return (xt_tx_commit(eng, tp->faddr, XT_IPPROTO_TCP, tos,
+	    tp->ip_ttl, hl + len, eng->offload ? &ol : NULL));
+}
+
+/* A segment went with len bytes of data from seq and header flags
+ * rflags: the counters, Karn's rule and the scoreboard for a
+ * retransmission, the send-time map for new data; and an ACK settles
+ * what we owed. */
+static void
+tcp_seg_sent(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len, uint8_t flags,
+    uint8_t rflags)
+{
+	struct xtcp_engine *eng = tp->eng;
+
 	XT_STAT_INC(eng, tcp_snd_total);
 	tp->t_segs_out++;
 	if (len > 0) {
@@ -416,7 +402,7 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 		} else {
 			XT_STAT_INC(eng, tcp_snd_pack);
 			XT_STAT_ADD(eng, tcp_snd_byte, len);
-			tcp_tmap_add(tp, seq, seq + len, eng->now);
+			xt_tcp_tmap_add(tp, seq, seq + len, eng->now);
 		}
 		tp->t_last_tx_us = eng->now;
 	} else if (flags & (XT_TH_SYN | XT_TH_FIN | XT_TH_RST)) {
@@ -426,90 +412,90 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	} else {
 		XT_STAT_INC(eng, tcp_snd_acks);
 	}
-	if (r.flags & XT_TH_ACK) {
+	if (rflags & XT_TH_ACK) {
 		/* any segment carrying our ACK settles what we owed */
 		tp->t_flags &= ~(XT_TF_ACKNOW | XT_TF_DELACK);
 		tp->t_delack_at = 0;
 		tp->t_segs_unacked = 0;
 	}
-	return (len);
 }
 
 /*
- * Sending during SACK-based loss recovery (RFC 6675 §5 step C): while
- * cwnd - pipe allows a segment, send NextSeg(): a lost hole first, then
- * new data, then one rescue retransmission.
+ * One segment: the header with its options for this state, up to len
+ * bytes of data from snd_buf at seq, and flags (SYN, FIN, RST; ACK is
+ * added once synchronized).  Returns the bytes of data sent: fewer than
+ * len when the options leave less room (then without the FIN).
  */
-void
-xt_tcp_sack_output(struct xtcp_sock *tp)
+uint32_t
+xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
+    uint8_t flags)
 {
 	struct xtcp_engine *eng = tp->eng;
-	struct xt_scoreboard *sb = &tp->t_sb;
-	uint32_t mss = tp->t_maxseg, pipe, len, buffered, n;
-	xt_seq_t seq, data_end;
+	struct xt_tcp_repr r;
+	uint32_t room, segroom, l4mtu;
+	uint8_t tos;
+	size_t hl;
 
-	pipe = xt_sack_pipe(sb, tp->snd_una, tp->snd_max, mss);
-	while (tp->snd_cwnd >= pipe + mss) {
-		if (xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss, &seq,
-		    &len)) {
-			n = xt_tcp_send_seg(tp, seq, len, 0);
-			if (n == 0)
-				break;
-			pipe += n;
-			tp->t_prr_out += n;
-			continue;
-		}
-		/* rule 2: new data the peer's window admits */
-		buffered = xt_ring_len(&tp->snd_buf);
-		data_end = tp->snd_buf_seq + buffered;
-		if (SEQ_LT(tp->snd_max, data_end) &&
-		    !(tp->t_flags & XT_TF_SENTFIN)) {
-			len = data_end - tp->snd_max;
-			if (len > mss)
-				len = mss;
-			if ((tp->snd_max + len) - tp->snd_una <= tp->snd_wnd) {
-				n = xt_tcp_send_seg(tp, tp->snd_max, len, 0);
-				if (n == 0)
-					break;
-				tp->snd_max += n;
-				tp->snd_nxt = tp->snd_max;
-				pipe += n;
-				tp->t_prr_out += n;
-				continue;
-			}
-		}
-		/* rule 4: one rescue retransmission per recovery */
-		if (xt_sack_rescue(sb, tp->snd_una, tp->snd_max, mss, &seq,
-		    &len)) {
-			n = xt_tcp_send_seg(tp, seq, len, 0);
-			sb->rescue_rxt = tp->snd_recover;
-			if (n == 0)
-				break;
-			pipe += n;
-			tp->t_prr_out += n;
-			continue;
-		}
-		break;
+	memset(&r, 0, sizeof(r));
+	r.sport = tp->lport;
+	r.dport = tp->fport;
+	r.seq = seq;
+	r.flags = flags;
+	if (tp->state != XT_TCPS_SYN_SENT)
+		r.flags |= XT_TH_ACK;
+	r.ack = (r.flags & XT_TH_ACK) ? tp->rcv_nxt : 0;
+	if (flags & XT_TH_SYN)
+		tcp_seg_syn_options(tp, &r);
+	else if (flags & XT_TH_RST)
+		r.win = 0;
+	else
+		r.win = xt_tcp_window_field(tp);
+	tcp_seg_urgent(tp, &r, seq, flags);
+	if (tp->t_flags & XT_TF_TS_OK)
+		r.has_ts = 1;
+	if (r.has_ts) {
+		/* RFC 7323 §3: a millisecond clock with a random offset
+		 * per connection (§7.1) */
+		r.tsval = (uint32_t)(eng->now / 1000) + tp->ts_offset;
+		r.tsecr = (r.flags & XT_TH_ACK) ? tp->ts_recent : 0;
 	}
-	if (tp->t_rexmt_at == 0 && tp->snd_una != tp->snd_max)
-		xt_tcp_arm_rexmt(tp);
 	/*
-	 * A retransmission that is lost too would cost an RTO when nothing
-	 * sent after it is delivered, for then RACK (tcp_input.c) learns
-	 * nothing.  The recovery probe: if a retransmission is still
-	 * unacknowledged two RTTs (and the reordering window) later, it
-	 * goes again.
+	 * Every frame holds at most mtu - 20 bytes of TCP (RFC 791: the
+	 * engine's MTU is at least 68, so 48).  The fixed options fit in
+	 * that: 20 + MSS, TS and WS make 40.  A Fast Open cookie that does
+	 * not fit stays out, and the data with it (RFC 7413 §4.2: data on a
+	 * SYN needs the cookie).
 	 */
-	if (xt_sack_rtx_oldest(sb) != 0 && tp->t_rtt.srtt_us != 0 &&
-	    tp->t_tlp_at == 0) {
-		uint64_t wait = 2ull * tp->t_rtt.srtt_us + 2000 +
-		    xt_tcp_rack_reo_wnd(tp);
-
-		if (eng->now + wait < tp->t_rexmt_at) {
-			tp->t_tlp_at = eng->now + wait;
-			xt_engine_timer_armed(eng, tp->t_tlp_at);
-		}
+	l4mtu = eng->mtu - XT_IPV4_HLEN;
+	if (r.has_tfo && xt_tcp_hdr_len(&r) > l4mtu) {
+		r.has_tfo = 0;
+		len = 0;
 	}
+	tcp_seg_sack(tp, &r, flags, len, l4mtu);
+	hl = xt_tcp_hdr_len(&r);
+	if (hl > l4mtu)
+		return (0);	/* cannot happen at an MTU of 68 or more */
+	if (r.flags & XT_TH_ACK)
+		tp->last_ack_sent = tp->rcv_nxt;
+	/* options (SACK blocks above all) may leave less room than the
+	 * MSS promised: send less, and then the FIN cannot ride along
+	 * (RFC 6691: the sender takes its option bytes from the data).
+	 * An offloading device takes up to 64 KB, cut into segments of
+	 * segroom bytes (TSO) */
+	segroom = l4mtu - (uint32_t)hl;
+	if (segroom > tp->t_maxseg && tp->t_maxseg != 0)
+		segroom = tp->t_maxseg;
+	room = eng->offload && !(flags & (XT_TH_SYN | XT_TH_RST)) ?
+	    (uint32_t)(xt_tx_l4max(eng) - hl) : l4mtu - (uint32_t)hl;
+	if (len > room) {
+		len = room;
+		r.flags &= ~XT_TH_FIN;
+	}
+	tos = tcp_seg_ecn(tp, &r, seq, len, flags);
+	if (tcp_seg_emit(tp, &r, seq, &len, flags, tos, segroom) != XT_OK)
+		return (len);	/* no route: as if lost; timers recover */
+	tcp_seg_sent(tp, seq, len, flags, r.flags);
+	return (len);
 }
 
 void
@@ -566,14 +552,130 @@ tcp_output_syn(struct xtcp_sock *tp)
 		xt_tcp_arm_rexmt(tp);
 }
 
+/*
+ * How many of the avail unsent bytes may go now, in one segment or one
+ * TSO super-frame of at most maxchunk: the smaller of the peer's window
+ * and cwnd (RFC 5681 §3; RFC 3042 limited transmit lets the first two
+ * duplicate ACKs each send one segment more), less what is in flight.
+ * Also notes for the algorithm whether cwnd, not the program, limits the
+ * sender (RFC 7661).
+ */
+static uint32_t
+tcp_send_len(struct xtcp_sock *tp, uint32_t avail, uint32_t maxchunk)
+{
+	uint32_t cwnd, wnd, inflight, usable, len;
+
+	cwnd = tp->snd_cwnd;
+	if (!(tp->t_flags & XT_TF_INRECOVERY) && tp->t_dupacks < 3)
+		cwnd += tp->t_dupacks * tp->t_maxseg;
+	wnd = tp->snd_wnd < cwnd ? tp->snd_wnd : cwnd;
+	inflight = tp->snd_nxt - tp->snd_una;
+	usable = wnd > inflight ? wnd - inflight : 0;
+	len = avail < usable ? avail : usable;
+	if (len > maxchunk)
+		len = maxchunk;
+	/* a super-frame ends with a short segment only where a lone short
+	 * segment could go too: not corked, and Nagle satisfied (Linux
+	 * tcp_mss_split_point) */
+	if (len > tp->t_maxseg && len % tp->t_maxseg != 0 &&
+	    (tp->t_cork_opt || tp->t_more ||
+	    (!(tp->t_flags & XT_TF_NODELAY) && tp->snd_nxt != tp->snd_una)))
+		len -= len % tp->t_maxseg;
+	/* SACK recovery paces its own sending (xt_tcp_sack_output) */
+	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
+	    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
+		len = 0;
+	if (avail > usable && tp->snd_cwnd <= tp->snd_wnd)
+		tp->t_flags |= XT_TF_CWND_LIMITED;
+	else
+		tp->t_flags &= ~XT_TF_CWND_LIMITED;
+	return (len);
+}
+
+/*
+ * TCP_CORK / MSG_MORE hold a short segment until uncorked or 200 ms
+ * passed (as Linux); the persist or cork timer (XT_TF_FORCE) sends it.
+ * Returns 1 if it goes now; else arms the cork timer.
+ */
+static int
+tcp_corked_send(struct xtcp_sock *tp)
+{
+	if (tp->t_flags & XT_TF_FORCE)
+		return (1);
+	if (tp->t_cork_at == 0) {
+		tp->t_cork_at = tp->eng->now + 200000;
+		xt_engine_timer_armed(tp->eng, tp->t_cork_at);
+	}
+	return (0);
+}
+
+/*
+ * Should len (> 0) of the avail unsent bytes go now?  A full segment
+ * always; a short one only as TCP_CORK allows, and then when Nagle does
+ * (RFC 9293 §3.7.4: nothing unacknowledged, or TCP_NODELAY), when it
+ * fills half the largest window the peer offered (RFC 1122 §4.2.3.4),
+ * when it is being retransmitted, when the persist timer overrides SWS
+ * avoidance (RFC 9293 §3.8.6.2.1), or when it carries urgent data.
+ */
+static int
+tcp_send_data_now(struct xtcp_sock *tp, uint32_t len, uint32_t avail)
+{
+	if (len >= tp->t_maxseg)
+		return (1);
+	if (tp->t_cork_opt || tp->t_more)
+		return (tcp_corked_send(tp));
+	if (len == avail && ((tp->t_flags & XT_TF_NODELAY) ||
+	    tp->snd_nxt == tp->snd_una))
+		return (1);
+	if (tp->max_sndwnd > 0 && len >= tp->max_sndwnd / 2)
+		return (1);
+	if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+		return (1);
+	if (tp->t_flags & XT_TF_FORCE)
+		return (1);
+	if ((tp->t_flags & XT_TF_SNDURG) && SEQ_LT(tp->snd_nxt, tp->snd_up))
+		return (1);
+	return (0);
+}
+
+/* len bytes (and the FIN if fin) went at snd_nxt: time new data (Karn:
+ * never a retransmission), move snd_nxt/snd_max, and start the
+ * retransmission timer (RFC 6298 §5.1) if it is not running. */
+static void
+tcp_sent(struct xtcp_sock *tp, uint32_t len, int fin)
+{
+	if (len > 0 && tp->t_rtttime == 0 &&
+	    SEQ_GEQ(tp->snd_nxt, tp->snd_max)) {
+		tp->t_rtseq = tp->snd_nxt;
+		tp->t_rtttime = tp->eng->now;
+	}
+	tp->snd_nxt += len + (fin ? 1 : 0);
+	if (fin)
+		tp->t_flags |= XT_TF_SENTFIN;
+	if (SEQ_GT(tp->snd_nxt, tp->snd_max))
+		tp->snd_max = tp->snd_nxt;
+	if ((len > 0 || fin) && tp->t_una_since_us == 0)
+		tp->t_una_since_us = tp->eng->now;
+	if ((len > 0 || fin) && tp->t_rexmt_at == 0) {
+		xt_tcp_arm_rexmt(tp);
+		tp->t_persist_at = 0;
+	}
+}
+
+/*
+ * Send what is owed, as FreeBSD's tcp_output reads: the SYN of a
+ * handshake, or, after an idle restart of the window (RFC 5681 §4.1,
+ * RFC 7661), a loop that asks each time how much data the windows allow
+ * and whether it should go now, whether the FIN is due, whether an ACK
+ * or a window update is owed, and sends one segment while any says yes.
+ * Then the tail loss probe and the persist timer are armed as needed.
+ */
 void
 xt_tcp_output(struct xtcp_sock *tp)
 {
-	uint32_t off, buffered, avail, wnd, cwnd, inflight, usable, len;
-	uint32_t want, maxchunk;
-	xt_seq_t fin_seq, max_before = tp->snd_max;
+	uint32_t off, buffered, avail, len, want, maxchunk;
+	xt_seq_t max_before = tp->snd_max;
 	int sendit, fin;
-	uint8_t flags;
 
 	switch (tp->state) {
 	case XT_TCPS_CLOSED:
@@ -604,79 +706,13 @@ xt_tcp_output(struct xtcp_sock *tp)
 		buffered = xt_ring_len(&tp->snd_buf);
 		off = tp->snd_nxt - tp->snd_buf_seq;
 		avail = off < buffered ? buffered - off : 0;
-		fin_seq = tp->snd_buf_seq + buffered;
-		cwnd = tp->snd_cwnd;
-		/* RFC 3042 limited transmit: the first two duplicate ACKs
-		 * each let one new segment out beyond cwnd */
-		if (!(tp->t_flags & XT_TF_INRECOVERY) && tp->t_dupacks < 3)
-			cwnd += tp->t_dupacks * tp->t_maxseg;
-		wnd = tp->snd_wnd < cwnd ? tp->snd_wnd : cwnd;
-		inflight = tp->snd_nxt - tp->snd_una;
-		usable = wnd > inflight ? wnd - inflight : 0;
-		len = avail < usable ? avail : usable;
-		if (len > maxchunk)
-			len = maxchunk;
-		/* a super-frame ends with a short segment only where a lone
-		 * short segment could go too: not corked, and Nagle
-		 * satisfied (Linux tcp_mss_split_point) */
-		if (len > tp->t_maxseg && len % tp->t_maxseg != 0 &&
-		    (tp->t_cork_opt || tp->t_more ||
-		    (!(tp->t_flags & XT_TF_NODELAY) &&
-		    tp->snd_nxt != tp->snd_una)))
-			len -= len % tp->t_maxseg;
-		/* SACK recovery paces its own sending (xt_tcp_sack_output) */
-		if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
-		    (XT_TF_INRECOVERY | XT_TF_SACK_OK))
-			len = 0;
-		/* RFC 7661: remember whether cwnd, not the program, limits
-		 * us; the algorithm grows cwnd only then */
-		if (avail > usable && tp->snd_cwnd <= tp->snd_wnd)
-			tp->t_flags |= XT_TF_CWND_LIMITED;
-		else
-			tp->t_flags &= ~XT_TF_CWND_LIMITED;
-		sendit = 0;
-		if (len > 0) {
-			if (len >= tp->t_maxseg)
-				sendit = 1;
-			/* TCP_CORK / MSG_MORE: only full segments, until
-			 * uncorked or 200 ms passed (as Linux) */
-			else if (tp->t_cork_opt || tp->t_more) {
-				if (tp->t_flags & XT_TF_FORCE)
-					sendit = 1;
-				else if (tp->t_cork_at == 0) {
-					tp->t_cork_at = tp->eng->now + 200000;
-					xt_engine_timer_armed(tp->eng,
-					    tp->t_cork_at);
-				}
-			}
-			/* Nagle (RFC 9293 §3.7.4): a short segment only when
-			 * nothing is unacknowledged, or with TCP_NODELAY */
-			else if (len == avail && ((tp->t_flags & XT_TF_NODELAY) ||
-			    tp->snd_nxt == tp->snd_una))
-				sendit = 1;
-			/* RFC 1122 §4.2.3.4: or when it fills half the
-			 * largest window the peer offered */
-			else if (tp->max_sndwnd > 0 &&
-			    len >= tp->max_sndwnd / 2)
-				sendit = 1;
-			/* data still being retransmitted goes regardless */
-			else if (SEQ_LT(tp->snd_nxt, tp->snd_max))
-				sendit = 1;
-			/* the persist timer overrides SWS avoidance
-			 * (RFC 9293 §3.8.6.2.1) */
-			else if (tp->t_flags & XT_TF_FORCE)
-				sendit = 1;
-			/* urgent data goes at once, Nagle or not */
-			else if ((tp->t_flags & XT_TF_SNDURG) &&
-			    SEQ_LT(tp->snd_nxt, tp->snd_up))
-				sendit = 1;
-		}
+		len = tcp_send_len(tp, avail, maxchunk);
+		sendit = len > 0 && tcp_send_data_now(tp, len, avail);
 		/* FIN once every byte is out (RFC 9293 §3.10.4 CLOSE) */
 		fin = (tp->t_flags & XT_TF_FINQUEUED) &&
-		    off + len >= buffered && SEQ_LEQ(tp->snd_nxt + len, fin_seq);
-		if (fin)
-			sendit = 1;
-		if (tp->t_flags & XT_TF_ACKNOW)
+		    off + len >= buffered &&
+		    SEQ_LEQ(tp->snd_nxt + len, tp->snd_buf_seq + buffered);
+		if (fin || (tp->t_flags & XT_TF_ACKNOW))
 			sendit = 1;
 		if (!sendit && tcp_window_update_due(tp)) {
 			XT_STAT_INC(tp->eng, tcp_snd_winupd);
@@ -684,7 +720,6 @@ xt_tcp_output(struct xtcp_sock *tp)
 		}
 		if (!sendit)
 			break;
-		flags = fin ? XT_TH_FIN : 0;
 		if (len == 0 && !fin) {
 			/* a pure ACK carries snd_max, as BSD does: after a
 			 * timeout snd_nxt went back, and an ACK with an old
@@ -694,28 +729,13 @@ xt_tcp_output(struct xtcp_sock *tp)
 			break;
 		}
 		want = len;
-		len = xt_tcp_send_seg(tp, tp->snd_nxt, len, flags);
+		len = xt_tcp_send_seg(tp, tp->snd_nxt, len,
+		    fin ? XT_TH_FIN : 0);
 		if (len < want)
 			fin = 0;	/* clipped: the FIN went without */
 		if (len == 0 && !fin)
 			break;		/* nothing fitted: no empty loop */
-		if (len > 0 && tp->t_rtttime == 0 &&
-		    SEQ_GEQ(tp->snd_nxt, tp->snd_max)) {
-			/* time this new segment (Karn: never a rexmit) */
-			tp->t_rtseq = tp->snd_nxt;
-			tp->t_rtttime = tp->eng->now;
-		}
-		tp->snd_nxt += len + (fin ? 1 : 0);
-		if (fin)
-			tp->t_flags |= XT_TF_SENTFIN;
-		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
-			tp->snd_max = tp->snd_nxt;
-		if ((len > 0 || fin) && tp->t_una_since_us == 0)
-			tp->t_una_since_us = tp->eng->now;
-		if ((len > 0 || fin) && tp->t_rexmt_at == 0) {
-			xt_tcp_arm_rexmt(tp);
-			tp->t_persist_at = 0;
-		}
+		tcp_sent(tp, len, fin);
 		if (fin)
 			break;
 	}

@@ -347,7 +347,7 @@ sack_above(const struct xt_scoreboard *sb, uint32_t i, uint32_t *bytes,
  * whole rest of the hole by RFC 6675 IsLost (DupThresh discontiguous
  * SACKed blocks, or more than (DupThresh - 1) * mss SACKed bytes above
  * it, the same for every octet of a hole), else those below RACK's
- * lost_end (tcp_input.c).  Lost octets are always a prefix.
+ * lost_end (tcp_recovery.c).  Lost octets are always a prefix.
  */
 static uint32_t
 hole_lost_len(const struct xt_scoreboard *sb, uint32_t next_blk,

@@ -1,12 +1,18 @@
 /*
- * tcp_subr.c - TCB life cycle and helpers: allocation, demultiplexing,
- * initial sequence numbers, ephemeral ports, state changes, teardown,
- * and RSTs for segments that match no connection.
+ * tcp_subr.c - the TCB's life cycle and what the other TCP files share:
+ * allocation and teardown, demultiplexing (the one owner of the TCB
+ * list, see XT_TCP_FOREACH), initial sequence numbers and timestamp
+ * offsets, ephemeral ports, state changes and wakeups, the MSS and
+ * window scale we offer and the options both SYNs agreed on, the end of
+ * the handshake; and the replies that are no output of a connection's
+ * own: RSTs for segments that match no connection, and the rate-limited
+ * challenge and out-of-window ACKs of RFC 5961.
  *
  * Read first: RFC 9293 §3.4.1 (ISN selection), RFC 6528 (ISN = M + F),
  * RFC 7323 §5.4 and RFC 6191 §2 (timestamp offsets),
- * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.10.7.1 (RST
- * generation for CLOSED).
+ * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.7.1 and
+ * RFC 7323 §2-3 (SYN options), RFC 9293 §3.10.7.1 (RST generation for
+ * CLOSED), RFC 5961 §7 (ACK throttling).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +110,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 	xt_syncache_destroy(tp);
 	/* a listener going away takes its unaccepted children with it */
 	if (tp->t_qlen > 0) {
-		for (c = eng->tcbs; c != NULL; c = next) {
-			next = c->next;
+		XT_TCP_FOREACH_SAFE(eng, c, next) {
 			if (c->t_listener == tp) {
 				tcp_unlink_child(c);
 				c->t_flags |= XT_TF_ORPHAN;
@@ -146,7 +151,7 @@ xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 {
 	struct xtcp_sock *tp;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+	XT_TCP_FOREACH(eng, tp) {
 		if (tp->lport != lport || tp->state == XT_TCPS_LISTEN ||
 		    tp->state == XT_TCPS_CLOSED)
 			continue;
@@ -167,7 +172,7 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 	struct xtcp_sock *tp, *lis = NULL;
 	uint32_t nlis = 0, pick;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
 		    (tp->laddr == 0 || tp->laddr == laddr))
 			nlis++;
@@ -181,7 +186,7 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 	    (uint64_t)laddr << 32 | faddr,
 	    XT_REUSEPORT_DOMAIN | (uint64_t)lport << 16 | fport) &
 	    0xffffffffu) * nlis) >> 32);
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
 		    (tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)
 			lis = tp;
@@ -265,7 +270,7 @@ xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 {
 	struct xtcp_sock *tp;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next) {
+	XT_TCP_FOREACH(eng, tp) {
 		if (tp == self || tp->lport != port ||
 		    !(tp->t_flags & XT_TF_BOUND))
 			continue;
@@ -294,9 +299,23 @@ tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 {
 	struct xtcp_sock *tp;
 
-	for (tp = eng->tcbs; tp != NULL; tp = tp->next)
+	XT_TCP_FOREACH(eng, tp)
 		if (tp->lport == lport && (tp->state == XT_TCPS_LISTEN ||
 		    (tp->faddr == faddr && tp->fport == fport)))
+			return (1);
+	return (0);
+}
+
+/* Is port p bound, by any socket or (unconnected) by one with no peer:
+ * a listener or a socket bound and not connected? */
+static int
+port_bound(struct xtcp_engine *eng, uint16_t p, int unconnected)
+{
+	struct xtcp_sock *tp;
+
+	XT_TCP_FOREACH(eng, tp)
+		if (tp->lport == p && (tp->t_flags & XT_TF_BOUND) &&
+		    (!unconnected || tp->faddr == 0))
 			return (1);
 	return (0);
 }
@@ -312,26 +331,18 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 {
 	uint32_t lo = eng->cfg.port_lo, n = eng->cfg.port_hi - lo + 1;
 	uint32_t off = (uint32_t)(xt_random(eng) % n), i;
-	struct xtcp_sock *tp;
 	uint16_t p;
 	int used;
 
 	for (i = 0; i < n; i++) {
 		p = (uint16_t)(lo + (off + i) % n);
-		if (faddr != 0) {
-			used = tuple_in_use(eng, p, faddr, fport);
-			/* never share with a listener or a bound socket */
-			for (tp = eng->tcbs; !used && tp != NULL; tp = tp->next)
-				if (tp->lport == p && tp->faddr == 0 &&
-				    (tp->t_flags & XT_TF_BOUND))
-					used = 1;
-		} else {
-			used = 0;
-			for (tp = eng->tcbs; !used && tp != NULL; tp = tp->next)
-				if (tp->lport == p &&
-				    (tp->t_flags & XT_TF_BOUND))
-					used = 1;
-		}
+		/* for connect, never share with a listener or a bound
+		 * socket either */
+		if (faddr != 0)
+			used = tuple_in_use(eng, p, faddr, fport) ||
+			    port_bound(eng, p, 1);
+		else
+			used = port_bound(eng, p, 0);
 		if (!used) {
 			*port = p;
 			return (XT_OK);
@@ -482,275 +493,167 @@ xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr, uint32_t faddr,
 	}
 }
 
-/* ---- congestion control glue (see tcp_cc.h) ---- */
-
+/*
+ * RFC 9293 §3.10.7.1: a segment for no connection (CLOSED).  Counted,
+ * logged as FreeBSD's log_in_vain asks, dropped silently as its
+ * blackhole asks (tcp(4)), else answered with an RST.
+ */
 void
-xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v)
+xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+    const struct xt_tcp_seg *sg)
 {
-	memset(v, 0, sizeof(*v));
-	v->mss = tp->t_maxseg != 0 ? tp->t_maxseg : 536;
-	v->flight_bytes = tp->snd_max - tp->snd_una;
-	v->srtt_us = tp->t_rtt.srtt_us;
-	v->min_rtt_us = tp->t_rtt.min_rtt_us;
-	v->cwnd = tp->snd_cwnd;
-	v->ssthresh = tp->snd_ssthresh;
-	v->init_cwnd = tp->t_initcwnd_segs * v->mss;
-	v->now_us = tp->eng->now;
-	v->cwnd_limited = (tp->t_flags & XT_TF_CWND_LIMITED) != 0;
-	v->in_recovery = (tp->t_flags & XT_TF_INRECOVERY) != 0;
-	v->in_slow_start = tp->snd_cwnd < tp->snd_ssthresh;
-}
+	const struct xt_tcp_repr *th = &sg->th;
 
-/* A view of tp and an output holding the current values. */
-static void
-tcp_cc_prepare(const struct xtcp_sock *tp, struct xt_cc_view *v,
-    struct xt_cc_out *o)
-{
-	xt_tcp_cc_view(tp, v);
-	o->cwnd = tp->snd_cwnd;
-	o->ssthresh = tp->snd_ssthresh;
-	o->pacing_bps = 0;
-}
-
-static void
-tcp_cc_apply(struct xtcp_sock *tp, const struct xt_cc_out *o)
-{
-	uint32_t mss = tp->t_maxseg != 0 ? tp->t_maxseg : 536;
-
-	tp->snd_cwnd = o->cwnd < mss ? mss : o->cwnd;
-	tp->snd_ssthresh = o->ssthresh < 2 * mss ? 2 * mss : o->ssthresh;
-	/* no use growing past what the send buffer can fill */
-	if (tp->snd_cwnd > 2 * tp->sndbuf_size + 2 * mss)
-		tp->snd_cwnd = 2 * tp->sndbuf_size + 2 * mss;
-}
-
-/* The connection is synchronized and the MSS known: start the algorithm.
- * RFC 5681 §3.1: a lost SYN or SYN-ACK makes the initial window one
- * segment. */
-void
-xt_tcp_cc_init(struct xtcp_sock *tp)
-{
-	struct xt_cc_view v;
-	struct xt_cc_out o;
-
-	if (tp->t_cc == NULL)
-		tp->t_cc = xt_cc_default();
-	if (tp->t_initcwnd_segs == 0)
-		tp->t_initcwnd_segs = tp->eng->cfg.initcwnd_segs;
-	memset(tp->t_cc_priv, 0, sizeof(tp->t_cc_priv));
-	xt_tcp_cc_view(tp, &v);
-	if (tp->t_rxtshift > 0)
-		v.init_cwnd = v.mss;
-	v.ssthresh = XT_CC_SSTHRESH_INF;
-	o.cwnd = v.init_cwnd;
-	o.ssthresh = XT_CC_SSTHRESH_INF;
-	o.pacing_bps = 0;
-	tp->t_cc->init(tp->t_cc_priv, &v, &o);
-	tcp_cc_apply(tp, &o);
-}
-
-void
-xt_tcp_cc_ack(struct xtcp_sock *tp, uint32_t acked, uint32_t rtt_us)
-{
-	struct xt_cc_view v;
-	struct xt_cc_out o;
-
-	xt_tcp_cc_view(tp, &v);
-	v.acked_bytes = acked;
-	v.rtt_us = rtt_us;
-	o.cwnd = tp->snd_cwnd;
-	o.ssthresh = tp->snd_ssthresh;
-	o.pacing_bps = 0;
-	if (rtt_us != 0 && tp->t_cc->on_rtt_sample != NULL)
-		tp->t_cc->on_rtt_sample(tp->t_cc_priv, rtt_us, &v);
-	tp->t_cc->on_ack(tp->t_cc_priv, &v, &o);
-	tcp_cc_apply(tp, &o);
-}
-
-void
-xt_tcp_cc_congestion(struct xtcp_sock *tp, enum xt_cc_signal sig)
-{
-	struct xt_cc_view v;
-	struct xt_cc_out o;
-
-	tcp_cc_prepare(tp, &v, &o);
-	tp->t_cc->on_congestion(tp->t_cc_priv, sig, &v, &o);
-	tcp_cc_apply(tp, &o);
-}
-
-void
-xt_tcp_cc_recovery_exit(struct xtcp_sock *tp)
-{
-	struct xt_cc_view v;
-	struct xt_cc_out o;
-
-	xt_tcp_cc_view(tp, &v);
-	o.cwnd = tp->snd_ssthresh;
-	o.ssthresh = tp->snd_ssthresh;
-	o.pacing_bps = 0;
-	if (tp->t_cc->on_recovery_exit != NULL)
-		tp->t_cc->on_recovery_exit(tp->t_cc_priv, &v, &o);
-	tcp_cc_apply(tp, &o);
-}
-
-void
-xt_tcp_cc_idle_restart(struct xtcp_sock *tp)
-{
-	struct xt_cc_view v;
-	struct xt_cc_out o;
-
-	tcp_cc_prepare(tp, &v, &o);
-	if (tp->t_cc->on_idle_restart != NULL)
-		tp->t_cc->on_idle_restart(tp->t_cc_priv, &v, &o);
-	else
-		xt_cc_restart_window(&v, &o);
-	tcp_cc_apply(tp, &o);
-}
-
-/* TCP_CONGESTION: XT_ENOENT for an unknown name (illumos tcp(4P)). */
-int
-xt_tcp_cc_select(struct xtcp_sock *tp, const char *name)
-{
-	const struct xt_cc_ops *ops = xt_cc_find(name);
-	uint32_t cwnd = tp->snd_cwnd, ssthresh = tp->snd_ssthresh;
-
-	if (ops == NULL)
-		return (XT_ENOENT);
-	if (ops == tp->t_cc)
-		return (XT_OK);
-	tp->t_cc = ops;
-	if (XT_TCPS_SYNCHRONIZED(tp->state)) {
-		/* as Linux: the new algorithm starts from the current
-		 * window */
-		xt_tcp_cc_init(tp);
-		tp->snd_cwnd = cwnd;
-		tp->snd_ssthresh = ssthresh;
-	}
-	return (XT_OK);
-}
-
-/* ---- TCP Fast Open cookies (RFC 7413 §4.1) ---- */
-
-/* Server: the cookie for a client address, a keyed MAC (§4.1.2). */
-void
-xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8)
-{
-	uint64_t m = xt_siphash24_2u64(&eng->tfo_key, ip, 0x7466u);
-
-	memcpy(c8, &m, 8);
-}
-
-/* Client: a cookie remembered for server ip (§4.1.3). */
-int
-xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
-    uint8_t *cookie)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		if (eng->tfo_cache[i].ip == ip && eng->tfo_cache[i].len > 0) {
-			*len = eng->tfo_cache[i].len;
-			memcpy(cookie, eng->tfo_cache[i].cookie, *len);
-			return (1);
-		}
-	}
-	return (0);
-}
-
-void
-xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
-    const uint8_t *cookie)
-{
-	unsigned i, slot = eng->tfo_next;
-
-	if (len < XT_TFO_COOKIE_MIN || len > XT_TFO_COOKIE_MAX)
+	XT_STAT_INC(eng, tcp_rcv_noport);
+	if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
+	    (th->flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))
+		xt_log(eng, XTCP_LOG_INFO, "connection attempt to port %u "
+		    "from %u.%u.%u.%u:%u flags %#x", th->dport, src >> 24,
+		    (src >> 16) & 0xff, (src >> 8) & 0xff, src & 0xff,
+		    th->sport, th->flags);
+	if (eng->cfg.blackhole >= 2 || (eng->cfg.blackhole == 1 &&
+	    (th->flags & XT_TH_SYN))) {
+		XT_STAT_INC(eng, tcp_rcv_blackholed);
 		return;
-	for (i = 0; i < 16; i++)
-		if (eng->tfo_cache[i].ip == ip)
-			slot = i;
-	if (slot == eng->tfo_next)
-		eng->tfo_next = (eng->tfo_next + 1) % 16;
-	eng->tfo_cache[slot].ip = ip;
-	eng->tfo_cache[slot].len = len;
-	memcpy(eng->tfo_cache[slot].cookie, cookie, len);
-}
-
-/* ---- SYN cookies (RFC 4987 §3.6) ---- */
-
-/* MSS values a cookie can say (3 bits), as Linux's table */
-static const uint16_t sc_mss[8] = { 536, 1300, 1440, 1460, 4312, 8960,
-    8960, 8960 };
-#define SC_PERIOD_US	(64ull * 1000000)	/* the time counter ticks every 64 s */
-
-static uint32_t
-sc_hash(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, xt_seq_t irs, uint32_t t)
-{
-	return ((uint32_t)xt_siphash24_2u64(&eng->sc_key,
-	    (uint64_t)laddr << 32 | faddr,
-	    ((uint64_t)lport << 48 | (uint64_t)fport << 32 | irs) ^
-	    ((uint64_t)t << 16)));
+	}
+	xt_tcp_respond_rst(eng, dst, src, th, sg->seglen);
 }
 
 /*
- * The initial sequence number that remembers a connection without a
- * TCB: 5 bits of a 64-second counter, 3 bits of MSS, 24 bits of a keyed
- * MAC over the addresses, ports, the client's ISN and the counter.
- * *mss is rounded down to a value the cookie can carry.
+ * RFC 5961 §7 (as Linux tcp_invalid_ratelimit): at most one ACK per
+ * interval per connection in reply to a segment that proves nothing:
+ * challenge ACKs, and ACKs to out-of-window or PAWS-failed segments that
+ * hold no data (data and FINs are always answered: they may be a
+ * retransmission whose ACK was lost; Linux tcp_oow_rate_limited).  Kept
+ * per connection: a limit shared by all connections tells an off-path
+ * attacker which of its guesses hit (CVE-2016-5696).  Returns 1 if this
+ * ACK must not go.
  */
-xt_seq_t
-xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, xt_seq_t irs, uint16_t *mss)
+static int
+tcp_ack_ratelimited(struct xtcp_sock *tp)
 {
-	uint32_t t = (uint32_t)(eng->now / SC_PERIOD_US), i = 0;
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
 
-	while (i < 5 && sc_mss[i + 1] <= *mss)
-		i++;
-	*mss = sc_mss[i];
-	return ((t & 0x1f) << 27 | i << 24 |
-	    (sc_hash(eng, laddr, lport, faddr, fport, irs, t) & 0xffffff));
+	if (ival != 0 && tp->t_oow_ack_us != 0 &&
+	    eng->now - tp->t_oow_ack_us < ival)
+		return (1);
+	tp->t_oow_ack_us = eng->now;
+	return (0);
 }
 
-uint16_t
-xt_syncookie_check(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, xt_seq_t irs, xt_seq_t iss)
-{
-	uint32_t now = (uint32_t)(eng->now / SC_PERIOD_US), age, t;
-
-	age = (now - (iss >> 27)) & 0x1f;
-	if (age > 1)			/* at most one to two periods old */
-		return (0);
-	t = now - age;
-	if ((sc_hash(eng, laddr, lport, faddr, fport, irs, t) & 0xffffff) !=
-	    (iss & 0xffffff))
-		return (0);
-	return (sc_mss[(iss >> 24) & 7]);
-}
-
-/* A SYN-ACK for a SYN we keep no state for (a SYN cookie): MSS only;
- * window scale, SACK and timestamps cannot be remembered (RFC 4987). */
+/* An out-of-window or PAWS-failed segment: ACK it unless the limit says
+ * no; a SYN or a segment without data or FIN is subject to it. */
 void
-xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
-    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss, uint16_t win)
+xt_tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
-	struct xt_tcp_repr r;
-	uint8_t *p;
-	size_t hl;
-
-	memset(&r, 0, sizeof(r));
-	r.sport = th->dport;
-	r.dport = th->sport;
-	r.seq = iss;
-	r.ack = th->seq + 1;
-	r.flags = XT_TH_SYN | XT_TH_ACK;
-	r.win = win;
-	r.has_mss = 1;
-	r.mss = mss;
-	p = xt_tx_begin(eng);
-	hl = xt_tcp_emit_hdr(&r, p);
-	xt_tcp_fill_csum(p, hl, eng->cfg.addr, faddr);
-	if (xt_tx_commit(eng, faddr, XT_IPPROTO_TCP, 0, 0, hl, NULL) == XT_OK) {
-		XT_STAT_INC(eng, tcp_snd_total);
-		XT_STAT_INC(eng, tcp_sc_sent);
+	if (sg->th.flags & XT_TH_RST)
+		return;
+	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
+	    tcp_ack_ratelimited(tp)) {
+		XT_STAT_INC(tp->eng, tcp_oow_ack_skipped);
+		return;
 	}
+	tp->t_flags |= XT_TF_ACKNOW;
+}
+
+/* A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the limit. */
+void
+xt_tcp_challenge_ack(struct xtcp_sock *tp)
+{
+	if (tcp_ack_ratelimited(tp)) {
+		XT_STAT_INC(tp->eng, tcp_challenge_ack_skipped);
+		return;
+	}
+	XT_STAT_INC(tp->eng, tcp_snd_challenge_ack);
+	xt_tcp_send_ack(tp);
+}
+
+/*
+ * The options the peer's SYN (or SYN-ACK) th carried, against what we
+ * offered: the send MSS, timestamps, SACK and window scale as both ends
+ * agreed (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018 §2), then
+ * the initial window.  For both opens: SYN-SENT and a child made from a
+ * SYN (tcp_listen.c).
+ */
+void
+xt_tcp_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint32_t mss;
+
+	/* RFC 9293 §3.7.1: 536 without the option (FreeBSD mssdflt); an
+	 * option of 0 counts as none (Linux tcp_parse_options) */
+	mss = th->has_mss && th->mss != 0 ? th->mss : eng->cfg.mssdflt;
+	/* the floor goes on the peer's value, before the options are
+	 * taken off (Linux tcp_min_snd_mss): a tiny MSS cannot make the
+	 * subtraction below wrap */
+	if (mss < XT_TCP_MIN_SND_MSS)
+		mss = XT_TCP_MIN_SND_MSS;
+	if (mss > tp->t_advmss)
+		mss = tp->t_advmss;	/* at least 28: MTU >= 68 */
+	if (th->has_ts && eng->cfg.tstamps) {
+		/* RFC 7323 §3.2: both sides sent TS; the option takes 12
+		 * bytes of every segment (RFC 6691: from the data) */
+		tp->t_flags |= XT_TF_TS_OK;
+		tp->ts_recent = th->tsval;
+		tp->ts_recent_age_us = eng->now;
+		mss -= 12;
+	}
+	if (th->sack_perm && eng->cfg.sack)
+		tp->t_flags |= XT_TF_SACK_OK;
+	tp->t_maxseg = (uint16_t)mss;
+	if (th->has_ws && eng->cfg.wscale) {	/* RFC 7323 §2.2: both sent WS */
+		tp->t_flags |= XT_TF_WS_OK;
+		tp->snd_scale = th->ws;
+		tp->rcv_scale = tp->request_scale;
+	} else {
+		tp->t_flags &= ~XT_TF_WS_OK;
+		tp->snd_scale = 0;
+		tp->rcv_scale = 0;
+	}
+	/* never more than a frame of our own MTU holds beside the options */
+	if (tp->t_maxseg > xt_tcp_mss_fit(tp))
+		tp->t_maxseg = (uint16_t)xt_tcp_mss_fit(tp);
+	/* RFC 5681 §3.1 / RFC 6928: IW = 10 segments, by the algorithm */
+	xt_tcp_cc_init(tp);
+	/* quick ACKs while the peer's slow start begins (Linux quickack
+	 * mode): delayed ACKs would slow its window growth */
+	tp->t_quickacks = 16;
+}
+
+/* An RTT sample; one below the clock's reach still took time (Linux
+ * keeps at least one tick), so 0 is never recorded. */
+void
+xt_tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us)
+{
+	xt_rtt_sample(&tp->t_rtt, rtt_us == 0 ? 1 : rtt_us);
+}
+
+/*
+ * The handshake completed (RFC 9293 §3.10.7.3-4): the send window from
+ * this segment, and an RTT sample from our SYN or SYN-ACK (both sides, as
+ * Linux) if it went once (Karn, RFC 6298 §3).  No sample from the
+ * timestamp echo after a resend, though Linux takes one: the echo may
+ * name our first copy, answered late by the peer's own retransmission
+ * (a SYN-ACK resent after our SYN resent echoes the first SYN), and a
+ * sample of seconds then makes the RTO several times that (sim_matrix).
+ */
+void
+xt_tcp_handshake_done(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
+    uint32_t win)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	tp->snd_wnd = win;
+	tp->max_sndwnd = win;
+	tp->snd_wl1 = th->seq;
+	tp->snd_wl2 = th->ack;
+	if (tp->t_rtttime != 0 && tp->t_rxtshift == 0) {
+		xt_tcp_rtt_sample(tp, (uint32_t)(eng->now - tp->t_rtttime));
+		XT_STAT_INC(eng, tcp_rtt_samples);
+	}
+	tp->t_rtttime = 0;
+	tp->t_rxtshift = 0;
+	XT_STAT_INC(eng, tcp_connects);
 }

@@ -9,7 +9,8 @@
  * XT_SC_LEVELS timer queues, one per backoff step: every entry of a
  * queue waits the same time, so each queue stays in deadline order with
  * appends at its tail, and the earliest deadline is at one of the heads.
- * What happens when the handshake's ACK arrives is tcp_input.c's part.
+ * What the entry's segments do, and the TCB its handshake's ACK makes,
+ * is tcp_listen.c's part.
  *
  * Read first: RFC 4987 §3.2-3.3 (SYN caches), RFC 6298 §5.5 (backoff),
  * RFC 7323 §2.2 and §3.2 (WS and TS in a SYN-ACK), RFC 2018 §2, RFC 3168

@@ -5,7 +5,7 @@
  * A SYN to a listener makes an entry here, not a TCB: the 4-tuple, both
  * initial sequence numbers, the options of the peer's SYN and the timer
  * state of our SYN-ACK.  The TCB (and its ring buffers) is made only
- * when the handshake's ACK arrives (tcp_input.c).  Each listener owns a
+ * when the handshake's ACK arrives (tcp_listen.c).  Each listener owns a
  * table of backlog + 1 entries, allocated by listen(); past it, SYN
  * cookies (RFC 4987 §3.6) or a counted drop.
  *

@@ -1,12 +1,18 @@
 /*
- * tcp_timer.c - the per-connection timers: retransmission, persist,
- * delayed ACK, and 2MSL (TIME-WAIT, orphaned FIN-WAIT-2).  Deadlines are
- * absolute µs in the TCB; the engine asks for the earliest and calls
- * xt_tcp_timers() when it has passed.
+ * tcp_timer.c - the per-connection timers: retransmission (and SYN),
+ * persist, delayed ACK, cork, keep-alive, 2MSL (TIME-WAIT, orphaned
+ * FIN-WAIT-2, TCP_DEFER_ACCEPT), and the dispatch of the loss-recovery
+ * timers (RACK reordering, tail loss probe) whose work is
+ * tcp_recovery.c's; a listener's SYN cache timers are tcp_syncache.c's.
+ * Deadlines are absolute µs in the TCB.  The engine asks TCP only two
+ * things, the earliest deadline (xt_tcp_timers_next) and to run what is
+ * due (xt_tcp_timers_run): the seam for a timer wheel.
  *
  * Read first: RFC 6298 §5 (retransmission timer), RFC 5681 §3.1 eq. 4
  * (ssthresh after a timeout), RFC 9293 §3.8.6.1 (zero-window probing),
- * RFC 1122 §4.2.3.2 (delayed ACK), RFC 9293 §3.6.1 (TIME-WAIT = 2 MSL).
+ * RFC 1122 §4.2.3.2 (delayed ACK) and §4.2.3.6 (keep-alive), RFC 9293
+ * §3.6.1 (TIME-WAIT = 2 MSL), RFC 8985 §7 (tail loss probe), RFC 2923
+ * §2.1 (PMTU black holes).
  */
 #include "xt_engine.h"
 #include "net/net.h"
@@ -17,7 +23,6 @@ static void	tcp_timer_rexmt(struct xtcp_sock *);
 static void	tcp_timer_persist(struct xtcp_sock *);
 static void	tcp_timer_2msl(struct xtcp_sock *);
 static int	tcp_timer_keep(struct xtcp_sock *);
-static void	tcp_timer_tlp(struct xtcp_sock *);
 static uint64_t	tcp_give_up_at(const struct xtcp_sock *);
 
 static uint64_t
@@ -50,6 +55,39 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 			d = earliest(d, s);
 	}
 	return (d == 0 ? UINT64_MAX : d);
+}
+
+/*
+ * The earliest deadline of every TCP timer of the engine, UINT64_MAX for
+ * none.  TODO(#5): a scan of every TCB at each call; a deadline heap or
+ * a timer wheel goes behind this and xt_tcp_timers_run once connections
+ * number thousands.
+ */
+uint64_t
+xt_tcp_timers_next(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint64_t d = UINT64_MAX, t;
+
+	XT_TCP_FOREACH(eng, tp) {
+		t = xt_tcp_next_deadline(tp);
+		if (t < d)
+			d = t;
+	}
+	return (d);
+}
+
+/* Run the timers of every TCB with a deadline at or before now; a timer
+ * may free its TCB. */
+void
+xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
+{
+	struct xtcp_sock *tp, *next;
+
+	XT_TCP_FOREACH_SAFE(eng, tp, next) {
+		if (xt_tcp_next_deadline(tp) <= now)
+			xt_tcp_timers(tp, now);
+	}
 }
 
 /*
@@ -199,7 +237,7 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 	}
 	if (tp->t_tlp_at != 0 && tp->t_tlp_at <= now) {
 		tp->t_tlp_at = 0;
-		tcp_timer_tlp(tp);
+		xt_tcp_tlp_timeout(tp);
 	}
 	if (tp->t_rexmt_at != 0 && tp->t_rexmt_at <= now) {
 		tp->t_rexmt_at = 0;
@@ -222,7 +260,7 @@ static void
 tcp_timer_rexmt(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint32_t mss, limit;
+	uint32_t limit;
 
 	XT_STAT_INC(eng, tcp_rexmt_timeout);
 	if (eng->cfg.log_level >= XTCP_LOG_DEBUG) {
@@ -249,41 +287,11 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		    XT_ETIMEDOUT);
 		return;
 	}
-	mss = tp->t_maxseg != 0 ? tp->t_maxseg : 536;
 	if (tp->state == XT_TCPS_SYN_SENT ||
 	    tp->state == XT_TCPS_SYN_RECEIVED) {
 		tp->snd_nxt = tp->iss;		/* resend the SYN */
 	} else {
-		/* an RTO during recovery extends the same episode */
-		if (!(tp->t_flags & XT_TF_INRECOVERY)) {
-			tp->t_undo_retrans = 0;
-			tp->t_undo_ok = (tp->t_flags & XT_TF_SACK_OK) != 0;
-			tp->t_undo_seq = tp->snd_una;
-			/* Eifel: the first timeout's retransmission decides */
-			if (tp->t_rxtshift == 1)
-				xt_tcp_eifel_arm(tp);
-		}
-		/* a timeout is no reordering: back to the standard DupThresh */
-		tp->t_sb.dupthresh = XT_SACK_DUPTHRESH;
-		/* RFC 5681 eq. 4 and the loss window, by the algorithm */
-		xt_tcp_cc_congestion(tp, XT_CC_SIG_RTO);
-		tp->t_flags &= ~XT_TF_INRECOVERY;
-		tp->snd_recover = tp->snd_max;
-		/* go back N from snd_una: start the scoreboard afresh, as
-		 * BSD does (RFC 6675 §5.1 allows keeping it) */
-		xt_sack_clear(&tp->t_sb);
-		tp->t_rack_at = 0;
-		tp->t_dupacks = 0;
-		/* RFC 5682 §2: F-RTO on the first timeout of an episode,
-		 * when new data could follow the retransmission */
-		tp->t_frto = 0;
-		if (tp->t_rxtshift == 1 && XT_TCPS_SYNCHRONIZED(tp->state) &&
-		    !(tp->t_flags & XT_TF_SENTFIN) &&
-		    SEQ_LT(tp->snd_max, tp->snd_buf_seq +
-		    xt_ring_len(&tp->snd_buf))) {
-			tp->t_frto = 1;
-			tp->t_frto_max = tp->snd_max;
-		}
+		xt_tcp_recovery_rto(tp);
 		tp->snd_nxt = tp->snd_una;	/* go back N */
 	}
 	tp->t_rtttime = 0;			/* Karn */
@@ -418,63 +426,3 @@ tcp_timer_keep(struct xtcp_sock *tp)
 	return (0);
 }
 
-/*
- * RFC 8985 §7.3: send the probe: a new segment if the window allows,
- * else the last segment again (with the FIN if that was last).  Then the
- * RTO is armed afresh; one probe until an ACK moves snd_una.
- */
-static void
-tcp_timer_tlp(struct xtcp_sock *tp)
-{
-	struct xtcp_engine *eng = tp->eng;
-	uint32_t buffered, avail, len, mss = tp->t_maxseg;
-	xt_seq_t data_end, seq, end;
-
-	if ((tp->t_flags & (XT_TF_INRECOVERY | XT_TF_SACK_OK)) ==
-	    (XT_TF_INRECOVERY | XT_TF_SACK_OK)) {
-		/* the recovery probe: retransmissions still unacknowledged
-		 * two RTTs on are lost; resend the first (see tcp_output.c) */
-		struct xt_scoreboard *sb = &tp->t_sb;
-		xt_seq_t seq;
-		uint32_t len;
-
-		if (tp->t_rtt.srtt_us == 0 || eng->now < tp->t_rtt.srtt_us ||
-		    xt_sack_rtx_mark(sb, eng->now - tp->t_rtt.srtt_us) == 0)
-			return;
-		XT_STAT_INC(eng, tcp_recovery_probes);
-		if (xt_sack_next_lost(sb, tp->snd_una, tp->snd_max, mss,
-		    &seq, &len))
-			(void)xt_tcp_send_seg(tp, seq, len, 0);
-		xt_tcp_sack_output(tp);
-		return;
-	}
-	if (tp->snd_una == tp->snd_max || (tp->t_flags & XT_TF_INRECOVERY) ||
-	    !XT_TCPS_SYNCHRONIZED(tp->state) || tp->snd_nxt != tp->snd_max)
-		return;
-	XT_STAT_INC(eng, tcp_tlp_probes);
-	tp->t_tlp_out = 1;
-	buffered = xt_ring_len(&tp->snd_buf);
-	data_end = tp->snd_buf_seq + buffered;
-	avail = SEQ_LT(tp->snd_max, data_end) ? data_end - tp->snd_max : 0;
-	if (avail > 0 && !(tp->t_flags & XT_TF_SENTFIN) &&
-	    (tp->snd_max - tp->snd_una) + mss <= tp->snd_wnd) {
-		len = avail < mss ? avail : mss;
-		tp->snd_nxt = tp->snd_max;
-		len = xt_tcp_send_seg(tp, tp->snd_max, len, 0);
-		tp->snd_max += len;
-		tp->snd_nxt = tp->snd_max;
-	} else {
-		/* the last segment sent, not the last one buffered: what
-		 * lies beyond snd_max was never sent and must not be */
-		end = tp->snd_max;
-		if (tp->t_flags & XT_TF_SENTFIN)
-			end--;
-		len = end - tp->snd_una;
-		if (len > mss)
-			len = mss;
-		seq = end - len;
-		(void)xt_tcp_send_seg(tp, seq, len,
-		    (tp->t_flags & XT_TF_SENTFIN) ? XT_TH_FIN : 0);
-	}
-	xt_tcp_arm_rexmt(tp);
-}

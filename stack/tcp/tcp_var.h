@@ -1,11 +1,12 @@
 /*
  * tcp_var.h - the TCP control block and the engine-internal TCP entry
- * points.
+ * points, grouped by the file that defines them.
  *
  * One struct xtcp_sock per socket and per connection: the socket the
  * program holds is the TCB (as in FreeBSD, socket and inpcb/tcpcb folded
  * together).  Field names follow RFC 9293 §3.3.1; implementation fields
- * carry a t_ prefix and their unit.
+ * carry a t_ prefix and their unit.  Half-open passive connections have
+ * no TCB: they are SYN cache entries (tcp_syncache.h).
  *
  * Read first: RFC 9293 §3.3 (states, variables), §3.10 (event processing).
  */
@@ -24,6 +25,7 @@
 
 struct xtcp_engine;
 struct xt_syncache;
+struct xt_tcp_seg;
 
 /* RFC 9293 §3.3.2: the eleven states */
 enum xt_tcp_state {
@@ -63,7 +65,7 @@ enum xt_tcp_state {
 #define XT_TF_KEEPALIVE		0x00000400	/* SO_KEEPALIVE (stored) */
 #define XT_TF_RDSHUT		0x00000800	/* shutdown(RD) */
 #define XT_TF_WS_OK		0x00001000	/* both sides sent window scale (RFC 7323 §2.2) */
-#define XT_TF_INRECOVERY	0x00002000	/* NewReno fast recovery (RFC 6582) */
+#define XT_TF_INRECOVERY	0x00002000	/* in loss recovery: RFC 6582 or RFC 6675 */
 #define XT_TF_REUSEPORT		0x00004000	/* SO_REUSEPORT (stored) */
 #define XT_TF_WASCONN		0x00008000	/* reached ESTABLISHED once */
 #define XT_TF_LINGER0		0x00010000	/* SO_LINGER with l_linger 0 */
@@ -140,7 +142,9 @@ struct xtcp_sock {
 	uint8_t			rcv_scale;	/* our window shift */
 	uint8_t			request_scale;	/* shift we offer in our SYN */
 
-	/* congestion control: NewReno, RFC 5681 + RFC 6582 */
+	/* congestion control (tcp_cc.c and the algorithm in t_cc: NewReno,
+	 * CUBIC or none) and loss recovery (tcp_recovery.c: RFC 6582
+	 * without SACK, RFC 6675 + PRR + RACK with it) */
 	uint32_t		snd_cwnd;	/* bytes */
 	uint32_t		snd_ssthresh;	/* bytes */
 	xt_seq_t		snd_recover;	/* RFC 6582 "recover" */
@@ -282,7 +286,137 @@ struct xtcp_sock {
 	unsigned		in_acceptq:1;	/* child is in its listener's queue */
 };
 
-/* tcp_subr.c */
+/*
+ * Every TCB of the engine (listeners, connections, TIME-WAIT), in no
+ * particular order; with _SAFE the body may free tp.  Connections are
+ * found with xt_tcp_lookup*() and walked only with these, so that the
+ * list (eng->tcbs, linear) can give way to tables without a hunt for its
+ * users (TODO(#3): hash tables behind xt_tcp_lookup*; TODO(#5): timers,
+ * see xt_tcp_timers_next).
+ */
+#define XT_TCP_FOREACH(eng, tp)						\
+	for ((tp) = (eng)->tcbs; (tp) != NULL; (tp) = (tp)->next)
+#define XT_TCP_FOREACH_SAFE(eng, tp, nx)				\
+	for ((tp) = (eng)->tcbs; (tp) != NULL && ((nx) = (tp)->next, 1);	\
+	    (tp) = (nx))
+
+/*
+ * The entry points below are grouped by the file that defines them, in
+ * the order a segment meets them: input, the passive open, ICMP, loss
+ * recovery, output, timers, then the TCB's life cycle, congestion
+ * control, the socket calls and TCP_INFO.
+ */
+
+/* tcp_input.c: segment arrival, RFC 9293 §3.10.7 in step order */
+/* A segment on its way through input: the parsed header, and what is
+ * left of it as the steps trim it to the window. */
+struct xt_tcp_seg {
+	struct xt_tcp_repr	th;
+	uint32_t		seglen;	/* payload + SYN + FIN */
+	const uint8_t		*data;	/* payload after trimming */
+	uint32_t		dlen;
+	int			fin;	/* FIN still inside the window */
+};
+void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
+/* Liveness, CE echo and counters of a segment that reached tp. */
+void	xt_tcp_seg_arrived(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
+	    uint8_t tos);
+/* RFC 9293 §3.10.7.4 for a TCB from SYN-RECEIVED on. */
+void	xt_tcp_sync_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg);
+
+/* tcp_listen.c: the passive open, SYN cookies, Fast Open cookies */
+/* RFC 9293 §3.10.7.2: a segment for listener lis from src to dst. */
+void	xt_tcp_listen_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
+	    uint32_t src, uint32_t dst, uint8_t tos, struct xt_tcp_seg *sg);
+/* Step 5 in SYN-RECEIVED: 1 if the ACK made the connection ESTABLISHED. */
+int	xt_tcp_synrcvd_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg);
+/* A SYN that meets TIME-WAIT tp: the TCB (or listener) that takes it. */
+struct xtcp_sock *xt_tcp_timewait_syn(struct xtcp_sock *tp, uint32_t laddr,
+	    uint32_t faddr, const struct xt_tcp_seg *sg);
+/* SYN cookies (RFC 4987 §3.6): the ISS that remembers a SYN, and the MSS
+ * a cookie encodes (0 if iss is not a valid cookie). */
+xt_seq_t xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
+	    uint16_t *mss);
+uint16_t xt_syncookie_check(struct xtcp_engine *eng, uint32_t laddr,
+	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
+	    xt_seq_t iss);
+/* The SYN-ACK of a SYN answered with a cookie (no TCB, MSS only). */
+void	xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
+	    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss,
+	    uint16_t win);
+/* TCP Fast Open cookies (RFC 7413 §4.1): the server's for a client, and
+ * the client's cache of the servers' */
+void	xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8);
+int	xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
+	    uint8_t *cookie);
+void	xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
+	    const uint8_t *cookie);
+
+/* tcp_ctlinput.c: ICMP error quoting a segment of ours; code is the
+ * unreachable code, mtu the next-hop MTU of "fragmentation needed" */
+void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
+	    uint16_t mtu, uint32_t faddr, const uint8_t *quoted, size_t qlen);
+
+/* tcp_recovery.c: loss detection and recovery */
+/* Where step 5 of tcp_input.c hands an ACK over, in this order: */
+uint32_t xt_tcp_recovery_sacks(struct xtcp_sock *tp,
+	    const struct xt_tcp_repr *th);
+void	xt_tcp_dupack(struct xtcp_sock *tp);
+void	xt_tcp_eifel_check(struct xtcp_sock *tp, const struct xt_tcp_repr *th);
+int	xt_tcp_recovery_ack(struct xtcp_sock *tp, xt_seq_t ack, uint32_t acked);
+void	xt_tcp_recovery_una(struct xtcp_sock *tp, xt_seq_t una_before);
+void	xt_tcp_recovery_step(struct xtcp_sock *tp, xt_seq_t una_before,
+	    uint32_t sacked_before);
+/* What the timers do to recovery (called by tcp_timer.c): */
+void	xt_tcp_recovery_rto(struct xtcp_sock *tp);
+void	xt_tcp_rack_timeout(struct xtcp_sock *tp);
+void	xt_tcp_tlp_timeout(struct xtcp_sock *tp);
+/* Sending in SACK recovery (RFC 6675 §5 step C), and the send-time map
+ * of first transmissions that xt_tcp_send_seg fills (RFC 8985 §6.2): */
+void	xt_tcp_sack_output(struct xtcp_sock *tp);
+void	xt_tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end,
+	    uint64_t t);
+void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
+/* A loss episode begins: Eifel detection armed (RFC 3522 §3.2). */
+void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
+/* RACK's reordering window, µs (RFC 8985 §6.2.4). */
+uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
+
+/* tcp_output.c: the send decision and segment construction */
+void	xt_tcp_output(struct xtcp_sock *tp);
+/* Send one segment with the given seq, flags and up to len bytes of data
+ * taken from snd_buf at seq.  Returns bytes of data sent. */
+uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
+	    uint8_t flags);
+void	xt_tcp_send_ack(struct xtcp_sock *tp);
+void	xt_tcp_send_rst(struct xtcp_sock *tp);
+/* In-order data arrived: an ACK now, or the delayed-ACK timer. */
+void	xt_tcp_ack_owed(struct xtcp_sock *tp, uint32_t dlen);
+/* The window field of a SYN or SYN-ACK (never scaled, RFC 7323 §2.2),
+ * and of any other segment; both record the right edge offered. */
+uint16_t xt_tcp_syn_window(struct xtcp_sock *tp);
+uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
+uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
+/* The largest send MSS the engine's MTU allows (with timestamps, if on). */
+uint32_t xt_tcp_mss_fit(const struct xtcp_sock *tp);
+
+/* tcp_timer.c */
+/* The engine's two questions to TCP's timers: when next, and run what
+ * is due.  The scale issue's heap or wheel goes behind these two. */
+uint64_t xt_tcp_timers_next(struct xtcp_engine *eng);
+void	xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now);
+/* The same for one TCB. */
+void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);
+uint64_t xt_tcp_next_deadline(const struct xtcp_sock *tp);
+void	xt_tcp_arm_rexmt(struct xtcp_sock *tp);
+void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
+void	xt_tcp_arm_persist(struct xtcp_sock *tp);
+void	xt_tcp_arm_keep(struct xtcp_sock *tp);
+void	xt_tcp_start_timewait(struct xtcp_sock *tp);
+
+/* tcp_subr.c: the TCB's life cycle and what input and output share */
 struct xtcp_sock *xt_tcp_alloc(struct xtcp_engine *eng);
 void	xt_tcp_free(struct xtcp_sock *tp);
 struct xtcp_sock *xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr,
@@ -298,6 +432,7 @@ int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
 int	xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 	    const struct xtcp_sock *self);
 void	xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st);
+const char *xt_tcp_state_name(enum xt_tcp_state st);
 void	xt_tcp_enqueue_accept(struct xtcp_sock *tp);
 /* Connection ends: record err (0 = none) as SO_ERROR, go CLOSED, wake the
  * user; frees the TCB if it is orphaned. */
@@ -305,45 +440,32 @@ void	xt_tcp_drop(struct xtcp_sock *tp, int err);
 /* Free now if orphaned and CLOSED. Returns 1 if freed. */
 int	xt_tcp_maybe_free(struct xtcp_sock *tp);
 void	xt_tcp_wakeup(struct xtcp_sock *tp);
+uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
 void	xt_tcp_init_buffers_mss(struct xtcp_sock *tp);
 /* The MSS to advertise and the window shift to offer for a connection
  * with these settings (what xt_tcp_init_buffers_mss sets). */
 void	xt_tcp_mss_ws(const struct xtcp_engine *eng, uint16_t user_mss,
 	    uint32_t rcvbuf, int rcvbuf_locked, uint16_t *advmss, uint8_t *ws);
-const char *xt_tcp_state_name(enum xt_tcp_state st);
+/* The options the peer's SYN agreed to, then the initial window. */
+void	xt_tcp_syn_options(struct xtcp_sock *tp, const struct xt_tcp_repr *th);
+/* The handshake completed: send window win, the SYN's RTT sample. */
+void	xt_tcp_handshake_done(struct xtcp_sock *tp,
+	    const struct xt_tcp_repr *th, uint32_t win);
+void	xt_tcp_rtt_sample(struct xtcp_sock *tp, uint32_t rtt_us);
 /* RST in reply to a segment that has no connection (RFC 9293 §3.10.7.1). */
 void	xt_tcp_respond_rst(struct xtcp_engine *eng, uint32_t laddr,
 	    uint32_t faddr, const struct xt_tcp_repr *th, size_t seglen);
-uint32_t xt_tcp_rcv_space(const struct xtcp_sock *tp);
-uint16_t xt_tcp_syn_window(struct xtcp_sock *tp);
+/* RFC 9293 §3.10.7.1: a segment for no connection (log, blackhole, RST). */
+void	xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src,
+	    uint32_t dst, const struct xt_tcp_seg *sg);
+/* ACKs in reply to segments that prove nothing, within RFC 5961 §7's
+ * per-connection limit: an out-of-window or PAWS-failed segment's, and
+ * a challenge ACK (RFC 5961 §3.2, §4.2, §5.2). */
+void	xt_tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg);
+void	xt_tcp_challenge_ack(struct xtcp_sock *tp);
 
-/* tcp_input.c */
-void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
-	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
-/* ICMP error quoting a segment of ours: code is the unreachable code. */
-void	xt_tcp_ctlinput(struct xtcp_engine *eng, uint8_t type, uint8_t code,
-	    uint16_t mtu, uint32_t faddr, const uint8_t *quoted, size_t qlen);
-
-/* tcp_output.c */
-void	xt_tcp_output(struct xtcp_sock *tp);
-/* Send one segment with the given seq, flags and up to len bytes of data
- * taken from snd_buf at seq.  Returns bytes of data sent. */
-uint32_t xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
-	    uint8_t flags);
-void	xt_tcp_send_ack(struct xtcp_sock *tp);
-void	xt_tcp_sack_output(struct xtcp_sock *tp);
-void	xt_tcp_rack_timeout(struct xtcp_sock *tp);
-void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
-void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
-void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
-uint64_t xt_tcp_rack_reo_wnd(const struct xtcp_sock *tp);
-void	xt_tcp_send_rst(struct xtcp_sock *tp);
-uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
-uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
-/* The largest send MSS the engine's MTU allows (with timestamps, if on). */
-uint32_t xt_tcp_mss_fit(const struct xtcp_sock *tp);
-
-/* tcp_cc glue (tcp_subr.c): fill a view, call a hook, apply its output */
+/* tcp_cc.c: the glue between the TCB and the algorithm (tcp_cc.h):
+ * fill a view, call a hook, apply its output */
 void	xt_tcp_cc_view(const struct xtcp_sock *tp, struct xt_cc_view *v);
 void	xt_tcp_cc_init(struct xtcp_sock *tp);
 void	xt_tcp_cc_ack(struct xtcp_sock *tp, uint32_t acked, uint32_t rtt_us);
@@ -351,29 +473,6 @@ void	xt_tcp_cc_congestion(struct xtcp_sock *tp, enum xt_cc_signal sig);
 void	xt_tcp_cc_recovery_exit(struct xtcp_sock *tp);
 void	xt_tcp_cc_idle_restart(struct xtcp_sock *tp);
 int	xt_tcp_cc_select(struct xtcp_sock *tp, const char *name);
-
-/* SYN cookies (tcp_subr.c, RFC 4987 §3.6) */
-xt_seq_t xt_syncookie_make(struct xtcp_engine *eng, uint32_t laddr,
-	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
-	    uint16_t *mss);
-/* The MSS the cookie encodes, or 0 if iss is not a valid cookie. */
-uint16_t xt_syncookie_check(struct xtcp_engine *eng, uint32_t laddr,
-	    uint16_t lport, uint32_t faddr, uint16_t fport, xt_seq_t irs,
-	    xt_seq_t iss);
-void	xt_tcp_respond_synack(struct xtcp_engine *eng, uint32_t faddr,
-	    const struct xt_tcp_repr *th, xt_seq_t iss, uint16_t mss,
-	    uint16_t win);
-
-/* TCP Fast Open (tcp_subr.c) */
-void	xt_tfo_cookie_for(struct xtcp_engine *eng, uint32_t ip, uint8_t *c8);
-int	xt_tfo_cache_get(struct xtcp_engine *eng, uint32_t ip, uint8_t *len,
-	    uint8_t *cookie);
-void	xt_tfo_cache_put(struct xtcp_engine *eng, uint32_t ip, uint8_t len,
-	    const uint8_t *cookie);
-
-/* tcp_info.c */
-size_t	xt_tcp_info_size(void);
-size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
 
 /* tcp_usrreq.c: sequence number of the next byte the program reads */
 xt_seq_t xt_tcp_read_seq(const struct xtcp_sock *tp);
@@ -386,13 +485,9 @@ xt_seq_t xt_tcp_read_seq(const struct xtcp_sock *tp);
  */
 void	xt_tcp_inherit(const struct xtcp_sock *lis, struct xtcp_sock *tp);
 
-/* tcp_timer.c */
-void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);
-uint64_t xt_tcp_next_deadline(const struct xtcp_sock *tp);
-void	xt_tcp_arm_rexmt(struct xtcp_sock *tp);
-void	xt_tcp_arm_persist(struct xtcp_sock *tp);
-void	xt_tcp_start_timewait(struct xtcp_sock *tp);
-void	xt_tcp_arm_keep(struct xtcp_sock *tp);
+/* tcp_info.c */
+size_t	xt_tcp_info_size(void);
+size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
 
 /* tcp_neigh.c: the engine's on_neigh_unreachable hook (net/net.h) */
 void	xt_tcp_neigh_unreachable(struct xtcp_engine *eng, uint32_t nexthop);
