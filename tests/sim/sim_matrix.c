@@ -52,8 +52,8 @@
  * goodput floor where an entry says why it cannot hold.
  *
  * Scenario classes the engine fails today are kept out of the default
- * matrix in scen_generate(), each with a comment naming its report in
- * /work/notes/engine-requests.md; --replay runs them anyway.
+ * matrix in scen_generate(), each with a comment naming its entry in
+ * doc/known-gaps.md; --replay runs them anyway.
  *
  * Usage:
  *   sim_matrix                 the default matrix, seeds 1..2048 (~20 s)
@@ -425,7 +425,7 @@ scen_generate(uint64_t seed, struct scen *sc)
 	 * senders enter recovery spuriously again and again, never undone,
 	 * and at long RTTs Reno then crawls past T_stall; see "sim_matrix:
 	 * spurious recoveries from reordering plus duplication" in
-	 * /work/notes/engine-requests.md.
+	 * doc/known-gaps.md.
 	 */
 	if (splitmix(&st) % 8 == 0 && sc->reorder == 0)
 		sc->dup = PICK(&st, dups);
@@ -434,7 +434,7 @@ scen_generate(uint64_t seed, struct scen *sc)
 	 * reply poisons the cache for arp_timeout_ms and the engine does not
 	 * revalidate it on retransmission timeouts (RFC 1122 §2.3.2.1); see
 	 * "sim_matrix: corrupted ARP reply" in
-	 * /work/notes/engine-requests.md.
+	 * doc/known-gaps.md.
 	 */
 	if (splitmix(&st) % 8 == 0)
 		sc->corrupt = PICK(&st, corrupts);
@@ -448,7 +448,7 @@ scen_generate(uint64_t seed, struct scen *sc)
 	 * (autotuning grows it up to rmem_max, 6 MiB by default): with the
 	 * default 32 a receiver whose ranges are all used drops even the
 	 * segment at rcv_nxt and the connection deadlocks; see "sim_matrix:
-	 * reassembly full" in /work/notes/engine-requests.md.
+	 * reassembly full" in doc/known-gaps.md.
 	 */
 	sc->ranges = (sc->buf > 6291456 ? sc->buf : 6291456) / 1448 + 1;
 	/*
@@ -457,7 +457,7 @@ scen_generate(uint64_t seed, struct scen *sc)
 	 * tens of seconds after the slow-start overshoot (recovery of one
 	 * hole per RTT, RTO estimates of 13-27 s); see "sim_matrix: queue
 	 * overflow without SACK or at long RTT" in
-	 * /work/notes/engine-requests.md.  Until that is fixed such
+	 * doc/known-gaps.md.  Until that is fixed such
 	 * scenarios get a buffer that fits the path (BDP plus half the
 	 * queue, as the other way's ACKs share it) and that slow start
 	 * cannot overshoot (the queue: ACKs of the other way use its
