@@ -439,6 +439,9 @@ fuzz_check(void)
 /* ---- frames from the peer ---- */
 
 /*
+ * Known bugs are avoided unless FUZZ_NO_AVOID is defined (see also
+ * rec_prog's close and FUZZ_AVOID_LONG_OPTIONS).
+ *
  * Known bug, left to its own fix: a SYN that reopens a TIME-WAIT
  * connection (tcp_input.c, the RFC 6191 reuse) frees the TCB even when
  * the program still holds the socket, whose handle then dangles
@@ -1112,6 +1115,20 @@ rec_prog(void)
 		(void)xtcp_shutdown(h->s, F.now, arg % 3);
 		break;
 	case 7:
+#ifndef FUZZ_NO_AVOID
+		/*
+		 * Known bug, left to its own fix: when keep-alive drops an
+		 * orphaned connection, xt_tcp_timers (tcp_timer.c:142) reads
+		 * the TCB that tcp_timer_keep has just freed
+		 * (tests/fuzz/crashes/keepalive-drop-orphan-use-after-free).
+		 * Keep-alive is turned off before close meanwhile.
+		 */
+		if (h->s->t_flags & XT_TF_KEEPALIVE) {
+			v = 0;
+			(void)xtcp_setopt(h->s, SOL_SOCKET, SO_KEEPALIVE, &v,
+			    sizeof(v));
+		}
+#endif
 		xtcp_close(h->s, F.now);
 		h->s = NULL;
 		break;
