@@ -76,27 +76,34 @@ run() {
 }
 
 merge() {
-	local t new
+	local t new f
 	local -a dirs
 	for t in $FUZZ_TARGETS; do
 		new=$(mktemp -d)
 		mapfile -t dirs < <(seeds "$t")
 		mkdir -p "$bld/work/$t" "$src/corpus/$t"
-		"$bld/$t" -merge=1 -max_len="$(maxlen "$t")" -timeout=25 \
-		    "$new" "${dirs[@]}" "$bld/work/$t" >"$bld/work/$t.merge.log" 2>&1 ||
+		# the minimal-MTU target keeps only what the MTU-1500 corpus
+		# does not already give it: start from a copy of that corpus
+		if [[ $t == fuzz_engine_minmtu ]]; then
+			cp "$src/corpus/fuzz_engine"/* "$new/" 2>/dev/null
+		fi
+		# -use_counters=0: keep inputs for new edges, not for new hit
+		# counts of known ones (a corpus ten times smaller)
+		"$bld/$t" -merge=1 -use_counters=0 -max_len="$(maxlen "$t")" \
+		    -timeout=25 "$new" "${dirs[@]}" "$bld/work/$t" \
+		    >"$bld/work/$t.merge.log" 2>&1 ||
 		    { echo "fuzz: merge of $t failed, see $bld/work/$t.merge.log"; rm -rf "$new"; return 1; }
+		if [[ $t == fuzz_engine_minmtu ]]; then
+			for f in "$new"/*; do
+				[[ -e $src/corpus/fuzz_engine/${f##*/} ]] && rm -f "$f"
+			done
+		fi
 		rm -f "$src/corpus/$t"/*
 		cp "$new"/* "$src/corpus/$t/" 2>/dev/null
 		rm -rf "$new"
 		echo "fuzz: $t: $(ls "$src/corpus/$t" | wc -l) inputs," \
-		    "$(du -sk "$src/corpus/$t" | cut -f1) KB"
+		    "$(du -s --apparent-size -k "$src/corpus/$t" | cut -f1) KB"
 	done
-	# the engine seeds serve both engine targets: keep one copy
-	if [[ -d $src/corpus/fuzz_engine_minmtu ]]; then
-		for f in "$src/corpus/fuzz_engine_minmtu"/*; do
-			[[ -e $src/corpus/fuzz_engine/${f##*/} ]] && rm -f "$f"
-		done
-	fi
 }
 
 coverage() {
