@@ -7,8 +7,9 @@
  *
  * Input: records "<k><value>\n", where byte k picks a variable name from
  * the table (every name config.c knows, plus unknown ones) and value is
- * the rest of the line (a NUL ends it early).  The environment is cleared
- * and set from the records, then parsed.  Properties:
+ * the rest of the line (a NUL ends it early).  The environment is
+ * replaced by the records (a later one of a name is not seen: getenv
+ * finds the first), then parsed.  Properties:
  *  - shim_config_load never crashes, and on SHIM_CFG_BAD writes one
  *    line (NUL-terminated, no newline) into the message buffer;
  *  - on SHIM_CFG_OK the result keeps the documented ranges (address in
@@ -72,6 +73,9 @@ static const char *const names[] = {
 	"XTCP_UNKNOWN", "XTCP_", "XTCP_ADDRESS", "NOT_XTCP",
 };
 #define NNAMES	(sizeof(names) / sizeof(names[0]))
+#define MAXENV	256
+
+extern char **environ;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,12 +83,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct shim_config c;
 	struct xtcp_config ec;
 	char msg[256], val[1024];
-	size_t i = 0, n;
+	static char envbuf[16384];
+	static char *envp[MAXENV + 1];
+	size_t i = 0, n, len, used, nenv;
 	enum shim_cfg_result res;
 	uint32_t probe;
 
+	/* the environment is built here, not with setenv(), whose old
+	 * values glibc never frees (millions of runs exhaust memory) */
 	clearenv();
-	while (i < size) {
+	nenv = 0;
+	used = 0;
+	while (i < size && nenv < MAXENV) {
 		const char *name = names[data[i++] % NNAMES];
 
 		for (n = 0; i < size && data[i] != '\n' && data[i] != '\0' &&
@@ -93,8 +103,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		val[n] = '\0';
 		if (i < size)
 			i++;		/* the newline */
-		setenv(name, val, 1);
+		len = strlen(name) + 1 + n + 1;
+		if (used + len > sizeof(envbuf))
+			break;
+		snprintf(envbuf + used, len, "%s=%s", name, val);
+		envp[nenv++] = envbuf + used;
+		used += len;
 	}
+	envp[nenv] = NULL;
+	environ = envp;
 	memset(msg, 0x7f, sizeof(msg));
 	res = shim_config_load(&c, msg, sizeof(msg));
 	shim_config_warn_unknown();
