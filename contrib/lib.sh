@@ -1,10 +1,12 @@
 # contrib/lib.sh - shared by contrib/check and contrib/demo (sourced).
 
-# Debian packages the build, the tests and the demo need.  Keep in step
-# with the README.
+# Debian packages the build, the tests and the demo need (clang for the
+# libFuzzer and coverage builds, llvm for llvm-profdata and llvm-cov).
+# Keep in step with the README.
 XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
-	coreutils util-linux nginx wrk iperf3 wget socat mandoc tshark)
+	coreutils util-linux nginx wrk iperf3 wget socat mandoc tshark
+	clang llvm)
 
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
