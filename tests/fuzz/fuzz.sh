@@ -16,7 +16,7 @@
 #                         tcp_sack.c is below FUZZ_COV_MIN percent
 #
 # The two engine targets share one record format: each is seeded from
-# both engine corpora.
+# both engine corpora and from crashes/ (reproducers of fixed defects).
 
 set -uo pipefail
 
@@ -28,7 +28,9 @@ bld=${FUZZ_BUILDDIR:?}
 seeds() {
 	case $1 in
 	fuzz_engine|fuzz_engine_minmtu)
-		echo "$src/corpus/$1" "$src/corpus/fuzz_engine"
+		# crashes/: the reproducers of fixed defects run first, so
+		# a regression fails the run
+		echo "$src/corpus/$1" "$src/corpus/fuzz_engine" "$src/crashes"
 		;;
 	*)
 		echo "$src/corpus/$1"

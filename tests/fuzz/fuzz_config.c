@@ -1,9 +1,9 @@
 /*
  * fuzz_config.c - libFuzzer target: the XTCP_* environment parser of the
  * shim (shim/config.c), which stands alone: it reads getenv() and fills
- * a struct shim_config.  It is compiled into this target from its source;
- * the only thing it needs from the rest of the shim, shim_log(), is the
- * stub below, and xt_cc_find() comes from the stack library.
+ * a struct shim_config.  It is compiled into this target from its source
+ * and needs nothing else of the shim (it reports through a callback);
+ * xtcp_cc_known() comes from the stack library.
  *
  * Input: records "<k><value>\n", where byte k picks a variable name from
  * the table (every name config.c knows, plus unknown ones) and value is
@@ -13,7 +13,7 @@
  *  - shim_config_load never crashes, and on SHIM_CFG_BAD writes one
  *    line (NUL-terminated, no newline) into the message buffer;
  *  - on SHIM_CFG_OK the result keeps the documented ranges (address in
- *    its pool, prefix length <= 32, MTU 0 or 68..65535) and
+ *    its pool, prefix length <= 32, MTU 0 or 128..65535) and
  *    shim_config_apply yields an engine configuration
  *    xtcp_config_defaults-compatible values can be copied onto.
  */
@@ -25,8 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "shim.h"
+#include "shim_config.h"
 #include "xtcp.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,17 +36,15 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	abort();							\
 } while (0)
 
-/* The shim's logger, which config.c calls for unknown variables. */
-void
-shim_log(int level, const char *fmt, ...)
+/* Where config.c reports unknown variables: each report is one
+ * NUL-terminated line without a newline. */
+static void
+report_sink(void *arg, int level, const char *line)
 {
-	char line[512];
-	va_list ap;
-
+	(void)arg;
 	(void)level;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	if (line == NULL || strchr(line, '\n') != NULL)
+		CFG_FAIL("a report is not one line");
 }
 
 static const char *const names[] = {
@@ -64,12 +61,13 @@ static const char *const names[] = {
 	"XTCP_SYN_RETRIES", "XTCP_INITCWND", "XTCP_SACK",
 	"XTCP_TIMESTAMPS", "XTCP_WSCALE", "XTCP_REASS_MAXQUEUELEN",
 	"XTCP_ECN", "XTCP_ECN_MAXRETRIES", "XTCP_MSSDFLT",
-	"XTCP_FINWAIT2_TIMEOUT", "XTCP_FAST_FINWAIT2_RECYCLE",
+	"XTCP_FINWAIT2_TIMEOUT", "XTCP_FINWAIT2_NO_TIMEWAIT",
 	"XTCP_INSECURE_RST", "XTCP_INSECURE_SYN",
 	"XTCP_PATH_MTU_DISCOVERY", "XTCP_PMTUD_BLACKHOLE_DETECTION",
 	"XTCP_PMTUD_BLACKHOLE_MSS", "XTCP_FASTOPEN", "XTCP_AUTOTUNE",
 	"XTCP_RMEM_MAX", "XTCP_WMEM_MAX", "XTCP_MAX_SOCKETS",
 	"XTCP_SYNCOOKIES", "XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD",
+	"XTCP_RFC1337", "XTCP_INVALID_RATELIMIT_MS", "XTCP_TS_OFFSET_PER_CONN",
 	"XTCP_UNKNOWN", "XTCP_", "XTCP_ADDRESS", "NOT_XTCP",
 };
 #define NNAMES	(sizeof(names) / sizeof(names[0]))
@@ -114,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	environ = envp;
 	memset(msg, 0x7f, sizeof(msg));
 	res = shim_config_load(&c, msg, sizeof(msg));
-	shim_config_warn_unknown();
+	shim_config_warn_unknown(environ, report_sink, NULL);
 	if (res == SHIM_CFG_BAD) {
 		if (memchr(msg, '\0', sizeof(msg)) == NULL)
 			CFG_FAIL("error message not terminated");
@@ -130,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    c.addr < c.addr_lo || c.addr > c.addr_hi)
 		CFG_FAIL("address %#x not in pool %#x-%#x /%u", c.addr,
 		    c.addr_lo, c.addr_hi, c.prefixlen);
-	if (c.mtu != 0 && (c.mtu < 68 || c.mtu > 65535))
+	if (c.mtu != 0 && (c.mtu < 128 || c.mtu > 65535))
 		CFG_FAIL("MTU %u", c.mtu);
 	if (c.npass > SHIM_NPASS)
 		CFG_FAIL("%u passthrough prefixes", c.npass);

@@ -3,8 +3,9 @@
  * of records (frames, segments relative to live connections, ICMP, ARP,
  * clock jumps and program calls), with invariants checked after every
  * record.  Built twice: at MTU 1500 (fuzz_engine) and at the smallest MTU
- * the stack accepts (fuzz_engine_minmtu, -DFUZZ_MTU=68, the lower bound
- * of XTCP_MTU in shim/config.c).
+ * the stack accepts (fuzz_engine_minmtu, -DFUZZ_MTU=68: IPv4's minimum,
+ * the smallest MTU the engine takes from a device; XTCP_MTU starts at
+ * 128).
  *
  * Input: two setup bytes, then records until the input ends.  Each record
  * is an opcode byte and its fields; a field past the end of the input
@@ -438,50 +439,9 @@ fuzz_check(void)
 
 /* ---- frames from the peer ---- */
 
-/*
- * Known bugs are avoided unless FUZZ_NO_AVOID is defined (see also
- * rec_prog's close and FUZZ_AVOID_LONG_OPTIONS).
- *
- * Known bug, left to its own fix: a SYN that reopens a TIME-WAIT
- * connection (tcp_input.c, the RFC 6191 reuse) frees the TCB even when
- * the program still holds the socket, whose handle then dangles
- * (tests/fuzz/crashes/timewait-syn-frees-held-socket).  Such frames are
- * not injected, so the fuzzer can look for other faults; define
- * FUZZ_NO_AVOID to let them through.
- */
-static int
-avoid_frame(const uint8_t *f, size_t len)
-{
-#ifndef FUZZ_NO_AVOID
-	struct xt_eth_repr eh;
-	struct xt_ipv4_repr ip;
-	struct xt_tcp_repr th;
-	struct xtcp_sock *tp;
-	const uint8_t *p, *l4;
-	size_t plen, l4len;
-
-	if (xt_eth_parse(f, len, &eh, &p, &plen) != XT_OK ||
-	    eh.type != XT_ETHERTYPE_IPV4 ||
-	    xt_ipv4_parse(p, plen, 0, &ip, &l4, &l4len) != XT_OK ||
-	    ip.proto != XT_IPPROTO_TCP ||
-	    xt_tcp_parse(l4, l4len, ip.src, ip.dst, 0, &th) != XT_OK ||
-	    (th.flags & XT_TH_SYN) == 0)
-		return (0);
-	tp = xt_tcp_lookup(F.eng, ip.dst, th.dport, ip.src, th.sport, 1);
-	return (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
-	    !(tp->t_flags & XT_TF_ORPHAN));
-#else
-	(void)f;
-	(void)len;
-	return (0);
-#endif
-}
-
 static void
 inject(const uint8_t *f, size_t len)
 {
-	if (avoid_frame(f, len))
-		return;
 	xtcp_engine_input(F.eng, F.now, f, len, 0);
 }
 
@@ -1070,13 +1030,6 @@ h_setopt(struct handle *h, uint8_t which, uint16_t val)
 		    sizeof(lg));
 		return;
 	}
-#ifndef FUZZ_NO_AVOID
-	/* the keep-alive use after free (rec_prog's close) also hits a
-	 * listener's children, which inherit SO_KEEPALIVE */
-	if (opts[k][1] == SO_KEEPALIVE && opts[k][0] == SOL_SOCKET &&
-	    xtcp_is_listening(h->s))
-		return;
-#endif
 	if (opts[k][1] == TCP_CONGESTION && opts[k][0] == IPPROTO_TCP) {
 		(void)xtcp_setopt(h->s, IPPROTO_TCP, TCP_CONGESTION,
 		    ccs[val % 4], strlen(ccs[val % 4]));
@@ -1122,20 +1075,6 @@ rec_prog(void)
 		(void)xtcp_shutdown(h->s, F.now, arg % 3);
 		break;
 	case 7:
-#ifndef FUZZ_NO_AVOID
-		/*
-		 * Known bug, left to its own fix: when keep-alive drops an
-		 * orphaned connection, xt_tcp_timers (tcp_timer.c:142) reads
-		 * the TCB that tcp_timer_keep has just freed
-		 * (tests/fuzz/crashes/keepalive-drop-orphan-use-after-free).
-		 * Keep-alive is turned off before close meanwhile.
-		 */
-		if (h->s->t_flags & XT_TF_KEEPALIVE) {
-			v = 0;
-			(void)xtcp_setopt(h->s, SOL_SOCKET, SO_KEEPALIVE, &v,
-			    sizeof(v));
-		}
-#endif
 		xtcp_close(h->s, F.now);
 		h->s = NULL;
 		break;
@@ -1270,19 +1209,6 @@ setup(uint8_t s0, uint8_t s1)
 	if (s1 & 0x40)
 		cfg.reass_max_ranges = 2;
 	cfg.pmtud_blackhole = (s1 >> 1) & 1;
-#ifdef FUZZ_AVOID_LONG_OPTIONS
-	/*
-	 * Known bug, left to the small-MTU work: at MTU 68 the segment
-	 * builder (xt_tcp_send_seg, tcp_output.c) writes a TCP header with
-	 * more than 28 option bytes (a SYN-ACK with a Fast Open cookie, an
-	 * ACK with two or more SACK blocks) past the end of the 82-byte
-	 * transmit buffer.  tests/fuzz/crashes/minmtu-* reproduce it.  Until
-	 * it is fixed this build never negotiates SACK or Fast Open, so the
-	 * fuzzer can look for other faults at this MTU.
-	 */
-	cfg.sack = 0;
-	cfg.fastopen = 0;
-#endif
 	cfg.keepidle_s = 10;
 	cfg.keepintvl_s = 2;
 	cfg.keepcnt = 3;
