@@ -12,56 +12,12 @@
 
 . "$(dirname "$0")/lib.sh"
 
-FAR=198.51.100.1
-PORT=8080
 LIMIT_MS=${XTCP_TEST_ARP_FLOOD_MS:-500}
 
+. "$(dirname "$0")/arp_lib.sh"
+
 xt_setup python3
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "tests the shim's ARP cache"
-
-ip -n "$XT_NS_B" addr add "$FAR/32" dev lo ||
-    xt_fail "cannot add $FAR to the peer"
-ip -n "$XT_NS_B" link set lo up
-SHIM_MAC=$(ip -n "$XT_NS_A" -br link show "$XT_IF" | awk '{ print $3 }')
-[[ -n $SHIM_MAC ]] || xt_fail "no MAC on $XT_IF"
-
-cat >"$XT_TMP/server.py" <<'EOF'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(4)
-for _ in range(2):
-    c, _a = s.accept()
-    c.sendall(b"hello\n")
-    c.close()
-EOF
-
-# Under the shim: fetch, say so, wait for the flood, fetch again.
-cat >"$XT_TMP/client.py" <<'EOF'
-import os, socket, sys, time
-host, port, tmp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def fetch():
-    t = time.monotonic()
-    s = socket.create_connection((host, port), timeout=10)
-    ms = (time.monotonic() - t) * 1000
-    line = s.recv(16)
-    s.close()
-    if line != b"hello\n":
-        sys.exit("bad line %r" % line)
-    return ms
-first = fetch()
-open(tmp + "/ready", "w").close()
-for _ in range(400):
-    if os.path.exists(tmp + "/flooded"):
-        break
-    time.sleep(0.025)
-else:
-    sys.exit("no flood")
-second = fetch()
-with open(tmp + "/times", "w") as f:
-    f.write("%.1f %.1f\n" % (first, second))
-EOF
+arp_setup flooded
 
 # On the peer: 200 SYNs to the shim's closed port 9, each from its own
 # on-link address and MAC.
@@ -96,7 +52,7 @@ xt_peer_bg SRV 30 python3 "$XT_TMP/server.py" "$FAR" "$PORT"
 xt_wait_port "$PORT"
 
 xt_shim_bg CLI 30 env XTCP_GW="$XT_PEER" XTCP_STATS="$XT_TMP/stats" \
-    python3 "$XT_TMP/client.py" "$FAR" "$PORT" "$XT_TMP"
+    python3 "$XT_TMP/client.py" "$FAR" "$PORT" "$XT_TMP" flooded
 for _ in $(seq 200); do
 	[[ -e $XT_TMP/ready ]] && break
 	sleep 0.05
