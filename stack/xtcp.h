@@ -47,9 +47,9 @@ struct xtcp_config {
 	uint32_t	max_sockets;	/* socket table size */
 	uint32_t	reass_max_ranges; /* out-of-order ranges kept per connection */
 	int		tstamps;	/* RFC 7323 timestamps: 1 = offer (default) */
-	int		ts_offset_per_conn; /* TSval offset per 4-tuple (FreeBSD)
-					 * rather than per address pair (Linux,
-					 * default 0) */
+	int		ts_offset_per_conn; /* TSval offset per 4-tuple (FreeBSD,
+					 * Linux 6.18; default 1) rather than
+					 * per address pair (0) */
 	int		sack;		/* RFC 2018 SACK: 1 = offer (default) */
 	int		wscale;		/* RFC 7323 window scale: 1 = offer (default) */
 	uint32_t	sack_maxholes;	/* SACK scoreboard blocks per connection */

@@ -67,6 +67,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->insecure_rst = 0;
 	cfg->insecure_syn = 0;
 	cfg->rfc1337 = 1;		/* FreeBSD; Linux tcp_rfc1337 is 0 */
+	cfg->ts_offset_per_conn = 1;	/* FreeBSD's default; Linux 6.18 too */
 	cfg->invalid_ratelimit_ms = 500;	/* Linux tcp_invalid_ratelimit */
 	cfg->finwait2_timeout_ms = 60000;	/* FreeBSD and Linux: 60 s */
 	cfg->fast_finwait2_recycle = 0;

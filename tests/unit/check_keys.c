@@ -214,11 +214,16 @@ START_TEST(ts_offset_per_pair)
 }
 END_TEST
 
-/* XTCP_TS_OFFSET_PER_CONN=1 (FreeBSD's behaviour): one per 4-tuple. */
+/* XTCP_TS_OFFSET_PER_CONN=1, the default (FreeBSD's, and Linux 6.18's as
+ * measured): one per 4-tuple, the same again for the same 4-tuple. */
 START_TEST(ts_offset_per_conn)
 {
 	struct xtcp_engine *eng = engine_seeded(7, 1);
 	struct xtcp_sock *s1, *s2;
+	struct xtcp_config def;
+
+	xtcp_config_defaults(&def);
+	ck_assert_int_eq(def.ts_offset_per_conn, 1);
 
 	s1 = open_from(eng, 41000, PEER_IP, 80);
 	s2 = open_from(eng, 41001, PEER_IP, 80);
