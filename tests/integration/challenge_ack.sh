@@ -85,23 +85,13 @@ check() {
 	    problems+=("$mode: $mixed ACKs for five RSTs and five out-of-window ACKs, want 1 (one limit for both)")
 }
 
-# verdict WHAT: fail with the problems found, if any.
-verdict() {
-	local p
-	(( ${#problems[@]} )) || return 0
-	for p in "${problems[@]}"; do
-		xt_log "problem: $p"
-	done
-	xt_fail "$1"
-}
-
 problems=()
 run_pass kernel
 check kernel
-verdict "the checks fail on the kernel's TCP: the test itself is wrong"
+xt_verdict "the checks fail on the kernel's TCP: the test itself is wrong"
 [[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
 run_pass shim
 check shim
-verdict "${#problems[@]} check(s) failed under the shim"
+xt_verdict "${#problems[@]} check(s) failed under the shim"
 xt_pass "one ACK per burst of invalid segments, on the kernel and under the shim"

@@ -142,23 +142,13 @@ check() {
 	    problems+=("$mode: $IDLE_PAS segments after the handshake of an idle connection the endpoint accepted")
 }
 
-# verdict WHAT: fail with the problems found, if any.
-verdict() {
-	local p
-	(( ${#problems[@]} )) || return 0
-	for p in "${problems[@]}"; do
-		xt_log "problem: $p"
-	done
-	xt_fail "$1"
-}
-
 problems=()
 run_pass kernel
 check kernel
-verdict "the checks fail on the kernel's TCP: the test itself is wrong"
+xt_verdict "the checks fail on the kernel's TCP: the test itself is wrong"
 [[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
 run_pass shim
 check shim
-verdict "${#problems[@]} check(s) failed under the shim"
+xt_verdict "${#problems[@]} check(s) failed under the shim"
 xt_pass "no segment on idle connections after the handshake, on the kernel and under the shim"

@@ -60,6 +60,18 @@ xt_pass() {
 	exit 0
 }
 
+# xt_verdict WHAT: for a test that gathers what it finds wrong in the
+# array problems (one line each) before judging: log each and fail with
+# WHAT, or return if there are none.
+xt_verdict() {
+	local p
+	(( ${#problems[@]} )) || return 0
+	for p in "${problems[@]}"; do
+		xt_log "problem: $p"
+	done
+	xt_fail "$1"
+}
+
 # xt_now_ms: monotonic-enough wall clock in milliseconds.
 xt_now_ms() {
 	local ns
