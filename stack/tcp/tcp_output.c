@@ -248,6 +248,21 @@ tcp_seg_syn_options(struct xtcp_sock *tp, struct xt_tcp_repr *r)
 	r->win = xt_tcp_syn_window(tp);
 }
 
+/*
+ * A Fast Open cookie that does not fit a frame of the engine's MTU stays
+ * out of the SYN or SYN-ACK (RFC 7413 §4.2: data on a SYN needs the
+ * cookie, so the caller sends the SYN without its data).  Returns 1 if it
+ * was left out.  For the SYN cache's SYN-ACK too.
+ */
+int
+xt_tcp_tfo_fit(const struct xtcp_engine *eng, struct xt_tcp_repr *r)
+{
+	if (!r->has_tfo || xt_tcp_hdr_len(r) <= eng->mtu - XT_IPV4_HLEN)
+		return (0);
+	r->has_tfo = 0;
+	return (1);
+}
+
 /* The urgent pointer: every segment before snd_up says where it ends
  * (RFC 9293 §3.8.5; one past the byte, RFC 6093). */
 static void
@@ -467,10 +482,8 @@ xt_tcp_send_seg(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len,
 	 * SYN needs the cookie).
 	 */
 	l4mtu = eng->mtu - XT_IPV4_HLEN;
-	if (r.has_tfo && xt_tcp_hdr_len(&r) > l4mtu) {
-		r.has_tfo = 0;
+	if (xt_tcp_tfo_fit(eng, &r))
 		len = 0;
-	}
 	tcp_seg_sack(tp, &r, flags, len, l4mtu);
 	hl = xt_tcp_hdr_len(&r);
 	if (hl > l4mtu)

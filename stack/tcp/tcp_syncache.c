@@ -52,16 +52,6 @@ sc_rto(const struct xtcp_engine *eng, unsigned shift)
 	    (uint64_t)eng->cfg.rexmit_slop_ms * 1000);
 }
 
-/* How long a half-open connection may live: the listener's
- * TCP_USER_TIMEOUT, else keepinit (0: no limit but the retries). */
-static uint64_t
-sc_age_max(const struct xtcp_sock *lis)
-{
-	return (lis->t_user_timeout_ms != 0 ?
-	    (uint64_t)lis->t_user_timeout_ms * 1000 :
-	    (uint64_t)lis->eng->cfg.keepinit_ms * 1000);
-}
-
 /* The timer of entry e for instant t, clipped to the end of its life so
  * that the entry goes on time, not at the next resend (as a TCB's
  * retransmission timer is clipped, tcp_timer.c). */
@@ -69,7 +59,8 @@ static uint64_t
 sc_deadline(const struct xtcp_sock *lis, const struct xt_sc_entry *e,
     uint64_t t)
 {
-	uint64_t age_max = sc_age_max(lis);
+	uint64_t age_max = xt_tcp_estab_limit_us(lis->eng,
+	    lis->t_user_timeout_ms);
 
 	if (age_max != 0 && t > e->sc_synack_us + age_max)
 		t = e->sc_synack_us + age_max;
@@ -332,10 +323,7 @@ xt_syncache_synack(struct xtcp_sock *lis, struct xt_sc_entry *e)
 	    lis->rcvbuf_size);
 	if (e->sc_flags & XT_SCF_ECN)
 		r.flags |= XT_TH_ECE;
-	/* a cookie that does not fit a small frame is left out, as in
-	 * xt_tcp_send_seg; the peer's SYN data then waits for the ACK */
-	if (r.has_tfo && xt_tcp_hdr_len(&r) > eng->mtu - XT_IPV4_HLEN)
-		r.has_tfo = 0;
+	(void)xt_tcp_tfo_fit(eng, &r);	/* the SYN's data waits for the ACK */
 	p = xt_tx_begin(eng);
 	hl = xt_tcp_emit_hdr(&r, p);
 	xt_tcp_fill_csum(p, hl, eng->cfg.addr, e->sc_faddr);
@@ -385,7 +373,7 @@ xt_syncache_timers(struct xtcp_sock *lis, uint64_t now)
 
 	if (sc == NULL)
 		return;
-	age_max = sc_age_max(lis);
+	age_max = xt_tcp_estab_limit_us(eng, lis->t_user_timeout_ms);
 	for (l = 0; l < XT_SC_LEVELS; l++) {
 		while (sc->sc_qhead[l] != 0 &&
 		    (e = ENT(sc, sc->sc_qhead[l]))->sc_rexmt_at <= now) {

@@ -91,23 +91,34 @@ xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
 }
 
 /*
+ * How long a connection attempt may take, in µs, 0 for no bound but the
+ * retransmission count: TCP_USER_TIMEOUT (user_timeout_ms) if set, else
+ * FreeBSD keepinit (macOS TCP_CONNECTIONTIMEOUT).  For a TCB and for a
+ * SYN cache entry, whose listener's setting it takes.
+ */
+uint64_t
+xt_tcp_estab_limit_us(const struct xtcp_engine *eng, uint32_t user_timeout_ms)
+{
+	return ((uint64_t)(user_timeout_ms != 0 ? user_timeout_ms :
+	    eng->cfg.keepinit_ms) * 1000);
+}
+
+/*
  * The instant the connection gives up whatever the retransmission count
  * says, 0 for none: for a connection attempt, the establishment limit
- * (TCP_USER_TIMEOUT if set, else FreeBSD keepinit, macOS
- * TCP_CONNECTIONTIMEOUT) from the first SYN sent or received; once
- * synchronized, TCP_USER_TIMEOUT (RFC 5482 §2) from the time the oldest
- * unacknowledged data went unacknowledged.
+ * from the first SYN sent or received; once synchronized,
+ * TCP_USER_TIMEOUT (RFC 5482 §2) from the time the oldest unacknowledged
+ * data went unacknowledged.
  */
 static uint64_t
 tcp_give_up_at(const struct xtcp_sock *tp)
 {
-	uint64_t ms;
+	uint64_t us;
 
 	if (tp->state == XT_TCPS_SYN_SENT ||
 	    tp->state == XT_TCPS_SYN_RECEIVED) {
-		ms = tp->t_user_timeout_ms != 0 ? tp->t_user_timeout_ms :
-		    tp->eng->cfg.keepinit_ms;
-		return (ms == 0 ? 0 : tp->t_conn_start_us + ms * 1000);
+		us = xt_tcp_estab_limit_us(tp->eng, tp->t_user_timeout_ms);
+		return (us == 0 ? 0 : tp->t_conn_start_us + us);
 	}
 	if (tp->t_user_timeout_ms == 0 || tp->t_una_since_us == 0)
 		return (0);

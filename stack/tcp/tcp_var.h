@@ -401,6 +401,8 @@ uint16_t xt_tcp_window_field(struct xtcp_sock *tp);
 uint32_t xt_tcp_flight(const struct xtcp_sock *tp);
 /* The largest send MSS the engine's MTU allows (with timestamps, if on). */
 uint32_t xt_tcp_mss_fit(const struct xtcp_sock *tp);
+/* Leave out a Fast Open cookie that does not fit the MTU; 1 if it did. */
+int	xt_tcp_tfo_fit(const struct xtcp_engine *eng, struct xt_tcp_repr *r);
 
 /* tcp_timer.c */
 /* The engine's two questions to TCP's timers: when next, and run what
@@ -415,6 +417,10 @@ void	xt_tcp_arm_tlp(struct xtcp_sock *tp);
 void	xt_tcp_arm_persist(struct xtcp_sock *tp);
 void	xt_tcp_arm_keep(struct xtcp_sock *tp);
 void	xt_tcp_start_timewait(struct xtcp_sock *tp);
+/* How long a connection attempt may take (TCP_USER_TIMEOUT, else
+ * keepinit), µs, 0 for no bound. */
+uint64_t xt_tcp_estab_limit_us(const struct xtcp_engine *eng,
+	    uint32_t user_timeout_ms);
 
 /* tcp_subr.c: the TCB's life cycle and what input and output share */
 struct xtcp_sock *xt_tcp_alloc(struct xtcp_engine *eng);
