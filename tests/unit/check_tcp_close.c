@@ -63,21 +63,14 @@ END_TEST
  * (heap-use-after-free under ASan). */
 START_TEST(keepalive_drops_orphan)
 {
-	int one = 1, idle = 1, intvl = 1, cnt = 2, linger2 = 10;
+	int cnt = 2, linger2 = 10;
 	unsigned i, probes = 0;
 
 	tcb_established();
 	/* FIN-WAIT-2 may last 10 s: keep-alive, not that timer, ends it */
 	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_LINGER2, &linger2,
 	    sizeof(linger2)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, SOL_SOCKET, SO_KEEPALIVE, &one,
-	    sizeof(one)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
-	    sizeof(idle)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
-	    sizeof(intvl)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPCNT, &cnt,
-	    sizeof(cnt)), XT_OK);
+	keepalive_on(sk, 1, 1, cnt);
 	xtcp_close(sk, now);
 	sk = NULL;
 	expect_tx(XT_TH_FIN | XT_TH_ACK, iss + 1, PEER_ISS + 1);

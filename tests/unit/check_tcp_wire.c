@@ -47,18 +47,10 @@ END_TEST
 START_TEST(keepalive_probes_and_drop)
 {
 	const struct xt_tcp_repr *th;
-	int one = 1, idle = 10, intvl = 2, cnt = 3;
 	unsigned i;
 
 	tcb_established();
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
-	    sizeof(idle)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
-	    sizeof(intvl)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_KEEPCNT, &cnt,
-	    sizeof(cnt)), XT_OK);
-	ck_assert_int_eq(xtcp_setopt(sk, SOL_SOCKET, SO_KEEPALIVE, &one,
-	    sizeof(one)), XT_OK);
+	keepalive_on(sk, 10, 2, 3);
 	advance_to(now + 10 * 1000000ull - 1000);
 	expect_no_tx();
 	advance_to(now + 1000);

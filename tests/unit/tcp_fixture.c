@@ -403,6 +403,22 @@ no_quickack(struct xtcp_sock *s)
 	    sizeof(zero)), XT_OK);
 }
 
+/* SO_KEEPALIVE on s with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT. */
+void
+keepalive_on(struct xtcp_sock *s, int idle, int intvl, int cnt)
+{
+	int one = 1;
+
+	ck_assert_int_eq(xtcp_setopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(s, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(s, IPPROTO_TCP, TCP_KEEPCNT, &cnt,
+	    sizeof(cnt)), XT_OK);
+	ck_assert_int_eq(xtcp_setopt(s, SOL_SOCKET, SO_KEEPALIVE, &one,
+	    sizeof(one)), XT_OK);
+}
+
 /* ---- fixtures ---- */
 
 /* connect(): the SYN goes out; returns with sk in SYN-SENT, iss known. */

@@ -142,6 +142,7 @@ void	teardown(void);
 struct xtcp_sock *sk_under_test(void);
 void	finish(unsigned ntcb);
 void	no_quickack(struct xtcp_sock *s);
+void	keepalive_on(struct xtcp_sock *s, int idle, int intvl, int cnt);
 void	tcb_syn_sent(void);
 void	tcb_established(void);
 void	tcb_established_opts(int ts);
