@@ -440,21 +440,7 @@ START_TEST(small_mtu_syn_options)
 	lport = sk->lport;
 	th = tx_one(__LINE__);
 	ck_assert(th->has_tfo);
-	iss = th->seq;
-	memset(&r, 0, sizeof(r));
-	r.flags = XT_TH_SYN | XT_TH_ACK;
-	r.seq = PEER_ISS;
-	r.ack = iss + 1;
-	r.win = PEER_WIN;
-	r.has_mss = 1;
-	r.mss = 1460;
-	r.has_tfo = 1;
-	r.tfo_len = 8;
-	memcpy(r.tfo_cookie, "\1\2\3\4\5\6\7\10", 8);
-	peer_sends_repr(&r, NULL, 0);
-	tx_clear();
-	xtcp_close(sk, now);
-	tx_clear();
+	peer_grants_tfo_cookie(th);
 
 	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
 	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_FASTOPEN_CONNECT,

@@ -419,6 +419,31 @@ keepalive_on(struct xtcp_sock *s, int idle, int intvl, int cnt)
 	    sizeof(one)), XT_OK);
 }
 
+/* The peer answers our Fast Open cookie request, the SYN th on sk, with
+ * a SYN-ACK carrying an 8-byte cookie; sk is then closed, so the next
+ * connection to the peer has the cookie to send (RFC 7413 §4.1). */
+void
+peer_grants_tfo_cookie(const struct xt_tcp_repr *th)
+{
+	struct xt_tcp_repr r;
+
+	iss = th->seq;
+	memset(&r, 0, sizeof(r));
+	r.flags = XT_TH_SYN | XT_TH_ACK;
+	r.seq = PEER_ISS;
+	r.ack = iss + 1;
+	r.win = PEER_WIN;
+	r.has_mss = 1;
+	r.mss = 1460;
+	r.has_tfo = 1;
+	r.tfo_len = 8;
+	memcpy(r.tfo_cookie, "\1\2\3\4\5\6\7\10", 8);
+	peer_sends_repr(&r, NULL, 0);
+	tx_clear();
+	xtcp_close(sk, now);
+	tx_clear();
+}
+
 /* ---- fixtures ---- */
 
 /* connect(): the SYN goes out; returns with sk in SYN-SENT, iss known. */

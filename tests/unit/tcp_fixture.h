@@ -143,6 +143,7 @@ struct xtcp_sock *sk_under_test(void);
 void	finish(unsigned ntcb);
 void	no_quickack(struct xtcp_sock *s);
 void	keepalive_on(struct xtcp_sock *s, int idle, int intvl, int cnt);
+void	peer_grants_tfo_cookie(const struct xt_tcp_repr *th);
 void	tcb_syn_sent(void);
 void	tcb_established(void);
 void	tcb_established_opts(int ts);
