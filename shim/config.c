@@ -556,6 +556,13 @@ static const char *const other_keys[] = {
 	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD"
 };
 
+/* Is name the n bytes at p? */
+static int
+name_is(const char *name, const char *p, size_t n)
+{
+	return (strlen(name) == n && strncmp(name, p, n) == 0);
+}
+
 /* Is the n-byte name at p one the shim reads? */
 static int
 known_name(const char *p, size_t n)
@@ -563,16 +570,13 @@ known_name(const char *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
-		if (strlen(cfg_keys[i].name) == n &&
-		    strncmp(cfg_keys[i].name, p, n) == 0)
+		if (name_is(cfg_keys[i].name, p, n))
 			return (1);
 	for (i = 0; i < NTUN; i++)
-		if (strlen(tun_keys[i].name) == n &&
-		    strncmp(tun_keys[i].name, p, n) == 0)
+		if (name_is(tun_keys[i].name, p, n))
 			return (1);
 	for (i = 0; i < sizeof(other_keys) / sizeof(other_keys[0]); i++)
-		if (strlen(other_keys[i]) == n &&
-		    strncmp(other_keys[i], p, n) == 0)
+		if (name_is(other_keys[i], p, n))
 			return (1);
 	return (0);
 }
