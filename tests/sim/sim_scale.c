@@ -9,9 +9,10 @@
  * from it), the server checks it byte for byte and answers with a reply
  * of its own pattern, which the client checks.  When every exchange is
  * done and the link is quiet, the bytes the allocator has handed out
- * (mallinfo2: heap and mmap) are compared with those before the first
- * connect: that is the memory of N open connections (both ends, the
- * link being empty).  Then the clients close first, the servers close on
+ * (mallinfo2: heap and mmap) and the resident bytes (for memory an
+ * allocator maps by itself) are compared with those before the first
+ * connect: the larger is the memory of N open connections (both ends,
+ * the link being empty).  Then the clients close first, the servers close on
  * EOF, and the run waits until TIME-WAIT is over and only the listeners
  * are left.
  *
@@ -88,8 +89,11 @@ struct result {
 	uint64_t	segments;	/* frames the link carried */
 	double		cpu_s;
 	double		virt_s;
-	double		bytes_per_end;	/* peak, per connection end */
-	double		residual_per_end; /* after every close */
+	double		bytes_per_end;	/* peak, per connection end: the larger
+					 * of heap_per_end and rss_per_end */
+	double		heap_per_end;	/* allocator bytes (mallinfo2) */
+	double		rss_per_end;	/* resident bytes */
+	double		residual_per_end; /* allocator bytes after every close */
 };
 
 static int verbose;
@@ -100,6 +104,22 @@ heap_in_use(void)
 	struct mallinfo2 mi = mallinfo2();
 
 	return (mi.uordblks + mi.hblkhd);
+}
+
+/* Resident bytes: what an allocator that maps its own pools (and so
+ * escapes mallinfo2) costs all the same. */
+static size_t
+rss_bytes(void)
+{
+	unsigned long pages = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return (0);
+	if (fscanf(f, "%lu %lu", &pages, &res) != 2)
+		res = 0;
+	fclose(f);
+	return ((size_t)res * (size_t)sysconf(_SC_PAGESIZE));
 }
 
 static double
@@ -387,7 +407,7 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 	struct xt_dev *da, *db;
 	struct run r;
 	uint64_t start, next, iters = 0, max_iters;
-	size_t base, peak = 0, m;
+	size_t base, peak = 0, m, rbase, rpeak = 0;
 	double cpu0;
 	uint32_t i, nclosed = 0, lastsample = 0;
 	int did, quiet = 0, rc = 1;
@@ -438,7 +458,9 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 		}
 		xtcp_sock_set_user(r.lis[i].s, &r.lis[i]);
 	}
+	malloc_trim(0);
 	base = heap_in_use();
+	rbase = rss_bytes();
 	cpu0 = cpu_now();
 	/* about 10 frames per connection; generous for losses */
 	max_iters = 1000000 + (uint64_t)n * 400;
@@ -462,6 +484,9 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 			m = heap_in_use();
 			if (m > peak)
 				peak = m;
+			m = rss_bytes();
+			if (m > rpeak)
+				rpeak = m;
 		}
 		while (quiet && nclosed < n && r.closing < window) {
 			close_one(&r, nclosed++);
@@ -472,6 +497,9 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 			m = heap_in_use();
 			if (m > peak)
 				peak = m;
+			m = rss_bytes();
+			if (m > rpeak)
+				rpeak = m;
 		}
 		did |= xtcp_engine_rx(r.a, r.now, 256) > 0;
 		did |= xtcp_engine_rx(r.b, r.now, 256) > 0;
@@ -522,8 +550,12 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 	res->virt_s = (r.now - start) / 1e6;
 	xt_link_get_stats(r.link, &ls);
 	res->segments = ls.sent;
-	res->bytes_per_end = peak > base ? (double)(peak - base) / (2.0 * n) :
+	res->heap_per_end = peak > base ? (double)(peak - base) / (2.0 * n) :
 	    0;
+	res->rss_per_end = rpeak > rbase ? (double)(rpeak - rbase) /
+	    (2.0 * n) : 0;
+	res->bytes_per_end = res->heap_per_end > res->rss_per_end ?
+	    res->heap_per_end : res->rss_per_end;
 	m = heap_in_use();
 	res->residual_per_end = m > base ? (double)(m - base) / (2.0 * n) : 0;
 	for (i = 0; i < n; i++) {
@@ -570,10 +602,12 @@ print_result(uint32_t n, uint32_t ports, const struct result *res)
 {
 	printf("sim_scale: %u connections over %u ports: %llu segments, "
 	    "%.2f virtual s, %.3f CPU s, %.2f us CPU per segment, %.0f "
-	    "bytes per connection end (%.0f after close)\n", n, ports,
+	    "bytes per connection end (allocated %.0f, resident %.0f; %.0f "
+	    "allocated after close)\n", n, ports,
 	    (unsigned long long)res->segments, res->virt_s, res->cpu_s,
 	    res->segments ? res->cpu_s * 1e6 / res->segments : 0,
-	    res->bytes_per_end, res->residual_per_end);
+	    res->bytes_per_end, res->heap_per_end, res->rss_per_end,
+	    res->residual_per_end);
 }
 
 static uint32_t
