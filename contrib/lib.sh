@@ -3,11 +3,12 @@
 # Debian packages the build, the tests and the demo need (clang for the
 # libFuzzer and coverage builds, llvm for llvm-profdata and llvm-cov, and
 # libclang-rt-14-dev for the libFuzzer and sanitizer runtimes, which
-# Debian 12's clang only recommends).  Keep in step with the README.
+# Debian 12's clang only recommends; gnuplot-nox for contrib/bench's
+# plots).  Keep in step with the README.
 XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
 	coreutils util-linux nginx wrk iperf3 wget socat mandoc tshark
-	clang llvm libclang-rt-14-dev)
+	clang llvm libclang-rt-14-dev gnuplot-nox)
 
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
