@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
+#include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
 #include "wire/tcp.h"
 
@@ -94,7 +95,13 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	sg.seglen = sg.dlen + ((sg.th.flags & XT_TH_SYN) ? 1 : 0) +
 	    (sg.fin ? 1 : 0);
 
-	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
+	/* a connection, else a TIME-WAIT entry, else a listener */
+	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 0);
+	if (tp == NULL && xt_tw_input(eng, src, dst, tos, &sg))
+		return;
+	if (tp == NULL)
+		tp = xt_tcp_lookup_listener(eng, dst, sg.th.dport, src,
+		    sg.th.sport);
 	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
 	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
 		tp = xt_tcp_timewait_syn(tp, dst, src, &sg);
@@ -543,6 +550,7 @@ tcp_ack_closing(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
 	case XT_TCPS_CLOSING:
 		if (ourfinacked) {
 			xt_tcp_start_timewait(tp);
+			xt_tw_from_tcb(tp);	/* an orphan's TCB goes */
 			return (STEP_DONE);
 		}
 		break;
@@ -775,6 +783,7 @@ step_fin(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int ourfinacked)
 			xt_tcp_start_timewait(tp);
 			xt_tcp_wakeup(tp);
 			xt_tcp_send_ack(tp);
+			xt_tw_from_tcb(tp);
 			return (STEP_DONE);
 		}
 		xt_tcp_set_state(tp, XT_TCPS_CLOSING);
@@ -791,6 +800,7 @@ step_fin(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int ourfinacked)
 		xt_tcp_start_timewait(tp);
 		xt_tcp_wakeup(tp);
 		xt_tcp_send_ack(tp);
+		xt_tw_from_tcb(tp);
 		return (STEP_DONE);
 	default:
 		break;

@@ -316,6 +316,8 @@ struct xt_tcp_seg {
 	const uint8_t		*data;	/* payload after trimming */
 	uint32_t		dlen;
 	int			fin;	/* FIN still inside the window */
+	xt_seq_t		tw_isn;	/* a SYN that ended TIME-WAIT: the new
+					 * connection's ISN (RFC 6191); 0 = none */
 };
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);
