@@ -346,6 +346,47 @@ START_TEST(many_short_connections)
 }
 END_TEST
 
+/*
+ * RFC 9293 §3.10.7.3: a SYN met by an ACK for something else (the peer
+ * holds a stale connection on this 4-tuple) gets an RST; the SYN goes
+ * again at once behind it, not an RTO later, and only once per
+ * retransmission step however often the peer answers so.
+ */
+START_TEST(synsent_stale_ack_resends_syn)
+{
+	struct xt_tcp_repr th;
+
+	tcb_syn_sent();
+	now += RTT;
+	peer_sends(XT_TH_ACK, 12345, 777, PEER_WIN, NULL, 0);
+	ck_assert_uint_eq(cap.n, 2);
+	tx_seg(0, &th);
+	ck_assert_uint_eq(th.flags, XT_TH_RST);
+	ck_assert_uint_eq(th.seq, 777);
+	tx_seg(1, &th);
+	ck_assert_uint_eq(th.flags & (XT_TH_SYN | XT_TH_ACK), XT_TH_SYN);
+	ck_assert_uint_eq(th.seq, iss);
+	tx_clear();
+	ck_assert_int_eq(stat("tcp_syn_stale_resend"), 1);
+	/* the same again: an RST only */
+	peer_sends(XT_TH_ACK, 12345, 777, PEER_WIN, NULL, 0);
+	expect_tx(XT_TH_RST, 777, 0);
+	/* the timer still runs from the first SYN; after it, once more */
+	advance_to(now - RTT + RTO);
+	expect_tx(XT_TH_SYN, iss, 0);
+	peer_sends(XT_TH_ACK, 12345, 777, PEER_WIN, NULL, 0);
+	ck_assert_uint_eq(cap.n, 2);
+	tx_clear();
+	ck_assert_int_eq(stat("tcp_syn_stale_resend"), 2);
+	/* and the handshake then completes */
+	now += RTT;
+	peer_sends_syn(XT_TH_SYN | XT_TH_ACK, PEER_ISS, iss + 1, MSS);
+	expect_tx(XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	finish(1);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp_timewait(void)
 {
@@ -367,6 +408,11 @@ xt_suite_tcp_timewait(void)
 	tcase_add_test(tc, cap_reached);
 	tcase_add_test(tc, connect_avoids_entry);
 	tcase_add_test(tc, many_short_connections);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("synsent");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, synsent_stale_ack_resends_syn);
 	suite_add_tcase(s, tc);
 
 	return (s);
