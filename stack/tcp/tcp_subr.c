@@ -290,7 +290,8 @@ xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 			continue;
 		return (1);
 	}
-	return (0);
+	return (!(self->t_flags & XT_TF_REUSEADDR) &&
+	    xt_tw_port_used(eng, port));
 }
 
 /* Is the 4-tuple taken by a live connection? */

@@ -74,6 +74,9 @@ struct xt_tw_table {
 	uint32_t	nbucket;	/* a power of two */
 	uint32_t	head;		/* expiry queue: soonest */
 	uint32_t	tail;
+	uint32_t	*portcnt;	/* entries per local port, for bind();
+					 * 256 KB of address space, touched
+					 * one page per 1024 ports in use */
 	int		logged;		/* the overflow was logged */
 };
 
@@ -102,7 +105,11 @@ tw_table(struct xtcp_engine *eng)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return (NULL);
 	t->nbucket = 64;
-	if ((t->bucket = malloc(t->nbucket * sizeof(*t->bucket))) == NULL) {
+	t->bucket = malloc(t->nbucket * sizeof(*t->bucket));
+	t->portcnt = calloc(65536, sizeof(*t->portcnt));
+	if (t->bucket == NULL || t->portcnt == NULL) {
+		free(t->bucket);
+		free(t->portcnt);
 		free(t);
 		return (NULL);
 	}
@@ -219,6 +226,7 @@ tw_remove(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t i)
 	while (*pp != i)
 		pp = &t->e[*pp].tw_hnext;
 	*pp = w->tw_hnext;
+	t->portcnt[w->tw_lport]--;
 	w->tw_hnext = t->free;
 	t->free = i;
 	t->n--;
@@ -261,6 +269,12 @@ xt_tw_lookup(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 	uint32_t i = tw_find(eng, lport, faddr, fport);
 
 	return (i == TW_NONE ? NULL : &eng->tw->e[i]);
+}
+
+int
+xt_tw_port_used(const struct xtcp_engine *eng, uint16_t port)
+{
+	return (eng->tw != NULL && eng->tw->portcnt[port] != 0);
 }
 
 /* The table is full: as Linux (tcp_time_wait), the connection ends
@@ -332,6 +346,7 @@ xt_tw_from_tcb(struct xtcp_sock *tp)
 	    w->tw_fport, t->nbucket)];
 	t->bucket[tw_hash(eng, w->tw_lport, w->tw_faddr, w->tw_fport,
 	    t->nbucket)] = i;
+	t->portcnt[w->tw_lport]++;
 	tw_queue(eng, t, i);
 	xt_tcp_drop(tp, XT_OK);		/* an orphan: freed */
 }
@@ -635,6 +650,7 @@ xt_tw_destroy(struct xtcp_engine *eng)
 	eng->stats.tcp_timewait_entries -= t->n;
 	free(t->e);
 	free(t->bucket);
+	free(t->portcnt);
 	free(t);
 	eng->tw = NULL;
 }

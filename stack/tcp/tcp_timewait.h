@@ -27,6 +27,9 @@ void	xt_tw_from_tcb(struct xtcp_sock *tp);
 /* The entry of this 4-tuple (local address: the engine's), or NULL. */
 struct xt_tw *xt_tw_lookup(struct xtcp_engine *eng, uint16_t lport,
 	    uint32_t faddr, uint16_t fport);
+/* Does an entry hold local port `port`?  bind() without SO_REUSEADDR
+ * may not take it, as while TIME-WAIT was a socket. */
+int	xt_tw_port_used(const struct xtcp_engine *eng, uint16_t port);
 /* A segment from src to dst: 1 if a TIME-WAIT entry took it; 0 if there
  * is none, or a new SYN ended it (RFC 6191), sg->tw_isn then being the
  * ISN the new connection must use. */

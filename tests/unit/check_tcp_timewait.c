@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <check.h>
 
@@ -316,6 +317,32 @@ START_TEST(connect_avoids_entry)
 }
 END_TEST
 
+/* bind() to the port of a closed connection in TIME-WAIT: EADDRINUSE
+ * without SO_REUSEADDR, allowed with it, as while it was a socket (and
+ * as on Linux). */
+START_TEST(bind_needs_reuseaddr)
+{
+	struct xtcp_sock *s;
+	int one = 1;
+
+	tcb_listen();
+	server_closes_first(PEER_ISS);
+	xtcp_close(lsk, now);
+	lsk = NULL;
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);
+	ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+	ck_assert_int_eq(xtcp_bind(s, 0, LISTEN_PORT), XT_EADDRINUSE);
+	ck_assert_int_eq(xtcp_setopt(s, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)), XT_OK);
+	ck_assert_int_eq(xtcp_bind(s, 0, LISTEN_PORT), XT_OK);
+	xtcp_close(s, now);
+	ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+	advance_to(now + 2 * MSL);
+	ck_assert_int_eq(xtcp_bind(s, 0, LISTEN_PORT), XT_OK);
+	finish(1);
+}
+END_TEST
+
 /*
  * The issue's server: 20,000 short connections, the server closing
  * first, 5,000 client ports each used four times while its last
@@ -407,6 +434,7 @@ xt_suite_tcp_timewait(void)
 	tcase_add_test(tc, syn_no_ts_by_seq);
 	tcase_add_test(tc, cap_reached);
 	tcase_add_test(tc, connect_avoids_entry);
+	tcase_add_test(tc, bind_needs_reuseaddr);
 	tcase_add_test(tc, many_short_connections);
 	suite_add_tcase(s, tc);
 
