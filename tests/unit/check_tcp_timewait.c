@@ -435,6 +435,12 @@ xt_suite_tcp_timewait(void)
 	tcase_add_test(tc, cap_reached);
 	tcase_add_test(tc, connect_avoids_entry);
 	tcase_add_test(tc, bind_needs_reuseaddr);
+	suite_add_tcase(s, tc);
+
+	/* 20,000 connections: seconds, more under the sanitizers */
+	tc = tcase_create("scale");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, many_short_connections);
 	suite_add_tcase(s, tc);
 
