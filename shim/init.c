@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -263,6 +264,32 @@ dev_var(const struct shim_config *c)
 }
 
 /*
+ * The default socket limit (XTCP_MAX_SOCKETS unset): every shim socket
+ * holds a descriptor (its eventfd), so the fd limit bounds what the
+ * program can hold.  The soft limit first goes up to the hard one, as Go
+ * and the JVM raise it at start.  Never below 4096: connections the
+ * program has closed and that are still closing hold no descriptor.
+ */
+static uint32_t
+shim_max_sockets(void)
+{
+	struct rlimit rl, up;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (4096);
+	if (rl.rlim_cur < rl.rlim_max) {
+		up.rlim_cur = up.rlim_max = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	n = rl.rlim_cur;
+	if (n == RLIM_INFINITY || n > 1048576)
+		n = 1048576;
+	return (n < 4096 ? 4096 : (uint32_t)n);
+}
+
+/*
  * Claim an address (pool.c), open the device, create the engine, start
  * its thread.  Lock held.  On failure print one line naming the variable
  * and the reason; stream sockets then fail with EAFNOSUPPORT, or, when no
@@ -316,6 +343,7 @@ engine_start(void)
 		return (-1);
 	}
 	xtcp_config_defaults(&ec);
+	ec.max_sockets = shim_max_sockets();
 	shim_config_apply(c, &ec);
 	ec.log_fn = shim_engine_log;
 	ec.log_arg = NULL;

@@ -23,6 +23,7 @@
 #include "wire/siphash.h"
 
 struct xt_dev;
+struct xt_tw_table;
 struct xtcp_sock;
 
 #define XT_TX_BATCH	32	/* frames gathered before one tx_burst */
@@ -54,6 +55,7 @@ struct xtcp_engine {
 	/* sockets / TCBs */
 	struct xtcp_sock	*tcbs;		/* doubly linked list */
 	uint32_t		ntcb;
+	struct xt_tw_table	*tw;		/* TIME-WAIT entries (tcp_timewait.c) */
 
 	/* neighbour cache (net/): embedded, so it is sized and zeroed with
 	 * the engine and needs no allocation of its own */

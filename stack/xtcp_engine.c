@@ -19,6 +19,7 @@
 #include "xt_engine.h"
 #include "dev/phy.h"
 #include "net/net.h"
+#include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
 #include "wire/eth.h"
 
@@ -44,6 +45,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->sndbuf = 256 * 1024;
 	cfg->rcvbuf = 256 * 1024;
 	cfg->max_sockets = 4096;
+	cfg->max_tw_buckets = 262144;	/* Linux tcp_max_tw_buckets */
 	cfg->reass_max_ranges = 32;
 	cfg->tstamps = 1;
 	cfg->sack = 1;
@@ -220,6 +222,7 @@ xtcp_engine_free(struct xtcp_engine *eng)
 		return;
 	while (eng->tcbs != NULL)
 		xt_tcp_free(eng->tcbs);
+	xt_tw_destroy(eng);
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
 		free(eng->txbuf[i]);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "xt_engine.h"
+#include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
 #include "wire/tcp.h"
 
@@ -30,6 +31,7 @@
 #define STEP_ACKONLY	2	/* unacceptable probe: use its ACK field only */
 
 static void	tcp_synsent_input(struct xtcp_sock *, struct xt_tcp_seg *);
+static void	tcp_synsent_stale(struct xtcp_sock *, struct xt_tcp_seg *);
 
 /*
  * Every segment that reached a connection, before its state's steps:
@@ -94,7 +96,13 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	sg.seglen = sg.dlen + ((sg.th.flags & XT_TH_SYN) ? 1 : 0) +
 	    (sg.fin ? 1 : 0);
 
-	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 1);
+	/* a connection, else a TIME-WAIT entry, else a listener */
+	tp = xt_tcp_lookup(eng, dst, sg.th.dport, src, sg.th.sport, 0);
+	if (tp == NULL && xt_tw_input(eng, src, dst, tos, &sg))
+		return;
+	if (tp == NULL)
+		tp = xt_tcp_lookup_listener(eng, dst, sg.th.dport, src,
+		    sg.th.sport);
 	if (tp != NULL && tp->state == XT_TCPS_TIME_WAIT &&
 	    (sg.th.flags & (XT_TH_SYN | XT_TH_ACK | XT_TH_RST)) == XT_TH_SYN)
 		tp = xt_tcp_timewait_syn(tp, dst, src, &sg);
@@ -116,6 +124,32 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	}
 }
 
+/*
+ * RFC 9293 §3.10.7.3 first: an ACK of something we never sent is a
+ * peer's state from an older connection on this 4-tuple (its TIME-WAIT
+ * or a half-open one): an RST clears it.  Our SYN met that state and was
+ * lost to it, so it goes again at once behind the RST, rather than one
+ * RTO later (Linux rearms its timer to fire within milliseconds, on the
+ * first SYN only).  At most once per retransmission step: a peer that
+ * keeps answering so gets one SYN per RST and no more than the timer
+ * allows, never a loop.
+ */
+static void
+tcp_synsent_stale(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	xt_tcp_respond_rst(eng, tp->laddr, tp->faddr, &sg->th, sg->seglen);
+	if (tp->t_syn_rst_step == (uint8_t)(tp->t_rxtshift + 1) ||
+	    tp->snd_nxt == tp->iss)
+		return;
+	tp->t_syn_rst_step = (uint8_t)(tp->t_rxtshift + 1);
+	XT_STAT_INC(eng, tcp_syn_stale_resend);
+	tp->snd_nxt = tp->iss;
+	tp->t_rtttime = 0;	/* Karn: which SYN an answer is for is unclear */
+	xt_tcp_output(tp);
+}
+
 /* RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
 static void
 tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
@@ -128,8 +162,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	if (th->flags & XT_TH_ACK) {
 		if (SEQ_LEQ(th->ack, tp->iss) || SEQ_GT(th->ack, tp->snd_max)) {
 			if (!(th->flags & XT_TH_RST))
-				xt_tcp_respond_rst(eng, tp->laddr, tp->faddr,
-				    th, sg->seglen);
+				tcp_synsent_stale(tp, sg);
 			return;
 		}
 		ack_ok = 1;
@@ -543,6 +576,7 @@ tcp_ack_closing(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
 	case XT_TCPS_CLOSING:
 		if (ourfinacked) {
 			xt_tcp_start_timewait(tp);
+			xt_tw_from_tcb(tp);	/* an orphan's TCB goes */
 			return (STEP_DONE);
 		}
 		break;
@@ -775,6 +809,7 @@ step_fin(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int ourfinacked)
 			xt_tcp_start_timewait(tp);
 			xt_tcp_wakeup(tp);
 			xt_tcp_send_ack(tp);
+			xt_tw_from_tcb(tp);
 			return (STEP_DONE);
 		}
 		xt_tcp_set_state(tp, XT_TCPS_CLOSING);
@@ -791,6 +826,7 @@ step_fin(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int ourfinacked)
 		xt_tcp_start_timewait(tp);
 		xt_tcp_wakeup(tp);
 		xt_tcp_send_ack(tp);
+		xt_tw_from_tcb(tp);
 		return (STEP_DONE);
 	default:
 		break;

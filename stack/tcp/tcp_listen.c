@@ -559,6 +559,17 @@ tcp_syncache_input(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	xt_tcp_sync_input(tp, sg);
 }
 
+/* Our ISN for a new connection: RFC 6528's, or for a SYN that ended a
+ * TIME-WAIT entry, the one above the old connection it chose. */
+static xt_seq_t
+tcp_listen_isn(struct xtcp_engine *eng, const struct xtcp_sock *lis,
+    uint32_t src, uint32_t dst, const struct xt_tcp_seg *sg)
+{
+	if (sg->tw_isn != 0)
+		return (sg->tw_isn);
+	return (xt_tcp_new_isn(eng, dst, lis->lport, src, sg->th.sport));
+}
+
 /*
  * A new SYN for listener lis that no SYN cache entry knows.  It costs a
  * compact entry and no socket; past the table, a SYN cookie (or a
@@ -591,7 +602,7 @@ tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
 		tfo_ok = tcp_tfo_cookie_ok(eng, src, th);
 	if (tfo_ok && sg->dlen > 0 && lis->t_qlen <= lis->t_tfo_qlen) {
 		tp = tcp_child_from_syn(eng, lis, dst, src, th,
-		    xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport),
+		    tcp_listen_isn(eng, lis, src, dst, sg),
 		    xt_tcp_ts_offset(eng, dst, lis->lport, src, th->sport));
 		if (tp == NULL) {
 			XT_STAT_INC(eng, tcp_listen_overflow);
@@ -617,7 +628,7 @@ tcp_listen_syn(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	}
 	XT_STAT_INC(eng, tcp_accepts);
 	e->sc_irs = th->seq;
-	e->sc_iss = xt_tcp_new_isn(eng, dst, lis->lport, src, th->sport);
+	e->sc_iss = tcp_listen_isn(eng, lis, src, dst, sg);
 	e->sc_ts_offset = xt_tcp_ts_offset(eng, dst, lis->lport, src,
 	    th->sport);
 	e->sc_wnd = th->win;

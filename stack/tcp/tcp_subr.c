@@ -19,6 +19,7 @@
 
 #include "xt_engine.h"
 #include "tcp/tcp_syncache.h"
+#include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
 
 static const char *const state_names[XT_TCPS_NSTATES] = {
@@ -289,7 +290,8 @@ xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 			continue;
 		return (1);
 	}
-	return (0);
+	return (!(self->t_flags & XT_TF_REUSEADDR) &&
+	    xt_tw_port_used(eng, port));
 }
 
 /* Is the 4-tuple taken by a live connection? */
@@ -303,7 +305,7 @@ tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 		if (tp->lport == lport && (tp->state == XT_TCPS_LISTEN ||
 		    (tp->faddr == faddr && tp->fport == fport)))
 			return (1);
-	return (0);
+	return (xt_tw_lookup(eng, lport, faddr, fport) != NULL);
 }
 
 /* Is port p bound, by any socket or (unconnected) by one with no peer:

@@ -17,6 +17,7 @@
 #include "xt_engine.h"
 #include "net/net.h"
 #include "tcp/tcp_syncache.h"
+#include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
 
 static void	tcp_timer_rexmt(struct xtcp_sock *);
@@ -74,6 +75,7 @@ xt_tcp_timers_next(struct xtcp_engine *eng)
 		if (t < d)
 			d = t;
 	}
+	d = xt_tw_earliest(eng, d);
 	return (d);
 }
 
@@ -84,6 +86,7 @@ xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
 {
 	struct xtcp_sock *tp, *next;
 
+	xt_tw_expire(eng, now);
 	XT_TCP_FOREACH_SAFE(eng, tp, next) {
 		if (xt_tcp_next_deadline(tp) <= now)
 			xt_tcp_timers(tp, now);

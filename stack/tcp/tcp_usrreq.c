@@ -16,6 +16,7 @@
 #include "xt_engine.h"
 #include "net/net.h"
 #include "tcp/tcp_syncache.h"
+#include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
 
 static void	tcp_sndbuf_autotune(struct xtcp_sock *);
@@ -677,6 +678,8 @@ xtcp_close(struct xtcp_sock *s, uint64_t now_us)
 		xt_tx_flush(eng);
 		return;
 	case XT_TCPS_TIME_WAIT:
+		xt_tw_from_tcb(s);	/* TIME-WAIT goes on without the TCB */
+		xt_tx_flush(eng);
 		return;
 	default:
 		break;

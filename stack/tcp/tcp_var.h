@@ -228,6 +228,8 @@ struct xtcp_sock {
 	uint64_t		t_una_since_us;	/* oldest unacked data outstanding since */
 	uint32_t		t_user_timeout_ms; /* TCP_USER_TIMEOUT, 0 = off */
 	uint32_t		t_syncnt;	/* TCP_SYNCNT, 0 = engine default */
+	uint8_t			t_syn_rst_step;	/* t_rxtshift + 1 when a stale ACK's
+						 * RST last sent the SYN again */
 	uint8_t			t_cork_opt;	/* TCP_CORK set */
 	uint8_t			t_more;		/* last send had MSG_MORE */
 	uint64_t		t_cork_at;	/* corked partial segment goes then */
@@ -316,6 +318,8 @@ struct xt_tcp_seg {
 	const uint8_t		*data;	/* payload after trimming */
 	uint32_t		dlen;
 	int			fin;	/* FIN still inside the window */
+	xt_seq_t		tw_isn;	/* a SYN that ended TIME-WAIT: the new
+					 * connection's ISN (RFC 6191); 0 = none */
 };
 void	xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	    uint8_t tos, const uint8_t *seg, size_t len, int verify_csum);

@@ -20,6 +20,10 @@
 
 Suite	*xt_suite_tcp_close(void);
 
+/* TIME-WAIT entries without a socket (tcp_timewait.c): where a closed
+ * connection in TIME-WAIT now lives instead of a TCB */
+#define tw_entries()	xtcp_stats_get(eng, "tcp_timewait_entries")
+
 /* ---- closing, RFC 9293 §3.10.4, §3.10.7.4 eighth, §3.6 ---- */
 
 START_TEST(active_close)
@@ -51,9 +55,11 @@ START_TEST(active_close)
 	xtcp_close(sk, now);
 	expect_no_tx();
 	advance_to(now + 2 * MSL - 1);
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);
+	ck_assert_int_eq(tw_entries(), 1);
 	advance_to(now + 1);
 	expect_no_tx();
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(0);
 }
 END_TEST
@@ -103,11 +109,13 @@ START_TEST(active_close_by_close)
 	peer_sends(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN,
 	    NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
-	expect_state(sk, XT_TCPS_TIME_WAIT);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);	/* no TCB, an entry */
+	ck_assert_int_eq(tw_entries(), 1);
 	t = now;
 	advance_to(t + 2 * MSL - 1);
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	ck_assert_int_eq(tw_entries(), 1);
 	advance_to(t + 2 * MSL);
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(0);
 }
 END_TEST
@@ -169,8 +177,9 @@ START_TEST(timewait_ack_retransmit_only)
 	peer_sends(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN,
 	    NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
-	expect_state(sk, XT_TCPS_TIME_WAIT);
+	ck_assert_int_eq(tw_entries(), 1);
 	advance_to(t + 4 * MSL);
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(0);
 }
 END_TEST
@@ -258,8 +267,9 @@ START_TEST(simultaneous_close)
 	t = now;
 	xtcp_close(sk, now);
 	advance_to(t + 2 * MSL - 1);
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	ck_assert_int_eq(tw_entries(), 1);
 	advance_to(t + 2 * MSL);
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(0);
 }
 END_TEST
@@ -454,7 +464,8 @@ START_TEST(timewait_orphan_syn_recycled)
 	timewait_held(c);
 	xtcp_close(c, now);
 	expect_no_tx();
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);	/* the listener */
+	ck_assert_int_eq(tw_entries(), 1);
 	now += RTT;
 	peer_sends_syn(XT_TH_SYN, PEER_ISS + 100000, 0, MSS);
 	th = tx_one(__LINE__);
@@ -465,6 +476,7 @@ START_TEST(timewait_orphan_syn_recycled)
 	/* the listener; the new connection is a SYN cache entry */
 	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
 	ck_assert_int_eq(stat("tcp_syncache_entries"), 1);
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(1);
 }
 END_TEST
@@ -481,13 +493,14 @@ START_TEST(timewait_orphan_syn_no_listener)
 	peer_sends(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss + 2, PEER_WIN,
 	    NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
-	expect_state(sk, XT_TCPS_TIME_WAIT);
+	ck_assert_int_eq(tw_entries(), 1);
 	now += RTT;
 	peer_sends_syn(XT_TH_SYN, PEER_ISS + 100000, 0, MSS);
 	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
-	expect_state(sk, XT_TCPS_TIME_WAIT);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 0);
+	ck_assert_int_eq(tw_entries(), 1);
 	advance_to(now + 2 * MSL);
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(0);
 }
 END_TEST
@@ -516,9 +529,14 @@ START_TEST(rfc1337_rst_keeps_timewait)
 	ck_assert_int_eq(sk->so_error, XT_OK);
 	ck_assert_uint_eq(sk->t_2msl_at, t);	/* nor restarts it */
 	xtcp_close(sk, now);
+	/* and as an entry without the TCB, the same */
+	peer_sends(XT_TH_RST, PEER_ISS + 2, 0, 0, NULL, 0);
+	expect_no_tx();
+	ck_assert_int_eq(stat("tcp_rcv_rst_timewait"), 3);
 	advance_to(t - 1);
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	ck_assert_int_eq(tw_entries(), 1);
 	advance_to(t);
+	ck_assert_int_eq(tw_entries(), 0);
 	finish(0);
 }
 END_TEST
@@ -535,9 +553,11 @@ START_TEST(rfc1337_off_rst_ends_timewait)
 	xtcp_close(c, now);
 	peer_sends(XT_TH_RST, PEER_ISS + 3, 0, 0, NULL, 0);
 	expect_no_tx();
-	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 2);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	ck_assert_int_eq(tw_entries(), 1);
 	peer_sends(XT_TH_RST, PEER_ISS + 2, 0, 0, NULL, 0);
 	expect_no_tx();
+	ck_assert_int_eq(tw_entries(), 0);
 	ck_assert_int_eq(stat("tcp_rcv_rst_timewait"), 0);
 	finish(1);				/* the listener */
 }
