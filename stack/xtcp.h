@@ -133,7 +133,7 @@ struct xtcp_keys {
 	uint8_t		tfo[XT_KEY_LEN];	/* RFC 7413 §4.1.2 cookie MAC */
 	uint8_t		ts[XT_KEY_LEN];	/* RFC 7323 §5.4 TSval offsets */
 	uint8_t		rng[XT_KEY_LEN];	/* general random numbers
-						 * (IPv4 ID) */
+						 * (IPv4 ID, SYN cache hash) */
 	uint8_t		port[XT_KEY_LEN];	/* RFC 6056 §3.3.3 F():
 						 * ephemeral port offsets */
 };
