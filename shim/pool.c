@@ -309,7 +309,7 @@ shim_pool_state_open(struct shim_pool *p, const struct shim_config *c,
 		    strerror(errno));
 		return (0);
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != (uid_t)uid || (st.st_mode & 07777) != 0600 ||
 	    st.st_nlink != 1) {
 		say(report, arg, XTCP_LOG_WARN, "state file %s: not a regular "
