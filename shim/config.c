@@ -55,6 +55,8 @@ static int	cfg_lockdir(const struct cfg_key *, const char *,
 		    struct shim_config *);
 static int	cfg_cc(const struct cfg_key *, const char *,
 		    struct shim_config *);
+static int	cfg_ports(const struct cfg_key *, const char *,
+		    struct shim_config *);
 static int	prefix_parse(const char *, size_t, uint32_t *, uint32_t *);
 static uint32_t	prefix_mask(uint32_t);
 static int	ipv4_parse(const char *, uint32_t *);
@@ -119,6 +121,10 @@ static const struct cfg_key cfg_keys[] = {
 	 * takes a frame in itself (one wake-up instead of two) */
 	{ "XTCP_DEVWAIT", SHIM_CF_DEVWAIT, cfg_uint, NULL, OFF(devwait),
 	    0, 1 },
+	/* the ephemeral ports, as Linux net.ipv4.ip_local_port_range */
+	{ "XTCP_PORT_RANGE", SHIM_CF_PORTS, cfg_ports,
+	    "LO-HI, two ports 1..65535 with LO <= HI (e.g. 32768-60999)",
+	    0, 0, 0 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -460,6 +466,51 @@ cfg_cc(const struct cfg_key *k, const char *v, struct shim_config *c)
 	return (0);
 }
 
+/* One port 1..65535 at *pp, which moves past its digits. */
+static int
+port_part(const char **pp, uint16_t *out)
+{
+	const char *p = *pp;
+	unsigned long v = 0;
+	int n;
+
+	for (n = 0; isdigit((unsigned char)p[n]); n++) {
+		if (n == 5)
+			return (-1);
+		v = v * 10 + (unsigned long)(p[n] - '0');
+	}
+	if (n == 0 || v == 0 || v > 65535)
+		return (-1);
+	*out = (uint16_t)v;
+	*pp = p + n;
+	return (0);
+}
+
+/*
+ * XTCP_PORT_RANGE: "LO-HI", or "LO HI" as Linux's ip_local_port_range
+ * prints it (a tab or spaces between).  LO == HI is one port.
+ */
+static int
+cfg_ports(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	uint16_t lo, hi;
+
+	(void)k;
+	if (port_part(&v, &lo) != 0)
+		return (-1);
+	if (*v == '-')
+		v++;
+	else if (*v == ' ' || *v == '\t')
+		v += strspn(v, " \t");
+	else
+		return (-1);
+	if (port_part(&v, &hi) != 0 || *v != '\0' || lo > hi)
+		return (-1);
+	c->port_lo = lo;
+	c->port_hi = hi;
+	return (0);
+}
+
 int
 shim_config_passthrough(const struct shim_config *c, uint32_t a)
 {
@@ -692,6 +743,10 @@ shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 		ec->rcvbuf = c->rcvbuf;
 	if (c->set & SHIM_CF_SACKHOLES)
 		ec->sack_maxholes = c->sack_maxholes;
+	if (c->set & SHIM_CF_PORTS) {
+		ec->port_lo = c->port_lo;
+		ec->port_hi = c->port_hi;
+	}
 	if (c->set & SHIM_CF_CC) {
 		_Static_assert(sizeof(ec->congestion) >= sizeof(c->cc),
 		    "XTCP_CC fits the engine's name");

@@ -305,6 +305,7 @@ engine_start(void)
 	struct xtcp_keys keys;
 	struct xt_dev *dev = NULL;
 	char msg[256];
+	uint32_t ctr = 0;
 	int r, wfd = -1, fds[XTCP_DEV_MAXFDS], nfds, i;
 
 	shim.fail_err = EAFNOSUPPORT;
@@ -355,6 +356,13 @@ engine_start(void)
 		xtcp_dev_close(dev);
 		return (-1);
 	}
+	/* the previous process on this address left its timestamp and port
+	 * keys and its port counter (pool.c): go on with them */
+	if (shim_pool_state_open(&pool, c, keys.ts, keys.port, &ctr,
+	    shim_engine_log, NULL) == 1)
+		shim_log(XTCP_LOG_INFO, "timestamp and port keys and port "
+		    "counter %u taken from the last process on the address",
+		    ctr);
 	r = xtcp_engine_new_keyed(&ec, dev, &keys, shim_now_us(), &eng);
 	keys_wipe(&keys);
 	if (r != XT_OK) {
@@ -364,6 +372,7 @@ engine_start(void)
 		xtcp_dev_close(dev);
 		return (-1);
 	}
+	xtcp_engine_set_port_counter(eng, ctr);
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
 	/* the device's fds are ours from now on: programs must not close
@@ -391,6 +400,14 @@ engine_start(void)
 	    (c->addr >> 16) & 0xff, (c->addr >> 8) & 0xff, c->addr & 0xff,
 	    c->prefixlen);
 	return (0);
+}
+
+void
+shim_ports_note(void)
+{
+	if (shim.eng != NULL)
+		shim_pool_state_note(&pool,
+		    xtcp_engine_port_counter(shim.eng), 0);
 }
 
 /* ---- fork ---- */
@@ -486,6 +503,10 @@ shim_dtor(void)
 				(void)xtcp_shutdown(s->xs, shim_now_us(), 1);
 			fd++;
 		}
+		/* the next process on the address continues the ports
+		 * exactly where this one stopped */
+		shim_pool_state_note(&pool, xtcp_engine_port_counter(shim.eng),
+		    1);
 		shim_unlock();
 	}
 	for (i = 0; i < SHIM_EXIT_LINGER_MS / 10; i++) {

@@ -22,6 +22,26 @@
  * used at all, a single address is used without a lock (said at level
  * warn) and a range cannot be claimed.
  *
+ * Beside the lock, each user keeps what the next process on the address
+ * must continue (issue 12), in a state file of 44 bytes,
+ *
+ *	LOCKDIR/NETNS-IFNAME-A.B.C.D.uUID.state
+ *
+ * mode 0600: a magic line "XTCPST1\n", the timestamp-offset key and the
+ * ephemeral-port key (16 bytes each, struct xtcp_keys' ts and port), and
+ * the port counter (RFC 6056 §3.3.3 next_ephemeral, 4 bytes, little
+ * endian).  So TSvals towards a peer keep growing across processes (RFC
+ * 6191 §2: a new SYN passes PAWS at a peer still in TIME-WAIT), and port
+ * choice goes on where the last process stopped instead of reusing the
+ * 4-tuples it just left.  The lock file cannot hold it: it is open to
+ * every user, and the keys are secrets.  Only the lock holder reads or
+ * writes the file.  A file that is not this user's own regular 0600 file
+ * is never read (warn; nothing is kept this time); a malformed one is
+ * ignored and written anew (warn).  The counter is written ahead
+ * (SHIM_POOL_PORTS_AHEAD), so one pwrite(2) serves many connections and
+ * a process killed between two writes never leaves it behind a port it
+ * used; exit writes the exact value.
+ *
  * Part of the shim's testable layer: the claim lives in the caller's
  * struct shim_pool, messages go to the caller's report function, and
  * nothing here calls the hooks.  Unit tests: tests/unit/check_shim_pool.c
@@ -49,6 +69,10 @@ static const char	*lock_dir(const struct shim_config *c);
 static int	dir_ready(const char *dir);
 static int	try_lock(const char *path);
 static void	addr_str(uint32_t a, char *buf, size_t len);
+static int	state_read(int fd, uint8_t *ts_key, uint8_t *port_key,
+		    uint32_t *ctr);
+static int	state_write(int fd, const uint8_t *ts_key,
+		    const uint8_t *port_key, uint32_t ctr);
 static void	say(shim_report_fn report, void *arg, int level,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -202,15 +226,158 @@ shim_pool_claim(struct shim_pool *p, struct shim_config *c,
 	return (0);
 }
 
+/* ---- the state kept with the address ---- */
+
+#define STATE_MAGIC	"XTCPST1\n"
+#define STATE_MAGIC_LEN	8
+#define STATE_TS	STATE_MAGIC_LEN			/* ts key */
+#define STATE_PORT	(STATE_TS + XT_KEY_LEN)		/* port key */
+#define STATE_CTR	(STATE_PORT + XT_KEY_LEN)	/* port counter */
+#define STATE_LEN	(STATE_CTR + 4)
+
+static void
+put_le32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = (uint8_t)(v >> 24);
+}
+
+/* The file's keys and counter: 0, or -1 if it is not a state file. */
+static int
+state_read(int fd, uint8_t *ts_key, uint8_t *port_key, uint32_t *ctr)
+{
+	uint8_t b[STATE_LEN + 1];
+	long n;
+
+	n = syscall(SYS_pread64, fd, b, sizeof(b), 0);
+	if (n != STATE_LEN || memcmp(b, STATE_MAGIC, STATE_MAGIC_LEN) != 0)
+		return (-1);
+	memcpy(ts_key, b + STATE_TS, XT_KEY_LEN);
+	memcpy(port_key, b + STATE_PORT, XT_KEY_LEN);
+	*ctr = (uint32_t)b[STATE_CTR] | (uint32_t)b[STATE_CTR + 1] << 8 |
+	    (uint32_t)b[STATE_CTR + 2] << 16 | (uint32_t)b[STATE_CTR + 3] << 24;
+	return (0);
+}
+
+/* The whole file, in one write: 0 or -1. */
+static int
+state_write(int fd, const uint8_t *ts_key, const uint8_t *port_key,
+    uint32_t ctr)
+{
+	uint8_t b[STATE_LEN];
+	int r;
+
+	memcpy(b, STATE_MAGIC, STATE_MAGIC_LEN);
+	memcpy(b + STATE_TS, ts_key, XT_KEY_LEN);
+	memcpy(b + STATE_PORT, port_key, XT_KEY_LEN);
+	put_le32(b + STATE_CTR, ctr);
+	r = syscall(SYS_ftruncate, fd, 0) == 0 &&
+	    syscall(SYS_pwrite64, fd, b, sizeof(b), 0) == STATE_LEN ? 0 : -1;
+	memset(b, 0, sizeof(b));	/* keys: no copy left on the stack */
+	return (r);
+}
+
+int
+shim_pool_state_open(struct shim_pool *p, const struct shim_config *c,
+    uint8_t *ts_key, uint8_t *port_key, uint32_t *ctr,
+    shim_report_fn report, void *arg)
+{
+	char path[256], a[INET_ADDRSTRLEN];
+	unsigned long ns = 0;
+	unsigned uid;
+	struct stat st;
+	int fd, err, loaded = 0;
+
+	if (p->fd < 0 || p->state_fd >= 0)
+		return (0);		/* no lock: nothing is ours to keep */
+	if (stat("/proc/self/ns/net", &st) == 0)
+		ns = (unsigned long)st.st_ino;
+	uid = (unsigned)geteuid();
+	addr_str(c->addr, a, sizeof(a));
+	snprintf(path, sizeof(path), "%s/%lu-%s-%s.u%u.state", lock_dir(c), ns,
+	    c->ifname, a, uid);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		fd = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT |
+		    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		say(report, arg, XTCP_LOG_WARN, "state file %s: %s: timestamp "
+		    "and port state not kept for the next process", path,
+		    strerror(errno));
+		return (0);
+	}
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != (uid_t)uid || (st.st_mode & 07777) != 0600 ||
+	    st.st_nlink != 1) {
+		say(report, arg, XTCP_LOG_WARN, "state file %s: not a regular "
+		    "0600 file of uid %u with one link: not used, timestamp and "
+		    "port state not kept", path, uid);
+		(void)syscall(SYS_close, fd);
+		return (0);
+	}
+	if (st.st_size != 0) {
+		if (state_read(fd, ts_key, port_key, ctr) == 0)
+			loaded = 1;
+		else
+			say(report, arg, XTCP_LOG_WARN, "state file %s: "
+			    "malformed (%lld bytes): ignored and written anew",
+			    path, (long long)st.st_size);
+	}
+	if (!loaded && state_write(fd, ts_key, port_key, *ctr) != 0) {
+		say(report, arg, XTCP_LOG_WARN, "state file %s: cannot write "
+		    "it: %s: timestamp and port state not kept", path,
+		    strerror(errno));
+		(void)syscall(SYS_close, fd);
+		return (0);
+	}
+	fd = shim_fd_move_high(fd, 96);
+	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0)
+		say(report, arg, XTCP_LOG_WARN, "state file fd %d not "
+		    "protected: %s", fd, strerror(err));
+	p->state_fd = fd;
+	p->saved = *ctr;
+	return (loaded);
+}
+
+void
+shim_pool_state_note(struct shim_pool *p, uint32_t ctr, int final)
+{
+	uint8_t b[4];
+	uint32_t v;
+
+	if (p->state_fd < 0)
+		return;
+	if (final)
+		v = ctr;
+	else if ((int32_t)(ctr - p->saved) > 0)
+		v = ctr + SHIM_POOL_PORTS_AHEAD;
+	else
+		return;
+	put_le32(b, v);
+	if (syscall(SYS_pwrite64, p->state_fd, b, sizeof(b), STATE_CTR) == 4)
+		p->saved = v;
+}
+
+/* Close an internal fd of p, forgetting its fdmap entry. */
+static void
+internal_close(int *fdp)
+{
+	if (*fdp < 0)
+		return;
+	if (fdmap_peek(*fdp) == FDM_INTERNAL)
+		fdmap_clear(*fdp);
+	(void)syscall(SYS_close, *fdp);
+	*fdp = -1;
+}
+
 void
 shim_pool_release(struct shim_pool *p)
 {
-	if (p->fd < 0)
-		return;
-	if (fdmap_peek(p->fd) == FDM_INTERNAL)
-		fdmap_clear(p->fd);
-	(void)syscall(SYS_close, p->fd);
-	p->fd = -1;
+	internal_close(&p->state_fd);
+	internal_close(&p->fd);
 }
 
 /*
@@ -225,4 +392,7 @@ shim_pool_fork_child(struct shim_pool *p)
 	if (p->fd >= 0 && fdmap_peek(p->fd) != FDM_INTERNAL)
 		(void)syscall(SYS_close, p->fd);	/* was unprotected */
 	p->fd = -1;
+	if (p->state_fd >= 0 && fdmap_peek(p->state_fd) != FDM_INTERNAL)
+		(void)syscall(SYS_close, p->state_fd);
+	p->state_fd = -1;
 }

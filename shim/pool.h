@@ -8,14 +8,23 @@
 #define SHIM_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "shim_config.h"
 
 struct shim_pool {
-	int	fd;		/* the held lock (an internal fd), or -1 */
+	int		fd;		/* the held lock (an internal fd), or -1 */
+	int		state_fd;	/* the address's state file (internal),
+					 * or -1: nothing is kept */
+	uint32_t	saved;		/* the port counter the file holds */
 };
 
-#define SHIM_POOL_INIT	{ -1 }
+#define SHIM_POOL_INIT	{ -1, -1, 0 }
+
+/* Ports the state file's counter runs ahead of the engine's, so that it
+ * is written once per this many connections and a killed process never
+ * leaves it behind a port it used. */
+#define SHIM_POOL_PORTS_AHEAD	64
 
 /* Claim an address of c's range into c->addr, lowest free first, unless
  * p holds one already.  0, or EADDRNOTAVAIL with one line in msg (no
@@ -23,7 +32,24 @@ struct shim_pool {
  * to report.  Engine lock held in the shim (it writes fdmap). */
 int	shim_pool_claim(struct shim_pool *p, struct shim_config *c,
 	    shim_report_fn report, void *arg, char *msg, size_t msglen);
-/* Give the address back: close the lock (and forget its fdmap entry). */
+/*
+ * What is kept with the address p holds, for the next process on it: the
+ * timestamp-offset key, the ephemeral-port key and the port counter
+ * (pool.c says where and how).  Call after a claim, with fresh keys and
+ * counter in ts_key, port_key and *ctr: returns 1 when the address's
+ * state file gave them (replaced), 0 when it did not (a new file holds
+ * the fresh ones, or nothing is kept: no lock, or a file that is not
+ * this user's own 0600 file, said at level warn).
+ */
+int	shim_pool_state_open(struct shim_pool *p, const struct shim_config *c,
+	    uint8_t *ts_key, uint8_t *port_key, uint32_t *ctr,
+	    shim_report_fn report, void *arg);
+/* The engine's port counter is ctr now.  Unless final, the file is
+ * written only when ctr passed what it holds, then SHIM_POOL_PORTS_AHEAD
+ * ahead; final (at exit) writes ctr itself. */
+void	shim_pool_state_note(struct shim_pool *p, uint32_t ctr, int final);
+/* Give the address back: close the lock and the state file (and forget
+ * their fdmap entries). */
 void	shim_pool_release(struct shim_pool *p);
 /* In a fork child, before the child closes its internal fds (the lock's
  * among them): forget the claim, which stays the parent's. */

@@ -74,6 +74,9 @@ uint64_t shim_deadline(uint64_t timeo_us);
 /* Are we the child of vfork(), sharing the parent's memory (and fdmap)
  * but not its fd table?  Then hooks must leave our tables alone. */
 int	shim_vforked(void);
+/* Lock held, after a call that may have taken ephemeral ports (connect,
+ * bind): keep the address's state file ahead of the port counter. */
+void	shim_ports_note(void);
 
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 

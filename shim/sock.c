@@ -306,6 +306,8 @@ bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	if ((r = xtcp_bind(s->xs, a, p)) == XT_OK) {
 		s->bound = 1;
 		s->bind_port = p;
+		if (p == 0)
+			shim_ports_note();
 	}
 	shim_sock_put(s);
 	return (r == XT_OK ? 0 : shim_fail(r));
@@ -416,6 +418,7 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		return (shim_fail_errno(ENETUNREACH));
 	}
 	r = xtcp_connect(s->xs, shim_now_us(), a, p);
+	shim_ports_note();
 	/*
 	 * Blocking: wait for the handshake to end (writable, or an error),
 	 * then ask again for the outcome.  As Linux, a connect interrupted

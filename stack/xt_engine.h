@@ -43,6 +43,9 @@ struct xtcp_engine {
 	struct xt_sipkey	ts_key;		/* RFC 7323 §5.4 TSval offsets */
 	struct xt_sipkey	rng_key;	/* xt_random(): SipHash in counter mode */
 	uint64_t		rng_ctr;	/* xt_random() calls so far */
+	struct xt_sipkey	port_key;	/* RFC 6056 §3.3.3 F() */
+	uint32_t		port_ctr;	/* RFC 6056 §3.3.3 next_ephemeral,
+						 * ports probed so far */
 	struct xt_tfo_cache {
 		uint32_t	ip;		/* server, host order; 0 = free */
 		uint8_t		len;		/* cookie bytes */

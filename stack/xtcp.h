@@ -135,7 +135,9 @@ struct xtcp_keys {
 	uint8_t		tfo[XT_KEY_LEN];	/* RFC 7413 §4.1.2 cookie MAC */
 	uint8_t		ts[XT_KEY_LEN];	/* RFC 7323 §5.4 TSval offsets */
 	uint8_t		rng[XT_KEY_LEN];	/* general random numbers
-						 * (ephemeral ports, IPv4 ID) */
+						 * (IPv4 ID, SYN cache hash) */
+	uint8_t		port[XT_KEY_LEN];	/* RFC 6056 §3.3.3 F():
+						 * ephemeral port offsets */
 };
 
 /* Create an engine over dev (which it does not own) with the secrets in
@@ -319,6 +321,13 @@ int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts
  * it in dev_spin_polls. */
 void	xtcp_engine_count_spin(struct xtcp_engine *eng);
+/* The ephemeral port counter of the engine's address (RFC 6056 §3.3.3
+ * next_ephemeral; it grows by one per port probed).  The shim keeps it,
+ * with the port key of struct xtcp_keys, beside the address lease, so
+ * that the next process on the address goes on where this one stopped;
+ * an engine starts at 0. */
+uint32_t xtcp_engine_port_counter(const struct xtcp_engine *eng);
+void	xtcp_engine_set_port_counter(struct xtcp_engine *eng, uint32_t ctr);
 
 /* ---- end of the shim's block ---- */
 

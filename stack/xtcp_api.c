@@ -1,7 +1,8 @@
 /*
  * xtcp_api.c - the engine calls the LD_PRELOAD shim makes beyond the
  * socket API: opening and closing a device, the fds it waits on, whether
- * a congestion control name exists, and the spin counter.  They are thin
+ * a congestion control name exists, the spin counter, and the ephemeral
+ * port counter the shim keeps with the address.  They are thin
  * wrappers over dev/phy.h, tcp/tcp_cc.h and xt_stats.h, so that the shim
  * includes xtcp.h alone and the device, CC and counter layouts may change
  * without touching it.  Nothing here holds state or changes behaviour.
@@ -75,4 +76,16 @@ xtcp_engine_count_spin(struct xtcp_engine *eng)
 {
 	if (eng != NULL)
 		XT_STAT_INC(eng, dev_spin_polls);
+}
+
+uint32_t
+xtcp_engine_port_counter(const struct xtcp_engine *eng)
+{
+	return (eng->port_ctr);
+}
+
+void
+xtcp_engine_set_port_counter(struct xtcp_engine *eng, uint32_t ctr)
+{
+	eng->port_ctr = ctr;
 }

@@ -111,7 +111,7 @@ xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys)
 		0x78746370206b6579ULL, 0x732066726f6d2073ULL	/* any public value */
 	};
 	uint8_t *dst[] = { keys->isn, keys->syncookie, keys->tfo, keys->ts,
-	    keys->rng };
+	    keys->rng, keys->port };
 	uint64_t h;
 	unsigned i, half, b;
 
@@ -188,6 +188,7 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	xt_sipkey_load(&eng->tfo_key, keys->tfo);
 	xt_sipkey_load(&eng->ts_key, keys->ts);
 	xt_sipkey_load(&eng->rng_key, keys->rng);
+	xt_sipkey_load(&eng->port_key, keys->port);
 	eng->ip_id = (uint16_t)xt_random(eng);
 	eng->armed = UINT64_MAX;
 	if ((err = engine_protocols(eng)) != XT_OK) {

@@ -10,7 +10,7 @@
  *
  * Read first: RFC 9293 §3.4.1 (ISN selection), RFC 6528 (ISN = M + F),
  * RFC 7323 §5.4 and RFC 6191 §2 (timestamp offsets),
- * RFC 6056 §3.3.1 (ephemeral port selection), RFC 9293 §3.7.1 and
+ * RFC 6056 §3.3.3 (ephemeral port selection), RFC 9293 §3.7.1 and
  * RFC 7323 §2-3 (SYN options), RFC 9293 §3.10.7.1 (RST generation for
  * CLOSED), RFC 5961 §7 (ACK throttling).
  */
@@ -323,21 +323,31 @@ port_bound(struct xtcp_engine *eng, uint16_t p, int unconnected)
 }
 
 /*
- * RFC 6056 §3.3.1 (Algorithm 1, simple hash-free randomisation): start at
- * a random point of the range and probe upward.  For connect (faddr set)
- * a port is free if the 4-tuple is free; for bind, if no socket has it.
+ * RFC 6056 §3.3.3 (Algorithm 3, simple hash-based): the search starts at
+ * a keyed hash of (local address, remote address, remote port) plus the
+ * address's counter and goes up one port per probe; the counter moves on
+ * by the probes used.  So successive connections to one destination walk
+ * the range in order, a 4-tuple comes back only after the whole range
+ * went by (its last TIME-WAIT at the peer long over, or its timestamps
+ * newer: RFC 6191), and another destination starts elsewhere.  The shim
+ * keeps the counter and the port key with the address, so the next
+ * process on it continues the walk (xtcp_engine_port_counter).  For
+ * connect (faddr set) a port is free if the 4-tuple is; for bind, if no
+ * socket has it.
  */
 int
 xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
     uint16_t *port)
 {
 	uint32_t lo = eng->cfg.port_lo, n = eng->cfg.port_hi - lo + 1;
-	uint32_t off = (uint32_t)(xt_random(eng) % n), i;
+	uint32_t start = xt_tcp_port_offset(eng, faddr, fport) % n, i;
 	uint16_t p;
 	int used;
 
+	/* both terms below n: the sum never wraps */
+	start = (start + eng->port_ctr % n) % n;
 	for (i = 0; i < n; i++) {
-		p = (uint16_t)(lo + (off + i) % n);
+		p = (uint16_t)(lo + (start + i) % n);
 		/* for connect, never share with a listener or a bound
 		 * socket either */
 		if (faddr != 0)
@@ -346,11 +356,24 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 		else
 			used = port_bound(eng, p, 0);
 		if (!used) {
+			eng->port_ctr += i + 1;
 			*port = p;
 			return (XT_OK);
 		}
 	}
+	eng->port_ctr += n;
 	return (XT_EADDRNOTAVAIL);
+}
+
+/* RFC 6056 §3.3.3 F(): where the walk towards faddr:fport starts, under
+ * the port key alone (so that a port tells nothing of the other keys). */
+uint32_t
+xt_tcp_port_offset(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport)
+{
+	uint8_t b[10];
+
+	(void)put_be16(put_be32(put_be32(b, eng->cfg.addr), faddr), fport);
+	return ((uint32_t)xt_siphash24(&eng->port_key, b, sizeof(b)));
 }
 
 /* A child of a listener is ready for accept(). */

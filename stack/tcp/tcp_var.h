@@ -437,6 +437,9 @@ xt_seq_t xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport);
 uint32_t xt_tcp_ts_offset(struct xtcp_engine *eng, uint32_t laddr,
 	    uint16_t lport, uint32_t faddr, uint16_t fport);
+/* RFC 6056 §3.3.3 F(): the port key's hash of our address and faddr:fport */
+uint32_t xt_tcp_port_offset(struct xtcp_engine *eng, uint32_t faddr,
+	    uint16_t fport);
 int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
 	    uint16_t fport, uint16_t *port);
 int	xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
