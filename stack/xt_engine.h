@@ -66,7 +66,8 @@ struct xtcp_engine {
 	uint32_t		nport;		/* ports in it */
 	struct xtcp_sock	*synsent;	/* TCBs in SYN-SENT (tcp_neigh.c) */
 	uint64_t		demux_lookups;	/* lookups done (tests: work per */
-	uint64_t		demux_probes;	/* lookup); TCBs compared in them */
+	uint64_t		demux_probes;	/* lookup); entries compared */
+	int			demux_nomem;	/* tests: table memory runs out */
 
 	/* neighbour cache (net/): embedded, so it is sized and zeroed with
 	 * the engine and needs no allocation of its own */

@@ -258,6 +258,18 @@ xt_tcp_tables_free(struct xtcp_engine *eng)
 	eng->conn_mask = eng->port_mask = 0;
 }
 
+/* Buckets for n entries and one more: the least power of two above n
+ * (in one step, should earlier growth have failed for want of memory). */
+static uint32_t
+demux_size(uint32_t n)
+{
+	uint32_t b = XT_DEMUX_MIN;
+
+	while (b <= n && b < XT_DEMUX_MAX)
+		b *= 2;
+	return (b);
+}
+
 /* A chain through t_hnext/t_hpprev: a 4-tuple bucket or a port's
  * listeners. */
 static void
@@ -288,7 +300,7 @@ conn_resize(struct xtcp_engine *eng, uint32_t n)
 	struct xtcp_sock **nt, *tp, *next;
 	uint32_t i;
 
-	if ((nt = calloc(n, sizeof(*nt))) == NULL)
+	if (eng->demux_nomem || (nt = calloc(n, sizeof(*nt))) == NULL)
 		return;
 	for (i = 0; i <= eng->conn_mask; i++)
 		for (tp = eng->conn_tab[i]; tp != NULL; tp = next) {
@@ -304,7 +316,7 @@ static void
 conn_insert(struct xtcp_engine *eng, struct xtcp_sock *tp, uint32_t h)
 {
 	if (eng->nconn > eng->conn_mask && eng->conn_mask < XT_DEMUX_MAX - 1)
-		conn_resize(eng, 2 * (eng->conn_mask + 1));
+		conn_resize(eng, demux_size(eng->nconn));
 	tp->t_hash = h;
 	chain_insert(&eng->conn_tab[h & eng->conn_mask], tp);
 	tp->t_filed |= XT_FILED_CONN;
@@ -329,7 +341,7 @@ port_resize(struct xtcp_engine *eng, uint32_t n)
 	struct xt_port **nt, *pe, *next;
 	uint32_t i, b;
 
-	if ((nt = calloc(n, sizeof(*nt))) == NULL)
+	if (eng->demux_nomem || (nt = calloc(n, sizeof(*nt))) == NULL)
 		return;
 	for (i = 0; i <= eng->port_mask; i++)
 		for (pe = eng->port_tab[i]; pe != NULL; pe = next) {
@@ -366,11 +378,11 @@ port_get(struct xtcp_engine *eng, uint16_t port)
 
 	if ((pe = port_find(eng, port)) != NULL)
 		return (pe);
-	if ((pe = calloc(1, sizeof(*pe))) == NULL)
+	if (eng->demux_nomem || (pe = calloc(1, sizeof(*pe))) == NULL)
 		return (NULL);
 	pe->p_port = port;
 	if (eng->nport > eng->port_mask)
-		port_resize(eng, 2 * (eng->port_mask + 1));
+		port_resize(eng, demux_size(eng->nport));
 	b = &eng->port_tab[port_hash(eng, port) & eng->port_mask];
 	pe->p_next = *b;
 	*b = pe;
@@ -520,6 +532,136 @@ xt_tcp_rehash(struct xtcp_sock *tp)
 	if (syn != ((tp->t_filed & XT_FILED_SYNSENT) != 0))
 		synsent_file(eng, tp, syn);
 	return (err);
+}
+
+/* What the tables must hold of one port, recounted from the TCBs. */
+struct port_tally {
+	uint32_t	nref, nbound, nunconn, nlis;
+	uint32_t	ncat[XT_PCAT_N];
+};
+
+/* Is tp in the chain at head? */
+static int
+chain_has(struct xtcp_sock *head, const struct xtcp_sock *tp)
+{
+	for (; head != NULL; head = head->t_hnext)
+		if (head == tp)
+			return (1);
+	return (0);
+}
+
+/* Every TCB filed as xt_tcp_rehash would file it now. */
+static const char *
+tables_check_tcbs(struct xtcp_engine *eng, struct port_tally *t,
+    uint32_t *nconn, uint32_t *nsyn)
+{
+	struct xtcp_sock *tp, *c;
+	uint32_t n;
+	int lis, bound, conn, syn;
+
+	XT_TCP_FOREACH(eng, tp) {
+		lis = tp->state == XT_TCPS_LISTEN && tp->lport != 0;
+		bound = (tp->t_flags & XT_TF_BOUND) && tp->lport != 0;
+		conn = !lis && tp->lport != 0 && tp->faddr != 0;
+		syn = tp->state == XT_TCPS_SYN_SENT && tp->t_listener == NULL;
+		if (conn != ((tp->t_filed & XT_FILED_CONN) != 0))
+			return ("a TCB is in the 4-tuple table or not, wrongly");
+		if (conn && (tp->t_hash != conn_hash(eng, tp->lport,
+		    tp->faddr, tp->fport) || !chain_has(eng->conn_tab[
+		    tp->t_hash & eng->conn_mask], tp)))
+			return ("a TCB is not in its 4-tuple's bucket");
+		if (lis != ((tp->t_filed & XT_FILED_LISTEN) != 0))
+			return ("a TCB is among the listeners or not, wrongly");
+		if (syn != ((tp->t_filed & XT_FILED_SYNSENT) != 0))
+			return ("a TCB is in the SYN-SENT list or not, wrongly");
+		*nconn += (uint32_t)conn;
+		*nsyn += (uint32_t)syn;
+		if (!bound && !lis) {
+			if (tp->t_port != NULL || tp->t_pcat != XT_PCAT_NONE)
+				return ("a TCB on no port has a port entry");
+			continue;
+		}
+		if (tp->t_port == NULL || tp->t_port->p_port != tp->lport ||
+		    port_find(eng, tp->lport) != tp->t_port)
+			return ("a bound TCB lacks its port's entry");
+		if (tp->t_pcat != (bound ? port_cat(tp) : XT_PCAT_NONE))
+			return ("a TCB counts as the wrong category");
+		if (lis && !chain_has(tp->t_port->p_listeners, tp))
+			return ("a listener is not in its port's list");
+		t[tp->lport].nref++;
+		t[tp->lport].nlis += (uint32_t)lis;
+		if (bound) {
+			t[tp->lport].nbound++;
+			t[tp->lport].nunconn += (tp->faddr == 0);
+			t[tp->lport].ncat[tp->t_pcat & ~XT_PCAT_UNCONN]++;
+		}
+		if (tp->state != XT_TCPS_LISTEN && tp->t_chead != NULL)
+			return ("a TCB that does not listen has children");
+		n = 0;
+		for (c = tp->t_chead; c != NULL; c = c->t_cnext) {
+			if (c->t_listener != tp || (c->t_cprev == NULL ?
+			    tp->t_chead != c : c->t_cprev->t_cnext != c))
+				return ("a listener's child list is broken");
+			if (c->in_acceptq && c->t_cprev != NULL &&
+			    !c->t_cprev->in_acceptq)
+				return ("the accept queue is not first");
+			if (c->in_acceptq && c->t_cnext != NULL &&
+			    !c->t_cnext->in_acceptq && tp->aq_tail != c)
+				return ("aq_tail is not the queue's last");
+			n++;
+		}
+		if (n != tp->t_qlen)
+			return ("a listener's child list misses some");
+	}
+	return (NULL);
+}
+
+const char *
+xt_tcp_tables_check(struct xtcp_engine *eng)
+{
+	struct port_tally *t;
+	struct xt_port *pe;
+	struct xtcp_sock *tp;
+	uint32_t nconn = 0, nsyn = 0, nport = 0, i, n;
+	const char *why;
+	unsigned c;
+
+	if ((t = calloc(65536, sizeof(*t))) == NULL)
+		return ("no memory to check");
+	if ((why = tables_check_tcbs(eng, t, &nconn, &nsyn)) != NULL)
+		goto out;
+	why = "a count in the tables is wrong";
+	if (nconn != eng->nconn)
+		goto out;
+	for (n = 0, tp = eng->synsent; tp != NULL; tp = tp->t_cnext)
+		n++;
+	if (n != nsyn)
+		goto out;
+	for (i = 0; i <= eng->port_mask; i++)
+		for (pe = eng->port_tab[i]; pe != NULL; pe = pe->p_next) {
+			nport++;
+			if ((port_hash(eng, pe->p_port) & eng->port_mask) != i)
+				goto out;
+			if (pe->p_nref != t[pe->p_port].nref ||
+			    pe->p_nbound != t[pe->p_port].nbound ||
+			    pe->p_nunconn != t[pe->p_port].nunconn ||
+			    pe->p_nref == 0)
+				goto out;
+			for (c = 0; c < XT_PCAT_N; c++)
+				if (pe->p_ncat[c] != t[pe->p_port].ncat[c])
+					goto out;
+			for (n = 0, tp = pe->p_listeners; tp != NULL;
+			    tp = tp->t_hnext)
+				n++;
+			if (n != t[pe->p_port].nlis)
+				goto out;
+		}
+	if (nport != eng->nport)
+		goto out;
+	why = NULL;
+out:
+	free(t);
+	return (why);
 }
 
 /* Out of every table, before the TCB is freed. */
