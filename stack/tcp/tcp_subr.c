@@ -506,7 +506,13 @@ xt_tcp_rehash(struct xtcp_sock *tp)
 	conn = !lis && tp->lport != 0 && tp->faddr != 0;
 	syn = tp->state == XT_TCPS_SYN_SENT && tp->t_listener == NULL;
 
-	/* the port first: the one step that may need memory */
+	/* out of the 4-tuple table first: t_hnext may be wanted for the
+	 * port's listeners (the same hash is the same bucket: no move) */
+	h = conn ? conn_hash(eng, tp->lport, tp->faddr, tp->fport) : 0;
+	if ((tp->t_filed & XT_FILED_CONN) && (!conn || h != tp->t_hash))
+		conn_remove(eng, tp);
+
+	/* the port: the one step that may need memory */
 	if (bound || lis) {
 		pe = tp->t_port;
 		if (pe == NULL || pe->p_port != tp->lport)
@@ -518,16 +524,8 @@ xt_tcp_rehash(struct xtcp_sock *tp)
 	}
 	port_file(tp, pe, bound, lis);
 
-	if (conn) {
-		h = conn_hash(eng, tp->lport, tp->faddr, tp->fport);
-		/* the same hash is the same bucket: nothing to move */
-		if ((tp->t_filed & XT_FILED_CONN) && h != tp->t_hash)
-			conn_remove(eng, tp);
-		if (!(tp->t_filed & XT_FILED_CONN))
-			conn_insert(eng, tp, h);
-	} else if (tp->t_filed & XT_FILED_CONN) {
-		conn_remove(eng, tp);
-	}
+	if (conn && !(tp->t_filed & XT_FILED_CONN))
+		conn_insert(eng, tp, h);
 
 	if (syn != ((tp->t_filed & XT_FILED_SYNSENT) != 0))
 		synsent_file(eng, tp, syn);

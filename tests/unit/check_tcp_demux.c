@@ -567,6 +567,36 @@ START_TEST(demux_ephemeral_distinct)
 }
 END_TEST
 
+/* A connect refused, then listen on the same socket (Linux allows it:
+ * the failed connect left it as new): it leaves the 4-tuple table for
+ * its port's listeners, and its old peer's segments no longer reach
+ * it as a connection. */
+START_TEST(demux_refused_then_listen)
+{
+	struct xtcp_sock *c = NULL;
+
+	tcb_syn_sent();
+	peer_sends(XT_TH_RST | XT_TH_ACK, 0, iss + 1, 0, NULL, 0);
+	expect_state(sk, XT_TCPS_CLOSED);
+	ck_assert_int_eq(xtcp_connect(sk, now, PEER_IP, PEER_PORT),
+	    XT_ECONNREFUSED);
+	ck_assert_uint_ne(sk->faddr, 0);	/* stale, as before */
+	tables_ok(__LINE__);
+	ck_assert_int_eq(xtcp_listen(sk, 4), XT_OK);
+	tables_ok(__LINE__);
+	ck_assert(!(sk->t_filed & XT_FILED_CONN));
+	lsk = sk;
+	(void)passive_accept(PEER_CPORT0);
+	tables_ok(__LINE__);
+	/* and back: closed, the listener is gone from the port */
+	ck_assert_int_eq(xtcp_shutdown(lsk, now, SHUT_RDWR), XT_OK);
+	tx_clear();
+	tables_ok(__LINE__);
+	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_EINVAL);
+	finish(2);
+}
+END_TEST
+
 Suite *
 xt_suite_tcp_demux(void)
 {
@@ -586,6 +616,7 @@ xt_suite_tcp_demux(void)
 	tcase_add_test(tc, demux_reuseport_spread);
 	tcase_add_test(tc, demux_no_memory);
 	tcase_add_test(tc, demux_ephemeral_distinct);
+	tcase_add_test(tc, demux_refused_then_listen);
 	suite_add_tcase(s, tc);
 	return (s);
 }
