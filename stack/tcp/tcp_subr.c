@@ -22,6 +22,8 @@
 #include "tcp/tcp_syncache.h"
 #include "tcp/tcp_var.h"
 
+static void	tcp_unfile(struct xtcp_sock *);
+
 static const char *const state_names[XT_TCPS_NSTATES] = {
 	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
 	"FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK",
@@ -146,8 +148,6 @@ xt_tcp_accept_head(const struct xtcp_sock *lis)
 	return (c != NULL && c->in_acceptq ? c : NULL);
 }
 
-static void	tcp_unfile(struct xtcp_sock *);
-
 void
 xt_tcp_free(struct xtcp_sock *tp)
 {
@@ -193,9 +193,10 @@ xt_tcp_free(struct xtcp_sock *tp)
  *		in any state, CLOSED included while a program holds it;
  *		key (lport, faddr, fport), laddr compared in the chain
  *		(the engine has one address; a TCB with laddr 0 matches
- *		any).  Doubled when it holds more TCBs than buckets,
- *		halved below an eighth; a failed allocation keeps the
- *		old table, whose chains just grow longer.
+ *		any).  Grown to the next power of two when it holds as
+ *		many TCBs as buckets, halved below an eighth; a failed
+ *		allocation keeps the old table, whose chains just grow
+ *		longer.
  *  port_tab	one struct xt_port per local port that a socket is bound
  *		to (XT_TF_BOUND) or listens on: counts by XT_PCAT for the
  *		bind rules, and the list of listeners.
@@ -532,12 +533,6 @@ xt_tcp_rehash(struct xtcp_sock *tp)
 	return (err);
 }
 
-/* What the tables must hold of one port, recounted from the TCBs. */
-struct port_tally {
-	uint32_t	nref, nbound, nunconn, nlis;
-	uint32_t	ncat[XT_PCAT_N];
-};
-
 /* Is tp in the chain at head? */
 static int
 chain_has(struct xtcp_sock *head, const struct xtcp_sock *tp)
@@ -548,10 +543,25 @@ chain_has(struct xtcp_sock *head, const struct xtcp_sock *tp)
 	return (0);
 }
 
+/* Take (d = -1) or give back (d = 1) every bound TCB's share of its
+ * port's counts: taken, every count must be 0. */
+static void
+tables_tally(struct xtcp_engine *eng, int d)
+{
+	struct xtcp_sock *tp;
+
+	XT_TCP_FOREACH(eng, tp) {
+		if (tp->t_port == NULL)
+			continue;
+		tp->t_port->p_nref += (uint32_t)d;
+		if (tp->t_pcat != XT_PCAT_NONE)
+			port_count(tp->t_port, tp->t_pcat, d);
+	}
+}
+
 /* Every TCB filed as xt_tcp_rehash would file it now. */
 static const char *
-tables_check_tcbs(struct xtcp_engine *eng, struct port_tally *t,
-    uint32_t *nconn, uint32_t *nsyn)
+tables_check_tcbs(struct xtcp_engine *eng, uint32_t *nconn, uint32_t *nsyn)
 {
 	struct xtcp_sock *tp, *c;
 	uint32_t n;
@@ -563,36 +573,17 @@ tables_check_tcbs(struct xtcp_engine *eng, struct port_tally *t,
 		conn = !lis && tp->lport != 0 && tp->faddr != 0;
 		syn = tp->state == XT_TCPS_SYN_SENT && tp->t_listener == NULL;
 		if (conn != ((tp->t_filed & XT_FILED_CONN) != 0))
-			return ("a TCB is in the 4-tuple table or not, wrongly");
+			return ("a TCB wrongly in or out of the 4-tuple table");
 		if (conn && (tp->t_hash != conn_hash(eng, tp->lport,
 		    tp->faddr, tp->fport) || !chain_has(eng->conn_tab[
 		    tp->t_hash & eng->conn_mask], tp)))
 			return ("a TCB is not in its 4-tuple's bucket");
 		if (lis != ((tp->t_filed & XT_FILED_LISTEN) != 0))
-			return ("a TCB is among the listeners or not, wrongly");
+			return ("a TCB wrongly in or out of the listeners");
 		if (syn != ((tp->t_filed & XT_FILED_SYNSENT) != 0))
-			return ("a TCB is in the SYN-SENT list or not, wrongly");
+			return ("a TCB wrongly in or out of the SYN-SENT list");
 		*nconn += (uint32_t)conn;
 		*nsyn += (uint32_t)syn;
-		if (!bound && !lis) {
-			if (tp->t_port != NULL || tp->t_pcat != XT_PCAT_NONE)
-				return ("a TCB on no port has a port entry");
-			continue;
-		}
-		if (tp->t_port == NULL || tp->t_port->p_port != tp->lport ||
-		    port_find(eng, tp->lport) != tp->t_port)
-			return ("a bound TCB lacks its port's entry");
-		if (tp->t_pcat != (bound ? port_cat(tp) : XT_PCAT_NONE))
-			return ("a TCB counts as the wrong category");
-		if (lis && !chain_has(tp->t_port->p_listeners, tp))
-			return ("a listener is not in its port's list");
-		t[tp->lport].nref++;
-		t[tp->lport].nlis += (uint32_t)lis;
-		if (bound) {
-			t[tp->lport].nbound++;
-			t[tp->lport].nunconn += (tp->faddr == 0);
-			t[tp->lport].ncat[tp->t_pcat & ~XT_PCAT_UNCONN]++;
-		}
 		if (tp->state != XT_TCPS_LISTEN && tp->t_chead != NULL)
 			return ("a TCB that does not listen has children");
 		n = 0;
@@ -610,55 +601,77 @@ tables_check_tcbs(struct xtcp_engine *eng, struct port_tally *t,
 		}
 		if (n != tp->t_qlen)
 			return ("a listener's child list misses some");
+		if (!bound && !lis) {
+			if (tp->t_port != NULL || tp->t_pcat != XT_PCAT_NONE)
+				return ("a TCB on no port has a port entry");
+			continue;
+		}
+		if (tp->t_port == NULL || tp->t_port->p_port != tp->lport ||
+		    port_find(eng, tp->lport) != tp->t_port)
+			return ("a bound TCB lacks its port's entry");
+		if (tp->t_pcat != (bound ? port_cat(tp) : XT_PCAT_NONE))
+			return ("a TCB counts as the wrong category");
+		if (lis && !chain_has(tp->t_port->p_listeners, tp))
+			return ("a listener is not in its port's list");
 	}
 	return (NULL);
 }
 
+/* Every port entry, with the TCBs' shares taken off its counts. */
+static const char *
+tables_check_ports(struct xtcp_engine *eng)
+{
+	struct xt_port *pe;
+	struct xtcp_sock *tp;
+	uint32_t i, n = 0;
+	unsigned c;
+
+	for (i = 0; i <= eng->port_mask; i++)
+		for (pe = eng->port_tab[i]; pe != NULL; pe = pe->p_next) {
+			n++;
+			if ((port_hash(eng, pe->p_port) & eng->port_mask) != i)
+				return ("a port entry in the wrong bucket");
+			if (pe->p_nref != 0 || pe->p_nbound != 0 ||
+			    pe->p_nunconn != 0)
+				return ("a port's counts are wrong");
+			for (c = 0; c < XT_PCAT_N; c++)
+				if (pe->p_ncat[c] != 0)
+					return ("a port's categories are wrong");
+			for (tp = pe->p_listeners; tp != NULL;
+			    tp = tp->t_hnext)
+				if (tp->t_port != pe ||
+				    !(tp->t_filed & XT_FILED_LISTEN))
+					return ("a stranger among listeners");
+		}
+	return (n == eng->nport ? NULL : "the count of ports is wrong");
+}
+
+/* Tests and the fuzzer; O(TCBs + buckets + ports), and it changes
+ * nothing (the counts it takes off, it gives back). */
 const char *
 xt_tcp_tables_check(struct xtcp_engine *eng)
 {
-	struct port_tally *t;
-	struct xt_port *pe;
 	struct xtcp_sock *tp;
-	uint32_t nconn = 0, nsyn = 0, nport = 0, i, n;
+	uint32_t nconn = 0, nsyn = 0, n = 0, i;
 	const char *why;
-	unsigned c;
 
-	if ((t = calloc(65536, sizeof(*t))) == NULL)
-		return ("no memory to check");
-	if ((why = tables_check_tcbs(eng, t, &nconn, &nsyn)) != NULL)
-		goto out;
-	why = "a count in the tables is wrong";
+	if ((why = tables_check_tcbs(eng, &nconn, &nsyn)) != NULL)
+		return (why);
 	if (nconn != eng->nconn)
-		goto out;
+		return ("the count of connections is wrong");
+	for (i = 0; i <= eng->conn_mask; i++)
+		for (tp = eng->conn_tab[i]; tp != NULL; tp = tp->t_hnext)
+			if (!(tp->t_filed & XT_FILED_CONN) ||
+			    (tp->t_hash & eng->conn_mask) != i || ++n > nconn)
+				return ("a stranger in the 4-tuple table");
 	for (n = 0, tp = eng->synsent; tp != NULL; tp = tp->t_cnext)
-		n++;
+		if (!(tp->t_filed & XT_FILED_SYNSENT) || ++n > nsyn)
+			return ("a stranger in the SYN-SENT list");
 	if (n != nsyn)
-		goto out;
-	for (i = 0; i <= eng->port_mask; i++)
-		for (pe = eng->port_tab[i]; pe != NULL; pe = pe->p_next) {
-			nport++;
-			if ((port_hash(eng, pe->p_port) & eng->port_mask) != i)
-				goto out;
-			if (pe->p_nref != t[pe->p_port].nref ||
-			    pe->p_nbound != t[pe->p_port].nbound ||
-			    pe->p_nunconn != t[pe->p_port].nunconn ||
-			    pe->p_nref == 0)
-				goto out;
-			for (c = 0; c < XT_PCAT_N; c++)
-				if (pe->p_ncat[c] != t[pe->p_port].ncat[c])
-					goto out;
-			for (n = 0, tp = pe->p_listeners; tp != NULL;
-			    tp = tp->t_hnext)
-				n++;
-			if (n != t[pe->p_port].nlis)
-				goto out;
-		}
-	if (nport != eng->nport)
-		goto out;
-	why = NULL;
-out:
-	free(t);
+		return ("the SYN-SENT list misses some");
+	tables_tally(eng, -1);
+	why = tables_check_ports(eng);
+	tables_tally(eng, 1);
 	return (why);
 }
 
