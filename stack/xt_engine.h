@@ -24,6 +24,7 @@
 
 struct xt_dev;
 struct xt_tw_table;
+struct xt_port;
 struct xtcp_sock;
 
 #define XT_TX_BATCH	32	/* frames gathered before one tx_burst */
@@ -59,6 +60,19 @@ struct xtcp_engine {
 	struct xtcp_sock	*tcbs;		/* doubly linked list */
 	uint32_t		ntcb;
 	struct xt_tw_table	*tw;		/* TIME-WAIT entries (tcp_timewait.c) */
+	/* their demultiplexing tables (tcp/tcp_subr.c): chained hash
+	 * tables under a key of their own, doubled as they fill */
+	struct xt_sipkey	demux_key;	/* derived from isn_key */
+	struct xtcp_sock	**conn_tab;	/* by 4-tuple */
+	uint32_t		conn_mask;	/* buckets - 1 */
+	uint32_t		nconn;		/* TCBs in it */
+	struct xt_port		**port_tab;	/* by local port */
+	uint32_t		port_mask;	/* buckets - 1 */
+	uint32_t		nport;		/* ports in it */
+	struct xtcp_sock	*synsent;	/* TCBs in SYN-SENT (tcp_neigh.c) */
+	uint64_t		demux_lookups;	/* lookups done (tests: work per */
+	uint64_t		demux_probes;	/* lookup); entries compared */
+	int			demux_nomem;	/* tests: table memory runs out */
 
 	/* neighbour cache (net/): embedded, so it is sized and zeroed with
 	 * the engine and needs no allocation of its own */

@@ -191,6 +191,10 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	xt_sipkey_load(&eng->port_key, keys->port);
 	eng->ip_id = (uint16_t)xt_random(eng);
 	eng->armed = UINT64_MAX;
+	if ((err = xt_tcp_tables_init(eng)) != XT_OK) {
+		xtcp_engine_free(eng);
+		return (err);
+	}
 	if ((err = engine_protocols(eng)) != XT_OK) {
 		xtcp_engine_free(eng);
 		return (err);
@@ -224,6 +228,7 @@ xtcp_engine_free(struct xtcp_engine *eng)
 	while (eng->tcbs != NULL)
 		xt_tcp_free(eng->tcbs);
 	xt_tw_destroy(eng);
+	xt_tcp_tables_free(eng);
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
 		free(eng->txbuf[i]);
@@ -246,6 +251,8 @@ xtcp_engine_set_urg_callback(struct xtcp_engine *eng, xtcp_wakeup_fn urg)
 	eng->urg = urg;
 }
 
+/* A walk over every TCB: the shim asks only while the process exits
+ * (its SO_LINGER-like wait), never per segment or per socket call. */
 unsigned
 xtcp_engine_busy(const struct xtcp_engine *eng)
 {

@@ -119,8 +119,10 @@ tcp_new_child(struct xtcp_engine *eng, struct xtcp_sock *lis, uint32_t laddr,
 	tp->faddr = faddr;
 	tp->fport = fport;
 	xt_tcp_inherit(lis, tp);
-	tp->t_listener = lis;
-	lis->t_qlen++;
+	xt_tcp_link_child(lis, tp);
+	/* into the 4-tuple table (not bound yet: no port entry, no
+	 * memory, no failure) */
+	(void)xt_tcp_rehash(tp);
 	xt_tcp_init_buffers_mss(tp);
 	tp->t_conn_start_us = eng->now;
 	return (tp);

@@ -20,10 +20,11 @@ xt_tcp_neigh_unreachable(struct xtcp_engine *eng, uint32_t nexthop)
 	struct xtcp_sock *tp, *next;
 	uint32_t nh;
 
-	for (tp = eng->tcbs; tp != NULL; tp = next) {
-		next = tp->next;	/* tp may be freed */
-		if (tp->state != XT_TCPS_SYN_SENT)
-			continue;
+	/* only the active opens in SYN-SENT, the ones this can end: the
+	 * engine keeps them in a list of their own (tcp_subr.c), so a
+	 * neighbour's failure never walks the established connections */
+	for (tp = eng->synsent; tp != NULL; tp = next) {
+		next = tp->t_cnext;	/* tp may be freed */
 		if (xt_ip_route(eng, tp->faddr, &nh) == XT_OK &&
 		    nh == nexthop)
 			xt_tcp_drop(tp, XT_EHOSTUNREACH);

@@ -54,6 +54,7 @@ static int	set_bufsize(struct xtcp_sock *, struct xt_ring *, uint32_t *,
 static int	so_linger_set(struct xtcp_sock *, const void *, size_t);
 static int	so_linger_get(struct xtcp_sock *, void *, size_t *);
 static int	so_keepalive_set(struct xtcp_sock *, int);
+static int	so_reuse_set(struct xtcp_sock *, int);
 static int	so_sndbuf_set(struct xtcp_sock *, int);
 static int	so_sndbuf_get(struct xtcp_sock *);
 static int	so_rcvbuf_set(struct xtcp_sock *, int);
@@ -117,8 +118,8 @@ static int	ip_bind_noport_get(struct xtcp_sock *);
 
 static const struct tcp_opt tcp_opts[] = {
 	OPT_R(SOL_SOCKET, SO_LINGER, so_linger_set, so_linger_get),
-	OPT_F(SOL_SOCKET, SO_REUSEADDR, XT_TF_REUSEADDR, NULL),
-	OPT_F(SOL_SOCKET, SO_REUSEPORT, XT_TF_REUSEPORT, NULL),
+	OPT_F(SOL_SOCKET, SO_REUSEADDR, XT_TF_REUSEADDR, so_reuse_set),
+	OPT_F(SOL_SOCKET, SO_REUSEPORT, XT_TF_REUSEPORT, so_reuse_set),
 	OPT_F(SOL_SOCKET, SO_OOBINLINE, XT_TF_OOBINLINE, NULL),
 	OPT_F(SOL_SOCKET, SO_KEEPALIVE, XT_TF_KEEPALIVE, so_keepalive_set),
 	OPT_I(SOL_SOCKET, SO_SNDBUF, so_sndbuf_set, so_sndbuf_get),
@@ -378,6 +379,15 @@ so_keepalive_set(struct xtcp_sock *s, int v)
 {
 	xt_tcp_arm_keep(s);
 	return (XT_OK);
+}
+
+/* SO_REUSEADDR, SO_REUSEPORT: a bound socket counts as another
+ * category on its port (tcp_subr.c); its entry exists, so no failure */
+static int
+so_reuse_set(struct xtcp_sock *s, int v)
+{
+	(void)v;
+	return (xt_tcp_rehash(s));
 }
 
 static int

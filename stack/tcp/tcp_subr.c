@@ -1,7 +1,8 @@
 /*
  * tcp_subr.c - the TCB's life cycle and what the other TCP files share:
- * allocation and teardown, demultiplexing (the one owner of the TCB
- * list, see XT_TCP_FOREACH), initial sequence numbers and timestamp
+ * allocation and teardown, demultiplexing (the owner of the TCB list,
+ * see XT_TCP_FOREACH, and of the tables that find a TCB by 4-tuple, by
+ * listening port and by bound port), initial sequence numbers and timestamp
  * offsets, ephemeral ports, state changes and wakeups, the MSS and
  * window scale we offer and the options both SYNs agreed on, the end of
  * the handshake; and the replies that are no output of a connection's
@@ -21,6 +22,8 @@
 #include "tcp/tcp_syncache.h"
 #include "tcp/tcp_timewait.h"
 #include "tcp/tcp_var.h"
+
+static void	tcp_unfile(struct xtcp_sock *);
 
 static const char *const state_names[XT_TCPS_NSTATES] = {
 	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
@@ -68,6 +71,7 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 		tp->t_cc = xt_cc_default();
 	tp->t_initcwnd_segs = eng->cfg.initcwnd_segs;
 	tp->t_linger2_s = -1;
+	tp->t_pcat = XT_PCAT_NONE;	/* filed nowhere until xt_tcp_rehash */
 	tp->next = eng->tcbs;
 	if (eng->tcbs != NULL)
 		eng->tcbs->prev = tp;
@@ -76,53 +80,95 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	return (tp);
 }
 
-/* Remove a child from its listener's bookkeeping. */
+/*
+ * ---- a listener's children ----
+ * One doubly linked list per listener, the accept queue first (up to
+ * aq_tail, in arrival order), then the children still in their
+ * handshake: taking one off or queueing it is O(1), and a listener that
+ * goes away finds its children without a walk over every TCB.
+ */
+
+/* Put child tp into lis's list after `after` (NULL: first). */
 static void
-tcp_unlink_child(struct xtcp_sock *tp)
+child_insert_after(struct xtcp_sock *lis, struct xtcp_sock *after,
+    struct xtcp_sock *tp)
 {
-	struct xtcp_sock *l = tp->t_listener, **pp, *prev = NULL;
+	struct xtcp_sock **pn = after != NULL ? &after->t_cnext :
+	    &lis->t_chead;
+
+	tp->t_cprev = after;
+	tp->t_cnext = *pn;
+	if (tp->t_cnext != NULL)
+		tp->t_cnext->t_cprev = tp;
+	*pn = tp;
+}
+
+static void
+child_remove(struct xtcp_sock *lis, struct xtcp_sock *tp)
+{
+	/* the queue is a prefix: the one before its tail is queued too */
+	if (lis->aq_tail == tp)
+		lis->aq_tail = tp->t_cprev;
+	if (tp->t_cprev != NULL)
+		tp->t_cprev->t_cnext = tp->t_cnext;
+	else
+		lis->t_chead = tp->t_cnext;
+	if (tp->t_cnext != NULL)
+		tp->t_cnext->t_cprev = tp->t_cprev;
+	tp->t_cnext = tp->t_cprev = NULL;
+}
+
+void
+xt_tcp_link_child(struct xtcp_sock *lis, struct xtcp_sock *tp)
+{
+	tp->t_listener = lis;
+	tp->in_acceptq = 0;
+	child_insert_after(lis, lis->aq_tail, tp);
+	lis->t_qlen++;
+}
+
+/* Remove a child from its listener's bookkeeping. */
+void
+xt_tcp_unlink_child(struct xtcp_sock *tp)
+{
+	struct xtcp_sock *l = tp->t_listener;
 
 	if (l == NULL)
 		return;
-	if (tp->in_acceptq) {
-		for (pp = &l->aq_head; *pp != NULL; pp = &(*pp)->aq_next) {
-			if (*pp == tp) {
-				*pp = tp->aq_next;
-				if (l->aq_tail == tp)
-					l->aq_tail = prev;
-				break;
-			}
-			prev = *pp;
-		}
-		tp->in_acceptq = 0;
-	}
+	child_remove(l, tp);
+	tp->in_acceptq = 0;
 	l->t_qlen--;
 	tp->t_listener = NULL;
+}
+
+struct xtcp_sock *
+xt_tcp_accept_head(const struct xtcp_sock *lis)
+{
+	struct xtcp_sock *c = lis->t_chead;
+
+	return (c != NULL && c->in_acceptq ? c : NULL);
 }
 
 void
 xt_tcp_free(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	struct xtcp_sock *c, *next;
+	struct xtcp_sock *c;
 
-	tcp_unlink_child(tp);
+	xt_tcp_unlink_child(tp);
 	/* and its half-open ones: they had no socket (tcp_syncache.c) */
 	xt_syncache_destroy(tp);
 	/* a listener going away takes its unaccepted children with it */
-	if (tp->t_qlen > 0) {
-		XT_TCP_FOREACH_SAFE(eng, c, next) {
-			if (c->t_listener == tp) {
-				tcp_unlink_child(c);
-				c->t_flags |= XT_TF_ORPHAN;
-				c->user = NULL;
-				if (c->state != XT_TCPS_CLOSED)
-					xt_tcp_send_rst(c);
-				xt_tcp_set_state(c, XT_TCPS_CLOSED);
-				xt_tcp_free(c);	/* next stays valid */
-			}
-		}
+	while ((c = tp->t_chead) != NULL) {
+		xt_tcp_unlink_child(c);
+		c->t_flags |= XT_TF_ORPHAN;
+		c->user = NULL;
+		if (c->state != XT_TCPS_CLOSED)
+			xt_tcp_send_rst(c);
+		xt_tcp_set_state(c, XT_TCPS_CLOSED);
+		xt_tcp_free(c);
 	}
+	tcp_unfile(tp);
 	if (tp->prev != NULL)
 		tp->prev->next = tp->next;
 	else
@@ -138,13 +184,518 @@ xt_tcp_free(struct xtcp_sock *tp)
 	free(tp);
 }
 
+/*
+ * ---- the demultiplexing tables ----
+ * Three, all chained hash tables of the engine (xt_engine.h), each under
+ * demux_key so that no peer can choose 4-tuples or ports that pile into
+ * one chain (the key is derived from isn_key and reveals nothing of it):
+ *
+ *  conn_tab	every TCB with a peer (faddr set) that is not listening,
+ *		in any state, CLOSED included while a program holds it;
+ *		key (lport, faddr, fport), laddr compared in the chain
+ *		(the engine has one address; a TCB with laddr 0 matches
+ *		any).  Grown to the next power of two when it holds as
+ *		many TCBs as buckets, halved below an eighth; a failed
+ *		allocation keeps the old table, whose chains just grow
+ *		longer.
+ *  port_tab	one struct xt_port per local port that a socket is bound
+ *		to (XT_TF_BOUND) or listens on: counts by XT_PCAT for the
+ *		bind rules, and the list of listeners.
+ *  synsent	the active opens still in SYN-SENT (tcp_neigh.c).
+ *
+ * What a TCB's filing depends on (lport, faddr, fport, laddr, state,
+ * XT_TF_BOUND, SO_REUSEADDR, SO_REUSEPORT) changes only where
+ * xt_tcp_rehash is called right after: xt_tcp_set_state, bind, listen,
+ * connect, accept, a listener's stop, setsockopt and the child's birth
+ * (tcp_listen.c).  xt_tcp_tables_check says whether that held.
+ */
+#define XT_DEMUX_MIN	64		/* buckets at first, and at least */
+#define XT_DEMUX_MAX	(1u << 30)	/* buckets at most */
+
+/* Sets the tables' inputs apart from the other hashes under isn_key
+ * and under demux_key: ISN inputs are 12 bytes, the REUSEPORT pick's
+ * second word has bit 63, a 4-tuple's second word is below 2^32. */
+#define XT_DEMUX_DOMAIN	(1ULL << 62)
+
+static uint32_t
+conn_hash(const struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
+    uint16_t fport)
+{
+	return ((uint32_t)xt_siphash24_2u64(&eng->demux_key, faddr,
+	    (uint64_t)lport << 16 | fport));
+}
+
+static uint32_t
+port_hash(const struct xtcp_engine *eng, uint16_t port)
+{
+	return ((uint32_t)xt_siphash24_2u64(&eng->demux_key, port,
+	    XT_DEMUX_DOMAIN));
+}
+
+int
+xt_tcp_tables_init(struct xtcp_engine *eng)
+{
+	eng->demux_key.k0 = xt_siphash24_2u64(&eng->isn_key,
+	    0x78756d6564ULL, XT_DEMUX_DOMAIN | 1);	/* "demux" */
+	eng->demux_key.k1 = xt_siphash24_2u64(&eng->isn_key,
+	    0x78756d6564ULL, XT_DEMUX_DOMAIN | 2);
+	eng->conn_tab = calloc(XT_DEMUX_MIN, sizeof(*eng->conn_tab));
+	eng->port_tab = calloc(XT_DEMUX_MIN, sizeof(*eng->port_tab));
+	if (eng->conn_tab == NULL || eng->port_tab == NULL) {
+		xt_tcp_tables_free(eng);
+		return (XT_ENOMEM);
+	}
+	eng->conn_mask = eng->port_mask = XT_DEMUX_MIN - 1;
+	return (XT_OK);
+}
+
+/* After the last TCB: every port entry went with its last TCB. */
+void
+xt_tcp_tables_free(struct xtcp_engine *eng)
+{
+	free(eng->conn_tab);
+	free(eng->port_tab);
+	eng->conn_tab = NULL;
+	eng->port_tab = NULL;
+	eng->conn_mask = eng->port_mask = 0;
+}
+
+/* Buckets for n entries and one more: the least power of two above n
+ * (in one step, should earlier growth have failed for want of memory). */
+static uint32_t
+demux_size(uint32_t n)
+{
+	uint32_t b = XT_DEMUX_MIN;
+
+	while (b <= n && b < XT_DEMUX_MAX)
+		b *= 2;
+	return (b);
+}
+
+/* A chain through t_hnext/t_hpprev: a 4-tuple bucket or a port's
+ * listeners. */
+static void
+chain_insert(struct xtcp_sock **head, struct xtcp_sock *tp)
+{
+	tp->t_hnext = *head;
+	if (tp->t_hnext != NULL)
+		tp->t_hnext->t_hpprev = &tp->t_hnext;
+	*head = tp;
+	tp->t_hpprev = head;
+}
+
+static void
+chain_remove(struct xtcp_sock *tp)
+{
+	*tp->t_hpprev = tp->t_hnext;
+	if (tp->t_hnext != NULL)
+		tp->t_hnext->t_hpprev = tp->t_hpprev;
+	tp->t_hnext = NULL;
+	tp->t_hpprev = NULL;
+}
+
+/* Rebuild conn_tab with n buckets (a power of two); on no memory the
+ * old one stays. */
+static void
+conn_resize(struct xtcp_engine *eng, uint32_t n)
+{
+	struct xtcp_sock **nt, *tp, *next;
+	uint32_t i;
+
+	if (eng->demux_nomem || (nt = calloc(n, sizeof(*nt))) == NULL)
+		return;
+	for (i = 0; i <= eng->conn_mask; i++)
+		for (tp = eng->conn_tab[i]; tp != NULL; tp = next) {
+			next = tp->t_hnext;
+			chain_insert(&nt[tp->t_hash & (n - 1)], tp);
+		}
+	free(eng->conn_tab);
+	eng->conn_tab = nt;
+	eng->conn_mask = n - 1;
+}
+
+static void
+conn_insert(struct xtcp_engine *eng, struct xtcp_sock *tp, uint32_t h)
+{
+	if (eng->nconn > eng->conn_mask && eng->conn_mask < XT_DEMUX_MAX - 1)
+		conn_resize(eng, demux_size(eng->nconn));
+	tp->t_hash = h;
+	chain_insert(&eng->conn_tab[h & eng->conn_mask], tp);
+	tp->t_filed |= XT_FILED_CONN;
+	eng->nconn++;
+}
+
+static void
+conn_remove(struct xtcp_engine *eng, struct xtcp_sock *tp)
+{
+	chain_remove(tp);
+	tp->t_filed &= ~XT_FILED_CONN;
+	eng->nconn--;
+	if (eng->nconn < (eng->conn_mask + 1) / 8 &&
+	    eng->conn_mask + 1 > XT_DEMUX_MIN)
+		conn_resize(eng, (eng->conn_mask + 1) / 2);
+}
+
+/* Rebuild port_tab with n buckets; on no memory the old one stays. */
+static void
+port_resize(struct xtcp_engine *eng, uint32_t n)
+{
+	struct xt_port **nt, *pe, *next;
+	uint32_t i, b;
+
+	if (eng->demux_nomem || (nt = calloc(n, sizeof(*nt))) == NULL)
+		return;
+	for (i = 0; i <= eng->port_mask; i++)
+		for (pe = eng->port_tab[i]; pe != NULL; pe = next) {
+			next = pe->p_next;
+			b = port_hash(eng, pe->p_port) & (n - 1);
+			pe->p_next = nt[b];
+			nt[b] = pe;
+		}
+	free(eng->port_tab);
+	eng->port_tab = nt;
+	eng->port_mask = n - 1;
+}
+
+static struct xt_port *
+port_find(struct xtcp_engine *eng, uint16_t port)
+{
+	struct xt_port *pe;
+
+	for (pe = eng->port_tab[port_hash(eng, port) & eng->port_mask];
+	    pe != NULL; pe = pe->p_next) {
+		eng->demux_probes++;
+		if (pe->p_port == port)
+			return (pe);
+	}
+	return (NULL);
+}
+
+/* The entry of port, made if new; NULL when that needs memory there is
+ * not.  It lives while a TCB refers to it (p_nref). */
+static struct xt_port *
+port_get(struct xtcp_engine *eng, uint16_t port)
+{
+	struct xt_port *pe, **b;
+
+	if ((pe = port_find(eng, port)) != NULL)
+		return (pe);
+	if (eng->demux_nomem || (pe = calloc(1, sizeof(*pe))) == NULL)
+		return (NULL);
+	pe->p_port = port;
+	if (eng->nport > eng->port_mask)
+		port_resize(eng, demux_size(eng->nport));
+	b = &eng->port_tab[port_hash(eng, port) & eng->port_mask];
+	pe->p_next = *b;
+	*b = pe;
+	eng->nport++;
+	return (pe);
+}
+
+/* One TCB less refers to pe: the last one frees it. */
+static void
+port_put(struct xtcp_engine *eng, struct xt_port *pe)
+{
+	struct xt_port **pp;
+
+	if (--pe->p_nref > 0)
+		return;
+	for (pp = &eng->port_tab[port_hash(eng, pe->p_port) &
+	    eng->port_mask]; *pp != NULL; pp = &(*pp)->p_next)
+		if (*pp == pe) {
+			*pp = pe->p_next;
+			break;
+		}
+	free(pe);
+	eng->nport--;
+	if (eng->nport < (eng->port_mask + 1) / 8 &&
+	    eng->port_mask + 1 > XT_DEMUX_MIN)
+		port_resize(eng, (eng->port_mask + 1) / 2);
+}
+
+/* What tp counts as on its port when bound (XT_PCAT, XT_PCAT_UNCONN). */
+static uint8_t
+port_cat(const struct xtcp_sock *tp)
+{
+	int cls = XT_PCLS_OTHER;
+	uint8_t c;
+
+	if (tp->state == XT_TCPS_LISTEN)
+		cls = XT_PCLS_LISTEN;
+	else if (tp->state == XT_TCPS_TIME_WAIT)
+		cls = XT_PCLS_TIMEWAIT;
+	c = (uint8_t)XT_PCAT((tp->t_flags & XT_TF_REUSEADDR) != 0,
+	    (tp->t_flags & XT_TF_REUSEPORT) != 0, cls);
+	if (tp->faddr == 0)
+		c |= XT_PCAT_UNCONN;
+	return (c);
+}
+
+static void
+port_count(struct xt_port *pe, uint8_t cat, int d)
+{
+	pe->p_nbound += (uint32_t)d;
+	if (cat & XT_PCAT_UNCONN)
+		pe->p_nunconn += (uint32_t)d;
+	pe->p_ncat[cat & ~XT_PCAT_UNCONN] += (uint32_t)d;
+}
+
+/* The engine's SYN-SENT list, through t_cnext/t_cprev (an active open
+ * is nobody's child). */
+static void
+synsent_file(struct xtcp_engine *eng, struct xtcp_sock *tp, int in)
+{
+	if (in) {
+		tp->t_cprev = NULL;
+		tp->t_cnext = eng->synsent;
+		if (tp->t_cnext != NULL)
+			tp->t_cnext->t_cprev = tp;
+		eng->synsent = tp;
+		tp->t_filed |= XT_FILED_SYNSENT;
+		return;
+	}
+	if (tp->t_cprev != NULL)
+		tp->t_cprev->t_cnext = tp->t_cnext;
+	else
+		eng->synsent = tp->t_cnext;
+	if (tp->t_cnext != NULL)
+		tp->t_cnext->t_cprev = tp->t_cprev;
+	tp->t_cnext = tp->t_cprev = NULL;
+	tp->t_filed &= ~XT_FILED_SYNSENT;
+}
+
+/* The port part of filing: pe is tp's port entry from now on (NULL for
+ * none), bound and listening say what it counts as there. */
+static void
+port_file(struct xtcp_sock *tp, struct xt_port *pe, int bound, int lis)
+{
+	struct xt_port *old = tp->t_port;
+	uint8_t cat = bound ? port_cat(tp) : XT_PCAT_NONE;
+
+	if (pe != NULL)
+		pe->p_nref++;		/* old may be pe: hold it first */
+	if (pe != old || cat != tp->t_pcat) {
+		if (tp->t_pcat != XT_PCAT_NONE)
+			port_count(old, tp->t_pcat, -1);
+		if (cat != XT_PCAT_NONE)
+			port_count(pe, cat, 1);
+		tp->t_pcat = cat;
+	}
+	if ((tp->t_filed & XT_FILED_LISTEN) && (!lis || pe != old)) {
+		chain_remove(tp);
+		tp->t_filed &= ~XT_FILED_LISTEN;
+	}
+	if (lis && !(tp->t_filed & XT_FILED_LISTEN)) {
+		/* the last to listen first, as the TCB list had them */
+		chain_insert(&pe->p_listeners, tp);
+		tp->t_filed |= XT_FILED_LISTEN;
+	}
+	tp->t_port = pe;
+	if (old != NULL)
+		port_put(tp->eng, old);
+}
+
+int
+xt_tcp_rehash(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	struct xt_port *pe = NULL;
+	int lis, bound, conn, syn, err = XT_OK;
+	uint32_t h;
+
+	lis = tp->state == XT_TCPS_LISTEN && tp->lport != 0;
+	bound = (tp->t_flags & XT_TF_BOUND) && tp->lport != 0;
+	conn = !lis && tp->lport != 0 && tp->faddr != 0;
+	syn = tp->state == XT_TCPS_SYN_SENT && tp->t_listener == NULL;
+
+	/* out of the 4-tuple table first: t_hnext may be wanted for the
+	 * port's listeners (the same hash is the same bucket: no move) */
+	h = conn ? conn_hash(eng, tp->lport, tp->faddr, tp->fport) : 0;
+	if ((tp->t_filed & XT_FILED_CONN) && (!conn || h != tp->t_hash))
+		conn_remove(eng, tp);
+
+	/* the port: the one step that may need memory */
+	if (bound || lis) {
+		pe = tp->t_port;
+		if (pe == NULL || pe->p_port != tp->lport)
+			pe = port_get(eng, tp->lport);
+		if (pe == NULL) {
+			err = XT_ENOBUFS;
+			bound = lis = 0;
+		}
+	}
+	port_file(tp, pe, bound, lis);
+
+	if (conn && !(tp->t_filed & XT_FILED_CONN))
+		conn_insert(eng, tp, h);
+
+	if (syn != ((tp->t_filed & XT_FILED_SYNSENT) != 0))
+		synsent_file(eng, tp, syn);
+	return (err);
+}
+
+/* Is tp in the chain at head? */
+static int
+chain_has(struct xtcp_sock *head, const struct xtcp_sock *tp)
+{
+	for (; head != NULL; head = head->t_hnext)
+		if (head == tp)
+			return (1);
+	return (0);
+}
+
+/* Take (d = -1) or give back (d = 1) every bound TCB's share of its
+ * port's counts: taken, every count must be 0. */
+static void
+tables_tally(struct xtcp_engine *eng, int d)
+{
+	struct xtcp_sock *tp;
+
+	XT_TCP_FOREACH(eng, tp) {
+		if (tp->t_port == NULL)
+			continue;
+		tp->t_port->p_nref += (uint32_t)d;
+		if (tp->t_pcat != XT_PCAT_NONE)
+			port_count(tp->t_port, tp->t_pcat, d);
+	}
+}
+
+/* Every TCB filed as xt_tcp_rehash would file it now. */
+static const char *
+tables_check_tcbs(struct xtcp_engine *eng, uint32_t *nconn, uint32_t *nsyn)
+{
+	struct xtcp_sock *tp, *c;
+	uint32_t n;
+	int lis, bound, conn, syn;
+
+	XT_TCP_FOREACH(eng, tp) {
+		lis = tp->state == XT_TCPS_LISTEN && tp->lport != 0;
+		bound = (tp->t_flags & XT_TF_BOUND) && tp->lport != 0;
+		conn = !lis && tp->lport != 0 && tp->faddr != 0;
+		syn = tp->state == XT_TCPS_SYN_SENT && tp->t_listener == NULL;
+		if (conn != ((tp->t_filed & XT_FILED_CONN) != 0))
+			return ("a TCB wrongly in or out of the 4-tuple table");
+		if (conn && (tp->t_hash != conn_hash(eng, tp->lport,
+		    tp->faddr, tp->fport) || !chain_has(eng->conn_tab[
+		    tp->t_hash & eng->conn_mask], tp)))
+			return ("a TCB is not in its 4-tuple's bucket");
+		if (lis != ((tp->t_filed & XT_FILED_LISTEN) != 0))
+			return ("a TCB wrongly in or out of the listeners");
+		if (syn != ((tp->t_filed & XT_FILED_SYNSENT) != 0))
+			return ("a TCB wrongly in or out of the SYN-SENT list");
+		*nconn += (uint32_t)conn;
+		*nsyn += (uint32_t)syn;
+		if (tp->state != XT_TCPS_LISTEN && tp->t_chead != NULL)
+			return ("a TCB that does not listen has children");
+		n = 0;
+		for (c = tp->t_chead; c != NULL; c = c->t_cnext) {
+			if (c->t_listener != tp || (c->t_cprev == NULL ?
+			    tp->t_chead != c : c->t_cprev->t_cnext != c))
+				return ("a listener's child list is broken");
+			if (c->in_acceptq && c->t_cprev != NULL &&
+			    !c->t_cprev->in_acceptq)
+				return ("the accept queue is not first");
+			if (c->in_acceptq && c->t_cnext != NULL &&
+			    !c->t_cnext->in_acceptq && tp->aq_tail != c)
+				return ("aq_tail is not the queue's last");
+			n++;
+		}
+		if (n != tp->t_qlen)
+			return ("a listener's child list misses some");
+		if (!bound && !lis) {
+			if (tp->t_port != NULL || tp->t_pcat != XT_PCAT_NONE)
+				return ("a TCB on no port has a port entry");
+			continue;
+		}
+		if (tp->t_port == NULL || tp->t_port->p_port != tp->lport ||
+		    port_find(eng, tp->lport) != tp->t_port)
+			return ("a bound TCB lacks its port's entry");
+		if (tp->t_pcat != (bound ? port_cat(tp) : XT_PCAT_NONE))
+			return ("a TCB counts as the wrong category");
+		if (lis && !chain_has(tp->t_port->p_listeners, tp))
+			return ("a listener is not in its port's list");
+	}
+	return (NULL);
+}
+
+/* Every port entry, with the TCBs' shares taken off its counts. */
+static const char *
+tables_check_ports(struct xtcp_engine *eng)
+{
+	struct xt_port *pe;
+	struct xtcp_sock *tp;
+	uint32_t i, n = 0;
+	unsigned c;
+
+	for (i = 0; i <= eng->port_mask; i++)
+		for (pe = eng->port_tab[i]; pe != NULL; pe = pe->p_next) {
+			n++;
+			if ((port_hash(eng, pe->p_port) & eng->port_mask) != i)
+				return ("a port entry in the wrong bucket");
+			if (pe->p_nref != 0 || pe->p_nbound != 0 ||
+			    pe->p_nunconn != 0)
+				return ("a port's counts are wrong");
+			for (c = 0; c < XT_PCAT_N; c++)
+				if (pe->p_ncat[c] != 0)
+					return ("a port's categories are wrong");
+			for (tp = pe->p_listeners; tp != NULL;
+			    tp = tp->t_hnext)
+				if (tp->t_port != pe ||
+				    !(tp->t_filed & XT_FILED_LISTEN))
+					return ("a stranger among listeners");
+		}
+	return (n == eng->nport ? NULL : "the count of ports is wrong");
+}
+
+/* Tests and the fuzzer; O(TCBs + buckets + ports), and it changes
+ * nothing (the counts it takes off, it gives back). */
+const char *
+xt_tcp_tables_check(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint32_t nconn = 0, nsyn = 0, n = 0, i;
+	const char *why;
+
+	if ((why = tables_check_tcbs(eng, &nconn, &nsyn)) != NULL)
+		return (why);
+	if (nconn != eng->nconn)
+		return ("the count of connections is wrong");
+	for (i = 0; i <= eng->conn_mask; i++)
+		for (tp = eng->conn_tab[i]; tp != NULL; tp = tp->t_hnext)
+			if (!(tp->t_filed & XT_FILED_CONN) ||
+			    (tp->t_hash & eng->conn_mask) != i || ++n > nconn)
+				return ("a stranger in the 4-tuple table");
+	for (n = 0, tp = eng->synsent; tp != NULL; tp = tp->t_cnext)
+		if (!(tp->t_filed & XT_FILED_SYNSENT) || ++n > nsyn)
+			return ("a stranger in the SYN-SENT list");
+	if (n != nsyn)
+		return ("the SYN-SENT list misses some");
+	tables_tally(eng, -1);
+	why = tables_check_ports(eng);
+	tables_tally(eng, 1);
+	return (why);
+}
+
+/* Out of every table, before the TCB is freed. */
+static void
+tcp_unfile(struct xtcp_sock *tp)
+{
+	port_file(tp, NULL, 0, 0);
+	if (tp->t_filed & XT_FILED_CONN)
+		conn_remove(tp->eng, tp);
+	if (tp->t_filed & XT_FILED_SYNSENT)
+		synsent_file(tp->eng, tp, 0);
+}
+
 /* Sets the listener-choice hash apart from the ISN's F() under the same
  * key: no ISN input has this bit (the two never hash the same words). */
 #define XT_REUSEPORT_DOMAIN	(1ULL << 63)
 
 /*
  * Demultiplex: an exact 4-tuple match wins; else, if want_listen, a
- * listener on lport.  TODO(#3): a hash table once connections are many.
+ * listener on lport.  One bucket of conn_tab, then one of port_tab and
+ * the listeners of that port: the work does not grow with the number of
+ * connections (demux_probes counts it for the tests).
  */
 struct xtcp_sock *
 xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
@@ -152,12 +703,14 @@ xt_tcp_lookup(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 {
 	struct xtcp_sock *tp;
 
-	XT_TCP_FOREACH(eng, tp) {
-		if (tp->lport != lport || tp->state == XT_TCPS_LISTEN ||
-		    tp->state == XT_TCPS_CLOSED)
+	eng->demux_lookups++;
+	for (tp = eng->conn_tab[conn_hash(eng, lport, faddr, fport) &
+	    eng->conn_mask]; tp != NULL; tp = tp->t_hnext) {
+		eng->demux_probes++;
+		if (tp->lport != lport || tp->fport != fport ||
+		    tp->faddr != faddr || tp->state == XT_TCPS_CLOSED)
 			continue;
-		if (tp->fport == fport && tp->faddr == faddr &&
-		    (tp->laddr == laddr || tp->laddr == 0))
+		if (tp->laddr == laddr || tp->laddr == 0)
 			return (tp);
 	}
 	if (!want_listen)
@@ -170,13 +723,17 @@ struct xtcp_sock *
 xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
     uint16_t lport, uint32_t faddr, uint16_t fport)
 {
-	struct xtcp_sock *tp, *lis = NULL;
+	struct xt_port *pe;
+	struct xtcp_sock *tp;
 	uint32_t nlis = 0, pick;
 
-	XT_TCP_FOREACH(eng, tp)
-		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
-		    (tp->laddr == 0 || tp->laddr == laddr))
+	if ((pe = port_find(eng, lport)) == NULL)
+		return (NULL);
+	for (tp = pe->p_listeners; tp != NULL; tp = tp->t_hnext) {
+		eng->demux_probes++;
+		if (tp->laddr == 0 || tp->laddr == laddr)
 			nlis++;
+	}
 	if (nlis == 0)
 		return (NULL);
 	/* SO_REUSEPORT listeners share the connections by a keyed hash of
@@ -187,11 +744,10 @@ xt_tcp_lookup_listener(struct xtcp_engine *eng, uint32_t laddr,
 	    (uint64_t)laddr << 32 | faddr,
 	    XT_REUSEPORT_DOMAIN | (uint64_t)lport << 16 | fport) &
 	    0xffffffffu) * nlis) >> 32);
-	XT_TCP_FOREACH(eng, tp)
-		if (tp->lport == lport && tp->state == XT_TCPS_LISTEN &&
-		    (tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)
-			lis = tp;
-	return (lis);
+	for (tp = pe->p_listeners; tp != NULL; tp = tp->t_hnext)
+		if ((tp->laddr == 0 || tp->laddr == laddr) && pick-- == 0)
+			break;
+	return (tp);
 }
 
 /* Big-endian stores for keyed-hash inputs. */
@@ -265,46 +821,68 @@ xt_tcp_ts_offset(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 	return ((uint32_t)xt_siphash24(&eng->ts_key, b, 8));
 }
 
+/*
+ * Would a bind of self to port conflict with a bound socket?  Counted by
+ * category on the port's entry, so O(1) however many sockets share it.
+ */
 int
 xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
     const struct xtcp_sock *self)
 {
-	struct xtcp_sock *tp;
+	struct xt_port *pe;
+	uint32_t n;
+	int sra, srp, ra, rp, cls, c;
 
-	XT_TCP_FOREACH(eng, tp) {
-		if (tp == self || tp->lport != port ||
-		    !(tp->t_flags & XT_TF_BOUND))
+	sra = (self->t_flags & XT_TF_REUSEADDR) != 0;
+	/* a closed connection in TIME-WAIT keeps its port from a bind
+	 * without SO_REUSEADDR (tcp_timewait.c counts them per port) */
+	if (!sra && xt_tw_port_used(eng, port))
+		return (1);
+	if ((pe = port_find(eng, port)) == NULL)
+		return (0);
+	srp = (self->t_flags & XT_TF_REUSEPORT) != 0;
+	for (c = 0; c < XT_PCAT_N; c++) {
+		n = pe->p_ncat[c];
+		if (self->t_port == pe && self->t_pcat != XT_PCAT_NONE &&
+		    (self->t_pcat & ~XT_PCAT_UNCONN) == c)
+			n--;		/* not with itself */
+		if (n == 0)
 			continue;
+		ra = (c >> 1) & 1;
+		rp = c & 1;
+		cls = c / 4;
 		/* SO_REUSEADDR lets a new socket share a port with
 		 * connections that are not listening (Linux semantics). */
-		if ((self->t_flags & XT_TF_REUSEADDR) &&
-		    (tp->t_flags & XT_TF_REUSEADDR) &&
-		    tp->state != XT_TCPS_LISTEN)
+		if (sra && ra && cls != XT_PCLS_LISTEN)
 			continue;
-		if ((self->t_flags & XT_TF_REUSEADDR) &&
-		    tp->state == XT_TCPS_TIME_WAIT)
+		if (sra && cls == XT_PCLS_TIMEWAIT)
 			continue;
 		/* SO_REUSEPORT on both: they share the port (Linux) */
-		if ((self->t_flags & XT_TF_REUSEPORT) &&
-		    (tp->t_flags & XT_TF_REUSEPORT))
+		if (srp && rp)
 			continue;
 		return (1);
 	}
-	return (!(self->t_flags & XT_TF_REUSEADDR) &&
-	    xt_tw_port_used(eng, port));
+	return (0);
 }
 
-/* Is the 4-tuple taken by a live connection? */
+/* Is the 4-tuple taken by a connection in any state, or the port by a
+ * listener? */
 static int
 tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
     uint16_t fport)
 {
+	struct xt_port *pe;
 	struct xtcp_sock *tp;
 
-	XT_TCP_FOREACH(eng, tp)
-		if (tp->lport == lport && (tp->state == XT_TCPS_LISTEN ||
-		    (tp->faddr == faddr && tp->fport == fport)))
+	if ((pe = port_find(eng, lport)) != NULL && pe->p_listeners != NULL)
+		return (1);
+	for (tp = eng->conn_tab[conn_hash(eng, lport, faddr, fport) &
+	    eng->conn_mask]; tp != NULL; tp = tp->t_hnext) {
+		eng->demux_probes++;
+		if (tp->lport == lport && tp->faddr == faddr &&
+		    tp->fport == fport)
 			return (1);
+	}
 	return (xt_tw_lookup(eng, lport, faddr, fport) != NULL);
 }
 
@@ -313,13 +891,11 @@ tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 static int
 port_bound(struct xtcp_engine *eng, uint16_t p, int unconnected)
 {
-	struct xtcp_sock *tp;
+	struct xt_port *pe;
 
-	XT_TCP_FOREACH(eng, tp)
-		if (tp->lport == p && (tp->t_flags & XT_TF_BOUND) &&
-		    (!unconnected || tp->faddr == 0))
-			return (1);
-	return (0);
+	if ((pe = port_find(eng, p)) == NULL)
+		return (0);
+	return ((unconnected ? pe->p_nunconn : pe->p_nbound) > 0);
 }
 
 /*
@@ -376,7 +952,8 @@ xt_tcp_port_offset(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport)
 	return ((uint32_t)xt_siphash24(&eng->port_key, b, sizeof(b)));
 }
 
-/* A child of a listener is ready for accept(). */
+/* A child of a listener is ready for accept(): to the accept queue's
+ * end, which is just before its first child still in the handshake. */
 void
 xt_tcp_enqueue_accept(struct xtcp_sock *tp)
 {
@@ -384,13 +961,10 @@ xt_tcp_enqueue_accept(struct xtcp_sock *tp)
 
 	if (lis == NULL || tp->in_acceptq)
 		return;
-	tp->in_acceptq = 1;
-	tp->aq_next = NULL;
-	if (lis->aq_tail != NULL)
-		lis->aq_tail->aq_next = tp;
-	else
-		lis->aq_head = tp;
+	child_remove(lis, tp);
+	child_insert_after(lis, lis->aq_tail, tp);
 	lis->aq_tail = tp;
+	tp->in_acceptq = 1;
 	lis->t_evseq++;
 	xt_tcp_wakeup(tp);
 }
@@ -406,6 +980,10 @@ xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st)
 	tp->state = st;
 	if (st == XT_TCPS_ESTABLISHED)
 		tp->t_flags |= XT_TF_WASCONN;
+	/* LISTEN, TIME-WAIT and SYN-SENT file it elsewhere; no new port
+	 * entry is needed (listen filed the port before), so it cannot
+	 * fail */
+	(void)xt_tcp_rehash(tp);
 }
 
 void
@@ -446,7 +1024,7 @@ xt_tcp_drop(struct xtcp_sock *tp, int err)
 	/* a child that dies before accept() leaves the queue quietly */
 	if (tp->t_listener != NULL) {
 		tp->t_flags |= XT_TF_ORPHAN;
-		tcp_unlink_child(tp);
+		xt_tcp_unlink_child(tp);
 	}
 	xt_tcp_wakeup(tp);
 	xt_tcp_maybe_free(tp);

@@ -93,6 +93,13 @@ xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 	s->laddr = addr;
 	s->lport = p;
 	s->t_flags |= XT_TF_BOUND;
+	if ((err = xt_tcp_rehash(s)) != XT_OK) {
+		s->laddr = 0;
+		s->lport = 0;
+		s->t_flags &= ~XT_TF_BOUND;
+		(void)xt_tcp_rehash(s);
+		return (err);
+	}
 	return (XT_OK);
 }
 
@@ -108,9 +115,16 @@ xtcp_listen(struct xtcp_sock *s, int backlog)
 	if (!(s->t_flags & XT_TF_BOUND) &&
 	    (err = xtcp_bind(s, 0, 0)) != XT_OK)	/* Linux autobinds */
 		return (err);
-	if (s->lport == 0 &&
-	    (err = xt_tcp_pick_port(s->eng, 0, 0, &s->lport)) != XT_OK)
-		return (err);		/* bound with IP_BIND_ADDRESS_NO_PORT */
+	if (s->lport == 0) {		/* bound with IP_BIND_ADDRESS_NO_PORT */
+		if ((err = xt_tcp_pick_port(s->eng, 0, 0, &s->lport)) !=
+		    XT_OK)
+			return (err);
+		if ((err = xt_tcp_rehash(s)) != XT_OK) {
+			s->lport = 0;
+			(void)xt_tcp_rehash(s);
+			return (err);
+		}
+	}
 	if (backlog < 0)
 		backlog = 0;
 	if (backlog > 4096)		/* Linux somaxconn */
@@ -128,21 +142,23 @@ xtcp_accept(struct xtcp_sock *s, uint64_t now_us, struct xtcp_sock **out,
     uint32_t *addr, uint16_t *port)
 {
 	struct xtcp_sock *c;
+	int err;
 
 	usr_begin(s, now_us);
 	*out = NULL;
 	if (s->state != XT_TCPS_LISTEN)
 		return (XT_EINVAL);
-	if ((c = s->aq_head) == NULL)
+	if ((c = xt_tcp_accept_head(s)) == NULL)
 		return (XT_EAGAIN);
-	s->aq_head = c->aq_next;
-	if (s->aq_head == NULL)
-		s->aq_tail = NULL;
-	c->aq_next = NULL;
-	c->in_acceptq = 0;
-	c->t_listener = NULL;
-	s->t_qlen--;
+	/* bound to the listener's port, whose entry the listener holds:
+	 * no memory is needed, but should it be, the child waits */
 	c->t_flags |= XT_TF_BOUND;
+	if ((err = xt_tcp_rehash(c)) != XT_OK) {
+		c->t_flags &= ~XT_TF_BOUND;
+		(void)xt_tcp_rehash(c);
+		return (err);
+	}
+	xt_tcp_unlink_child(c);
 	if (addr != NULL)
 		*addr = c->faddr;
 	if (port != NULL)
@@ -206,7 +222,9 @@ static int
 connect_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 {
 	struct xtcp_engine *eng = s->eng;
-	uint32_t nh;
+	uint32_t nh, laddr0 = s->laddr, faddr0 = s->faddr;
+	uint32_t flags0 = s->t_flags;
+	uint16_t lport0 = s->lport, fport0 = s->fport;
 	int err;
 
 	if (port == 0 || addr == 0)
@@ -227,6 +245,15 @@ connect_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 	s->laddr = eng->cfg.addr;
 	s->faddr = addr;
 	s->fport = port;
+	if ((err = xt_tcp_rehash(s)) != XT_OK) {
+		s->laddr = laddr0;
+		s->lport = lport0;
+		s->faddr = faddr0;
+		s->fport = fport0;
+		s->t_flags = flags0;
+		(void)xt_tcp_rehash(s);
+		return (err);
+	}
 	return (XT_OK);
 }
 
@@ -589,10 +616,8 @@ tcp_listener_stop(struct xtcp_sock *s)
 	struct xtcp_engine *eng = s->eng;
 	struct xtcp_sock *c, *next;
 
-	for (c = eng->tcbs; c != NULL; c = next) {
-		next = c->next;
-		if (c->t_listener != s)
-			continue;
+	for (c = s->t_chead; c != NULL; c = next) {
+		next = c->t_cnext;	/* dropping c frees c alone */
 		xt_tcp_send_rst(c);
 		c->t_flags |= XT_TF_ORPHAN;
 		c->user = NULL;
@@ -604,6 +629,7 @@ tcp_listener_stop(struct xtcp_sock *s)
 	s->t_evseq++;
 	xt_tcp_set_state(s, XT_TCPS_CLOSED);
 	s->t_flags &= ~XT_TF_BOUND;
+	(void)xt_tcp_rehash(s);		/* off the port: never fails */
 	xt_tcp_wakeup(s);
 	xt_tx_flush(eng);
 }
@@ -751,7 +777,7 @@ xtcp_poll(const struct xtcp_sock *s)
 	unsigned m = 0;
 
 	if (s->state == XT_TCPS_LISTEN)
-		return (s->aq_head != NULL ? XTCP_POLLIN : 0);
+		return (xt_tcp_accept_head(s) != NULL ? XTCP_POLLIN : 0);
 	if (s->t_defer_connect)
 		return (XTCP_POLLOUT);
 	/* a Fast Open child may have data before the handshake ends */

@@ -85,6 +85,36 @@ enum xt_tcp_state {
 #define XT_TF_SNDURG		0x40000000	/* snd_up is valid */
 #define XT_TF_CORK		0x80000000u	/* TCP_CORK or MSG_MORE: full segments only */
 
+/*
+ * A local port in use (tcp_subr.c keeps one per port that a socket is
+ * bound to or listens on): the counts the bind rules need and the
+ * listeners a SYN may go to, so that neither walks the other TCBs.
+ * Bound sockets are counted by category: XT_PCAT(SO_REUSEADDR,
+ * SO_REUSEPORT, class), the class being XT_PCLS_*.
+ */
+#define XT_PCLS_OTHER		0	/* neither of the two below */
+#define XT_PCLS_LISTEN		1	/* LISTEN */
+#define XT_PCLS_TIMEWAIT	2	/* TIME-WAIT */
+#define XT_PCAT(ra, rp, cls)	((cls) * 4 + (ra) * 2 + (rp))
+#define XT_PCAT_N		12
+#define XT_PCAT_NONE		0xff	/* t_pcat: not counted as bound */
+#define XT_PCAT_UNCONN		0x80	/* t_pcat: bound and without a peer */
+struct xt_port {
+	struct xt_port		*p_next;	/* hash chain */
+	struct xtcp_sock	*p_listeners;	/* LISTEN sockets, the last
+						 * to listen first */
+	uint32_t		p_nref;		/* TCBs whose t_port this is */
+	uint32_t		p_nbound;	/* bound sockets (XT_TF_BOUND) */
+	uint32_t		p_nunconn;	/* of them, those without a peer */
+	uint32_t		p_ncat[XT_PCAT_N]; /* bound sockets by XT_PCAT */
+	uint16_t		p_port;		/* host order */
+};
+
+/* t_filed: the tables a TCB is in (xt_tcp_rehash keeps them true) */
+#define XT_FILED_CONN		0x01	/* the 4-tuple table (t_hnext) */
+#define XT_FILED_LISTEN		0x02	/* its port's listeners (t_hnext) */
+#define XT_FILED_SYNSENT	0x04	/* the engine's SYN-SENT list (t_cnext) */
+
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
 	struct xtcp_sock	*next;		/* engine's list of TCBs */
@@ -92,6 +122,17 @@ struct xtcp_sock {
 	void			*user;		/* the shim's handle; NULL once orphaned */
 	enum xt_tcp_state	state;
 	uint32_t		t_flags;	/* XT_TF_* */
+
+	/* demultiplexing: where xt_tcp_rehash filed the TCB (tcp_subr.c) */
+	struct xtcp_sock	*t_hnext;	/* 4-tuple chain, or its port's
+						 * listeners (never both) */
+	struct xtcp_sock	**t_hpprev;	/* what points at it there */
+	struct xt_port		*t_port;	/* port it is bound to or listens
+						 * on, NULL for none */
+	uint32_t		t_hash;		/* keyed hash of the 4-tuple filed */
+	uint8_t			t_filed;	/* XT_FILED_* */
+	uint8_t			t_pcat;		/* XT_PCAT it counts as on t_port,
+						 * | XT_PCAT_UNCONN; or XT_PCAT_NONE */
 
 	/* addresses, host order */
 	uint32_t		laddr;
@@ -274,11 +315,20 @@ struct xtcp_sock {
 	uint32_t		so_zc_lo, so_zc_hi; /* pending range */
 	uint32_t		keep_idle_s, keep_intvl_s, keep_cnt;	/* stored */
 
-	/* listening sockets and their children */
+	/*
+	 * Listening sockets and their children.  A listener's children
+	 * (TCBs not yet accepted) are one doubly linked list whose first
+	 * part, up to aq_tail, is the accept queue in order; the rest wait
+	 * for their handshake (or TCP_DEFER_ACCEPT's data).  An active open
+	 * is nobody's child: t_cnext/t_cprev link it into the engine's
+	 * SYN-SENT list instead while it is in that state.
+	 */
 	struct xtcp_sock	*t_listener;	/* child: listener it came from */
-	struct xtcp_sock	*aq_head;	/* listener: established, not accepted */
-	struct xtcp_sock	*aq_tail;
-	struct xtcp_sock	*aq_next;	/* child: next in the accept queue */
+	struct xtcp_sock	*t_chead;	/* listener: first child */
+	struct xtcp_sock	*aq_tail;	/* listener: last child in the
+						 * accept queue, NULL if empty */
+	struct xtcp_sock	*t_cnext;	/* child: next of its listener's */
+	struct xtcp_sock	*t_cprev;	/* child: previous one, NULL first */
 	uint32_t		t_qlen;		/* listener: children (TCBs, accepted
 						 * not yet); half-open ones are in
 						 * t_syncache, not here */
@@ -290,11 +340,11 @@ struct xtcp_sock {
 
 /*
  * Every TCB of the engine (listeners, connections, TIME-WAIT), in no
- * particular order; with _SAFE the body may free tp.  Connections are
- * found with xt_tcp_lookup*() and walked only with these, so that the
- * list (eng->tcbs, linear) can give way to tables without a hunt for its
- * users (TODO(#3): hash tables behind xt_tcp_lookup*; TODO(#5): timers,
- * see xt_tcp_timers_next).
+ * particular order; with _SAFE the body may free tp.  Only for what
+ * concerns every TCB at once (engine teardown, statistics): connections
+ * are found through the tables behind xt_tcp_lookup*() and the port
+ * checks (tcp_subr.c), never by a walk on a per-segment, per-timer or
+ * per-socket-call path (TODO(#5): timers, see xt_tcp_timers_next).
  */
 #define XT_TCP_FOREACH(eng, tp)						\
 	for ((tp) = (eng)->tcbs; (tp) != NULL; (tp) = (tp)->next)
@@ -444,6 +494,24 @@ int	xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr,
 	    uint16_t fport, uint16_t *port);
 int	xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 	    const struct xtcp_sock *self);
+/* The demultiplexing tables: made with the engine (XT_ENOMEM), freed
+ * after its last TCB. */
+int	xt_tcp_tables_init(struct xtcp_engine *eng);
+void	xt_tcp_tables_free(struct xtcp_engine *eng);
+/* File tp where its addresses, ports, state and SO_REUSE* flags say;
+ * called after any of them changes.  XT_ENOBUFS when a port new to the
+ * engine finds no memory: tp is then in no port's counts, and the
+ * caller undoes what it changed and calls again. */
+int	xt_tcp_rehash(struct xtcp_sock *tp);
+/* NULL if every TCB is filed as xt_tcp_rehash would file it and every
+ * count agrees, else what is wrong (tests and the fuzzer). */
+const char *xt_tcp_tables_check(struct xtcp_engine *eng);
+/* A listener's first child ready for accept(), or NULL. */
+struct xtcp_sock *xt_tcp_accept_head(const struct xtcp_sock *lis);
+/* Take child tp off its listener's lists (accept, and its end). */
+void	xt_tcp_unlink_child(struct xtcp_sock *tp);
+/* A new child tp of listener lis, waiting for its handshake. */
+void	xt_tcp_link_child(struct xtcp_sock *lis, struct xtcp_sock *tp);
 void	xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st);
 const char *xt_tcp_state_name(enum xt_tcp_state st);
 void	xt_tcp_enqueue_accept(struct xtcp_sock *tp);

@@ -409,6 +409,7 @@ static void
 fuzz_check(void)
 {
 	const struct xtcp_sock *tp;
+	const char *why;
 	unsigned held = 0, open = 0, ntcb = 0, i;
 
 	for (tp = F.eng->tcbs; tp != NULL; tp = tp->next) {
@@ -420,6 +421,8 @@ fuzz_check(void)
 	if (ntcb != xtcp_engine_ntcb(F.eng))
 		FUZZ_FAIL("engine counts %u TCBs, its list holds %u",
 		    xtcp_engine_ntcb(F.eng), ntcb);
+	if ((why = xt_tcp_tables_check(F.eng)) != NULL)
+		FUZZ_FAIL("demultiplexing tables: %s", why);
 	for (i = 0; i < NHANDLE; i++) {
 		if (F.h[i].s == NULL)
 			continue;

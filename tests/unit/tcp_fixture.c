@@ -363,11 +363,22 @@ setup(void)
 	engine_up();
 }
 
+/* The demultiplexing tables agree with the TCBs (tcp_subr.c). */
+static void
+tables_ok(void)
+{
+	const char *why = xt_tcp_tables_check(eng);
+
+	ck_assert_msg(why == NULL, "demux tables: %s", why);
+}
+
 void
 teardown(void)
 {
-	if (eng != NULL)
+	if (eng != NULL) {
+		tables_ok();
 		xtcp_engine_free(eng);
+	}
 	eng = NULL;
 }
 
@@ -388,6 +399,7 @@ void
 finish(unsigned ntcb)
 {
 	ck_assert_uint_eq(xtcp_engine_ntcb(eng), ntcb);
+	tables_ok();
 	xtcp_engine_free(eng);
 	eng = NULL;
 }
