@@ -220,6 +220,7 @@ xtcp_engine_free(struct xtcp_engine *eng)
 		return;
 	while (eng->tcbs != NULL)
 		xt_tcp_free(eng->tcbs);
+	xt_tcp_timers_fini(eng);
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
 		free(eng->txbuf[i]);
