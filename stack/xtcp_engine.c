@@ -338,7 +338,7 @@ xtcp_engine_next_deadline(struct xtcp_engine *eng)
 	uint64_t d, t;
 
 	d = xt_arp_next_deadline(eng);
-	t = xt_tcp_timers_next(eng);	/* TODO(#5) there */
+	t = xt_tcp_timers_next(eng);
 	if (t < d)
 		d = t;
 	eng->armed = d;

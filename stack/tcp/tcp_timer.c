@@ -6,7 +6,8 @@
  * tcp_recovery.c's; a listener's SYN cache timers are tcp_syncache.c's.
  * Deadlines are absolute µs in the TCB.  The engine asks TCP only two
  * things, the earliest deadline (xt_tcp_timers_next) and to run what is
- * due (xt_tcp_timers_run): the seam for a timer wheel.
+ * due (xt_tcp_timers_run); both take O(log n) per due TCB from a heap of
+ * TCBs, with no walk over all of them.
  *
  * Read first: RFC 6298 §5 (retransmission timer), RFC 5681 §3.1 eq. 4
  * (ssthresh after a timeout), RFC 9293 §3.8.6.1 (zero-window probing),
