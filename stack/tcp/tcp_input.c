@@ -536,7 +536,8 @@ tcp_ack_closing(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
 				xt_tcp_timer_set(tp, XT_T_2MSL, eng->now +
 				    (tp->t_linger2_s >= 0 ?
 				    (uint64_t)tp->t_linger2_s * 1000000 :
-				    (uint64_t)eng->cfg.finwait2_timeout_ms * 1000));
+				    (uint64_t)eng->cfg.finwait2_timeout_ms *
+				    1000));
 				xt_engine_timer_armed(eng, tp->t_2msl_at);
 			}
 		}

@@ -211,7 +211,8 @@ xt_tcp_timers_forget(struct xtcp_sock *tp)
 	if (tp->t_tmidx != 0)
 		tm_remove(eng, tp);
 	if (tp->t_tmdue != 0) {
-		eng->tm.due[tp->t_tmdue - 1] = NULL;	/* freed by a timer */
+		/* freed by a timer: xt_tcp_timers_run skips it */
+		eng->tm.due[tp->t_tmdue - 1] = NULL;
 		tp->t_tmdue = 0;
 	}
 }
@@ -249,7 +250,7 @@ xt_tcp_timers_verify(struct xtcp_engine *eng)
 			if (XT_TM_SLOT(eng, tp)->key > d)
 				return (XT_EINVAL);	/* would fire late */
 		} else if (d != UINT64_MAX && tp->t_tmdue == 0)
-			return (XT_EINVAL);		/* would never fire */
+			return (XT_EINVAL);	/* would never fire */
 	}
 	return (n == eng->tm.n ? XT_OK : XT_EINVAL);
 }

@@ -89,12 +89,12 @@ struct xtcp_sock {
 	struct xtcp_engine	*eng;
 	struct xtcp_sock	*next;		/* engine's list of TCBs */
 	struct xtcp_sock	*prev;
-	uint32_t		t_tmidx;	/* 1 + place in the engine's timer
-						 * heap, 0 = not in it (tcp_timer.c) */
-	uint32_t		t_tmdue;	/* 1 + place in the timers being run,
-						 * 0 = none */
-	uint64_t		t_serial;	/* allocation order: due timers run
-						 * newest TCB first */
+	uint32_t		t_tmidx;	/* 1 + place in the timer heap,
+						 * 0 = not in it (tcp_timer.c) */
+	uint32_t		t_tmdue;	/* 1 + place in the due TCBs
+						 * being run, 0 = none */
+	uint64_t		t_serial;	/* allocation order: due
+						 * timers run newest first */
 	void			*user;		/* the shim's handle; NULL once orphaned */
 	enum xt_tcp_state	state;
 	uint32_t		t_flags;	/* XT_TF_* */

@@ -17,7 +17,7 @@
 
 Suite	*xt_suite_tcp_timers(void);
 
-#define NTCB	300		/* more than debug builds check at each call */
+#define NTCB	300	/* more than debug builds check at each call */
 
 static struct xtcp_sock *tcb[NTCB];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
