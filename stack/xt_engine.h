@@ -67,6 +67,8 @@ struct xtcp_engine {
 		uint64_t serial;	/* TCBs allocated so far */
 		uint64_t visits;	/* TCBs looked at by next and
 					 * run (tests bound it) */
+		int	scan;		/* tests: next and run by the scan
+					 * the heap replaced, to compare */
 	}			tm;
 
 	/* neighbour cache (net/): embedded, so it is sized and zeroed with

@@ -255,21 +255,46 @@ xt_tcp_timers_verify(struct xtcp_engine *eng)
 	return (n == eng->tm.n ? XT_OK : XT_EINVAL);
 }
 
-#ifdef XTCP_DEBUG
-/* The heap's answer against the scan of every TCB it replaced. */
-static void
-tm_check(struct xtcp_engine *eng, uint64_t heap_next)
+/*
+ * The scan of every TCB that the heap replaced, kept as the reference
+ * the simulator compares the heap with (eng->tm.scan; tests only): the
+ * earliest deadline, and the timers of every due TCB in list order.
+ */
+static uint64_t
+tm_scan_next(struct xtcp_engine *eng)
 {
 	struct xtcp_sock *tp;
 	uint64_t d = UINT64_MAX, t;
 
-	if (eng->ntcb > XT_TM_CHECK_MAX)
-		return;
 	XT_TCP_FOREACH(eng, tp) {
 		t = xt_tcp_next_deadline(tp);
 		if (t < d)
 			d = t;
 	}
+	return (d);
+}
+
+static void
+tm_scan_run(struct xtcp_engine *eng, uint64_t now)
+{
+	struct xtcp_sock *tp, *next;
+
+	XT_TCP_FOREACH_SAFE(eng, tp, next) {
+		if (xt_tcp_next_deadline(tp) <= now)
+			xt_tcp_timers(tp, now);
+	}
+}
+
+#ifdef XTCP_DEBUG
+/* The heap's answer against the scan of every TCB it replaced. */
+static void
+tm_check(struct xtcp_engine *eng, uint64_t heap_next)
+{
+	uint64_t d;
+
+	if (eng->ntcb > XT_TM_CHECK_MAX)
+		return;
+	d = tm_scan_next(eng);
 	if (xt_tcp_timers_verify(eng) != XT_OK ||
 	    (heap_next != UINT64_MAX && heap_next != d)) {
 		xt_log(eng, XTCP_LOG_ERROR, "timer heap: next %llu, scan %llu",
@@ -289,6 +314,8 @@ xt_tcp_timers_next(struct xtcp_engine *eng)
 	struct xtcp_sock *tp;
 	uint64_t next = UINT64_MAX;
 
+	if (eng->tm.scan)
+		return (tm_scan_next(eng));
 	while (eng->tm.n > 0) {
 		tp = eng->tm.heap[0].tp;
 		eng->tm.visits++;
@@ -328,6 +355,10 @@ xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
 	struct xtcp_sock *tp;
 	uint32_t i;
 
+	if (eng->tm.scan) {
+		tm_scan_run(eng, now);
+		return;
+	}
 	eng->tm.ndue = 0;
 	while (eng->tm.n > 0 && eng->tm.heap[0].key <= now) {
 		tp = eng->tm.heap[0].tp;
