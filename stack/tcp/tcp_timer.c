@@ -331,8 +331,9 @@ xt_tcp_timers_next(struct xtcp_engine *eng)
 	return (next);
 }
 
-/* Newest TCB first: the order of the engine's TCB list, which the scan
- * before the heap ran timers in. */
+/* Newest TCB first: the order of the engine's TCB list (xt_tcp_alloc
+ * puts a new TCB at its head), which the scan before the heap ran timers
+ * in; sim_timers holds the two to the same order. */
 static int
 tm_newest_first(const void *a, const void *b)
 {
