@@ -73,6 +73,22 @@ struct xtcp_engine {
 	uint64_t		demux_lookups;	/* lookups done (tests: work per */
 	uint64_t		demux_probes;	/* lookup); entries compared */
 	int			demux_nomem;	/* tests: table memory runs out */
+	/* TCP timers (tcp_timer.c): a binary min-heap of TCBs */
+	struct xt_tcp_timerq {
+		struct xt_tm_slot {
+			uint64_t key;	/* µs, <= tp's earliest deadline */
+			struct xtcp_sock *tp;
+		}	*heap;		/* heap[0] has the smallest key */
+		struct xtcp_sock **due;	/* what xt_tcp_timers_run runs */
+		uint32_t n;		/* TCBs in heap */
+		uint32_t ndue;		/* TCBs in due */
+		uint32_t cap;		/* slots in heap and in due */
+		uint64_t serial;	/* TCBs allocated so far */
+		uint64_t visits;	/* TCBs looked at by next and
+					 * run (tests bound it) */
+		int	scan;		/* tests: next and run by the scan
+					 * the heap replaced, to compare */
+	}			tm;
 
 	/* neighbour cache (net/): embedded, so it is sized and zeroed with
 	 * the engine and needs no allocation of its own */

@@ -229,6 +229,7 @@ xtcp_engine_free(struct xtcp_engine *eng)
 		xt_tcp_free(eng->tcbs);
 	xt_tw_destroy(eng);
 	xt_tcp_tables_free(eng);
+	xt_tcp_timers_fini(eng);
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
 		free(eng->txbuf[i]);
@@ -348,7 +349,7 @@ xtcp_engine_next_deadline(struct xtcp_engine *eng)
 	uint64_t d, t;
 
 	d = xt_arp_next_deadline(eng);
-	t = xt_tcp_timers_next(eng);	/* TODO(#5) there */
+	t = xt_tcp_timers_next(eng);
 	if (t < d)
 		d = t;
 	eng->armed = d;

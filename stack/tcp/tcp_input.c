@@ -214,7 +214,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		/* our SYN is acknowledged: established; the window of a
 		 * SYN-ACK is unscaled (RFC 7323 §2.2) */
 		xt_tcp_handshake_done(tp, th, th->win);
-		tp->t_rexmt_at = 0;
+		xt_tcp_timer_set(tp, XT_T_REXMT, 0);
 		xt_tcp_set_state(tp, XT_TCPS_ESTABLISHED);
 		xt_tcp_arm_keep(tp);
 		tp->t_flags |= XT_TF_ACKNOW;
@@ -520,7 +520,7 @@ tcp_ack_new_data(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
 		xt_tcp_cc_ack(tp, acked, rtt_us);
 	tp->t_una_since_us = tp->snd_una == tp->snd_max ? 0 : eng->now;
 	if (tp->snd_una == tp->snd_max)
-		tp->t_rexmt_at = 0;
+		xt_tcp_timer_set(tp, XT_T_REXMT, 0);
 	else
 		xt_tcp_arm_rexmt(tp);
 	finacked = (tp->t_flags & XT_TF_SENTFIN) && tp->snd_una == tp->snd_max;
@@ -545,7 +545,7 @@ tcp_ack_window(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
 		if (win > tp->max_sndwnd)
 			tp->max_sndwnd = win;
 		if (win > 0 && tp->t_persist_at != 0) {
-			tp->t_persist_at = 0;
+			xt_tcp_timer_set(tp, XT_T_PERSIST, 0);
 			tp->t_persist_shift = 0;
 		}
 	}
@@ -566,9 +566,11 @@ tcp_ack_closing(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
 			/* an orphan must not wait forever for the peer's FIN
 			 * (Linux tcp_fin_timeout, 60 s) */
 			if (tp->t_flags & XT_TF_ORPHAN) {
-				tp->t_2msl_at = eng->now + (tp->t_linger2_s >= 0 ?
+				xt_tcp_timer_set(tp, XT_T_2MSL, eng->now +
+				    (tp->t_linger2_s >= 0 ?
 				    (uint64_t)tp->t_linger2_s * 1000000 :
-				    (uint64_t)eng->cfg.finwait2_timeout_ms * 1000);
+				    (uint64_t)eng->cfg.finwait2_timeout_ms *
+				    1000));
 				xt_engine_timer_armed(eng, tp->t_2msl_at);
 			}
 		}
@@ -759,7 +761,7 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	front = xt_asm_take_front(&tp->rcv_asm);
 	if (front > 0 && tp->t_deferred) {
 		tp->t_deferred = 0;
-		tp->t_2msl_at = 0;
+		xt_tcp_timer_set(tp, XT_T_2MSL, 0);
 		xt_tcp_enqueue_accept(tp);
 	}
 	if (front > 0)

@@ -208,7 +208,7 @@ tcp_syncache_expand(struct xtcp_engine *eng, struct xtcp_sock *lis,
 	tp->t_segs_in = 1;
 	tp->t_segs_out = 1 + e->sc_rxtshift;
 	tp->t_rxtshift = e->sc_rxtshift;
-	tp->t_rexmt_at = e->sc_rexmt_at;
+	xt_tcp_timer_set(tp, XT_T_REXMT, e->sc_rexmt_at);
 	if (!(e->sc_flags & XT_SCF_RESENT)) {
 		tp->t_rtseq = tp->iss;
 		tp->t_rtttime = e->sc_synack_us;
@@ -395,8 +395,8 @@ xt_tcp_synrcvd_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 		/* TCP_DEFER_ACCEPT: wait for the first data */
 		if (lis->t_defer_accept_s != 0 && sg->dlen == 0) {
 			tp->t_deferred = 1;
-			tp->t_2msl_at = eng->now +
-			    (uint64_t)lis->t_defer_accept_s * 1000000;
+			xt_tcp_timer_set(tp, XT_T_2MSL, eng->now +
+			    (uint64_t)lis->t_defer_accept_s * 1000000);
 			xt_engine_timer_armed(eng, tp->t_2msl_at);
 		} else {
 			xt_tcp_enqueue_accept(tp);

@@ -494,7 +494,7 @@ static int
 tcp_nodelay_set(struct xtcp_sock *s, int v)
 {
 	if (v && XT_TCPS_SYNCHRONIZED(s->state)) {
-		s->t_cork_at = 0;
+		xt_tcp_timer_set(s, XT_T_CORK, 0);
 		opt_push(s);
 	}
 	return (XT_OK);
@@ -602,7 +602,7 @@ tcp_cork_set(struct xtcp_sock *s, int v)
 {
 	s->t_cork_opt = v != 0;
 	if (!v) {
-		s->t_cork_at = 0;
+		xt_tcp_timer_set(s, XT_T_CORK, 0);
 		if (XT_TCPS_SYNCHRONIZED(s->state))
 			opt_push(s);
 	}

@@ -108,8 +108,8 @@ xt_tcp_ack_owed(struct xtcp_sock *tp, uint32_t dlen)
 	else {
 		tp->t_flags |= XT_TF_DELACK;
 		if (tp->t_delack_at == 0) {
-			tp->t_delack_at = eng->now +
-			    (uint64_t)eng->cfg.delack_ms * 1000;
+			xt_tcp_timer_set(tp, XT_T_DELACK, eng->now +
+			    (uint64_t)eng->cfg.delack_ms * 1000);
 			xt_engine_timer_armed(eng, tp->t_delack_at);
 		}
 	}
@@ -430,7 +430,7 @@ tcp_seg_sent(struct xtcp_sock *tp, xt_seq_t seq, uint32_t len, uint8_t flags,
 	if (rflags & XT_TH_ACK) {
 		/* any segment carrying our ACK settles what we owed */
 		tp->t_flags &= ~(XT_TF_ACKNOW | XT_TF_DELACK);
-		tp->t_delack_at = 0;
+		xt_tcp_timer_set(tp, XT_T_DELACK, 0);
 		tp->t_segs_unacked = 0;
 	}
 }
@@ -616,7 +616,7 @@ tcp_corked_send(struct xtcp_sock *tp)
 	if (tp->t_flags & XT_TF_FORCE)
 		return (1);
 	if (tp->t_cork_at == 0) {
-		tp->t_cork_at = tp->eng->now + 200000;
+		xt_tcp_timer_set(tp, XT_T_CORK, tp->eng->now + 200000);
 		xt_engine_timer_armed(tp->eng, tp->t_cork_at);
 	}
 	return (0);
@@ -671,7 +671,7 @@ tcp_sent(struct xtcp_sock *tp, uint32_t len, int fin)
 		tp->t_una_since_us = tp->eng->now;
 	if ((len > 0 || fin) && tp->t_rexmt_at == 0) {
 		xt_tcp_arm_rexmt(tp);
-		tp->t_persist_at = 0;
+		xt_tcp_timer_set(tp, XT_T_PERSIST, 0);
 	}
 }
 

@@ -398,7 +398,7 @@ tcp_rack_detect(struct xtcp_sock *tp)
 	xt_seq_t lost_end = tp->snd_una, e;
 	int marked = 0, tie_ok;
 
-	tp->t_rack_at = 0;
+	xt_tcp_timer_set(tp, XT_T_RACK, 0);
 	if (x == 0 || tp->snd_una == tp->snd_max)
 		return (0);
 	reo = xt_tcp_rack_reo_wnd(tp);
@@ -459,9 +459,10 @@ tcp_rack_detect(struct xtcp_sock *tp)
 			when = c;
 	}
 	if (when != 0) {
-		tp->t_rack_at = when + tp->t_rack_rtt_us + reo + 1;
+		xt_tcp_timer_set(tp, XT_T_RACK,
+		    when + tp->t_rack_rtt_us + reo + 1);
 		if (tp->t_rack_at <= eng->now)
-			tp->t_rack_at = eng->now + 1;
+			xt_tcp_timer_set(tp, XT_T_RACK, eng->now + 1);
 		xt_engine_timer_armed(eng, tp->t_rack_at);
 	}
 	return (marked);
@@ -751,7 +752,7 @@ xt_tcp_sack_output(struct xtcp_sock *tp)
 		    xt_tcp_rack_reo_wnd(tp);
 
 		if (eng->now + wait < tp->t_rexmt_at) {
-			tp->t_tlp_at = eng->now + wait;
+			xt_tcp_timer_set(tp, XT_T_TLP, eng->now + wait);
 			xt_engine_timer_armed(eng, tp->t_tlp_at);
 		}
 	}
@@ -787,7 +788,7 @@ xt_tcp_recovery_rto(struct xtcp_sock *tp)
 	/* go back N from snd_una: start the scoreboard afresh, as
 	 * BSD does (RFC 6675 §5.1 allows keeping it) */
 	xt_sack_clear(&tp->t_sb);
-	tp->t_rack_at = 0;
+	xt_tcp_timer_set(tp, XT_T_RACK, 0);
 	tp->t_dupacks = 0;
 	/* RFC 5682 §2: F-RTO on the first timeout of an episode,
 	 * when new data could follow the retransmission */

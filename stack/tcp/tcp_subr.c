@@ -42,11 +42,13 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 {
 	struct xtcp_sock *tp;
 
-	if (eng->ntcb >= eng->cfg.max_sockets)
+	if (eng->ntcb >= eng->cfg.max_sockets ||
+	    xt_tcp_timers_reserve(eng, eng->ntcb + 1) != XT_OK)
 		return (NULL);
 	if ((tp = calloc(1, sizeof(*tp))) == NULL)
 		return (NULL);
 	tp->eng = eng;
+	tp->t_serial = eng->tm.serial++;
 	tp->sndbuf_size = eng->cfg.sndbuf;
 	tp->rcvbuf_size = eng->cfg.rcvbuf;
 	if (xt_ring_init(&tp->snd_buf, tp->sndbuf_size) != XT_OK ||
@@ -176,6 +178,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 	if (tp->next != NULL)
 		tp->next->prev = tp->prev;
 	eng->ntcb--;
+	xt_tcp_timers_forget(tp);
 	XT_STAT_INC(eng, tcp_closed);
 	xt_ring_free(&tp->snd_buf);
 	xt_ring_free(&tp->rcv_buf);
@@ -1015,10 +1018,7 @@ xt_tcp_drop(struct xtcp_sock *tp, int err)
 	if (err != XT_OK)
 		tp->so_error = err;
 	tp->t_evseq++;
-	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
-	tp->t_keep_at = tp->t_cork_at = tp->t_tlp_at = 0;
-	tp->t_rack_at = 0;
-	tp->t_2msl_at = 0;
+	xt_tcp_timers_stop(tp);
 	tp->t_flags |= XT_TF_RCVSHUT;
 	xt_tcp_set_state(tp, XT_TCPS_CLOSED);
 	/* a child that dies before accept() leaves the queue quietly */

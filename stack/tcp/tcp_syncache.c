@@ -254,6 +254,7 @@ xt_syncache_insert(struct xtcp_sock *lis, uint32_t laddr, uint32_t faddr,
 	sc->sc_count++;
 	XT_STAT_INC(eng, tcp_syncache_added);
 	eng->stats.tcp_syncache_entries++;
+	xt_tcp_timer_sooner(lis, e->sc_rexmt_at);	/* listener's key */
 	xt_engine_timer_armed(eng, e->sc_rexmt_at);
 	return (e);
 }
@@ -394,6 +395,7 @@ xt_syncache_timers(struct xtcp_sock *lis, uint64_t now)
 			if (e->sc_rexmt_at <= now)
 				e->sc_rexmt_at = now + 1;	/* never this pass */
 			sc_queue_insert(sc, e);
+			xt_tcp_timer_sooner(lis, e->sc_rexmt_at);
 			xt_engine_timer_armed(eng, e->sc_rexmt_at);
 		}
 	}

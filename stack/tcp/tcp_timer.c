@@ -6,7 +6,8 @@
  * tcp_recovery.c's; a listener's SYN cache timers are tcp_syncache.c's.
  * Deadlines are absolute µs in the TCB.  The engine asks TCP only two
  * things, the earliest deadline (xt_tcp_timers_next) and to run what is
- * due (xt_tcp_timers_run): the seam for a timer wheel.
+ * due (xt_tcp_timers_run); both take O(log n) per due TCB from a heap of
+ * TCBs, with no walk over all of them.
  *
  * Read first: RFC 6298 §5 (retransmission timer), RFC 5681 §3.1 eq. 4
  * (ssthresh after a timeout), RFC 9293 §3.8.6.1 (zero-window probing),
@@ -14,6 +15,10 @@
  * §3.6.1 (TIME-WAIT = 2 MSL), RFC 8985 §7 (tail loss probe), RFC 2923
  * §2.1 (PMTU black holes).
  */
+#include "config.h"
+
+#include <stdlib.h>
+
 #include "xt_engine.h"
 #include "net/net.h"
 #include "tcp/tcp_syncache.h"
@@ -59,13 +64,205 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 }
 
 /*
- * The earliest deadline of every TCP timer of the engine, UINT64_MAX for
- * none.  TODO(#5): a scan of every TCB at each call; a deadline heap or
- * a timer wheel goes behind this and xt_tcp_timers_run once connections
- * number thousands.
+ * The timer heap.  Every TCB with a deadline is in eng->tm.heap (or, for
+ * the length of xt_tcp_timers_run, in eng->tm.due), under a key no later
+ * than its earliest deadline: xt_tcp_timer_set() moves a TCB up when a
+ * deadline comes earlier than its key, and nothing is done when one goes
+ * later or off, so a key may be early (stale).  A stale key is corrected
+ * when it reaches the top: the TCB's real deadline is computed again and
+ * it moves down, or leaves.  So the top's key, once not stale, is the
+ * engine's earliest deadline, and next and run look only at the TCBs
+ * that are due or were stale, never at all of them.
  */
-uint64_t
-xt_tcp_timers_next(struct xtcp_engine *eng)
+#define XT_TM_SLOT(eng, tp)	(&(eng)->tm.heap[(tp)->t_tmidx - 1])
+/* Debug builds check the heap against a full scan at each call while
+ * the engine has at most this many TCBs. */
+#define XT_TM_CHECK_MAX	64
+
+static void
+tm_place(struct xtcp_engine *eng, uint32_t i, uint64_t key,
+    struct xtcp_sock *tp)
+{
+	eng->tm.heap[i].key = key;
+	eng->tm.heap[i].tp = tp;
+	tp->t_tmidx = i + 1;
+}
+
+/* Move the slot at i toward the top while its key is smaller. */
+static void
+tm_up(struct xtcp_engine *eng, uint32_t i)
+{
+	struct xt_tm_slot s = eng->tm.heap[i];
+	uint32_t parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (eng->tm.heap[parent].key <= s.key)
+			break;
+		tm_place(eng, i, eng->tm.heap[parent].key,
+		    eng->tm.heap[parent].tp);
+		i = parent;
+	}
+	tm_place(eng, i, s.key, s.tp);
+}
+
+/* Move the slot at i toward the bottom while a child's key is smaller. */
+static void
+tm_down(struct xtcp_engine *eng, uint32_t i)
+{
+	struct xt_tm_slot s = eng->tm.heap[i];
+	uint32_t c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= eng->tm.n)
+			break;
+		if (c + 1 < eng->tm.n &&
+		    eng->tm.heap[c + 1].key < eng->tm.heap[c].key)
+			c++;
+		if (s.key <= eng->tm.heap[c].key)
+			break;
+		tm_place(eng, i, eng->tm.heap[c].key, eng->tm.heap[c].tp);
+		i = c;
+	}
+	tm_place(eng, i, s.key, s.tp);
+}
+
+static void
+tm_remove(struct xtcp_engine *eng, struct xtcp_sock *tp)
+{
+	uint32_t i = tp->t_tmidx - 1;
+	struct xt_tm_slot last;
+
+	tp->t_tmidx = 0;
+	last = eng->tm.heap[--eng->tm.n];
+	if (i == eng->tm.n)
+		return;
+	tm_place(eng, i, last.key, last.tp);
+	tm_up(eng, i);
+	tm_down(eng, last.tp->t_tmidx - 1);
+}
+
+/* Key tp by its real earliest deadline: in, moved, or out. */
+static void
+tm_rekey(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+	uint64_t d = xt_tcp_next_deadline(tp);
+	uint32_t i;
+
+	if (d == UINT64_MAX) {
+		if (tp->t_tmidx != 0)
+			tm_remove(eng, tp);
+		return;
+	}
+	if (tp->t_tmidx == 0) {
+		/* xt_tcp_timers_reserve made room for every TCB */
+		tm_place(eng, eng->tm.n++, d, tp);
+		tm_up(eng, tp->t_tmidx - 1);
+		return;
+	}
+	i = tp->t_tmidx - 1;
+	eng->tm.heap[i].key = d;
+	tm_up(eng, i);
+	tm_down(eng, tp->t_tmidx - 1);
+}
+
+void
+xt_tcp_timer_sooner(struct xtcp_sock *tp, uint64_t at)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (tp->t_tmidx == 0) {
+		tm_place(eng, eng->tm.n++, at, tp);
+		tm_up(eng, tp->t_tmidx - 1);
+	} else if (at < XT_TM_SLOT(eng, tp)->key) {
+		XT_TM_SLOT(eng, tp)->key = at;
+		tm_up(eng, tp->t_tmidx - 1);
+	}
+}
+
+int
+xt_tcp_timers_reserve(struct xtcp_engine *eng, uint32_t n)
+{
+	struct xt_tm_slot *h;
+	struct xtcp_sock **due;
+	uint32_t cap;
+
+	if (n <= eng->tm.cap)
+		return (XT_OK);
+	cap = eng->tm.cap < 16 ? 16 : eng->tm.cap;
+	while (cap < n)
+		cap = cap > UINT32_MAX / 2 ? n : cap * 2;
+	if ((h = realloc(eng->tm.heap, (size_t)cap * sizeof(*h))) == NULL)
+		return (XT_ENOMEM);
+	eng->tm.heap = h;
+	if ((due = realloc(eng->tm.due, (size_t)cap * sizeof(*due))) == NULL)
+		return (XT_ENOMEM);
+	eng->tm.due = due;
+	eng->tm.cap = cap;
+	return (XT_OK);
+}
+
+void
+xt_tcp_timers_forget(struct xtcp_sock *tp)
+{
+	struct xtcp_engine *eng = tp->eng;
+
+	if (tp->t_tmidx != 0)
+		tm_remove(eng, tp);
+	if (tp->t_tmdue != 0) {
+		/* freed by a timer: xt_tcp_timers_run skips it */
+		eng->tm.due[tp->t_tmdue - 1] = NULL;
+		tp->t_tmdue = 0;
+	}
+}
+
+void
+xt_tcp_timers_fini(struct xtcp_engine *eng)
+{
+	free(eng->tm.heap);
+	free(eng->tm.due);
+	eng->tm.heap = NULL;
+	eng->tm.due = NULL;
+	eng->tm.n = eng->tm.ndue = eng->tm.cap = 0;
+}
+
+int
+xt_tcp_timers_verify(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint64_t d;
+	uint32_t i, n = 0;
+
+	if (eng->tm.n > eng->tm.cap || eng->tm.n > eng->ntcb)
+		return (XT_EINVAL);
+	for (i = 0; i < eng->tm.n; i++) {
+		tp = eng->tm.heap[i].tp;
+		if (tp == NULL || tp->t_tmidx != i + 1 ||
+		    (i > 0 && eng->tm.heap[(i - 1) / 2].key >
+		    eng->tm.heap[i].key))
+			return (XT_EINVAL);
+	}
+	XT_TCP_FOREACH(eng, tp) {
+		d = xt_tcp_next_deadline(tp);
+		if (tp->t_tmidx != 0) {
+			n++;
+			if (XT_TM_SLOT(eng, tp)->key > d)
+				return (XT_EINVAL);	/* would fire late */
+		} else if (d != UINT64_MAX && tp->t_tmdue == 0)
+			return (XT_EINVAL);	/* would never fire */
+	}
+	return (n == eng->tm.n ? XT_OK : XT_EINVAL);
+}
+
+/*
+ * The scan of every TCB that the heap replaced, kept as the reference
+ * the simulator compares the heap with (eng->tm.scan; tests only): the
+ * earliest deadline, and the timers of every due TCB in list order.
+ */
+static uint64_t
+tm_scan_next(struct xtcp_engine *eng)
 {
 	struct xtcp_sock *tp;
 	uint64_t d = UINT64_MAX, t;
@@ -79,10 +276,8 @@ xt_tcp_timers_next(struct xtcp_engine *eng)
 	return (d);
 }
 
-/* Run the timers of every TCB with a deadline at or before now; a timer
- * may free its TCB. */
-void
-xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
+static void
+tm_scan_run(struct xtcp_engine *eng, uint64_t now)
 {
 	struct xtcp_sock *tp, *next;
 
@@ -91,6 +286,115 @@ xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
 		if (xt_tcp_next_deadline(tp) <= now)
 			xt_tcp_timers(tp, now);
 	}
+}
+
+#ifdef XTCP_DEBUG
+/* The heap's answer against the scan of every TCB it replaced. */
+static void
+tm_check(struct xtcp_engine *eng, uint64_t heap_next)
+{
+	uint64_t d;
+
+	if (eng->ntcb > XT_TM_CHECK_MAX)
+		return;
+	d = tm_scan_next(eng);
+	if (xt_tcp_timers_verify(eng) != XT_OK ||
+	    (heap_next != UINT64_MAX && heap_next != d)) {
+		xt_log(eng, XTCP_LOG_ERROR, "timer heap: next %llu, scan %llu",
+		    (unsigned long long)heap_next, (unsigned long long)d);
+		abort();	/* a missed timer is a hang: stop the test */
+	}
+}
+#endif
+
+/*
+ * The earliest deadline of every TCP timer of the engine, UINT64_MAX for
+ * none: the heap's top, once its key is not stale.
+ */
+uint64_t
+xt_tcp_timers_next(struct xtcp_engine *eng)
+{
+	struct xtcp_sock *tp;
+	uint64_t next = UINT64_MAX;
+
+	if (eng->tm.scan)
+		return (tm_scan_next(eng));
+	while (eng->tm.n > 0) {
+		tp = eng->tm.heap[0].tp;
+		eng->tm.visits++;
+		if (xt_tcp_next_deadline(tp) == eng->tm.heap[0].key) {
+			next = eng->tm.heap[0].key;
+			break;
+		}
+		tm_rekey(tp);		/* stale: later, or none */
+	}
+	next = xt_tw_earliest(eng, next);	/* TIME-WAIT entries */
+#ifdef XTCP_DEBUG
+	tm_check(eng, next);
+#endif
+	return (next);
+}
+
+/* Newest TCB first: the order of the engine's TCB list (xt_tcp_alloc
+ * puts a new TCB at its head), which the scan before the heap ran timers
+ * in; sim_timers holds the two to the same order. */
+static int
+tm_newest_first(const void *a, const void *b)
+{
+	const struct xtcp_sock *x = *(struct xtcp_sock *const *)a;
+	const struct xtcp_sock *y = *(struct xtcp_sock *const *)b;
+
+	return (x->t_serial < y->t_serial ? 1 :
+	    x->t_serial > y->t_serial ? -1 : 0);
+}
+
+/*
+ * Run the timers of every TCB with a deadline at or before now; a timer
+ * may free its TCB, or another.  The due TCBs leave the heap for
+ * eng->tm.due first, so that what their timers arm goes back into the
+ * heap without being run again in this pass.
+ */
+void
+xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
+{
+	struct xtcp_sock *tp;
+	uint32_t i;
+
+	if (eng->tm.scan) {
+		tm_scan_run(eng, now);
+		return;
+	}
+	xt_tw_expire(eng, now);		/* TIME-WAIT entries */
+	eng->tm.ndue = 0;
+	while (eng->tm.n > 0 && eng->tm.heap[0].key <= now) {
+		tp = eng->tm.heap[0].tp;
+		eng->tm.visits++;
+		if (xt_tcp_next_deadline(tp) > now) {
+			tm_rekey(tp);	/* stale */
+			continue;
+		}
+		tm_remove(eng, tp);
+		eng->tm.due[eng->tm.ndue++] = tp;
+	}
+	if (eng->tm.ndue > 1)
+		qsort(eng->tm.due, eng->tm.ndue, sizeof(*eng->tm.due),
+		    tm_newest_first);
+	for (i = 0; i < eng->tm.ndue; i++)
+		eng->tm.due[i]->t_tmdue = i + 1;
+	for (i = 0; i < eng->tm.ndue; i++) {
+		if ((tp = eng->tm.due[i]) == NULL)
+			continue;	/* freed by an earlier one's timer */
+		if (xt_tcp_next_deadline(tp) <= now)
+			xt_tcp_timers(tp, now);
+		if (eng->tm.due[i] == NULL)
+			continue;	/* freed by its own */
+		tp->t_tmdue = 0;
+		tm_rekey(tp);
+	}
+	eng->tm.ndue = 0;
+#ifdef XTCP_DEBUG
+	tm_check(eng, UINT64_MAX);
+#endif
 }
 
 /*
@@ -138,13 +442,14 @@ void
 xt_tcp_arm_rexmt(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint64_t limit;
+	uint64_t at, limit;
 
-	tp->t_rexmt_at = eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
+	at = eng->now + xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift) +
 	    (uint64_t)eng->cfg.rexmit_slop_ms * 1000;
 	limit = tcp_give_up_at(tp);
-	if (limit != 0 && limit < tp->t_rexmt_at)
-		tp->t_rexmt_at = limit > eng->now ? limit : eng->now + 1;
+	if (limit != 0 && limit < at)
+		at = limit > eng->now ? limit : eng->now + 1;
+	xt_tcp_timer_set(tp, XT_T_REXMT, at);
 	xt_engine_timer_armed(eng, tp->t_rexmt_at);
 	xt_tcp_arm_tlp(tp);
 }
@@ -163,9 +468,9 @@ void
 xt_tcp_arm_tlp(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint64_t pto, limit;
+	uint64_t pto, at, limit;
 
-	tp->t_tlp_at = 0;
+	xt_tcp_timer_set(tp, XT_T_TLP, 0);
 	if (!(tp->t_flags & XT_TF_SACK_OK) || tp->t_tlp_out ||
 	    (tp->t_flags & XT_TF_INRECOVERY) || tp->t_rxtshift != 0 ||
 	    tp->t_rtt.srtt_us == 0 || !XT_TCPS_SYNCHRONIZED(tp->state) ||
@@ -177,15 +482,14 @@ xt_tcp_arm_tlp(struct xtcp_sock *tp)
 		pto += 200000;		/* WCDelAckT */
 	else
 		pto += 2000;
-	tp->t_tlp_at = eng->now + pto;
-	if (tp->t_tlp_at > tp->t_rexmt_at)
-		tp->t_tlp_at = tp->t_rexmt_at;
+	at = eng->now + pto;
+	if (at > tp->t_rexmt_at)
+		at = tp->t_rexmt_at;
 	/* no probe when the connection ends then (TCP_USER_TIMEOUT) */
 	limit = tcp_give_up_at(tp);
-	if (limit != 0 && tp->t_tlp_at >= limit) {
-		tp->t_tlp_at = 0;
+	if (limit != 0 && at >= limit)
 		return;
-	}
+	xt_tcp_timer_set(tp, XT_T_TLP, at);
 	xt_engine_timer_armed(eng, tp->t_tlp_at);
 }
 
@@ -196,8 +500,21 @@ xt_tcp_arm_persist(struct xtcp_sock *tp)
 
 	/* BSD bounds the persist interval to [5 s, 60 s]; Linux uses the
 	 * RTO with backoff up to TCP_RTO_MAX.  We follow Linux. */
-	tp->t_persist_at = tp->eng->now + t;
+	xt_tcp_timer_set(tp, XT_T_PERSIST, tp->eng->now + t);
 	xt_engine_timer_armed(tp->eng, tp->t_persist_at);
+}
+
+void
+xt_tcp_timers_stop(struct xtcp_sock *tp)
+{
+	xt_tcp_timer_set(tp, XT_T_REXMT, 0);
+	xt_tcp_timer_set(tp, XT_T_PERSIST, 0);
+	xt_tcp_timer_set(tp, XT_T_DELACK, 0);
+	xt_tcp_timer_set(tp, XT_T_2MSL, 0);
+	xt_tcp_timer_set(tp, XT_T_KEEP, 0);
+	xt_tcp_timer_set(tp, XT_T_CORK, 0);
+	xt_tcp_timer_set(tp, XT_T_TLP, 0);
+	xt_tcp_timer_set(tp, XT_T_RACK, 0);
 }
 
 void
@@ -206,9 +523,14 @@ xt_tcp_start_timewait(struct xtcp_sock *tp)
 	struct xtcp_engine *eng = tp->eng;
 
 	xt_tcp_set_state(tp, XT_TCPS_TIME_WAIT);
-	tp->t_rexmt_at = tp->t_persist_at = tp->t_delack_at = 0;
-	tp->t_keep_at = tp->t_tlp_at = tp->t_rack_at = 0;
-	tp->t_2msl_at = eng->now + 2ull * eng->cfg.msl_ms * 1000;
+	xt_tcp_timer_set(tp, XT_T_REXMT, 0);
+	xt_tcp_timer_set(tp, XT_T_PERSIST, 0);
+	xt_tcp_timer_set(tp, XT_T_DELACK, 0);
+	xt_tcp_timer_set(tp, XT_T_KEEP, 0);
+	xt_tcp_timer_set(tp, XT_T_TLP, 0);
+	xt_tcp_timer_set(tp, XT_T_RACK, 0);
+	xt_tcp_timer_set(tp, XT_T_2MSL,
+	    eng->now + 2ull * eng->cfg.msl_ms * 1000);
 	xt_engine_timer_armed(eng, tp->t_2msl_at);
 }
 
@@ -218,7 +540,7 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 	if (tp->t_syncache != NULL)
 		xt_syncache_timers(tp, now);
 	if (tp->t_delack_at != 0 && tp->t_delack_at <= now) {
-		tp->t_delack_at = 0;
+		xt_tcp_timer_set(tp, XT_T_DELACK, 0);
 		if (tp->t_flags & XT_TF_DELACK) {
 			XT_STAT_INC(tp->eng, tcp_delack);
 			xt_tcp_send_ack(tp);
@@ -226,36 +548,36 @@ xt_tcp_timers(struct xtcp_sock *tp, uint64_t now)
 	}
 	if (tp->t_cork_at != 0 && tp->t_cork_at <= now) {
 		/* the corked partial segment waited long enough */
-		tp->t_cork_at = 0;
+		xt_tcp_timer_set(tp, XT_T_CORK, 0);
 		tp->t_flags |= XT_TF_FORCE;
 		xt_tcp_output(tp);
 		tp->t_flags &= ~XT_TF_FORCE;
 	}
 	if (tp->t_persist_at != 0 && tp->t_persist_at <= now) {
-		tp->t_persist_at = 0;
+		xt_tcp_timer_set(tp, XT_T_PERSIST, 0);
 		tcp_timer_persist(tp);
 	}
 	if (tp->t_2msl_at != 0 && tp->t_2msl_at <= now) {
-		tp->t_2msl_at = 0;
+		xt_tcp_timer_set(tp, XT_T_2MSL, 0);
 		tcp_timer_2msl(tp);
 		return;		/* tp is gone */
 	}
 	if (tp->t_keep_at != 0 && tp->t_keep_at <= now) {
-		tp->t_keep_at = 0;
+		xt_tcp_timer_set(tp, XT_T_KEEP, 0);
 		if (tcp_timer_keep(tp))
 			return;		/* dropped, and freed if orphaned */
 	}
 	if (tp->t_rack_at != 0 && tp->t_rack_at <= now) {
-		tp->t_rack_at = 0;
+		xt_tcp_timer_set(tp, XT_T_RACK, 0);
 		xt_tcp_rack_timeout(tp);
 	}
 	if (tp->t_tlp_at != 0 && tp->t_tlp_at <= now) {
-		tp->t_tlp_at = 0;
+		xt_tcp_timer_set(tp, XT_T_TLP, 0);
 		xt_tcp_tlp_timeout(tp);
 	}
 	if (tp->t_rexmt_at != 0 && tp->t_rexmt_at <= now) {
-		tp->t_rexmt_at = 0;
-		tp->t_tlp_at = 0;
+		xt_tcp_timer_set(tp, XT_T_REXMT, 0);
+		xt_tcp_timer_set(tp, XT_T_TLP, 0);
 		tcp_timer_rexmt(tp);
 	}
 }
@@ -383,15 +705,17 @@ tcp_timer_2msl(struct xtcp_sock *tp)
 void
 xt_tcp_arm_keep(struct xtcp_sock *tp)
 {
+	uint64_t at;
+
 	if (!(tp->t_flags & XT_TF_KEEPALIVE) ||
 	    !XT_TCPS_SYNCHRONIZED(tp->state) ||
 	    tp->state == XT_TCPS_TIME_WAIT) {
-		tp->t_keep_at = 0;
+		xt_tcp_timer_set(tp, XT_T_KEEP, 0);
 		return;
 	}
-	tp->t_keep_at = tp->t_last_rx_us + (uint64_t)tp->keep_idle_s * 1000000;
-	if (tp->t_keep_at <= tp->eng->now)
-		tp->t_keep_at = tp->eng->now + 1;
+	at = tp->t_last_rx_us + (uint64_t)tp->keep_idle_s * 1000000;
+	xt_tcp_timer_set(tp, XT_T_KEEP, at > tp->eng->now ? at :
+	    tp->eng->now + 1);
 	xt_engine_timer_armed(tp->eng, tp->t_keep_at);
 }
 
@@ -420,7 +744,8 @@ tcp_timer_keep(struct xtcp_sock *tp)
 		return (0);
 	}
 	if (tp->snd_una != tp->snd_max) {
-		tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
+		xt_tcp_timer_set(tp, XT_T_KEEP,
+		    eng->now + (uint64_t)tp->keep_intvl_s * 1000000);
 		xt_engine_timer_armed(eng, tp->t_keep_at);
 		return (0);
 	}
@@ -435,7 +760,8 @@ tcp_timer_keep(struct xtcp_sock *tp)
 	XT_STAT_INC(eng, tcp_keep_probe);
 	tp->t_keep_probes++;
 	(void)xt_tcp_send_seg(tp, tp->snd_una - 1, 0, 0);
-	tp->t_keep_at = eng->now + (uint64_t)tp->keep_intvl_s * 1000000;
+	xt_tcp_timer_set(tp, XT_T_KEEP,
+	    eng->now + (uint64_t)tp->keep_intvl_s * 1000000);
 	xt_engine_timer_armed(eng, tp->t_keep_at);
 	return (0);
 }

@@ -434,7 +434,7 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 		s->t_flags |= XT_TF_SNDURG;
 	}
 	if (!s->t_more && !s->t_cork_opt)
-		s->t_cork_at = 0;
+		xt_tcp_timer_set(s, XT_T_CORK, 0);
 	xt_tcp_output(s);
 	usr_end(s);
 	return (XT_OK);
@@ -728,9 +728,10 @@ xtcp_close(struct xtcp_sock *s, uint64_t now_us)
 			xt_tcp_set_state(s, XT_TCPS_LAST_ACK);
 		xt_tcp_output(s);
 	} else if (s->state == XT_TCPS_FIN_WAIT_2) {
-		s->t_2msl_at = eng->now + (s->t_linger2_s >= 0 ?
+		xt_tcp_timer_set(s, XT_T_2MSL, eng->now +
+		    (s->t_linger2_s >= 0 ?
 		    (uint64_t)s->t_linger2_s * 1000000 :
-		    (uint64_t)eng->cfg.finwait2_timeout_ms * 1000);
+		    (uint64_t)eng->cfg.finwait2_timeout_ms * 1000));
 		xt_engine_timer_armed(eng, s->t_2msl_at);
 	}
 	xt_tx_flush(eng);

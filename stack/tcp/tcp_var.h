@@ -119,6 +119,12 @@ struct xtcp_sock {
 	struct xtcp_engine	*eng;
 	struct xtcp_sock	*next;		/* engine's list of TCBs */
 	struct xtcp_sock	*prev;
+	uint32_t		t_tmidx;	/* 1 + place in the timer heap,
+						 * 0 = not in it (tcp_timer.c) */
+	uint32_t		t_tmdue;	/* 1 + place in the due TCBs
+						 * being run, 0 = none */
+	uint64_t		t_serial;	/* allocation order: due
+						 * timers run newest first */
 	void			*user;		/* the shim's handle; NULL once orphaned */
 	enum xt_tcp_state	state;
 	uint32_t		t_flags;	/* XT_TF_* */
@@ -249,7 +255,8 @@ struct xtcp_sock {
 	uint64_t		t_last_ack_rx_us; /* last ACK that moved snd_una */
 	uint64_t		t_last_data_rx_us; /* last segment with data */
 
-	/* timers: absolute deadlines in µs, 0 = off */
+	/* timers: absolute deadlines in µs, 0 = off; written only with
+	 * xt_tcp_timer_set(), which keeps the engine's heap right */
 	uint64_t		t_rexmt_at;	/* retransmission (also SYN) */
 	uint64_t		t_persist_at;	/* zero-window probe */
 	uint64_t		t_delack_at;	/* delayed ACK */
@@ -460,9 +467,69 @@ int	xt_tcp_tfo_fit(const struct xtcp_engine *eng, struct xt_tcp_repr *r);
 
 /* tcp_timer.c */
 /* The engine's two questions to TCP's timers: when next, and run what
- * is due.  The scale issue's heap or wheel goes behind these two. */
+ * is due.  Behind them, a min-heap of TCBs keyed by a deadline no later
+ * than each one's earliest (xt_tcp_next_deadline). */
 uint64_t xt_tcp_timers_next(struct xtcp_engine *eng);
 void	xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now);
+/* Room in the heap for n TCBs (xt_tcp_alloc), so that arming a timer
+ * never needs memory; a TCB leaving (xt_tcp_free); the engine's end. */
+int	xt_tcp_timers_reserve(struct xtcp_engine *eng, uint32_t n);
+void	xt_tcp_timers_forget(struct xtcp_sock *tp);
+void	xt_tcp_timers_fini(struct xtcp_engine *eng);
+/* A deadline of tp (or of its SYN cache) is now at: the heap moves tp up
+ * if that is earlier than its key.  A later or cleared deadline needs
+ * nothing: the key is corrected when it comes due. */
+void	xt_tcp_timer_sooner(struct xtcp_sock *tp, uint64_t at);
+/* Every deadline of tp off (its SYN cache's are the cache's). */
+void	xt_tcp_timers_stop(struct xtcp_sock *tp);
+/* The heap against a scan of every TCB: XT_OK, or XT_EINVAL (tests, and
+ * debug builds at each call while TCBs are few). */
+int	xt_tcp_timers_verify(struct xtcp_engine *eng);
+
+enum xt_tcp_timer {
+	XT_T_REXMT,		/* t_rexmt_at */
+	XT_T_PERSIST,		/* t_persist_at */
+	XT_T_DELACK,		/* t_delack_at */
+	XT_T_2MSL,		/* t_2msl_at */
+	XT_T_KEEP,		/* t_keep_at */
+	XT_T_CORK,		/* t_cork_at */
+	XT_T_TLP,		/* t_tlp_at */
+	XT_T_RACK		/* t_rack_at */
+};
+
+/* The one way to set a TCB's deadline (absolute µs, 0 = off). */
+static inline void
+xt_tcp_timer_set(struct xtcp_sock *tp, enum xt_tcp_timer t, uint64_t at)
+{
+	switch (t) {
+	case XT_T_REXMT:
+		tp->t_rexmt_at = at;
+		break;
+	case XT_T_PERSIST:
+		tp->t_persist_at = at;
+		break;
+	case XT_T_DELACK:
+		tp->t_delack_at = at;
+		break;
+	case XT_T_2MSL:
+		tp->t_2msl_at = at;
+		break;
+	case XT_T_KEEP:
+		tp->t_keep_at = at;
+		break;
+	case XT_T_CORK:
+		tp->t_cork_at = at;
+		break;
+	case XT_T_TLP:
+		tp->t_tlp_at = at;
+		break;
+	case XT_T_RACK:
+		tp->t_rack_at = at;
+		break;
+	}
+	if (at != 0)
+		xt_tcp_timer_sooner(tp, at);
+}
 /* The same for one TCB. */
 void	xt_tcp_timers(struct xtcp_sock *tp, uint64_t now);
 uint64_t xt_tcp_next_deadline(const struct xtcp_sock *tp);
