@@ -45,6 +45,9 @@ struct xtcp_config {
 	uint32_t	sndbuf;		/* default send buffer, bytes */
 	uint32_t	rcvbuf;		/* default receive buffer, bytes */
 	uint32_t	max_sockets;	/* socket table size */
+	uint64_t	mem_max;	/* bytes the engine may allocate for its
+					 * state and buffers (xt_mem.h), 0 = no
+					 * bound (default) */
 	uint32_t	reass_max_ranges; /* out-of-order ranges kept per connection */
 	int		tstamps;	/* RFC 7323 timestamps: 1 = offer (default) */
 	int		ts_offset_per_conn; /* TSval offset per 4-tuple (FreeBSD,

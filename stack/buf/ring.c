@@ -9,6 +9,17 @@
  * of that, `head` is never reset when the ring drains: bytes already
  * placed beyond the readable data must stay where they are.
  *
+ * Storage comes on demand (the issue of memory on demand): `cap` is the
+ * buffer size the socket has (SO_SNDBUF, SO_RCVBUF, autotuning), what
+ * every space and window computation sees, while `size` is what is
+ * allocated, 0 until the first byte needs a place.  It grows by doubling
+ * from XT_RING_MIN as bytes arrive, never past cap, and
+ * xt_ring_release() gives it back once the ring is empty.  Indices wrap
+ * at `size`; the readable data and anything written past it always fit
+ * in it.  When storage cannot grow (XTCP_MEM_MAX, malloc) a write keeps
+ * what the present storage holds and returns less: the caller tells
+ * that apart from a full ring by xt_ring_space().
+ *
  * Every index is computed in 64 bits so that a capacity close to 2^32
  * cannot overflow head + offset.
  */
@@ -16,7 +27,11 @@
 #include <string.h>
 
 #include "xt_err.h"
+#include "xt_mem.h"
 #include "buf/ring.h"
+
+static int	ring_grow(struct xt_ring *, uint64_t);
+static int	ring_restore(struct xt_ring *, uint32_t);
 
 static uint32_t	ring_idx(const struct xt_ring *, uint64_t);
 static void	ring_copy_in(struct xt_ring *, uint32_t, const uint8_t *,
@@ -34,7 +49,7 @@ min_u32(uint32_t a, uint32_t b)
 static uint32_t
 ring_idx(const struct xt_ring *r, uint64_t off)
 {
-	return ((uint32_t)(((uint64_t)r->head + off) % r->cap));
+	return ((uint32_t)(((uint64_t)r->head + off) % r->size));
 }
 
 /* Copy n bytes (n <= cap) into storage starting at index pos, wrapping. */
@@ -43,7 +58,7 @@ ring_copy_in(struct xt_ring *r, uint32_t pos, const uint8_t *src, uint32_t n)
 {
 	uint32_t first;
 
-	first = min_u32(n, r->cap - pos);
+	first = min_u32(n, r->size - pos);
 	memcpy(r->buf + pos, src, first);
 	if (n > first)
 		memcpy(r->buf, src + first, n - first);
@@ -55,21 +70,62 @@ ring_copy_out(const struct xt_ring *r, uint32_t pos, uint8_t *dst, uint32_t n)
 {
 	uint32_t first;
 
-	first = min_u32(n, r->cap - pos);
+	first = min_u32(n, r->size - pos);
 	memcpy(dst, r->buf + pos, first);
 	if (n > first)
 		memcpy(dst + first, r->buf, n - first);
 }
 
+/*
+ * Move the storage to a block of nsize bytes, linearised: the readable
+ * data and as much of the area past it as fits come along, so bytes
+ * stored with write_at survive unless the storage shrinks below them.
+ * nsize 0 frees it.
+ */
+static int
+ring_restore(struct xt_ring *r, uint32_t nsize)
+{
+	uint8_t *nb = NULL;
+	uint32_t keep;
+
+	if (nsize == r->size)
+		return (XT_OK);
+	if (nsize > 0 && (nb = xt_alloc(r->mem, nsize)) == NULL)
+		return (XT_ENOMEM);
+	keep = min_u32(nsize, r->size);
+	if (keep > 0)
+		ring_copy_out(r, r->head, nb, keep);
+	xt_free(r->mem, r->buf, r->size);
+	r->buf = nb;
+	r->size = nsize;
+	r->head = 0;
+	return (XT_OK);
+}
+
+/* Make storage hold need bytes from head (need <= cap): double from
+ * XT_RING_MIN up to the first size that does, cap at most. */
+static int
+ring_grow(struct xt_ring *r, uint64_t need)
+{
+	uint64_t nsize;
+
+	if (need <= r->size)
+		return (XT_OK);
+	nsize = r->size > XT_RING_MIN ? r->size : XT_RING_MIN;
+	while (nsize < need)
+		nsize *= 2;
+	if (nsize > r->cap)
+		nsize = r->cap;
+	return (ring_restore(r, (uint32_t)nsize));
+}
+
 int
-xt_ring_init(struct xt_ring *r, uint32_t cap)
+xt_ring_init(struct xt_ring *r, struct xt_mem *mem, uint32_t cap)
 {
 	memset(r, 0, sizeof(*r));
 	if (cap == 0)
 		return (XT_EINVAL);
-	/* calloc: bytes past the readable data are copied by resize. */
-	if ((r->buf = calloc(1, cap)) == NULL)
-		return (XT_ENOMEM);
+	r->mem = mem;
 	r->cap = cap;
 	return (XT_OK);
 }
@@ -77,35 +133,35 @@ xt_ring_init(struct xt_ring *r, uint32_t cap)
 void
 xt_ring_free(struct xt_ring *r)
 {
-	free(r->buf);
+	struct xt_mem *mem = r->mem;
+
+	if (mem != NULL)
+		xt_free(mem, r->buf, r->size);
 	memset(r, 0, sizeof(*r));
+	r->mem = mem;
+}
+
+void
+xt_ring_release(struct xt_ring *r)
+{
+	if (r->len == 0 && r->buf != NULL)
+		(void)ring_restore(r, 0);
 }
 
 /*
- * Linearise into new storage.  Besides the readable data, as much of the
- * area past it as fits in the new capacity is kept too, so out-of-order
- * bytes stored with write_at survive a resize unless the ring shrinks
- * below their offset.
+ * A new capacity: storage that fits stays as it is; storage larger than
+ * the new capacity moves to a block of that size.
  */
 int
 xt_ring_resize(struct xt_ring *r, uint32_t cap)
 {
-	uint8_t *nb;
-	uint32_t keep;
+	int err;
 
 	if (cap == 0 || cap < r->len)
 		return (XT_EINVAL);
-	if (cap == r->cap)
-		return (XT_OK);
-	if ((nb = calloc(1, cap)) == NULL)
-		return (XT_ENOMEM);
-	keep = min_u32(cap, r->cap);
-	if (keep > 0)
-		ring_copy_out(r, r->head, nb, keep);
-	free(r->buf);
-	r->buf = nb;
+	if (cap < r->size && (err = ring_restore(r, cap)) != XT_OK)
+		return (err);
 	r->cap = cap;
-	r->head = 0;
 	return (XT_OK);
 }
 
@@ -113,6 +169,10 @@ uint32_t
 xt_ring_write(struct xt_ring *r, const void *src, uint32_t n)
 {
 	n = min_u32(n, r->cap - r->len);
+	if (n == 0)
+		return (0);
+	if (ring_grow(r, (uint64_t)r->len + n) != XT_OK)
+		n = r->size - r->len;	/* what the storage holds */
 	if (n == 0)
 		return (0);
 	ring_copy_in(r, ring_idx(r, r->len), src, n);
@@ -158,15 +218,21 @@ xt_ring_write_at(struct xt_ring *r, uint32_t off, const void *src, uint32_t n)
 	if (off >= space)
 		return (0);
 	n = min_u32(n, space - off);
-	if (n > 0)
-		ring_copy_in(r, ring_idx(r, (uint64_t)r->len + off), src, n);
+	if (n == 0)
+		return (0);
+	if (ring_grow(r, (uint64_t)r->len + off + n) != XT_OK) {
+		if ((uint64_t)r->len + off >= r->size)
+			return (0);
+		n = min_u32(n, r->size - r->len - off);
+	}
+	ring_copy_in(r, ring_idx(r, (uint64_t)r->len + off), src, n);
 	return (n);
 }
 
 uint32_t
 xt_ring_commit(struct xt_ring *r, uint32_t n)
 {
-	n = min_u32(n, r->cap - r->len);
+	n = min_u32(n, r->size - r->len);
 	r->len += n;
 	return (n);
 }

@@ -397,7 +397,11 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 	}
 	if (n == 0) {
 		s->t_more = more;
-		return (XT_EAGAIN);
+		/* room in the buffer but no memory for it (XTCP_MEM_MAX) */
+		return (xt_ring_space(&s->snd_buf) > 0 &&
+		    (s->t_notsent_lowat == 0 ||
+		    tcp_notsent(s) < s->t_notsent_lowat) ? XT_ENOBUFS :
+		    XT_EAGAIN);
 	}
 	*sent = n;
 	/* MSG_OOB: the last byte sent is urgent (BSD/Linux semantics) */
@@ -549,6 +553,11 @@ xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
 		}
 		n = xt_ring_read(&s->rcv_buf, buf, want);
 		*got = n;
+		/* emptied, and nothing waits out of order: no storage; and
+		 * reading is what frees memory (tcp_input.c) */
+		if (xt_asm_empty(&s->rcv_asm))
+			xt_ring_release(&s->rcv_buf);
+		s->t_rcv_memshort = 0;
 		tcp_rcvbuf_autotune(s, n);
 		/* the program made room: maybe a window update is due */
 		if (XT_TCPS_SYNCHRONIZED(s->state))

@@ -121,6 +121,8 @@ struct xtcp_sock {
 	uint8_t			t_oobbyte;	/* it, when taken out of band */
 	xt_seq_t		snd_up;		/* one past our urgent byte */
 	struct xt_ring		rcv_buf;	/* in-order data; OOO data beyond */
+	unsigned		t_rcv_memshort:1; /* rcv_buf could not grow: the
+						 * window stops at its storage */
 	struct xt_asm		rcv_asm;	/* OOO ranges past rcv_nxt */
 	uint32_t		t_segs_unacked;	/* full-sized segments since our last ACK */
 
@@ -152,17 +154,22 @@ struct xtcp_sock {
 	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
 	/*
 	 * Send times of first transmissions not yet acknowledged, oldest
-	 * first, for RACK (RFC 8985 §6.2): entry i covers from tm_end[i-1]
-	 * (tm_lo for the first) to tm_end[i], sent between tm_t0[i] and
-	 * tm_t1[i] µs.  When full, neighbours merge pairwise: the map then
-	 * knows less precisely, never wrongly.
+	 * first, for RACK (RFC 8985 §6.2): entry i covers from tm[i-1].end
+	 * (tm_lo for the first) to tm[i].end, sent between tm[i].t0 and
+	 * tm[i].t1 µs.  When full, neighbours merge pairwise: the map then
+	 * knows less precisely, never wrongly.  The entries are allocated
+	 * while data is outstanding (tcp_recovery.c).
 	 */
-#define XT_TMAP	128
+#define XT_TMAP		128
+#define XT_TMAP_MIN	8
 	xt_seq_t		tm_lo;
-	xt_seq_t		tm_end[XT_TMAP];
-	uint64_t		tm_t0[XT_TMAP];
-	uint64_t		tm_t1[XT_TMAP];
+	struct xt_tment {
+		xt_seq_t	end;
+		uint64_t	t0;
+		uint64_t	t1;
+	}			*tm;		/* tm_cap entries, NULL when 0 */
 	uint16_t		tm_n;		/* entries in use */
+	uint16_t		tm_cap;		/* entries allocated */
 	/* RACK (RFC 8985 §6): what the newest delivery tells */
 	uint64_t		t_rack_xmit_ts;	/* RACK.xmit_ts, µs */
 	xt_seq_t		t_rack_end;	/* RACK.end_seq */
@@ -379,6 +386,7 @@ void	xt_tcp_sack_output(struct xtcp_sock *tp);
 void	xt_tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end,
 	    uint64_t t);
 void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
+void	xt_tcp_tmap_free(struct xtcp_sock *tp);
 /* A loss episode begins: Eifel detection armed (RFC 3522 §3.2). */
 void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
 /* RACK's reordering window, µs (RFC 8985 §6.2.4). */
