@@ -38,6 +38,7 @@ struct xtcp_config;
 #define SHIM_CF_TAP	0x80000
 #define SHIM_CF_TAPURING 0x100000
 #define SHIM_CF_DEVWAIT	0x200000
+#define SHIM_CF_MEMMAX	0x400000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -74,6 +75,7 @@ struct shim_config {
 	uint32_t	child_stack;	/* XTCP_CHILD: 1 = stack, 0 = kernel */
 	uint32_t	spin_us;	/* XTCP_SPIN_US: busy-poll before sleeping */
 	uint32_t	devwait;	/* XTCP_DEVWAIT: a sleeper watches the device */
+	uint64_t	mem_max;	/* XTCP_MEM_MAX: engine bytes, 0 = no bound */
 	unsigned	npass;
 	struct shim_cidr pass[SHIM_NPASS];	/* XTCP_PASSTHROUGH */
 	char		lockdir[128];	/* XTCP_LOCKDIR, "" = the default */

@@ -704,7 +704,7 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
 	uint32_t off, n, front, fit;
-	int err;
+	int err, inorder;
 
 	if (sg->dlen == 0)
 		return (STEP_NEXT);
@@ -737,7 +737,10 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		tp->t_rcv_memshort = 0;
 	if (n < sg->dlen)
 		sg->fin = 0;	/* the FIN lies past what we could keep */
-	if (n > 0 && (err = xt_asm_add(&tp->rcv_asm, off, n)) != XT_OK) {
+	/* in order with no hole: no range to record (nor memory for one) */
+	inorder = off == 0 && xt_asm_empty(&tp->rcv_asm);
+	if (n > 0 && !inorder &&
+	    (err = xt_asm_add(&tp->rcv_asm, off, n)) != XT_OK) {
 		if (err == XT_ENOMEM)
 			tcp_rcv_nomem(tp);
 		else
@@ -752,7 +755,7 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		xt_asm_advance(&tp->rcv_asm, n);
 		tcp_rcv_deliver(tp, n);
 	}
-	front = xt_asm_take_front(&tp->rcv_asm);
+	front = inorder ? n : xt_asm_take_front(&tp->rcv_asm);
 	if (front > 0 && tp->t_deferred) {
 		tp->t_deferred = 0;
 		tp->t_2msl_at = 0;
