@@ -927,9 +927,9 @@ own_fcntl(struct shim_sock *s, int cmd, void *arg)
  * the engine lock held, from any thread; sending a signal is safe there.
  */
 void
-sock_urg(void *arg, void *user)
+sock_urg(void *arg, uint32_t user)
 {
-	struct shim_sock *s = user;
+	struct shim_sock *s = shim_sock_by_handle(user);
 
 	(void)arg;
 	if (s == NULL || s->own_pid <= 0)

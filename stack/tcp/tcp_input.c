@@ -642,7 +642,7 @@ step_urg(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 	tp->rcv_mark = mark;
 	tp->t_flags |= XT_TF_HAVEMARK;
 	tp->t_flags &= ~XT_TF_HAVEOOB;
-	if (tp->user != NULL && eng->urg != NULL)
+	if (tp->user != 0 && eng->urg != NULL)
 		eng->urg(eng->cb_arg, tp->user);
 	xt_tcp_wakeup(tp);
 }

@@ -63,9 +63,7 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	tp->keep_cnt = eng->cfg.keepcnt;
 	if (eng->cfg.always_keepalive)
 		tp->t_flags |= XT_TF_KEEPALIVE;
-	tp->t_cc = xt_cc_find(eng->cfg.congestion);
-	if (tp->t_cc == NULL)
-		tp->t_cc = xt_cc_default();
+	tp->t_cc = xt_cc_handle(xt_cc_find(eng->cfg.congestion));
 	tp->t_initcwnd_segs = eng->cfg.initcwnd_segs;
 	tp->t_linger2_s = -1;
 	tp->next = eng->tcbs;
@@ -115,7 +113,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 			if (c->t_listener == tp) {
 				tcp_unlink_child(c);
 				c->t_flags |= XT_TF_ORPHAN;
-				c->user = NULL;
+				c->user = 0;
 				if (c->state != XT_TCPS_CLOSED)
 					xt_tcp_send_rst(c);
 				xt_tcp_set_state(c, XT_TCPS_CLOSED);
@@ -390,11 +388,11 @@ xt_tcp_wakeup(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
 
-	if (tp->user != NULL && eng->wakeup != NULL)
+	if (tp->user != 0 && eng->wakeup != NULL)
 		eng->wakeup(eng->cb_arg, tp->user);
 	/* a child becoming ready wakes whoever waits in accept() */
 	if (tp->t_listener != NULL && tp->in_acceptq &&
-	    tp->t_listener->user != NULL && eng->wakeup != NULL)
+	    tp->t_listener->user != 0 && eng->wakeup != NULL)
 		eng->wakeup(eng->cb_arg, tp->t_listener->user);
 }
 

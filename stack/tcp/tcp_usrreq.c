@@ -48,12 +48,12 @@ xtcp_socket(struct xtcp_engine *eng, struct xtcp_sock **out)
 }
 
 void
-xtcp_sock_set_user(struct xtcp_sock *s, void *user)
+xtcp_sock_set_user(struct xtcp_sock *s, uint32_t user)
 {
 	s->user = user;
 }
 
-void *
+uint32_t
 xtcp_sock_get_user(const struct xtcp_sock *s)
 {
 	return (s->user);
@@ -603,7 +603,7 @@ tcp_listener_stop(struct xtcp_sock *s)
 			continue;
 		xt_tcp_send_rst(c);
 		c->t_flags |= XT_TF_ORPHAN;
-		c->user = NULL;
+		c->user = 0;
 		xt_tcp_drop(c, XT_OK);	/* unlinks and frees the child */
 	}
 	/* half-open ones are forgotten: their ACK will find no listener
@@ -675,7 +675,7 @@ xtcp_close(struct xtcp_sock *s, uint64_t now_us)
 	struct xtcp_engine *eng = s->eng;
 
 	usr_begin(s, now_us);
-	s->user = NULL;
+	s->user = 0;
 	s->t_flags |= XT_TF_ORPHAN;
 	switch (s->state) {
 	case XT_TCPS_CLOSED:

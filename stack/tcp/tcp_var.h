@@ -89,7 +89,7 @@ struct xtcp_sock {
 	struct xtcp_engine	*eng;
 	struct xtcp_sock	*next;		/* engine's list of TCBs */
 	struct xtcp_sock	*prev;
-	void			*user;		/* the shim's handle; NULL once orphaned */
+	uint32_t		user;		/* the shim's handle; 0 once orphaned */
 	enum xt_tcp_state	state;
 	uint32_t		t_flags;	/* XT_TF_* */
 
@@ -144,7 +144,7 @@ struct xtcp_sock {
 	uint8_t			rcv_scale;	/* our window shift */
 	uint8_t			request_scale;	/* shift we offer in our SYN */
 
-	/* congestion control (tcp_cc.c and the algorithm in t_cc: NewReno,
+	/* congestion control (tcp_cc.c and the algorithm t_cc names: NewReno,
 	 * CUBIC or none) and loss recovery (tcp_recovery.c: RFC 6582
 	 * without SACK, RFC 6675 + PRR + RACK with it) */
 	uint32_t		snd_cwnd;	/* bytes */
@@ -198,7 +198,8 @@ struct xtcp_sock {
 	unsigned		t_sndbuf_locked:1; /* SO_SNDBUF set */
 	uint32_t		t_rcvq_copied;	/* bytes read in this measurement */
 	uint64_t		t_rcvq_time;	/* when the measurement began */
-	const struct xt_cc_ops	*t_cc;		/* congestion control */
+	uint8_t			t_cc;		/* congestion control: its handle
+						 * (xt_cc_ops(), 0 = default) */
 	_Alignas(8) uint8_t	t_cc_priv[XT_CC_PRIV_MAX]; /* its state */
 	uint32_t		t_initcwnd_segs; /* initial window, segments */
 	xt_seq_t		t_ecn_recover;	/* no new ECN reaction before this ack */

@@ -442,6 +442,39 @@ START_TEST(mem_allocator)
 }
 END_TEST
 
+/* Engine state names code and the caller's memory by handle: the
+ * congestion control by its registry handle, the socket's owner by the
+ * number it gave (issue 12: state that can move to shared memory). */
+START_TEST(mem_handles_not_pointers)
+{
+	struct xtcp_sock *s;
+	char name[16];
+	size_t len = sizeof(name);
+
+	ck_assert_uint_eq(xt_cc_handle(NULL), 0);
+	ck_assert_ptr_eq(xt_cc_ops(0), xt_cc_default());
+	ck_assert_ptr_eq(xt_cc_ops(xt_cc_handle(xt_cc_find("reno"))),
+	    xt_cc_find("reno"));
+	ck_assert_ptr_eq(xt_cc_ops(xt_cc_handle(xt_cc_find("none"))),
+	    xt_cc_find("none"));
+	ck_assert_ptr_eq(xt_cc_ops(200), xt_cc_default());
+	ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+	/* the fixture's engine runs "reno" */
+	ck_assert_ptr_eq(xt_cc_ops(s->t_cc), xt_cc_find("reno"));
+	ck_assert_int_eq(xtcp_setopt(s, IPPROTO_TCP, TCP_CONGESTION, "none",
+	    4), XT_OK);
+	ck_assert_ptr_eq(xt_cc_ops(s->t_cc), xt_cc_find("none"));
+	ck_assert_int_eq(xtcp_getopt(s, IPPROTO_TCP, TCP_CONGESTION, name,
+	    &len), XT_OK);
+	ck_assert_str_eq(name, "none");
+	ck_assert_uint_eq(xtcp_sock_get_user(s), 0);
+	xtcp_sock_set_user(s, 77);
+	ck_assert_uint_eq(xtcp_sock_get_user(s), 77);
+	xtcp_close(s, now);
+	finish(0);
+}
+END_TEST
+
 static const char *env_mem;
 
 static const char *
@@ -521,6 +554,7 @@ xt_suite_mem(void)
 	tcase_add_test(tc, mem_max_rcv_partial);
 	tcase_add_test(tc, mem_fail_every_allocation);
 	tcase_add_test(tc, mem_allocator);
+	tcase_add_test(tc, mem_handles_not_pointers);
 	tcase_add_test(tc, mem_max_config);
 	suite_add_tcase(s, tc);
 	return (s);
