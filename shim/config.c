@@ -717,6 +717,14 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 	return (SHIM_CFG_OK);
 }
 
+uint32_t
+shim_config_max_sockets(unsigned long long nofile_hard)
+{
+	if (nofile_hard < 4096)
+		return (4096);
+	return (nofile_hard > 1048576 ? 1048576 : (uint32_t)nofile_hard);
+}
+
 void
 shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 {

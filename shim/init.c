@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -277,6 +278,7 @@ engine_start(void)
 	struct xtcp_config ec;
 	struct xtcp_keys keys;
 	struct xt_dev *dev = NULL;
+	struct rlimit rl;
 	char msg[256];
 	int r, wfd = -1, fds[XTCP_DEV_MAXFDS], nfds, i;
 
@@ -316,6 +318,9 @@ engine_start(void)
 		return (-1);
 	}
 	xtcp_config_defaults(&ec);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		ec.max_sockets = shim_config_max_sockets(
+		    rl.rlim_max == RLIM_INFINITY ? ~0ULL : rl.rlim_max);
 	shim_config_apply(c, &ec);
 	ec.log_fn = shim_engine_log;
 	ec.log_arg = NULL;

@@ -109,6 +109,10 @@ enum shim_cfg_result shim_config_load(struct shim_config *c, char *msg,
 /* A shim_env_fn over envp, a NULL-terminated array of "NAME=value"
  * strings (environ's shape). */
 const char *shim_config_env_lookup(void *envp, const char *name);
+/* The socket limit when XTCP_MAX_SOCKETS is not given: what the fd
+ * limit allows (every socket the program holds is an fd), given the hard
+ * RLIMIT_NOFILE, between 4096 and 1048576. */
+uint32_t shim_config_max_sockets(unsigned long long nofile_hard);
 /* Copy what was given onto an engine config already holding defaults. */
 void	shim_config_apply(const struct shim_config *c,
 	    struct xtcp_config *ec);

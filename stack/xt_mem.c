@@ -48,20 +48,32 @@ mem_took(struct xt_mem *m, size_t n)
 		m->peak = m->used;
 }
 
-void *
-xt_alloc(struct xt_mem *m, size_t n)
+static void *
+mem_get(struct xt_mem *m, size_t n, int zero)
 {
 	void *p;
 
 	if (n == 0 || !mem_admit(m, n))
 		return (NULL);
-	if ((p = calloc(1, n)) == NULL) {
+	if ((p = zero ? calloc(1, n) : malloc(n)) == NULL) {
 		if (m != NULL)
 			m->nfails++;
 		return (NULL);
 	}
 	mem_took(m, n);
 	return (p);
+}
+
+void *
+xt_alloc(struct xt_mem *m, size_t n)
+{
+	return (mem_get(m, n, 1));
+}
+
+void *
+xt_alloc_raw(struct xt_mem *m, size_t n)
+{
+	return (mem_get(m, n, 0));
 }
 
 void

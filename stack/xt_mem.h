@@ -31,6 +31,8 @@ struct xt_mem {
 void	xt_mem_init(struct xt_mem *m, uint64_t max);
 /* n zeroed bytes, or NULL (bound reached, malloc failed, n == 0). */
 void	*xt_alloc(struct xt_mem *m, size_t n);
+/* The same, not zeroed (payload storage about to be written). */
+void	*xt_alloc_raw(struct xt_mem *m, size_t n);
 /* Give back p, which was allocated with size n (NULL is a no-op). */
 void	xt_free(struct xt_mem *m, void *p, size_t n);
 /* Resize p from on to nn bytes, bytes past on zeroed; NULL on failure,

@@ -13,10 +13,14 @@
  * buffer size the socket has (SO_SNDBUF, SO_RCVBUF, autotuning), what
  * every space and window computation sees, while `size` is what is
  * allocated, 0 until the first byte needs a place.  It grows by doubling
- * from XT_RING_MIN as bytes arrive, never past cap, and
- * xt_ring_release() gives it back once the ring is empty.  Indices wrap
- * at `size`; the readable data and anything written past it always fit
- * in it.  When storage cannot grow (XTCP_MEM_MAX, malloc) a write keeps
+ * as bytes arrive, never past cap, and xt_ring_release() gives it back
+ * once the ring is empty.  Indices wrap at `size`; the readable data and
+ * anything written past it (up to `hi` bytes from head) always fit in it,
+ * and only those `hi` bytes move when storage does.  Storage comes back
+ * at the size the last burst needed (`last`, halved when a burst used
+ * less than a quarter of it), so a connection that streams does not pay
+ * for a climb from XT_RING_MIN, and the copies it brings, each time its
+ * reader empties the ring.  When storage cannot grow (XTCP_MEM_MAX, malloc) a write keeps
  * what the present storage holds and returns less: the caller tells
  * that apart from a full ring by xt_ring_space().
  *
@@ -90,20 +94,22 @@ ring_restore(struct xt_ring *r, uint32_t nsize)
 
 	if (nsize == r->size)
 		return (XT_OK);
-	if (nsize > 0 && (nb = xt_alloc(r->mem, nsize)) == NULL)
+	if (nsize > 0 && (nb = xt_alloc_raw(r->mem, nsize)) == NULL)
 		return (XT_ENOMEM);
-	keep = min_u32(nsize, r->size);
+	keep = min_u32(nsize, r->hi);
 	if (keep > 0)
 		ring_copy_out(r, r->head, nb, keep);
 	xt_free(r->mem, r->buf, r->size);
 	r->buf = nb;
 	r->size = nsize;
 	r->head = 0;
+	r->hi = keep;
 	return (XT_OK);
 }
 
 /* Make storage hold need bytes from head (need <= cap): double from
- * XT_RING_MIN up to the first size that does, cap at most. */
+ * what there is (or from `last`, at least XT_RING_MIN) up to the first
+ * size that does, cap at most. */
 static int
 ring_grow(struct xt_ring *r, uint64_t need)
 {
@@ -111,12 +117,24 @@ ring_grow(struct xt_ring *r, uint64_t need)
 
 	if (need <= r->size)
 		return (XT_OK);
-	nsize = r->size > XT_RING_MIN ? r->size : XT_RING_MIN;
+	nsize = r->size != 0 ? r->size : r->last;
+	if (nsize < XT_RING_MIN)
+		nsize = XT_RING_MIN;
 	while (nsize < need)
 		nsize *= 2;
 	if (nsize > r->cap)
 		nsize = r->cap;
 	return (ring_restore(r, (uint32_t)nsize));
+}
+
+/* The ring reached hi bytes from head. */
+static inline void
+ring_reach(struct xt_ring *r, uint64_t hi)
+{
+	if (hi > r->hi)
+		r->hi = (uint32_t)hi;
+	if (r->hi > r->peak)
+		r->peak = r->hi;
 }
 
 int
@@ -144,8 +162,12 @@ xt_ring_free(struct xt_ring *r)
 void
 xt_ring_release(struct xt_ring *r)
 {
-	if (r->len == 0 && r->buf != NULL)
-		(void)ring_restore(r, 0);
+	if (r->len != 0 || r->buf == NULL)
+		return;
+	r->last = r->peak < r->size / 4 ? r->size / 2 : r->size;
+	r->peak = 0;
+	r->hi = 0;
+	(void)ring_restore(r, 0);
 }
 
 /*
@@ -162,6 +184,8 @@ xt_ring_resize(struct xt_ring *r, uint32_t cap)
 	if (cap < r->size && (err = ring_restore(r, cap)) != XT_OK)
 		return (err);
 	r->cap = cap;
+	if (r->last > cap)
+		r->last = cap;
 	return (XT_OK);
 }
 
@@ -177,6 +201,7 @@ xt_ring_write(struct xt_ring *r, const void *src, uint32_t n)
 		return (0);
 	ring_copy_in(r, ring_idx(r, r->len), src, n);
 	r->len += n;
+	ring_reach(r, r->len);
 	return (n);
 }
 
@@ -206,6 +231,7 @@ xt_ring_discard(struct xt_ring *r, uint32_t n)
 		return (0);
 	r->head = ring_idx(r, n);
 	r->len -= n;
+	r->hi -= n;		/* hi >= len + n */
 	return (n);
 }
 
@@ -226,6 +252,7 @@ xt_ring_write_at(struct xt_ring *r, uint32_t off, const void *src, uint32_t n)
 		n = min_u32(n, r->size - r->len - off);
 	}
 	ring_copy_in(r, ring_idx(r, (uint64_t)r->len + off), src, n);
+	ring_reach(r, (uint64_t)r->len + off + n);
 	return (n);
 }
 
@@ -234,5 +261,6 @@ xt_ring_commit(struct xt_ring *r, uint32_t n)
 {
 	n = min_u32(n, r->size - r->len);
 	r->len += n;
+	ring_reach(r, r->len);
 	return (n);
 }

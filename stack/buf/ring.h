@@ -24,6 +24,9 @@ struct xt_ring {
 	uint32_t	size;	/* storage allocated, bytes (<= cap) */
 	uint32_t	head;	/* index of the first readable byte */
 	uint32_t	len;	/* readable bytes */
+	uint32_t	hi;	/* bytes from head that may hold data (>= len) */
+	uint32_t	peak;	/* the most hi was since storage came */
+	uint32_t	last;	/* storage to start from after a release */
 };
 
 /* A ring of capacity cap (> 0) holding no storage yet; XT_EINVAL for 0. */

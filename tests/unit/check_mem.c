@@ -114,6 +114,19 @@ START_TEST(mem_rcv_ring_grows)
 	ck_assert_uint_eq(xt_ring_size(&sk->rcv_buf), 8192);
 	expect_recv(sk, data, 5000);
 	expect_idle(sk, __LINE__);
+	/* the next burst starts where this one ended, without the climb;
+	 * bursts that use less than a quarter of it halve it */
+	peer_sends(XT_TH_ACK, PEER_ISS + 1 + 5000, iss + 1, PEER_WIN, data,
+	    100);
+	tx_clear();
+	ck_assert_uint_eq(xt_ring_size(&sk->rcv_buf), 8192);
+	expect_recv(sk, data, 100);
+	expect_idle(sk, __LINE__);
+	peer_sends(XT_TH_ACK, PEER_ISS + 1 + 5100, iss + 1, PEER_WIN, data,
+	    100);
+	tx_clear();
+	ck_assert_uint_eq(xt_ring_size(&sk->rcv_buf), 4096);
+	expect_recv(sk, data, 100);
 	finish(1);
 }
 END_TEST
@@ -411,6 +424,64 @@ START_TEST(mem_fail_every_allocation)
 }
 END_TEST
 
+/* A ring alone: no storage until written, out-of-order bytes survive
+ * the moves growth makes, storage goes on release and is accounted. */
+START_TEST(mem_ring_lazy)
+{
+	struct xt_ring r;
+	struct xt_mem m;
+	uint8_t out[16];
+	size_t i;
+
+	fill_data();
+	xt_mem_init(&m, 0);
+	ck_assert_int_eq(xt_ring_init(&r, &m, 100000), XT_OK);
+	ck_assert_uint_eq(xt_ring_size(&r), 0);
+	ck_assert_uint_eq(m.used, 0);
+	ck_assert_uint_eq(xt_ring_write_at(&r, 3000, "AAAAAAAAAA", 10), 10);
+	ck_assert_uint_eq(xt_ring_size(&r), 4096);
+	ck_assert_uint_eq(xt_ring_write_at(&r, 9000, "BBBBBBBBBB", 10), 10);
+	ck_assert_uint_eq(xt_ring_size(&r), 16384);
+	ck_assert_uint_eq(m.used, 16384);
+	ck_assert_uint_eq(xt_ring_write_at(&r, 0, data, 3000), 3000);
+	ck_assert_uint_eq(xt_ring_write_at(&r, 3010, data, 5990), 5990);
+	ck_assert_uint_eq(xt_ring_commit(&r, 9010), 9010);
+	ck_assert_uint_eq(xt_ring_peek(&r, 3000, out, 10), 10);
+	ck_assert(memcmp(out, "AAAAAAAAAA", 10) == 0);
+	ck_assert_uint_eq(xt_ring_peek(&r, 9000, out, 10), 10);
+	ck_assert(memcmp(out, "BBBBBBBBBB", 10) == 0);
+	/* wrap around a small ring, then grow: order kept */
+	ck_assert_uint_eq(xt_ring_discard(&r, 9010), 9010);
+	xt_ring_release(&r);
+	ck_assert_uint_eq(m.used, 0);
+	ck_assert_uint_eq(xt_ring_resize(&r, 3000), XT_OK);
+	for (i = 0; i < 10; i++) {
+		ck_assert_uint_eq(xt_ring_write(&r, data + i * 1000, 1000),
+		    1000);
+		ck_assert_uint_eq(xt_ring_peek(&r, 0, out, 16), 16);
+		ck_assert(memcmp(out, data + i * 1000, 16) == 0);
+		ck_assert_uint_eq(xt_ring_discard(&r, 1000), 1000);
+	}
+	ck_assert_uint_eq(xt_ring_size(&r), 3000);
+	ck_assert_uint_eq(xt_ring_write(&r, data, 2000), 2000);
+	ck_assert_uint_eq(xt_ring_resize(&r, 50000), XT_OK);
+	ck_assert_uint_eq(xt_ring_write(&r, data + 2000, 6000), 6000);
+	ck_assert_uint_eq(xt_ring_read(&r, out, 16), 16);
+	ck_assert(memcmp(out, data, 16) == 0);
+	ck_assert_uint_eq(xt_ring_discard(&r, 1984), 1984);
+	ck_assert_uint_eq(xt_ring_read(&r, out, 16), 16);
+	ck_assert(memcmp(out, data + 2000, 16) == 0);
+	/* a bound: what storage holds is written, no more */
+	ck_assert_uint_eq(xt_ring_discard(&r, 5984), 5984);
+	xt_ring_release(&r);
+	m.max = 1;
+	ck_assert_uint_eq(xt_ring_write(&r, data, 100), 0);
+	ck_assert_uint_eq(xt_ring_space(&r), 50000);
+	xt_ring_free(&r);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
 /* The allocator alone: accounting, the bound, realloc, the test hook. */
 START_TEST(mem_allocator)
 {
@@ -536,6 +607,17 @@ START_TEST(mem_max_config)
 }
 END_TEST
 
+/* Without XTCP_MAX_SOCKETS the limit is the fd limit's (issue 12: not
+ * 4096), within 4096..1048576. */
+START_TEST(mem_max_sockets_default)
+{
+	ck_assert_uint_eq(shim_config_max_sockets(1024), 4096);
+	ck_assert_uint_eq(shim_config_max_sockets(20000), 20000);
+	ck_assert_uint_eq(shim_config_max_sockets(1ULL << 40), 1048576);
+	ck_assert_uint_eq(shim_config_max_sockets(~0ULL), 1048576);
+}
+END_TEST
+
 Suite *
 xt_suite_mem(void)
 {
@@ -553,9 +635,11 @@ xt_suite_mem(void)
 	tcase_add_test(tc, mem_max_rcv_drop_recovers);
 	tcase_add_test(tc, mem_max_rcv_partial);
 	tcase_add_test(tc, mem_fail_every_allocation);
+	tcase_add_test(tc, mem_ring_lazy);
 	tcase_add_test(tc, mem_allocator);
 	tcase_add_test(tc, mem_handles_not_pointers);
 	tcase_add_test(tc, mem_max_config);
+	tcase_add_test(tc, mem_max_sockets_default);
 	suite_add_tcase(s, tc);
 	return (s);
 }
