@@ -731,8 +731,10 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 	n = xt_ring_write_at(&tp->rcv_buf, off, sg->data, sg->dlen);
 	if (n < fit) {
 		tcp_rcv_nomem(tp);
-		if (n == 0)
+		if (n == 0) {
+			sg->fin = 0;	/* it comes after what we dropped */
 			return (STEP_NEXT);
+		}
 	} else
 		tp->t_rcv_memshort = 0;
 	if (n < sg->dlen)
