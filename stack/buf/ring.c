@@ -17,7 +17,7 @@
  * once the ring is empty.  Indices wrap at `size`; the readable data and
  * anything written past it (up to `hi` bytes from head) always fit in it,
  * and only those `hi` bytes move when storage does.  Storage comes back
- * at the size the last burst needed (`last`, halved when a burst used
+ * at the size the last burst needed (`last_lg`, halved when a burst used
  * less than a quarter of it), so a connection that streams does not pay
  * for a climb from XT_RING_MIN, and the copies it brings, each time its
  * reader empties the ring.  When storage cannot grow (XTCP_MEM_MAX, malloc) a write keeps
@@ -108,7 +108,7 @@ ring_restore(struct xt_ring *r, uint32_t nsize)
 }
 
 /* Make storage hold need bytes from head (need <= cap): double from
- * what there is (or from `last`, at least XT_RING_MIN) up to the first
+ * what there is (or from 2^last_lg, at least XT_RING_MIN) up to the first
  * size that does, cap at most. */
 static int
 ring_grow(struct xt_ring *r, uint64_t need)
@@ -117,7 +117,8 @@ ring_grow(struct xt_ring *r, uint64_t need)
 
 	if (need <= r->size)
 		return (XT_OK);
-	nsize = r->size != 0 ? r->size : r->last;
+	nsize = r->size != 0 ? r->size :
+	    r->last_lg != 0 ? (uint64_t)1 << r->last_lg : 0;
 	if (nsize < XT_RING_MIN)
 		nsize = XT_RING_MIN;
 	while (nsize < need)
@@ -133,8 +134,8 @@ ring_reach(struct xt_ring *r, uint64_t hi)
 {
 	if (hi > r->hi)
 		r->hi = (uint32_t)hi;
-	if (r->hi > r->peak)
-		r->peak = r->hi;
+	while (((uint64_t)1 << r->peak_lg) < r->hi)
+		r->peak_lg++;
 }
 
 int
@@ -164,8 +165,13 @@ xt_ring_release(struct xt_ring *r)
 {
 	if (r->len != 0 || r->buf == NULL)
 		return;
-	r->last = r->peak < r->size / 4 ? r->size / 2 : r->size;
-	r->peak = 0;
+	/* size is a power of two, or cap (2^last_lg is then cut to it) */
+	r->last_lg = 0;
+	while (((uint64_t)1 << r->last_lg) < r->size)
+		r->last_lg++;
+	if (((uint64_t)1 << r->peak_lg) <= r->size / 4)
+		r->last_lg--;		/* a burst used a quarter or less */
+	r->peak_lg = 0;
 	r->hi = 0;
 	(void)ring_restore(r, 0);
 }
@@ -184,8 +190,6 @@ xt_ring_resize(struct xt_ring *r, uint32_t cap)
 	if (cap < r->size && (err = ring_restore(r, cap)) != XT_OK)
 		return (err);
 	r->cap = cap;
-	if (r->last > cap)
-		r->last = cap;
 	return (XT_OK);
 }
 

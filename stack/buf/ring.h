@@ -25,8 +25,10 @@ struct xt_ring {
 	uint32_t	head;	/* index of the first readable byte */
 	uint32_t	len;	/* readable bytes */
 	uint32_t	hi;	/* bytes from head that may hold data (>= len) */
-	uint32_t	peak;	/* the most hi was since storage came */
-	uint32_t	last;	/* storage to start from after a release */
+	uint8_t		peak_lg; /* log2 of the most hi was since storage
+				 * came, rounded up */
+	uint8_t		last_lg; /* storage to start from after a release:
+				 * 2^last_lg (cut to cap), 0 = XT_RING_MIN */
 };
 
 /* A ring of capacity cap (> 0) holding no storage yet; XT_EINVAL for 0. */

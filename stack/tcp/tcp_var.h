@@ -121,8 +121,6 @@ struct xtcp_sock {
 	uint8_t			t_oobbyte;	/* it, when taken out of band */
 	xt_seq_t		snd_up;		/* one past our urgent byte */
 	struct xt_ring		rcv_buf;	/* in-order data; OOO data beyond */
-	unsigned		t_rcv_memshort:1; /* rcv_buf could not grow: the
-						 * window stops at its storage */
 	struct xt_asm		rcv_asm;	/* OOO ranges past rcv_nxt */
 	uint32_t		t_segs_unacked;	/* full-sized segments since our last ACK */
 
@@ -162,12 +160,12 @@ struct xtcp_sock {
 	 */
 #define XT_TMAP		128
 #define XT_TMAP_MIN	8
-	xt_seq_t		tm_lo;
 	struct xt_tment {
 		xt_seq_t	end;
 		uint64_t	t0;
 		uint64_t	t1;
 	}			*tm;		/* tm_cap entries, NULL when 0 */
+	xt_seq_t		tm_lo;
 	uint16_t		tm_n;		/* entries in use */
 	uint16_t		tm_cap;		/* entries allocated */
 	/* RACK (RFC 8985 §6): what the newest delivery tells */
@@ -196,6 +194,8 @@ struct xtcp_sock {
 	/* buffer autotuning (Linux tcp_rcv_space_adjust, sndbuf expand) */
 	unsigned		t_rcvbuf_locked:1; /* SO_RCVBUF set: no autotuning */
 	unsigned		t_sndbuf_locked:1; /* SO_SNDBUF set */
+	unsigned		t_rcv_memshort:1; /* rcv_buf could not grow: the
+						 * window stops at its storage */
 	uint32_t		t_rcvq_copied;	/* bytes read in this measurement */
 	uint64_t		t_rcvq_time;	/* when the measurement began */
 	uint8_t			t_cc;		/* congestion control: its handle
