@@ -6,8 +6,10 @@
  * out-of-order TCP data (RFC 9293 §3.10.7.4, "seventh, process the
  * segment text"): xt_ring_write_at() stores bytes at an offset past the
  * readable data and xt_ring_commit() later makes them readable.  Because
- * of that, `head` is never reset when the ring drains: bytes already
- * placed beyond the readable data must stay where they are.
+ * of that, `head` is not reset when the ring drains: bytes already
+ * placed beyond the readable data must stay where they are (only
+ * xt_ring_release(), which the caller calls when it keeps nothing there,
+ * starts over).
  *
  * Storage comes on demand (the issue of memory on demand): `cap` is the
  * buffer size the socket has (SO_SNDBUF, SO_RCVBUF, autotuning), what
@@ -20,9 +22,9 @@
  * at the size the last burst needed (`last_lg`, halved when a burst used
  * less than a quarter of it), so a connection that streams does not pay
  * for a climb from XT_RING_MIN, and the copies it brings, each time its
- * reader empties the ring.  When storage cannot grow (XTCP_MEM_MAX, malloc) a write keeps
- * what the present storage holds and returns less: the caller tells
- * that apart from a full ring by xt_ring_space().
+ * reader empties the ring.  When storage cannot grow (XTCP_MEM_MAX,
+ * malloc) a write keeps what the present storage holds and returns
+ * less: the caller tells that apart from a full ring by xt_ring_space().
  *
  * Every index is computed in 64 bits so that a capacity close to 2^32
  * cannot overflow head + offset.
@@ -154,8 +156,7 @@ xt_ring_free(struct xt_ring *r)
 {
 	struct xt_mem *mem = r->mem;
 
-	if (mem != NULL)
-		xt_free(mem, r->buf, r->size);
+	xt_free(mem, r->buf, r->size);
 	memset(r, 0, sizeof(*r));
 	r->mem = mem;
 }
