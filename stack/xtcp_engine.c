@@ -170,6 +170,8 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	    cfg->prefixlen > 32 || cfg->port_lo == 0 ||
 	    cfg->port_lo > cfg->port_hi)
 		return (XT_EINVAL);
+	/* the one block from outside the engine's allocator: the engine
+	 * holds it (eng->mem); everything below comes through it */
 	if ((eng = calloc(1, sizeof(*eng))) == NULL)
 		return (XT_ENOMEM);
 	eng->cfg = *cfg;
