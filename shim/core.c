@@ -275,6 +275,7 @@ sock_free(struct shim_sock *s)
 	if (s->xs != NULL)
 		xtcp_close(s->xs, shim_now_us());
 	handle_put(s->handle);
+	free(s->opt);
 	free(s);
 }
 

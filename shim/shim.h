@@ -78,6 +78,7 @@ int	shim_vforked(void);
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 
 #define SHIM_NOPT	48		/* more than the options we take */
+#define SHIM_NOPT_MIN	4		/* the first record's room */
 
 /* A setsockopt replayed onto the kernel socket at handover. */
 struct shim_opt {
@@ -118,7 +119,8 @@ struct shim_sock {
 	int			 bound;		/* bind() succeeded */
 	uint16_t		 bind_port;
 	unsigned		 nopt;
-	struct shim_opt		 opt[SHIM_NOPT];
+	unsigned		 optcap;	/* opt's room, grown on use */
+	struct shim_opt		*opt;		/* NULL until an option is set */
 	int			 rcvlowat;	/* SO_RCVLOWAT; <= 1: one byte */
 	struct shim_ep_reg	*epregs;	/* epoll registrations (epoll.c) */
 	unsigned		 ep_last;	/* readiness at the last epoll scan */
