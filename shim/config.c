@@ -57,6 +57,8 @@ static int	cfg_cc(const struct cfg_key *, const char *,
 		    struct shim_config *);
 static int	cfg_ports(const struct cfg_key *, const char *,
 		    struct shim_config *);
+static int	cfg_size(const struct cfg_key *, const char *,
+		    struct shim_config *);
 static int	prefix_parse(const char *, size_t, uint32_t *, uint32_t *);
 static uint32_t	prefix_mask(uint32_t);
 static int	ipv4_parse(const char *, uint32_t *);
@@ -125,6 +127,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "XTCP_PORT_RANGE", SHIM_CF_PORTS, cfg_ports,
 	    "LO-HI, two ports 1..65535 with LO <= HI (e.g. 32768-60999)",
 	    0, 0, 0 },
+	/* the engine's memory bound (xt_mem.h): 0, or 4 MiB (room for the
+	 * transmit batch and then some) to 1 TiB */
+	{ "XTCP_MEM_MAX", SHIM_CF_MEMMAX, cfg_size,
+	    "0 (no bound) or a size of 4M to 1T: bytes, or a number with "
+	    "a K, M or G suffix (e.g. 512M)", OFF(mem_max), 0, 0 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -571,6 +578,47 @@ cfg_log(const struct cfg_key *k, const char *v, struct shim_config *c)
 	return (-1);
 }
 
+/* A byte count into a uint64_t field: digits and at most one K, M or G
+ * (powers of 1024); 0, or 4 MiB to 1 TiB. */
+static int
+cfg_size(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	unsigned long long n;
+	unsigned shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return (-1);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || n > (1ULL << 40))
+		return (-1);
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	default:
+		return (-1);
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return (-1);
+	if (n > (1ULL << 40) >> shift)
+		return (-1);
+	n <<= shift;
+	if (n != 0 && n < (4ULL << 20))
+		return (-1);
+	*(uint64_t *)(void *)((char *)c + k->off) = n;
+	return (0);
+}
+
 static int
 cfg_uint(const struct cfg_key *k, const char *v, struct shim_config *c)
 {
@@ -721,6 +769,14 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 	return (SHIM_CFG_OK);
 }
 
+uint32_t
+shim_config_max_sockets(unsigned long long nofile_hard)
+{
+	if (nofile_hard < 4096)
+		return (4096);
+	return (nofile_hard > 1048576 ? 1048576 : (uint32_t)nofile_hard);
+}
+
 void
 shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 {
@@ -747,6 +803,8 @@ shim_config_apply(const struct shim_config *c, struct xtcp_config *ec)
 		ec->port_lo = c->port_lo;
 		ec->port_hi = c->port_hi;
 	}
+	if (c->set & SHIM_CF_MEMMAX)
+		ec->mem_max = c->mem_max;
 	if (c->set & SHIM_CF_CC) {
 		_Static_assert(sizeof(ec->congestion) >= sizeof(c->cc),
 		    "XTCP_CC fits the engine's name");

@@ -188,6 +188,60 @@ shim_sock_poll(const struct shim_sock *s)
 
 /* ---- socket objects ---- */
 
+/*
+ * The engine names a socket's shim_sock by a handle (xtcp_sock_set_user),
+ * not by a pointer: handle h is slot h - 1 of this table, and free slots
+ * chain through next_free (a handle, 0 = end).  Lock held throughout.
+ */
+static struct shim_handle {
+	struct shim_sock	*s;
+	uint32_t		 next_free;
+}			*handles;
+static uint32_t		 nhandles, handle_free;
+
+/* A handle for s, 0 if the table cannot grow. */
+static uint32_t
+handle_get(struct shim_sock *s)
+{
+	struct shim_handle *nh;
+	uint32_t h, n;
+
+	if (handle_free == 0) {
+		if (nhandles >= UINT32_MAX / 2)
+			return (0);
+		n = nhandles == 0 ? 64 : nhandles * 2;
+		if ((nh = realloc(handles, (size_t)n * sizeof(*nh))) == NULL)
+			return (0);
+		for (h = n; h > nhandles; h--) {
+			nh[h - 1].s = NULL;
+			nh[h - 1].next_free = handle_free;
+			handle_free = h;
+		}
+		handles = nh;
+		nhandles = n;
+	}
+	h = handle_free;
+	handle_free = handles[h - 1].next_free;
+	handles[h - 1].s = s;
+	return (h);
+}
+
+static void
+handle_put(uint32_t h)
+{
+	if (h == 0 || h > nhandles)
+		return;
+	handles[h - 1].s = NULL;
+	handles[h - 1].next_free = handle_free;
+	handle_free = h;
+}
+
+struct shim_sock *
+shim_sock_by_handle(uint32_t h)
+{
+	return (h != 0 && h <= nhandles ? handles[h - 1].s : NULL);
+}
+
 struct shim_sock *
 shim_sock_new(struct xtcp_sock *xs)
 {
@@ -195,9 +249,13 @@ shim_sock_new(struct xtcp_sock *xs)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return (NULL);
+	if ((s->handle = handle_get(s)) == 0) {
+		free(s);
+		return (NULL);
+	}
 	s->xs = xs;
 	s->bellfd = -1;
-	xtcp_sock_set_user(xs, s);
+	xtcp_sock_set_user(xs, s->handle);
 	return (s);
 }
 
@@ -216,6 +274,8 @@ sock_free(struct shim_sock *s)
 		shim_ep_sock_gone(s);
 	if (s->xs != NULL)
 		xtcp_close(s->xs, shim_now_us());
+	handle_put(s->handle);
+	free(s->opt);
 	free(s);
 }
 
@@ -449,9 +509,9 @@ shim_sock_ring(struct shim_sock *s)
  * the engine lock held, from any thread.
  */
 void
-shim_wakeup(void *arg, void *user)
+shim_wakeup(void *arg, uint32_t user)
 {
-	struct shim_sock *s = user;
+	struct shim_sock *s = shim_sock_by_handle(user);
 
 	(void)arg;
 	if (s == NULL)

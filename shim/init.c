@@ -284,9 +284,7 @@ shim_max_sockets(void)
 			rl.rlim_cur = rl.rlim_max;
 	}
 	n = rl.rlim_cur;
-	if (n == RLIM_INFINITY || n > 1048576)
-		n = 1048576;
-	return (n < 4096 ? 4096 : (uint32_t)n);
+	return (shim_config_max_sockets(n == RLIM_INFINITY ? ~0ULL : n));
 }
 
 /*

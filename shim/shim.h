@@ -81,6 +81,7 @@ void	shim_ports_note(void);
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 
 #define SHIM_NOPT	48		/* more than the options we take */
+#define SHIM_NOPT_MIN	4		/* the first record's room */
 
 /* A setsockopt replayed onto the kernel socket at handover. */
 struct shim_opt {
@@ -107,6 +108,7 @@ struct shim_ep_reg;
 
 struct shim_sock {
 	struct xtcp_sock	*xs;
+	uint32_t		 handle;	/* the engine's name for it (core.c) */
 	unsigned		 nfds;		/* program fds naming it */
 	unsigned		 refs;		/* nfds + calls in progress */
 	int			 bellfd;	/* one of them; -1 when none */
@@ -120,7 +122,8 @@ struct shim_sock {
 	int			 bound;		/* bind() succeeded */
 	uint16_t		 bind_port;
 	unsigned		 nopt;
-	struct shim_opt		 opt[SHIM_NOPT];
+	unsigned		 optcap;	/* opt's room, grown on use */
+	struct shim_opt		*opt;		/* NULL until an option is set */
 	int			 rcvlowat;	/* SO_RCVLOWAT; <= 1: one byte */
 	struct shim_ep_reg	*epregs;	/* epoll registrations (epoll.c) */
 	unsigned		 ep_last;	/* readiness at the last epoll scan */
@@ -151,6 +154,8 @@ enum shim_fd_kind shim_fd_get(int fd, struct shim_sock **sp);
 void	shim_sock_put(struct shim_sock *s);
 /* Lock held. */
 struct shim_sock *shim_sock_new(struct xtcp_sock *xs);
+/* The shim_sock the engine knows by handle h (0 or stale: NULL).  Lock held. */
+struct shim_sock *shim_sock_by_handle(uint32_t h);
 void	shim_sock_unref(struct shim_sock *s);
 int	shim_sock_open_fd(struct shim_sock *s, int cloexec, int *fdp);
 void	shim_sock_fd_added(struct shim_sock *s, int fd);
@@ -179,7 +184,7 @@ void	shim_thr_drain(struct shim_thr *t);
 void	shim_waiter_add(struct shim_sock *s, struct shim_waiter *w,
 	    struct shim_thr *t);
 void	shim_waiter_del(struct shim_sock *s, struct shim_waiter *w);
-void	shim_wakeup(void *arg, void *user);
+void	shim_wakeup(void *arg, uint32_t user);
 int	shim_fd_internal(int fd);
 /* Lock held: a close-on-exec eventfd marked internal; -1 with errno. */
 int	shim_internal_eventfd(void);
@@ -218,7 +223,7 @@ int	shim_fail_errno(int err);	/* errno = err, -1 */
 /* ---- sock.c, io.c, opt.c ---- */
 
 /* The engine's urgent-data callback (lock held): SIGURG to the owner. */
-void	sock_urg(void *arg, void *user);
+void	sock_urg(void *arg, uint32_t user);
 
 /* Lock held: move s onto kernel sockets at its fds (loopback). */
 int	sock_handover(int fd, struct shim_sock *s);

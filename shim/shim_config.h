@@ -39,6 +39,7 @@ struct xtcp_config;
 #define SHIM_CF_TAPURING 0x100000
 #define SHIM_CF_DEVWAIT	0x200000
 #define SHIM_CF_PORTS	0x400000
+#define SHIM_CF_MEMMAX	0x800000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -77,6 +78,7 @@ struct shim_config {
 	uint32_t	devwait;	/* XTCP_DEVWAIT: a sleeper watches the device */
 	uint16_t	port_lo;	/* XTCP_PORT_RANGE: ephemeral ports, */
 	uint16_t	port_hi;	/* inclusive */
+	uint64_t	mem_max;	/* XTCP_MEM_MAX: engine bytes, 0 = no bound */
 	unsigned	npass;
 	struct shim_cidr pass[SHIM_NPASS];	/* XTCP_PASSTHROUGH */
 	char		lockdir[128];	/* XTCP_LOCKDIR, "" = the default */
@@ -110,6 +112,10 @@ enum shim_cfg_result shim_config_load(struct shim_config *c, char *msg,
 /* A shim_env_fn over envp, a NULL-terminated array of "NAME=value"
  * strings (environ's shape). */
 const char *shim_config_env_lookup(void *envp, const char *name);
+/* The socket limit when XTCP_MAX_SOCKETS is not given: what the fd
+ * limit allows (every socket the program holds is an fd), given the hard
+ * RLIMIT_NOFILE, between 4096 and 1048576. */
+uint32_t shim_config_max_sockets(unsigned long long nofile_hard);
 /* Copy what was given onto an engine config already holding defaults. */
 void	shim_config_apply(const struct shim_config *c,
 	    struct xtcp_config *ec);

@@ -167,17 +167,27 @@ sock_record_opt(struct shim_sock *s, int level, int name, const void *val,
     socklen_t len)
 {
 	struct shim_opt *o;
-	unsigned i;
+	unsigned i, ncap;
 
 	if (len > sizeof(o->val))
 		return;
 	for (i = 0; i < s->nopt; i++)
 		if (s->opt[i].level == level && s->opt[i].name == name)
 			break;
-	if (i == SHIM_NOPT) {
-		shim_log(XTCP_LOG_DEBUG, "option %d/%d not recorded for "
-		    "handover: table full", level, name);
-		return;
+	/* the record takes memory only as options come (most sockets set
+	 * none or a few): room for SHIM_NOPT_MIN, doubled up to SHIM_NOPT */
+	if (i == s->optcap) {
+		ncap = s->optcap == 0 ? SHIM_NOPT_MIN : 2 * s->optcap;
+		if (ncap > SHIM_NOPT)
+			ncap = SHIM_NOPT;
+		if (ncap == s->optcap || (o = realloc(s->opt,
+		    ncap * sizeof(*o))) == NULL) {
+			shim_log(XTCP_LOG_DEBUG, "option %d/%d not recorded "
+			    "for handover: table full", level, name);
+			return;
+		}
+		s->opt = o;
+		s->optcap = ncap;
 	}
 	o = &s->opt[i];
 	o->level = level;
@@ -930,9 +940,9 @@ own_fcntl(struct shim_sock *s, int cmd, void *arg)
  * the engine lock held, from any thread; sending a signal is safe there.
  */
 void
-sock_urg(void *arg, void *user)
+sock_urg(void *arg, uint32_t user)
 {
-	struct shim_sock *s = user;
+	struct shim_sock *s = shim_sock_by_handle(user);
 
 	(void)arg;
 	if (s == NULL || s->own_pid <= 0)

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "xtcp.h"
+#include "xt_mem.h"
 #include "xt_stats.h"
 #include "net/net.h"		/* struct xt_arp_cache, embedded below */
 #include "wire/eth.h"
@@ -55,6 +56,7 @@ struct xtcp_engine {
 	unsigned		tfo_next;	/* next slot to replace */
 	uint16_t		ip_id;		/* next IPv4 identification */
 	struct xt_stats		stats;
+	struct xt_mem		mem;		/* every allocation below (xt_mem.h) */
 
 	/* sockets / TCBs */
 	struct xtcp_sock	*tcbs;		/* doubly linked list */

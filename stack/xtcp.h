@@ -47,6 +47,9 @@ struct xtcp_config {
 	uint32_t	max_sockets;	/* socket table size */
 	uint32_t	max_tw_buckets;	/* TIME-WAIT entries without a socket
 					 * (Linux tcp_max_tw_buckets) */
+	uint64_t	mem_max;	/* bytes the engine may allocate for its
+					 * state and buffers (xt_mem.h), 0 = no
+					 * bound (default) */
 	uint32_t	reass_max_ranges; /* out-of-order ranges kept per connection */
 	int		tstamps;	/* RFC 7323 timestamps: 1 = offer (default) */
 	int		ts_offset_per_conn; /* TSval offset per 4-tuple (FreeBSD,
@@ -115,8 +118,9 @@ void	xtcp_config_defaults(struct xtcp_config *cfg);
 /* Called (with the caller's lock held) whenever something a waiter on
  * this socket may care about changed: data or EOF arrived, send space
  * freed, connect finished, an error arrived, a connection is ready to
- * accept.  user is the socket's user pointer. */
-typedef void (*xtcp_wakeup_fn)(void *arg, void *user);
+ * accept.  user is the socket's user handle (never 0: sockets without
+ * one are not reported). */
+typedef void (*xtcp_wakeup_fn)(void *arg, uint32_t user);
 /* Called when the engine's next deadline moved earlier than the value
  * xtcp_engine_next_deadline() last returned, so the caller can re-arm
  * its timer. */
@@ -197,8 +201,11 @@ int64_t	xtcp_stats_get(const struct xtcp_engine *eng, const char *name);
 #define XTCP_MSG_MORE	0x8000
 
 int	xtcp_socket(struct xtcp_engine *eng, struct xtcp_sock **out);
-void	xtcp_sock_set_user(struct xtcp_sock *s, void *user);
-void	*xtcp_sock_get_user(const struct xtcp_sock *s);
+/* The caller's handle for s, passed back to the wakeup and urgent
+ * callbacks; 0 (the start) is none.  A handle, not a pointer: engine
+ * state refers to the caller's memory by a number it maps itself. */
+void	xtcp_sock_set_user(struct xtcp_sock *s, uint32_t user);
+uint32_t xtcp_sock_get_user(const struct xtcp_sock *s);
 /* addr 0 = any (our address); port 0 = an ephemeral port.
  * XT_EADDRNOTAVAIL if addr is not ours, XT_EADDRINUSE, XT_EINVAL if
  * already bound. */

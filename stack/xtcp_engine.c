@@ -172,9 +172,12 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	    cfg->prefixlen > 32 || cfg->port_lo == 0 ||
 	    cfg->port_lo > cfg->port_hi)
 		return (XT_EINVAL);
+	/* the one block from outside the engine's allocator: the engine
+	 * holds it (eng->mem); everything below comes through it */
 	if ((eng = calloc(1, sizeof(*eng))) == NULL)
 		return (XT_ENOMEM);
 	eng->cfg = *cfg;
+	xt_mem_init(&eng->mem, cfg->mem_max);
 	eng->dev = dev;
 	memcpy(eng->mac, dev->mac, 6);
 	eng->mtu = cfg->mtu != 0 ? cfg->mtu : dev->mtu;
@@ -206,7 +209,8 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	eng->txbuf_size = eng->txhead + XT_ETH_HLEN +
 	    (eng->offload ? XT_TSO_MAX : eng->mtu);
 	for (i = 0; i < XT_TX_BATCH; i++) {
-		if ((eng->txbuf[i] = malloc(eng->txbuf_size)) == NULL) {
+		if ((eng->txbuf[i] = xt_alloc(&eng->mem,
+		    eng->txbuf_size)) == NULL) {
 			xtcp_engine_free(eng);
 			return (XT_ENOMEM);
 		}
@@ -232,7 +236,7 @@ xtcp_engine_free(struct xtcp_engine *eng)
 	xt_tcp_timers_fini(eng);
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
-		free(eng->txbuf[i]);
+		xt_free(&eng->mem, eng->txbuf[i], eng->txbuf_size);
 	engine_wipe(eng, sizeof(*eng));
 	free(eng);
 }

@@ -2,7 +2,7 @@
 #
 # layers.sh - the engine's layers call one way, and includes are rooted.
 #
-# Ranks, bottom to top: wire/, buf/, dev/, xt_err, xt_stats (0); the
+# Ranks, bottom to top: wire/, buf/, dev/, xt_err, xt_stats, xt_mem (0); the
 # engine context xt_engine (1); net/ (2); tcp/ (3); the public calls
 # stack/xtcp_*.c (4).  A built object may use a symbol defined by its own
 # rank or a lower one, never a higher one: upward news travels through
@@ -33,7 +33,7 @@ fi
 # ---- the objects ----
 rank_of() {
 	case $1 in
-	wire/*|buf/*|dev/*|xt_err|xt_stats)	echo 0 ;;
+	wire/*|buf/*|dev/*|xt_err|xt_stats|xt_mem) echo 0 ;;
 	xt_engine)				echo 1 ;;
 	net/*)					echo 2 ;;
 	tcp/*)					echo 3 ;;

@@ -7,8 +7,9 @@
  * a segment that opens a new hole needs a free slot; when none is free
  * the segment is refused and counted (the receiver drops it and relies
  * on retransmission, RFC 9293 §3.10.7.4 allows keeping or discarding
- * out-of-order data).  The slot count is fixed at init: no allocation on
- * the per-segment path.
+ * out-of-order data).  The slot count is fixed at init; the slots
+ * themselves come with the first hole and go when the last range is
+ * taken, so a connection without loss or reordering holds none.
  *
  * Read first: RFC 9293 §3.10.7.4 (segment text), RFC 2018 §4 (SACK
  * blocks are generated from these ranges).
@@ -17,9 +18,21 @@
 #include <string.h>
 
 #include "xt_err.h"
+#include "xt_mem.h"
 #include "buf/assembler.h"
 
 static void	asm_remove(struct xt_asm *, uint32_t, uint32_t);
+static void	asm_trim(struct xt_asm *);
+
+/* No range left: give the slots back. */
+static void
+asm_trim(struct xt_asm *a)
+{
+	if (a->n == 0 && a->r != NULL) {
+		xt_free(a->mem, a->r, a->max_ranges * sizeof(a->r[0]));
+		a->r = NULL;
+	}
+}
 
 /* Remove count ranges starting at index i, closing the gap. */
 static void
@@ -30,15 +43,14 @@ asm_remove(struct xt_asm *a, uint32_t i, uint32_t count)
 	memmove(&a->r[i], &a->r[i + count],
 	    (a->n - i - count) * sizeof(a->r[0]));
 	a->n -= count;
+	asm_trim(a);
 }
 
 int
-xt_asm_init(struct xt_asm *a, uint32_t max_ranges)
+xt_asm_init(struct xt_asm *a, struct xt_mem *mem, uint32_t max_ranges)
 {
 	memset(a, 0, sizeof(*a));
-	if (max_ranges > 0 &&
-	    (a->r = calloc(max_ranges, sizeof(a->r[0]))) == NULL)
-		return (XT_ENOMEM);
+	a->mem = mem;
 	a->max_ranges = max_ranges;
 	return (XT_OK);
 }
@@ -46,14 +58,19 @@ xt_asm_init(struct xt_asm *a, uint32_t max_ranges)
 void
 xt_asm_free(struct xt_asm *a)
 {
-	free(a->r);
+	struct xt_mem *mem = a->mem;
+
+	a->n = 0;
+	asm_trim(a);
 	memset(a, 0, sizeof(*a));
+	a->mem = mem;
 }
 
 void
 xt_asm_clear(struct xt_asm *a)
 {
 	a->n = 0;
+	asm_trim(a);
 }
 
 /*
@@ -85,6 +102,9 @@ xt_asm_add(struct xt_asm *a, uint32_t off, uint32_t len)
 			a->overflows++;
 			return (XT_ENOBUFS);
 		}
+		if (a->r == NULL && (a->r = xt_alloc(a->mem,
+		    a->max_ranges * sizeof(a->r[0]))) == NULL)
+			return (XT_ENOMEM);
 		memmove(&a->r[i + 1], &a->r[i],
 		    (a->n - i) * sizeof(a->r[0]));
 		a->r[i].start = off;

@@ -286,7 +286,7 @@ arp_drop_queue(struct xtcp_engine *eng, struct xt_arp_entry *e)
 	uint32_t i;
 
 	for (i = 0; i < e->nq; i++) {
-		free(e->q[i]);
+		xt_free(&eng->mem, e->q[i], e->qlen[i]);
 		if (e->qlow & (1u << i))
 			eng->arp.nq_low--;
 	}
@@ -501,7 +501,7 @@ xt_arp_queue(struct xtcp_engine *eng, uint32_t ip, const uint8_t *frame,
 	    arp_low_priority(frame + XT_ETH_HLEN, len - XT_ETH_HLEN);
 	if (e->nq == XT_ARP_QLEN || c->nq == XT_ARP_QTOTAL ||
 	    (low && c->nq_low == XT_ARP_QLOW) ||
-	    (copy = malloc(len)) == NULL) {
+	    (copy = xt_alloc(&eng->mem, len)) == NULL) {
 		XT_STAT_INC(eng, arp_queue_drops);
 	} else {
 		memcpy(copy, frame, len);

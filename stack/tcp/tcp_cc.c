@@ -65,6 +65,25 @@ xt_cc_default(void)
 	return (&xt_cc_cubic);	/* Linux's default since 2.6.19 */
 }
 
+uint8_t
+xt_cc_handle(const struct xt_cc_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; ops != NULL && i < CC_NTABLE; i++)
+		if (cc_table[i] == ops)
+			return ((uint8_t)(i + 1));
+	return (0);
+}
+
+const struct xt_cc_ops *
+xt_cc_ops(uint8_t handle)
+{
+	if (handle == 0 || handle > CC_NTABLE)
+		return (xt_cc_default());
+	return (cc_table[handle - 1]);
+}
+
 const char *
 xt_cc_names(void)
 {
@@ -217,8 +236,6 @@ xt_tcp_cc_init(struct xtcp_sock *tp)
 	struct xt_cc_view v;
 	struct xt_cc_out o;
 
-	if (tp->t_cc == NULL)
-		tp->t_cc = xt_cc_default();
 	if (tp->t_initcwnd_segs == 0)
 		tp->t_initcwnd_segs = tp->eng->cfg.initcwnd_segs;
 	memset(tp->t_cc_priv, 0, sizeof(tp->t_cc_priv));
@@ -229,13 +246,14 @@ xt_tcp_cc_init(struct xtcp_sock *tp)
 	o.cwnd = v.init_cwnd;
 	o.ssthresh = XT_CC_SSTHRESH_INF;
 	o.pacing_bps = 0;
-	tp->t_cc->init(tp->t_cc_priv, &v, &o);
+	xt_cc_ops(tp->t_cc)->init(tp->t_cc_priv, &v, &o);
 	tcp_cc_apply(tp, &o);
 }
 
 void
 xt_tcp_cc_ack(struct xtcp_sock *tp, uint32_t acked, uint32_t rtt_us)
 {
+	const struct xt_cc_ops *cc = xt_cc_ops(tp->t_cc);
 	struct xt_cc_view v;
 	struct xt_cc_out o;
 
@@ -245,9 +263,9 @@ xt_tcp_cc_ack(struct xtcp_sock *tp, uint32_t acked, uint32_t rtt_us)
 	o.cwnd = tp->snd_cwnd;
 	o.ssthresh = tp->snd_ssthresh;
 	o.pacing_bps = 0;
-	if (rtt_us != 0 && tp->t_cc->on_rtt_sample != NULL)
-		tp->t_cc->on_rtt_sample(tp->t_cc_priv, rtt_us, &v);
-	tp->t_cc->on_ack(tp->t_cc_priv, &v, &o);
+	if (rtt_us != 0 && cc->on_rtt_sample != NULL)
+		cc->on_rtt_sample(tp->t_cc_priv, rtt_us, &v);
+	cc->on_ack(tp->t_cc_priv, &v, &o);
 	tcp_cc_apply(tp, &o);
 }
 
@@ -258,13 +276,14 @@ xt_tcp_cc_congestion(struct xtcp_sock *tp, enum xt_cc_signal sig)
 	struct xt_cc_out o;
 
 	tcp_cc_prepare(tp, &v, &o);
-	tp->t_cc->on_congestion(tp->t_cc_priv, sig, &v, &o);
+	xt_cc_ops(tp->t_cc)->on_congestion(tp->t_cc_priv, sig, &v, &o);
 	tcp_cc_apply(tp, &o);
 }
 
 void
 xt_tcp_cc_recovery_exit(struct xtcp_sock *tp)
 {
+	const struct xt_cc_ops *cc = xt_cc_ops(tp->t_cc);
 	struct xt_cc_view v;
 	struct xt_cc_out o;
 
@@ -272,20 +291,21 @@ xt_tcp_cc_recovery_exit(struct xtcp_sock *tp)
 	o.cwnd = tp->snd_ssthresh;
 	o.ssthresh = tp->snd_ssthresh;
 	o.pacing_bps = 0;
-	if (tp->t_cc->on_recovery_exit != NULL)
-		tp->t_cc->on_recovery_exit(tp->t_cc_priv, &v, &o);
+	if (cc->on_recovery_exit != NULL)
+		cc->on_recovery_exit(tp->t_cc_priv, &v, &o);
 	tcp_cc_apply(tp, &o);
 }
 
 void
 xt_tcp_cc_idle_restart(struct xtcp_sock *tp)
 {
+	const struct xt_cc_ops *cc = xt_cc_ops(tp->t_cc);
 	struct xt_cc_view v;
 	struct xt_cc_out o;
 
 	tcp_cc_prepare(tp, &v, &o);
-	if (tp->t_cc->on_idle_restart != NULL)
-		tp->t_cc->on_idle_restart(tp->t_cc_priv, &v, &o);
+	if (cc->on_idle_restart != NULL)
+		cc->on_idle_restart(tp->t_cc_priv, &v, &o);
 	else
 		xt_cc_restart_window(&v, &o);
 	tcp_cc_apply(tp, &o);
@@ -300,9 +320,9 @@ xt_tcp_cc_select(struct xtcp_sock *tp, const char *name)
 
 	if (ops == NULL)
 		return (XT_ENOENT);
-	if (ops == tp->t_cc)
+	if (ops == xt_cc_ops(tp->t_cc))
 		return (XT_OK);
-	tp->t_cc = ops;
+	tp->t_cc = xt_cc_handle(ops);
 	if (XT_TCPS_SYNCHRONIZED(tp->state)) {
 		/* as Linux: the new algorithm starts from the current
 		 * window */

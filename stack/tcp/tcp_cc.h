@@ -96,6 +96,14 @@ struct xt_cc_ops {
 /* Registry (static table). */
 const struct xt_cc_ops *xt_cc_find(const char *name);	/* NULL if unknown */
 const struct xt_cc_ops *xt_cc_default(void);		/* "cubic", as Linux */
+/*
+ * Engine state names an algorithm by handle, not by pointer (state that
+ * may live in memory shared across exec refers to code by index): 0 is
+ * the default, i + 1 the table's entry i.  xt_cc_handle(NULL) is 0; an
+ * unknown handle gives the default.
+ */
+uint8_t	xt_cc_handle(const struct xt_cc_ops *ops);
+const struct xt_cc_ops *xt_cc_ops(uint8_t handle);
 /* Comma-separated list of the names, for TCP_CONGESTION errors and docs. */
 const char	*xt_cc_names(void);
 

@@ -195,6 +195,7 @@ tcp_synsent_input(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		if (SEQ_GT(th->ack, tp->iss + 1) &&
 		    data_acked <= xt_ring_len(&tp->snd_buf)) {
 			xt_ring_discard(&tp->snd_buf, data_acked);
+			xt_ring_release(&tp->snd_buf);
 			tp->snd_buf_seq += data_acked;
 			tp->t_bytes_acked += data_acked;
 		}
@@ -377,6 +378,7 @@ step_check_rst(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		XT_STAT_INC(eng, tcp_conn_reset);
 		/* RFC 9293: outstanding sends and receives get "reset" */
 		xt_ring_discard(&tp->snd_buf, xt_ring_len(&tp->snd_buf));
+		xt_ring_release(&tp->snd_buf);
 		xt_tcp_drop(tp, XT_ECONNRESET);
 		return (STEP_DONE);
 	default:
@@ -507,6 +509,7 @@ tcp_ack_new_data(struct xtcp_sock *tp, const struct xt_tcp_repr *th,
 	if (data_acked > buffered)
 		data_acked = buffered;	/* the rest is our FIN */
 	xt_ring_discard(&tp->snd_buf, data_acked);
+	xt_ring_release(&tp->snd_buf);	/* all acknowledged: no storage */
 	tp->snd_buf_seq += data_acked;
 	tp->snd_una = th->ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
@@ -675,7 +678,7 @@ step_urg(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 	tp->rcv_mark = mark;
 	tp->t_flags |= XT_TF_HAVEMARK;
 	tp->t_flags &= ~XT_TF_HAVEOOB;
-	if (tp->user != NULL && eng->urg != NULL)
+	if (tp->user != 0 && eng->urg != NULL)
 		eng->urg(eng->cb_arg, tp->user);
 	xt_tcp_wakeup(tp);
 }
@@ -715,13 +718,29 @@ tcp_rcv_deliver(struct xtcp_sock *tp, uint32_t n)
 	xt_tcp_wakeup(tp);
 }
 
+/*
+ * Received bytes found no memory (XTCP_MEM_MAX, or malloc failed): what
+ * did not fit is dropped and counted, an ACK tells the sender where we
+ * stand, and until memory is found again the window we offer grows no
+ * further than the storage we hold (xt_tcp_rcv_space).  The sender
+ * retransmits; nothing else changes.
+ */
+static void
+tcp_rcv_nomem(struct xtcp_sock *tp)
+{
+	XT_STAT_INC(tp->eng, tcp_rcv_nomem);
+	tp->t_rcv_memshort = 1;
+	tp->t_flags |= XT_TF_ACKNOW;
+}
+
 /* Step 7: segment text, placed into the receive ring at its offset;
  * the assembler tells how far the in-order data now reaches. */
 static int
 step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 {
 	struct xtcp_engine *eng = tp->eng;
-	uint32_t off, n, front;
+	uint32_t off, n, front, fit;
+	int err, inorder;
 
 	if (sg->dlen == 0)
 		return (STEP_NEXT);
@@ -743,11 +762,27 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		return (STEP_DONE);
 	}
 	off = sg->th.seq - tp->rcv_nxt;
+	fit = xt_ring_space(&tp->rcv_buf);
+	fit = off < fit ? (sg->dlen < fit - off ? sg->dlen : fit - off) : 0;
 	n = xt_ring_write_at(&tp->rcv_buf, off, sg->data, sg->dlen);
+	if (n < fit) {
+		tcp_rcv_nomem(tp);
+		if (n == 0) {
+			sg->fin = 0;	/* it comes after what we dropped */
+			return (STEP_NEXT);
+		}
+	} else
+		tp->t_rcv_memshort = 0;
 	if (n < sg->dlen)
 		sg->fin = 0;	/* the FIN lies past what we could keep */
-	if (n > 0 && xt_asm_add(&tp->rcv_asm, off, n) != XT_OK) {
-		XT_STAT_INC(eng, tcp_rcv_reass_full);
+	/* in order with no hole: no range to record (nor memory for one) */
+	inorder = off == 0 && xt_asm_empty(&tp->rcv_asm);
+	if (n > 0 && !inorder &&
+	    (err = xt_asm_add(&tp->rcv_asm, off, n)) != XT_OK) {
+		if (err == XT_ENOMEM)
+			tcp_rcv_nomem(tp);
+		else
+			XT_STAT_INC(eng, tcp_rcv_reass_full);
 		tp->t_flags |= XT_TF_ACKNOW;
 		sg->fin = 0;
 		if (off != 0)
@@ -758,7 +793,7 @@ step_text(struct xtcp_sock *tp, struct xt_tcp_seg *sg)
 		xt_asm_advance(&tp->rcv_asm, n);
 		tcp_rcv_deliver(tp, n);
 	}
-	front = xt_asm_take_front(&tp->rcv_asm);
+	front = inorder ? n : xt_asm_take_front(&tp->rcv_asm);
 	if (front > 0 && tp->t_deferred) {
 		tp->t_deferred = 0;
 		xt_tcp_timer_set(tp, XT_T_2MSL, 0);

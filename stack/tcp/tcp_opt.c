@@ -467,7 +467,7 @@ tcp_congestion_get(struct xtcp_sock *s, void *val, size_t *len)
 	size_t n = *len < sizeof(cname) ? *len : sizeof(cname);
 
 	memset(cname, 0, sizeof(cname));
-	strncpy(cname, s->t_cc->name, sizeof(cname) - 1);
+	strncpy(cname, xt_cc_ops(s->t_cc)->name, sizeof(cname) - 1);
 	memcpy(val, cname, n);
 	*len = n;
 	return (XT_OK);

@@ -27,35 +27,78 @@
 
 /* ---- the send-time map of first transmissions (RFC 8985 §6.2) ---- */
 
+/*
+ * The map's entries live in a block of the engine's allocator that comes
+ * with the first transmission, grows by doubling from XT_TMAP_MIN to
+ * XT_TMAP entries and goes once everything sent is acknowledged: an idle
+ * connection holds none.  When it cannot grow, the entries it has merge
+ * as they do at XT_TMAP (coarser, never wrong); when there is no block
+ * at all the data goes unrecorded and RACK knows nothing of it, as of
+ * data sent before it was on.
+ */
+static int
+tmap_room(struct xtcp_sock *tp)
+{
+	struct xt_tment *nm;
+	unsigned ncap;
+
+	if (tp->tm_n < tp->tm_cap)
+		return (1);
+	if (tp->tm_cap >= XT_TMAP)
+		return (0);
+	ncap = tp->tm_cap == 0 ? XT_TMAP_MIN : 2 * tp->tm_cap;
+	if (ncap > XT_TMAP)
+		ncap = XT_TMAP;
+	nm = xt_realloc(&tp->eng->mem, tp->tm, tp->tm_cap * sizeof(*tp->tm),
+	    ncap * sizeof(*tp->tm));
+	if (nm == NULL)
+		return (0);
+	tp->tm = nm;
+	tp->tm_cap = (uint16_t)ncap;
+	return (1);
+}
+
+void
+xt_tcp_tmap_free(struct xtcp_sock *tp)
+{
+	xt_free(&tp->eng->mem, tp->tm, tp->tm_cap * sizeof(*tp->tm));
+	tp->tm = NULL;
+	tp->tm_n = tp->tm_cap = 0;
+}
+
 /* Remember when new data [seq, end) went out (one entry per instant). */
 void
 xt_tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end, uint64_t t)
 {
+	struct xt_tment *m;
 	unsigned i, k, n = tp->tm_n;
 
-	if (n == 0) {
-		tp->tm_lo = seq;
-	} else if (tp->tm_t1[n - 1] == t) {
-		if (SEQ_GT(end, tp->tm_end[n - 1]))
-			tp->tm_end[n - 1] = end;
+	if (n > 0 && tp->tm[n - 1].t1 == t) {
+		if (SEQ_GT(end, tp->tm[n - 1].end))
+			tp->tm[n - 1].end = end;
 		return;
 	}
-	if (n == XT_TMAP) {
+	if (!tmap_room(tp)) {
+		if (n == 0)
+			return;		/* no block: unrecorded */
 		/* full: merge neighbours pairwise */
+		m = tp->tm;
 		for (i = 0, k = 0; i < n; i += 2, k++) {
-			tp->tm_t0[k] = tp->tm_t0[i];
+			m[k].t0 = m[i].t0;
 			if (i + 1 < n) {
-				tp->tm_end[k] = tp->tm_end[i + 1];
-				tp->tm_t1[k] = tp->tm_t1[i + 1];
+				m[k].end = m[i + 1].end;
+				m[k].t1 = m[i + 1].t1;
 			} else {
-				tp->tm_end[k] = tp->tm_end[i];
-				tp->tm_t1[k] = tp->tm_t1[i];
+				m[k].end = m[i].end;
+				m[k].t1 = m[i].t1;
 			}
 		}
 		n = k;
 	}
-	tp->tm_end[n] = end;
-	tp->tm_t0[n] = tp->tm_t1[n] = t;
+	if (n == 0)
+		tp->tm_lo = seq;
+	tp->tm[n].end = end;
+	tp->tm[n].t0 = tp->tm[n].t1 = t;
 	tp->tm_n = (uint16_t)(n + 1);
 }
 
@@ -65,15 +108,17 @@ xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una)
 {
 	unsigned k = 0, n = tp->tm_n;
 
-	while (k < n && SEQ_LEQ(tp->tm_end[k], una))
+	while (k < n && SEQ_LEQ(tp->tm[k].end, una))
 		k++;
 	if (k == 0)
 		return;
-	tp->tm_lo = tp->tm_end[k - 1];
+	tp->tm_lo = tp->tm[k - 1].end;
 	n -= k;
-	memmove(tp->tm_end, tp->tm_end + k, n * sizeof(tp->tm_end[0]));
-	memmove(tp->tm_t0, tp->tm_t0 + k, n * sizeof(tp->tm_t0[0]));
-	memmove(tp->tm_t1, tp->tm_t1 + k, n * sizeof(tp->tm_t1[0]));
+	if (n == 0) {
+		xt_tcp_tmap_free(tp);
+		return;
+	}
+	memmove(tp->tm, tp->tm + k, n * sizeof(tp->tm[0]));
 	tp->tm_n = (uint16_t)n;
 }
 
@@ -283,8 +328,8 @@ tcp_tmap_time(const struct xtcp_sock *tp, xt_seq_t seq)
 	if (tp->tm_n == 0 || SEQ_LT(seq, tp->tm_lo))
 		return (0);
 	for (k = 0; k < tp->tm_n; k++)
-		if (SEQ_GT(tp->tm_end[k], seq))
-			return (tp->tm_t0[k]);
+		if (SEQ_GT(tp->tm[k].end, seq))
+			return (tp->tm[k].t0);
 	return (0);
 }
 
@@ -411,15 +456,15 @@ tcp_rack_detect(struct xtcp_sock *tp)
 		before = tb < x ? tb : x - 1;
 	/* an entry's latest send time decides: never too early */
 	for (k = 0; k < tp->tm_n; k++) {
-		if (tp->tm_t1[k] <= before) {
-			lost_end = tp->tm_end[k];
+		if (tp->tm[k].t1 <= before) {
+			lost_end = tp->tm[k].end;
 			continue;
 		}
 		/* the instant of RACK.xmit_ts itself: what went out before
 		 * RACK.end_seq in it went first (lost at once with no
 		 * reordering window, else when the timer says) */
-		if (tp->tm_t0[k] == x && tp->tm_t1[k] == x) {
-			e = SEQ_MIN(tp->tm_end[k], tp->t_rack_end);
+		if (tp->tm[k].t0 == x && tp->tm[k].t1 == x) {
+			e = SEQ_MIN(tp->tm[k].end, tp->t_rack_end);
 			if (SEQ_GT(e, lost_end)) {
 				if (tie_ok)
 					lost_end = e;
@@ -428,11 +473,11 @@ tcp_rack_detect(struct xtcp_sock *tp)
 			}
 			break;
 		}
-		if (tp->tm_t1[k] >= x)
+		if (tp->tm[k].t1 >= x)
 			break;
-		if (SEQ_GT(tp->tm_end[k], tp->snd_una) &&
-		    (!sb->lost_valid || SEQ_GT(tp->tm_end[k], sb->lost_end))) {
-			when = tp->tm_t1[k];
+		if (SEQ_GT(tp->tm[k].end, tp->snd_una) &&
+		    (!sb->lost_valid || SEQ_GT(tp->tm[k].end, sb->lost_end))) {
+			when = tp->tm[k].t1;
 			break;
 		}
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xt_err.h"
+#include "xt_mem.h"
 #include "tcp/tcp_sack.h"
 
 unsigned
@@ -21,30 +22,42 @@ xt_sack_opt_blocks(size_t space)
 }
 
 int
-xt_sack_init(struct xt_scoreboard *sb, uint32_t max)
+xt_sack_init(struct xt_scoreboard *sb, struct xt_mem *mem, uint32_t max)
 {
 	memset(sb, 0, sizeof(*sb));
 	if (max == 0)
 		max = 1;
-	if ((sb->b = calloc(max, sizeof(*sb->b))) == NULL)
-		return (XT_ENOMEM);
+	sb->mem = mem;
+	/* both tables come when first needed, the blocks with the first
+	 * SACK block and the retransmissions with the first
+	 * retransmission, and go when they empty: most connections never
+	 * need them */
 	sb->max = max;
-	/* the retransmission table comes with the first retransmission:
-	 * most connections never need it */
 	sb->rmax = max < 2 ? 8 : 4 * max;
 	sb->dupthresh = XT_SACK_DUPTHRESH;
 	return (XT_OK);
 }
 
+/* Give back the tables that hold nothing. */
+static void
+sack_trim(struct xt_scoreboard *sb)
+{
+	if (sb->n == 0 && sb->b != NULL) {
+		xt_free(sb->mem, sb->b, sb->max * sizeof(*sb->b));
+		sb->b = NULL;
+	}
+	if (sb->nr == 0 && sb->r != NULL) {
+		xt_free(sb->mem, sb->r, sb->rmax * sizeof(*sb->r));
+		sb->r = NULL;
+	}
+}
+
 void
 xt_sack_free(struct xt_scoreboard *sb)
 {
-	free(sb->b);
-	free(sb->r);
-	sb->b = NULL;
-	sb->r = NULL;
-	sb->n = sb->max = 0;
-	sb->nr = sb->rmax = 0;
+	sb->n = sb->nr = 0;
+	sack_trim(sb);
+	sb->max = sb->rmax = 0;
 }
 
 void
@@ -54,6 +67,7 @@ xt_sack_clear(struct xt_scoreboard *sb)
 	sb->sacked_bytes = 0;
 	sb->lost_valid = 0;
 	sb->nr = 0;
+	sack_trim(sb);
 }
 
 /*
@@ -122,7 +136,7 @@ xt_sack_rtx_sent(struct xt_scoreboard *sb, xt_seq_t seq, xt_seq_t end,
 	if (!SEQ_LT(seq, end) || sb->rmax == 0)
 		return;
 	if (sb->r == NULL &&
-	    (sb->r = calloc(sb->rmax, sizeof(*sb->r))) == NULL)
+	    (sb->r = xt_alloc(sb->mem, sb->rmax * sizeof(*sb->r))) == NULL)
 		return;		/* unrecorded: at worst resent once more */
 	rtx_cut(sb, seq, end, 0);
 	while (i < sb->nr && SEQ_LT(sb->r[i].start, seq))
@@ -263,6 +277,11 @@ sack_insert(struct xt_scoreboard *sb, xt_seq_t s, xt_seq_t e)
 		sb->overflows++;
 		return (-1);
 	}
+	if (sb->b == NULL &&
+	    (sb->b = xt_alloc(sb->mem, sb->max * sizeof(*sb->b))) == NULL) {
+		sb->overflows++;	/* the sender just knows less */
+		return (-1);
+	}
 	memmove(&sb->b[i + 1], &sb->b[i], (sb->n - i) * sizeof(sb->b[0]));
 	sb->b[i].start = s;
 	sb->b[i].end = e;
@@ -320,6 +339,7 @@ xt_sack_advance(struct xt_scoreboard *sb, xt_seq_t snd_una)
 	if (sb->lost_valid && SEQ_LEQ(sb->lost_end, snd_una))
 		sb->lost_valid = 0;
 	sack_recount(sb);
+	sack_trim(sb);
 }
 
 xt_seq_t

@@ -18,6 +18,8 @@
 
 #include "tcp/tcp_seq.h"
 
+struct xt_mem;
+
 #define XT_SACK_DUPTHRESH	3	/* RFC 6675 §2 DupThresh */
 
 struct xt_sackblk {
@@ -39,12 +41,15 @@ struct xt_rtxseg {
 };
 
 struct xt_scoreboard {
-	struct xt_sackblk *b;		/* sorted, disjoint, non-adjacent */
+	struct xt_mem	*mem;		/* where the tables come from */
+	struct xt_sackblk *b;		/* sorted, disjoint, non-adjacent;
+					 * NULL while n is 0 */
 	uint32_t	n;		/* blocks in use */
 	uint32_t	max;		/* capacity */
 	uint32_t	sacked_bytes;	/* sum of block lengths */
 	/* retransmissions in flight, sorted and disjoint, inside holes
-	 * (the table is allocated with the first retransmission) */
+	 * (the table is allocated with the first retransmission, and
+	 * given back when it empties as snd_una advances) */
 	struct xt_rtxseg *r;
 	uint32_t	nr;		/* records in use */
 	uint32_t	rmax;		/* capacity (4 * max, at least 8) */
@@ -62,7 +67,8 @@ struct xt_scoreboard {
 					 * D-SACKs show reordering */
 };
 
-int	xt_sack_init(struct xt_scoreboard *sb, uint32_t max);
+int	xt_sack_init(struct xt_scoreboard *sb, struct xt_mem *mem,
+	    uint32_t max);
 void	xt_sack_free(struct xt_scoreboard *sb);
 void	xt_sack_clear(struct xt_scoreboard *sb);
 /*

@@ -45,22 +45,23 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	if (eng->ntcb >= eng->cfg.max_sockets ||
 	    xt_tcp_timers_reserve(eng, eng->ntcb + 1) != XT_OK)
 		return (NULL);
-	if ((tp = calloc(1, sizeof(*tp))) == NULL)
+	/* the TCB alone: rings, ranges and the scoreboard take memory
+	 * only once they have something to hold */
+	if ((tp = xt_alloc(&eng->mem, sizeof(*tp))) == NULL) {
+		XT_STAT_INC(eng, tcp_sock_nomem);
 		return (NULL);
+	}
 	tp->eng = eng;
 	tp->t_serial = eng->tm.serial++;
 	tp->sndbuf_size = eng->cfg.sndbuf;
 	tp->rcvbuf_size = eng->cfg.rcvbuf;
-	if (xt_ring_init(&tp->snd_buf, tp->sndbuf_size) != XT_OK ||
-	    xt_ring_init(&tp->rcv_buf, tp->rcvbuf_size) != XT_OK ||
-	    xt_asm_init(&tp->rcv_asm, eng->cfg.reass_max_ranges) != XT_OK ||
-	    xt_sack_init(&tp->t_sb, eng->cfg.sack_maxholes) != XT_OK) {
-		xt_asm_free(&tp->rcv_asm);
-		xt_ring_free(&tp->snd_buf);
-		xt_ring_free(&tp->rcv_buf);
-		free(tp);
+	if (xt_ring_init(&tp->snd_buf, &eng->mem, tp->sndbuf_size) != XT_OK ||
+	    xt_ring_init(&tp->rcv_buf, &eng->mem, tp->rcvbuf_size) != XT_OK) {
+		xt_free(&eng->mem, tp, sizeof(*tp));
 		return (NULL);
 	}
+	(void)xt_asm_init(&tp->rcv_asm, &eng->mem, eng->cfg.reass_max_ranges);
+	(void)xt_sack_init(&tp->t_sb, &eng->mem, eng->cfg.sack_maxholes);
 	xt_rtt_init(&tp->t_rtt, eng->cfg.rto_init_ms * 1000,
 	    eng->cfg.rto_min_ms * 1000, eng->cfg.rto_max_ms * 1000);
 	tp->keep_idle_s = eng->cfg.keepidle_s;
@@ -68,9 +69,7 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 	tp->keep_cnt = eng->cfg.keepcnt;
 	if (eng->cfg.always_keepalive)
 		tp->t_flags |= XT_TF_KEEPALIVE;
-	tp->t_cc = xt_cc_find(eng->cfg.congestion);
-	if (tp->t_cc == NULL)
-		tp->t_cc = xt_cc_default();
+	tp->t_cc = xt_cc_handle(xt_cc_find(eng->cfg.congestion));
 	tp->t_initcwnd_segs = eng->cfg.initcwnd_segs;
 	tp->t_linger2_s = -1;
 	tp->t_pcat = XT_PCAT_NONE;	/* filed nowhere until xt_tcp_rehash */
@@ -164,7 +163,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 	while ((c = tp->t_chead) != NULL) {
 		xt_tcp_unlink_child(c);
 		c->t_flags |= XT_TF_ORPHAN;
-		c->user = NULL;
+		c->user = 0;
 		if (c->state != XT_TCPS_CLOSED)
 			xt_tcp_send_rst(c);
 		xt_tcp_set_state(c, XT_TCPS_CLOSED);
@@ -184,7 +183,8 @@ xt_tcp_free(struct xtcp_sock *tp)
 	xt_ring_free(&tp->rcv_buf);
 	xt_asm_free(&tp->rcv_asm);
 	xt_sack_free(&tp->t_sb);
-	free(tp);
+	xt_tcp_tmap_free(tp);
+	xt_free(&eng->mem, tp, sizeof(*tp));
 }
 
 /*
@@ -994,11 +994,11 @@ xt_tcp_wakeup(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
 
-	if (tp->user != NULL && eng->wakeup != NULL)
+	if (tp->user != 0 && eng->wakeup != NULL)
 		eng->wakeup(eng->cb_arg, tp->user);
 	/* a child becoming ready wakes whoever waits in accept() */
 	if (tp->t_listener != NULL && tp->in_acceptq &&
-	    tp->t_listener->user != NULL && eng->wakeup != NULL)
+	    tp->t_listener->user != 0 && eng->wakeup != NULL)
 		eng->wakeup(eng->cb_arg, tp->t_listener->user);
 }
 
@@ -1030,9 +1030,21 @@ xt_tcp_drop(struct xtcp_sock *tp, int err)
 	xt_tcp_maybe_free(tp);
 }
 
+/*
+ * Free receive space: the buffer's size less what it holds, whatever
+ * storage it has (storage comes as data does).  Only while memory is
+ * short (tcp_input.c) is it what the storage already held can take.
+ */
 uint32_t
 xt_tcp_rcv_space(const struct xtcp_sock *tp)
 {
+	uint32_t held;
+
+	if (tp->t_rcv_memshort) {
+		held = xt_ring_size(&tp->rcv_buf) - xt_ring_len(&tp->rcv_buf);
+		if (held < xt_ring_space(&tp->rcv_buf))
+			return (held);
+	}
 	return (xt_ring_space(&tp->rcv_buf));
 }
 

@@ -122,6 +122,16 @@ sc_hash_unlink(struct xt_syncache *sc, struct xt_sc_entry *e)
 	e->sc_hnext = 0;
 }
 
+/* Give a table and its arrays back (any of them may be missing). */
+static void
+sc_free(struct xtcp_engine *eng, struct xt_syncache *sc)
+{
+	xt_free(&eng->mem, sc->sc_e, sc->sc_cap * sizeof(*sc->sc_e));
+	xt_free(&eng->mem, sc->sc_hash,
+	    sc->sc_nbuckets * sizeof(*sc->sc_hash));
+	xt_free(&eng->mem, sc, sizeof(*sc));
+}
+
 void
 xt_syncache_destroy(struct xtcp_sock *lis)
 {
@@ -131,9 +141,7 @@ xt_syncache_destroy(struct xtcp_sock *lis)
 		return;
 	XT_STAT_ADD(lis->eng, tcp_syncache_dropped, sc->sc_count);
 	lis->eng->stats.tcp_syncache_entries -= sc->sc_count;
-	free(sc->sc_e);
-	free(sc->sc_hash);
-	free(sc);
+	sc_free(lis->eng, sc);
 	lis->t_syncache = NULL;
 }
 
@@ -149,18 +157,16 @@ xt_syncache_setup(struct xtcp_sock *lis, uint32_t cap)
 		return;
 	for (nb = 16; nb < cap && nb < (1u << 30); nb <<= 1)
 		;
-	if ((nsc = calloc(1, sizeof(*nsc))) == NULL ||
-	    (nsc->sc_e = calloc(cap, sizeof(*nsc->sc_e))) == NULL ||
-	    (nsc->sc_hash = calloc(nb, sizeof(*nsc->sc_hash))) == NULL) {
-		if (nsc != NULL) {
-			free(nsc->sc_e);
-			free(nsc);
-		}
-		/* keep what there is: SYNs past it get cookies */
-		return;
-	}
+	if ((nsc = xt_alloc(&eng->mem, sizeof(*nsc))) == NULL)
+		return;		/* keep what there is: SYNs past it get cookies */
 	nsc->sc_cap = cap;
 	nsc->sc_nbuckets = nb;
+	if ((nsc->sc_e = xt_alloc(&eng->mem, cap * sizeof(*nsc->sc_e))) ==
+	    NULL || (nsc->sc_hash = xt_alloc(&eng->mem,
+	    nb * sizeof(*nsc->sc_hash))) == NULL) {
+		sc_free(eng, nsc);
+		return;
+	}
 	nsc->sc_hkey = xt_random(eng);
 	for (i = cap; i > 0; i--) {
 		nsc->sc_e[i - 1].sc_tnext = nsc->sc_free;
@@ -189,9 +195,7 @@ xt_syncache_setup(struct xtcp_sock *lis, uint32_t cap)
 		}
 		eng->stats.tcp_syncache_entries -= sc->sc_count;
 		eng->stats.tcp_syncache_entries += nsc->sc_count;
-		free(sc->sc_e);
-		free(sc->sc_hash);
-		free(sc);
+		sc_free(eng, sc);
 	}
 	lis->t_syncache = nsc;
 }

@@ -304,7 +304,7 @@ xt_tw_from_tcb(struct xtcp_sock *tp)
 	uint32_t i, adv, space, acked;
 	uint16_t win;
 
-	if (tp->state != XT_TCPS_TIME_WAIT || tp->user != NULL ||
+	if (tp->state != XT_TCPS_TIME_WAIT || tp->user != 0 ||
 	    !(tp->t_flags & XT_TF_ORPHAN) || tp->t_listener != NULL)
 		return;
 	if ((t = tw_table(eng)) == NULL || (i = tw_alloc(eng, t)) == TW_NONE) {

@@ -49,12 +49,12 @@ xtcp_socket(struct xtcp_engine *eng, struct xtcp_sock **out)
 }
 
 void
-xtcp_sock_set_user(struct xtcp_sock *s, void *user)
+xtcp_sock_set_user(struct xtcp_sock *s, uint32_t user)
 {
 	s->user = user;
 }
 
-void *
+uint32_t
 xtcp_sock_get_user(const struct xtcp_sock *s)
 {
 	return (s->user);
@@ -425,7 +425,11 @@ xtcp_send(struct xtcp_sock *s, uint64_t now_us, const void *buf,
 	}
 	if (n == 0) {
 		s->t_more = more;
-		return (XT_EAGAIN);
+		/* room in the buffer but no memory for it (XTCP_MEM_MAX) */
+		return (xt_ring_space(&s->snd_buf) > 0 &&
+		    (s->t_notsent_lowat == 0 ||
+		    tcp_notsent(s) < s->t_notsent_lowat) ? XT_ENOBUFS :
+		    XT_EAGAIN);
 	}
 	*sent = n;
 	/* MSG_OOB: the last byte sent is urgent (BSD/Linux semantics) */
@@ -577,6 +581,11 @@ xtcp_recv(struct xtcp_sock *s, uint64_t now_us, void *buf, size_t len,
 		}
 		n = xt_ring_read(&s->rcv_buf, buf, want);
 		*got = n;
+		/* emptied, and nothing waits out of order: no storage; and
+		 * reading is what frees memory (tcp_input.c) */
+		if (xt_asm_empty(&s->rcv_asm))
+			xt_ring_release(&s->rcv_buf);
+		s->t_rcv_memshort = 0;
 		tcp_rcvbuf_autotune(s, n);
 		/* the program made room: maybe a window update is due */
 		if (XT_TCPS_SYNCHRONIZED(s->state))
@@ -620,7 +629,7 @@ tcp_listener_stop(struct xtcp_sock *s)
 		next = c->t_cnext;	/* dropping c frees c alone */
 		xt_tcp_send_rst(c);
 		c->t_flags |= XT_TF_ORPHAN;
-		c->user = NULL;
+		c->user = 0;
 		xt_tcp_drop(c, XT_OK);	/* unlinks and frees the child */
 	}
 	/* half-open ones are forgotten: their ACK will find no listener
@@ -693,7 +702,7 @@ xtcp_close(struct xtcp_sock *s, uint64_t now_us)
 	struct xtcp_engine *eng = s->eng;
 
 	usr_begin(s, now_us);
-	s->user = NULL;
+	s->user = 0;
 	s->t_flags |= XT_TF_ORPHAN;
 	switch (s->state) {
 	case XT_TCPS_CLOSED:

@@ -125,7 +125,7 @@ struct xtcp_sock {
 						 * being run, 0 = none */
 	uint64_t		t_serial;	/* allocation order: due
 						 * timers run newest first */
-	void			*user;		/* the shim's handle; NULL once orphaned */
+	uint32_t		user;		/* the shim's handle; 0 once orphaned */
 	enum xt_tcp_state	state;
 	uint32_t		t_flags;	/* XT_TF_* */
 
@@ -189,7 +189,7 @@ struct xtcp_sock {
 	uint8_t			rcv_scale;	/* our window shift */
 	uint8_t			request_scale;	/* shift we offer in our SYN */
 
-	/* congestion control (tcp_cc.c and the algorithm in t_cc: NewReno,
+	/* congestion control (tcp_cc.c and the algorithm t_cc names: NewReno,
 	 * CUBIC or none) and loss recovery (tcp_recovery.c: RFC 6582
 	 * without SACK, RFC 6675 + PRR + RACK with it) */
 	uint32_t		snd_cwnd;	/* bytes */
@@ -199,17 +199,22 @@ struct xtcp_sock {
 	struct xt_scoreboard	t_sb;		/* SACKed ranges (RFC 6675) */
 	/*
 	 * Send times of first transmissions not yet acknowledged, oldest
-	 * first, for RACK (RFC 8985 §6.2): entry i covers from tm_end[i-1]
-	 * (tm_lo for the first) to tm_end[i], sent between tm_t0[i] and
-	 * tm_t1[i] µs.  When full, neighbours merge pairwise: the map then
-	 * knows less precisely, never wrongly.
+	 * first, for RACK (RFC 8985 §6.2): entry i covers from tm[i-1].end
+	 * (tm_lo for the first) to tm[i].end, sent between tm[i].t0 and
+	 * tm[i].t1 µs.  When full, neighbours merge pairwise: the map then
+	 * knows less precisely, never wrongly.  The entries are allocated
+	 * while data is outstanding (tcp_recovery.c).
 	 */
-#define XT_TMAP	128
+#define XT_TMAP		128
+#define XT_TMAP_MIN	8
+	struct xt_tment {
+		xt_seq_t	end;
+		uint64_t	t0;
+		uint64_t	t1;
+	}			*tm;		/* tm_cap entries, NULL when 0 */
 	xt_seq_t		tm_lo;
-	xt_seq_t		tm_end[XT_TMAP];
-	uint64_t		tm_t0[XT_TMAP];
-	uint64_t		tm_t1[XT_TMAP];
 	uint16_t		tm_n;		/* entries in use */
+	uint16_t		tm_cap;		/* entries allocated */
 	/* RACK (RFC 8985 §6): what the newest delivery tells */
 	uint64_t		t_rack_xmit_ts;	/* RACK.xmit_ts, µs */
 	xt_seq_t		t_rack_end;	/* RACK.end_seq */
@@ -236,9 +241,12 @@ struct xtcp_sock {
 	/* buffer autotuning (Linux tcp_rcv_space_adjust, sndbuf expand) */
 	unsigned		t_rcvbuf_locked:1; /* SO_RCVBUF set: no autotuning */
 	unsigned		t_sndbuf_locked:1; /* SO_SNDBUF set */
+	unsigned		t_rcv_memshort:1; /* rcv_buf could not grow: the
+						 * window stops at its storage */
 	uint32_t		t_rcvq_copied;	/* bytes read in this measurement */
 	uint64_t		t_rcvq_time;	/* when the measurement began */
-	const struct xt_cc_ops	*t_cc;		/* congestion control */
+	uint8_t			t_cc;		/* congestion control: its handle
+						 * (xt_cc_ops(), 0 = default) */
 	_Alignas(8) uint8_t	t_cc_priv[XT_CC_PRIV_MAX]; /* its state */
 	uint32_t		t_initcwnd_segs; /* initial window, segments */
 	xt_seq_t		t_ecn_recover;	/* no new ECN reaction before this ack */
@@ -440,6 +448,7 @@ void	xt_tcp_sack_output(struct xtcp_sock *tp);
 void	xt_tcp_tmap_add(struct xtcp_sock *tp, xt_seq_t seq, xt_seq_t end,
 	    uint64_t t);
 void	xt_tcp_tmap_prune(struct xtcp_sock *tp, xt_seq_t una);
+void	xt_tcp_tmap_free(struct xtcp_sock *tp);
 /* A loss episode begins: Eifel detection armed (RFC 3522 §3.2). */
 void	xt_tcp_eifel_arm(struct xtcp_sock *tp);
 /* RACK's reordering window, µs (RFC 8985 §6.2.4). */

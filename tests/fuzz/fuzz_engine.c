@@ -1089,7 +1089,7 @@ rec_prog(void)
 			    XT_OK) {
 				F.h[i].s = c;
 				F.h[i].sent = 0;
-				xtcp_sock_set_user(c, &F.h[i]);
+				xtcp_sock_set_user(c, (uint32_t)i + 1);
 			}
 			break;
 		}
@@ -1097,7 +1097,7 @@ rec_prog(void)
 			break;
 		F.h[i].s = c;
 		F.h[i].sent = 0;
-		xtcp_sock_set_user(c, &F.h[i]);
+		xtcp_sock_set_user(c, (uint32_t)i + 1);
 		F.sl[4].lport = 0;
 		F.sl[4].have_iss = 0;
 		F.sl[4].our_max = F.sl[4].our_ack = 0;
@@ -1239,7 +1239,7 @@ setup(uint8_t s0, uint8_t s1)
 	if (xtcp_socket(F.eng, &c) != XT_OK)
 		return (-1);
 	F.h[1].s = c;
-	xtcp_sock_set_user(c, &F.h[1]);
+	xtcp_sock_set_user(c, 2);
 	if (s1 & 0x01) {
 		v = 16;
 		(void)xtcp_setopt(c, IPPROTO_TCP, TCP_FASTOPEN, &v, sizeof(v));
@@ -1251,7 +1251,7 @@ setup(uint8_t s0, uint8_t s1)
 	if (xtcp_socket(F.eng, &c) != XT_OK)
 		return (-1);
 	F.h[0].s = c;
-	xtcp_sock_set_user(c, &F.h[0]);
+	xtcp_sock_set_user(c, 1);
 	if (s1 & 0x02) {
 		v = 1;
 		(void)xtcp_setopt(c, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));

@@ -165,12 +165,32 @@ req_byte(uint32_t id, uint32_t i)
 	return (pattern(id, 1, i));
 }
 
-static void
-wakeup(void *arg, void *user)
+/* A socket's handle for the engine (xtcp_sock_set_user): its role in
+ * the top two bits and 1 + its index in that role's array; 0 = none. */
+static uint32_t
+side_handle(const struct run *r, const struct side *sd)
 {
-	struct run *r = arg;
-	struct side *sd = user;
+	const struct side *base = sd->role == ROLE_CLIENT ? r->cl :
+	    sd->role == ROLE_SERVER ? r->sv : r->lis;
 
+	return ((uint32_t)sd->role << 30 | (uint32_t)(sd - base + 1));
+}
+
+static struct side *
+side_of(struct run *r, uint32_t h)
+{
+	uint32_t i = (h & 0x3fffffffu) - 1;
+
+	switch (h >> 30) {
+	case ROLE_CLIENT: return (&r->cl[i]);
+	case ROLE_SERVER: return (&r->sv[i]);
+	default: return (&r->lis[i]);
+	}
+}
+
+static void
+enqueue(struct run *r, struct side *sd)
+{
 	if (sd->queued)
 		return;
 	sd->queued = 1;
@@ -180,6 +200,15 @@ wakeup(void *arg, void *user)
 	else
 		r->rhead = sd;
 	r->rtail = sd;
+}
+
+static void
+wakeup(void *arg, uint32_t user)
+{
+	struct run *r = arg;
+
+	if (user != 0)
+		enqueue(r, side_of(r, user));
 }
 
 static void
@@ -304,7 +333,7 @@ server_step(struct run *r, struct side *sd)
 	}
 	/* the client closed first: close too (LAST-ACK) */
 	sd->eof = 1;
-	xtcp_sock_set_user(sd->s, NULL);
+	xtcp_sock_set_user(sd->s, 0);
 	xtcp_close(sd->s, r->now);
 	sd->s = NULL;
 	sd->closed = 1;
@@ -328,9 +357,9 @@ listener_step(struct run *r, struct side *ls)
 		sd = &r->sv[r->naccepted++];
 		sd->role = ROLE_SERVER;
 		sd->s = c;
-		xtcp_sock_set_user(c, sd);
+		xtcp_sock_set_user(c, side_handle(r, sd));
 		/* what arrived before the user pointer woke no one */
-		wakeup(r, sd);
+		enqueue(r, sd);
 	}
 }
 
@@ -364,7 +393,7 @@ open_one(struct run *r)
 		fail(r, "socket", sd->id, err);
 		return (-1);
 	}
-	xtcp_sock_set_user(sd->s, sd);
+	xtcp_sock_set_user(sd->s, side_handle(r, sd));
 	err = xtcp_connect(sd->s, r->now, ADDR_B,
 	    (uint16_t)(PORT_BASE + sd->id % r->ports));
 	if (err != XT_EINPROGRESS) {
@@ -380,7 +409,7 @@ close_one(struct run *r, uint32_t i)
 {
 	struct side *sd = &r->cl[i];
 
-	xtcp_sock_set_user(sd->s, NULL);
+	xtcp_sock_set_user(sd->s, 0);
 	xtcp_close(sd->s, r->now);
 	sd->s = NULL;
 	sd->closed = 1;
@@ -458,7 +487,7 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 			    PORT_BASE + i);
 			goto out;
 		}
-		xtcp_sock_set_user(r.lis[i].s, &r.lis[i]);
+		xtcp_sock_set_user(r.lis[i].s, side_handle(&r, &r.lis[i]));
 	}
 	malloc_trim(0);
 	base = heap_in_use();
@@ -579,17 +608,17 @@ run_phase(uint32_t n, uint32_t ports, uint32_t window, double loss,
 out:
 	for (i = 0; r.cl != NULL && i < n; i++)
 		if (r.cl[i].s != NULL) {
-			xtcp_sock_set_user(r.cl[i].s, NULL);
+			xtcp_sock_set_user(r.cl[i].s, 0);
 			xtcp_close(r.cl[i].s, r.now);
 		}
 	for (i = 0; r.sv != NULL && i < n; i++)
 		if (r.sv[i].s != NULL) {
-			xtcp_sock_set_user(r.sv[i].s, NULL);
+			xtcp_sock_set_user(r.sv[i].s, 0);
 			xtcp_close(r.sv[i].s, r.now);
 		}
 	for (i = 0; r.lis != NULL && i < ports; i++)
 		if (r.lis[i].s != NULL) {
-			xtcp_sock_set_user(r.lis[i].s, NULL);
+			xtcp_sock_set_user(r.lis[i].s, 0);
 			xtcp_close(r.lis[i].s, r.now);
 		}
 	if (r.a != NULL)

@@ -43,8 +43,8 @@ START_TEST(ring_init_bad)
 {
 	struct xt_ring r;
 
-	ck_assert_int_eq(xt_ring_init(&r, 0), XT_EINVAL);
-	ck_assert_int_eq(xt_ring_init(&r, 16), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 0), XT_EINVAL);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 16), XT_OK);
 	ck_assert_uint_eq(xt_ring_len(&r), 0);
 	ck_assert_uint_eq(xt_ring_space(&r), 16);
 	xt_ring_free(&r);
@@ -58,7 +58,7 @@ START_TEST(ring_write_read_basic)
 	uint8_t in[16], out[16];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 16), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 16), XT_OK);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 10), 10);
 	ck_assert_uint_eq(xt_ring_len(&r), 10);
 	ck_assert_uint_eq(xt_ring_space(&r), 6);
@@ -79,7 +79,7 @@ START_TEST(ring_partial_write)
 	uint8_t in[32], out[32];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 8), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 8), XT_OK);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 5), 5);
 	/* Only 3 bytes of space left: a 10-byte write stores 3. */
 	ck_assert_uint_eq(xt_ring_write(&r, in + 5, 10), 3);
@@ -100,7 +100,7 @@ START_TEST(ring_wrap)
 	pattern(in, sizeof(in), 100);
 	/* Every head position: a full-capacity write wraps in all ways. */
 	for (start = 0; start < 10; start++) {
-		ck_assert_int_eq(xt_ring_init(&r, 10), XT_OK);
+		ck_assert_int_eq(xt_ring_init(&r, NULL, 10), XT_OK);
 		ring_seek(&r, start);
 		ck_assert_uint_eq(xt_ring_write(&r, in, 7), 7);
 		ck_assert_uint_eq(xt_ring_write(&r, in + 7, 7), 3);
@@ -123,7 +123,7 @@ START_TEST(ring_stream)
 	uint32_t wr = 0, rd = 0, n, k, round;
 
 	/* Odd-sized chunks through a 13-byte ring: wraps at every offset. */
-	ck_assert_int_eq(xt_ring_init(&r, 13), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 13), XT_OK);
 	for (round = 0; round < 500; round++) {
 		k = (round * 5) % 11 + 1;
 		pattern(in, k, wr);
@@ -147,7 +147,7 @@ START_TEST(ring_peek_offsets)
 	uint32_t off;
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 12), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 12), XT_OK);
 	ring_seek(&r, 9);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 12), 12);
 	for (off = 0; off < 12; off++) {
@@ -172,7 +172,7 @@ START_TEST(ring_discard)
 	uint8_t in[10], out[10];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 8), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 8), XT_OK);
 	ring_seek(&r, 6);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 8), 8);
 	ck_assert_uint_eq(xt_ring_discard(&r, 3), 3);
@@ -191,7 +191,7 @@ START_TEST(ring_write_at_commit)
 	uint8_t in[20], out[20];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 16), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 16), XT_OK);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 4), 4);
 	/* Out of order: stream bytes 8..11 land at offset 4 past the data. */
 	ck_assert_uint_eq(xt_ring_write_at(&r, 4, in + 8, 4), 4);
@@ -214,7 +214,7 @@ START_TEST(ring_write_at_clip)
 	uint8_t in[20];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 10), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 10), XT_OK);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 6), 6);
 	/* 4 bytes free: offset 2 takes 2 bytes, offset 4 and beyond none. */
 	ck_assert_uint_eq(xt_ring_write_at(&r, 2, in, 5), 2);
@@ -239,7 +239,7 @@ START_TEST(ring_write_at_wrap)
 
 	pattern(in, sizeof(in), 50);
 	for (start = 0; start < 11; start++) {
-		ck_assert_int_eq(xt_ring_init(&r, 11), XT_OK);
+		ck_assert_int_eq(xt_ring_init(&r, NULL, 11), XT_OK);
 		ring_seek(&r, start);
 		ck_assert_uint_eq(xt_ring_write(&r, in, 3), 3);
 		/* Three out-of-order pieces, the last ending at capacity. */
@@ -262,7 +262,7 @@ START_TEST(ring_write_at_survives_drain)
 	uint8_t in[16], out[16];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 8), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 8), XT_OK);
 	ring_seek(&r, 5);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 2), 2);
 	ck_assert_uint_eq(xt_ring_write_at(&r, 1, in + 3, 3), 3);
@@ -282,7 +282,7 @@ START_TEST(ring_resize)
 	uint8_t in[32], out[32];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 8), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 8), XT_OK);
 	ring_seek(&r, 6);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 6), 6);	/* wraps */
 	/* Grow: data kept, space added. */
@@ -314,7 +314,7 @@ START_TEST(ring_resize_keeps_out_of_order)
 	uint8_t in[16], out[16];
 
 	pattern(in, sizeof(in), 0);
-	ck_assert_int_eq(xt_ring_init(&r, 8), XT_OK);
+	ck_assert_int_eq(xt_ring_init(&r, NULL, 8), XT_OK);
 	ring_seek(&r, 7);
 	ck_assert_uint_eq(xt_ring_write(&r, in, 2), 2);
 	ck_assert_uint_eq(xt_ring_write_at(&r, 2, in + 4, 3), 3);
@@ -351,7 +351,7 @@ START_TEST(asm_in_order)
 {
 	struct xt_asm a;
 
-	ck_assert_int_eq(xt_asm_init(&a, 4), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 4), XT_OK);
 	ck_assert(xt_asm_empty(&a));
 	ck_assert_uint_eq(xt_asm_take_front(&a), 0);
 	ck_assert_int_eq(xt_asm_add(&a, 0, 100), XT_OK);
@@ -367,7 +367,7 @@ START_TEST(asm_out_of_order)
 {
 	struct xt_asm a;
 
-	ck_assert_int_eq(xt_asm_init(&a, 4), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 4), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 200, 100), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 500, 50), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 100, 50), XT_OK);
@@ -428,7 +428,7 @@ START_TEST(asm_overlaps)
 	uint32_t k;
 
 	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
-		ck_assert_int_eq(xt_asm_init(&a, 3), XT_OK);
+		ck_assert_int_eq(xt_asm_init(&a, NULL, 3), XT_OK);
 		ck_assert_int_eq(xt_asm_add(&a, 100, 100), XT_OK);
 		ck_assert_int_eq(xt_asm_add(&a, one[i].off, one[i].len), XT_OK);
 		ck_assert_msg(a.n == one[i].n, "one[%zu]: n %u", i, a.n);
@@ -441,7 +441,7 @@ START_TEST(asm_overlaps)
 		xt_asm_free(&a);
 	}
 	for (i = 0; i < sizeof(two) / sizeof(two[0]); i++) {
-		ck_assert_int_eq(xt_asm_init(&a, 3), XT_OK);
+		ck_assert_int_eq(xt_asm_init(&a, NULL, 3), XT_OK);
 		ck_assert_int_eq(xt_asm_add(&a, 300, 100), XT_OK);
 		ck_assert_int_eq(xt_asm_add(&a, 100, 100), XT_OK);
 		ck_assert_int_eq(xt_asm_add(&a, two[i].off, two[i].len), XT_OK);
@@ -461,7 +461,7 @@ START_TEST(asm_merge_many)
 {
 	struct xt_asm a;
 
-	ck_assert_int_eq(xt_asm_init(&a, 8), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 8), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 10, 5), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 20, 5), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 30, 5), XT_OK);
@@ -479,7 +479,7 @@ START_TEST(asm_adjacent_no_slot)
 	struct xt_asm a;
 
 	/* With every slot used, adjacent and overlapping data still fits. */
-	ck_assert_int_eq(xt_asm_init(&a, 2), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 2), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 100, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 200, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 110, 10), XT_OK);	/* after 1st */
@@ -497,7 +497,7 @@ START_TEST(asm_overflow)
 	struct xt_asm a, before;
 	struct xt_asm_range saved[3];
 
-	ck_assert_int_eq(xt_asm_init(&a, 3), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 3), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 10, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 30, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 50, 10), XT_OK);
@@ -527,7 +527,7 @@ START_TEST(asm_zero_slots)
 {
 	struct xt_asm a;
 
-	ck_assert_int_eq(xt_asm_init(&a, 0), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 0), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 0, 10), XT_ENOBUFS);
 	ck_assert_uint_eq(a.overflows, 1);
 	ck_assert_int_eq(xt_asm_add(&a, 0, 0), XT_OK);
@@ -539,7 +539,7 @@ START_TEST(asm_end_overflow)
 {
 	struct xt_asm a;
 
-	ck_assert_int_eq(xt_asm_init(&a, 2), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 2), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, UINT32_MAX - 10, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, UINT32_MAX - 10, 11), XT_EINVAL);
 	ASM_EXPECT(&a, UINT32_MAX - 10, UINT32_MAX - 0);
@@ -551,7 +551,7 @@ START_TEST(asm_advance)
 {
 	struct xt_asm a;
 
-	ck_assert_int_eq(xt_asm_init(&a, 4), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 4), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 10, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 30, 10), XT_OK);
 	ck_assert_int_eq(xt_asm_add(&a, 50, 10), XT_OK);
@@ -582,7 +582,7 @@ START_TEST(asm_random_vs_bitmap)
 	uint32_t i, k, off, len, pos, n;
 	int err, ok;
 
-	ck_assert_int_eq(xt_asm_init(&a, 6), XT_OK);
+	ck_assert_int_eq(xt_asm_init(&a, NULL, 6), XT_OK);
 	memset(map, 0, sizeof(map));
 	for (i = 0; i < 20000; i++) {
 		x ^= x << 13;

@@ -69,7 +69,7 @@ Suite	*xt_suite_sack(void);
 static void
 sb_init(struct xt_scoreboard *sb, uint32_t max)
 {
-	ck_assert_int_eq(xt_sack_init(sb, max), XT_OK);
+	ck_assert_int_eq(xt_sack_init(sb, NULL, max), XT_OK);
 	ck_assert_uint_eq(sb->n, 0);
 	ck_assert_uint_eq(sb->nr, 0);
 	ck_assert_uint_eq(sb->dupthresh, XT_SACK_DUPTHRESH);

@@ -64,7 +64,7 @@ START_TEST(api_child_inherits)
 	ck_assert_int_eq(xtcp_accept(lsk, now, &c, NULL, NULL), XT_OK);
 	ck_assert(c->t_flags & XT_TF_OOBINLINE);
 	ck_assert(!(c->t_flags & XT_TF_LINGER0) && c->linger_s == 9);
-	ck_assert_str_eq(c->t_cc->name, "cubic");
+	ck_assert_str_eq(xt_cc_ops(c->t_cc)->name, "cubic");
 	ck_assert_uint_eq(c->t_notsent_lowat, 12345);
 	ck_assert_int_eq(c->t_linger2_s, 33);
 	ck_assert_uint_eq(c->t_cork_opt, 1);

@@ -18,6 +18,8 @@
 #include <check.h>
 
 #include "tcp_fixture.h"
+#include "xt_engine.h"
+#include "net/net.h"
 
 const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -372,12 +374,31 @@ tables_ok(void)
 	ck_assert_msg(why == NULL, "demux tables: %s", why);
 }
 
+/*
+ * Free the engine, first checking that its allocator got back every
+ * byte but the transmit batch's once the TCBs and the ARP queues are
+ * gone (issue 12: every engine allocation is accounted).
+ */
+static void
+engine_free_checked(void)
+{
+	uint64_t tx = (uint64_t)XT_TX_BATCH * eng->txbuf_size;
+
+	while (eng->tcbs != NULL)
+		xt_tcp_free(eng->tcbs);
+	xt_arp_free_all(eng);
+	ck_assert_msg(eng->mem.used == tx, "engine memory: %llu bytes not "
+	    "given back", (unsigned long long)(eng->mem.used - tx));
+	xtcp_engine_free(eng);
+	eng = NULL;
+}
+
 void
 teardown(void)
 {
 	if (eng != NULL) {
 		tables_ok();
-		xtcp_engine_free(eng);
+		engine_free_checked();
 	}
 	eng = NULL;
 }
@@ -400,8 +421,7 @@ finish(unsigned ntcb)
 {
 	ck_assert_uint_eq(xtcp_engine_ntcb(eng), ntcb);
 	tables_ok();
-	xtcp_engine_free(eng);
-	eng = NULL;
+	engine_free_checked();
 }
 
 /* Leave the quick-ACK mode a new connection starts in (Linux: setting
