@@ -14,13 +14,16 @@ MAN=$XTCP_SRCDIR/man/xtcp.7
 BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/man_check_opts
 [[ -r $MAN ]] || xt_fail "cannot read $MAN"
 
-# 2: the names (first, needs nothing)
+# 2: the names (first, needs nothing); build macros configure.ac defines
+# (XTCP_DEBUG) are no variables of the user's
 missing=()
 while read -r name; do
 	grep -qF -- "$name" "$MAN" || missing+=("$name")
 done < <(cd "$XTCP_SRCDIR" && cat shim/*.[ch] shim/*.def stack/*.[ch] \
     stack/*/*.[ch] stack/*.def 2>/dev/null | grep -oE 'XTCP_[A-Z0-9_]+' |
-    grep -vE '^XTCP_$|_H$' | sort -u)
+    grep -vE '^XTCP_$|_H$' | sort -u |
+    grep -vxF -f <(cd "$XTCP_SRCDIR" && grep -oE 'AC_DEFINE\(\[XTCP_[A-Z0-9_]+' \
+    configure.ac | sed 's/^AC_DEFINE(\[//'; echo XTCP_NONE_))
 (( ${#missing[@]} == 0 )) ||
     xt_fail "xtcp.7 does not mention: ${missing[*]}"
 xt_log "every XTCP_ name of shim/ and stack/ is in xtcp.7"
