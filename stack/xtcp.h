@@ -317,6 +317,9 @@ int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts
  * it in dev_spin_polls. */
 void	xtcp_engine_count_spin(struct xtcp_engine *eng);
+/* A waiting program thread that the device woke polled it (XTCP_DEVWAIT,
+ * run to completion): counts it in dev_wake_polls. */
+void	xtcp_engine_count_wake(struct xtcp_engine *eng);
 
 /* ---- end of the shim's block ---- */
 

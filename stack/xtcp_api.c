@@ -76,3 +76,10 @@ xtcp_engine_count_spin(struct xtcp_engine *eng)
 	if (eng != NULL)
 		XT_STAT_INC(eng, dev_spin_polls);
 }
+
+void
+xtcp_engine_count_wake(struct xtcp_engine *eng)
+{
+	if (eng != NULL)
+		XT_STAT_INC(eng, dev_wake_polls);
+}
