@@ -650,6 +650,13 @@ shim_devwait_release(struct shim_thr *t)
 	}
 }
 
+/* Lock held.  Does a thread watch the device? */
+int
+shim_devwait_watched(void)
+{
+	return (devwait_thr != NULL);
+}
+
 /* The engine thread alone, lock not needed: was a watch taken since its
  * last look? */
 int

@@ -24,10 +24,10 @@
  * engine thread while program threads have been taking the watch, it
  * stands "aside": the device is left out of its set when the watcher
  * leaves, and the next wait takes what came meanwhile.  A timer every
- * ASIDE_US checks that the program still waits; after a whole period
- * with no watch taken, the engine thread takes the device back.  A frame
- * that arrives while the program is away thus waits at most two periods
- * (a thread that sleeps in the shim without the device brings it back at
+ * ASIDE_US checks that the program still waits and that no frame waits
+ * unwatched; else the engine thread takes the device back.  A frame that
+ * arrives while the program is away thus waits one period at most (a
+ * thread that sleeps in the shim without the device brings it back at
  * once, core.c).
  *
  * The kick is an eventfd of our own rather than an ev_async: libev hides
@@ -43,6 +43,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdatomic.h>
@@ -60,7 +61,7 @@
 
 #define RX_BUDGET	64	/* frames per xtcp_engine_rx call */
 #define RX_ROUNDS	8	/* calls per device event; the rest next turn */
-#define ASIDE_US	1000	/* "aside": how often the program is checked */
+#define ASIDE_US	2000	/* "aside": how often the program is checked */
 
 static struct ev_loop	*loop;
 static ev_io		 dev_w;
@@ -124,21 +125,35 @@ shim_loop_aside(void)
 
 /*
  * Every ASIDE_US while aside.  A watch taken since the last tick: the
- * program is busy, stay.  None: either no thread watches (the program is
- * away) and the device comes back to this thread, or one has watched the
- * whole period (a long wait), and the ticks stop, as there is no gap to
- * cover: the device comes back when it leaves (core.c, devwait_settle).
+ * program is busy, stay, unless frames wait with no thread watching (the
+ * program is between two waits, or has just left): the device comes back
+ * to this thread until the next race sends it aside again.  None: either
+ * no thread watches (the program is away) and the device comes back, or
+ * one has watched the whole period (a long wait), and the ticks stop, as
+ * there is no gap to cover: the device comes back when it leaves (core.c,
+ * devwait_settle).  A frame thus waits for a wait or for this thread one
+ * period at most.
  */
 static void
 aside_cb(struct ev_loop *l, ev_timer *w, int revents)
 {
+	struct pollfd pfd;
+	int back;
+
 	(void)revents;
-	if (shim_devwait_taken())
-		return;			/* still busy: no lock needed */
+	pfd.fd = dev_fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (shim_devwait_taken() && syscall(SYS_poll, &pfd, 1, 0) <= 0)
+		return;			/* busy, nothing waits: no lock */
 	shim_lock();
-	aside = 0;		/* with no watcher, shim_unlock takes it back */
+	/* with no watcher, shim_unlock gives the device back */
+	back = pfd.revents == 0 || !shim_devwait_watched();
+	if (back)
+		aside = 0;
 	shim_unlock();
-	ev_timer_stop(l, w);
+	if (back)
+		ev_timer_stop(l, w);
 }
 
 static void

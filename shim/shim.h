@@ -172,6 +172,8 @@ uint64_t shim_spin_end(void);
  * to take over).  Release before the call returns to the program. */
 int	shim_devwait_claim(struct shim_thr *t, int ringable);
 void	shim_devwait_release(struct shim_thr *t);
+/* Lock held.  Does a thread watch the device? */
+int	shim_devwait_watched(void);
 /* The engine thread, no lock: a watch taken since the last look? */
 int	shim_devwait_taken(void);
 /* Would the kernel restart a read(2) that a handled signal ended? 1 if
