@@ -744,6 +744,15 @@ ep_wait_loop(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 			evs[j++] = evs[i];
 		}
 		n = j;
+		if (devready && n < max) {
+			/* the device woke us too: its frames, our events */
+			shim_lock();
+			shim_devwait_take();
+			if ((ep = ep_lookup(epfd)) != NULL)
+				n += ep_collect(ep, evs + n, max - n);
+			shim_unlock();
+			devready = 0;
+		}
 		if (n > 0)
 			return (n);
 		if (spinning)
