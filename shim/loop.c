@@ -61,7 +61,7 @@
 
 #define RX_BUDGET	64	/* frames per xtcp_engine_rx call */
 #define RX_ROUNDS	8	/* calls per device event; the rest next turn */
-#define ASIDE_US	2000	/* "aside": how often the program is checked */
+#define ASIDE_US	4000	/* "aside": how often the program is checked */
 
 static struct ev_loop	*loop;
 static ev_io		 dev_w;
