@@ -162,9 +162,10 @@ poll_scan(struct poll_ctx *c, struct pollfd *fds)
 			nours++;
 	}
 	/* keep (or take) the device's watch while we sleep; give it up
-	 * when returning (poll_release does too) */
+	 * when returning (poll_release does too).  A poll that does not
+	 * sleep (timeout 0) leaves the device to the engine thread. */
 	c->devfd = -1;
-	if (nours == 0)
+	if (nours == 0 && c->deadline_us > shim_now_us())
 		c->devfd = shim_devwait_claim(c->t, c->t->bell >= 0);
 	else
 		shim_devwait_release(c->t);
