@@ -719,6 +719,7 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 
 	memset(c, 0, sizeof(*c));
 	c->log_level = XTCP_LOG_ERROR;
+	c->devwait = 1;			/* run to completion (core.c) */
 	for (i = 0; i < NKEYS; i++) {
 		k = &cfg_keys[i];
 		if ((v = get(arg, k->name)) == NULL)

@@ -52,6 +52,8 @@
 
 /* frames one spinning pass takes from the device */
 #define SHIM_SPIN_BUDGET	64
+/* passes a thread the device woke makes (as the engine thread's) */
+#define SHIM_WAKE_ROUNDS	8
 
 /* A pause between two polls of a spin: polite to a sibling hyperthread. */
 static inline void
@@ -73,7 +75,7 @@ pthread_mutex_t shim_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 static struct shim_sock	*dirty_head;
 static pthread_key_t	 thr_key;
-static __thread struct shim_thr thr_self = { -1, 0 };
+static __thread struct shim_thr thr_self = { .bell = -1 };
 
 static void	mirror_update(struct shim_sock *);
 static void	mark_dirty(struct shim_sock *);
@@ -81,6 +83,7 @@ static void	thr_drain_careful(struct shim_thr *);
 static void	flush_dirty(void);
 static void	sock_free(struct shim_sock *);
 static void	thr_ring(struct shim_thr *);
+static void	devwait_settle(void);
 static void	thr_destroy(void *);
 static int	wait_spin(struct shim_sock *, struct shim_thr *, uint64_t,
 		    uint64_t);
@@ -94,8 +97,14 @@ shim_lock(void)
 void
 shim_unlock(void)
 {
+	int kick;
+
 	flush_dirty();
+	devwait_settle();
+	kick = shim_loop_kick_take();
 	pthread_mutex_unlock(&shim_mtx);
+	if (kick)
+		shim_loop_kick_send();
 }
 
 void
@@ -397,6 +406,12 @@ shim_fd_internal(int fd)
 
 /* ---- bells and waiters ---- */
 
+/*
+ * A thread that rings itself is awake, processing what it took from the
+ * device (run to completion): it sees rung before it sleeps again (every
+ * sleep drains first, or checks rung), so its bell needs no count, and
+ * two system calls a turn are saved.
+ */
 static void
 thr_ring(struct shim_thr *t)
 {
@@ -405,6 +420,10 @@ thr_ring(struct shim_thr *t)
 	if (t->rung)
 		return;
 	t->rung = 1;
+	if (t == &thr_self) {
+		t->quiet = 1;
+		return;
+	}
 	if (t->bell >= 0)
 		(void)syscall(SYS_write, t->bell, &one, sizeof(one));
 }
@@ -417,6 +436,10 @@ shim_thr_drain(struct shim_thr *t)
 	if (!t->rung)
 		return;
 	t->rung = 0;
+	if (t->quiet) {
+		t->quiet = 0;
+		return;
+	}
 	if (t->bell >= 0)
 		(void)syscall(SYS_read, t->bell, &v, sizeof(v));
 }
@@ -550,6 +573,10 @@ thr_drain_careful(struct shim_thr *t)
 	if (!t->rung)
 		return;
 	t->rung = 0;
+	if (t->quiet) {
+		t->quiet = 0;
+		return;
+	}
 	if (t->bell < 0)
 		return;
 	pfd.fd = t->bell;
@@ -567,39 +594,162 @@ shim_poll_device(void)
 		    SHIM_SPIN_BUDGET);
 }
 
-/*
- * XTCP_DEVWAIT: one sleeping thread at a time also watches the device's
- * wait fd, and takes frames in itself when it turns readable.  A reply
- * to the sleeper then costs one wake-up (this thread's) instead of two in
- * a row (the engine thread's, then this thread's by its bell).  The
- * engine thread watches the device as before and finds nothing left;
- * limiting the watch to one thread keeps a frame from waking every
- * sleeper of a many-threaded program.
- */
-static struct shim_thr	*devwait_thr;
+/* Lock held: the device woke this waiting thread; take in what it holds,
+ * as much as the engine thread would in one pass. */
+void
+shim_devwait_take(void)
+{
+	uint64_t now;
+	int i;
 
-/* Lock held.  The device's wait fd if t may watch it (marking t as the
- * watcher), else -1. */
+	if (shim.eng == NULL)
+		return;
+	xtcp_engine_count_wake(shim.eng);
+	now = shim_now_us();
+	for (i = 0; i < SHIM_WAKE_ROUNDS; i++)
+		if (xtcp_engine_rx(shim.eng, now, SHIM_SPIN_BUDGET) <
+		    SHIM_SPIN_BUDGET)
+			break;
+}
+
+/*
+ * Run to completion (XTCP_DEVWAIT, on by default).  A thread that waits
+ * in the shim (a blocking call, or poll, select or epoll_wait over a set
+ * with a stack socket) watches the device's wait fd besides its own bell
+ * and takes in itself the frames that arrive: a reply then costs one
+ * wake-up (this thread's) instead of two in a row (the engine thread's,
+ * then this thread's by its bell), and no lock is fought over.  While a
+ * program thread watches, the engine thread stands aside (loop.c,
+ * shim_loop_watch_dev) and is left the timers.
+ *
+ * One thread at a time watches (devwait_thr), so a frame never wakes
+ * every sleeper of a many-threaded program; what it processes for other
+ * sockets rings their sleepers' bells, as the engine thread would.  The
+ * others sleep without the device, linked on the sleepers list.  When the
+ * watcher leaves while others sleep, the device goes back to the engine
+ * thread at once and the first sleeper that has a bell is rung, to come
+ * round and watch in its place.  When it leaves alone, the engine thread
+ * takes the device back at once too, unless it is covering the gaps
+ * between one wait and the next of a busy program (loop.c, "aside"):
+ * a reply that comes back while the program is between its send and its
+ * next wait is then taken by that wait, instead of waking the engine
+ * thread.  All of this is settled when the lock is released
+ * (devwait_settle), not on every release: a blocking call that gives up
+ * its watch to check its socket and takes it again under one hold of the
+ * lock costs no system call.
+ */
+static struct shim_thr	*devwait_thr;	/* the watcher, or NULL */
+static struct shim_thr	*sleepers;	/* asleep without the device */
+static int		 devwait_left;	/* the watcher left: hand over */
+static atomic_uint	 devwait_seq;	/* watches taken (lock to write) */
+static unsigned		 devwait_seen;	/* devwait_seq at the engine
+					 * thread's last look */
+
+static void
+sleeper_link(struct shim_thr *t, int ringable)
+{
+	t->ringable = ringable;
+	if (t->sleeping)
+		return;
+	t->sleeping = 1;
+	t->sl_prev = NULL;
+	t->sl_next = sleepers;
+	if (sleepers != NULL)
+		sleepers->sl_prev = t;
+	sleepers = t;
+}
+
+static void
+sleeper_unlink(struct shim_thr *t)
+{
+	if (!t->sleeping)
+		return;
+	t->sleeping = 0;
+	if (t->sl_prev != NULL)
+		t->sl_prev->sl_next = t->sl_next;
+	else
+		sleepers = t->sl_next;
+	if (t->sl_next != NULL)
+		t->sl_next->sl_prev = t->sl_prev;
+	t->sl_next = t->sl_prev = NULL;
+}
+
+/*
+ * Lock held.  The device's wait fd if t may watch it (marking t as the
+ * watcher and the engine thread as standing aside), else -1 and t is
+ * linked as a sleeper (ringable: its bell ends its sleep, so it can be
+ * rung to take the watch over).  Undo with shim_devwait_release().
+ */
 int
-shim_devwait_claim(struct shim_thr *t)
+shim_devwait_claim(struct shim_thr *t, int ringable)
 {
 	int fd;
 
-	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL ||
-	    (devwait_thr != NULL && devwait_thr != t))
+	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL)
 		return (-1);
-	if ((fd = xtcp_engine_wait_fd(shim.eng)) < 0)
+	if ((devwait_thr != NULL && devwait_thr != t) ||
+	    (fd = xtcp_engine_wait_fd(shim.eng)) < 0) {
+		sleeper_link(t, ringable && t->bell >= 0);
 		return (-1);
+	}
+	sleeper_unlink(t);
 	devwait_thr = t;
+	atomic_fetch_add_explicit(&devwait_seq, 1, memory_order_relaxed);
+	shim_loop_watch_dev(0);
 	return (fd);
 }
 
-/* Lock held. */
+/* Lock held.  t no longer watches nor sleeps. */
 void
 shim_devwait_release(struct shim_thr *t)
 {
-	if (devwait_thr == t)
+	sleeper_unlink(t);
+	if (devwait_thr == t) {
 		devwait_thr = NULL;
+		devwait_left = 1;
+	}
+}
+
+/* Lock held.  Does a thread watch the device? */
+int
+shim_devwait_watched(void)
+{
+	return (devwait_thr != NULL);
+}
+
+/* The engine thread alone, lock not needed: was a watch taken since its
+ * last look? */
+int
+shim_devwait_taken(void)
+{
+	unsigned seq;
+
+	seq = atomic_load_explicit(&devwait_seq, memory_order_relaxed);
+	if (seq == devwait_seen)
+		return (0);
+	devwait_seen = seq;
+	return (1);
+}
+
+/* At the lock's release, with no watcher: the engine thread watches the
+ * device again, unless it covers the gaps of a busy program and nobody
+ * sleeps; a sleeper with a bell is rung to take the watch over. */
+static void
+devwait_settle(void)
+{
+	struct shim_thr *t;
+
+	if (devwait_thr != NULL || shim.eng == NULL)
+		return;
+	if (sleepers != NULL || !shim_loop_aside())
+		shim_loop_watch_dev(1);
+	if (devwait_left)
+		for (t = sleepers; t != NULL; t = t->sl_next)
+			if (t->ringable) {
+				thr_ring(t);
+				break;
+			}
+	devwait_left = 0;
 }
 
 /*
@@ -692,11 +842,21 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	if (now >= deadline_us)
 		return (EAGAIN);
 	t = shim_thr_get();
-	if (shim.conf.spin_us != 0 && wait_spin(s, t, now, deadline_us))
+	/* the watch is taken before the spin: the engine thread stands
+	 * aside while this one polls the device */
+	devfd = shim_devwait_claim(t, 1);
+	if (shim.conf.spin_us != 0 && wait_spin(s, t, now, deadline_us)) {
+		shim_devwait_release(t);
 		return (0);
+	}
 	now = shim_now_us();
-	if (now >= deadline_us)
-		return (EAGAIN);
+	if (now >= deadline_us || t->rung) {
+		/* rung (by itself, thr_ring): the caller checks again */
+		err = t->rung ? 0 : EAGAIN;
+		shim_devwait_release(t);
+		shim_thr_drain(t);
+		return (err);
+	}
 	left = deadline_us - now;
 	if (t->bell < 0 && left > SHIM_SLICE_US)
 		left = SHIM_SLICE_US;
@@ -706,7 +866,6 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 		ts.tv_nsec = (left % 1000000) * 1000;
 		tsp = &ts;
 	}
-	devfd = shim_devwait_claim(t);
 	pfd[0].fd = t->bell;
 	pfd[0].events = POLLIN;
 	pfd[0].revents = 0;
@@ -731,9 +890,9 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	pthread_cleanup_pop(0);
 
 	shim_lock();
-	shim_devwait_release(t);
 	if (r > 0 && (pfd[1].revents & POLLIN))
-		shim_poll_device();
+		shim_devwait_take();
+	shim_devwait_release(t);
 	shim_waiter_del(s, &w);
 	if (got)
 		t->rung = 0;	/* the read took the count */
@@ -764,6 +923,10 @@ shim_core_fork_child(void)
 	int fd;
 
 	devwait_thr = NULL;
+	sleepers = NULL;
+	devwait_left = 0;
+	atomic_store(&devwait_seq, 0);
+	devwait_seen = 0;
 	for (fd = fdmap_next(0, &v); fd >= 0; fd = fdmap_next(fd + 1, &v)) {
 		if (FDM_IS_SOCK(v))
 			(void)fdmap_set(fd, FDM_DEAD);
@@ -773,8 +936,8 @@ shim_core_fork_child(void)
 		}
 	}
 	dirty_head = NULL;
+	memset(&thr_self, 0, sizeof(thr_self));
 	thr_self.bell = -1;
-	thr_self.rung = 0;
 	shim_ep_fork_child();
 }
 

@@ -122,6 +122,9 @@ static int	kernel_wait(int epfd, struct epoll_event *evs, int max,
 		    int ms, const sigset_t *mask);
 static int	ctl_ours(struct shim_sock *s, int epfd, int op, int fd,
 		    struct epoll_event *ev);
+static void	ep_release(void *arg);
+static int	ep_wait_loop(int epfd, struct epoll_event *evs, int max,
+		    int64_t timeout_us, const sigset_t *mask, int *claimed);
 static int	ep_wait(int epfd, struct epoll_event *evs, int max,
 		    int64_t timeout_us, const sigset_t *mask);
 static void	ep_created(int fd);
@@ -629,24 +632,54 @@ devwait_kernel(int epfd, int devfd, struct epoll_event *evs, int max,
 	return (kernel_wait(epfd, evs, max, 0, NULL));
 }
 
+/* Give up the device's watch, or stop being a sleeper (cancellation, or
+ * the wait's end). */
+static void
+ep_release(void *arg)
+{
+	int *claimed = arg;
+
+	if (!*claimed)
+		return;
+	shim_lock();
+	shim_devwait_release(shim_thr_get());
+	shim_unlock();
+	*claimed = 0;
+}
+
 /*
  * The common loop.  timeout_us < 0: forever.  Returns as epoll_pwait.
  * Ours first (without sleeping in the kernel if there are any), then
- * the kernel's; a bell event sends us round again.
+ * the kernel's; a bell event sends us round again.  With nothing ready,
+ * the thread may watch the device (core.c); it keeps the watch from pass
+ * to pass and gives it up when it returns.
  */
 static int
 ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
     const sigset_t *mask)
 {
-	struct shim_ep *ep;
-	uint64_t deadline, now, left, spin_end;
-	int n, k, i, j, ms, bell, child, pass, spinning, devfd, devready = 0;
-	int err;
+	int r, err, claimed = 0;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
 		return (shim_fail_errno(EINVAL));
 	if (evs == NULL)
 		return (shim_fail_errno(EFAULT));
+	pthread_cleanup_push(ep_release, &claimed);
+	r = ep_wait_loop(epfd, evs, max, timeout_us, mask, &claimed);
+	err = errno;
+	pthread_cleanup_pop(1);
+	errno = err;
+	return (r);
+}
+
+static int
+ep_wait_loop(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
+    const sigset_t *mask, int *claimed)
+{
+	struct shim_ep *ep;
+	uint64_t deadline, now, left, spin_end;
+	int n, k, i, j, ms, bell, child, pass, spinning, devfd, devready = 0;
+
 	deadline = timeout_us < 0 ? UINT64_MAX :
 	    shim_now_us() + (uint64_t)timeout_us;
 	spin_end = timeout_us == 0 ? 0 : shim_spin_end();
@@ -658,12 +691,17 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 		if ((ep = ep_lookup(epfd)) != NULL) {
 			/* XTCP_SPIN_US: take frames in ourselves meanwhile;
 			 * XTCP_DEVWAIT: the device woke us */
-			if (spin_end != 0 || devready)
+			if (devready)
+				shim_devwait_take();
+			else if (spin_end != 0)
 				shim_poll_device();
 			n = ep_collect(ep, evs, max);
 			child = ep->bell < 0;
-			if (n == 0 && !child && timeout_us != 0)
-				devfd = shim_devwait_claim(shim_thr_get());
+			if (n == 0 && !child && timeout_us != 0) {
+				/* watching, or a sleeper (ep_release) */
+				devfd = shim_devwait_claim(shim_thr_get(), 0);
+				*claimed = 1;
+			}
 		}
 		shim_unlock();
 		devready = 0;
@@ -689,15 +727,8 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 			    mask, &devready);
 		else
 			k = kernel_wait(epfd, evs + n, max - n, ms, mask);
-		if (devfd >= 0) {
-			err = errno;
-			shim_lock();
-			shim_devwait_release(shim_thr_get());
-			shim_unlock();
-			errno = err;
-			if (k == 0 && devready)
-				continue;	/* take the frames in, look again */
-		}
+		if (devfd >= 0 && k == 0 && devready)
+			continue;		/* take the frames in, look again */
 		if (k < 0) {
 			if (n > 0)
 				return (n);
@@ -713,6 +744,15 @@ ep_wait(int epfd, struct epoll_event *evs, int max, int64_t timeout_us,
 			evs[j++] = evs[i];
 		}
 		n = j;
+		if (devready && n < max) {
+			/* the device woke us too: its frames, our events */
+			shim_lock();
+			shim_devwait_take();
+			if ((ep = ep_lookup(epfd)) != NULL)
+				n += ep_collect(ep, evs + n, max - n);
+			shim_unlock();
+			devready = 0;
+		}
 		if (n > 0)
 			return (n);
 		if (spinning)

@@ -1,10 +1,34 @@
 /*
  * loop.c - the engine thread: a private libev loop (STYLE.md section 14).
  *
- *	ev_io    on the device's wait fd: pull frames, run the engine
+ *	ev_io    on an epoll fd of our own that holds the device's wait fd
+ *	         while no program thread watches the device: pull frames,
+ *	         run the engine
  *	ev_timer re-armed to xtcp_engine_next_deadline() after every pass
  *	ev_io    on a "kick" eventfd, written by shim_loop_kick() when an
  *	         application thread moved the deadline earlier
+ *
+ * Run to completion (core.c): a program thread that waits on a stack
+ * socket watches the device itself and takes in what arrives; meanwhile
+ * the engine thread stands aside, so that a frame wakes one thread, not
+ * two.  It cannot be told so without waking it, so it watches the device
+ * through an epoll set of its own from which the waiting thread removes
+ * the device (shim_loop_watch_dev), an epoll_ctl and no wake-up; once no
+ * thread watches, the device goes back in, and a frame already waiting
+ * then wakes the engine thread at once.  The engine thread keeps the
+ * timers and the time when no program thread is in a call.
+ *
+ * A busy program leaves its wait, sends, and waits again; a reply that
+ * comes back in between (the peer is often scheduled on the send itself)
+ * would wake the engine thread every turn.  So when a frame wakes the
+ * engine thread while program threads have been taking the watch, it
+ * stands "aside": the device is left out of its set when the watcher
+ * leaves, and the next wait takes what came meanwhile.  A timer every
+ * ASIDE_US checks that the program still waits and that no frame waits
+ * unwatched; else the engine thread takes the device back.  A frame that
+ * arrives while the program is away thus waits one period at most (a
+ * thread that sleeps in the shim without the device brings it back at
+ * once, core.c).
  *
  * The kick is an eventfd of our own rather than an ev_async: libev hides
  * the fd behind ev_async, and every fd we use must be known to fdmap so a
@@ -19,11 +43,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -35,15 +61,21 @@
 
 #define RX_BUDGET	64	/* frames per xtcp_engine_rx call */
 #define RX_ROUNDS	8	/* calls per device event; the rest next turn */
+#define ASIDE_US	4000	/* "aside": how often the program is checked */
 
 static struct ev_loop	*loop;
 static ev_io		 dev_w;
 static ev_io		 kick_w;
 static ev_timer		 timer_w;
+static ev_timer		 aside_w;
+static int		 aside;		/* aside_w runs (lock) */
 static int		 kick_fd = -1;
 static int		 dev_fd = -1;
+static int		 dev_ep = -1;	/* epoll set: dev_fd while watched */
+static int		 dev_watched;	/* dev_fd is in dev_ep (lock) */
 static int		 backend_fd = -1;
 static atomic_int	 kick_pending;
+static int		 kick_due;	/* shim_loop_kick_send at unlock */
 static pthread_t	 loop_tid;
 
 static void	engine_pass(int);
@@ -52,8 +84,10 @@ static void	protect_backend_fd(void);
 
 static void	dev_cb(struct ev_loop *l, ev_io *w, int revents);
 static void	timer_cb(struct ev_loop *l, ev_timer *w, int revents);
+static void	aside_cb(struct ev_loop *l, ev_timer *w, int revents);
 static int	epoll_watches_dev(int fd, unsigned long dev_ino);
 static void	kick_cb(struct ev_loop *l, ev_io *w, int revents);
+static int	dev_ep_open(void);
 static void	*loop_main(void *arg);
 static void	*loop_alloc(void *ptr, long size);
 static void	loop_syserr(const char *msg);
@@ -64,7 +98,7 @@ engine_pass(int rx)
 {
 	struct xtcp_engine *eng = shim.eng;
 	uint64_t now, next;
-	int i;
+	int i, go_aside = 0;
 
 	shim_lock();
 	now = shim_now_us();
@@ -73,8 +107,53 @@ engine_pass(int rx)
 			break;
 	xtcp_engine_poll(eng, now);
 	next = xtcp_engine_next_deadline(eng);
+	/* a frame came between the waits of a program that waits */
+	if (rx && !aside && shim_devwait_taken())
+		go_aside = aside = 1;
 	shim_unlock();
 	rearm(next);
+	if (go_aside)
+		ev_timer_again(loop, &aside_w);
+}
+
+/* Lock held. */
+int
+shim_loop_aside(void)
+{
+	return (aside);
+}
+
+/*
+ * Every ASIDE_US while aside.  A watch taken since the last tick: the
+ * program is busy, stay, unless frames wait with no thread watching (the
+ * program is between two waits, or has just left): the device comes back
+ * to this thread until the next race sends it aside again.  None: either
+ * no thread watches (the program is away) and the device comes back, or
+ * one has watched the whole period (a long wait), and the ticks stop, as
+ * there is no gap to cover: the device comes back when it leaves (core.c,
+ * devwait_settle).  A frame thus waits for a wait or for this thread one
+ * period at most.
+ */
+static void
+aside_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	struct pollfd pfd;
+	int back;
+
+	(void)revents;
+	pfd.fd = dev_fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (shim_devwait_taken() && syscall(SYS_poll, &pfd, 1, 0) <= 0)
+		return;			/* busy, nothing waits: no lock */
+	shim_lock();
+	/* with no watcher, shim_unlock gives the device back */
+	back = pfd.revents == 0 || !shim_devwait_watched();
+	if (back)
+		aside = 0;
+	shim_unlock();
+	if (back)
+		ev_timer_stop(l, w);
 }
 
 static void
@@ -112,8 +191,8 @@ timer_cb(struct ev_loop *l, ev_timer *w, int revents)
 	engine_pass(0);
 }
 
-/* Does epoll instance fd watch our device socket?  Its fdinfo lists each
- * watched fd as "tfd: N events: .. data: .. pos:.. ino:HEX ...". */
+/* Does epoll instance fd watch our device's epoll set?  Its fdinfo lists
+ * each watched fd as "tfd: N events: .. data: .. pos:.. ino:HEX ...". */
 static int
 epoll_watches_dev(int fd, unsigned long dev_ino)
 {
@@ -133,7 +212,7 @@ epoll_watches_dev(int fd, unsigned long dev_ino)
 	for (line = buf; line != NULL; line = strchr(line, '\n')) {
 		if (*line == '\n')
 			line++;
-		if (sscanf(line, "tfd: %d", &tfd) != 1 || tfd != dev_fd)
+		if (sscanf(line, "tfd: %d", &tfd) != 1 || tfd != dev_ep)
 			continue;
 		if ((ino = strstr(line, "ino:")) != NULL &&
 		    sscanf(ino, "ino:%lx", &i) == 1 && i == dev_ino)
@@ -144,9 +223,9 @@ epoll_watches_dev(int fd, unsigned long dev_ino)
 
 /*
  * libev does not say which fd its epoll backend uses.  Once it has
- * registered the device (before the first callback), find the epoll
- * instance that watches the device socket's inode and mark it internal.
- * Runs once, on the engine thread, without the lock.
+ * registered the device's epoll set (before the first callback), find
+ * the epoll instance that watches that set (its number and inode) and
+ * mark it internal.  Runs once, on the engine thread, without the lock.
  */
 static void
 protect_backend_fd(void)
@@ -159,13 +238,15 @@ protect_backend_fd(void)
 	int fd;
 
 	backend_fd = INT32_MAX;		/* tried */
-	if (syscall(SYS_fstat, dev_fd, &st) != 0 ||
+	if (syscall(SYS_fstat, dev_ep, &st) != 0 ||
 	    (d = opendir("/proc/self/fd")) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		fd = atoi(de->d_name);
+		if (fd == dev_ep)
+			continue;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n <= 0)
@@ -181,6 +262,26 @@ protect_backend_fd(void)
 		break;
 	}
 	closedir(d);
+}
+
+/*
+ * Lock held.  Should the engine thread watch the device (on), or stand
+ * aside while a program thread does (0)?  The epoll set is level-
+ * triggered: a frame that arrived meanwhile wakes the engine thread as
+ * soon as the device is back in it.
+ */
+void
+shim_loop_watch_dev(int on)
+{
+	struct epoll_event ev;
+
+	if (dev_ep < 0 || on == dev_watched)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if (syscall(SYS_epoll_ctl, dev_ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+	    dev_fd, &ev) == 0 || errno == (on ? EEXIST : ENOENT))
+		dev_watched = on;
 }
 
 static void
@@ -199,16 +300,35 @@ kick_cb(struct ev_loop *l, ev_io *w, int revents)
 
 /*
  * The engine's kick callback: its next deadline moved earlier.  Called
- * with the engine lock held, from any thread.
+ * with the engine lock held, from any thread.  The kick itself is sent
+ * when the lock is released (shim_unlock): woken earlier, the engine
+ * thread would only sleep again on the lock.
  */
 void
 shim_loop_kick(void *arg)
 {
-	uint64_t one = 1;
-
 	(void)arg;
 	if (kick_fd < 0 || pthread_equal(pthread_self(), loop_tid))
 		return;		/* the engine thread re-arms after its pass */
+	kick_due = 1;
+}
+
+/* Lock held: is a kick to be sent once it is released?  Clears it. */
+int
+shim_loop_kick_take(void)
+{
+	int due = kick_due;
+
+	kick_due = 0;
+	return (due);
+}
+
+/* Lock not held. */
+void
+shim_loop_kick_send(void)
+{
+	uint64_t one = 1;
+
 	if (atomic_exchange(&kick_pending, 1) == 0)
 		(void)syscall(SYS_write, kick_fd, &one, sizeof(one));
 }
@@ -269,10 +389,37 @@ loop_teardown(void)
 		(void)syscall(SYS_close, kick_fd);
 		kick_fd = -1;
 	}
+	if (dev_ep >= 0) {
+		fdmap_clear(dev_ep);
+		(void)syscall(SYS_close, dev_ep);
+		dev_ep = -1;
+	}
+	dev_watched = 0;
 	if (loop != NULL) {
 		ev_loop_destroy(loop);
 		loop = NULL;
 	}
+}
+
+/* Lock held.  The engine thread's epoll set, holding the device, at a
+ * high number and marked internal.  0 or errno. */
+static int
+dev_ep_open(void)
+{
+	int fd, err;
+
+	fd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC);
+	if (fd < 0)
+		return (errno);
+	fd = shim_fd_move_high(fd, 64);
+	if ((err = fdmap_set(fd, FDM_INTERNAL)) != 0) {
+		(void)syscall(SYS_close, fd);
+		return (err);
+	}
+	dev_ep = fd;
+	dev_watched = 0;
+	shim_loop_watch_dev(1);
+	return (dev_watched ? 0 : EIO);
 }
 
 int
@@ -296,10 +443,17 @@ shim_loop_start(struct xtcp_engine *eng)
 		loop_teardown();
 		return (err);
 	}
-	ev_io_init(&dev_w, dev_cb, dev_fd, EV_READ);
+	if ((err = dev_ep_open()) != 0) {
+		loop_teardown();
+		return (err);
+	}
+	ev_io_init(&dev_w, dev_cb, dev_ep, EV_READ);
 	ev_io_start(loop, &dev_w);
 	ev_io_init(&kick_w, kick_cb, kick_fd, EV_READ);
 	ev_io_start(loop, &kick_w);
+	aside = 0;
+	ev_init(&aside_w, aside_cb);
+	aside_w.repeat = ASIDE_US / 1e6;
 	/* a first pass at once, then whenever the engine asks */
 	ev_timer_init(&timer_w, timer_cb, 0., 0.);
 	ev_timer_start(loop, &timer_w);

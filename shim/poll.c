@@ -150,8 +150,9 @@ poll_scan(struct poll_ctx *c, struct pollfd *fds)
 	shim_lock();
 	/* XTCP_SPIN_US: take frames in ourselves meanwhile; and
 	 * XTCP_DEVWAIT: the device woke us */
-	shim_devwait_release(c->t);
-	if (c->devready || (c->spin_end != 0 && shim_now_us() < c->spin_end))
+	if (c->devready)
+		shim_devwait_take();
+	else if (c->spin_end != 0 && shim_now_us() < c->spin_end)
 		shim_poll_device();
 	shim_thr_drain(c->t);
 	for (j = 0; j < c->nslots; j++) {
@@ -160,7 +161,14 @@ poll_scan(struct poll_ctx *c, struct pollfd *fds)
 		if (fds[i].revents != 0)
 			nours++;
 	}
-	c->devfd = nours == 0 ? shim_devwait_claim(c->t) : -1;
+	/* keep (or take) the device's watch while we sleep; give it up
+	 * when returning (poll_release does too).  A poll that does not
+	 * sleep (timeout 0) leaves the device to the engine thread. */
+	c->devfd = -1;
+	if (nours == 0 && c->deadline_us > shim_now_us())
+		c->devfd = shim_devwait_claim(c->t, c->t->bell >= 0);
+	else
+		shim_devwait_release(c->t);
 	shim_unlock();
 	return (nours);
 }

@@ -95,6 +95,11 @@ struct shim_opt {
 struct shim_thr {
 	int		bell;		/* eventfd, -1 if none could be made */
 	int		rung;		/* bell holds a count (lock) */
+	int		quiet;		/* rung by itself: no count */
+	int		sleeping;	/* on the sleepers list (core.c) */
+	int		ringable;	/* its bell ends its sleep */
+	struct shim_thr	*sl_next;	/* sleepers list */
+	struct shim_thr	*sl_prev;
 };
 
 /* One sleeper on one socket (a thread in poll has several). */
@@ -165,12 +170,20 @@ void	shim_sock_ring(struct shim_sock *s);
 unsigned shim_sock_poll(const struct shim_sock *s);
 /* Lock held: take in what the device holds, from this thread. */
 void	shim_poll_device(void);
+/* Lock held: the device woke this waiting thread; take in its frames. */
+void	shim_devwait_take(void);
 /* XTCP_SPIN_US: until when a wait that starts now spins (0: it does not). */
 uint64_t shim_spin_end(void);
 /* Lock held.  XTCP_DEVWAIT: the device's wait fd if t may watch it (t is
- * then the watcher until it releases), else -1. */
-int	shim_devwait_claim(struct shim_thr *t);
+ * then the watcher until it releases, and the engine thread stands
+ * aside), else -1 (and t, if ringable, is rung when the watcher leaves,
+ * to take over).  Release before the call returns to the program. */
+int	shim_devwait_claim(struct shim_thr *t, int ringable);
 void	shim_devwait_release(struct shim_thr *t);
+/* Lock held.  Does a thread watch the device? */
+int	shim_devwait_watched(void);
+/* The engine thread, no lock: a watch taken since the last look? */
+int	shim_devwait_taken(void);
 /* Would the kernel restart a read(2) that a handled signal ended? 1 if
  * every installed handler has SA_RESTART. */
 int	shim_sig_restarts(void);
@@ -201,6 +214,16 @@ int	shim_sin_check_out(const struct sockaddr *sa, const socklen_t *lenp);
 /* Lock held.  0 or errno. */
 int	shim_loop_start(struct xtcp_engine *eng);
 void	shim_loop_kick(void *arg);
+/* The kick is sent after the lock's release: take it (lock held), then
+ * send it (lock not held). */
+int	shim_loop_kick_take(void);
+void	shim_loop_kick_send(void);
+/* Lock held.  The engine thread watches the device (1) or stands aside
+ * while a program thread does (0). */
+void	shim_loop_watch_dev(int on);
+/* Lock held.  Is the engine thread covering the gaps between the waits
+ * of a busy program (it then takes the device back by itself)? */
+int	shim_loop_aside(void);
 
 /* ---- epoll.c (all: lock held) ---- */
 

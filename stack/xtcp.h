@@ -335,6 +335,9 @@ void	xtcp_engine_count_spin(struct xtcp_engine *eng);
  * an engine starts at 0. */
 uint32_t xtcp_engine_port_counter(const struct xtcp_engine *eng);
 void	xtcp_engine_set_port_counter(struct xtcp_engine *eng, uint32_t ctr);
+/* A waiting program thread that the device woke polled it (XTCP_DEVWAIT,
+ * run to completion): counts it in dev_wake_polls. */
+void	xtcp_engine_count_wake(struct xtcp_engine *eng);
 
 /* ---- end of the shim's block ---- */
 

@@ -89,3 +89,10 @@ xtcp_engine_set_port_counter(struct xtcp_engine *eng, uint32_t ctr)
 {
 	eng->port_ctr = ctr;
 }
+
+void
+xtcp_engine_count_wake(struct xtcp_engine *eng)
+{
+	if (eng != NULL)
+		XT_STAT_INC(eng, dev_wake_polls);
+}

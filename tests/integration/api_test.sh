@@ -51,6 +51,12 @@ spins() {
 	awk '$1 == "dev_spin_polls" { n += $2 } END { print n + 0 }' \
 	    "$XT_TMP/$1.stats" 2>/dev/null || echo 0
 }
+# wakes MODE: the device polls by waiting calls that the device woke (run
+# to completion), summed the same way.
+wakes() {
+	awk '$1 == "dev_wake_polls" { n += $2 } END { print n + 0 }' \
+	    "$XT_TMP/$1.stats" 2>/dev/null || echo 0
+}
 
 run_pass shim
 rc=$?
@@ -58,6 +64,10 @@ rc=$?
 [[ -s $XT_TMP/shim.stats ]] || xt_fail "under the shim: XTCP_STATS wrote nothing"
 (( $(spins shim) == 0 )) ||
     xt_fail "under the shim without XTCP_SPIN_US: $(spins shim) device polls while spinning"
+# by default a waiting call takes in itself the frames that end its wait
+(( $(wakes shim) > 0 )) ||
+    xt_fail "under the shim: no waiting call took in the frames that woke it (dev_wake_polls 0)"
+xt_log "run to completion: $(wakes shim) device polls by waiting calls the device woke"
 
 # again with blocking calls busy-polling the device before they sleep
 export XTCP_SPIN_US=50
@@ -70,10 +80,13 @@ unset XTCP_SPIN_US
     xt_fail "under the shim with XTCP_SPIN_US=50: no blocking call polled the device while spinning (dev_spin_polls 0)"
 xt_log "XTCP_SPIN_US=50: $(spins shim-spin) device polls while spinning"
 
-# again with sleeping calls watching the device themselves
-export XTCP_DEVWAIT=1
+# again with the engine thread taking in every frame (the sleeping calls
+# do not watch the device)
+export XTCP_DEVWAIT=0
 run_pass shim-devwait
 rc=$?
 unset XTCP_DEVWAIT
-(( rc == 0 )) || xt_fail "under the shim with XTCP_DEVWAIT=1: $(grep -c '^not ok' "$XT_TMP/shim-devwait.out") checks failed (status $rc)"
-xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim (also spinning, and watching the device)"
+(( rc == 0 )) || xt_fail "under the shim with XTCP_DEVWAIT=0: $(grep -c '^not ok' "$XT_TMP/shim-devwait.out") checks failed (status $rc)"
+(( $(wakes shim-devwait) == 0 )) ||
+    xt_fail "under the shim with XTCP_DEVWAIT=0: $(wakes shim-devwait) device polls by waiting calls"
+xt_pass "$(grep -c '^ok' "$XT_TMP/shim.out") checks, on the kernel and under the shim (also spinning, and without watching the device)"
