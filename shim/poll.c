@@ -47,6 +47,8 @@ struct poll_ctx {
 	int			 devready;	/* the device woke us */
 	int			 r;		/* as ppoll(2) */
 	int			 err;		/* errno when r < 0 */
+	int			 sigblocked;	/* sigold saved, all blocked */
+	sigset_t		 sigold;	/* the caller's signal mask */
 };
 
 static short	sock_revents(struct shim_sock *s, short events);
@@ -95,6 +97,8 @@ poll_release(void *arg)
 	}
 	shim_thr_drain(c->t);
 	shim_unlock();
+	if (c->sigblocked)
+		pthread_sigmask(SIG_SETMASK, &c->sigold, NULL);
 	free(c->heap);
 }
 
@@ -232,7 +236,8 @@ poll_loop(struct poll_ctx *c, struct pollfd *fds, nfds_t nfds,
 		c->kfds[nfds + 1].events = POLLIN;
 		c->kfds[nfds + 1].revents = 0;
 		tsp = poll_timeout(c, nours, &ts);
-		r = real_ppoll(c->kfds, nfds + 2, tsp, mask);
+		r = real_ppoll(c->kfds, nfds + 2, tsp, c->sigblocked &&
+		    mask == NULL ? &c->sigold : mask);
 		if (r < 0) {
 			c->err = errno;
 			c->r = r;
@@ -246,6 +251,22 @@ poll_loop(struct poll_ctx *c, struct pollfd *fds, nfds_t nfds,
 		if (shim_now_us() >= c->deadline_us) {
 			c->r = 0;
 			return;
+		}
+		/*
+		 * Woken for nothing (our bell, the device, a slice): scan
+		 * again.  A signal caught during that scan must still end
+		 * the wait with EINTR, as the kernel's poll ends on one that
+		 * is pending, so signals stay blocked outside ppoll from now
+		 * on and ppoll's mask lets them in (as pselect(2) does).
+		 * The first scan needs none of this: a signal then is one
+		 * caught before the call.
+		 */
+		if (!c->sigblocked) {
+			sigset_t all;
+
+			sigfillset(&all);
+			if (pthread_sigmask(SIG_BLOCK, &all, &c->sigold) == 0)
+				c->sigblocked = 1;
 		}
 	}
 }
