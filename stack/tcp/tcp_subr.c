@@ -494,7 +494,8 @@ xt_tcp_port_tw(struct xtcp_engine *eng, uint16_t port, int d)
 		pe->p_ntw++;
 		return (XT_OK);
 	}
-	if ((pe = port_find(eng, port)) != NULL && pe->p_ntw > 0) {
+	if (eng->port_tab != NULL && (pe = port_find(eng, port)) != NULL &&
+	    pe->p_ntw > 0) {
 		pe->p_ntw--;
 		port_drop(eng, pe);
 	}
