@@ -42,9 +42,13 @@ xt_tcp_alloc(struct xtcp_engine *eng)
 {
 	struct xtcp_sock *tp;
 
-	if (eng->ntcb >= eng->cfg.max_sockets ||
-	    xt_tcp_timers_reserve(eng, eng->ntcb + 1) != XT_OK)
+	if (eng->ntcb >= eng->cfg.max_sockets)
 		return (NULL);
+	/* the timer heap's slot first, so that arming never needs memory */
+	if (xt_tcp_timers_reserve(eng, eng->ntcb + 1) != XT_OK) {
+		XT_STAT_INC(eng, tcp_sock_nomem);
+		return (NULL);
+	}
 	/* the TCB alone: rings, ranges and the scoreboard take memory
 	 * only once they have something to hold */
 	if ((tp = xt_alloc(&eng->mem, sizeof(*tp))) == NULL) {
@@ -178,6 +182,7 @@ xt_tcp_free(struct xtcp_sock *tp)
 		tp->next->prev = tp->prev;
 	eng->ntcb--;
 	xt_tcp_timers_forget(tp);
+	xt_tcp_timers_trim(eng);
 	XT_STAT_INC(eng, tcp_closed);
 	xt_ring_free(&tp->snd_buf);
 	xt_ring_free(&tp->rcv_buf);
@@ -242,22 +247,47 @@ xt_tcp_tables_init(struct xtcp_engine *eng)
 	    0x78756d6564ULL, XT_DEMUX_DOMAIN | 1);	/* "demux" */
 	eng->demux_key.k1 = xt_siphash24_2u64(&eng->isn_key,
 	    0x78756d6564ULL, XT_DEMUX_DOMAIN | 2);
-	eng->conn_tab = calloc(XT_DEMUX_MIN, sizeof(*eng->conn_tab));
-	eng->port_tab = calloc(XT_DEMUX_MIN, sizeof(*eng->port_tab));
+	eng->conn_tab = xt_alloc(&eng->mem,
+	    XT_DEMUX_MIN * sizeof(*eng->conn_tab));
+	eng->port_tab = xt_alloc(&eng->mem,
+	    XT_DEMUX_MIN * sizeof(*eng->port_tab));
 	if (eng->conn_tab == NULL || eng->port_tab == NULL) {
-		xt_tcp_tables_free(eng);
+		xt_free(&eng->mem, eng->conn_tab,
+		    XT_DEMUX_MIN * sizeof(*eng->conn_tab));
+		xt_free(&eng->mem, eng->port_tab,
+		    XT_DEMUX_MIN * sizeof(*eng->port_tab));
+		eng->conn_tab = NULL;
+		eng->port_tab = NULL;
 		return (XT_ENOMEM);
 	}
 	eng->conn_mask = eng->port_mask = XT_DEMUX_MIN - 1;
-	return (XT_OK);
+	/* and the timer heap's first slots: the tables' least size is
+	 * there from the start, so that what TCBs cost is theirs alone */
+	return (xt_tcp_timers_reserve(eng, 1));
 }
 
-/* After the last TCB: every port entry went with its last TCB. */
+/* After the last TCB and the TIME-WAIT table: every port entry went
+ * with its last reference, but any left is given back too.  Again is a
+ * no-op. */
 void
 xt_tcp_tables_free(struct xtcp_engine *eng)
 {
-	free(eng->conn_tab);
-	free(eng->port_tab);
+	struct xt_port *pe, *next;
+	uint32_t i;
+
+	if (eng->port_tab != NULL)
+		for (i = 0; i <= eng->port_mask; i++)
+			for (pe = eng->port_tab[i]; pe != NULL; pe = next) {
+				next = pe->p_next;
+				xt_free(&eng->mem, pe, sizeof(*pe));
+			}
+	if (eng->conn_tab != NULL)
+		xt_free(&eng->mem, eng->conn_tab,
+		    (size_t)(eng->conn_mask + 1) * sizeof(*eng->conn_tab));
+	if (eng->port_tab != NULL)
+		xt_free(&eng->mem, eng->port_tab,
+		    (size_t)(eng->port_mask + 1) * sizeof(*eng->port_tab));
+	eng->nconn = eng->nport = 0;
 	eng->conn_tab = NULL;
 	eng->port_tab = NULL;
 	eng->conn_mask = eng->port_mask = 0;
@@ -305,14 +335,16 @@ conn_resize(struct xtcp_engine *eng, uint32_t n)
 	struct xtcp_sock **nt, *tp, *next;
 	uint32_t i;
 
-	if (eng->demux_nomem || (nt = calloc(n, sizeof(*nt))) == NULL)
+	if (eng->demux_nomem ||
+	    (nt = xt_alloc(&eng->mem, (size_t)n * sizeof(*nt))) == NULL)
 		return;
 	for (i = 0; i <= eng->conn_mask; i++)
 		for (tp = eng->conn_tab[i]; tp != NULL; tp = next) {
 			next = tp->t_hnext;
 			chain_insert(&nt[tp->t_hash & (n - 1)], tp);
 		}
-	free(eng->conn_tab);
+	xt_free(&eng->mem, eng->conn_tab,
+	    (size_t)(eng->conn_mask + 1) * sizeof(*eng->conn_tab));
 	eng->conn_tab = nt;
 	eng->conn_mask = n - 1;
 }
@@ -346,7 +378,8 @@ port_resize(struct xtcp_engine *eng, uint32_t n)
 	struct xt_port **nt, *pe, *next;
 	uint32_t i, b;
 
-	if (eng->demux_nomem || (nt = calloc(n, sizeof(*nt))) == NULL)
+	if (eng->demux_nomem ||
+	    (nt = xt_alloc(&eng->mem, (size_t)n * sizeof(*nt))) == NULL)
 		return;
 	for (i = 0; i <= eng->port_mask; i++)
 		for (pe = eng->port_tab[i]; pe != NULL; pe = next) {
@@ -355,7 +388,8 @@ port_resize(struct xtcp_engine *eng, uint32_t n)
 			pe->p_next = nt[b];
 			nt[b] = pe;
 		}
-	free(eng->port_tab);
+	xt_free(&eng->mem, eng->port_tab,
+	    (size_t)(eng->port_mask + 1) * sizeof(*eng->port_tab));
 	eng->port_tab = nt;
 	eng->port_mask = n - 1;
 }
@@ -375,7 +409,8 @@ port_find(struct xtcp_engine *eng, uint16_t port)
 }
 
 /* The entry of port, made if new; NULL when that needs memory there is
- * not.  It lives while a TCB refers to it (p_nref). */
+ * not.  It lives while a TCB refers to it (p_nref) or a TIME-WAIT entry
+ * is on the port (p_ntw). */
 static struct xt_port *
 port_get(struct xtcp_engine *eng, uint16_t port)
 {
@@ -383,7 +418,8 @@ port_get(struct xtcp_engine *eng, uint16_t port)
 
 	if ((pe = port_find(eng, port)) != NULL)
 		return (pe);
-	if (eng->demux_nomem || (pe = calloc(1, sizeof(*pe))) == NULL)
+	if (eng->demux_nomem ||
+	    (pe = xt_alloc(&eng->mem, sizeof(*pe))) == NULL)
 		return (NULL);
 	pe->p_port = port;
 	if (eng->nport > eng->port_mask)
@@ -395,13 +431,13 @@ port_get(struct xtcp_engine *eng, uint16_t port)
 	return (pe);
 }
 
-/* One TCB less refers to pe: the last one frees it. */
+/* pe has lost a reference: freed when it has none left. */
 static void
-port_put(struct xtcp_engine *eng, struct xt_port *pe)
+port_drop(struct xtcp_engine *eng, struct xt_port *pe)
 {
 	struct xt_port **pp;
 
-	if (--pe->p_nref > 0)
+	if (pe->p_nref > 0 || pe->p_ntw > 0)
 		return;
 	for (pp = &eng->port_tab[port_hash(eng, pe->p_port) &
 	    eng->port_mask]; *pp != NULL; pp = &(*pp)->p_next)
@@ -409,11 +445,61 @@ port_put(struct xtcp_engine *eng, struct xt_port *pe)
 			*pp = pe->p_next;
 			break;
 		}
-	free(pe);
+	xt_free(&eng->mem, pe, sizeof(*pe));
 	eng->nport--;
 	if (eng->nport < (eng->port_mask + 1) / 8 &&
 	    eng->port_mask + 1 > XT_DEMUX_MIN)
 		port_resize(eng, (eng->port_mask + 1) / 2);
+}
+
+/* One TCB less refers to pe. */
+static void
+port_put(struct xtcp_engine *eng, struct xt_port *pe)
+{
+	pe->p_nref--;
+	port_drop(eng, pe);
+}
+
+uint64_t
+xt_tcp_tables_bytes(const struct xtcp_engine *eng)
+{
+	uint64_t b;
+
+	b = (uint64_t)(eng->conn_tab != NULL ? eng->conn_mask + 1 : 0) *
+	    sizeof(*eng->conn_tab);
+	b += (uint64_t)(eng->port_tab != NULL ? eng->port_mask + 1 : 0) *
+	    sizeof(*eng->port_tab);
+	b += (uint64_t)eng->nport * sizeof(struct xt_port);
+	b += (uint64_t)eng->tm.cap *
+	    (sizeof(*eng->tm.heap) + sizeof(*eng->tm.due));
+	return (b + xt_tw_bytes(eng));
+}
+
+uint32_t
+xt_tcp_port_ntw(struct xtcp_engine *eng, uint16_t port)
+{
+	struct xt_port *pe = port_find(eng, port);
+
+	return (pe != NULL ? pe->p_ntw : 0);
+}
+
+int
+xt_tcp_port_tw(struct xtcp_engine *eng, uint16_t port, int d)
+{
+	struct xt_port *pe;
+
+	if (d > 0) {
+		if ((pe = port_get(eng, port)) == NULL)
+			return (XT_ENOBUFS);
+		pe->p_ntw++;
+		return (XT_OK);
+	}
+	if (eng->port_tab != NULL && (pe = port_find(eng, port)) != NULL &&
+	    pe->p_ntw > 0) {
+		pe->p_ntw--;
+		port_drop(eng, pe);
+	}
+	return (XT_OK);
 }
 
 /* What tp counts as on its port when bound (XT_PCAT, XT_PCAT_UNCONN). */
@@ -627,12 +713,13 @@ tables_check_ports(struct xtcp_engine *eng)
 {
 	struct xt_port *pe;
 	struct xtcp_sock *tp;
-	uint32_t i, n = 0;
+	uint32_t i, n = 0, ntw = 0;
 	unsigned c;
 
 	for (i = 0; i <= eng->port_mask; i++)
 		for (pe = eng->port_tab[i]; pe != NULL; pe = pe->p_next) {
 			n++;
+			ntw += pe->p_ntw;
 			if ((port_hash(eng, pe->p_port) & eng->port_mask) != i)
 				return ("a port entry in the wrong bucket");
 			if (pe->p_nref != 0 || pe->p_nbound != 0 ||
@@ -647,6 +734,8 @@ tables_check_ports(struct xtcp_engine *eng)
 				    !(tp->t_filed & XT_FILED_LISTEN))
 					return ("a stranger among listeners");
 		}
+	if (ntw != xt_tw_count(eng))
+		return ("the ports' TIME-WAIT counts are wrong");
 	return (n == eng->nport ? NULL : "the count of ports is wrong");
 }
 
@@ -676,6 +765,8 @@ xt_tcp_tables_check(struct xtcp_engine *eng)
 	tables_tally(eng, -1);
 	why = tables_check_ports(eng);
 	tables_tally(eng, 1);
+	if (why == NULL)
+		why = xt_tw_check(eng);
 	return (why);
 }
 
@@ -837,12 +928,12 @@ xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
 	int sra, srp, ra, rp, cls, c;
 
 	sra = (self->t_flags & XT_TF_REUSEADDR) != 0;
-	/* a closed connection in TIME-WAIT keeps its port from a bind
-	 * without SO_REUSEADDR (tcp_timewait.c counts them per port) */
-	if (!sra && xt_tw_port_used(eng, port))
-		return (1);
 	if ((pe = port_find(eng, port)) == NULL)
 		return (0);
+	/* a closed connection in TIME-WAIT keeps its port from a bind
+	 * without SO_REUSEADDR (tcp_timewait.c counts them on the port) */
+	if (!sra && pe->p_ntw != 0)
+		return (1);
 	srp = (self->t_flags & XT_TF_REUSEPORT) != 0;
 	for (c = 0; c < XT_PCAT_N; c++) {
 		n = pe->p_ncat[c];

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "xt_engine.h"
 #include "net/net.h"
@@ -78,6 +79,8 @@ xt_tcp_next_deadline(const struct xtcp_sock *tp)
 /* Debug builds check the heap against a full scan at each call while
  * the engine has at most this many TCBs. */
 #define XT_TM_CHECK_MAX	64
+/* Slots in the heap (and the due array) at least, once there are any. */
+#define XT_TM_MIN	16
 
 static void
 tm_place(struct xtcp_engine *eng, uint32_t i, uint64_t key,
@@ -182,26 +185,65 @@ xt_tcp_timer_sooner(struct xtcp_sock *tp, uint64_t at)
 	}
 }
 
+/*
+ * The heap and the due array in cap slots each, from the engine's
+ * allocator: both new blocks first, so that a refusal (XTCP_MEM_MAX)
+ * leaves the old ones as they were.
+ */
+static int
+tm_resize(struct xtcp_engine *eng, uint32_t cap)
+{
+	struct xt_tcp_timerq *q = &eng->tm;
+	struct xt_tm_slot *h;
+	struct xtcp_sock **due;
+
+	h = xt_alloc_raw(&eng->mem, (size_t)cap * sizeof(*h));
+	due = xt_alloc_raw(&eng->mem, (size_t)cap * sizeof(*due));
+	if (h == NULL || due == NULL) {
+		xt_free(&eng->mem, h, (size_t)cap * sizeof(*h));
+		xt_free(&eng->mem, due, (size_t)cap * sizeof(*due));
+		return (XT_ENOMEM);
+	}
+	if (q->n > 0)
+		memcpy(h, q->heap, (size_t)q->n * sizeof(*h));
+	if (q->ndue > 0)
+		memcpy(due, q->due, (size_t)q->ndue * sizeof(*due));
+	xt_free(&eng->mem, q->heap, (size_t)q->cap * sizeof(*h));
+	xt_free(&eng->mem, q->due, (size_t)q->cap * sizeof(*due));
+	q->heap = h;
+	q->due = due;
+	q->cap = cap;
+	return (XT_OK);
+}
+
 int
 xt_tcp_timers_reserve(struct xtcp_engine *eng, uint32_t n)
 {
-	struct xt_tm_slot *h;
-	struct xtcp_sock **due;
 	uint32_t cap;
 
 	if (n <= eng->tm.cap)
 		return (XT_OK);
-	cap = eng->tm.cap < 16 ? 16 : eng->tm.cap;
+	cap = eng->tm.cap < XT_TM_MIN ? XT_TM_MIN : eng->tm.cap;
 	while (cap < n)
 		cap = cap > UINT32_MAX / 2 ? n : cap * 2;
-	if ((h = realloc(eng->tm.heap, (size_t)cap * sizeof(*h))) == NULL)
-		return (XT_ENOMEM);
-	eng->tm.heap = h;
-	if ((due = realloc(eng->tm.due, (size_t)cap * sizeof(*due))) == NULL)
-		return (XT_ENOMEM);
-	eng->tm.due = due;
-	eng->tm.cap = cap;
-	return (XT_OK);
+	return (tm_resize(eng, cap));
+}
+
+/* Fewer TCBs: the heap halves (as often as needed) while they fill less
+ * than a quarter of it, so that it stays above twice their number; not
+ * while timers run (the due array is in use then: xt_tcp_timers_run
+ * trims at its end).  No memory for the smaller copy: it stays. */
+void
+xt_tcp_timers_trim(struct xtcp_engine *eng)
+{
+	uint32_t cap = eng->tm.cap;
+
+	if (eng->tm.ndue != 0)
+		return;
+	while (cap > XT_TM_MIN && eng->ntcb < cap / 4)
+		cap /= 2;
+	if (cap != eng->tm.cap)
+		(void)tm_resize(eng, cap);
 }
 
 void
@@ -221,8 +263,10 @@ xt_tcp_timers_forget(struct xtcp_sock *tp)
 void
 xt_tcp_timers_fini(struct xtcp_engine *eng)
 {
-	free(eng->tm.heap);
-	free(eng->tm.due);
+	xt_free(&eng->mem, eng->tm.heap,
+	    (size_t)eng->tm.cap * sizeof(*eng->tm.heap));
+	xt_free(&eng->mem, eng->tm.due,
+	    (size_t)eng->tm.cap * sizeof(*eng->tm.due));
 	eng->tm.heap = NULL;
 	eng->tm.due = NULL;
 	eng->tm.n = eng->tm.ndue = eng->tm.cap = 0;
@@ -392,6 +436,7 @@ xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
 		tm_rekey(tp);
 	}
 	eng->tm.ndue = 0;
+	xt_tcp_timers_trim(eng);
 #ifdef XTCP_DEBUG
 	tm_check(eng, UINT64_MAX);
 #endif

@@ -25,7 +25,6 @@
  * Read first: RFC 9293 §3.6.1 and §3.10.7.4, RFC 6191 §2-3, RFC 7323
  * §5.3, RFC 1337 §3, RFC 5961 §3-5 and §7.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "xt_engine.h"
@@ -74,11 +73,20 @@ struct xt_tw_table {
 	uint32_t	nbucket;	/* a power of two */
 	uint32_t	head;		/* expiry queue: soonest */
 	uint32_t	tail;
-	uint32_t	*portcnt;	/* entries per local port, for bind();
-					 * 256 KB of address space, touched
-					 * one page per 1024 ports in use */
-	int		logged;		/* the overflow was logged */
 };
+
+/*
+ * Memory: the table, its entries and its chain heads come from the
+ * engine's allocator (xt_mem.h), made at the first entry and given back
+ * with the last one.  Entries double as they fill (a refusal under
+ * XTCP_MEM_MAX is the table-full case), and are packed into half the
+ * room once a quarter of it is in use; chain heads double when entries
+ * outnumber them and halve when they are four times as many.  The count
+ * of entries per local port that bind() needs is kept on the port's
+ * entry in the demux table (p_ntw), so that an entry costs its 64 bytes
+ * and a chain head, and a port entry per port no socket holds.
+ */
+#define TW_MIN		64	/* entries and chain heads at least */
 
 /* Sets the table's hash apart from the other users of the ISN key: no
  * other input has this bit (tcp_subr.c's reuseport hash has bit 63). */
@@ -93,56 +101,138 @@ tw_hash(const struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 	    TW_HASH_DOMAIN) & (nbucket - 1));
 }
 
+/* nb empty chain heads, or NULL. */
+static uint32_t *
+tw_buckets(struct xtcp_engine *eng, uint32_t nb)
+{
+	uint32_t *b, i;
+
+	if ((b = xt_alloc_raw(&eng->mem, (size_t)nb * sizeof(*b))) == NULL)
+		return (NULL);
+	for (i = 0; i < nb; i++)
+		b[i] = TW_NONE;
+	return (b);
+}
+
 /* The table, made on first use; NULL if there is no memory for it. */
 static struct xt_tw_table *
 tw_table(struct xtcp_engine *eng)
 {
 	struct xt_tw_table *t = eng->tw;
-	uint32_t i;
 
 	if (t != NULL)
 		return (t);
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = xt_alloc(&eng->mem, sizeof(*t))) == NULL)
 		return (NULL);
-	t->nbucket = 64;
-	t->bucket = malloc(t->nbucket * sizeof(*t->bucket));
-	t->portcnt = calloc(65536, sizeof(*t->portcnt));
-	if (t->bucket == NULL || t->portcnt == NULL) {
-		free(t->bucket);
-		free(t->portcnt);
-		free(t);
+	t->nbucket = TW_MIN;
+	if ((t->bucket = tw_buckets(eng, t->nbucket)) == NULL) {
+		xt_free(&eng->mem, t, sizeof(*t));
 		return (NULL);
 	}
-	for (i = 0; i < t->nbucket; i++)
-		t->bucket[i] = TW_NONE;
 	t->free = t->head = t->tail = TW_NONE;
 	eng->tw = t;
 	return (t);
 }
 
-/* Twice the chains, entries rehashed: keeps chains short on average. */
+/* The table and all it holds go back to the engine (entries end
+ * uncounted: the caller did that). */
 static void
-tw_grow_buckets(struct xtcp_engine *eng, struct xt_tw_table *t)
+tw_table_free(struct xtcp_engine *eng)
 {
-	uint32_t nb = t->nbucket * 2, *b, i, h;
+	struct xt_tw_table *t = eng->tw;
+
+	xt_free(&eng->mem, t->e, (size_t)t->cap * sizeof(*t->e));
+	xt_free(&eng->mem, t->bucket, (size_t)t->nbucket * sizeof(*t->bucket));
+	xt_free(&eng->mem, t, sizeof(*t));
+	eng->tw = NULL;
+}
+
+/* Every entry onto its chain under the nb empty heads b. */
+static void
+tw_chain_all(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t *b,
+    uint32_t nb)
+{
+	uint32_t i, h;
 	struct xt_tw *w;
 
-	if ((b = malloc(nb * sizeof(*b))) == NULL)
-		return;		/* longer chains; still correct */
-	for (i = 0; i < nb; i++)
-		b[i] = TW_NONE;
 	for (i = t->head; i != TW_NONE; i = w->tw_qnext) {
 		w = &t->e[i];
 		h = tw_hash(eng, w->tw_lport, w->tw_faddr, w->tw_fport, nb);
 		w->tw_hnext = b[h];
 		b[h] = i;
 	}
-	free(t->bucket);
-	t->bucket = b;
-	t->nbucket = nb;
 }
 
-/* A free entry's index, TW_NONE when full or out of memory. */
+/* The chains again under nb heads (more keep chains short on average);
+ * new heads that find no memory leave the old ones, chains rebuilt
+ * in place when rebuild says they must be. */
+static void
+tw_rehash(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t nb,
+    int rebuild)
+{
+	uint32_t *b, i;
+
+	if (nb != t->nbucket && (b = tw_buckets(eng, nb)) != NULL) {
+		tw_chain_all(eng, t, b, nb);
+		xt_free(&eng->mem, t->bucket,
+		    (size_t)t->nbucket * sizeof(*t->bucket));
+		t->bucket = b;
+		t->nbucket = nb;
+	} else if (rebuild) {
+		for (i = 0; i < t->nbucket; i++)
+			t->bucket[i] = TW_NONE;
+		tw_chain_all(eng, t, t->bucket, t->nbucket);
+	}
+}
+
+/* The n > 0 entries packed, in expiry order, into ncap >= n slots; on
+ * no memory they stay where they are. */
+static void
+tw_pack(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t ncap)
+{
+	struct xt_tw *e;
+	uint32_t i, k = 0, nb;
+
+	if ((e = xt_alloc_raw(&eng->mem, (size_t)ncap * sizeof(*e))) == NULL)
+		return;
+	for (i = t->head; i != TW_NONE; i = t->e[i].tw_qnext, k++) {
+		e[k] = t->e[i];
+		e[k].tw_qprev = k == 0 ? TW_NONE : k - 1;
+		e[k].tw_qnext = k + 1;
+	}
+	e[k - 1].tw_qnext = TW_NONE;
+	t->head = 0;
+	t->tail = k - 1;
+	t->free = TW_NONE;
+	for (i = ncap; i-- > k; ) {
+		e[i].tw_hnext = t->free;
+		t->free = i;
+	}
+	xt_free(&eng->mem, t->e, (size_t)t->cap * sizeof(*t->e));
+	t->e = e;
+	t->cap = ncap;
+	/* the chains by the new indices, under fewer heads if they are
+	 * four times the entries */
+	for (nb = t->nbucket; nb > TW_MIN && nb / 4 >= t->n; nb /= 2)
+		;
+	tw_rehash(eng, t, nb, 1);
+}
+
+/* After an entry left: the table shrinks with what it holds, and goes
+ * when it holds nothing. */
+static void
+tw_trim(struct xtcp_engine *eng)
+{
+	struct xt_tw_table *t = eng->tw;
+
+	if (t->n == 0)
+		tw_table_free(eng);
+	else if (t->cap > TW_MIN && t->n <= t->cap / 4)
+		tw_pack(eng, t, t->cap / 2);
+}
+
+/* A free entry's index, TW_NONE when full or out of memory (the
+ * engine's bound, XTCP_MEM_MAX, counts here). */
 static uint32_t
 tw_alloc(struct xtcp_engine *eng, struct xt_tw_table *t)
 {
@@ -152,11 +242,12 @@ tw_alloc(struct xtcp_engine *eng, struct xt_tw_table *t)
 	if (t->n >= max)
 		return (TW_NONE);
 	if (t->free == TW_NONE) {
-		ncap = t->cap == 0 ? 64 : t->cap * 2;
+		ncap = t->cap == 0 ? TW_MIN : t->cap * 2;
 		if (ncap > max)
 			ncap = max;
-		if (ncap <= t->cap ||
-		    (e = realloc(t->e, (size_t)ncap * sizeof(*e))) == NULL)
+		if (ncap <= t->cap || (e = xt_realloc(&eng->mem, t->e,
+		    (size_t)t->cap * sizeof(*e),
+		    (size_t)ncap * sizeof(*e))) == NULL)
 			return (TW_NONE);
 		t->e = e;
 		for (i = ncap; i-- > t->cap; ) {
@@ -170,7 +261,7 @@ tw_alloc(struct xtcp_engine *eng, struct xt_tw_table *t)
 	t->n++;
 	eng->stats.tcp_timewait_entries++;
 	if (t->n > t->nbucket)
-		tw_grow_buckets(eng, t);
+		tw_rehash(eng, t, t->nbucket * 2, 0);
 	return (i);
 }
 
@@ -213,7 +304,9 @@ tw_unqueue(struct xt_tw_table *t, uint32_t i)
 		t->tail = w->tw_qprev;
 }
 
-/* The entry leaves the table, its queue and its chain. */
+/* The entry leaves the table, its queue, its chain and its port's
+ * count; the table may shrink or go (tw_trim): what pointed into it is
+ * stale after this. */
 static void
 tw_remove(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t i)
 {
@@ -226,11 +319,12 @@ tw_remove(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t i)
 	while (*pp != i)
 		pp = &t->e[*pp].tw_hnext;
 	*pp = w->tw_hnext;
-	t->portcnt[w->tw_lport]--;
+	(void)xt_tcp_port_tw(eng, w->tw_lport, -1);
 	w->tw_hnext = t->free;
 	t->free = i;
 	t->n--;
 	eng->stats.tcp_timewait_entries--;
+	tw_trim(eng);
 }
 
 /* RFC 9293 §3.10.7.4 eighth: TIME-WAIT starts again, 2MSL from now. */
@@ -271,27 +365,63 @@ xt_tw_lookup(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 	return (i == TW_NONE ? NULL : &eng->tw->e[i]);
 }
 
-int
-xt_tw_port_used(const struct xtcp_engine *eng, uint16_t port)
+uint32_t
+xt_tw_count(const struct xtcp_engine *eng)
 {
-	return (eng->tw != NULL && eng->tw->portcnt[port] != 0);
+	return (eng->tw != NULL ? eng->tw->n : 0);
 }
 
-/* The table is full: as Linux (tcp_time_wait), the connection ends
- * without TIME-WAIT; said once in the log, counted always. */
+uint64_t
+xt_tw_bytes(const struct xtcp_engine *eng)
+{
+	const struct xt_tw_table *t = eng->tw;
+
+	if (t == NULL)
+		return (0);
+	return (sizeof(*t) + (uint64_t)t->cap * sizeof(*t->e) +
+	    (uint64_t)t->nbucket * sizeof(*t->bucket));
+}
+
+const char *
+xt_tw_check(struct xtcp_engine *eng)
+{
+	struct xt_tw_table *t = eng->tw;
+	uint32_t i, n = 0, nfree = 0;
+
+	if (t == NULL)
+		return (NULL);
+	if (t->n == 0 || t->n > t->cap || t->e == NULL)
+		return ("the TIME-WAIT table holds what it should not");
+	for (i = t->head; i != TW_NONE; i = t->e[i].tw_qnext) {
+		if (++n > t->n)
+			return ("the TIME-WAIT queue is too long");
+		if (tw_find(eng, t->e[i].tw_lport, t->e[i].tw_faddr,
+		    t->e[i].tw_fport) != i)
+			return ("a TIME-WAIT entry is not on its chain");
+		if (xt_tcp_port_ntw(eng, t->e[i].tw_lport) == 0)
+			return ("a TIME-WAIT entry is not counted on its port");
+	}
+	for (i = t->free; i != TW_NONE; i = t->e[i].tw_hnext)
+		if (++nfree > t->cap)
+			return ("the TIME-WAIT free list loops");
+	if (n != t->n || n + nfree != t->cap)
+		return ("TIME-WAIT entries are lost");
+	return (NULL);
+}
+
+/* The table is full, or memory for the entry was refused: as Linux
+ * (tcp_time_wait), the connection ends without TIME-WAIT; said once in
+ * the log, counted always. */
 static void
 tw_overflow(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
 
 	XT_STAT_INC(eng, tcp_tw_overflow);
-	if (eng->tw == NULL || !eng->tw->logged) {
+	if (eng->stats.tcp_tw_overflow == 1)
 		xt_log(eng, XTCP_LOG_WARN, "TIME-WAIT table full (%u entries, "
-		    "XTCP_MAX_TW_BUCKETS): closed connections skip TIME-WAIT",
-		    eng->cfg.max_tw_buckets);
-		if (eng->tw != NULL)
-			eng->tw->logged = 1;
-	}
+		    "XTCP_MAX_TW_BUCKETS, or XTCP_MEM_MAX reached): closed "
+		    "connections skip TIME-WAIT", eng->cfg.max_tw_buckets);
 	xt_tcp_drop(tp, XT_OK);
 }
 
@@ -307,7 +437,21 @@ xt_tw_from_tcb(struct xtcp_sock *tp)
 	if (tp->state != XT_TCPS_TIME_WAIT || tp->user != 0 ||
 	    !(tp->t_flags & XT_TF_ORPHAN) || tp->t_listener != NULL)
 		return;
-	if ((t = tw_table(eng)) == NULL || (i = tw_alloc(eng, t)) == TW_NONE) {
+	if ((t = tw_table(eng)) == NULL) {
+		tw_overflow(tp);
+		return;
+	}
+	/* the port first: its entry may need memory too */
+	if (xt_tcp_port_tw(eng, tp->lport, 1) != XT_OK) {
+		if (t->n == 0)
+			tw_table_free(eng);
+		tw_overflow(tp);
+		return;
+	}
+	if ((i = tw_alloc(eng, t)) == TW_NONE) {
+		(void)xt_tcp_port_tw(eng, tp->lport, -1);
+		if (t->n == 0)
+			tw_table_free(eng);
 		tw_overflow(tp);
 		return;
 	}
@@ -346,7 +490,6 @@ xt_tw_from_tcb(struct xtcp_sock *tp)
 	    w->tw_fport, t->nbucket)];
 	t->bucket[tw_hash(eng, w->tw_lport, w->tw_faddr, w->tw_fport,
 	    t->nbucket)] = i;
-	t->portcnt[w->tw_lport]++;
 	tw_queue(eng, t, i);
 	xt_tcp_drop(tp, XT_OK);		/* an orphan: freed */
 }
@@ -633,10 +776,10 @@ xt_tw_earliest(struct xtcp_engine *eng, uint64_t d)
 void
 xt_tw_expire(struct xtcp_engine *eng, uint64_t now)
 {
-	struct xt_tw_table *t = eng->tw;
+	struct xt_tw_table *t;
 
-	while (t != NULL && t->head != TW_NONE &&
-	    t->e[t->head].tw_expire_at <= now)
+	/* tw_remove may pack the table or free it: look again each time */
+	while ((t = eng->tw) != NULL && t->e[t->head].tw_expire_at <= now)
 		tw_remove(eng, t, t->head);
 }
 
@@ -645,12 +788,12 @@ xt_tw_destroy(struct xtcp_engine *eng)
 {
 	struct xt_tw_table *t = eng->tw;
 
+	uint32_t i;
+
 	if (t == NULL)
 		return;
+	for (i = t->head; i != TW_NONE; i = t->e[i].tw_qnext)
+		(void)xt_tcp_port_tw(eng, t->e[i].tw_lport, -1);
 	eng->stats.tcp_timewait_entries -= t->n;
-	free(t->e);
-	free(t->bucket);
-	free(t->portcnt);
-	free(t);
-	eng->tw = NULL;
+	tw_table_free(eng);
 }

@@ -27,9 +27,15 @@ void	xt_tw_from_tcb(struct xtcp_sock *tp);
 /* The entry of this 4-tuple (local address: the engine's), or NULL. */
 struct xt_tw *xt_tw_lookup(struct xtcp_engine *eng, uint16_t lport,
 	    uint32_t faddr, uint16_t fport);
-/* Does an entry hold local port `port`?  bind() without SO_REUSEADDR
- * may not take it, as while TIME-WAIT was a socket. */
-int	xt_tw_port_used(const struct xtcp_engine *eng, uint16_t port);
+/* Entries now.  Each is counted on its local port's entry in the demux
+ * port table (p_ntw), so that bind() without SO_REUSEADDR may not take
+ * the port, as while TIME-WAIT was a socket. */
+uint32_t xt_tw_count(const struct xtcp_engine *eng);
+/* The engine memory the table holds (xt_tcp_tables_bytes). */
+uint64_t xt_tw_bytes(const struct xtcp_engine *eng);
+/* Tests (xt_tcp_tables_check): NULL if the table is sound and every
+ * entry counted on its port, else what is wrong. */
+const char *xt_tw_check(struct xtcp_engine *eng);
 /* A segment from src to dst: 1 if a TIME-WAIT entry took it; 0 if there
  * is none, or a new SYN ended it (RFC 6191), sg->tw_isn then being the
  * ISN the new connection must use. */
@@ -38,7 +44,8 @@ int	xt_tw_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 /* The earlier of d and the first entry's expiry; end what expired. */
 uint64_t xt_tw_earliest(struct xtcp_engine *eng, uint64_t d);
 void	xt_tw_expire(struct xtcp_engine *eng, uint64_t now);
-/* The engine goes away. */
+/* Every entry ends (the engine goes away, or a test counts its memory):
+ * the table's memory goes back to the engine.  Again is a no-op. */
 void	xt_tw_destroy(struct xtcp_engine *eng);
 
 #endif

@@ -104,6 +104,8 @@ struct xt_port {
 	struct xtcp_sock	*p_listeners;	/* LISTEN sockets, the last
 						 * to listen first */
 	uint32_t		p_nref;		/* TCBs whose t_port this is */
+	uint32_t		p_ntw;		/* TIME-WAIT entries on the port
+						 * (tcp_timewait.c) */
 	uint32_t		p_nbound;	/* bound sockets (XT_TF_BOUND) */
 	uint32_t		p_nunconn;	/* of them, those without a peer */
 	uint32_t		p_ncat[XT_PCAT_N]; /* bound sockets by XT_PCAT */
@@ -481,9 +483,12 @@ int	xt_tcp_tfo_fit(const struct xtcp_engine *eng, struct xt_tcp_repr *r);
 uint64_t xt_tcp_timers_next(struct xtcp_engine *eng);
 void	xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now);
 /* Room in the heap for n TCBs (xt_tcp_alloc), so that arming a timer
- * never needs memory; a TCB leaving (xt_tcp_free); the engine's end. */
+ * never needs memory (XT_ENOMEM: the engine's allocator refused); a TCB
+ * leaving (xt_tcp_free), after which the heap may shrink (trim); the
+ * engine's end, or a test counting memory (fini: again is a no-op). */
 int	xt_tcp_timers_reserve(struct xtcp_engine *eng, uint32_t n);
 void	xt_tcp_timers_forget(struct xtcp_sock *tp);
+void	xt_tcp_timers_trim(struct xtcp_engine *eng);
 void	xt_tcp_timers_fini(struct xtcp_engine *eng);
 /* A deadline of tp (or of its SYN cache) is now at: the heap moves tp up
  * if that is earlier than its key.  A later or cleared deadline needs
@@ -574,6 +579,15 @@ int	xt_tcp_port_in_use(struct xtcp_engine *eng, uint16_t port,
  * after its last TCB. */
 int	xt_tcp_tables_init(struct xtcp_engine *eng);
 void	xt_tcp_tables_free(struct xtcp_engine *eng);
+/* A TIME-WAIT entry on port starts (d > 0) or ends (d < 0): counted on
+ * the port's entry (p_ntw), made if new and freed with the last of its
+ * references; XT_ENOBUFS when a new entry finds no memory. */
+int	xt_tcp_port_tw(struct xtcp_engine *eng, uint16_t port, int d);
+/* The engine memory the tables hold now: demux tables and port entries,
+ * the timer heap, the TIME-WAIT table (tests: what TCBs cost apart). */
+uint64_t xt_tcp_tables_bytes(const struct xtcp_engine *eng);
+/* TIME-WAIT entries counted on port (tests, xt_tcp_tables_check). */
+uint32_t xt_tcp_port_ntw(struct xtcp_engine *eng, uint16_t port);
 /* File tp where its addresses, ports, state and SO_REUSE* flags say;
  * called after any of them changes.  XT_ENOBUFS when a port new to the
  * engine finds no memory: tp is then in no port's counts, and the

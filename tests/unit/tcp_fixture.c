@@ -20,6 +20,7 @@
 #include "tcp_fixture.h"
 #include "xt_engine.h"
 #include "net/net.h"
+#include "tcp/tcp_timewait.h"
 
 const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -376,8 +377,8 @@ tables_ok(void)
 
 /*
  * Free the engine, first checking that its allocator got back every
- * byte but the transmit batch's once the TCBs and the ARP queues are
- * gone (issue 12: every engine allocation is accounted).
+ * byte but the transmit batch's once the TCBs, the ARP queues and the
+ * tables are gone (issue 12: every engine allocation is accounted).
  */
 static void
 engine_free_checked(void)
@@ -387,6 +388,11 @@ engine_free_checked(void)
 	while (eng->tcbs != NULL)
 		xt_tcp_free(eng->tcbs);
 	xt_arp_free_all(eng);
+	/* the tables too (TIME-WAIT entries, demux, timer heap), as
+	 * xtcp_engine_free does: all they held was counted */
+	xt_tw_destroy(eng);
+	xt_tcp_tables_free(eng);
+	xt_tcp_timers_fini(eng);
 	ck_assert_msg(eng->mem.used == tx, "engine memory: %llu bytes not "
 	    "given back", (unsigned long long)(eng->mem.used - tx));
 	xtcp_engine_free(eng);
