@@ -78,7 +78,7 @@ static atomic_int	 kick_pending;
 static int		 kick_due;	/* shim_loop_kick_send at unlock */
 static pthread_t	 loop_tid;
 
-static void	engine_pass(int);
+static void	engine_pass(int, int);
 static void	rearm(uint64_t);
 static void	protect_backend_fd(void);
 
@@ -93,8 +93,13 @@ static void	*loop_alloc(void *ptr, long size);
 static void	loop_syserr(const char *msg);
 static void	loop_teardown(void);
 
+/*
+ * One pass: take in up to RX_ROUNDS batches of frames (rx), run what is
+ * due, re-arm.  woke: the device woke this thread, which may then stand
+ * aside; a timer pass takes in frames too (rx) but never goes aside.
+ */
 static void
-engine_pass(int rx)
+engine_pass(int rx, int woke)
 {
 	struct xtcp_engine *eng = shim.eng;
 	uint64_t now, next;
@@ -108,7 +113,7 @@ engine_pass(int rx)
 	xtcp_engine_poll(eng, now);
 	next = xtcp_engine_next_deadline(eng);
 	/* a frame came between the waits of a program that waits */
-	if (rx && !aside && shim_devwait_taken())
+	if (woke && !aside && shim_devwait_taken())
 		go_aside = aside = 1;
 	shim_unlock();
 	rearm(next);
@@ -177,7 +182,7 @@ dev_cb(struct ev_loop *l, ev_io *w, int revents)
 	(void)l;
 	(void)w;
 	(void)revents;
-	engine_pass(1);
+	engine_pass(1, 1);
 }
 
 static void
@@ -188,7 +193,15 @@ timer_cb(struct ev_loop *l, ev_timer *w, int revents)
 	(void)revents;
 	if (backend_fd < 0)
 		protect_backend_fd();
-	engine_pass(0);
+	/*
+	 * Frames first, then timers: an ACK that came while this thread
+	 * stood aside and the program was away (up to ASIDE_US) must stop
+	 * the retransmission or loss-probe timer it answers before that
+	 * fires, as the kernel's receive path would have long before.
+	 * Without it a tail loss probe went out spuriously, and took a
+	 * TCP_CORK'd tail with it (opt_nagle_cork.sh).
+	 */
+	engine_pass(1, 0);
 }
 
 /* Does epoll instance fd watch our device's epoll set?  Its fdinfo lists
@@ -295,7 +308,7 @@ kick_cb(struct ev_loop *l, ev_io *w, int revents)
 	(void)syscall(SYS_read, kick_fd, &v, sizeof(v));
 	/* clear before the pass: a kick during it is not lost */
 	atomic_store(&kick_pending, 0);
-	engine_pass(0);
+	engine_pass(0, 0);
 }
 
 /*

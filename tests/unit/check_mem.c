@@ -21,7 +21,7 @@
 
 Suite	*xt_suite_mem(void);
 
-static uint8_t data[8192];
+static uint8_t data[16384];	/* the lazy-ring test writes 10,000 */
 
 static void
 fill_data(void)

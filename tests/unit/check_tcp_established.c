@@ -370,6 +370,39 @@ START_TEST(cork_holds_partial)
 }
 END_TEST
 
+/* A cork timer from an earlier cork, cleared by uncorking, never sends
+ * a later cork's tail early: the tail waits its own 200 ms. */
+START_TEST(cork_old_timer_not_reused)
+{
+	int one = 1, zero = 0;
+	uint64_t t1;
+
+	tcb_established();
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_CORK, &one,
+	    sizeof(one)), XT_OK);
+	send_all(sk, "abc", 3);
+	expect_no_tx();
+	advance_to(now + 60000);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_CORK, &zero,
+	    sizeof(zero)), XT_OK);
+	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1, "abc", 3);
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 4, PEER_WIN, NULL, 0);
+	advance_to(now + 60000);
+	ck_assert_int_eq(xtcp_setopt(sk, IPPROTO_TCP, TCP_CORK, &one,
+	    sizeof(one)), XT_OK);
+	t1 = now;
+	send_all(sk, "de", 2);
+	expect_no_tx();
+	advance_to(t1 + 100000);	/* past the first cork's 200 ms */
+	expect_no_tx();
+	advance_to(t1 + 199000);
+	expect_no_tx();
+	advance_to(t1 + 200000);
+	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 4, PEER_ISS + 1, "de", 2);
+	finish(1);
+}
+END_TEST
+
 /* MSG_MORE corks one send: the next send without it pushes. */
 START_TEST(msg_more_corks_one_send)
 {
@@ -693,6 +726,7 @@ xt_suite_tcp_established(void)
 	tc = tcase_create("options");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cork_holds_partial);
+	tcase_add_test(tc, cork_old_timer_not_reused);
 	tcase_add_test(tc, msg_more_corks_one_send);
 	tcase_add_test(tc, notsent_lowat_writability);
 	tcase_add_test(tc, window_clamp_bounds_window);
