@@ -607,15 +607,17 @@ pkt_rx_burst(struct xt_dev *d, xt_rx_fn cb, void *arg, unsigned max)
 				p->rx_outgoing++;
 				continue;
 			}
-			d->rx_frames++;
-			delivered++;
 			if (p->vnet) {
 				/* strip the virtio-net header into flags */
 				const uint8_t *b = p->rx_iov[i].iov_base;
 				struct xt_vnet_hdr vh;
 
-				if (p->rx_msg[i].msg_len < XT_VNET_HDR_LEN)
+				if (p->rx_msg[i].msg_len < XT_VNET_HDR_LEN) {
+					p->rx_trunc++;	/* not even that */
 					continue;
+				}
+				d->rx_frames++;
+				delivered++;
 				memcpy(&vh, b, sizeof(vh));
 				flags = 0;
 				if (vh.flags & XT_VNET_F_NEEDS_CSUM)
@@ -627,6 +629,8 @@ pkt_rx_burst(struct xt_dev *d, xt_rx_fn cb, void *arg, unsigned max)
 				    flags);
 				continue;
 			}
+			d->rx_frames++;
+			delivered++;
 			cb(arg, p->rx_iov[i].iov_base, p->rx_msg[i].msg_len,
 			    flags);
 		}

@@ -23,6 +23,9 @@
 #include "wire/csum.h"
 #include "wire/ipv4.h"
 
+/* RFC 7323 §3.2: the timestamp option, 10 bytes, padded to 12 */
+#define XT_TCP_TSOPT_SPACE	12
+
 uint32_t
 xt_tcp_flight(const struct xtcp_sock *tp)
 {
@@ -56,29 +59,32 @@ tcp_rcv_window(struct xtcp_sock *tp)
 }
 
 /*
- * Is a pure ACK owed because the program's reads made room?  Only when
- * the window we may offer now (receiver-side SWS avoidance already
- * applied: it grew by min(RCV.BUFF/2, MSS) or more, RFC 9293
- * §3.8.6.2.2) exceeds the one last offered, and then only when that is
- * news the sender needs: the window grew by two segments or half the
- * buffer (FreeBSD tcp_output), or at least doubled (a closed or nearly
- * closed window opening by one segment, Linux tcp_cleanup_rbuf).  A
- * read of one segment while the sender streams is no such news: the next
- * ACK carries the window anyway.  Nothing received and nothing read is
- * never a reason.
+ * Is a pure ACK owed because the program's reads made room?  As Linux
+ * (tcp_cleanup_rbuf): only when the window last offered has fallen to
+ * half the largest we could offer or below, and the window we may offer
+ * now (receiver-side SWS avoidance already applied, RFC 9293
+ * §3.8.6.2.2) is at least twice it.  While the offered window is wider
+ * than that, the sender is not held back and the ACKs that its data
+ * clocks (every second segment) carry the news; a window update for
+ * every read of a streaming receiver only doubles the ACKs.  A closed
+ * window opens with the first read that makes room.  Nothing received
+ * and nothing read is never a reason.
  */
 static int
 tcp_window_update_due(struct xtcp_sock *tp)
 {
-	uint32_t adv, now_win;
+	uint32_t adv, now_win, most;
 
 	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
-	now_win = tcp_rcv_window(tp);
-	if (now_win <= adv)
+	most = tp->rcvbuf_size;
+	if (tp->t_window_clamp != 0 && most > tp->t_window_clamp)
+		most = tp->t_window_clamp;
+	if (most > (uint32_t)65535 << tp->rcv_scale)
+		most = (uint32_t)65535 << tp->rcv_scale;
+	if ((uint64_t)adv * 2 > most)
 		return (0);
-	return (now_win - adv >= 2 * (uint32_t)tp->t_advmss ||
-	    now_win - adv >= tp->rcvbuf_size / 2 ||
-	    (uint64_t)now_win >= 2 * (uint64_t)adv);
+	now_win = tcp_rcv_window(tp);
+	return (now_win > adv && (uint64_t)now_win >= 2 * (uint64_t)adv);
 }
 
 /*
@@ -93,9 +99,18 @@ void
 xt_tcp_ack_owed(struct xtcp_sock *tp, uint32_t dlen)
 {
 	struct xtcp_engine *eng = tp->eng;
+	uint32_t full;
 
-	if (dlen >= tp->t_advmss)
-		tp->t_segs_unacked += dlen / tp->t_advmss;
+	/* a full-sized segment from the peer: our MSS less the timestamp
+	 * option every segment carries once negotiated (RFC 7323 §3.2,
+	 * 10 bytes padded to 12), as Linux's rcv_mss estimate comes to;
+	 * counted against t_advmss alone a super-frame of two 1448-byte
+	 * segments was one segment and its ACK waited */
+	full = tp->t_advmss;
+	if ((tp->t_flags & XT_TF_TS_OK) && full > XT_TCP_TSOPT_SPACE)
+		full -= XT_TCP_TSOPT_SPACE;
+	if (full > 0 && dlen >= full)
+		tp->t_segs_unacked += dlen / full;
 	else
 		tp->t_segs_unacked++;
 	if (!eng->cfg.delayed_ack) {
