@@ -892,14 +892,15 @@ xt_tcp_new_isn(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
 
 /*
  * RFC 7323 §5.4: TSval = the millisecond clock plus an offset an outsider
- * cannot guess, a keyed hash under its own key.  By default the offset
- * depends on the address pair only (Linux 4.11 to 2026): TSvals towards
- * one peer then grow across connections, so a new connection's SYN
- * passes PAWS at a peer still in TIME-WAIT for an older one (RFC 6191
- * §2).  With ts_offset_per_conn the 4-tuple decides (FreeBSD, and Linux
- * again since its SYN cookies, which carry options in the TSval, were
- * found to leak source ports through per-pair offsets; ours carry no
- * timestamps).  The two inputs differ in length and never collide.
+ * cannot guess, a keyed hash under its own key.  By default
+ * (ts_offset_per_conn, as FreeBSD, and as Linux 6.18 does when measured
+ * here) the 4-tuple decides: one 4-tuple's TSvals still grow from one
+ * connection to the next, since the key stays (the shim keeps it with the
+ * address lease, across processes), so a reused 4-tuple's SYN passes
+ * PAWS at a peer still in TIME-WAIT for it (RFC 6191 §2).  With 0 the
+ * address pair decides (Linux 4.11 to 6.x): TSvals grow towards a peer
+ * across all its 4-tuples, but a peer learns that every connection shares
+ * one clock.  The two inputs differ in length and never collide.
  */
 uint32_t
 xt_tcp_ts_offset(struct xtcp_engine *eng, uint32_t laddr, uint16_t lport,
