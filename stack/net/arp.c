@@ -74,6 +74,8 @@ static void	arp_learn(struct xtcp_engine *, const struct xt_arp_repr *,
 static void	arp_conflict(struct xtcp_engine *, const struct xt_arp_repr *);
 static void	arp_timer_one(struct xtcp_engine *, struct xt_arp_entry *,
 		    uint64_t);
+static uint64_t	arp_grace_us(const struct xtcp_engine *);
+static int	arp_stale_usable(struct xtcp_engine *, struct xt_arp_entry *);
 
 static struct xt_arp_entry *
 arp_find(struct xtcp_engine *eng, uint32_t ip)
@@ -106,7 +108,8 @@ arp_rank(const struct xtcp_engine *eng, const struct xt_arp_entry *e)
 	case XT_ARP_PENDING:
 		return (e->low ? ARP_RANK_LOW : ARP_RANK_PENDING);
 	case XT_ARP_RESOLVED:
-		if (e->expire_at <= eng->now)
+		if (e->expire_at <= eng->now && !(e->stale &&
+		    eng->now < e->expire_at + arp_grace_us(eng)))
 			return (ARP_RANK_DEAD);
 		return (e->weak ? ARP_RANK_WEAK : ARP_RANK_USED);
 	default:
@@ -319,7 +322,39 @@ arp_fill(struct xtcp_engine *eng, struct xt_arp_entry *e, const uint8_t *mac)
 	e->tries = 0;
 	e->low = 0;
 	e->probing = 0;		/* answered: later replies are unsolicited */
+	e->stale = 0;
 	arp_flush_queue(eng, e);
+}
+
+/* How long an entry past its lifetime stays usable while it is asked
+ * again: the time its requests take to run out. */
+static uint64_t
+arp_grace_us(const struct xtcp_engine *eng)
+{
+	return ((uint64_t)eng->cfg.arp_retries * eng->cfg.arp_retry_ms * 1000);
+}
+
+/*
+ * A resolved entry past its lifetime that traffic still uses: keep its
+ * MAC while the neighbour is asked again, as Linux keeps a STALE entry
+ * and probes it (RFC 1122 §2.3.2.1 leaves the method open).  Forgetting
+ * it at once would hold at most XT_ARP_QLEN frames of a busy connection
+ * until the answer and drop the rest.  The timer sends the requests, not
+ * this path, which may be building a frame in the transmit slot a
+ * request would use.  Past the grace period the entry is expired.
+ */
+static int
+arp_stale_usable(struct xtcp_engine *eng, struct xt_arp_entry *e)
+{
+	if (eng->now >= e->expire_at + arp_grace_us(eng))
+		return (0);
+	if (!e->stale) {
+		e->stale = 1;
+		e->tries = 0;
+		e->next_try_at = eng->now;
+		xt_engine_timer_armed(eng, e->next_try_at);
+	}
+	return (1);
 }
 
 /*
@@ -444,7 +479,7 @@ xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, const uint8_t *dgram,
 	low = arp_low_priority(dgram, len);
 	e = arp_find(eng, ip);
 	if (e != NULL && e->state == XT_ARP_RESOLVED &&
-	    e->expire_at > eng->now) {
+	    (e->expire_at > eng->now || arp_stale_usable(eng, e))) {
 		memcpy(mac, e->mac, 6);
 		e->used_at = eng->now;
 		if (!low)
@@ -480,6 +515,7 @@ xt_arp_resolve(struct xtcp_engine *eng, uint32_t ip, const uint8_t *dgram,
 	e->ip = ip;
 	e->tries = 0;
 	e->weak = 0;
+	e->stale = 0;
 	e->low = (uint8_t)low;
 	e->used_at = eng->now;
 	e->next_try_at = eng->now;	/* the timer asks if nobody queues */
@@ -571,6 +607,17 @@ xt_arp_timers(struct xtcp_engine *eng, uint64_t now)
 				arp_timer_one(eng, e, now);
 		}
 	}
+	/* entries in use past their lifetime: ask again, keep the MAC */
+	for (i = 0; i < XT_ARP_SLOTS; i++) {
+		e = &eng->arp.e[i];
+		if (e->state != XT_ARP_RESOLVED || !e->stale)
+			continue;
+		if (now >= e->expire_at + arp_grace_us(eng))
+			e->stale = 0;	/* unanswered: expired now */
+		else if (e->tries < eng->cfg.arp_retries &&
+		    e->next_try_at <= now)
+			arp_try(eng, e);
+	}
 }
 
 uint64_t
@@ -579,10 +626,14 @@ xt_arp_next_deadline(const struct xtcp_engine *eng)
 	uint64_t d = UINT64_MAX;
 	unsigned i;
 
-	for (i = 0; i < XT_ARP_SLOTS; i++)
-		if (eng->arp.e[i].state == XT_ARP_PENDING &&
-		    eng->arp.e[i].next_try_at < d)
-			d = eng->arp.e[i].next_try_at;
+	for (i = 0; i < XT_ARP_SLOTS; i++) {
+		const struct xt_arp_entry *e = &eng->arp.e[i];
+
+		if ((e->state == XT_ARP_PENDING || (e->state ==
+		    XT_ARP_RESOLVED && e->stale &&
+		    e->tries < eng->cfg.arp_retries)) && e->next_try_at < d)
+			d = e->next_try_at;
+	}
 	return (d);
 }
 

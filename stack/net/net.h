@@ -53,6 +53,9 @@ struct xt_arp_entry {
 	uint8_t			asked;		/* requested at req_at */
 	uint8_t			probing;	/* ... and is not answered yet */
 	uint8_t			qlow;		/* bit i: q[i] is low priority */
+	uint8_t			stale;		/* RESOLVED, past expire_at and
+						 * used: asked again (tries,
+						 * next_try_at) meanwhile */
 	uint64_t		expire_at;	/* µs */
 	uint64_t		next_try_at;	/* µs, PENDING: next request */
 	uint64_t		req_at;		/* µs, last request for ip */
