@@ -185,6 +185,7 @@ static const struct tun_key {
 	TUN("XTCP_WMEM_MAX", wmem_max, 4096, 1073741824),
 	TUN("XTCP_MAX_SOCKETS", max_sockets, 16, 1048576),
 	TUN("XTCP_MAX_TW_BUCKETS", max_tw_buckets, 0, 16777216),
+	TUN("XTCP_TW_REUSE", tw_reuse, 0, 2),
 	TUN("XTCP_SYNCOOKIES", syncookies, 0, 2),
 	TUN("XTCP_RFC1337", rfc1337, 0, 1),
 	TUN("XTCP_INVALID_RATELIMIT_MS", invalid_ratelimit_ms, 0, 3600000),

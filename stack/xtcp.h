@@ -47,6 +47,10 @@ struct xtcp_config {
 	uint32_t	max_sockets;	/* socket table size */
 	uint32_t	max_tw_buckets;	/* TIME-WAIT entries without a socket
 					 * (Linux tcp_max_tw_buckets) */
+	uint32_t	tw_reuse;	/* connect may take a TIME-WAIT
+					 * 4-tuple (Linux tcp_tw_reuse: 0 no,
+					 * 1 yes, 2 loopback only = never
+					 * here) */
 	uint64_t	mem_max;	/* bytes the engine may allocate for its
 					 * state and buffers (xt_mem.h), 0 = no
 					 * bound (default) */

@@ -46,6 +46,7 @@ xtcp_config_defaults(struct xtcp_config *cfg)
 	cfg->rcvbuf = 256 * 1024;
 	cfg->max_sockets = 4096;
 	cfg->max_tw_buckets = 262144;	/* Linux tcp_max_tw_buckets */
+	cfg->tw_reuse = 2;		/* Linux tcp_tw_reuse: loopback only */
 	cfg->reass_max_ranges = 32;
 	cfg->tstamps = 1;
 	cfg->sack = 1;

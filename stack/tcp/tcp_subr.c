@@ -978,7 +978,10 @@ tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 		    tp->fport == fport)
 			return (1);
 	}
-	return (xt_tw_lookup(eng, lport, faddr, fport) != NULL);
+	/* a TIME-WAIT entry of ours holds it, unless XTCP_TW_REUSE lets a
+	 * connect take it over (then it is gone) */
+	return (xt_tw_lookup(eng, lport, faddr, fport) != NULL &&
+	    !xt_tw_reuse(eng, lport, faddr, fport));
 }
 
 /* Is port p bound, by any socket or (unconnected) by one with no peer:
@@ -1022,8 +1025,8 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 		/* for connect, never share with a listener or a bound
 		 * socket either */
 		if (faddr != 0)
-			used = tuple_in_use(eng, p, faddr, fport) ||
-			    port_bound(eng, p, 1);
+			used = port_bound(eng, p, 1) ||
+			    tuple_in_use(eng, p, faddr, fport);
 		else
 			used = port_bound(eng, p, 0);
 		if (!used) {

@@ -100,6 +100,13 @@ hook_one_port(struct xtcp_config *c)
 	c->port_lo = c->port_hi = 40001;
 }
 
+static void
+hook_one_port_reuse(struct xtcp_config *c)
+{
+	hook_one_port(c);
+	c->tw_reuse = 1;
+}
+
 /* The closed connection's TCB is gone, the socket count is back, and an
  * entry holds TIME-WAIT; 2MSL later the entry is gone too. */
 START_TEST(orphan_leaves_tcb)
@@ -288,6 +295,76 @@ START_TEST(cap_reached)
 }
 END_TEST
 
+/* Our side closes first on a one-port range with timestamps (or not),
+ * so that the only 4-tuple a connect can take is in TIME-WAIT. */
+static void
+client_closes_first(int ts)
+{
+	tcb_established_opts(ts);
+	xtcp_close(sk, now);
+	expect_tx(XT_TH_FIN | XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	peer_sends_ts(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss + 2,
+	    ts ? PEER_TSVAL + 1 : 0);
+	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
+	ck_assert_int_eq(tw_entries(), 1);
+}
+
+/* XTCP_TW_REUSE=1 (Linux tcp_tw_reuse): a connect takes over a TIME-WAIT
+ * 4-tuple that used timestamps once the entry is a second old, not
+ * before; the entry goes and the new SYN leaves. */
+START_TEST(tw_reuse_after_a_second)
+{
+	struct xtcp_sock *s;
+	uint64_t t;
+
+	engine_with(hook_one_port_reuse);
+	client_closes_first(1);
+	t = now;
+	advance_to(t + 999999);
+	ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+	ck_assert_int_eq(xtcp_connect(s, now, PEER_IP, PEER_PORT),
+	    XT_EADDRNOTAVAIL);
+	ck_assert_int_eq(tw_entries(), 1);
+	advance_to(t + 1000000);
+	ck_assert_int_eq(xtcp_connect(s, now, PEER_IP, PEER_PORT),
+	    XT_EINPROGRESS);
+	ck_assert_int_eq(tw_entries(), 0);
+	ck_assert_uint_eq(xtcp_stats_get(eng, "tcp_tw_reused"), 1);
+	ck_assert_uint_eq(tx_one(__LINE__)->flags, XT_TH_SYN);
+	xtcp_close(s, now);
+	tx_clear();
+	finish(0);
+}
+END_TEST
+
+/* Not without timestamps (nothing would keep old duplicates out), and
+ * not by default (Linux's 2: loopback only, which never comes here). */
+START_TEST(tw_reuse_needs_ts_and_setting)
+{
+	struct xtcp_sock *s;
+
+	engine_with(hook_one_port_reuse);
+	client_closes_first(0);
+	advance_to(now + 1500000);
+	ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+	ck_assert_int_eq(xtcp_connect(s, now, PEER_IP, PEER_PORT),
+	    XT_EADDRNOTAVAIL);
+	ck_assert_int_eq(tw_entries(), 1);
+	xtcp_close(s, now);
+	finish(0);
+	setup();
+	engine_with(hook_one_port);
+	client_closes_first(1);
+	advance_to(now + 1500000);
+	ck_assert_int_eq(xtcp_socket(eng, &s), XT_OK);
+	ck_assert_int_eq(xtcp_connect(s, now, PEER_IP, PEER_PORT),
+	    XT_EADDRNOTAVAIL);
+	ck_assert_uint_eq(xtcp_stats_get(eng, "tcp_tw_reused"), 0);
+	xtcp_close(s, now);
+	finish(0);
+}
+END_TEST
+
 /* connect() does not choose a 4-tuple an entry holds (the peer may
  * still be in LAST-ACK, or take our SYN for an old duplicate). */
 START_TEST(connect_avoids_entry)
@@ -434,6 +511,8 @@ xt_suite_tcp_timewait(void)
 	tcase_add_test(tc, syn_no_ts_by_seq);
 	tcase_add_test(tc, cap_reached);
 	tcase_add_test(tc, connect_avoids_entry);
+	tcase_add_test(tc, tw_reuse_after_a_second);
+	tcase_add_test(tc, tw_reuse_needs_ts_and_setting);
 	tcase_add_test(tc, bind_needs_reuseaddr);
 	suite_add_tcase(s, tc);
 
