@@ -20,6 +20,7 @@
 #include "xtcp.h"
 #include "xt_engine.h"
 #include "dev/phy.h"
+#include "null_dev.h"
 #include "tcp/tcp_var.h"
 #include "wire/siphash.h"
 
@@ -30,53 +31,6 @@ Suite	*xt_suite_keys(void);
 #define OTHER_IP	0x0a000003u	/* 10.0.0.3 */
 #define T0		5000000ull	/* µs */
 
-/* ---- a device that drops everything ---- */
-
-static int
-null_rx(struct xt_dev *d, xt_rx_fn cb, void *arg, unsigned max)
-{
-	(void)d;
-	(void)cb;
-	(void)arg;
-	(void)max;
-	return (0);
-}
-
-static int
-null_tx(struct xt_dev *d, const struct iovec *v, unsigned n)
-{
-	(void)d;
-	(void)v;
-	return ((int)n);
-}
-
-static int
-null_wait_fd(struct xt_dev *d)
-{
-	(void)d;
-	return (-1);
-}
-
-static void
-null_close(struct xt_dev *d)
-{
-	(void)d;
-}
-
-static const struct xt_dev_ops null_ops = {
-	.name = "null",
-	.rx_burst = null_rx,
-	.tx_burst = null_tx,
-	.wait_fd = null_wait_fd,
-	.close = null_close,
-};
-
-static struct xt_dev null_dev = {
-	.ops = &null_ops,
-	.mac = { 0x02, 0, 0, 0, 0, 0x01 },
-	.mtu = 1500,
-};
-
 static struct xtcp_engine *
 engine_keyed(const struct xtcp_keys *k, int per_conn)
 {
@@ -86,8 +40,8 @@ engine_keyed(const struct xtcp_keys *k, int per_conn)
 	xtcp_config_defaults(&cfg);
 	cfg.addr = OUR_IP;
 	cfg.ts_offset_per_conn = per_conn;
-	ck_assert_int_eq(xtcp_engine_new_keyed(&cfg, &null_dev, k, T0, &eng),
-	    XT_OK);
+	ck_assert_int_eq(xtcp_engine_new_keyed(&cfg, &xt_test_null_dev, k, T0,
+	    &eng), XT_OK);
 	return (eng);
 }
 

@@ -21,6 +21,7 @@
 #include "xtcp.h"
 #include "xt_engine.h"
 #include "dev/phy.h"
+#include "null_dev.h"
 #include "tcp/tcp_var.h"
 
 Suite	*xt_suite_tcp_ports(void);
@@ -31,51 +32,6 @@ Suite	*xt_suite_tcp_ports(void);
 #define T0		5000000ull	/* µs */
 #define LO		40000
 #define HI		40999		/* 1,000 ports */
-
-static int
-null_rx(struct xt_dev *d, xt_rx_fn cb, void *arg, unsigned max)
-{
-	(void)d;
-	(void)cb;
-	(void)arg;
-	(void)max;
-	return (0);
-}
-
-static int
-null_tx(struct xt_dev *d, const struct iovec *v, unsigned n)
-{
-	(void)d;
-	(void)v;
-	return ((int)n);
-}
-
-static int
-null_wait_fd(struct xt_dev *d)
-{
-	(void)d;
-	return (-1);
-}
-
-static void
-null_close(struct xt_dev *d)
-{
-	(void)d;
-}
-
-static const struct xt_dev_ops null_ops = {
-	.name = "null",
-	.rx_burst = null_rx,
-	.tx_burst = null_tx,
-	.wait_fd = null_wait_fd,
-	.close = null_close,
-};
-
-static struct xt_dev null_dev = {
-	.ops = &null_ops,
-	.mac = { 0x02, 0, 0, 0, 0, 0x01 },
-	.mtu = 1500,
-};
 
 /* An engine on OUR_IP with ports lo..hi and the given keys. */
 static struct xtcp_engine *
@@ -88,8 +44,8 @@ engine_range(const struct xtcp_keys *k, uint16_t lo, uint16_t hi)
 	cfg.addr = OUR_IP;
 	cfg.port_lo = lo;
 	cfg.port_hi = hi;
-	ck_assert_int_eq(xtcp_engine_new_keyed(&cfg, &null_dev, k, T0, &eng),
-	    XT_OK);
+	ck_assert_int_eq(xtcp_engine_new_keyed(&cfg, &xt_test_null_dev, k, T0,
+	    &eng), XT_OK);
 	return (eng);
 }
 
