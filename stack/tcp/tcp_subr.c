@@ -1236,42 +1236,49 @@ xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
  * hold no data (data and FINs are always answered: they may be a
  * retransmission whose ACK was lost; Linux tcp_oow_rate_limited).  Kept
  * per connection: a limit shared by all connections tells an off-path
- * attacker which of its guesses hit (CVE-2016-5696).  Returns 1 if this
- * ACK must not go.
+ * attacker which of its guesses hit (CVE-2016-5696).  *last_us is the
+ * connection's (a TCB's or a TIME-WAIT entry's) last limited ACK.
+ * Returns 1 if this ACK must not go.
  */
-static int
-tcp_ack_ratelimited(struct xtcp_sock *tp)
+int
+xt_tcp_ack_ratelimited(struct xtcp_engine *eng, uint64_t *last_us)
 {
-	struct xtcp_engine *eng = tp->eng;
 	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
 
-	if (ival != 0 && tp->t_oow_ack_us != 0 &&
-	    eng->now - tp->t_oow_ack_us < ival)
+	if (ival != 0 && *last_us != 0 && eng->now - *last_us < ival)
 		return (1);
-	tp->t_oow_ack_us = eng->now;
+	*last_us = eng->now;
 	return (0);
 }
 
-/* An out-of-window or PAWS-failed segment: ACK it unless the limit says
- * no; a SYN or a segment without data or FIN is subject to it. */
+/* An out-of-window or PAWS-failed segment: is an ACK owed?  Never for an
+ * RST; a SYN or a segment without data or FIN only within the limit. */
+int
+xt_tcp_oow_ack_owed(struct xtcp_engine *eng, uint64_t *last_us,
+    const struct xt_tcp_seg *sg)
+{
+	if (sg->th.flags & XT_TH_RST)
+		return (0);
+	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
+	    xt_tcp_ack_ratelimited(eng, last_us)) {
+		XT_STAT_INC(eng, tcp_oow_ack_skipped);
+		return (0);
+	}
+	return (1);
+}
+
 void
 xt_tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 {
-	if (sg->th.flags & XT_TH_RST)
-		return;
-	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
-	    tcp_ack_ratelimited(tp)) {
-		XT_STAT_INC(tp->eng, tcp_oow_ack_skipped);
-		return;
-	}
-	tp->t_flags |= XT_TF_ACKNOW;
+	if (xt_tcp_oow_ack_owed(tp->eng, &tp->t_oow_ack_us, sg))
+		tp->t_flags |= XT_TF_ACKNOW;
 }
 
 /* A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the limit. */
 void
 xt_tcp_challenge_ack(struct xtcp_sock *tp)
 {
-	if (tcp_ack_ratelimited(tp)) {
+	if (xt_tcp_ack_ratelimited(tp->eng, &tp->t_oow_ack_us)) {
 		XT_STAT_INC(tp->eng, tcp_challenge_ack_skipped);
 		return;
 	}

@@ -571,40 +571,10 @@ tw_send(struct xtcp_engine *eng, const struct xt_tw *w, int rst,
 	}
 }
 
-/* RFC 5961 §7, per entry as per TCB (tcp_subr.c tcp_ack_ratelimited):
- * 1 if this ACK must not go. */
-static int
-tw_ack_ratelimited(struct xtcp_engine *eng, struct xt_tw *w)
-{
-	uint64_t ival = (uint64_t)eng->cfg.invalid_ratelimit_ms * 1000;
-
-	if (ival != 0 && w->tw_oow_ack_us != 0 &&
-	    eng->now - w->tw_oow_ack_us < ival)
-		return (1);
-	w->tw_oow_ack_us = eng->now;
-	return (0);
-}
-
-/* An out-of-window or PAWS-failed segment (tcp_subr.c xt_tcp_oow_ack):
- * 1 if an ACK is owed. */
-static int
-tw_oow_ack(struct xtcp_engine *eng, struct xt_tw *w,
-    const struct xt_tcp_seg *sg)
-{
-	if (sg->th.flags & XT_TH_RST)
-		return (0);
-	if ((sg->seglen == 0 || (sg->th.flags & XT_TH_SYN)) &&
-	    tw_ack_ratelimited(eng, w)) {
-		XT_STAT_INC(eng, tcp_oow_ack_skipped);
-		return (0);
-	}
-	return (1);
-}
-
 static void
 tw_challenge_ack(struct xtcp_engine *eng, struct xt_tw *w)
 {
-	if (tw_ack_ratelimited(eng, w)) {
+	if (xt_tcp_ack_ratelimited(eng, &w->tw_oow_ack_us)) {
 		XT_STAT_INC(eng, tcp_challenge_ack_skipped);
 		return;
 	}
@@ -668,7 +638,7 @@ tw_segment(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t i,
 	if ((w->tw_flags & TWF_TS) && th->has_ts && !(th->flags & XT_TH_RST) &&
 	    (int32_t)(th->tsval - w->tw_ts_recent) < 0) {
 		XT_STAT_INC(eng, tcp_rcv_paws_drop);
-		if (tw_oow_ack(eng, w, sg))
+		if (xt_tcp_oow_ack_owed(eng, &w->tw_oow_ack_us, sg))
 			tw_send(eng, w, 0, 0, 0);
 		return;
 	}
@@ -689,7 +659,7 @@ tw_segment(struct xtcp_engine *eng, struct xt_tw_table *t, uint32_t i,
 			}
 		} else
 			XT_STAT_INC(eng, tcp_rcv_unacceptable);
-		ok = tw_oow_ack(eng, w, sg);
+		ok = xt_tcp_oow_ack_owed(eng, &w->tw_oow_ack_us, sg);
 		/* eighth step: a retransmitted FIN restarts 2MSL */
 		if ((th->flags & XT_TH_FIN) && !(th->flags & XT_TH_RST))
 			tw_restart(eng, t, i);

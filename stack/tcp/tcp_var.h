@@ -634,6 +634,12 @@ void	xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src,
  * a challenge ACK (RFC 5961 §3.2, §4.2, §5.2). */
 void	xt_tcp_oow_ack(struct xtcp_sock *tp, const struct xt_tcp_seg *sg);
 void	xt_tcp_challenge_ack(struct xtcp_sock *tp);
+/* The rule behind both, on a connection's last limited ACK (*last_us:
+ * a TCB's or a TIME-WAIT entry's): 1 if this ACK must not go; and
+ * whether an out-of-window segment is owed an ACK. */
+int	xt_tcp_ack_ratelimited(struct xtcp_engine *eng, uint64_t *last_us);
+int	xt_tcp_oow_ack_owed(struct xtcp_engine *eng, uint64_t *last_us,
+	    const struct xt_tcp_seg *sg);
 
 /* tcp_cc.c: the glue between the TCB and the algorithm (tcp_cc.h):
  * fill a view, call a hook, apply its output */
