@@ -93,13 +93,14 @@ xt_tcp_alloc(struct xtcp_engine *eng)
  * goes away finds its children without a walk over every TCB.
  */
 
-/* Put child tp into lis's list after `after` (NULL: first). */
+/* The lists on t_cnext/t_cprev (a listener's children, the engine's
+ * SYN-SENT opens; a TCB is on one at most): put tp after `after` (NULL:
+ * first) in the list at *head, or take it off. */
 static void
-child_insert_after(struct xtcp_sock *lis, struct xtcp_sock *after,
+clist_insert_after(struct xtcp_sock **head, struct xtcp_sock *after,
     struct xtcp_sock *tp)
 {
-	struct xtcp_sock **pn = after != NULL ? &after->t_cnext :
-	    &lis->t_chead;
+	struct xtcp_sock **pn = after != NULL ? &after->t_cnext : head;
 
 	tp->t_cprev = after;
 	tp->t_cnext = *pn;
@@ -109,18 +110,32 @@ child_insert_after(struct xtcp_sock *lis, struct xtcp_sock *after,
 }
 
 static void
+clist_unlink(struct xtcp_sock **head, struct xtcp_sock *tp)
+{
+	if (tp->t_cprev != NULL)
+		tp->t_cprev->t_cnext = tp->t_cnext;
+	else
+		*head = tp->t_cnext;
+	if (tp->t_cnext != NULL)
+		tp->t_cnext->t_cprev = tp->t_cprev;
+	tp->t_cnext = tp->t_cprev = NULL;
+}
+
+/* Put child tp into lis's list after `after` (NULL: first). */
+static void
+child_insert_after(struct xtcp_sock *lis, struct xtcp_sock *after,
+    struct xtcp_sock *tp)
+{
+	clist_insert_after(&lis->t_chead, after, tp);
+}
+
+static void
 child_remove(struct xtcp_sock *lis, struct xtcp_sock *tp)
 {
 	/* the queue is a prefix: the one before its tail is queued too */
 	if (lis->aq_tail == tp)
 		lis->aq_tail = tp->t_cprev;
-	if (tp->t_cprev != NULL)
-		tp->t_cprev->t_cnext = tp->t_cnext;
-	else
-		lis->t_chead = tp->t_cnext;
-	if (tp->t_cnext != NULL)
-		tp->t_cnext->t_cprev = tp->t_cprev;
-	tp->t_cnext = tp->t_cprev = NULL;
+	clist_unlink(&lis->t_chead, tp);
 }
 
 void
@@ -535,21 +550,11 @@ static void
 synsent_file(struct xtcp_engine *eng, struct xtcp_sock *tp, int in)
 {
 	if (in) {
-		tp->t_cprev = NULL;
-		tp->t_cnext = eng->synsent;
-		if (tp->t_cnext != NULL)
-			tp->t_cnext->t_cprev = tp;
-		eng->synsent = tp;
+		clist_insert_after(&eng->synsent, NULL, tp);
 		tp->t_filed |= XT_FILED_SYNSENT;
 		return;
 	}
-	if (tp->t_cprev != NULL)
-		tp->t_cprev->t_cnext = tp->t_cnext;
-	else
-		eng->synsent = tp->t_cnext;
-	if (tp->t_cnext != NULL)
-		tp->t_cnext->t_cprev = tp->t_cprev;
-	tp->t_cnext = tp->t_cprev = NULL;
+	clist_unlink(&eng->synsent, tp);
 	tp->t_filed &= ~XT_FILED_SYNSENT;
 }
 
