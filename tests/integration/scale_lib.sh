@@ -72,6 +72,22 @@ sc_field() {
 	    awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
 }
 
+# sc_collect SERVER_PID: after a client run into $XT_TMP/client.out, stop
+# the server ($XT_TMP/stop) and wait for it; show both outputs; set src
+# (the server's status), syns (SYNs counted at the peer), and ok, slow
+# and ms from the client's summary line.
+# shellcheck disable=SC2034  # the callers read what it sets
+sc_collect() {
+	touch "$XT_TMP/stop"
+	xt_wait_pid "$1" 10
+	src=$?
+	syns=$(sc_syn_count "$XT_NS_B")
+	cat "$XT_TMP/client.out" "$XT_TMP/server.out" | grep -v ' done, '
+	ok=$(sc_field "$XT_TMP/client.out" ok)
+	slow=$(sc_field "$XT_TMP/client.out" slow)
+	ms=$(sc_field "$XT_TMP/client.out" elapsed_ms)
+}
+
 # sc_wait_line FILE WORD SECONDS: until FILE has a line with WORD.
 sc_wait_line() {
 	local i

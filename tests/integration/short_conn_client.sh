@@ -35,15 +35,7 @@ xt_shim 70 env "${extra[@]}" "$SC_CLIENT" "$XT_PEER" "$SC_PORT" "$N" 60 \
     >"$XT_TMP/client.out" 2>&1
 rc=$?
 t1=$(xt_now_ms)
-touch "$XT_TMP/stop"
-xt_wait_pid "$srv" 10
-src=$?
-syns=$(sc_syn_count "$XT_NS_B")
-cat "$XT_TMP/client.out" "$XT_TMP/server.out" | grep -v ' done, '
-
-ok=$(sc_field "$XT_TMP/client.out" ok)
-slow=$(sc_field "$XT_TMP/client.out" slow)
-ms=$(sc_field "$XT_TMP/client.out" elapsed_ms)
+sc_collect "$srv"
 xt_log "client: ${ok:-?} of $N in ${ms:-?} ms ($(( ${ok:-0} * 1000 / (${ms:-0} + 1) )) per second), ${slow:-?} over 500 ms; SYNs at the peer: ${syns:-?}; test $(( (t1 - t0) / 1000 )) s"
 sc_stats tcp_connects tcp_rexmt_timeout tcp_snd_rst tcp_rcv_rst tcp_rcv_paws_drop
 
