@@ -985,8 +985,7 @@ tuple_in_use(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 	}
 	/* a TIME-WAIT entry of ours holds it, unless XTCP_TW_REUSE lets a
 	 * connect take it over (then it is gone) */
-	return (xt_tw_lookup(eng, lport, faddr, fport) != NULL &&
-	    !xt_tw_reuse(eng, lport, faddr, fport));
+	return (xt_tw_holds(eng, lport, faddr, fport));
 }
 
 /* Is port p bound, by any socket or (unconnected) by one with no peer:

@@ -366,32 +366,32 @@ xt_tw_lookup(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 }
 
 /*
- * Linux tcp_tw_reuse = 1 (tcp_twsk_unique): a connect may take over the
- * 4-tuple of a connection of ours in TIME-WAIT when that connection used
- * timestamps and its entry is at least a second old.  PAWS then keeps
- * the old connection's duplicates out of the new one, since our TSvals
- * for a 4-tuple only grow (tcp_subr.c, xt_tcp_ts_offset), and the peer,
- * which closed second, holds no state for it.  The entry goes; the
- * caller takes the port.  Returns 1 if it did so.
+ * Does a TIME-WAIT entry of ours keep connect from this 4-tuple?  Not
+ * when Linux tcp_tw_reuse = 1 (tcp_twsk_unique) lets a connect take it
+ * over: that connection used timestamps and its entry is at least a
+ * second old.  PAWS then keeps the old connection's duplicates out of
+ * the new one, since our TSvals for a 4-tuple only grow (tcp_subr.c,
+ * xt_tcp_ts_offset), and the peer, which closed second, holds no state
+ * for it.  The entry then goes; the caller takes the port.
  */
 int
-xt_tw_reuse(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
+xt_tw_holds(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
     uint16_t fport)
 {
 	struct xt_tw_table *t = eng->tw;
 	uint64_t msl2 = 2ull * eng->cfg.msl_ms * 1000, since;
 	uint32_t i;
 
-	if (eng->cfg.tw_reuse != 1 ||
-	    (i = tw_find(eng, lport, faddr, fport)) == TW_NONE ||
-	    !(t->e[i].tw_flags & TWF_TS))
+	if ((i = tw_find(eng, lport, faddr, fport)) == TW_NONE)
 		return (0);
+	if (eng->cfg.tw_reuse != 1 || !(t->e[i].tw_flags & TWF_TS))
+		return (1);
 	since = t->e[i].tw_expire_at > msl2 ? t->e[i].tw_expire_at - msl2 : 0;
 	if (eng->now < since + 1000000)
-		return (0);
+		return (1);
 	tw_remove(eng, t, i);
 	XT_STAT_INC(eng, tcp_tw_reused);
-	return (1);
+	return (0);
 }
 
 uint32_t

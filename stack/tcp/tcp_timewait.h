@@ -30,8 +30,9 @@ struct xt_tw *xt_tw_lookup(struct xtcp_engine *eng, uint16_t lport,
 /* Entries now.  Each is counted on its local port's entry in the demux
  * port table (p_ntw), so that bind() without SO_REUSEADDR may not take
  * the port, as while TIME-WAIT was a socket. */
-/* connect: may the TIME-WAIT entry of this 4-tuple go, and did it? */
-int	xt_tw_reuse(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
+/* connect: does a TIME-WAIT entry keep this 4-tuple (XTCP_TW_REUSE may
+ * take it over, and then it is gone)? */
+int	xt_tw_holds(struct xtcp_engine *eng, uint16_t lport, uint32_t faddr,
 	    uint16_t fport);
 uint32_t xt_tw_count(const struct xtcp_engine *eng);
 /* The engine memory the table holds (xt_tcp_tables_bytes). */
