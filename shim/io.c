@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "inet6.h"
 #include "shim.h"
 
 /* writev/sendmsg gather small pieces into one engine call */
@@ -483,14 +484,15 @@ io_fastopen(struct shim_sock *s, const void *buf, size_t len, int flags,
 	uint32_t a;
 	uint16_t p;
 	size_t sent = 0;
-	int r, err;
+	int r, err, kernel;
 
 	*errp = 0;
-	if ((err = shim_sin_in(sa, alen, 0, &a, &p)) != 0) {
+	if ((err = sock_addr_in(s, sa, alen, SHIM_IN6_CONNECT, &a, &p,
+	    &kernel)) != 0) {
 		*errp = err;
 		return (-1);
 	}
-	if ((a >> 24) == 127 || shim_config_passthrough(&shim.conf, a))
+	if (kernel)
 		return (-2);
 	r = xtcp_sendto_fastopen(s->xs, shim_now_us(), a, p, buf, len, &sent);
 	if (r == XT_OK)
