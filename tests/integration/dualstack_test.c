@@ -23,7 +23,9 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -189,6 +191,73 @@ kernel_listens(uint16_t port)
 	return (found);
 }
 
+/* sendto(MSG_FASTOPEN) a request to sa on a new AF_INET6 socket; the
+ * first bytes of the answer must be an HTTP status line. */
+static void
+fastopen_get(const struct sockaddr_in6 *sa, const char *what)
+{
+	const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	char buf[16];
+	ssize_t n;
+	int fd;
+
+	fd = sock6();
+	n = sendto(fd, req, sizeof(req) - 1, MSG_FASTOPEN,
+	    (const struct sockaddr *)sa, sizeof(*sa));
+	CHECK(n == (ssize_t)sizeof(req) - 1, "%s: sendto MSG_FASTOPEN to %s "
+	    "(%zd)", what, name6(sa), n);
+	memset(buf, 0, sizeof(buf));
+	n = recv(fd, buf, 9, MSG_WAITALL);
+	CHECK(n == 9 && strncmp(buf, "HTTP/1.0 ", 9) == 0,
+	    "%s: an HTTP answer after MSG_FASTOPEN", what);
+	close(fd);
+}
+
+/* The MSG_ZEROCOPY completion of an AF_INET6 socket: SOL_IPV6 /
+ * IPV6_RECVERR with an empty sockaddr_in6 offender, no source name. */
+static void
+zerocopy_check(int fd)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[256];
+	} cm;
+	struct sock_extended_err ee;
+	struct sockaddr_in6 name;
+	struct msghdr mh;
+	struct pollfd pfd;
+	struct cmsghdr *c;
+	ssize_t r = -1;
+	int i;
+
+	for (i = 0; i < 200 && r < 0; i++) {
+		memset(&mh, 0, sizeof(mh));
+		memset(&name, 0xa5, sizeof(name));
+		mh.msg_name = &name;
+		mh.msg_namelen = sizeof(name);
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		if ((r = recvmsg(fd, &mh, MSG_ERRQUEUE)) < 0) {
+			pfd.fd = fd;
+			pfd.events = 0;
+			(void)poll(&pfd, 1, 10);
+		}
+	}
+	c = r == 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	CHECK(c != NULL && c->cmsg_level == SOL_IPV6 &&
+	    c->cmsg_type == IPV6_RECVERR && c->cmsg_len == CMSG_LEN(sizeof(ee) +
+	    sizeof(struct sockaddr_in6)) && mh.msg_namelen == 0,
+	    "client: MSG_ZEROCOPY completion is SOL_IPV6/IPV6_RECVERR, 44 "
+	    "bytes, no name (level %d type %d len %zu, namelen %u)",
+	    c != NULL ? c->cmsg_level : -1, c != NULL ? c->cmsg_type : -1,
+	    c != NULL ? (size_t)c->cmsg_len : 0, mh.msg_namelen);
+	if (c != NULL)
+		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+	CHECK(c != NULL && ee.ee_origin == SO_EE_ORIGIN_ZEROCOPY &&
+	    ee.ee_info == 0 && ee.ee_data == 0,
+	    "client: the completion is of send 0");
+}
+
 static int
 do_client(uint16_t port)
 {
@@ -218,15 +287,21 @@ do_client(uint16_t port)
 	    errno == EINVAL, "client: IPV6_V6ONLY after connect: EINVAL");
 	CHECK(int_opt(fd, IPPROTO_IPV6, IPV6_TCLASS) == 0x20,
 	    "client: IPV6_TCLASS still 0x20");
-	CHECK(send(fd, req, sizeof(req) - 1, 0) == (ssize_t)sizeof(req) - 1,
-	    "client: send the request");
+	v = 1;
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &v, sizeof(v)) == 0,
+	    "client: SO_ZEROCOPY");
+	CHECK(send(fd, req, sizeof(req) - 1, MSG_ZEROCOPY) ==
+	    (ssize_t)sizeof(req) - 1, "client: send the request");
 	memset(buf, 0, sizeof(buf));
 	len = sizeof(sa);
 	n = recvfrom(fd, buf, 9, MSG_WAITALL, (struct sockaddr *)&sa, &len);
 	CHECK(n == 9 && strncmp(buf, "HTTP/1.0 ", 9) == 0 && len == 0,
 	    "client: an HTTP answer, recvfrom names no source (got %zd, "
 	    "len %u)", n, len);
+	zerocopy_check(fd);
 	close(fd);
+	sa = mapped(peer_a, port);
+	fastopen_get(&sa, "client");
 	return (0);
 }
 
@@ -424,6 +499,8 @@ do_v6(const char *peer6, uint16_t port6, uint16_t lport)
 		    "v6: V6ONLY %d reads back", v);
 		close(fd);
 	}
+	/* MSG_FASTOPEN to a real IPv6 peer: the kernel connects */
+	fastopen_get(&sa, "v6");
 	/* an IPV6_V6ONLY listener is the kernel's */
 	fd = sock6();
 	v = 1;
