@@ -20,6 +20,7 @@ PORT1=8093	# http.server on "::" under the shim
 PORT2=8094	# the peer's http.server on "::" (kernel, IPv4 and IPv6)
 PORT3=8095	# dualstack_test server under the shim
 PORT4=8096	# dualstack_test v6: an IPV6_V6ONLY listener (kernel)
+PORT5=8097	# dualstack_test server with XTCP_LISTEN_KERNEL, a local client
 MIB=${XTCP_TEST_MIB:-8}
 A6=fd00:99::2
 B6=fd00:99::1
@@ -104,16 +105,9 @@ xt_shim 60 "$BIN" client "$XT_SHIM" "$XT_PEER" "$PORT2" \
 xt_shim 60 "$BIN" errno "$XT_SHIM" "$XT_PEER" \
     >"$XT_TMP/errno.out" 2>&1 || fails+=(errno)
 
-# ---- 4: the program's listener on "::", a kernel client ----
-xt_shim_bg SRV3 60 env READY="$XT_TMP/ready" "$BIN" \
-    server "$XT_SHIM" "$XT_PEER" "$PORT3" >"$XT_TMP/server.out" 2>&1
-for (( i = 0; i < 100; i++ )); do
-	[[ -e $XT_TMP/ready ]] && break
-	kill -0 "$SRV3" 2>/dev/null || break
-	sleep 0.1
-done
-[[ -e $XT_TMP/ready ]] || { cat "$XT_TMP/server.out"; xt_fail "the program's listener did not come up"; }
-got=$(xt_peer 30 "$PY" - "$XT_SHIM" "$PORT3" <<'EOF'
+# get_answer NS ADDR PORT: what a kernel client in NS reads from ADDR:PORT
+get_answer() {
+	ip netns exec "$1" timeout -k 2 30 "$PY" - "$2" "$3" <<'EOF'
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
 data = b""
@@ -125,15 +119,44 @@ while True:
 s.close()
 sys.stdout.write(data.decode())
 EOF
-)
+}
+# wait_ready PID: the program's listener is up
+wait_ready() {
+	for (( i = 0; i < 100; i++ )); do
+		[[ -e $XT_TMP/ready ]] && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- 4: the program's listener on "::", a kernel client ----
+xt_shim_bg SRV3 60 env READY="$XT_TMP/ready" "$BIN" \
+    server "$XT_SHIM" "$XT_PEER" "$PORT3" >"$XT_TMP/server.out" 2>&1
+wait_ready "$SRV3" ||
+    { cat "$XT_TMP/server.out"; xt_fail "the program's listener did not come up"; }
+got=$(get_answer "$XT_NS_B" "$XT_SHIM" "$PORT3")
 xt_wait_pid "$SRV3" 20 || fails+=(server)
 [[ $got == dualstack-ok ]] || fails+=("server answer '$got'")
+
+# ---- 4b: XTCP_LISTEN_KERNEL: a client on this host, through the kernel ----
+# (names are then ::ffff:127.0.0.1 on both ends, and the kernel lists the
+# companion listener, so the program is told not to check that)
+rm -f "$XT_TMP/ready"
+xt_shim_bg SRV5 60 env XTCP_LISTEN_KERNEL=1 READY="$XT_TMP/ready" \
+    DUALSTACK_KERNEL=1 "$BIN" server 127.0.0.1 127.0.0.1 "$PORT5" \
+    >"$XT_TMP/local.out" 2>&1
+wait_ready "$SRV5" ||
+    { cat "$XT_TMP/local.out"; xt_fail "the program's listener did not come up (XTCP_LISTEN_KERNEL)"; }
+got=$(get_answer "$XT_NS_A" 127.0.0.1 "$PORT5")
+xt_wait_pid "$SRV5" 20 || fails+=(local)
+[[ $got == dualstack-ok ]] || fails+=("local answer '$got'")
 
 # ---- 5: IPV6_V6ONLY and real IPv6 stay with the kernel ----
 xt_shim 60 "$BIN" v6 "$B6" "$PORT2" "$PORT4" >"$XT_TMP/v6.out" 2>&1 ||
     fails+=(v6)
 
-for f in client errno server v6; do
+for f in client errno server local v6; do
 	sed "s/^/$f: /" "$XT_TMP/$f.out"
 done
 (( ${#fails[@]} == 0 )) || xt_fail "failed: ${fails[*]}"
