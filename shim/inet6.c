@@ -52,7 +52,8 @@ shim_in6_parse(const struct sockaddr *sa, socklen_t len,
 
 int
 shim_in6_route(const struct shim_config *c, enum shim_in6_op op,
-    int v6only, const struct shim_in6 *a, enum shim_in6_route *rt)
+    int v6only, int mapped, const struct shim_in6 *a,
+    enum shim_in6_route *rt)
 {
 	*rt = SHIM_IN6_KERNEL;
 	if (op == SHIM_IN6_LISTEN) {
@@ -79,8 +80,12 @@ shim_in6_route(const struct shim_config *c, enum shim_in6_op op,
 		 * "::" is connect to ::1 (Linux tcp_v6_connect) */
 		if (op == SHIM_IN6_BIND && !v6only)
 			*rt = SHIM_IN6_STACK;
-		return (0);
+		/* FALLTHROUGH */
 	default:
+		/* Linux tcp_v6_connect: an IPv6 peer for a socket bound to
+		 * a v4-mapped address (::ffff:0.0.0.0 too) */
+		if (op == SHIM_IN6_CONNECT && mapped)
+			return (EAFNOSUPPORT);
 		return (0);
 	}
 }

@@ -45,11 +45,14 @@ enum shim_in6_route {
  * Linux inet6_bind and tcp_v6_connect's order.  0 or errno. */
 int	shim_in6_parse(const struct sockaddr *sa, socklen_t len,
 	    struct shim_in6 *out);
-/* Who serves an AF_INET6 stream socket with IPV6_V6ONLY v6only doing op
- * to a (NULL for SHIM_IN6_LISTEN).  0 with *rt set, or the errno Linux
- * gives (a v4-mapped address on an IPV6_V6ONLY socket). */
+/* Who serves an AF_INET6 stream socket with IPV6_V6ONLY v6only, bound
+ * to a v4-mapped address or not (mapped), doing op to a (NULL for
+ * SHIM_IN6_LISTEN).  0 with *rt set, or the errno Linux gives (a
+ * v4-mapped address on an IPV6_V6ONLY socket, IPv6 from one bound to a
+ * v4-mapped address). */
 int	shim_in6_route(const struct shim_config *c, enum shim_in6_op op,
-	    int v6only, const struct shim_in6 *a, enum shim_in6_route *rt);
+	    int v6only, int mapped, const struct shim_in6 *a,
+	    enum shim_in6_route *rt);
 /* The name of IPv4 endpoint addr:port as an AF_INET6 socket reports it:
  * ::ffff:addr, or "::" for INADDR_ANY unless mapped_any (the socket was
  * bound to ::ffff:0.0.0.0).  Copies what fits into sa (NULL: nothing)

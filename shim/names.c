@@ -23,7 +23,7 @@ sock_name_out(const struct shim_sock *s, struct sockaddr *sa,
     socklen_t *lenp, uint32_t addr, uint16_t port)
 {
 	if (s->inet6)
-		return (shim_in6_out(sa, lenp, addr, port, s->mapped_any));
+		return (shim_in6_out(sa, lenp, addr, port, s->mapped == 2));
 	return (shim_sin_out(sa, lenp, addr, port));
 }
 

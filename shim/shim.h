@@ -141,7 +141,8 @@ struct shim_sock {
 	int			 inet6;		/* socket(AF_INET6): IPv4 with
 						 * v4-mapped names (sock.c) */
 	int			 v6only;	/* IPV6_V6ONLY */
-	int			 mapped_any;	/* bound to ::ffff:0.0.0.0 */
+	int			 mapped;	/* bound to ::ffff:a.b.c.d; 2 for
+						 * ::ffff:0.0.0.0 */
 };
 
 /* what an fd is, for a hook */

@@ -198,6 +198,25 @@ v6only_default(void)
 	return (shim_in6_v6only_default(buf));
 }
 
+/*
+ * An IPv6 peer for a socket bound to a v4-mapped address: Linux looks the
+ * route up first (ENETUNREACH, ...) and then refuses the mix
+ * (ip6_dst_lookup_tail: EAFNOSUPPORT).  A kernel UDP socket's connect
+ * does the same lookup.
+ */
+static int
+v6_route_err(const struct sockaddr *sa, socklen_t len)
+{
+	int u, err = EAFNOSUPPORT;
+
+	if ((u = real_socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (err);
+	if (real_connect(u, sa, len) != 0)
+		err = errno;
+	(void)syscall(SYS_close, u);
+	return (err);
+}
+
 int
 sock_addr_in(struct shim_sock *s, const struct sockaddr *sa, socklen_t len,
     int op, uint32_t *a, uint16_t *p, int *kernel)
@@ -218,15 +237,16 @@ sock_addr_in(struct shim_sock *s, const struct sockaddr *sa, socklen_t len,
 		*kernel |= shim_config_passthrough(&shim.conf, *a);
 		return (0);
 	}
-	if ((err = shim_in6_parse(sa, len, &in6)) != 0 ||
-	    (err = shim_in6_route(&shim.conf, op, s->v6only, &in6, &rt)) != 0)
+	if ((err = shim_in6_parse(sa, len, &in6)) != 0)
+		return (err);
+	err = shim_in6_route(&shim.conf, op, s->v6only, s->mapped, &in6, &rt);
+	if (err == EAFNOSUPPORT && s->mapped)
+		return (v6_route_err(sa, len));
+	if (err != 0)
 		return (err);
 	*kernel = rt == SHIM_IN6_KERNEL;
 	*a = in6.kind == SHIM_IN6_MAPPED ? in6.addr : INADDR_ANY;
 	*p = in6.port;
-	if (op == SHIM_IN6_BIND && !*kernel)
-		s->mapped_any = in6.kind == SHIM_IN6_MAPPED &&
-		    in6.addr == INADDR_ANY;
 	return (0);
 }
 
@@ -364,6 +384,7 @@ sock_handover(int fd, struct shim_sock *s)
 SHIM_EXPORT int
 bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
+	struct shim_in6 in6;
 	struct shim_sock *s;
 	enum shim_fd_kind k;
 	uint32_t a;
@@ -398,6 +419,11 @@ bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	if ((r = xtcp_bind(s->xs, a, p)) == XT_OK) {
 		s->bound = 1;
 		s->bind_port = p;
+		/* bound to a v4-mapped address, it stays IPv4 (sock_addr_in
+		 * parsed it already) */
+		if (s->inet6 && shim_in6_parse(SA_PTR(addr), len, &in6) == 0 &&
+		    in6.kind == SHIM_IN6_MAPPED)
+			s->mapped = a == INADDR_ANY ? 2 : 1;
 		if (p == 0)
 			shim_ports_note();
 	}
@@ -419,7 +445,7 @@ listen(int fd, int backlog)
 		    real_listen(fd, backlog));
 	/* an AF_INET6 socket never bound: "::", ours unless IPV6_V6ONLY */
 	if (s->inet6 && !s->bound && !xtcp_is_listening(s->xs) &&
-	    shim_in6_route(&shim.conf, SHIM_IN6_LISTEN, s->v6only, NULL,
+	    shim_in6_route(&shim.conf, SHIM_IN6_LISTEN, s->v6only, 0, NULL,
 	    &rt) == 0 && rt == SHIM_IN6_KERNEL) {
 		err = sock_handover(fd, s);
 		shim_sock_put(s);

@@ -434,6 +434,30 @@ do_errno(void)
 	errno = 0;
 	CHECK(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v)) == -1 &&
 	    errno == EINVAL, "IPV6_V6ONLY after bind: EINVAL");
+	/* bound to a v4-mapped address, an IPv6 peer with no route (the
+	 * test namespace has none to 2001:db8::/32): ENETUNREACH */
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_port = htons(80);
+	(void)inet_pton(AF_INET6, "2001:db8::1", &sa.sin6_addr);
+	errno = 0;
+	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 &&
+	    errno == ENETUNREACH, "bound v4-mapped: connect [2001:db8::1]: "
+	    "ENETUNREACH");
+	close(fd);
+
+	/* ::ffff:0.0.0.0 names itself so */
+	fd = sock6();
+	sa = mapped(other, 0);
+	sa.sin6_addr.s6_addr32[3] = 0;
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0,
+	    "bind ::ffff:0.0.0.0");
+	memset(&sa, 0, sizeof(sa));
+	len = sizeof(sa);
+	other.s_addr = 0;
+	CHECK(getsockname(fd, (struct sockaddr *)&sa, &len) == 0 &&
+	    is_mapped(&sa, len, other, 0), "bound ::ffff:0.0.0.0: "
+	    "getsockname %s", name6(&sa));
 	close(fd);
 
 	/* IPV6_V6ONLY refuses IPv4 */
@@ -499,6 +523,18 @@ do_v6(const char *peer6, uint16_t port6, uint16_t lport)
 		    "v6: V6ONLY %d reads back", v);
 		close(fd);
 	}
+	/* bound to ::ffff:0.0.0.0, a routed IPv6 peer: EAFNOSUPPORT */
+	fd = sock6();
+	memset(&me, 0, sizeof(me));
+	me.sin6_family = AF_INET6;
+	me.sin6_addr.s6_addr[10] = me.sin6_addr.s6_addr[11] = 0xff;
+	CHECK(bind(fd, (struct sockaddr *)&me, sizeof(me)) == 0,
+	    "v6: bind ::ffff:0.0.0.0");
+	errno = 0;
+	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 &&
+	    errno == EAFNOSUPPORT, "v6: bound ::ffff:0.0.0.0: connect "
+	    "[%s]: EAFNOSUPPORT", peer6);
+	close(fd);
 	/* MSG_FASTOPEN to a real IPv6 peer: the kernel connects */
 	fastopen_get(&sa, "v6");
 	/* an IPV6_V6ONLY listener is the kernel's */

@@ -100,15 +100,22 @@ START_TEST(inet6_parse_errors)
 END_TEST
 
 static int
-route(const struct shim_config *c, enum shim_in6_op op, int v6only,
-    const char *text, enum shim_in6_route *rt)
+route_m(const struct shim_config *c, enum shim_in6_op op, int v6only,
+    int mapped, const char *text, enum shim_in6_route *rt)
 {
 	struct sockaddr_in6 s = sin6_of(text, 80);
 	struct shim_in6 a;
 
 	ck_assert_int_eq(shim_in6_parse((struct sockaddr *)&s, sizeof(s), &a),
 	    0);
-	return (shim_in6_route(c, op, v6only, &a, rt));
+	return (shim_in6_route(c, op, v6only, mapped, &a, rt));
+}
+
+static int
+route(const struct shim_config *c, enum shim_in6_op op, int v6only,
+    const char *text, enum shim_in6_route *rt)
+{
+	return (route_m(c, op, v6only, 0, text, rt));
 }
 
 START_TEST(inet6_route)
@@ -135,9 +142,9 @@ START_TEST(inet6_route)
 	ck_assert_int_eq(rt, SHIM_IN6_STACK);
 	ck_assert_int_eq(route(&c, SHIM_IN6_BIND, 1, "::", &rt), 0);
 	ck_assert_int_eq(rt, SHIM_IN6_KERNEL);
-	ck_assert_int_eq(shim_in6_route(&c, SHIM_IN6_LISTEN, 0, NULL, &rt), 0);
+	ck_assert_int_eq(shim_in6_route(&c, SHIM_IN6_LISTEN, 0, 0, NULL, &rt), 0);
 	ck_assert_int_eq(rt, SHIM_IN6_STACK);
-	ck_assert_int_eq(shim_in6_route(&c, SHIM_IN6_LISTEN, 1, NULL, &rt), 0);
+	ck_assert_int_eq(shim_in6_route(&c, SHIM_IN6_LISTEN, 1, 0, NULL, &rt), 0);
 	ck_assert_int_eq(rt, SHIM_IN6_KERNEL);
 	/* loopback and XTCP_PASSTHROUGH: the kernel, as for AF_INET */
 	ck_assert_int_eq(route(&c, SHIM_IN6_CONNECT, 0, "::ffff:127.0.0.1",
@@ -180,6 +187,20 @@ START_TEST(inet6_route)
 	    &rt), ENETUNREACH);
 	ck_assert_int_eq(route(&c, SHIM_IN6_CONNECT, 1, "::ffff:127.0.0.1",
 	    &rt), ENETUNREACH);
+	/* bound to a v4-mapped address: IPv4 only (EAFNOSUPPORT for IPv6,
+	 * "::" and ::1 among it), as Linux tcp_v6_connect */
+	ck_assert_int_eq(route_m(&c, SHIM_IN6_CONNECT, 0, 1, "2001:db8::1",
+	    &rt), EAFNOSUPPORT);
+	ck_assert_int_eq(route_m(&c, SHIM_IN6_CONNECT, 0, 1, "::1", &rt),
+	    EAFNOSUPPORT);
+	ck_assert_int_eq(route_m(&c, SHIM_IN6_CONNECT, 0, 1, "::", &rt),
+	    EAFNOSUPPORT);
+	ck_assert_int_eq(route_m(&c, SHIM_IN6_CONNECT, 0, 1,
+	    "::ffff:10.99.0.1", &rt), 0);
+	ck_assert_int_eq(rt, SHIM_IN6_STACK);
+	ck_assert_int_eq(route_m(&c, SHIM_IN6_CONNECT, 0, 1,
+	    "::ffff:127.0.0.1", &rt), 0);
+	ck_assert_int_eq(rt, SHIM_IN6_KERNEL);
 }
 END_TEST
 
