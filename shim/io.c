@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "inet6.h"
 #include "shim.h"
 
 /* writev/sendmsg gather small pieces into one engine call */
@@ -473,7 +474,8 @@ send(int fd, const void *buf, size_t len, int flags)
  * cookie: a non-blocking socket gets EINPROGRESS (nothing sent), a
  * blocking one waits for the connection and sends the data after it, as
  * Linux does.  Returns -2 when MSG_FASTOPEN does not apply (the socket is
- * connected, or the destination goes to the kernel): a plain send.
+ * connected): a plain send; -3 when the destination is the kernel's
+ * (loopback, XTCP_PASSTHROUGH, real IPv6): the socket is handed over.
  */
 static ssize_t
 io_fastopen(struct shim_sock *s, const void *buf, size_t len, int flags,
@@ -483,15 +485,16 @@ io_fastopen(struct shim_sock *s, const void *buf, size_t len, int flags,
 	uint32_t a;
 	uint16_t p;
 	size_t sent = 0;
-	int r, err;
+	int r, err, kernel;
 
 	*errp = 0;
-	if ((err = shim_sin_in(sa, alen, 0, &a, &p)) != 0) {
+	if ((err = sock_addr_in(s, sa, alen, SHIM_IN6_CONNECT, &a, &p,
+	    &kernel)) != 0) {
 		*errp = err;
 		return (-1);
 	}
-	if ((a >> 24) == 127 || shim_config_passthrough(&shim.conf, a))
-		return (-2);
+	if (kernel)
+		return (-3);
 	r = xtcp_sendto_fastopen(s->xs, shim_now_us(), a, p, buf, len, &sent);
 	if (r == XT_OK)
 		return ((ssize_t)sent);
@@ -540,7 +543,14 @@ sendto(int fd, const void *buf, size_t len, int flags,
 	IO_CLASSIFY(fd, s, real_sendto(fd, buf, len, flags, addr, alen));
 	if ((flags & MSG_FASTOPEN) && SA_PTR(addr) != NULL) {
 		n = io_fastopen(s, buf, len, flags, SA_PTR(addr), alen, &err);
-		if (n != -2)
+		/* the kernel's destination: a kernel socket connects, unless
+		 * ours is connected already (EISCONN: a plain send) */
+		if (n == -3 && (err = sock_handover(fd, s)) != EISCONN) {
+			shim_sock_put(s);
+			return (err != 0 ? shim_fail_errno(err) :
+			    real_sendto(fd, buf, len, flags, addr, alen));
+		}
+		if (n >= -1)
 			return (send_done(s, n, err, flags));
 	}
 	n = io_send(s, buf, len, flags & ~MSG_FASTOPEN, &err);
@@ -623,13 +633,16 @@ recvfrom(int fd, void *restrict buf, size_t len, int flags,
  * sock_extended_err (origin SO_EE_ORIGIN_ZEROCOPY, ee_info..ee_data the
  * ids, SO_EE_CODE_ZEROCOPY_COPIED: the bytes were copied) followed by
  * an empty offender address; a short control buffer gets MSG_CTRUNC.
+ * An AF_INET6 socket's (Linux ipv6_recv_error, checked on 6.x) is one
+ * SOL_IPV6/IPV6_RECVERR message whose offender is an empty sockaddr_in6,
+ * and names no source.
  */
 static ssize_t
 io_errqueue(struct shim_sock *s, struct msghdr *msg, int *errp)
 {
 	struct {
 		struct sock_extended_err ee;
-		struct sockaddr_in	 offender;
+		struct sockaddr_in6	 offender;	/* or a sockaddr_in */
 	} eh;
 	union {
 		struct cmsghdr	h;
@@ -637,7 +650,7 @@ io_errqueue(struct shim_sock *s, struct msghdr *msg, int *errp)
 	} cm;
 	struct sockaddr_in sin;
 	uint32_t lo, hi;
-	size_t n;
+	size_t n, ehlen;
 
 	if (xtcp_take_zerocopy(s->xs, &lo, &hi) != XT_OK) {
 		*errp = EAGAIN;
@@ -649,12 +662,21 @@ io_errqueue(struct shim_sock *s, struct msghdr *msg, int *errp)
 	eh.ee.ee_info = lo;
 	eh.ee.ee_data = hi;
 	memset(&cm, 0, sizeof(cm));
-	cm.h.cmsg_level = SOL_IP;
-	cm.h.cmsg_type = IP_RECVERR;
-	cm.h.cmsg_len = CMSG_LEN(sizeof(eh));
-	memcpy(CMSG_DATA(&cm.h), &eh, sizeof(eh));
+	if (s->inet6) {
+		ehlen = sizeof(eh);
+		cm.h.cmsg_level = SOL_IPV6;
+		cm.h.cmsg_type = IPV6_RECVERR;
+	} else {
+		ehlen = sizeof(eh.ee) + sizeof(struct sockaddr_in);
+		cm.h.cmsg_level = SOL_IP;
+		cm.h.cmsg_type = IP_RECVERR;
+	}
+	cm.h.cmsg_len = CMSG_LEN(ehlen);
+	memcpy(CMSG_DATA(&cm.h), &eh, ehlen);
 	msg->msg_flags = MSG_ERRQUEUE;
-	if (msg->msg_name != NULL) {
+	if (s->inet6)
+		msg->msg_namelen = 0;
+	else if (msg->msg_name != NULL) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		n = msg->msg_namelen < sizeof(sin) ? msg->msg_namelen :
@@ -662,7 +684,7 @@ io_errqueue(struct shim_sock *s, struct msghdr *msg, int *errp)
 		memcpy(msg->msg_name, &sin, n);
 		msg->msg_namelen = sizeof(sin);
 	}
-	n = CMSG_SPACE(sizeof(eh));
+	n = CMSG_SPACE(ehlen);
 	if (msg->msg_control == NULL || msg->msg_controllen < n) {
 		msg->msg_flags |= MSG_CTRUNC;
 		n = msg->msg_control == NULL ||

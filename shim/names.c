@@ -1,5 +1,6 @@
 /*
- * names.c - what an fd says about itself: getsockname, getpeername, and
+ * names.c - what an fd says about itself: getsockname, getpeername (a
+ * sockaddr_in, or v4-mapped sockaddr_in6 for an AF_INET6 socket), and
  * fstat (S_IFSOCK, as the kernel reports for a socket; libuv, systemd and
  * daemons checking their stdio look).
  */
@@ -10,11 +11,21 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "inet6.h"
 #include "shim.h"
 
 static int	sock_name(int fd, struct sockaddr *sa, socklen_t *lenp,
 		    int peer);
 static void	as_socket(int fd, mode_t *mode);
+
+int
+sock_name_out(const struct shim_sock *s, struct sockaddr *sa,
+    socklen_t *lenp, uint32_t addr, uint16_t port)
+{
+	if (s->inet6)
+		return (shim_in6_out(sa, lenp, addr, port, s->mapped == 2));
+	return (shim_sin_out(sa, lenp, addr, port));
+}
 
 static int
 sock_name(int fd, struct sockaddr *sa, socklen_t *lenp, int peer)
@@ -36,7 +47,7 @@ sock_name(int fd, struct sockaddr *sa, socklen_t *lenp, int peer)
 	else if ((err = shim_sin_check_out(sa, lenp)) == 0) {
 		r = peer ? xtcp_getpeername(s->xs, &a, &p) :
 		    xtcp_getsockname(s->xs, &a, &p);
-		err = r == XT_OK ? shim_sin_out(sa, lenp, a, p) :
+		err = r == XT_OK ? sock_name_out(s, sa, lenp, a, p) :
 		    shim_errno(r);
 	}
 	shim_sock_put(s);

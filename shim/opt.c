@@ -44,6 +44,8 @@ static int	get_error(struct shim_sock *, const struct opt_ent *, void *,
 		    socklen_t *);
 static int	get_fixed(struct shim_sock *, const struct opt_ent *, void *,
 		    socklen_t *);
+static int	get_domain(struct shim_sock *, const struct opt_ent *, void *,
+		    socklen_t *);
 static int	get_acceptconn(struct shim_sock *, const struct opt_ent *,
 		    void *, socklen_t *);
 static int	get_timeo(struct shim_sock *, const struct opt_ent *, void *,
@@ -77,7 +79,7 @@ static const struct opt_ent opt_tab[] = {
 	/* about the fd and the socket, read-only (set: ENOPROTOOPT) */
 	{ SOL_SOCKET, SO_ERROR, get_error, NULL, 0 },
 	{ SOL_SOCKET, SO_TYPE, get_fixed, NULL, SOCK_STREAM },
-	{ SOL_SOCKET, SO_DOMAIN, get_fixed, NULL, AF_INET },
+	{ SOL_SOCKET, SO_DOMAIN, get_domain, NULL, AF_INET },
 	{ SOL_SOCKET, SO_PROTOCOL, get_fixed, NULL, IPPROTO_TCP },
 	{ SOL_SOCKET, SO_ACCEPTCONN, get_acceptconn, NULL, 0 },
 	/* Linux: SO_SNDLOWAT reads 1 and cannot be set (ENOPROTOOPT) */
@@ -117,6 +119,10 @@ static int	put_bytes(void *val, socklen_t *len, const void *v,
 static int	put_int(void *val, socklen_t *len, int v);
 static uint64_t	*timeo_field(struct shim_sock *s, int name);
 static int	sock_ioctl(struct shim_sock *s, unsigned long req, void *arg);
+static int	ip6_get(struct shim_sock *s, int name, void *val,
+		    socklen_t *len);
+static int	ip6_set(struct shim_sock *s, int name, const void *val,
+		    socklen_t len);
 
 static const struct opt_ent *
 opt_find(int level, int name)
@@ -182,6 +188,14 @@ get_fixed(struct shim_sock *s, const struct opt_ent *e, void *val,
 {
 	(void)s;
 	return (put_int(val, len, e->dflt));
+}
+
+/* what socket() was given: AF_INET, or AF_INET6 for a dual-stack one */
+static int
+get_domain(struct shim_sock *s, const struct opt_ent *e, void *val,
+    socklen_t *len)
+{
+	return (put_int(val, len, s->inet6 ? AF_INET6 : e->dflt));
 }
 
 static int
@@ -446,6 +460,63 @@ set_timeo(struct shim_sock *s, const struct opt_ent *e, const void *val,
 	return (0);
 }
 
+/*
+ * IPPROTO_IPV6 on an AF_INET6 socket of ours, which carries IPv4 (Linux
+ * ipv6_setsockopt/ipv6_getsockopt): IPV6_V6ONLY, which can change only
+ * until the socket has a port (EINVAL after bind, connect or listen);
+ * IPV6_TCLASS, -1 (the default, 0) to 255, kept and reported: Linux
+ * sends the IPv4 of such a socket with IP_TOS, not the traffic class, and
+ * so does the engine.  Both need an int; the rest is ENOPROTOOPT.  The
+ * record replays them on a kernel AF_INET6 socket at handover.
+ */
+static int
+ip6_set(struct shim_sock *s, int name, const void *val, socklen_t len)
+{
+	uint32_t a;
+	uint16_t p;
+	int v;
+
+	if (name != IPV6_V6ONLY && name != IPV6_TCLASS)
+		return (ENOPROTOOPT);
+	if (len < sizeof(int))
+		return (EINVAL);
+	memcpy(&v, val, sizeof(v));
+	if (name == IPV6_V6ONLY) {
+		if (s->bound || xtcp_is_listening(s->xs) ||
+		    (xtcp_getsockname(s->xs, &a, &p) == XT_OK && p != 0))
+			return (EINVAL);
+		s->v6only = v = v != 0;
+	} else {
+		if (v < -1 || v > 0xff)
+			return (EINVAL);
+		if (v == -1)
+			v = 0;
+	}
+	sock_record_opt(s, IPPROTO_IPV6, name, &v, sizeof(v));
+	return (0);
+}
+
+static int
+ip6_get(struct shim_sock *s, int name, void *val, socklen_t *len)
+{
+	const struct shim_opt *o;
+	int v = 0;
+
+	switch (name) {
+	case IPV6_V6ONLY:
+		v = s->v6only;
+		break;
+	case IPV6_TCLASS:
+		o = opt_rec(s, IPPROTO_IPV6, name);
+		if (o != NULL && o->len >= sizeof(int))
+			memcpy(&v, o->val, sizeof(int));
+		break;
+	default:
+		return (ENOPROTOOPT);
+	}
+	return (put_int(val, len, v));
+}
+
 SHIM_EXPORT int
 getsockopt(int fd, int level, int name, void *restrict val,
     socklen_t *restrict len)
@@ -466,6 +537,8 @@ getsockopt(int fd, int level, int name, void *restrict val,
 		err = EINVAL;
 	else if (val == NULL && *len > 0)
 		err = EFAULT;
+	else if (level == IPPROTO_IPV6 && s->inet6)
+		err = ip6_get(s, name, val, len);
 	else if ((e = opt_find(level, name)) != NULL)
 		err = e->get(s, e, val, len);
 	else {
@@ -495,6 +568,8 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		err = EINVAL;
 	else if (val == NULL && len > 0)
 		err = EFAULT;
+	else if (level == IPPROTO_IPV6 && s->inet6)
+		err = ip6_set(s, name, val, len);
 	else if ((e = opt_find(level, name)) != NULL)
 		err = e->set != NULL ? e->set(s, e, val, len) : ENOPROTOOPT;
 	else {

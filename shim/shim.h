@@ -140,6 +140,11 @@ struct shim_sock {
 						 * (sock.c) */
 	pid_t			 own_pid;	/* F_SETOWN owner, 0 = none */
 	int			 own_type;	/* F_OWNER_TID, _PID or _PGRP */
+	int			 inet6;		/* socket(AF_INET6): IPv4 with
+						 * v4-mapped names (sock.c) */
+	int			 v6only;	/* IPV6_V6ONLY */
+	int			 mapped;	/* bound to ::ffff:a.b.c.d; 2 for
+						 * ::ffff:0.0.0.0 */
 };
 
 /* what an fd is, for a hook */
@@ -259,6 +264,17 @@ void	sock_urg(void *arg, uint32_t user);
 
 /* Lock held: move s onto kernel sockets at its fds (loopback). */
 int	sock_handover(int fd, struct shim_sock *s);
+/* Lock held.  The IPv4 address and port a bind or connect (op: inet6.h's
+ * SHIM_IN6_BIND or SHIM_IN6_CONNECT) on s names: a sockaddr_in, or for an
+ * AF_INET6 socket a sockaddr_in6.  *kernel is set when the kernel serves
+ * it (loopback, XTCP_PASSTHROUGH, real IPv6, IPV6_V6ONLY): then s goes
+ * to a kernel socket (sock_handover).  0 or errno. */
+int	sock_addr_in(struct shim_sock *s, const struct sockaddr *sa,
+	    socklen_t len, int op, uint32_t *a, uint16_t *p, int *kernel);
+/* The name of addr:port as s reports it: a sockaddr_in, or for an
+ * AF_INET6 socket a v4-mapped sockaddr_in6 (names.c).  0 or errno. */
+int	sock_name_out(const struct shim_sock *s, struct sockaddr *sa,
+	    socklen_t *lenp, uint32_t addr, uint16_t port);
 int	sock_close_locked(int fd, int close_it);
 void	sock_record_opt(struct shim_sock *s, int level, int name,
 	    const void *val, socklen_t len);

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "inet6.h"
 #include "shim.h"
 
 #define SHIM_SOMAXCONN	4096		/* Linux net.core.somaxconn */
@@ -28,6 +29,8 @@
 #define SHIM_PORTSTART_FILE "/proc/sys/net/ipv4/ip_unprivileged_port_start"
 #define SHIM_PORTSTART	1024
 #define SHIM_KLISTEN_US	20000		/* XTCP_LISTEN_KERNEL accept poll */
+/* IPV6_V6ONLY's default in the process's network namespace */
+#define SHIM_BINDV6ONLY_FILE "/proc/sys/net/ipv6/bindv6only"
 
 static int	dead_fd(void);
 static int	sock_accept(struct shim_sock *, struct sockaddr *, socklen_t *,
@@ -43,6 +46,7 @@ static void	klisten_open(struct shim_sock *, int);
 static int	klisten_accept(struct shim_sock *, struct sockaddr *,
 		    socklen_t *, int);
 
+static int	v6only_default(void);
 static void	timeo_replay(int ks, int name, uint64_t us);
 static int	do_close(int fd);
 static int	do_close_range(unsigned int lo, unsigned int hi, int flags);
@@ -125,7 +129,7 @@ socket(int domain, int type, int protocol)
 	int r, fd, err;
 
 	shim_init();
-	if (domain != AF_INET ||
+	if ((domain != AF_INET && domain != AF_INET6) ||
 	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
 	    (protocol != 0 && protocol != IPPROTO_TCP))
 		return (real_socket(domain, type, protocol));
@@ -150,6 +154,10 @@ socket(int domain, int type, int protocol)
 		return (shim_fail_errno(ENOMEM));
 	}
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
+	if (domain == AF_INET6) {
+		s->inet6 = 1;
+		s->v6only = v6only_default();
+	}
 	if ((err = shim_sock_open_fd(s, type & SOCK_CLOEXEC, &fd)) != 0) {
 		s->refs = 1;
 		shim_sock_unref(s);
@@ -158,6 +166,88 @@ socket(int domain, int type, int protocol)
 	}
 	shim_unlock();
 	return (fd);
+}
+
+/*
+ * AF_INET6 stream sockets.  socket(AF_INET6) makes one of ours, as for
+ * AF_INET, and the choice between the engine and the kernel waits for
+ * the first bind, connect or listen, which names the address (options
+ * set before are recorded and replayed, as for loopback): IPv4 through a
+ * v4-mapped address, or "::" with IPV6_V6ONLY off, stays ours; real IPv6
+ * (::1 too), IPV6_V6ONLY and what the kernel serves for AF_INET (127/8,
+ * XTCP_PASSTHROUGH) go to a kernel AF_INET6 socket at the same fd.  The
+ * engine is IPv4 only: a listener of ours on "::" takes IPv4 alone.
+ */
+
+/* Linux reads net.ipv6.bindv6only (of the socket's namespace) for each
+ * new AF_INET6 socket. */
+static int
+v6only_default(void)
+{
+	char buf[16];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(SHIM_BINDV6ONLY_FILE, O_RDONLY | O_CLOEXEC)) < 0)
+		return (0);
+	n = real_read(fd, buf, sizeof(buf) - 1);
+	(void)syscall(SYS_close, fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	return (shim_in6_v6only_default(buf));
+}
+
+/*
+ * An IPv6 peer for a socket bound to a v4-mapped address: Linux looks the
+ * route up first (ENETUNREACH, ...) and then refuses the mix
+ * (ip6_dst_lookup_tail: EAFNOSUPPORT).  A kernel UDP socket's connect
+ * does the same lookup.
+ */
+static int
+v6_route_err(const struct sockaddr *sa, socklen_t len)
+{
+	int u, err = EAFNOSUPPORT;
+
+	if ((u = real_socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (err);
+	if (real_connect(u, sa, len) != 0)
+		err = errno;
+	(void)syscall(SYS_close, u);
+	return (err);
+}
+
+int
+sock_addr_in(struct shim_sock *s, const struct sockaddr *sa, socklen_t len,
+    int op, uint32_t *a, uint16_t *p, int *kernel)
+{
+	struct shim_in6 in6;
+	enum shim_in6_route rt;
+	int err;
+
+	*kernel = 0;
+	if (!s->inet6) {
+		if ((err = shim_sin_in(sa, len, op == SHIM_IN6_BIND, a,
+		    p)) != 0)
+			return (err);
+		if (op == SHIM_IN6_BIND)
+			*kernel = (*a >> 24) == 127;
+		else
+			*kernel = is_loopback(*a);
+		*kernel |= shim_config_passthrough(&shim.conf, *a);
+		return (0);
+	}
+	if ((err = shim_in6_parse(sa, len, &in6)) != 0)
+		return (err);
+	err = shim_in6_route(&shim.conf, op, s->v6only, s->mapped, &in6, &rt);
+	if (err == EAFNOSUPPORT && s->mapped)
+		return (v6_route_err(sa, len));
+	if (err != 0)
+		return (err);
+	*kernel = rt == SHIM_IN6_KERNEL;
+	*a = in6.kind == SHIM_IN6_MAPPED ? in6.addr : INADDR_ANY;
+	*p = in6.port;
+	return (0);
 }
 
 /* ---- handover to the kernel ---- */
@@ -220,17 +310,18 @@ int
 sock_handover(int fd, struct shim_sock *s)
 {
 	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
 	uint32_t a;
 	uint16_t p;
 	uintptr_t v = FDM_HOST;
-	int ks, fdx, cloexec, err;
+	int ks, fdx, cloexec, err, r;
 	unsigned i;
 
 	if (xtcp_is_listening(s->xs) || xtcp_getpeername(s->xs, &a, &p) ==
 	    XT_OK)
 		return (EISCONN);
-	ks = real_socket(AF_INET, SOCK_STREAM | (s->nonblock ? SOCK_NONBLOCK :
-	    0), IPPROTO_TCP);
+	ks = real_socket(s->inet6 ? AF_INET6 : AF_INET, SOCK_STREAM |
+	    (s->nonblock ? SOCK_NONBLOCK : 0), IPPROTO_TCP);
 	if (ks < 0)
 		return (errno);
 	for (i = 0; i < s->nopt; i++)
@@ -248,10 +339,20 @@ sock_handover(int fd, struct shim_sock *s)
 		(void)real_fcntl(ks, F_SETOWN_EX, &ox);
 	}
 	if (s->bound && s->bind_port != 0) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(s->bind_port);
-		if (real_bind(ks, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		if (s->inet6) {
+			memset(&sin6, 0, sizeof(sin6));
+			sin6.sin6_family = AF_INET6;
+			sin6.sin6_port = htons(s->bind_port);
+			r = real_bind(ks, (struct sockaddr *)&sin6,
+			    sizeof(sin6));
+		} else {
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons(s->bind_port);
+			r = real_bind(ks, (struct sockaddr *)&sin,
+			    sizeof(sin));
+		}
+		if (r != 0) {
 			err = errno;
 			(void)syscall(SYS_close, ks);
 			return (err);
@@ -283,21 +384,23 @@ sock_handover(int fd, struct shim_sock *s)
 SHIM_EXPORT int
 bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
+	struct shim_in6 in6;
 	struct shim_sock *s;
 	enum shim_fd_kind k;
 	uint32_t a;
 	uint16_t p;
-	int r, err;
+	int r, err, kernel;
 
 	shim_init();
 	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
 		return (k == SHIM_FD_DEAD ? dead_fd() :
 		    real_bind(fd, addr, len));
-	if ((err = shim_sin_in(SA_PTR(addr), len, 1, &a, &p)) != 0) {
+	if ((err = sock_addr_in(s, SA_PTR(addr), len, SHIM_IN6_BIND, &a,
+	    &p, &kernel)) != 0) {
 		shim_sock_put(s);
 		return (shim_fail_errno(err));
 	}
-	if ((a >> 24) == 127 || shim_config_passthrough(&shim.conf, a)) {
+	if (kernel) {
 		err = sock_handover(fd, s);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
@@ -316,6 +419,11 @@ bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	if ((r = xtcp_bind(s->xs, a, p)) == XT_OK) {
 		s->bound = 1;
 		s->bind_port = p;
+		/* bound to a v4-mapped address, it stays IPv4 (sock_addr_in
+		 * parsed it already) */
+		if (s->inet6 && shim_in6_parse(SA_PTR(addr), len, &in6) == 0 &&
+		    in6.kind == SHIM_IN6_MAPPED)
+			s->mapped = a == INADDR_ANY ? 2 : 1;
 		if (p == 0)
 			shim_ports_note();
 	}
@@ -328,12 +436,22 @@ listen(int fd, int backlog)
 {
 	struct shim_sock *s;
 	enum shim_fd_kind k;
-	int r;
+	enum shim_in6_route rt;
+	int r, err;
 
 	shim_init();
 	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
 		return (k == SHIM_FD_DEAD ? dead_fd() :
 		    real_listen(fd, backlog));
+	/* an AF_INET6 socket never bound: "::", ours unless IPV6_V6ONLY */
+	if (s->inet6 && !s->bound && !xtcp_is_listening(s->xs) &&
+	    shim_in6_route(&shim.conf, SHIM_IN6_LISTEN, s->v6only, 0, NULL,
+	    &rt) == 0 && rt == SHIM_IN6_KERNEL) {
+		err = sock_handover(fd, s);
+		shim_sock_put(s);
+		return (err != 0 ? shim_fail_errno(err) :
+		    real_listen(fd, backlog));
+	}
 	/* Linux clamps (unsigned)backlog to somaxconn */
 	if ((unsigned)backlog > SHIM_SOMAXCONN)
 		backlog = SHIM_SOMAXCONN;
@@ -357,7 +475,8 @@ listen(int fd, int backlog)
 static void
 klisten_open(struct shim_sock *s, int backlog)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	socklen_t len;
 	uint32_t a;
 	uint16_t p;
 	int ks, one = 1;
@@ -365,19 +484,24 @@ klisten_open(struct shim_sock *s, int backlog)
 	if (!shim.conf.listen_kernel || s->klisten != 0 ||
 	    xtcp_getsockname(s->xs, &a, &p) != XT_OK || a != INADDR_ANY)
 		return;
-	ks = real_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_TCP);
+	ks = real_socket(s->inet6 ? AF_INET6 : AF_INET, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (ks < 0) {
 		shim_log(XTCP_LOG_WARN, "XTCP_LISTEN_KERNEL: socket: %s",
 		    strerror(errno));
 		return;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(p);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* an AF_INET6 listener's is on ::ffff:127.0.0.1, so that what it
+	 * accepts is AF_INET6 with v4-mapped names too */
+	len = sizeof(ss);
+	if (s->inet6)
+		(void)shim_in6_out((struct sockaddr *)&ss, &len,
+		    INADDR_LOOPBACK, p, 0);
+	else
+		(void)shim_sin_out((struct sockaddr *)&ss, &len,
+		    INADDR_LOOPBACK, p);
 	(void)real_setsockopt(ks, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (real_bind(ks, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	if (real_bind(ks, (struct sockaddr *)&ss, len) != 0 ||
 	    real_listen(ks, backlog) != 0 || fdmap_set(ks, FDM_INTERNAL) != 0) {
 		shim_log(XTCP_LOG_WARN, "XTCP_LISTEN_KERNEL: cannot listen on "
 		    "127.0.0.1:%u: %s", p, strerror(errno));
@@ -403,17 +527,18 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	uint64_t deadline = 0;
 	uint32_t a, ba;
 	uint16_t p, bp;
-	int r, err;
+	int r, err, kernel;
 
 	shim_init();
 	if ((k = shim_fd_get(fd, &s)) != SHIM_FD_OURS)
 		return (k == SHIM_FD_DEAD ? dead_fd() :
 		    real_connect(fd, addr, len));
-	if ((err = shim_sin_in(SA_PTR(addr), len, 0, &a, &p)) != 0) {
+	if ((err = sock_addr_in(s, SA_PTR(addr), len, SHIM_IN6_CONNECT, &a,
+	    &p, &kernel)) != 0) {
 		shim_sock_put(s);
 		return (shim_fail_errno(err));
 	}
-	if (is_loopback(a) || shim_config_passthrough(&shim.conf, a)) {
+	if (kernel) {
 		err = sock_handover(fd, s);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
@@ -490,6 +615,7 @@ sock_inherit(const struct shim_sock *ls, struct shim_sock *ns)
 	ns->rcvtimeo_us = ls->rcvtimeo_us;
 	ns->sndtimeo_us = ls->sndtimeo_us;
 	ns->rcvlowat = ls->rcvlowat;
+	ns->v6only = ls->v6only;
 	for (i = 0; i < ls->nopt; i++)
 		if (ls->opt[i].level != SOL_SOCKET ||
 		    ls->opt[i].name != SO_PRIORITY)
@@ -549,6 +675,7 @@ sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
 		return (shim_fail_errno(ENOMEM));
 	}
 	ns->nonblock = (flags & SOCK_NONBLOCK) != 0;
+	ns->inet6 = s->inet6;
 	sock_inherit(s, ns);
 	if ((err = shim_sock_open_fd(ns, flags & SOCK_CLOEXEC, &nfd)) != 0) {
 		ns->refs = 1;
@@ -556,7 +683,7 @@ sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
 		shim_sock_put(s);
 		return (shim_fail_errno(err));
 	}
-	(void)shim_sin_out(sa, lenp, a, p);
+	(void)sock_name_out(ns, sa, lenp, a, p);
 	shim_sock_put(s);
 	return (nfd);
 }
