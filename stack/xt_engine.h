@@ -114,7 +114,16 @@ struct xtcp_engine {
 	xtcp_wakeup_fn		urg;		/* urgent data announced (SIGURG) */
 	void			*cb_arg;
 	uint64_t		armed;		/* deadline last reported */
+	xtcp_ports_fn		ports;		/* the shared address's port map
+						 * (NULL: every port is ours) */
+	void			*ports_arg;
+	uint64_t		ports_tick;	/* next XTCP_PORTS_TICK */
+	int			follower;	/* another process leads the
+						 * address: no ARP or echo replies */
 };
+
+/* How often a shared address's ports callback hears XTCP_PORTS_TICK. */
+#define XT_PORTS_TICK_US	1000000
 
 /* xt_engine.c */
 /* 64 random bits: SipHash-2-4 under the engine's own key of a counter,
