@@ -361,6 +361,7 @@ cfg_addr(const struct cfg_key *k, const char *v, struct shim_config *c)
 	c->addr = lo;
 	c->addr_lo = lo;
 	c->addr_hi = hi;
+	c->addr_pool = dash != NULL;
 	c->prefixlen = len;
 	return (0);
 }
@@ -761,7 +762,7 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 		return (SHIM_CFG_BAD);
 	}
 	if (!(c->set & SHIM_CF_ADDRSHARE))
-		c->addr_share = c->addr_lo == c->addr_hi;
+		c->addr_share = !c->addr_pool;
 	else if (c->addr_share && c->addr_lo != c->addr_hi) {
 		snprintf(msg, msglen, "XTCP_ADDR_SHARE: 1 needs a single "
 		    "address in XTCP_ADDR (a range gives each process an "

@@ -31,6 +31,7 @@
 #include "fdmap.h"
 #include "pool.h"
 #include "portmap.h"
+#include "shim_config.h"
 #include "xtcp.h"
 
 Suite	*xt_suite_shim_portmap(void);
@@ -351,6 +352,53 @@ START_TEST(pm_pool_dir_refused)
 }
 END_TEST
 
+/* XTCP_ADDR_SHARE: the default by XTCP_ADDR's form; a bad value, and
+ * sharing a range, each one line. */
+static const char *
+env_of(void *arg, const char *name)
+{
+	return (shim_config_env_lookup(arg, name));
+}
+
+START_TEST(pm_config_share)
+{
+	char *one[] = { "XTCP_IF=eth0", "XTCP_ADDR=10.0.0.2/24", NULL };
+	char *pool1[] = { "XTCP_IF=eth0", "XTCP_ADDR=10.0.0.2-10.0.0.2/24",
+	    NULL };
+	char *off[] = { "XTCP_IF=eth0", "XTCP_ADDR=10.0.0.2/24",
+	    "XTCP_ADDR_SHARE=0", NULL };
+	char *on1[] = { "XTCP_IF=eth0", "XTCP_ADDR=10.0.0.2-10.0.0.2/24",
+	    "XTCP_ADDR_SHARE=1", NULL };
+	char *bad[] = { "XTCP_IF=eth0", "XTCP_ADDR=10.0.0.2/24",
+	    "XTCP_ADDR_SHARE=yes", NULL };
+	char *range[] = { "XTCP_IF=eth0", "XTCP_ADDR=10.0.0.2-10.0.0.4/24",
+	    "XTCP_ADDR_SHARE=1", NULL };
+	struct shim_config c;
+
+	ck_assert_int_eq(shim_config_parse(&c, env_of, one, msg,
+	    sizeof(msg)), SHIM_CFG_OK);
+	ck_assert_uint_eq(c.addr_share, 1);
+	ck_assert_int_eq(shim_config_parse(&c, env_of, pool1, msg,
+	    sizeof(msg)), SHIM_CFG_OK);
+	ck_assert_uint_eq(c.addr_share, 0);
+	ck_assert_int_eq(shim_config_parse(&c, env_of, off, msg,
+	    sizeof(msg)), SHIM_CFG_OK);
+	ck_assert_uint_eq(c.addr_share, 0);
+	ck_assert_int_eq(shim_config_parse(&c, env_of, on1, msg,
+	    sizeof(msg)), SHIM_CFG_OK);
+	ck_assert_uint_eq(c.addr_share, 1);
+	ck_assert_int_eq(shim_config_parse(&c, env_of, bad, msg,
+	    sizeof(msg)), SHIM_CFG_BAD);
+	ck_assert_str_eq(msg, "XTCP_ADDR_SHARE: expected an integer 0..1, "
+	    "got \"yes\"");
+	ck_assert_int_eq(shim_config_parse(&c, env_of, range, msg,
+	    sizeof(msg)), SHIM_CFG_BAD);
+	ck_assert_str_eq(msg, "XTCP_ADDR_SHARE: 1 needs a single address "
+	    "in XTCP_ADDR (a range gives each process an address of its "
+	    "own)");
+}
+END_TEST
+
 /* ---- the device filter ---- */
 
 /* A frame: Ethernet, IPv4 to dst with protocol proto, TCP to dport. */
@@ -581,6 +629,7 @@ xt_suite_shim_portmap(void)
 	tcase_add_test(tc, pm_ranges);
 	tcase_add_test(tc, pm_pool_share);
 	tcase_add_test(tc, pm_pool_dir_refused);
+	tcase_add_test(tc, pm_config_share);
 	tcase_add_test(tc, pm_filter_ports);
 	tcase_add_test(tc, pm_filter_bound);
 	suite_add_tcase(s, tc);
