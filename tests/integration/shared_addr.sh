@@ -18,7 +18,12 @@
 #     peer's neighbour entry is flushed and a kernel client fetches from
 #     the server again (the ARP reply now comes from it).
 #
-# The lock directory is the test's own (XTCP_LOCKDIR, mode 0700).
+#  5. Only root may touch the address's files: user nobody can neither
+#     open nor flock the lock file or the port map in the default lock
+#     directory (/run/xtcp/u0, mode 0700; files 0600).
+#
+# The processes use the default lock directory: the files are named
+# after the test's own network namespace, so parallel tests never meet.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -29,11 +34,12 @@ NOPORT=8099		# nobody's
 [[ $XTCP_TEST_KERNEL == 1 ]] &&
     xt_skip "a shared stack address is a shim feature (the kernel shares its own)"
 xt_setup curl python3 nft
-mkdir -m 0700 "$XT_TMP/locks"
 mkdir "$XT_TMP/www" "$XT_TMP/srv"
 xt_random_file "$XT_TMP/www/blob" 8
 xt_random_file "$XT_TMP/srv/blob" 8
-SHARE=(XTCP_LOCKDIR="$XT_TMP/locks")
+SHARE=(XTCP_ADDR_SHARE=1)	# the default, said
+[[ $(id -u) == 0 ]] || xt_skip "the default lock directory is root's here"
+LOCKDIR=/run/xtcp/u0
 
 # counters on the peer: RSTs from our address's nobody port, ARP replies
 ip netns exec "$XT_NS_B" nft -f - <<EOF || xt_fail "cannot load the nftables counters"
@@ -164,4 +170,30 @@ n=$(arp_once)
 xt_peer 30 curl -sS --fail -o "$XT_TMP/k3.out" "http://$XT_SHIM:$SPORT/blob" \
     2>"$XT_TMP/k3.err" || { xt_dump "$XT_TMP/k3.err"; xt_fail "a fetch after the leader left failed"; }
 xt_compare "$XT_TMP/srv/blob" "$XT_TMP/k3.out"
-xt_pass "two processes on $XT_SHIM: 3 transfers byte-exact, EADDRINUSE for a third, 1 RST, 1 ARP reply, takeover"
+
+# ---- 5: nobody may open or hold the address's files ----
+ns=$(ip netns exec "$XT_NS_A" stat -L -c %i /proc/self/ns/net)
+files=("$LOCKDIR/$ns-$XT_IF-$XT_SHIM" "$LOCKDIR/$ns-$XT_IF-$XT_SHIM.map")
+for f in "${files[@]}"; do
+	[[ -f $f ]] || xt_fail "no file $f"
+	[[ $(stat -c %a "$f") == 600 ]] ||
+	    xt_fail "$f has mode $(stat -c %a "$f"), expected 600"
+done
+[[ $(stat -c %a:%u "$LOCKDIR") == 700:0 ]] ||
+    xt_fail "$LOCKDIR is $(stat -c %a:%u "$LOCKDIR"), expected mode 700, root's"
+if command -v setpriv >/dev/null 2>&1; then
+	for f in "${files[@]}"; do
+		if setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		    timeout 5 flock -n -s "$f" true 2>/dev/null; then
+			xt_fail "user nobody could open and flock $f"
+		fi
+		if setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		    cat "$f" >/dev/null 2>&1; then
+			xt_fail "user nobody could read $f"
+		fi
+	done
+	xt_log "user nobody can neither open nor flock the lock file and the map"
+else
+	xt_log "no setpriv: the check as user nobody is left out"
+fi
+xt_pass "two processes on $XT_SHIM: 3 transfers byte-exact, EADDRINUSE for a third, 1 RST, 1 ARP reply, takeover, files root's alone"
