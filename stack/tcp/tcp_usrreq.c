@@ -246,7 +246,7 @@ connect_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 		 * reached.  Refused at once rather than a SYN that retries.
 		 */
 		XT_STAT_INC(eng, tcp_conn_self);
-		xt_log(eng, XTCP_LOG_WARN, "connect to %u.%u.%u.%u:%u, our "
+		xt_log(eng, XTCP_LOG_ERROR, "connect to %u.%u.%u.%u:%u, our "
 		    "own address: refused (connections between processes on "
 		    "one stack address are not supported, see xtcp(7))",
 		    addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,

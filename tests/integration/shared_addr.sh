@@ -8,6 +8,8 @@
 #     server starts on the same address.
 #  2. A third shimmed process binding the server's port gets EADDRINUSE,
 #     with SO_REUSEADDR and SO_REUSEPORT set as well.
+#     A connect from a shimmed process to the server (our own address)
+#     fails at once with ECONNREFUSED and one line (not supported).
 #  3. A kernel SYN to a port nobody holds gets exactly one RST (an
 #     nftables counter on the peer), and an ARP request for the address
 #     exactly one reply (counter), with both processes up.
@@ -108,6 +110,26 @@ except OSError as e:
 [[ $out == EADDRINUSE ]] ||
     { xt_dump "$XT_TMP/third.err"; xt_fail "a third process binding port $SPORT got \"$out\", expected EADDRINUSE"; }
 xt_log "a third process binding $SPORT: $out"
+
+# ---- 2b: a connect to another process on the address: refused at once ----
+out=$(xt_shim 20 env "${SHARE[@]}" python3 -c '
+import errno, socket, sys, time
+s = socket.socket()
+s.settimeout(10)
+t = time.monotonic()
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("connected")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e), "%.2f" % (time.monotonic() - t))
+' "$XT_SHIM" "$SPORT" 2>"$XT_TMP/self.err")
+n=$(grep -c '^libxtcp: ' "$XT_TMP/self.err")
+read -r what secs <<<"$out"
+[[ $what == ECONNREFUSED ]] && awk -v s="$secs" 'BEGIN { exit !(s < 1) }' ||
+    { xt_dump "$XT_TMP/self.err"; xt_fail "a connect to our own address got \"$out\", expected ECONNREFUSED at once"; }
+(( n == 1 )) && grep -q 'our own address' "$XT_TMP/self.err" ||
+    { xt_dump "$XT_TMP/self.err"; xt_fail "expected one libxtcp line about our own address, got $n"; }
+xt_log "a connect to our own address: $what in $secs s, one line"
 
 # ---- 3: one RST for nobody's port, one ARP reply ----
 kill -0 "$CLI" 2>/dev/null || xt_fail "the shimmed client ended too early"
