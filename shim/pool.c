@@ -146,8 +146,8 @@ dir_ready(const char *dir, char *why, size_t whylen)
 		*slash = '\0';
 	else
 		snprintf(parent, sizeof(parent), "/");
-	if (strncmp(dir, "/run/xtcp/", 10) == 0 && mkdir("/run/xtcp", 0755) != 0 &&
-	    errno != EEXIST)
+	if (strncmp(dir, "/run/xtcp/", 10) == 0 &&
+	    mkdir("/run/xtcp", 0755) != 0 && errno != EEXIST)
 		return (errno);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return (errno);

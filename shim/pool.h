@@ -19,8 +19,8 @@ struct shim_pool {
 	int		state_fd;	/* the address's state file (internal),
 					 * or -1: nothing is kept */
 	uint32_t	saved;		/* the port counter the file holds */
-	int		shared;		/* the address is shared: pm holds
-					 * our ports (XTCP_ADDR_SHARE) */
+	int		shared;		/* the address is shared: pm
+					 * holds our ports (XTCP_ADDR_SHARE) */
 	struct shim_portmap pm;
 };
 
@@ -33,7 +33,8 @@ struct shim_pool {
 
 /* Claim an address of c's range into c->addr, lowest free first, unless
  * p holds one already; or, with c->addr_share (not on a TAP), join the
- * address's port map (p->shared, p->pm).  0, or EADDRNOTAVAIL with one line in msg (no
+ * address's port map (p->shared, p->pm).  0, or EADDRNOTAVAIL with one
+ * line in msg (no
  * prefix, no newline).  Warnings and the address taken from a range go
  * to report.  Engine lock held in the shim (it writes fdmap). */
 int	shim_pool_claim(struct shim_pool *p, struct shim_config *c,

@@ -12,8 +12,8 @@
  * locks do, fcntl(2) F_OFD_SETLK on bytes far past the file's end,
  *
  *	PM_LK_MAP	held (waiting) while the map changes
- *	PM_LK_LEADER	held by the address's leader, for as long as it lives
- *	PM_LK_SLOT + i	held by slot i's claimant, for as long as it lives
+ *	PM_LK_LEADER	held by the address's leader while it lives
+ *	PM_LK_SLOT + i	held by slot i's claimant while it lives
  *
  * An OFD lock belongs to the open file, not to a pid: a fork family
  * shares it, and the kernel drops it when the last descriptor of it
@@ -63,10 +63,11 @@
 
 struct shim_pm_file {
 	char		magic[8];
-	uint32_t	size;			/* sizeof(struct shim_pm_file) */
-	uint32_t	gen;			/* bumped by every change */
-	uint8_t		used[SHIM_PM_SLOTS];	/* slot may hold ports */
-	uint8_t		owner[65536];		/* slot + 1, or 0 */
+	uint32_t	size;		/* sizeof(struct shim_pm_file) */
+	uint32_t	gen;		/* bumped by every change */
+	uint8_t		used[SHIM_PM_SLOTS];
+					/* slot may have ports */
+	uint8_t		owner[65536];	/* slot + 1, or 0 */
 };
 
 #define BIT(a, i)	(((a)[(i) >> 6] >> ((i) & 63)) & 1)

@@ -13,28 +13,29 @@
 #include <stdint.h>
 
 #define SHIM_PM_SLOTS	64		/* claimants on one address */
-#define SHIM_PM_BLOCK	64		/* ephemeral ports leased at once */
+#define SHIM_PM_BLOCK	64		/* ephemeral ports per lease */
 #define SHIM_PM_NBLOCK	(65536 / SHIM_PM_BLOCK)
 
 struct shim_pm_file;
 struct xtcp_port_range;
 
 struct shim_portmap {
-	int			fd;		/* the map file, or -1 */
-	struct shim_pm_file	*m;		/* it, mapped shared */
-	int			slot;		/* our claimant slot */
-	int			leader;		/* we answer ARP, ICMP, RSTs */
-	uint16_t		lo, hi;		/* the ephemeral range */
-	int			changed;	/* held ports changed since
-						 * shim_portmap_ranges() */
-	uint64_t		held[65536 / 64];	/* ports ours */
-	uint64_t		single[65536 / 64];	/* of them, bound one
-							 * by one (not leased) */
-	uint64_t		leased[SHIM_PM_NBLOCK / 64]; /* blocks ours */
-	uint8_t			inuse[SHIM_PM_NBLOCK];	/* ports of a block
-							 * the engine uses */
-	uint8_t			idle[SHIM_PM_NBLOCK];	/* leased block unused
-							 * at the last tick */
+	int		fd;		/* the map file, or -1 */
+	struct shim_pm_file *m;		/* it, mapped shared */
+	int		slot;		/* our claimant slot */
+	int		leader;		/* we answer ARP, echo and
+					 * nobody's ports */
+	uint16_t	lo, hi;		/* the ephemeral range */
+	int		changed;	/* held ports changed since
+					 * shim_portmap_ranges() */
+	uint64_t	held[65536 / 64];	/* ports ours */
+	uint64_t	single[65536 / 64];	/* of them, bound one
+						 * by one (not leased) */
+	uint64_t	leased[SHIM_PM_NBLOCK / 64];	/* blocks ours */
+	uint8_t		inuse[SHIM_PM_NBLOCK];	/* a block's ports the
+						 * engine uses */
+	uint8_t		idle[SHIM_PM_NBLOCK];	/* leased block unused
+						 * at the last tick */
 };
 
 /* Join the map at path (made if missing, mode 0600; it must be this

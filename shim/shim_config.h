@@ -62,10 +62,11 @@ struct shim_config {
 	uint32_t	addr_lo;	/* XTCP_ADDR's range, host order; */
 	uint32_t	addr_hi;	/* lo == hi for a single address */
 	uint32_t	prefixlen;
-	uint32_t	addr_share;	/* XTCP_ADDR_SHARE: 1 = share the address
-					 * with other processes by port (default
-					 * for A.B.C.D/LEN), 0 = one process per
-					 * address (default for a range, even
+	uint32_t	addr_share;	/* XTCP_ADDR_SHARE: 1 = share the
+					 * address with other processes by
+					 * port (default for A.B.C.D/LEN),
+					 * 0 = one process per address
+					 * (default for a range, even
 					 * A.B.C.D-A.B.C.D/LEN) */
 	int		addr_pool;	/* XTCP_ADDR had the range form */
 	uint32_t	gw;		/* host order, 0 = none */

@@ -114,12 +114,13 @@ struct xtcp_engine {
 	xtcp_wakeup_fn		urg;		/* urgent data announced (SIGURG) */
 	void			*cb_arg;
 	uint64_t		armed;		/* deadline last reported */
-	xtcp_ports_fn		ports;		/* the shared address's port map
-						 * (NULL: every port is ours) */
+	xtcp_ports_fn		ports;		/* the shared address's port
+						 * map (NULL: all ports ours) */
 	void			*ports_arg;
-	uint64_t		ports_tick;	/* next XTCP_PORTS_TICK */
+	uint64_t		ports_tick;	/* next XTCP_PORTS_TICK, us */
 	int			follower;	/* another process leads the
-						 * address: no ARP or echo replies */
+						 * address: no ARP or echo
+						 * replies */
 };
 
 /* How often a shared address's ports callback hears XTCP_PORTS_TICK. */

@@ -292,7 +292,8 @@ pkt_attach_filter(int fd, uint32_t ipaddr)
  * 0-65535.
  */
 #define XT_PKT_FILTER_HEAD	17
-#define XT_PKT_FILTER_RANGES	((XT_PKT_FILTER_MAX - XT_PKT_FILTER_HEAD - 1) / 3)
+#define XT_PKT_FILTER_RANGES \
+	((XT_PKT_FILTER_MAX - XT_PKT_FILTER_HEAD - 1) / 3)
 
 unsigned
 xt_pkt_filter_build(uint32_t ipaddr, int all, const struct xt_port_range *r,

@@ -138,7 +138,7 @@ struct xt_port_range {
 	uint16_t	hi;		/* included */
 };
 struct sock_filter;
-#define XT_PKT_FILTER_MAX	4096	/* BPF_MAXINSNS: the kernel's bound */
+#define XT_PKT_FILTER_MAX	4096	/* the kernel's BPF_MAXINSNS */
 /* The program into prog (room for XT_PKT_FILTER_MAX): ARP, and IPv4 to
  * ipaddr (host order), all of it with all, else ICMP and the TCP
  * segments to ports of r[0..n-1], neighbouring ranges merged when they

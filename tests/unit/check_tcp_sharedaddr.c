@@ -31,7 +31,7 @@ static struct {
 	uint8_t		held[65536];	/* ours */
 	unsigned	leases, ticks;
 	int		used[65536];	/* USE - UNUSE */
-	int		answer;		/* XTCP_PORTS_ANSWER's reply */
+	int		answer;		/* XTCP_PORTS_ANSWER says */
 } pm;
 
 static int
