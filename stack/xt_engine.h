@@ -125,6 +125,13 @@ struct xtcp_engine {
 
 /* How often a shared address's ports callback hears XTCP_PORTS_TICK. */
 #define XT_PORTS_TICK_US	1000000
+/* The shared address's port map (xtcp.h XTCP_PORTS_*): whether there is
+ * one, and a question to it.  The callback and its argument are the
+ * process's own, like the other callbacks: these two are all the engine
+ * knows of where they are kept. */
+#define XT_PORTS_SHARED(eng)	((eng)->ports != NULL)
+#define XT_PORTS_ASK(eng, op, port) \
+	((eng)->ports((eng)->ports_arg, (op), (port)))
 
 /* xt_engine.c */
 /* 64 random bits: SipHash-2-4 under the engine's own key of a counter,

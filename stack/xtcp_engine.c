@@ -361,9 +361,9 @@ xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us)
 	xt_arp_timers(eng, now_us);
 	xt_tcp_timers_run(eng, now_us);
 	/* a shared address: once a second the shim sees who leads it */
-	if (eng->ports != NULL && now_us >= eng->ports_tick) {
+	if (XT_PORTS_SHARED(eng) && now_us >= eng->ports_tick) {
 		eng->ports_tick = now_us + XT_PORTS_TICK_US;
-		(void)eng->ports(eng->ports_arg, XTCP_PORTS_TICK, 0);
+		(void)XT_PORTS_ASK(eng, XTCP_PORTS_TICK, 0);
 	}
 	xt_tx_flush(eng);
 }
@@ -377,7 +377,7 @@ xtcp_engine_next_deadline(struct xtcp_engine *eng)
 	t = xt_tcp_timers_next(eng);
 	if (t < d)
 		d = t;
-	if (eng->ports != NULL && eng->ports_tick < d)
+	if (XT_PORTS_SHARED(eng) && eng->ports_tick < d)
 		d = eng->ports_tick;
 	eng->armed = d;
 	return (d);

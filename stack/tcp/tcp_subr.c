@@ -443,8 +443,8 @@ port_get(struct xtcp_engine *eng, uint16_t port)
 	pe->p_next = *b;
 	*b = pe;
 	eng->nport++;
-	if (eng->ports != NULL)		/* the shared address's map */
-		(void)eng->ports(eng->ports_arg, XTCP_PORTS_USE, port);
+	if (XT_PORTS_SHARED(eng))	/* the shared address's map */
+		(void)XT_PORTS_ASK(eng, XTCP_PORTS_USE, port);
 	return (pe);
 }
 
@@ -462,8 +462,8 @@ port_drop(struct xtcp_engine *eng, struct xt_port *pe)
 			*pp = pe->p_next;
 			break;
 		}
-	if (eng->ports != NULL)
-		(void)eng->ports(eng->ports_arg, XTCP_PORTS_UNUSE, pe->p_port);
+	if (XT_PORTS_SHARED(eng))
+		(void)XT_PORTS_ASK(eng, XTCP_PORTS_UNUSE, pe->p_port);
 	xt_free(&eng->mem, pe, sizeof(*pe));
 	eng->nport--;
 	if (eng->nport < (eng->port_mask + 1) / 8 &&
@@ -1034,15 +1034,14 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 	 * block (pass 1) only when none of those is free, skipping the
 	 * blocks others hold.
 	 */
-	for (pass = eng->ports != NULL ? 0 : 1; pass < 2; pass++)
+	for (pass = XT_PORTS_SHARED(eng) ? 0 : 1; pass < 2; pass++)
 		for (i = 0; i < n; i++) {
 			p = (uint16_t)(lo + (start + i) % n);
-			if (eng->ports != NULL && eng->ports(eng->ports_arg,
-			    XTCP_PORTS_HELD, p) != 0) {
+			if (XT_PORTS_SHARED(eng) &&
+			    XT_PORTS_ASK(eng, XTCP_PORTS_HELD, p) != 0) {
 				if (pass == 0)
 					continue;
-				r = eng->ports(eng->ports_arg,
-				    XTCP_PORTS_LEASE, p);
+				r = XT_PORTS_ASK(eng, XTCP_PORTS_LEASE, p);
 				if (r != 0) {
 					/* r ports from p on are others' */
 					if ((uint32_t)r > 1 &&
@@ -1245,8 +1244,8 @@ xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 
 	/* a port of another process on the address: its own filter passed
 	 * the segment to it, and it answers */
-	if (eng->ports != NULL && eng->ports(eng->ports_arg,
-	    XTCP_PORTS_ANSWER, th->dport) == 0) {
+	if (XT_PORTS_SHARED(eng) &&
+	    XT_PORTS_ASK(eng, XTCP_PORTS_ANSWER, th->dport) == 0) {
 		XT_STAT_INC(eng, tcp_rcv_otherport);
 		return;
 	}

@@ -91,8 +91,8 @@ xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 		}
 		/* a port another process on the address holds is in use,
 		 * whatever SO_REUSEADDR or SO_REUSEPORT say */
-		if (eng->ports != NULL && eng->ports(eng->ports_arg,
-		    XTCP_PORTS_BIND, p) != 0) {
+		if (XT_PORTS_SHARED(eng) &&
+		    XT_PORTS_ASK(eng, XTCP_PORTS_BIND, p) != 0) {
 			s->lport = 0;
 			return (XT_EADDRINUSE);
 		}
