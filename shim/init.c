@@ -422,7 +422,7 @@ engine_start(void)
 
 /* ---- a shared address: the engine's questions to the port map ---- */
 
-/* The device filter anew: every port for the leader, else ours. */
+/* The device filter anew: our ports, and the leader nobody's too. */
 static void
 ports_refilter(void)
 {
@@ -433,8 +433,8 @@ ports_refilter(void)
 	    sizeof(share_ranges) / sizeof(share_ranges[0]));
 	if (share_dev == NULL || shim.conf.tap)
 		return;
-	r = xtcp_dev_packet_filter(share_dev, shim.conf.addr, pool.pm.leader,
-	    share_ranges, n);
+	r = xtcp_dev_packet_filter(share_dev, shim.conf.addr, 0, share_ranges,
+	    n);
 	if (r != XT_OK && !share_filter_said) {
 		share_filter_said = 1;
 		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot set the device filter "
@@ -470,7 +470,8 @@ ports_cb(void *arg, int op, uint16_t port)
 		break;
 	case XTCP_PORTS_TICK:
 		was = pm->leader;
-		(void)shim_portmap_tick(pm);
+		if (shim_portmap_tick(pm))
+			pm->changed = 1;
 		if (pm->leader != was) {
 			xtcp_engine_set_leader(share_eng, pm->leader);
 			pm->changed = 1;

@@ -34,7 +34,8 @@
  *
  * The leader answers what belongs to no port: ARP requests, ICMP echo,
  * and segments for ports nobody holds (one RST, or none with
- * XTCP_BLACKHOLE).  The first claimant leads; when it dies, the others
+ * XTCP_BLACKHOLE); so its device filter passes those ports beside its
+ * own, rebuilt on its tick when others' claims moved.  The first claimant leads; when it dies, the others
  * find the leader lock free on their next tick and one of them takes it.
  *
  * Part of the shim's testable layer: nothing here calls the hooks or
@@ -73,6 +74,12 @@ struct shim_pm_file {
 #define BIT(a, i)	(((a)[(i) >> 6] >> ((i) & 63)) & 1)
 #define SET(a, i)	((a)[(i) >> 6] |= 1ULL << ((i) & 63))
 #define CLR(a, i)	((a)[(i) >> 6] &= ~(1ULL << ((i) & 63)))
+/* The device passes port p: ours, or (the leader's) nobody's.  The map
+ * is read without its lock: a port claimed meanwhile gets through to the
+ * engine, which drops it (XTCP_PORTS_ANSWER); one freed meanwhile is
+ * dropped silently until the next tick rebuilds the filter. */
+#define PASSES(pm, all, p) \
+	(BIT((pm)->held, (p)) || ((all) && (pm)->m->owner[(p)] == 0))
 
 /* An OFD lock on one byte: cmd F_OFD_SETLK(W) or F_OFD_GETLK.  For
  * GETLK, returns 1 if another open file holds it, else 0; otherwise 0 or
@@ -417,6 +424,9 @@ shim_portmap_tick(struct shim_portmap *pm)
 		} else
 			pm->idle[b] = 1;
 	}
+	/* the leader passes nobody's ports too: others' claims moved */
+	if (pm->leader && pm->m->gen != pm->seen_gen)
+		changed = 1;
 	return (changed || pm->changed);
 }
 
@@ -425,20 +435,23 @@ shim_portmap_ranges(struct shim_portmap *pm, struct xtcp_port_range *r,
     unsigned max)
 {
 	unsigned p = 0, n = 0, start;
+	int all = pm->leader && pm->m != NULL;
 
 	pm->changed = 0;
+	if (all)
+		pm->seen_gen = pm->m->gen;
 	while (p < 65536) {
 		/* skip whole empty words */
-		if ((p & 63) == 0 && pm->held[p >> 6] == 0) {
+		if (!all && (p & 63) == 0 && pm->held[p >> 6] == 0) {
 			p += 64;
 			continue;
 		}
-		if (!BIT(pm->held, p)) {
+		if (!PASSES(pm, all, p)) {
 			p++;
 			continue;
 		}
 		start = p;
-		while (p < 65536 && BIT(pm->held, p))
+		while (p < 65536 && PASSES(pm, all, p))
 			p++;
 		if (n < max) {
 			r[n].lo = (uint16_t)start;

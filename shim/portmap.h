@@ -28,6 +28,7 @@ struct shim_portmap {
 	uint16_t	lo, hi;		/* the ephemeral range */
 	int		changed;	/* held ports changed since
 					 * shim_portmap_ranges() */
+	uint32_t	seen_gen;	/* the map's gen then (leader) */
 	uint64_t	held[65536 / 64];	/* ports ours */
 	uint64_t	single[65536 / 64];	/* of them, bound one
 						 * by one (not leased) */
@@ -71,8 +72,9 @@ int	shim_portmap_alive(const struct shim_portmap *pm, int slot);
 /* Who holds port: a slot, or -1. */
 int	shim_portmap_owner(const struct shim_portmap *pm, uint16_t port);
 
-/* The ports held as ranges, ascending, at most max of them (the rest
- * folded into the last); returns how many.  Clears changed. */
+/* The ports the device must pass, as ranges, ascending, at most max of
+ * them (the rest folded into the last); returns how many.  Clears
+ * changed.  Ours; for the leader, also those nobody holds. */
 unsigned shim_portmap_ranges(struct shim_portmap *pm,
 	    struct xtcp_port_range *r, unsigned max);
 

@@ -15,7 +15,8 @@
 #     exactly one reply (counter), with both processes up.
 #  Then the gate opens: the shimmed curl downloads 8 MiB while the
 #     shimmed server serves 8 MiB to two kernel clients at once; all
-#     three byte-exact (sha256).
+#     three byte-exact (sha256).  The curl's device filter kept the
+#     server's segments out (its counters, fewer than 200).
 #  4. The leader exits: within about a second the server leads; the
 #     peer's neighbour entry is flushed and a kernel client fetches from
 #     the server again (the ARP reply now comes from it).
@@ -71,7 +72,8 @@ xt_peer_bg KSRV 120 python3 "$XT_LIBDIR/gate_http.py" "$XT_PEER" "$KPORT" \
 xt_wait_port "$KPORT"
 
 # ---- 1: the client first (it leads), then the server ----
-xt_shim_bg CLI 90 env "${SHARE[@]}" XTCP_LOG=info curl -sS --fail \
+xt_shim_bg CLI 90 env "${SHARE[@]}" XTCP_LOG=info \
+    XTCP_STATS="$XT_TMP/cli.stats" curl -sS --fail \
     --max-time 80 -o "$XT_TMP/cli.out" \
     "http://$XT_PEER:$KPORT/gate/blob" 2>"$XT_TMP/cli.err"
 for (( i = 0; i < 200; i++ )); do
@@ -179,6 +181,14 @@ xt_compare "$XT_TMP/srv/blob" "$XT_TMP/k2.out"
 # the shimmed client's download, which ran beside all of that
 xt_wait_pid "$CLI" 80 || { xt_dump "$XT_TMP/cli.err" "$XT_TMP/ksrv.log"; xt_fail "the shimmed client failed"; }
 xt_compare "$XT_TMP/www/blob" "$XT_TMP/cli.out"
+# the leader's filter passes nobody's ports and its own, not the
+# server's: of the kernel clients' 16 MiB worth of ACKs it saw next to
+# none (only those before its next tick after the server's bind)
+other=$(awk '$1 == "tcp_rcv_otherport" { print $2 }' "$XT_TMP/cli.stats")
+[[ -n $other ]] || xt_fail "no counters from the shimmed client"
+(( other < 200 )) ||
+    xt_fail "the leader's engine saw $other segments for the server's port (its filter should keep them out)"
+xt_log "the leader's engine saw $other segments for the server's port"
 
 # ---- 4: the leader is gone; the server takes over ----
 for (( i = 0; i < 30; i++ )); do

@@ -238,19 +238,21 @@ START_TEST(pm_slot_reuse)
 }
 END_TEST
 
-/* The held ports as ranges, and folded into the last when too many. */
+/* What the device passes, as ranges: a follower's own ports (folded
+ * into the last range when too many); the leader's, every port but the
+ * others', rebuilt on a tick when their claims moved. */
 START_TEST(pm_ranges)
 {
-	struct shim_portmap *a = pm_new();
-	struct xtcp_port_range r[4];
+	struct shim_portmap *a = pm_new(), *b = pm_new();
+	struct xtcp_port_range r[8];
 
-	ck_assert_int_eq(shim_portmap_bind(a, 80), 0);
-	ck_assert_int_eq(shim_portmap_bind(a, 81), 0);
-	ck_assert_int_eq(shim_portmap_bind(a, 443), 0);
-	ck_assert_int_eq(shim_portmap_lease(a, LO + 70), 0);
-	ck_assert_int_eq(shim_portmap_bind(a, 65535), 0);
-	ck_assert_uint_eq(shim_portmap_ranges(a, r, 4), 4);
-	ck_assert_int_eq(a->changed, 0);
+	ck_assert_int_eq(shim_portmap_bind(b, 80), 0);
+	ck_assert_int_eq(shim_portmap_bind(b, 81), 0);
+	ck_assert_int_eq(shim_portmap_bind(b, 443), 0);
+	ck_assert_int_eq(shim_portmap_lease(b, LO + 70), 0);
+	ck_assert_int_eq(shim_portmap_bind(b, 65535), 0);
+	ck_assert_uint_eq(shim_portmap_ranges(b, r, 4), 4);
+	ck_assert_int_eq(b->changed, 0);
 	ck_assert_uint_eq(r[0].lo, 80);
 	ck_assert_uint_eq(r[0].hi, 81);
 	ck_assert_uint_eq(r[1].lo, 443);
@@ -258,10 +260,29 @@ START_TEST(pm_ranges)
 	ck_assert_uint_eq(r[2].lo, LO + 64);
 	ck_assert_uint_eq(r[2].hi, LO + 127);
 	ck_assert_uint_eq(r[3].lo, 65535);
-	ck_assert_uint_eq(shim_portmap_ranges(a, r, 2), 2);
+	ck_assert_uint_eq(shim_portmap_ranges(b, r, 2), 2);
 	ck_assert_uint_eq(r[1].lo, 443);
 	ck_assert_uint_eq(r[1].hi, 65535);
+	/* the leader: its own (7000) and nobody's, not b's */
+	ck_assert_int_eq(shim_portmap_bind(a, 7000), 0);
+	ck_assert_uint_eq(shim_portmap_ranges(a, r, 8), 4);
+	ck_assert_uint_eq(r[0].lo, 0);
+	ck_assert_uint_eq(r[0].hi, 79);
+	ck_assert_uint_eq(r[1].lo, 82);
+	ck_assert_uint_eq(r[1].hi, 442);
+	ck_assert_uint_eq(r[2].lo, 444);
+	ck_assert_uint_eq(r[2].hi, LO + 63);
+	ck_assert_uint_eq(r[3].lo, LO + 128);
+	ck_assert_uint_eq(r[3].hi, 65534);
+	(void)shim_portmap_tick(a);
+	ck_assert_int_eq(shim_portmap_tick(a), 0);	/* nothing moved */
+	ck_assert_int_eq(shim_portmap_bind(b, 9000), 0);
+	ck_assert_int_eq(shim_portmap_tick(a), 1);	/* b claimed */
+	ck_assert_uint_eq(shim_portmap_ranges(a, r, 8), 5);
+	ck_assert_uint_eq(r[2].hi, 8999);
+	ck_assert_uint_eq(r[3].lo, 9001);
 	pm_free(a);
+	pm_free(b);
 }
 END_TEST
 
