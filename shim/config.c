@@ -76,6 +76,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "XTCP_ADDR", SHIM_CF_ADDR, cfg_addr,
 	    "A.B.C.D/LEN or a range A.B.C.D-A.B.C.E/LEN "
 	    "(e.g. 10.0.0.2/24 or 10.0.0.2-10.0.0.9/24)", 0, 0, 0 },
+	/* one address, many processes, each with its ports (pool.c) */
+	{ "XTCP_ADDR_SHARE", SHIM_CF_ADDRSHARE, cfg_uint, NULL,
+	    OFF(addr_share), 0, 1 },
 	{ "XTCP_GW", SHIM_CF_GW, cfg_gw,
 	    "A.B.C.D (e.g. 10.0.0.1)", 0, 0, 0 },
 	{ "XTCP_MAC", SHIM_CF_MAC, cfg_mac,
@@ -358,6 +361,7 @@ cfg_addr(const struct cfg_key *k, const char *v, struct shim_config *c)
 	c->addr = lo;
 	c->addr_lo = lo;
 	c->addr_hi = hi;
+	c->addr_pool = dash != NULL;
 	c->prefixlen = len;
 	return (0);
 }
@@ -756,6 +760,14 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 		snprintf(msg, msglen, "XTCP_ADDR: required with %s "
 		    "(A.B.C.D/LEN or A.B.C.D-A.B.C.E/LEN, e.g. 10.0.0.2/24)",
 		    c->tap ? "XTCP_TAP" : "XTCP_IF");
+		return (SHIM_CFG_BAD);
+	}
+	if (!(c->set & SHIM_CF_ADDRSHARE))
+		c->addr_share = !c->addr_pool;
+	else if (c->addr_share && c->addr_lo != c->addr_hi) {
+		snprintf(msg, msglen, "XTCP_ADDR_SHARE: 1 needs a single "
+		    "address in XTCP_ADDR (a range gives each process an "
+		    "address of its own)");
 		return (SHIM_CFG_BAD);
 	}
 	if (c->set & SHIM_CF_GW) {

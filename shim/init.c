@@ -48,6 +48,12 @@ static char		bad_msg[256];
 static int		bad_said;
 /* the address this process claimed from XTCP_ADDR (pool.c) */
 static struct shim_pool	pool = SHIM_POOL_INIT;
+/* a shared address (portmap.c): the engine and device the port map
+ * speaks for, and the held ports as ranges for the device filter */
+static struct xtcp_engine	*share_eng;
+static struct xt_dev		*share_dev;
+static struct xtcp_port_range	share_ranges[65536 / 2 + 1];
+static int			share_filter_said;
 
 static void	init_once(void);
 static int	engine_start(void);
@@ -55,6 +61,8 @@ static void	fork_prepare(void);
 static void	fork_parent(void);
 static void	fork_child(void);
 
+static int	ports_cb(void *arg, int op, uint16_t port);
+static void	ports_refilter(void);
 static void	log_line(const char *line);
 static int	engine_keys(struct xtcp_keys *k);
 static void	keys_wipe(struct xtcp_keys *k);
@@ -389,6 +397,18 @@ engine_start(void)
 		return (-1);
 	}
 	xtcp_engine_set_port_counter(eng, ctr);
+	if (pool.shared) {
+		/* the engine asks the port map before it takes a port; the
+		 * device passes only the ports this process holds */
+		share_eng = eng;
+		share_dev = dev;
+		xtcp_engine_set_ports_callback(eng, ports_cb, NULL);
+		xtcp_engine_set_leader(eng, pool.pm.leader);
+		ports_refilter();
+		shim_log(XTCP_LOG_INFO, "sharing the address with other "
+		    "processes (claimant %d%s)", pool.pm.slot,
+		    pool.pm.leader ? ", leader" : "");
+	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
 	/* the device's fds are ours from now on: programs must not close
@@ -422,6 +442,73 @@ engine_start(void)
 	    (c->addr >> 16) & 0xff, (c->addr >> 8) & 0xff, c->addr & 0xff,
 	    c->prefixlen);
 	return (0);
+}
+
+/* ---- a shared address: the engine's questions to the port map ---- */
+
+/* The device filter anew: our ports, and the leader nobody's too. */
+static void
+ports_refilter(void)
+{
+	unsigned n;
+	int r;
+
+	n = shim_portmap_ranges(&pool.pm, share_ranges,
+	    sizeof(share_ranges) / sizeof(share_ranges[0]));
+	if (share_dev == NULL || shim.conf.tap)
+		return;
+	r = xtcp_dev_packet_filter(share_dev, shim.conf.addr, 0, share_ranges,
+	    n);
+	if (r != XT_OK && !share_filter_said) {
+		share_filter_said = 1;
+		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot set the device filter "
+		    "for the ports of this process: %s", dev_var(&shim.conf),
+		    shim.conf.ifname, xt_strerror(r));
+	}
+}
+
+/* An xtcp_ports_fn (xtcp.h); the caller holds the engine lock. */
+static int
+ports_cb(void *arg, int op, uint16_t port)
+{
+	struct shim_portmap *pm = &pool.pm;
+	int r = 0, was;
+
+	(void)arg;
+	switch (op) {
+	case XTCP_PORTS_HELD:
+		return (!shim_portmap_held(pm, port));
+	case XTCP_PORTS_ANSWER:
+		return (shim_portmap_answer(pm, port));
+	case XTCP_PORTS_USE:
+		shim_portmap_use(pm, port, 1);
+		return (0);
+	case XTCP_PORTS_LEASE:
+		r = shim_portmap_lease(pm, port);
+		break;
+	case XTCP_PORTS_BIND:
+		r = shim_portmap_bind(pm, port) != 0 ? XT_EADDRINUSE : 0;
+		break;
+	case XTCP_PORTS_UNUSE:
+		shim_portmap_use(pm, port, -1);
+		break;
+	case XTCP_PORTS_TICK:
+		was = pm->leader;
+		if (shim_portmap_tick(pm))
+			pm->changed = 1;
+		if (pm->leader != was) {
+			xtcp_engine_set_leader(share_eng, pm->leader);
+			pm->changed = 1;
+			shim_log(XTCP_LOG_INFO, "now leading the shared "
+			    "address (ARP, ICMP, RSTs for unheld ports)");
+		}
+		break;
+	default:
+		break;
+	}
+	if (pm->changed)
+		ports_refilter();
+	return (r);
 }
 
 void

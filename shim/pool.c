@@ -7,8 +7,9 @@
  *
  *	LOCKDIR/NETNS-IFNAME-A.B.C.D
  *
- * where LOCKDIR is XTCP_LOCKDIR (default /run/xtcp, or /tmp/xtcp when
- * /run is not writable) and NETNS is the inode number of the process's
+ * where LOCKDIR is XTCP_LOCKDIR (default /run/xtcp/uUID, or /tmp/xtcp-uUID
+ * when /run is not writable; UID the effective one) and NETNS is the
+ * inode number of the process's
  * network namespace, so that processes in different namespaces (parallel
  * tests, containers) never compete for an address they do not share.
  * The lock lives as long as its open file description: the fd is
@@ -17,10 +18,24 @@
  * kernel drops it when the process exits or crashes.  A lock file left
  * behind is harmless: only the lock counts, never the file.
  *
- * A single address is claimed the same way, so that two stacks never
- * answer for one address by mistake; if the lock directory cannot be
- * used at all, a single address is used without a lock (said at level
- * warn) and a range cannot be claimed.
+ * That is the pool (a range, or XTCP_ADDR_SHARE=0): one process per
+ * address.  A single address is shared by default (XTCP_ADDR_SHARE=1):
+ * every process on it joins the address's port map,
+ *
+ *	LOCKDIR/NETNS-IFNAME-A.B.C.D.map
+ *
+ * and holds only its own ports (portmap.c).  A TAP device carries one
+ * process's frames, whatever their ports: on a TAP the address is always
+ * claimed whole, and the second process is told why.
+ *
+ * Only those who may use the device may touch the locks and the map:
+ * LOCKDIR must be a directory of this user's (root's, for AF_PACKET)
+ * that nobody else can write, and it is made with mode 0700; a directory
+ * writable by group or others, owned by another user, or not a directory
+ * is refused with one line (and no address is claimed), since anyone
+ * who can open a lock file can flock it and deny the address, and anyone
+ * who can write the map can take every port.  Its parent must not let
+ * others replace it (sticky, or not writable by them).
  *
  * Beside the lock, each user keeps what the next process on the address
  * must continue (issue 12), in a state file of 44 bytes,
@@ -65,9 +80,13 @@
 #include "pool.h"
 #include "xtcp.h"
 
-static const char	*lock_dir(const struct shim_config *c);
-static int	dir_ready(const char *dir);
-static int	try_lock(const char *path);
+static const char	*lock_dir(const struct shim_config *c, char *buf,
+		    size_t len);
+static int	dir_ready(const char *dir, char *why, size_t whylen);
+static int	share_claim(struct shim_pool *p, struct shim_config *c,
+		    const char *dir, unsigned long ns, char *msg,
+		    size_t msglen);
+static int	try_lock(const char *path, int op);
 static void	addr_str(uint32_t a, char *buf, size_t len);
 static int	state_read(int fd, uint8_t *ts_key, uint8_t *port_key,
 		    uint32_t *ctr);
@@ -96,49 +115,80 @@ addr_str(uint32_t a, char *buf, size_t len)
 	    (a >> 8) & 0xff, a & 0xff);
 }
 
+/* The lock directory: XTCP_LOCKDIR, or the default into buf. */
 static const char *
-lock_dir(const struct shim_config *c)
+lock_dir(const struct shim_config *c, char *buf, size_t len)
 {
 	if (c->lockdir[0] != '\0')
 		return (c->lockdir);
 	if (access("/run", W_OK) == 0)
-		return ("/run/xtcp");
-	return ("/tmp/xtcp");
+		snprintf(buf, len, "/run/xtcp/u%u", (unsigned)geteuid());
+	else
+		snprintf(buf, len, "/tmp/xtcp-u%u", (unsigned)geteuid());
+	return (buf);
 }
 
-/* Make dir if missing: sticky and writable by all, like /tmp, so that
- * every user sharing a pool sees every lock.  0 or errno. */
+/*
+ * Make dir if missing (mode 0700; the default's parent /run/xtcp 0755)
+ * and check that only this user can use it: 0, or an errno with the
+ * reason in why.
+ */
 static int
-dir_ready(const char *dir)
+dir_ready(const char *dir, char *why, size_t whylen)
 {
+	char parent[128];
 	struct stat st;
+	char *slash;
 
-	if (mkdir(dir, 01777) == 0)
-		(void)chmod(dir, 01777);	/* past the umask */
-	else if (errno != EEXIST)
+	why[0] = '\0';
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent)
+		*slash = '\0';
+	else
+		snprintf(parent, sizeof(parent), "/");
+	if (strncmp(dir, "/run/xtcp/", 10) == 0 &&
+	    mkdir("/run/xtcp", 0755) != 0 && errno != EEXIST)
 		return (errno);
-	if (stat(dir, &st) != 0)
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return (errno);
+	if (lstat(dir, &st) != 0)
 		return (errno);
 	if (!S_ISDIR(st.st_mode))
 		return (ENOTDIR);
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "owned by uid %u, not this user (uid "
+		    "%u)", (unsigned)st.st_uid, (unsigned)geteuid());
+		return (EPERM);
+	}
+	if (st.st_mode & 022) {
+		snprintf(why, whylen, "writable by %s (mode %04o)",
+		    (st.st_mode & 02) ? "everyone" : "its group",
+		    (unsigned)(st.st_mode & 07777));
+		return (EPERM);
+	}
+	if (stat(parent, &st) == 0 && (st.st_mode & 022) &&
+	    !(st.st_mode & S_ISVTX) && st.st_uid != geteuid()) {
+		(void)snprintf(why, whylen, "in a directory others can write "
+		    "(mode %04o, not sticky)",
+		    (unsigned)(st.st_mode & 07777));
+		return (EPERM);
+	}
 	return (0);
 }
 
-/* The lock fd, -1 if another process holds it (errno EWOULDBLOCK), or -1
- * with another errno if the file cannot be opened. */
+/* The lock fd, locked op (LOCK_EX: the address whole; LOCK_SH: shared
+ * by port), -1 if another process holds it the other way (errno
+ * EWOULDBLOCK), or -1 with another errno if the file cannot be opened. */
 static int
-try_lock(const char *path)
+try_lock(const char *path, int op)
 {
 	int fd, err;
 
 	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 && errno == EACCES)	/* another user's file */
-		fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY |
-		    O_CLOEXEC | O_NOFOLLOW);
+	    O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return (-1);
-	if (syscall(SYS_flock, fd, LOCK_EX | LOCK_NB) != 0) {
+	if (syscall(SYS_flock, fd, op | LOCK_NB) != 0) {
 		err = errno;
 		(void)syscall(SYS_close, fd);
 		errno = err == EAGAIN ? EWOULDBLOCK : err;
@@ -152,7 +202,8 @@ int
 shim_pool_claim(struct shim_pool *p, struct shim_config *c,
     shim_report_fn report, void *arg, char *msg, size_t msglen)
 {
-	char path[256], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char path[256], a[2 * INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char dbuf[64], why[160];
 	unsigned long ns = 0;
 	const char *dir;
 	struct stat st;
@@ -161,29 +212,35 @@ shim_pool_claim(struct shim_pool *p, struct shim_config *c,
 
 	if (p->fd >= 0)
 		return (0);		/* claimed before (a restart) */
-	dir = lock_dir(c);
+	dir = lock_dir(c, dbuf, sizeof(dbuf));
 	if (stat("/proc/self/ns/net", &st) == 0)
 		ns = (unsigned long)st.st_ino;
 	addr_str(c->addr_lo, a, sizeof(a));
 	addr_str(c->addr_hi, b, sizeof(b));
-	if ((err = dir_ready(dir)) != 0) {
-		if (c->addr_lo == c->addr_hi) {
-			say(report, arg, XTCP_LOG_WARN, "XTCP_LOCKDIR: cannot use %s "
-			    "(%s); using %s without a lock", dir,
-			    strerror(err), a);
-			c->addr = c->addr_lo;
-			return (0);
-		}
-		snprintf(msg, msglen, "XTCP_ADDR=%s-%s/%u: cannot claim an "
-		    "address: lock directory %s: %s (set XTCP_LOCKDIR)",
-		    a, b, c->prefixlen, dir, strerror(err));
+	if ((err = dir_ready(dir, why, sizeof(why))) != 0) {
+		if (c->addr_lo != c->addr_hi)
+			snprintf(a + strlen(a), sizeof(a) - strlen(a), "-%s",
+			    b);
+		/* anyone who may open a lock could deny the address, and
+		 * anyone who may write the map could take its ports */
+		if (why[0] != '\0')
+			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: lock directory "
+			    "%s is %s: refused, it must be this user's alone, "
+			    "mode 0700 (or set XTCP_LOCKDIR)", a, c->prefixlen,
+			    dir, why);
+		else
+			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: lock directory "
+			    "%s: %s (set XTCP_LOCKDIR)", a, c->prefixlen, dir,
+			    strerror(err));
 		return (EADDRNOTAVAIL);
 	}
+	if (c->addr_share && !c->tap && c->addr_lo == c->addr_hi)
+		return (share_claim(p, c, dir, ns, msg, msglen));
 	for (addr = c->addr_lo; ; addr++) {
 		addr_str(addr, b, sizeof(b));
 		snprintf(path, sizeof(path), "%s/%lu-%s-%s", dir, ns,
 		    c->ifname, b);
-		if ((fd = try_lock(path)) >= 0)
+		if ((fd = try_lock(path, LOCK_EX)) >= 0)
 			break;
 		if (errno == EWOULDBLOCK)
 			busy++;
@@ -196,7 +253,12 @@ shim_pool_claim(struct shim_pool *p, struct shim_config *c,
 	}
 	if (fd < 0) {
 		addr_str(c->addr_hi, b, sizeof(b));
-		if (c->addr_lo == c->addr_hi)
+		if (c->addr_lo == c->addr_hi && c->tap && c->addr_share)
+			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: the address "
+			    "is in use by another process on TAP %s, which "
+			    "cannot be shared by port (lock in %s)",
+			    a, c->prefixlen, c->ifname, dir);
+		else if (c->addr_lo == c->addr_hi)
 			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: the address "
 			    "is in use by another process on %s (lock in %s)",
 			    a, c->prefixlen, c->ifname, dir);
@@ -223,6 +285,48 @@ shim_pool_claim(struct shim_pool *p, struct shim_config *c,
 	if (c->addr_lo != c->addr_hi)
 		say(report, arg, XTCP_LOG_INFO, "claimed %s from XTCP_ADDR's range",
 		    b);
+	return (0);
+}
+
+/* A shared address: join its port map (portmap.c). */
+static int
+share_claim(struct shim_pool *p, struct shim_config *c, const char *dir,
+    unsigned long ns, char *msg, size_t msglen)
+{
+	char path[256], a[INET_ADDRSTRLEN], why[200];
+	int fd, err;
+
+	/* the address's lock file, shared: a process that wants the
+	 * address whole (LOCK_EX) and the sharers exclude each other */
+	addr_str(c->addr_lo, a, sizeof(a));
+	snprintf(path, sizeof(path), "%s/%lu-%s-%s", dir, ns, c->ifname, a);
+	if ((fd = try_lock(path, LOCK_SH)) < 0) {
+		if (errno == EWOULDBLOCK)
+			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: the address "
+			    "is held whole by another process on %s "
+			    "(XTCP_ADDR_SHARE=0 or a range; lock in %s)", a,
+			    c->prefixlen, c->ifname, dir);
+		else
+			snprintf(msg, msglen, "XTCP_ADDR=%s/%u: cannot share "
+			    "the address: lock file %s: %s", a, c->prefixlen,
+			    path, strerror(errno));
+		return (EADDRNOTAVAIL);
+	}
+	snprintf(path, sizeof(path), "%s/%lu-%s-%s.map", dir, ns, c->ifname,
+	    a);
+	if ((err = shim_portmap_open(&p->pm, path,
+	    c->port_lo != 0 ? c->port_lo : 32768,
+	    c->port_hi != 0 ? c->port_hi : 60999, why, sizeof(why))) != 0) {
+		snprintf(msg, msglen, "XTCP_ADDR=%s/%u: cannot share the "
+		    "address: %s", a, c->prefixlen, why);
+		(void)syscall(SYS_close, fd);
+		return (EADDRNOTAVAIL);
+	}
+	fd = shim_fd_move_high(fd, 96);
+	(void)fdmap_set(fd, FDM_INTERNAL);
+	p->fd = fd;
+	p->shared = 1;
+	c->addr = c->addr_lo;
 	return (0);
 }
 
@@ -284,7 +388,7 @@ shim_pool_state_open(struct shim_pool *p, const struct shim_config *c,
     uint8_t *ts_key, uint8_t *port_key, uint32_t *ctr,
     shim_report_fn report, void *arg)
 {
-	char path[256], a[INET_ADDRSTRLEN];
+	char path[256], a[INET_ADDRSTRLEN], dbuf[64];
 	unsigned long ns = 0;
 	unsigned uid;
 	struct stat st;
@@ -296,8 +400,8 @@ shim_pool_state_open(struct shim_pool *p, const struct shim_config *c,
 		ns = (unsigned long)st.st_ino;
 	uid = (unsigned)geteuid();
 	addr_str(c->addr, a, sizeof(a));
-	snprintf(path, sizeof(path), "%s/%lu-%s-%s.u%u.state", lock_dir(c), ns,
-	    c->ifname, a, uid);
+	snprintf(path, sizeof(path), "%s/%lu-%s-%s.u%u.state",
+	    lock_dir(c, dbuf, sizeof(dbuf)), ns, c->ifname, a, uid);
 	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC |
 	    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
@@ -378,6 +482,9 @@ shim_pool_release(struct shim_pool *p)
 {
 	internal_close(&p->state_fd);
 	internal_close(&p->fd);
+	if (p->shared)
+		shim_portmap_close(&p->pm);
+	p->shared = 0;
 }
 
 /*
@@ -395,4 +502,7 @@ shim_pool_fork_child(struct shim_pool *p)
 	if (p->state_fd >= 0 && fdmap_peek(p->state_fd) != FDM_INTERNAL)
 		(void)syscall(SYS_close, p->state_fd);
 	p->state_fd = -1;
+	if (p->shared)
+		shim_portmap_forget(&p->pm);
+	p->shared = 0;
 }

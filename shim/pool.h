@@ -12,14 +12,19 @@
 
 #include "shim_config.h"
 
+#include "portmap.h"
+
 struct shim_pool {
 	int		fd;		/* the held lock (an internal fd), or -1 */
 	int		state_fd;	/* the address's state file (internal),
 					 * or -1: nothing is kept */
 	uint32_t	saved;		/* the port counter the file holds */
+	int		shared;		/* the address is shared: pm
+					 * holds our ports (XTCP_ADDR_SHARE) */
+	struct shim_portmap pm;
 };
 
-#define SHIM_POOL_INIT	{ -1, -1, 0 }
+#define SHIM_POOL_INIT	{ -1, -1, 0, 0, { .fd = -1, .slot = -1 } }
 
 /* Ports the state file's counter runs ahead of the engine's, so that it
  * is written once per this many connections and a killed process never
@@ -27,7 +32,9 @@ struct shim_pool {
 #define SHIM_POOL_PORTS_AHEAD	64
 
 /* Claim an address of c's range into c->addr, lowest free first, unless
- * p holds one already.  0, or EADDRNOTAVAIL with one line in msg (no
+ * p holds one already; or, with c->addr_share (not on a TAP), join the
+ * address's port map (p->shared, p->pm).  0, or EADDRNOTAVAIL with one
+ * line in msg (no
  * prefix, no newline).  Warnings and the address taken from a range go
  * to report.  Engine lock held in the shim (it writes fdmap). */
 int	shim_pool_claim(struct shim_pool *p, struct shim_config *c,

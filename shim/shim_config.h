@@ -40,6 +40,7 @@ struct xtcp_config;
 #define SHIM_CF_DEVWAIT	0x200000
 #define SHIM_CF_PORTS	0x400000
 #define SHIM_CF_MEMMAX	0x800000
+#define SHIM_CF_ADDRSHARE 0x1000000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -61,6 +62,13 @@ struct shim_config {
 	uint32_t	addr_lo;	/* XTCP_ADDR's range, host order; */
 	uint32_t	addr_hi;	/* lo == hi for a single address */
 	uint32_t	prefixlen;
+	uint32_t	addr_share;	/* XTCP_ADDR_SHARE: 1 = share the
+					 * address with other processes by
+					 * port (default for A.B.C.D/LEN),
+					 * 0 = one process per address
+					 * (default for a range, even
+					 * A.B.C.D-A.B.C.D/LEN) */
+	int		addr_pool;	/* XTCP_ADDR had the range form */
 	uint32_t	gw;		/* host order, 0 = none */
 	uint8_t		mac[6];
 	uint32_t	mtu;		/* 0 = the interface's */

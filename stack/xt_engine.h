@@ -53,6 +53,9 @@ struct xtcp_proc {
 	 * the engine (xtcp_engine.c) */
 	struct xt_ipproto	ipproto[XT_IP_NPROTO];	/* by IP protocol */
 	xt_neigh_unreachable_fn	on_neigh_unreachable;	/* ARP gave up */
+	xtcp_ports_fn		ports;		/* the shared address's port
+						 * map (NULL: all ports ours) */
+	void			*ports_arg;
 };
 
 struct xtcp_engine {
@@ -71,6 +74,9 @@ struct xtcp_engine {
 	struct xt_sipkey	port_key;	/* RFC 6056 §3.3.3 F() */
 	uint32_t		port_ctr;	/* RFC 6056 §3.3.3 next_ephemeral,
 						 * ports probed so far */
+	uint16_t		port_last;	/* shared address: the last port
+						 * picked from held blocks (0:
+						 * none), where their walk goes on */
 	struct xt_tfo_cache {
 		uint32_t	ip;		/* server, host order; 0 = free */
 		uint8_t		len;		/* cookie bytes */
@@ -135,7 +141,21 @@ struct xtcp_engine {
 	 * memory, freed with it; NULL for one in the caller's arena */
 	void			*own_arena;	/* malloc'd, holds the engine */
 	struct xtcp_proc	*own_proc;
+	uint64_t		ports_tick;	/* next XTCP_PORTS_TICK, us */
+	int			follower;	/* another process leads the
+						 * address: no ARP or echo
+						 * replies */
 };
+
+/* How often a shared address's ports callback hears XTCP_PORTS_TICK. */
+#define XT_PORTS_TICK_US	1000000
+/* The shared address's port map (xtcp.h XTCP_PORTS_*): whether there is
+ * one, and a question to it.  The callback and its argument are the
+ * process's own, like the other callbacks: these two are all the engine
+ * knows of where they are kept. */
+#define XT_PORTS_SHARED(eng)	((eng)->proc->ports != NULL)
+#define XT_PORTS_ASK(eng, op, port) \
+	((eng)->proc->ports((eng)->proc->ports_arg, (op), (port)))
 
 /* xt_engine.c */
 /* 64 random bits: SipHash-2-4 under the engine's own key of a counter,

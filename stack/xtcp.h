@@ -206,6 +206,43 @@ void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
  * SIGURG to the socket's owner); may be NULL. */
 void	xtcp_engine_set_urg_callback(struct xtcp_engine *eng,
 	    xtcp_wakeup_fn urg);
+/*
+ * One address shared by several processes (the shim's port map): the
+ * engine asks before it uses a port and says when it stops.  Never called
+ * without xtcp_engine_set_ports_callback().  op:
+ *   XTCP_PORTS_HELD	is port ours already?  0 yes, else no (cheap: the
+ *			picker asks for every port it walks)
+ *   XTCP_PORTS_LEASE	take the block of ephemeral ports holding port:
+ *			0 done (port is ours), else that many ports from
+ *			port on are not to be had
+ *   XTCP_PORTS_BIND	bind() names port: 0, or XT_EADDRINUSE when
+ *			another process holds it
+ *   XTCP_PORTS_USE	a socket or TIME-WAIT entry took port (after HELD,
+ *			LEASE or BIND said yes)
+ *   XTCP_PORTS_UNUSE	no socket and no TIME-WAIT entry has port now
+ *   XTCP_PORTS_ANSWER	a segment came for port and no socket has it: 1 if
+ *			this engine answers it (an RST), 0 if another
+ *			process on the address does
+ *   XTCP_PORTS_TICK	once a second (from xtcp_engine_poll): the shim
+ *			checks who leads the address (port is 0)
+ * A process-private callback: a function pointer of this process.
+ */
+enum {
+	XTCP_PORTS_HELD = 1,
+	XTCP_PORTS_LEASE,
+	XTCP_PORTS_BIND,
+	XTCP_PORTS_USE,
+	XTCP_PORTS_UNUSE,
+	XTCP_PORTS_ANSWER,
+	XTCP_PORTS_TICK
+};
+typedef int (*xtcp_ports_fn)(void *arg, int op, uint16_t port);
+void	xtcp_engine_set_ports_callback(struct xtcp_engine *eng,
+	    xtcp_ports_fn fn, void *arg);
+/* Whether this engine leads its address (1, the default) or shares it
+ * as a follower (0): a follower answers no ARP request and no ICMP echo
+ * (the leader does), and still learns from what it receives. */
+void	xtcp_engine_set_leader(struct xtcp_engine *eng, int leader);
 /* Pull up to budget frames from the device and process them; returns
  * frames processed. */
 int	xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us,
@@ -366,6 +403,17 @@ int	xtcp_dev_wait_fd(struct xt_dev *dev);
 /* dev's kernel descriptors (wait fd among them), up to max into fds;
  * returns how many dev holds, or XT_EINVAL. */
 int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
+/* A range of ports, both ends included (xtcp_dev_packet_filter). */
+struct xtcp_port_range {
+	uint16_t	lo;
+	uint16_t	hi;
+};
+/* An AF_PACKET device's filter anew (SO_ATTACH_FILTER): ARP, and IPv4 to
+ * addr: all of it (all), or only ICMP and TCP to the n ranges' ports
+ * (more ports pass when n ranges do not fit the program).  XT_EINVAL for
+ * a device of another kind, else as setsockopt. */
+int	xtcp_dev_packet_filter(struct xt_dev *dev, uint32_t addr, int all,
+	    const struct xtcp_port_range *r, unsigned n);
 /* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
 int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts

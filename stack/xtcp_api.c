@@ -36,6 +36,16 @@ xtcp_dev_open_packet(const char *ifname, uint32_t addr, const uint8_t *mac,
 }
 
 int
+xtcp_dev_packet_filter(struct xt_dev *dev, uint32_t addr, int all,
+    const struct xtcp_port_range *r, unsigned n)
+{
+	_Static_assert(sizeof(struct xtcp_port_range) ==
+	    sizeof(struct xt_port_range), "one layout for port ranges");
+	return (xt_dev_packet_filter(dev, addr, all,
+	    (const struct xt_port_range *)(const void *)r, n));
+}
+
+int
 xtcp_dev_open_tap(const char *ifname, const uint8_t *mac, uint32_t mtu,
     unsigned flags, struct xt_dev **out)
 {

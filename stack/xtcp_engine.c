@@ -398,6 +398,21 @@ xtcp_engine_set_urg_callback(struct xtcp_engine *eng, xtcp_wakeup_fn urg)
 	eng->proc->urg = urg;
 }
 
+void
+xtcp_engine_set_ports_callback(struct xtcp_engine *eng, xtcp_ports_fn fn,
+    void *arg)
+{
+	eng->proc->ports = fn;
+	eng->proc->ports_arg = arg;
+	eng->ports_tick = 0;
+}
+
+void
+xtcp_engine_set_leader(struct xtcp_engine *eng, int leader)
+{
+	eng->follower = !leader;
+}
+
 /* A walk over every TCB: the shim asks only while the process exits
  * (its SO_LINGER-like wait), never per segment or per socket call. */
 unsigned
@@ -487,6 +502,11 @@ xtcp_engine_poll(struct xtcp_engine *eng, uint64_t now_us)
 	eng->now = now_us;
 	xt_arp_timers(eng, now_us);
 	xt_tcp_timers_run(eng, now_us);
+	/* a shared address: once a second the shim sees who leads it */
+	if (XT_PORTS_SHARED(eng) && now_us >= eng->ports_tick) {
+		eng->ports_tick = now_us + XT_PORTS_TICK_US;
+		(void)XT_PORTS_ASK(eng, XTCP_PORTS_TICK, 0);
+	}
 	xt_tx_flush(eng);
 }
 
@@ -499,6 +519,8 @@ xtcp_engine_next_deadline(struct xtcp_engine *eng)
 	t = xt_tcp_timers_next(eng);
 	if (t < d)
 		d = t;
+	if (XT_PORTS_SHARED(eng) && eng->ports_tick < d)
+		d = eng->ports_tick;
 	eng->armed = d;
 	return (d);
 }

@@ -266,6 +266,121 @@ pkt_attach_filter(int fd, uint32_t ipaddr)
 	return (XT_OK);
 }
 
+/*
+ * The filter of one process among several on a shared address
+ * (xt_pkt_filter_build): the first seven instructions as above, then
+ *
+ *   7  ldb  [23]                       IPv4 protocol
+ *   8  jeq  #1                -> 15    ICMP: accept (errors for our
+ *                                      connections; echo is the leader's)
+ *   9  jeq  #6  ? 10 : 16              not TCP: drop
+ *  10  ldh  [20]                       flags and fragment offset
+ *  11  jset #0x1fff           -> 16    a later fragment: no TCP header
+ *  12  ldxb 4*([14]&0xf)               IPv4 header length
+ *  13  ldh  [x+16]                     TCP destination port
+ *  14  ja   17
+ *  15  ret  #XT_PKT_SNAP
+ *  16  ret  #0
+ *  17  per range: jge #lo ? . : next; jgt #hi ? next : .; ret #SNAP
+ *      ret  #0
+ *
+ * Three instructions a range, each jump short (classic BPF jumps reach
+ * 255 instructions), so at most (4096 - 18) / 3 ranges fit; more are
+ * merged across their smallest gaps first, which lets some ports of
+ * others through (the engine drops what is not its own: XTCP_PORTS_
+ * ANSWER).  The leader's program passes every TCP port: one range,
+ * 0-65535.
+ */
+#define XT_PKT_FILTER_HEAD	17
+#define XT_PKT_FILTER_RANGES \
+	((XT_PKT_FILTER_MAX - XT_PKT_FILTER_HEAD - 1) / 3)
+
+unsigned
+xt_pkt_filter_build(uint32_t ipaddr, int all, const struct xt_port_range *r,
+    unsigned n, struct sock_filter *prog)
+{
+	const struct sock_filter head[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 14, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, XT_PKT_OFF_ETYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XT_PKT_ETH_ARP, 11, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XT_PKT_ETH_IPV4, 0, 11),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, XT_PKT_OFF_IPDST),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ipaddr, 0, 9),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 6, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 14 + 6),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 14 + 2),
+		BPF_STMT(BPF_JMP | BPF_JA, 2),
+		BPF_STMT(BPF_RET | BPF_K, XT_PKT_SNAP),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	static const struct xt_port_range every = { 0, 0xffff };
+	uint32_t gap = 1;
+	unsigned len = XT_PKT_FILTER_HEAD, i, k, m;
+	uint16_t lo, hi;
+
+	memcpy(prog, head, sizeof(head));
+	if (all) {
+		r = &every;
+		n = 1;
+	}
+	/* neighbours at most gap apart are merged: 1 merges only touching
+	 * ones; doubled until what is left fits */
+	for (;;) {
+		for (i = 1, m = n > 0 ? 1 : 0; i < n; i++)
+			if ((uint32_t)r[i].lo - r[i - 1].hi > gap)
+				m++;
+		if (m <= XT_PKT_FILTER_RANGES)
+			break;
+		gap *= 2;
+	}
+	for (i = 0; i < n; i = k) {
+		lo = r[i].lo;
+		hi = r[i].hi;
+		for (k = i + 1; k < n && (uint32_t)r[k].lo - hi <= gap; k++)
+			hi = r[k].hi;
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE |
+		    BPF_K, lo, 0, 2);
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT |
+		    BPF_K, hi, 1, 0);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    XT_PKT_SNAP);
+	}
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	return (len);
+}
+
+int
+xt_dev_packet_filter(struct xt_dev *d, uint32_t ipaddr, int all,
+    const struct xt_port_range *r, unsigned n)
+{
+	struct pkt_priv *p;
+	struct sock_filter *prog;
+	struct sock_fprog fprog;
+	int saved_errno = errno, err = XT_OK;
+
+	if (d == NULL || d->ops != &pkt_ops || (n > 0 && r == NULL))
+		return (XT_EINVAL);
+	p = d->priv;
+	if ((prog = calloc(XT_PKT_FILTER_MAX, sizeof(*prog))) == NULL)
+		return (XT_ENOMEM);
+	memset(&fprog, 0, sizeof(fprog));
+	fprog.len = (unsigned short)xt_pkt_filter_build(ipaddr, all, r, n,
+	    prog);
+	fprog.filter = prog;
+	/* the new program replaces the old one at once */
+	if (sys_setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog,
+	    sizeof(fprog)) == -1)
+		err = pkt_errno(errno);
+	free(prog);
+	errno = saved_errno;
+	return (err);
+}
+
 static enum xt_err
 pkt_ifreq(int fd, const char *ifname, unsigned long req, struct ifreq *ifr)
 {

@@ -129,6 +129,29 @@ int	xt_dev_packet_open_flags(const char *ifname, uint32_t ipaddr,
 	    struct xt_dev **out);
 
 /*
+ * The receive filter of an AF_PACKET device for an address shared by
+ * several processes, each passing only the ports it holds (dev_packet.c
+ * says how the program goes).  Ranges sorted, not overlapping.
+ */
+struct xt_port_range {
+	uint16_t	lo;
+	uint16_t	hi;		/* included */
+};
+struct sock_filter;
+#define XT_PKT_FILTER_MAX	4096	/* the kernel's BPF_MAXINSNS */
+/* The program into prog (room for XT_PKT_FILTER_MAX): ARP, and IPv4 to
+ * ipaddr (host order), all of it with all, else ICMP and the TCP
+ * segments to ports of r[0..n-1], neighbouring ranges merged when they
+ * do not fit (more ports pass, none fewer).  Returns its length. */
+unsigned	xt_pkt_filter_build(uint32_t ipaddr, int all,
+		    const struct xt_port_range *r, unsigned n,
+		    struct sock_filter *prog);
+/* Attach that program to an AF_PACKET device d: XT_OK, XT_EINVAL (not
+ * such a device), or the setsockopt's error. */
+int	xt_dev_packet_filter(struct xt_dev *d, uint32_t ipaddr, int all,
+	    const struct xt_port_range *r, unsigned n);
+
+/*
  * TAP interface ifname (dev_tap.c), read and written with io_uring.  A
  * persistent TAP made by `ip tuntap add dev NAME mode tap user USER` can
  * be opened by USER without any capability.  If ifname does not exist and

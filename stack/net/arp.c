@@ -461,8 +461,14 @@ xt_arp_input(struct xtcp_engine *eng, const uint8_t *ethsrc,
 	}
 	for_us = ar.tpa == eng->cfg.addr;
 	arp_learn(eng, &ar, for_us);
-	if (for_us && ar.op == XT_ARP_REQUEST)
+	if (for_us && ar.op == XT_ARP_REQUEST) {
+		/* an address shared by processes: its leader answers, once */
+		if (eng->follower) {
+			XT_STAT_INC(eng, arp_rx_follower);
+			return;
+		}
 		arp_send(eng, XT_ARP_REPLY, ar.sha, ar.spa, ar.sha);
+	}
 }
 
 int

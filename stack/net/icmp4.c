@@ -60,7 +60,10 @@ xt_icmp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	switch (ic.type) {
 	case XT_ICMP_ECHO:
 		XT_STAT_INC(eng, icmp_rx_echo);
-		icmp_echo_reply(eng, src, &ic);
+		if (eng->follower)	/* the address's leader answers */
+			XT_STAT_INC(eng, icmp_rx_echo_follower);
+		else
+			icmp_echo_reply(eng, src, &ic);
 		break;
 	case XT_ICMP_UNREACH:
 		XT_STAT_INC(eng, icmp_rx_unreach);

@@ -443,6 +443,8 @@ port_get(struct xtcp_engine *eng, uint16_t port)
 	pe->p_next = *b;
 	*b = pe;
 	eng->nport++;
+	if (XT_PORTS_SHARED(eng))	/* the shared address's map */
+		(void)XT_PORTS_ASK(eng, XTCP_PORTS_USE, port);
 	return (pe);
 }
 
@@ -460,6 +462,8 @@ port_drop(struct xtcp_engine *eng, struct xt_port *pe)
 			*pp = pe->p_next;
 			break;
 		}
+	if (XT_PORTS_SHARED(eng))
+		(void)XT_PORTS_ASK(eng, XTCP_PORTS_UNUSE, pe->p_port);
 	xt_free(&eng->mem, pe, sizeof(*pe));
 	eng->nport--;
 	if (eng->nport < (eng->port_mask + 1) / 8 &&
@@ -1020,25 +1024,52 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 	uint32_t lo = eng->cfg.port_lo, n = eng->cfg.port_hi - lo + 1;
 	uint32_t start = xt_tcp_port_offset(eng, faddr, fport) % n, i;
 	uint16_t p;
-	int used;
+	int used, pass, r;
 
 	/* both terms below n: the sum never wraps */
 	start = (start + eng->port_ctr % n) % n;
-	for (i = 0; i < n; i++) {
-		p = (uint16_t)(lo + (start + i) % n);
-		/* for connect, never share with a listener or a bound
-		 * socket either */
-		if (faddr != 0)
-			used = port_bound(eng, p, 1) ||
-			    tuple_in_use(eng, p, faddr, fport);
-		else
-			used = port_bound(eng, p, 0);
-		if (!used) {
-			eng->port_ctr += i + 1;
-			*port = p;
-			return (XT_OK);
+	/*
+	 * An address shared with other processes: the walk first visits
+	 * only the ports of blocks this process holds, and leases a new
+	 * block (pass 1) only when none of those is free, skipping the
+	 * blocks others hold.  That first walk goes on after the port it
+	 * took last, not from the hash, so every held port is used once
+	 * before any comes back: a port freed a moment ago (the peer's
+	 * TIME-WAIT may still hold its 4-tuple) is the last to be taken
+	 * again, not the first.
+	 */
+	for (pass = XT_PORTS_SHARED(eng) ? 0 : 1; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			p = (uint16_t)(lo + ((pass == 0 && eng->port_last >= lo &&
+			    eng->port_last - lo < n ?
+			    (uint32_t)(eng->port_last - lo) + 1 : start) + i) % n);
+			if (XT_PORTS_SHARED(eng) &&
+			    XT_PORTS_ASK(eng, XTCP_PORTS_HELD, p) != 0) {
+				if (pass == 0)
+					continue;
+				r = XT_PORTS_ASK(eng, XTCP_PORTS_LEASE, p);
+				if (r != 0) {
+					/* r ports from p on are others' */
+					if ((uint32_t)r > 1 &&
+					    (start + i) % n + (uint32_t)r <= n)
+						i += (uint32_t)r - 1;
+					continue;
+				}
+			}
+			/* for connect, never share with a listener or a
+			 * bound socket either */
+			if (faddr != 0)
+				used = port_bound(eng, p, 1) ||
+				    tuple_in_use(eng, p, faddr, fport);
+			else
+				used = port_bound(eng, p, 0);
+			if (!used) {
+				eng->port_ctr += i + 1;
+				eng->port_last = p;
+				*port = p;
+				return (XT_OK);
+			}
 		}
-	}
 	eng->port_ctr += n;
 	return (XT_EADDRNOTAVAIL);
 }
@@ -1218,6 +1249,13 @@ xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 {
 	const struct xt_tcp_repr *th = &sg->th;
 
+	/* a port of another process on the address: its own filter passed
+	 * the segment to it, and it answers */
+	if (XT_PORTS_SHARED(eng) &&
+	    XT_PORTS_ASK(eng, XTCP_PORTS_ANSWER, th->dport) == 0) {
+		XT_STAT_INC(eng, tcp_rcv_otherport);
+		return;
+	}
 	XT_STAT_INC(eng, tcp_rcv_noport);
 	if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
 	    (th->flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))

@@ -91,6 +91,13 @@ xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 			s->lport = 0;
 			return (XT_EADDRINUSE);
 		}
+		/* a port another process on the address holds is in use,
+		 * whatever SO_REUSEADDR or SO_REUSEPORT say */
+		if (XT_PORTS_SHARED(eng) &&
+		    XT_PORTS_ASK(eng, XTCP_PORTS_BIND, p) != 0) {
+			s->lport = 0;
+			return (XT_EADDRINUSE);
+		}
 	}
 	s->laddr = addr;
 	s->lport = p;
@@ -234,6 +241,21 @@ connect_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 		return (XT_ECONNREFUSED);	/* Linux: port 0 is refused */
 	if ((addr >> 28) == 0xe || addr == 0xffffffffu)
 		return (XT_ENETUNREACH);	/* no multicast/broadcast TCP */
+	if (addr == eng->cfg.addr) {
+		/*
+		 * Our own address: the wire never brings back what we send
+		 * (a frame from our own address is dropped on receipt), so
+		 * another process on the address, or this one, is not
+		 * reached.  Refused at once rather than a SYN that retries.
+		 */
+		XT_STAT_INC(eng, tcp_conn_self);
+		xt_log(eng, XTCP_LOG_ERROR, "connect to %u.%u.%u.%u:%u, our "
+		    "own address: refused (connections between processes on "
+		    "one stack address are not supported, see xtcp(7))",
+		    addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
+		    addr & 0xff, port);
+		return (XT_ECONNREFUSED);
+	}
 	if ((err = xt_ip_route(eng, addr, &nh)) != XT_OK)
 		return (err);
 	if (!(s->t_flags & XT_TF_BOUND) || s->lport == 0) {
