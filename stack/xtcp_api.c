@@ -73,6 +73,12 @@ xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
 	return (xt_dev_fds(dev, fds, max));
 }
 
+void
+xtcp_dev_fork_child(struct xt_dev *dev)
+{
+	(void)xt_dev_tap_fork_child(dev);
+}
+
 int
 xtcp_engine_wait_fd(const struct xtcp_engine *eng)
 {
