@@ -296,6 +296,18 @@ int	xtcp_sock_atmark(const struct xtcp_sock *s);
 /* Is this a listening socket? */
 int	xtcp_is_listening(const struct xtcp_sock *s);
 
+/* ---- when the programs die (tcp_abort.c, issue 13) ---- */
+
+/* s is held by nobody any more (its program died): reset it as
+ * close() with SO_LINGER 0 would, a listener's pending connections
+ * with it, and free it.  Returns the RSTs sent (flushed). */
+unsigned xtcp_abort(struct xtcp_sock *s, uint64_t now_us);
+/* Every socket of the engine is held by nobody any more: xtcp_abort()
+ * each, leaving TIME-WAIT alone.  Returns the RSTs sent (flushed). */
+unsigned xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us);
+/* The RSTs xtcp_engine_abort_all() would send now (0: nothing to do). */
+unsigned xtcp_engine_abort_count(const struct xtcp_engine *eng);
+
 /* ---- what the LD_PRELOAD shim needs besides sockets (issue 11) ----
  *
  * The shim includes no engine header but this one: the device it opens,
