@@ -1,0 +1,118 @@
+/*
+ * watch_reset.c - the shim's use of the watcher (watch.c): started with
+ * the engine, it resets every connection the program still held once the
+ * program has died, as a kernel resets the connections of a killed
+ * process.
+ *
+ * Once the program is gone the watcher takes the engine, gives it
+ * callbacks of its own (none: nobody waits on any socket now), takes in
+ * what waits in the device (a FIN that came meanwhile closes a
+ * connection without an RST), and calls xtcp_engine_abort_all(): an RST
+ * to each peer at SND.NXT, through the device the watcher inherited.
+ * For WATCH_LINGER_US more it goes on taking in frames, so that the
+ * challenge ACK of a peer that missed some of our last data (RFC 5961
+ * §3.2) gets the RST it accepts, and a neighbour asked for again gets
+ * its frames; then it exits.  A program that closed its connections
+ * before it exited leaves nothing to reset: the watcher then exits at
+ * once, without touching the device.
+ *
+ * Everything here runs in the watcher, a copy of the program made by a
+ * fork: raw system calls and the engine only (which allocates nothing
+ * from malloc and takes no lock of libc's).
+ */
+#include "prelude.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+#include "watch.h"
+
+#define WATCH_LINGER_US		250000	/* challenge ACKs answered, µs */
+#define WATCH_RX_BUDGET		64	/* frames per xtcp_engine_rx */
+#define WATCH_RX_ROUNDS		16	/* calls before the abort */
+
+static void	watch_reset(void *arg);
+static void	watch_linger(struct xtcp_engine *eng, uint64_t until);
+
+/* Take in and answer frames until `until` (µs). */
+static void
+watch_linger(struct xtcp_engine *eng, uint64_t until)
+{
+	struct timespec ts;
+	struct pollfd p;
+	uint64_t now, next, wait;
+	int i;
+
+	p.fd = xtcp_engine_wait_fd(eng);
+	for (i = 0; i < 10000 && (now = shim_now_us()) < until; i++) {
+		next = xtcp_engine_next_deadline(eng);
+		wait = (next < until ? next : until);
+		wait = wait > now ? wait - now : 0;
+		ts.tv_sec = (time_t)(wait / 1000000);
+		ts.tv_nsec = (long)(wait % 1000000) * 1000;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (p.fd < 0 || syscall(SYS_ppoll, &p, 1UL, &ts, NULL, 0UL) < 0)
+			break;
+		now = shim_now_us();
+		if (p.revents & POLLIN)
+			(void)xtcp_engine_rx(eng, now, WATCH_RX_BUDGET);
+		xtcp_engine_poll(eng, now);
+	}
+}
+
+/* The watcher, once the program has died. */
+static void
+watch_reset(void *arg)
+{
+	struct xtcp_engine *eng = shim.eng;
+	uint64_t now;
+	unsigned n, i;
+
+	(void)arg;
+	if (eng == NULL || xtcp_engine_abort_count(eng) == 0)
+		return;
+	/* the program's wake-ups and kicks name its eventfds and its
+	 * engine thread, all gone */
+	xtcp_engine_set_callbacks(eng, NULL, NULL, NULL);
+	xtcp_engine_set_urg_callback(eng, NULL);
+	now = shim_now_us();
+	for (i = 0; i < WATCH_RX_ROUNDS; i++)
+		if (xtcp_engine_rx(eng, now, WATCH_RX_BUDGET) <
+		    WATCH_RX_BUDGET)
+			break;
+	n = xtcp_engine_abort_all(eng, shim_now_us());
+	if (n > 0)
+		watch_linger(eng, shim_now_us() + WATCH_LINGER_US);
+	shim_log(XTCP_LOG_INFO, "watcher: process %ld died holding "
+	    "connections: %u reset", (long)shim.pid, n);
+}
+
+/*
+ * Lock held, the engine just started: start the watcher, with the
+ * device's descriptors.  Failing, it says so (XTCP_LOG=info) and the
+ * program runs without one: a connection of a killed process is then
+ * left to its peer's timers.
+ */
+void
+shim_watch_begin(void)
+{
+	struct shim_watch w;
+	int fds[XTCP_DEV_MAXFDS], n, i, err;
+
+	memset(&w, 0, sizeof(w));
+	n = xtcp_dev_fds(shim.dev, fds, XTCP_DEV_MAXFDS);
+	for (i = 0; i < n && i < XTCP_DEV_MAXFDS; i++)
+		w.keep[w.nkeep++] = fds[i];
+	w.keep[w.nkeep++] = xtcp_dev_wait_fd(shim.dev);
+	w.fn = watch_reset;
+	if ((err = shim_watch_spawn(&w)) != 0)
+		shim_log(XTCP_LOG_INFO, "no watcher process (%s): the "
+		    "connections of this process are not reset if it is "
+		    "killed", strerror(err));
+}
