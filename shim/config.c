@@ -654,7 +654,8 @@ quote(const char *v, char *out, size_t outlen)
 
 /* Variables read outside the two tables (shim_config_parse). */
 static const char *const other_keys[] = {
-	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD"
+	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD",
+	"XTCP_FAMILY"		/* set by the shim itself (family.c) */
 };
 
 /* Is name the n bytes at p? */

@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "family.h"
 #include "ready.h"
 #include "shim.h"
 
@@ -71,7 +72,10 @@ shim_cpu_relax(void)
 /* A thread without a bell (eventfd failed) sleeps in slices this long. */
 #define SHIM_SLICE_US	5000
 
-pthread_mutex_t shim_mtx = PTHREAD_MUTEX_INITIALIZER;
+/* The engine lock: a private mutex until the engine starts, then the
+ * family region's (family.c), never back but in a fork child. */
+static pthread_mutex_t	 priv_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t	*_Atomic shim_mtxp = &priv_mtx;
 
 static struct shim_sock	*dirty_head;
 static pthread_key_t	 thr_key;
@@ -88,10 +92,75 @@ static void	thr_destroy(void *);
 static int	wait_spin(struct shim_sock *, struct shim_thr *, uint64_t,
 		    uint64_t);
 
+/* Just taken (r from the lock call): the engine is this process's. */
+static void
+lock_taken(pthread_mutex_t *m, int r)
+{
+	if (r == EOWNERDEAD)
+		shim_family_owner_dead(m);
+	if (shim.eng != NULL)
+		xtcp_engine_adopt(shim.eng, shim.proc);
+}
+
 void
 shim_lock(void)
 {
-	pthread_mutex_lock(&shim_mtx);
+	pthread_mutex_t *m;
+	int r;
+
+	/* the lock may move (shim_lock_move) while we wait for the old */
+	for (;;) {
+		m = atomic_load_explicit(&shim_mtxp, memory_order_acquire);
+		r = pthread_mutex_lock(m);
+		if (m == atomic_load_explicit(&shim_mtxp, memory_order_acquire))
+			break;
+		if (r == 0)
+			pthread_mutex_unlock(m);
+	}
+	lock_taken(m, r);
+}
+
+int
+shim_trylock(void)
+{
+	pthread_mutex_t *m;
+	int r;
+
+	m = atomic_load_explicit(&shim_mtxp, memory_order_acquire);
+	r = pthread_mutex_trylock(m);
+	if (r != 0 && r != EOWNERDEAD)
+		return (r);
+	if (m != atomic_load_explicit(&shim_mtxp, memory_order_acquire)) {
+		pthread_mutex_unlock(m);
+		return (EBUSY);
+	}
+	lock_taken(m, r);
+	return (0);
+}
+
+void
+shim_unlock_raw(void)
+{
+	pthread_mutex_unlock(atomic_load_explicit(&shim_mtxp,
+	    memory_order_relaxed));
+}
+
+void
+shim_lock_move(pthread_mutex_t *to)
+{
+	pthread_mutex_t *from;
+
+	from = atomic_load_explicit(&shim_mtxp, memory_order_relaxed);
+	(void)pthread_mutex_lock(to);
+	atomic_store_explicit(&shim_mtxp, to, memory_order_release);
+	pthread_mutex_unlock(from);
+}
+
+void
+shim_lock_fork_child(void)
+{
+	(void)pthread_mutex_init(&priv_mtx, NULL);
+	atomic_store_explicit(&shim_mtxp, &priv_mtx, memory_order_relaxed);
 }
 
 void
@@ -102,7 +171,7 @@ shim_unlock(void)
 	flush_dirty();
 	devwait_settle();
 	kick = shim_loop_kick_take();
-	pthread_mutex_unlock(&shim_mtx);
+	shim_unlock_raw();
 	if (kick)
 		shim_loop_kick_send();
 }

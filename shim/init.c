@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "family.h"
 #include "fdmap.h"
 #include "pool.h"
 #include "shim.h"
@@ -299,6 +300,8 @@ engine_start(void)
 {
 	struct shim_config *c = &shim.conf;
 	struct xtcp_engine *eng = NULL;
+	struct xtcp_proc *proc = NULL;
+	struct xtcp_arena arena;
 	struct xtcp_config ec;
 	struct xtcp_keys keys;
 	struct xt_dev *dev = NULL;
@@ -361,12 +364,27 @@ engine_start(void)
 		shim_log(XTCP_LOG_INFO, "timestamp and port keys and port "
 		    "counter %u taken from the last process on the address",
 		    ctr);
-	r = xtcp_engine_new_keyed(&ec, dev, &keys, shim_now_us(), &eng);
+	/* the family's region: the engine and all it allocates live there */
+	if ((r = shim_family_create(SHIM_FAM_SIZE, &arena)) != 0) {
+		shim_log(XTCP_LOG_ERROR, "cannot create the shared region "
+		    "(memfd, %llu GiB of address space): %s; TCP sockets are "
+		    "disabled", (unsigned long long)(SHIM_FAM_SIZE >> 30),
+		    strerror(r));
+		keys_wipe(&keys);
+		xtcp_dev_close(dev);
+		return (-1);
+	}
+	r = xtcp_proc_new(dev, &proc);
+	if (r == XT_OK)
+		r = xtcp_engine_new_in(&ec, proc, &keys, shim_now_us(),
+		    &arena, &eng);
 	keys_wipe(&keys);
 	if (r != XT_OK) {
 		shim_log(XTCP_LOG_ERROR, "%s=%s: cannot start the stack: "
 		    "%s; TCP sockets are disabled", dev_var(c), c->ifname,
 		    xt_strerror(r));
+		xtcp_proc_free(proc);
+		shim_family_destroy();
 		xtcp_dev_close(dev);
 		return (-1);
 	}
@@ -388,11 +406,17 @@ engine_start(void)
 			fdmap_clear(fds[i]);
 		fdmap_clear(wfd);
 		xtcp_engine_free(eng);
+		xtcp_proc_free(proc);
+		shim_family_destroy();
 		xtcp_dev_close(dev);
 		return (-1);
 	}
 	shim.eng = eng;
+	shim.proc = proc;
 	shim.dev = dev;
+	shim_fam.f->eng = eng;
+	/* every later hold is the region's lock, robust and shared */
+	shim_lock_move(&shim_fam.f->mtx);
 	/* issue 13: resets this process's connections if it is killed */
 	shim_watch_begin();
 	shim_log(XTCP_LOG_INFO, "stack up on %s%s, %u.%u.%u.%u/%u",
@@ -416,13 +440,13 @@ static void
 fork_prepare(void)
 {
 	/* no thread is inside the engine while the address space is copied */
-	pthread_mutex_lock(&shim_mtx);
+	shim_lock();
 }
 
 static void
 fork_parent(void)
 {
-	pthread_mutex_unlock(&shim_mtx);
+	shim_unlock_raw();
 }
 
 /*
@@ -442,10 +466,12 @@ fork_child(void)
 		shim.st = shim.conf.child_stack ? SHIM_ST_READY :
 		    SHIM_ST_FORKED;
 	shim.eng = NULL;
+	shim.proc = NULL;
 	shim.dev = NULL;
+	shim_family_fork_child();
 	shim_pool_fork_child(&pool);
 	shim_core_fork_child();
-	pthread_mutex_unlock(&shim_mtx);
+	shim_lock_fork_child();
 }
 
 /* ---- exit ---- */
@@ -458,7 +484,7 @@ shim_stats_at_exit(void)
 	int fd;
 
 	if (shim.conf.stats[0] == '\0' ||
-	    pthread_mutex_trylock(&shim_mtx) != 0)
+	    shim_trylock() != 0)
 		return;
 	if (strcmp(shim.conf.stats, "-") == 0)
 		fd = 2;
@@ -491,7 +517,7 @@ shim_dtor(void)
 	 * still open gets its FIN after the queued data.  shutdown(SHUT_WR)
 	 * does that without freeing anything another thread may still be
 	 * using. */
-	if (pthread_mutex_trylock(&shim_mtx) == 0) {
+	if (shim_trylock() == 0) {
 		uintptr_t v;
 		int fd = 0;
 
@@ -510,7 +536,7 @@ shim_dtor(void)
 		shim_unlock();
 	}
 	for (i = 0; i < SHIM_EXIT_LINGER_MS / 10; i++) {
-		if (pthread_mutex_trylock(&shim_mtx) == 0) {
+		if (shim_trylock() == 0) {
 			busy = xtcp_engine_busy(shim.eng);
 			shim_unlock();
 			if (busy == 0)

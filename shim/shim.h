@@ -9,7 +9,8 @@
  * turns them into errno values.  Shim-internal helpers return 0 or a
  * positive errno value: the shim is the errno edge (STYLE.md section 9).
  *
- * Locking.  One mutex, shim_mtx, serialises every engine call (xtcp.h);
+ * Locking.  One mutex, the engine lock, serialises every engine call
+ * (xtcp.h); once the engine runs it is the family region's (family.c);
  * it also guards fdmap writes, socket refcounts and waiter lists.  Hooks
  * take it only for our own sockets: host and internal fds are classified
  * by a lock-free fdmap_peek() and go straight to libc.  Never sleep or
@@ -54,7 +55,8 @@ enum shim_mode {
 struct shim_state {
 	enum shim_state_kind	 st;
 	struct shim_config	 conf;
-	struct xtcp_engine	*eng;
+	struct xtcp_engine	*eng;		/* in the family region */
+	struct xtcp_proc	*proc;		/* our part of it (xtcp.h) */
 	struct xt_dev		*dev;
 	int			 fail_err;	/* errno of SHIM_MODE_FAIL */
 	pid_t			 pid;		/* ours, to spot a vfork child */
@@ -148,11 +150,18 @@ enum shim_fd_kind {
 	SHIM_FD_OURS
 };
 
-extern pthread_mutex_t shim_mtx;
-
 void	shim_core_init(void);
 void	shim_lock(void);
 void	shim_unlock(void);
+/* 0 with the lock taken, or EBUSY (held elsewhere). */
+int	shim_trylock(void);
+/* Release without shim_unlock's flush (fork handlers, init). */
+void	shim_unlock_raw(void);
+/* Lock held: from now on the lock is `to' (the family region's); the
+ * caller then holds `to'. */
+void	shim_lock_move(pthread_mutex_t *to);
+/* fork child: the private lock again, free. */
+void	shim_lock_fork_child(void);
 /* Classify fd.  For SHIM_FD_OURS: *sp is referenced and the lock is held;
  * finish with shim_sock_put(). */
 enum shim_fd_kind shim_fd_get(int fd, struct shim_sock **sp);

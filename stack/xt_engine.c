@@ -26,8 +26,8 @@ xt_engine_timer_armed(struct xtcp_engine *eng, uint64_t at)
 {
 	if (at != 0 && at < eng->armed) {
 		eng->armed = at;
-		if (eng->kick != NULL)
-			eng->kick(eng->cb_arg);
+		if (eng->proc->kick != NULL)
+			eng->proc->kick(eng->proc->cb_arg);
 	}
 }
 
@@ -71,7 +71,8 @@ xt_tx_flush(struct xtcp_engine *eng)
 
 	if (eng->ntx == 0)
 		return;
-	n = eng->dev->ops->tx_burst(eng->dev, eng->txv, eng->ntx);
+	n = eng->proc->dev->ops->tx_burst(eng->proc->dev, eng->txv,
+	    eng->ntx);
 	if (n < 0)
 		n = 0;
 	XT_STAT_ADD(eng, eth_tx_frames, (unsigned)n);
@@ -87,10 +88,10 @@ xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
 	char line[512];
 	va_list ap;
 
-	if (level > eng->cfg.log_level || eng->cfg.log_fn == NULL)
+	if (level > eng->cfg.log_level || eng->proc->log_fn == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	eng->cfg.log_fn(eng->cfg.log_arg, level, line);
+	eng->proc->log_fn(eng->proc->log_arg, level, line);
 }

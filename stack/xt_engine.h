@@ -32,9 +32,32 @@ struct xtcp_sock;
 #define XT_TX_HEADROOM	(XT_ETH_HLEN + XT_IPV4_HLEN)
 #define XT_TSO_MAX	65535	/* IPv4 datagram carrying a TSO super-frame */
 
-struct xtcp_engine {
-	struct xtcp_config	cfg;
+/*
+ * What one process brings to the engine: its device handle, its
+ * callbacks and log sink, and net/'s protocol table, which name code and
+ * private memory.  The engine itself may live in memory a process family
+ * shares (issue 13), where such pointers would be wrong in every member
+ * but one (and after exec in all): it holds only eng->proc, which the
+ * lock holder installs (xtcp_engine_adopt) each time it takes the lock,
+ * so it is always the caller's own.
+ */
+struct xtcp_proc {
 	struct xt_dev		*dev;
+	xtcp_wakeup_fn		wakeup;
+	xtcp_kick_fn		kick;
+	xtcp_wakeup_fn		urg;		/* urgent data announced (SIGURG) */
+	void			*cb_arg;
+	void			(*log_fn)(void *arg, int level, const char *line);
+	void			*log_arg;
+	/* what net/ hands upward, filled in when the process first meets
+	 * the engine (xtcp_engine.c) */
+	struct xt_ipproto	ipproto[XT_IP_NPROTO];	/* by IP protocol */
+	xt_neigh_unreachable_fn	on_neigh_unreachable;	/* ARP gave up */
+};
+
+struct xtcp_engine {
+	struct xtcp_config	cfg;		/* log_fn and log_arg: NULL */
+	struct xtcp_proc	*proc;		/* the lock holder's (above) */
 	uint8_t			mac[6];
 	uint32_t		mtu;		/* IP MTU */
 	uint64_t		now;		/* µs, from the last entry point */
@@ -96,10 +119,6 @@ struct xtcp_engine {
 	 * the engine and needs no allocation of its own */
 	struct xt_arp_cache	arp;
 
-	/* what net/ hands upward, filled in at creation (xt_engine.c) */
-	struct xt_ipproto	ipproto[XT_IP_NPROTO];	/* by IP protocol */
-	xt_neigh_unreachable_fn	on_neigh_unreachable;	/* ARP gave up */
-
 	/* transmit batch */
 	uint8_t			*txbuf[XT_TX_BATCH];	/* each txbuf_size bytes */
 	size_t			txbuf_size;
@@ -108,12 +127,14 @@ struct xtcp_engine {
 	struct iovec		txv[XT_TX_BATCH];
 	unsigned		ntx;		/* frames committed */
 
-	/* callbacks */
-	xtcp_wakeup_fn		wakeup;
-	xtcp_kick_fn		kick;
-	xtcp_wakeup_fn		urg;		/* urgent data announced (SIGURG) */
-	void			*cb_arg;
 	uint64_t		armed;		/* deadline last reported */
+	uint64_t		hold_seq;	/* holds of the caller's lock
+						 * (xtcp_engine_adopt) */
+
+	/* an engine of its own (xtcp_engine_new_keyed, tests): private
+	 * memory, freed with it; NULL for one in the caller's arena */
+	void			*own_arena;	/* malloc'd, holds the engine */
+	struct xtcp_proc	*own_proc;
 };
 
 /* xt_engine.c */

@@ -161,6 +161,45 @@ void	xtcp_keys_from_seed(uint64_t seed, struct xtcp_keys *keys);
 int	xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	    uint64_t seed, uint64_t now_us, struct xtcp_engine **out);
 void	xtcp_engine_free(struct xtcp_engine *eng);
+
+/*
+ * Engines in shared memory (issue 13).  The engine and every block it
+ * allocates are carved out of an arena the caller maps (struct
+ * xtcp_arena: zeroed memory, page aligned, at the same address in every
+ * process that uses the engine); what is one process's own (the device
+ * handle, callbacks, log sink) is a struct xtcp_proc in its private
+ * memory, which the caller installs with xtcp_engine_adopt() each time
+ * it takes the lock, before any other call on the engine.  The engines
+ * above (xtcp_engine_new*) have an arena and a proc of their own.
+ */
+struct xtcp_proc;
+struct xtcp_arena {
+	void		*base;
+	uint64_t	 size;
+	int		 shared;	/* a shared file mapping (memfd): freed
+					 * big blocks go back by MADV_REMOVE,
+					 * else by MADV_DONTNEED */
+};
+/* A process's part over dev (not owned): callbacks as set by
+ * xtcp_engine_set_callbacks() once adopted.  Private memory. */
+int	xtcp_proc_new(struct xt_dev *dev, struct xtcp_proc **out);
+void	xtcp_proc_free(struct xtcp_proc *proc);
+/* The engine at the start of arena (its first block), proc adopted.  Its
+ * address is *out; xtcp_engine_free() frees its state but leaves the
+ * arena's memory to the caller. */
+int	xtcp_engine_new_in(const struct xtcp_config *cfg,
+	    struct xtcp_proc *proc, const struct xtcp_keys *keys,
+	    uint64_t now_us, const struct xtcp_arena *arena,
+	    struct xtcp_engine **out);
+/* Lock held: proc is this caller's part for the calls that follow. */
+void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
+/* The lock came back from a holder that died (EOWNERDEAD): abort the
+ * connections its hold was changing, with proc as the caller's part;
+ * returns how many.  Then xtcp_engine_adopt() as usual. */
+unsigned xtcp_engine_owner_dead(struct xtcp_engine *eng,
+	    struct xtcp_proc *proc, uint64_t now_us);
+/* Bytes of the arena carved so far (high-water mark of its layout). */
+uint64_t xtcp_engine_arena_used(const struct xtcp_engine *eng);
 void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
 	    xtcp_wakeup_fn wakeup, xtcp_kick_fn kick, void *arg);
 /* Called when a connection learns of new urgent data (the shim sends

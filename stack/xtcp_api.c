@@ -68,7 +68,7 @@ xtcp_engine_wait_fd(const struct xtcp_engine *eng)
 {
 	if (eng == NULL)
 		return (-1);
-	return (xtcp_dev_wait_fd(eng->dev));
+	return (xtcp_dev_wait_fd(eng->proc->dev));
 }
 
 void

@@ -23,6 +23,9 @@
 #include "tcp/tcp_var.h"
 #include "wire/eth.h"
 
+/* the arena of an engine of its own: address space, touched on use */
+#define XT_ENGINE_PRIVATE_ARENA	((uint64_t)4 << 30)
+
 static void	engine_rx_cb(void *arg, const uint8_t *frame, size_t len,
 		    unsigned flags);
 static void	engine_input(struct xtcp_engine *eng, const uint8_t *frame,
@@ -137,12 +140,93 @@ engine_protocols(struct xtcp_engine *eng)
 {
 	int err;
 
-	eng->on_neigh_unreachable = xt_tcp_neigh_unreachable;
+	memset(eng->proc->ipproto, 0, sizeof(eng->proc->ipproto));
+	eng->proc->on_neigh_unreachable = xt_tcp_neigh_unreachable;
 	if ((err = xt_ip_register(eng, XT_IPPROTO_ICMP, xt_icmp_input,
 	    NULL)) != XT_OK)
 		return (err);
 	return (xt_ip_register(eng, XT_IPPROTO_TCP, xt_tcp_input,
 	    xt_tcp_ctlinput));
+}
+
+int
+xtcp_proc_new(struct xt_dev *dev, struct xtcp_proc **out)
+{
+	struct xtcp_proc *p;
+
+	*out = NULL;
+	if (dev == NULL)
+		return (XT_EINVAL);
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (XT_ENOMEM);
+	p->dev = dev;
+	*out = p;
+	return (XT_OK);
+}
+
+void
+xtcp_proc_free(struct xtcp_proc *proc)
+{
+	free(proc);
+}
+
+void
+xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc)
+{
+	eng->proc = proc;
+	eng->hold_seq++;
+}
+
+/*
+ * The holder of the caller's lock died in the middle of a hold (a
+ * process of the family killed): the connections that hold worked on
+ * (stamped XT_TCB_HOLD with its serial) may be half changed.  Each is
+ * aborted as Linux aborts a connection it gives up on: an RST to the
+ * peer where one is due (tcp_need_reset: synchronized and not yet
+ * closing on our side, or SYN-RECEIVED), ECONNABORTED to its socket.
+ * Listeners stay: one SYN's work lost costs the peer a retransmission.
+ * Frames the dead hold had batched are dropped unsent.
+ */
+unsigned
+xtcp_engine_owner_dead(struct xtcp_engine *eng, struct xtcp_proc *proc,
+    uint64_t now_us)
+{
+	struct xtcp_sock *tp, *nx;
+	unsigned n = 0;
+
+	eng->proc = proc;
+	eng->now = now_us;
+	eng->ntx = 0;
+	XT_STAT_INC(eng, engine_owner_dead);
+	XT_TCP_FOREACH_SAFE(eng, tp, nx) {
+		if (tp->t_hold != eng->hold_seq ||
+		    tp->state == XT_TCPS_LISTEN ||
+		    tp->state == XT_TCPS_CLOSED ||
+		    tp->state == XT_TCPS_TIME_WAIT)
+			continue;
+		XT_STAT_INC(eng, engine_owner_dead_resets);
+		n++;
+		switch (tp->state) {
+		case XT_TCPS_SYN_RECEIVED:
+		case XT_TCPS_ESTABLISHED:
+		case XT_TCPS_CLOSE_WAIT:
+		case XT_TCPS_FIN_WAIT_1:
+		case XT_TCPS_FIN_WAIT_2:
+			xt_tcp_send_rst(tp);
+			break;
+		default:
+			break;
+		}
+		xt_tcp_drop(tp, XT_ECONNABORTED);
+	}
+	xt_tx_flush(eng);
+	return (n);
+}
+
+uint64_t
+xtcp_engine_arena_used(const struct xtcp_engine *eng)
+{
+	return (eng->mem.brk);
 }
 
 int
@@ -158,30 +242,82 @@ xtcp_engine_new(const struct xtcp_config *cfg, struct xt_dev *dev,
 	return (r);
 }
 
+/*
+ * An engine of its own: a private arena from calloc(3), which maps so
+ * large a request lazily (pages come as they are touched, zeroed), and
+ * a private proc.  Tests and the simulator run every engine this way,
+ * through the same allocator as the shim's shared one.
+ */
 int
 xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
     const struct xtcp_keys *keys, uint64_t now_us, struct xtcp_engine **out)
 {
+	struct xtcp_proc *proc;
+	struct xtcp_arena a;
+	void *mem;
+	int err;
+
+	*out = NULL;
+	if ((err = xtcp_proc_new(dev, &proc)) != XT_OK)
+		return (err);
+	if ((mem = calloc(1, XT_ENGINE_PRIVATE_ARENA + XT_MEM_PAGE)) == NULL) {
+		xtcp_proc_free(proc);
+		return (XT_ENOMEM);
+	}
+	a.base = (void *)(((uintptr_t)mem + XT_MEM_PAGE - 1) &
+	    ~(uintptr_t)(XT_MEM_PAGE - 1));
+	a.size = XT_ENGINE_PRIVATE_ARENA;
+	a.shared = 0;
+	if ((err = xtcp_engine_new_in(cfg, proc, keys, now_us, &a,
+	    out)) != XT_OK) {
+		free(mem);
+		xtcp_proc_free(proc);
+		return (err);
+	}
+	(*out)->own_arena = mem;
+	(*out)->own_proc = proc;
+	return (XT_OK);
+}
+
+int
+xtcp_engine_new_in(const struct xtcp_config *cfg, struct xtcp_proc *proc,
+    const struct xtcp_keys *keys, uint64_t now_us,
+    const struct xtcp_arena *arena, struct xtcp_engine **out)
+{
 	struct xtcp_engine *eng;
+	struct xt_mem m;
 	unsigned i;
 	int err;
 
 	*out = NULL;
-	if (keys == NULL)
+	if (keys == NULL || proc == NULL || proc->dev == NULL ||
+	    arena == NULL || arena->base == NULL)
 		return (XT_EINVAL);
-	if (cfg == NULL || dev == NULL || cfg->addr == 0 ||
+	if (cfg == NULL || cfg->addr == 0 ||
 	    cfg->prefixlen > 32 || cfg->port_lo == 0 ||
 	    cfg->port_lo > cfg->port_hi)
 		return (XT_EINVAL);
-	/* the one block from outside the engine's allocator: the engine
-	 * holds it (eng->mem); everything below comes through it */
-	if ((eng = calloc(1, sizeof(*eng))) == NULL)
+	/* the engine is the arena's first block, outside the accounting
+	 * as it was outside it with malloc: it holds the allocator
+	 * (eng->mem) through which everything below comes */
+	xt_mem_init_arena(&m, arena->base, arena->size, 0,
+	    arena->shared ? XT_MEM_REMOVE : XT_MEM_DONTNEED);
+	if ((eng = xt_alloc(&m, sizeof(*eng))) == NULL)
 		return (XT_ENOMEM);
+	m.used = m.peak = m.nallocs = 0;
+	m.max = cfg->mem_max;
+	eng->mem = m;
 	eng->cfg = *cfg;
-	xt_mem_init(&eng->mem, cfg->mem_max);
-	eng->dev = dev;
-	memcpy(eng->mac, dev->mac, 6);
-	eng->mtu = cfg->mtu != 0 ? cfg->mtu : dev->mtu;
+	/* the log sink is the process's, not the shared engine's */
+	if (proc->log_fn == NULL) {
+		proc->log_fn = cfg->log_fn;
+		proc->log_arg = cfg->log_arg;
+	}
+	eng->cfg.log_fn = NULL;
+	eng->cfg.log_arg = NULL;
+	eng->proc = proc;
+	memcpy(eng->mac, proc->dev->mac, 6);
+	eng->mtu = cfg->mtu != 0 ? cfg->mtu : proc->dev->mtu;
 	if (eng->mtu < 68)		/* RFC 791: every host takes 68 */
 		eng->mtu = 68;
 	if (eng->mtu > 65535)
@@ -205,7 +341,7 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 	}
 	/* with an offloading device: a vnet header in front of every frame
 	 * and room for 64 KB TSO super-frames */
-	eng->offload = (dev->caps & XT_DEVCAP_OFFLOAD) != 0;
+	eng->offload = (proc->dev->caps & XT_DEVCAP_OFFLOAD) != 0;
 	eng->txhead = eng->offload ? XT_VNET_HDR_LEN : 0;
 	eng->txbuf_size = eng->txhead + XT_ETH_HLEN +
 	    (eng->offload ? XT_TSO_MAX : eng->mtu);
@@ -226,6 +362,8 @@ xtcp_engine_new_keyed(const struct xtcp_config *cfg, struct xt_dev *dev,
 void
 xtcp_engine_free(struct xtcp_engine *eng)
 {
+	struct xtcp_proc *own_proc;
+	void *own_arena;
 	unsigned i;
 
 	if (eng == NULL)
@@ -238,23 +376,26 @@ xtcp_engine_free(struct xtcp_engine *eng)
 	xt_arp_free_all(eng);
 	for (i = 0; i < XT_TX_BATCH; i++)
 		xt_free(&eng->mem, eng->txbuf[i], eng->txbuf_size);
+	own_arena = eng->own_arena;
+	own_proc = eng->own_proc;
 	engine_wipe(eng, sizeof(*eng));
-	free(eng);
+	free(own_arena);
+	xtcp_proc_free(own_proc);
 }
 
 void
 xtcp_engine_set_callbacks(struct xtcp_engine *eng, xtcp_wakeup_fn wakeup,
     xtcp_kick_fn kick, void *arg)
 {
-	eng->wakeup = wakeup;
-	eng->kick = kick;
-	eng->cb_arg = arg;
+	eng->proc->wakeup = wakeup;
+	eng->proc->kick = kick;
+	eng->proc->cb_arg = arg;
 }
 
 void
 xtcp_engine_set_urg_callback(struct xtcp_engine *eng, xtcp_wakeup_fn urg)
 {
-	eng->urg = urg;
+	eng->proc->urg = urg;
 }
 
 /* A walk over every TCB: the shim asks only while the process exits
@@ -293,7 +434,8 @@ xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us, unsigned budget)
 	int n;
 
 	eng->now = now_us;
-	n = eng->dev->ops->rx_burst(eng->dev, engine_rx_cb, eng, budget);
+	n = eng->proc->dev->ops->rx_burst(eng->proc->dev, engine_rx_cb, eng,
+	    budget);
 	xt_tx_flush(eng);
 	return (n < 0 ? 0 : n);
 }

@@ -580,8 +580,8 @@ arp_timer_one(struct xtcp_engine *eng, struct xt_arp_entry *e, uint64_t now)
 		/* fail fast for a while, then try again */
 		e->expire_at = now + (uint64_t)eng->cfg.arp_retry_ms * 1000;
 		/* tell whoever waits on this neighbour (the engine's hook) */
-		if (eng->on_neigh_unreachable != NULL)
-			eng->on_neigh_unreachable(eng, e->ip);
+		if (eng->proc->on_neigh_unreachable != NULL)
+			eng->proc->on_neigh_unreachable(eng, e->ip);
 		return;
 	}
 	arp_try(eng, e);

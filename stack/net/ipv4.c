@@ -28,10 +28,10 @@ xt_ip_register(struct xtcp_engine *eng, uint8_t proto, xt_ip_input_fn input,
 	if (input == NULL)
 		return (XT_EINVAL);
 	for (i = 0; i < XT_IP_NPROTO; i++) {
-		if (eng->ipproto[i].input == NULL) {
+		if (eng->proc->ipproto[i].input == NULL) {
 			if (slot == NULL)
-				slot = &eng->ipproto[i];
-		} else if (eng->ipproto[i].proto == proto)
+				slot = &eng->proc->ipproto[i];
+		} else if (eng->proc->ipproto[i].proto == proto)
 			return (XT_EINVAL);
 	}
 	if (slot == NULL)
@@ -48,9 +48,9 @@ xt_ip_proto(const struct xtcp_engine *eng, uint8_t proto)
 	unsigned i;
 
 	for (i = 0; i < XT_IP_NPROTO; i++)
-		if (eng->ipproto[i].input != NULL &&
-		    eng->ipproto[i].proto == proto)
-			return (&eng->ipproto[i]);
+		if (eng->proc->ipproto[i].input != NULL &&
+		    eng->proc->ipproto[i].proto == proto)
+			return (&eng->proc->ipproto[i]);
 	return (NULL);
 }
 

@@ -110,6 +110,7 @@ xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 		xt_tcp_closed_input(eng, src, dst, &sg);
 		return;
 	}
+	XT_TCB_HOLD(tp);
 	xt_tcp_seg_arrived(tp, &sg, tos);
 	switch (tp->state) {
 	case XT_TCPS_LISTEN:
@@ -678,8 +679,8 @@ step_urg(struct xtcp_sock *tp, const struct xt_tcp_seg *sg)
 	tp->rcv_mark = mark;
 	tp->t_flags |= XT_TF_HAVEMARK;
 	tp->t_flags &= ~XT_TF_HAVEOOB;
-	if (tp->user != 0 && eng->urg != NULL)
-		eng->urg(eng->cb_arg, tp->user);
+	if (tp->user != 0 && eng->proc->urg != NULL)
+		eng->proc->urg(eng->proc->cb_arg, tp->user);
 	xt_tcp_wakeup(tp);
 }
 

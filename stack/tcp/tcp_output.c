@@ -705,6 +705,7 @@ xt_tcp_output(struct xtcp_sock *tp)
 	xt_seq_t max_before = tp->snd_max;
 	int sendit, fin;
 
+	XT_TCB_HOLD(tp);
 	switch (tp->state) {
 	case XT_TCPS_CLOSED:
 	case XT_TCPS_LISTEN:

@@ -1093,12 +1093,12 @@ xt_tcp_wakeup(struct xtcp_sock *tp)
 {
 	struct xtcp_engine *eng = tp->eng;
 
-	if (tp->user != 0 && eng->wakeup != NULL)
-		eng->wakeup(eng->cb_arg, tp->user);
+	if (tp->user != 0 && eng->proc->wakeup != NULL)
+		eng->proc->wakeup(eng->proc->cb_arg, tp->user);
 	/* a child becoming ready wakes whoever waits in accept() */
 	if (tp->t_listener != NULL && tp->in_acceptq &&
-	    tp->t_listener->user != 0 && eng->wakeup != NULL)
-		eng->wakeup(eng->cb_arg, tp->t_listener->user);
+	    tp->t_listener->user != 0 && eng->proc->wakeup != NULL)
+		eng->proc->wakeup(eng->proc->cb_arg, tp->t_listener->user);
 }
 
 int

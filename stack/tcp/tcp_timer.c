@@ -327,6 +327,7 @@ tm_scan_run(struct xtcp_engine *eng, uint64_t now)
 
 	xt_tw_expire(eng, now);
 	XT_TCP_FOREACH_SAFE(eng, tp, next) {
+		XT_TCB_HOLD(tp);
 		if (xt_tcp_next_deadline(tp) <= now)
 			xt_tcp_timers(tp, now);
 	}

@@ -27,6 +27,7 @@ static void
 usr_begin(struct xtcp_sock *s, uint64_t now)
 {
 	s->eng->now = now;
+	XT_TCB_HOLD(s);
 }
 
 static void
@@ -73,6 +74,7 @@ xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 	uint16_t p = port;
 	int err;
 
+	XT_TCB_HOLD(s);
 	if (s->t_flags & XT_TF_BOUND)
 		return (XT_EINVAL);
 	if (addr != 0 && addr != eng->cfg.addr)
@@ -108,6 +110,7 @@ xtcp_listen(struct xtcp_sock *s, int backlog)
 {
 	int err;
 
+	XT_TCB_HOLD(s);
 	if (s->state != XT_TCPS_CLOSED && s->state != XT_TCPS_LISTEN)
 		return (XT_EINVAL);
 	if ((s->t_flags & XT_TF_CONNCALLED) || (s->t_flags & XT_TF_WASCONN))
