@@ -5,11 +5,15 @@
  * process.
  *
  * Once the program is gone the watcher takes the engine, gives it
- * callbacks of its own (none: nobody waits on any socket now), takes in
- * what waits in the device (a FIN that came meanwhile closes a
- * connection without an RST), and calls xtcp_engine_abort_all(): an RST
- * to each peer at SND.NXT, through the device the watcher inherited.
- * For WATCH_LINGER_US more it goes on taking in frames, so that the
+ * callbacks of its own (none: nobody waits on any socket now) and takes
+ * in what waits in the device.  Then, as a kernel closes a dead
+ * process's sockets: every connection still open is reset at once
+ * (xtcp_engine_abort_all: an RST to each peer at SND.NXT, through the
+ * device the watcher inherited), while those the program was closing in
+ * order (our FIN queued) get up to WATCH_GRACE_US to end by themselves,
+ * the engine running (a kernel carries them on as orphans; usually the
+ * peer's FIN is on its way), and are reset if they have not.  For
+ * WATCH_LINGER_US more it goes on taking in frames, so that the
  * challenge ACK of a peer that missed some of our last data (RFC 5961
  * §3.2) gets the RST it accepts, and a neighbour asked for again gets
  * its frames; then it exits.  A program that closed its connections
@@ -24,20 +28,26 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "family.h"
 #include "shim.h"
 #include "watch.h"
 
 #define WATCH_LINGER_US		250000	/* challenge ACKs answered, µs */
+#define WATCH_GRACE_US		500000	/* closing connections may end, µs */
+#define WATCH_STEP_US		10000	/* how often the grace looks, µs */
 #define WATCH_RX_BUDGET		64	/* frames per xtcp_engine_rx */
 #define WATCH_RX_ROUNDS		16	/* calls before the abort */
 
+static int	watch_take_engine(struct xtcp_engine **engp);
 static void	watch_reset(void *arg);
 static void	watch_linger(struct xtcp_engine *eng, uint64_t until);
+static void	watch_grace(struct xtcp_engine *eng, uint64_t until);
 
 /* Take in and answer frames until `until` (µs). */
 static void
@@ -66,29 +76,85 @@ watch_linger(struct xtcp_engine *eng, uint64_t until)
 	}
 }
 
+/*
+ * The engine lock (the family region's, robust and shared), taken for
+ * the watcher: EOWNERDEAD is expected (the program may have died holding
+ * it) and is made good.  The watcher's own process part is its copy of
+ * the program's (the device it inherited, the program's protocol table)
+ * with no callbacks: nobody waits on any socket now, and the program's
+ * wake-ups name eventfds and an engine thread that are gone.  Then, if
+ * the lock came from a dead holder, the connections that hold was
+ * changing are dealt with, and the frames it had batched dropped
+ * (xtcp_engine_owner_dead).  0, or -1 when there is no engine to take.
+ */
+static int
+watch_take_engine(struct xtcp_engine **engp)
+{
+	struct xtcp_engine *eng;
+	int r;
+
+	*engp = NULL;
+	if (shim_fam.f == NULL || (eng = shim_fam.f->eng) == NULL ||
+	    shim.proc == NULL)
+		return (-1);
+	r = pthread_mutex_lock(&shim_fam.f->mtx);
+	if (r == EOWNERDEAD)
+		(void)pthread_mutex_consistent(&shim_fam.f->mtx);
+	else if (r != 0)
+		return (-1);
+	xtcp_engine_adopt(eng, shim.proc);
+	xtcp_engine_set_callbacks(eng, NULL, NULL, NULL);
+	xtcp_engine_set_urg_callback(eng, NULL);
+	if (r == EOWNERDEAD)
+		(void)xtcp_engine_owner_dead(eng, shim.proc, shim_now_us());
+	*engp = eng;
+	return (0);
+}
+
+/*
+ * Run the engine until no connection closing in order is left (each has
+ * ended, or reached TIME-WAIT) or until `until`.
+ */
+static void
+watch_grace(struct xtcp_engine *eng, uint64_t until)
+{
+	uint64_t now;
+	int i;
+
+	for (i = 0; i < 1000 && xtcp_engine_abort_count(eng, 0) > 0 &&
+	    (now = shim_now_us()) < until; i++)
+		watch_linger(eng, now + WATCH_STEP_US < until ?
+		    now + WATCH_STEP_US : until);
+}
+
 /* The watcher, once the program has died. */
 static void
 watch_reset(void *arg)
 {
-	struct xtcp_engine *eng = shim.eng;
+	struct xtcp_engine *eng;
 	uint64_t now;
 	unsigned n, i;
 
 	(void)arg;
-	if (eng == NULL || xtcp_engine_abort_count(eng) == 0)
+	if (watch_take_engine(&eng) != 0)
 		return;
-	/* the program's wake-ups and kicks name its eventfds and its
-	 * engine thread, all gone */
-	xtcp_engine_set_callbacks(eng, NULL, NULL, NULL);
-	xtcp_engine_set_urg_callback(eng, NULL);
+	if (xtcp_engine_abort_count(eng, 0) == 0) {
+		/* closed before it exited: nothing to do */
+		pthread_mutex_unlock(&shim_fam.f->mtx);
+		return;
+	}
 	now = shim_now_us();
 	for (i = 0; i < WATCH_RX_ROUNDS; i++)
 		if (xtcp_engine_rx(eng, now, WATCH_RX_BUDGET) <
 		    WATCH_RX_BUDGET)
 			break;
-	n = xtcp_engine_abort_all(eng, shim_now_us());
+	/* the open ones at once; those closing in order get a moment */
+	n = xtcp_engine_abort_all(eng, shim_now_us(), 1);
+	watch_grace(eng, shim_now_us() + WATCH_GRACE_US);
+	n += xtcp_engine_abort_all(eng, shim_now_us(), 0);
 	if (n > 0)
 		watch_linger(eng, shim_now_us() + WATCH_LINGER_US);
+	pthread_mutex_unlock(&shim_fam.f->mtx);
 	shim_log(XTCP_LOG_INFO, "watcher: process %ld died holding "
 	    "connections: %u reset", (long)shim.pid, n);
 }

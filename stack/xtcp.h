@@ -342,10 +342,14 @@ int	xtcp_is_listening(const struct xtcp_sock *s);
  * with it, and free it.  Returns the RSTs sent (flushed). */
 unsigned xtcp_abort(struct xtcp_sock *s, uint64_t now_us);
 /* Every socket of the engine is held by nobody any more: xtcp_abort()
- * each, leaving TIME-WAIT alone.  Returns the RSTs sent (flushed). */
-unsigned xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us);
+ * each, leaving TIME-WAIT alone, and with spare_closing those closing in
+ * order too (our FIN queued: FIN-WAIT-1/2, CLOSING, LAST-ACK), which may
+ * end by themselves.  Returns the RSTs sent (flushed). */
+unsigned xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us,
+	    int spare_closing);
 /* The RSTs xtcp_engine_abort_all() would send now (0: nothing to do). */
-unsigned xtcp_engine_abort_count(const struct xtcp_engine *eng);
+unsigned xtcp_engine_abort_count(const struct xtcp_engine *eng,
+	    int spare_closing);
 
 /* ---- what the LD_PRELOAD shim needs besides sockets (issue 11) ----
  *

@@ -36,6 +36,7 @@
 #include "tcp/tcp_var.h"
 
 static int	abort_needs_rst(const struct xtcp_sock *);
+static int	abort_closing(const struct xtcp_sock *);
 static unsigned	abort_halfopen(struct xtcp_sock *);
 static unsigned	abort_one(struct xtcp_sock *);
 
@@ -45,6 +46,28 @@ abort_needs_rst(const struct xtcp_sock *tp)
 {
 	return (tp->state != XT_TCPS_CLOSED && tp->state != XT_TCPS_LISTEN &&
 	    tp->state != XT_TCPS_TIME_WAIT);
+}
+
+/*
+ * Is tp closing in an orderly way: our FIN queued or sent, the
+ * connection not yet over?  A kernel carries such a connection on after
+ * its process dies (an orphan); the watcher gives it a moment to end
+ * before it resets what is left (shim/watch_reset.c).
+ */
+static int
+abort_closing(const struct xtcp_sock *tp)
+{
+	if (!(tp->t_flags & XT_TF_FINQUEUED))
+		return (0);
+	switch (tp->state) {
+	case XT_TCPS_FIN_WAIT_1:
+	case XT_TCPS_FIN_WAIT_2:
+	case XT_TCPS_CLOSING:
+	case XT_TCPS_LAST_ACK:
+		return (1);
+	default:
+		return (0);
+	}
 }
 
 /*
@@ -143,12 +166,14 @@ xtcp_abort(struct xtcp_sock *s, uint64_t now_us)
 }
 
 unsigned
-xtcp_engine_abort_count(const struct xtcp_engine *eng)
+xtcp_engine_abort_count(const struct xtcp_engine *eng, int spare_closing)
 {
 	const struct xtcp_sock *tp;
 	unsigned n = 0;
 
 	XT_TCP_FOREACH(eng, tp) {
+		if (spare_closing && abort_closing(tp))
+			continue;
 		if (abort_needs_rst(tp))
 			n++;
 		else if (tp->state == XT_TCPS_LISTEN && tp->t_syncache != NULL)
@@ -158,21 +183,32 @@ xtcp_engine_abort_count(const struct xtcp_engine *eng)
 }
 
 unsigned
-xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us)
+xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us,
+    int spare_closing)
 {
-	struct xtcp_sock *tp;
+	struct xtcp_sock *tp, *nx;
 	unsigned n = 0, left;
+	int restart;
 
 	eng->now = now_us;
 	/*
-	 * Nobody holds any socket any more.  Each turn frees the first TCB
-	 * of the list (and maybe others: a listener its children), so the
-	 * walk restarts at the head and ends after ntcb turns at most.
+	 * Nobody holds any socket any more.  Aborting a TCB frees it, and a
+	 * listener its children too, which may be the next in the list:
+	 * after a listener the walk starts again at the head (listeners
+	 * are few).  Bounded by ntcb + 1 restarts all the same.
 	 */
-	for (left = eng->ntcb + 1; (tp = eng->tcbs) != NULL && left > 0;
-	    left--) {
-		n += abort_one(tp);
-		if (eng->tcbs == tp)	/* not freed: cannot happen */
+	for (left = eng->ntcb + 1; left > 0; left--) {
+		restart = 0;
+		for (tp = eng->tcbs; tp != NULL; tp = nx) {
+			nx = tp->next;
+			if (spare_closing && abort_closing(tp))
+				continue;
+			restart = tp->state == XT_TCPS_LISTEN;
+			n += abort_one(tp);
+			if (restart)
+				break;
+		}
+		if (!restart)
 			break;
 	}
 	XT_STAT_ADD(eng, tcp_abort_resets, n);

@@ -5,8 +5,9 @@
  * highest sequence number sent, even after a retransmission moved
  * snd_nxt back), in every state that has a peer waiting, the half-open
  * and unaccepted connections of a listener included; leaves TIME-WAIT
- * alone; sends nothing when nothing is open; and answers the challenge
- * ACK of a peer that missed some of our data with the RST it takes.
+ * alone; sends nothing when nothing is open; answers the challenge
+ * ACK of a peer that missed some of our data with the RST it takes; and,
+ * asked to, spares the connections closing in order.
  * xtcp_abort() does the same for one socket.
  *
  * Read first: RFC 9293 §3.10.5 (ABORT) and §3.10.7.1, RFC 5961 §3.
@@ -114,14 +115,14 @@ START_TEST(every_state_one_rst)
 	xt_seq_t seq, ack;
 
 	conn_in((enum ab_state)_i, &flags, &seq, &ack);
-	ck_assert_uint_eq(xtcp_engine_abort_count(eng), 1);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 0), 1);
 	now += 1000;
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 1);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 1);
 	expect_tx(flags, seq, ack);
 	ck_assert_int_eq(stat("tcp_abort_resets"), 1);
-	ck_assert_uint_eq(xtcp_engine_abort_count(eng), 0);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 0), 0);
 	/* a second abort finds nothing */
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 0);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 0);
 	expect_no_tx();
 	finish(0);
 }
@@ -149,7 +150,7 @@ START_TEST(rst_at_highest_seq_sent)
 	ck_assert_uint_eq(th->seq, iss + 1);
 	ck_assert(SEQ_LT(sk->snd_nxt, sk->snd_max));
 	now += 1000;
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 1);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 1);
 	expect_tx(XT_TH_RST | XT_TH_ACK, iss + 1 + sizeof(d), PEER_ISS + 1);
 	/* the engine is quiet afterwards: no timer of the TCB is left */
 	for (i = 0; i < 5; i++)
@@ -172,7 +173,7 @@ START_TEST(challenge_ack_answered)
 	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1, "lost",
 	    4);
 	now += 1000;
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 1);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 1);
 	expect_tx(XT_TH_RST | XT_TH_ACK, iss + 5, PEER_ISS + 1);
 	now += RTT;
 	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 1, PEER_WIN, NULL, 0);
@@ -225,9 +226,9 @@ START_TEST(listener_takes_its_pending)
 	iss3 = tx_one(__LINE__)->seq;
 	expect_no_tx();
 	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 3);
-	ck_assert_uint_eq(xtcp_engine_abort_count(eng), 3);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 0), 3);
 	now += 1000;
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 3);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 3);
 	ck_assert_uint_eq(cap.n, 3);
 	for (i = 0; i < cap.n; i++) {
 		tx_any(i, &th);
@@ -279,9 +280,9 @@ START_TEST(nothing_open_nothing_sent)
 	    NULL, 0);
 	expect_tx(XT_TH_ACK, iss + 2, PEER_ISS + 2);
 	expect_state(sk, XT_TCPS_TIME_WAIT);	/* held by the program */
-	ck_assert_uint_eq(xtcp_engine_abort_count(eng), 0);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 0), 0);
 	now += 1000;
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 0);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 0);
 	expect_no_tx();
 	ck_assert_int_eq(stat("tcp_abort_resets"), 0);
 	ck_assert_int_eq(stat("tcp_timewait_entries"), 1);
@@ -316,8 +317,54 @@ START_TEST(abort_one_socket)
 	expect_state(other, XT_TCPS_ESTABLISHED);
 	send_all(other, "on", 2);
 	expect_tx_data(XT_TH_ACK | XT_TH_PSH, iss + 1, PEER_ISS + 1, "on", 2);
-	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now), 1);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 1);
 	expect_tx(XT_TH_RST | XT_TH_ACK, iss + 3, PEER_ISS + 1);
+	finish(0);
+}
+END_TEST
+
+/*
+ * Sparing the connections that close in order: an established one is
+ * reset at once, one in FIN-WAIT-2 is left to end by itself, which it
+ * does when the peer's FIN comes (TIME-WAIT, no RST).  Without sparing,
+ * it would have been reset too.
+ */
+START_TEST(closing_spared)
+{
+	struct xtcp_sock *a;
+	xt_seq_t iss_a, iss_b;
+	uint16_t lport_a, lport_b;
+
+	tcb_established();
+	a = sk;
+	iss_a = iss;
+	lport_a = lport;
+	tcb_established();		/* b: closes first */
+	iss_b = iss;
+	lport_b = lport;
+	ck_assert_int_eq(xtcp_shutdown(sk, now, 1), XT_OK);
+	expect_tx(XT_TH_FIN | XT_TH_ACK, iss_b + 1, PEER_ISS + 1);
+	now += RTT;
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss_b + 2, PEER_WIN, NULL, 0);
+	expect_state(sk, XT_TCPS_FIN_WAIT_2);
+	expect_state(a, XT_TCPS_ESTABLISHED);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 0), 2);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 1), 1);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 1), 1);
+	lport = lport_a;
+	iss = iss_a;
+	expect_tx(XT_TH_RST | XT_TH_ACK, iss_a + 1, PEER_ISS + 1);
+	ck_assert_uint_eq(xtcp_engine_ntcb(eng), 1);
+	/* b goes on: the peer's FIN ends it */
+	lport = lport_b;
+	iss = iss_b;
+	now += 1000;
+	peer_sends(XT_TH_FIN | XT_TH_ACK, PEER_ISS + 1, iss_b + 2, PEER_WIN,
+	    NULL, 0);
+	expect_tx(XT_TH_ACK, iss_b + 2, PEER_ISS + 2);
+	ck_assert_uint_eq(xtcp_engine_abort_count(eng, 0), 0);
+	ck_assert_uint_eq(xtcp_engine_abort_all(eng, now, 0), 0);
+	expect_no_tx();
 	finish(0);
 }
 END_TEST
@@ -337,6 +384,7 @@ xt_suite_tcp_abortall(void)
 	tcase_add_test(tc, listener_takes_its_pending);
 	tcase_add_test(tc, nothing_open_nothing_sent);
 	tcase_add_test(tc, abort_one_socket);
+	tcase_add_test(tc, closing_spared);
 	suite_add_tcase(s, tc);
 	return (s);
 }
