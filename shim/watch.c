@@ -85,6 +85,7 @@ static void	watch_main(const struct shim_watch *, int)
 static void	watch_detach(void);
 static void	watch_close_gap(unsigned, unsigned);
 static void	watch_exit(int) __attribute__((noreturn));
+static void	watch_bound(unsigned);
 
 static void
 watch_exit(int status)
@@ -143,6 +144,26 @@ watch_detach(void)
 	(void)syscall(SYS_chdir, "/");
 }
 
+/*
+ * A watcher must not outlive its work, whatever happens in it (a device
+ * that no longer answers, a bug): SIGALRM, back to its default action
+ * and unblocked, ends it after secs.
+ */
+static void
+watch_bound(unsigned secs)
+{
+	struct sigaction sa;
+	sigset_t alrm;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGALRM, &sa, NULL);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	(void)sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+	(void)alarm(secs);
+}
+
 static void
 watch_main(const struct shim_watch *w, int pidfd)
 {
@@ -156,8 +177,10 @@ watch_main(const struct shim_watch *w, int pidfd)
 	keep[n++] = pidfd;
 	keep2 = syscall(SYS_fstat, 2, &st) == 0 && S_ISREG(st.st_mode);
 	shim_watch_close_fds(keep, n, keep2);
-	if (shim_watch_wait(pidfd) == 0 && w->fn != NULL)
+	if (shim_watch_wait(pidfd) == 0 && w->fn != NULL) {
+		watch_bound(w->max_s != 0 ? w->max_s : SHIM_WATCH_MAX_S);
 		w->fn(w->arg);
+	}
 	watch_exit(0);
 }
 

@@ -24,7 +24,11 @@ struct shim_watch {
 	unsigned	nkeep;
 	shim_watch_fn	fn;
 	void		*arg;
+	unsigned	max_s;		/* fn's time, s (SIGALRM ends it);
+					 * 0: SHIM_WATCH_MAX_S */
 };
+
+#define SHIM_WATCH_MAX_S	5	/* the default bound of fn's time */
 
 /*
  * Start a watcher of the calling process that runs w->fn once the
@@ -36,7 +40,9 @@ struct shim_watch {
  * hang-ups of the program's terminal do not reach it), ignores every
  * signal but SIGKILL, moves to /, takes the name SHIM_WATCH_NAME and
  * closes every descriptor but those in w->keep (and standard error when
- * it is a regular file, for its one log line).  Returns 0, or an errno
+ * it is a regular file, for its one log line).  Whatever fn does, the
+ * watcher lives at most w->max_s seconds after the death (alarm(2)).
+ * Returns 0, or an errno
  * value: ENOSYS without pidfd_open(2) (Linux 5.3), EPERM when the
  * process is PID 1 or a child subreaper (an orphaned watcher would be
  * its child), or what clone(2) says.

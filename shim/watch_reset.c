@@ -102,6 +102,9 @@ watch_take_engine(struct xtcp_engine **engp)
 		(void)pthread_mutex_consistent(&shim_fam.f->mtx);
 	else if (r != 0)
 		return (-1);
+	/* our copy of the device: a TAP's io_uring rings were the
+	 * program's, its descriptor is ours too */
+	xtcp_dev_forked(shim.dev);
 	xtcp_engine_adopt(eng, shim.proc);
 	xtcp_engine_set_callbacks(eng, NULL, NULL, NULL);
 	xtcp_engine_set_urg_callback(eng, NULL);

@@ -382,6 +382,9 @@ int	xtcp_dev_wait_fd(struct xt_dev *dev);
 /* dev's kernel descriptors (wait fd among them), up to max into fds;
  * returns how many dev holds, or XT_EINVAL. */
 int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
+/* dev is used from now on by a process forked from its opener (issue
+ * 13's watcher): a TAP on io_uring goes over to read(2)/write(2). */
+void	xtcp_dev_forked(struct xt_dev *dev);
 /* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
 int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts

@@ -63,6 +63,12 @@ xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
 	return (xt_dev_fds(dev, fds, max));
 }
 
+void
+xtcp_dev_forked(struct xt_dev *dev)
+{
+	xt_dev_tap_forked(dev);
+}
+
 int
 xtcp_engine_wait_fd(const struct xtcp_engine *eng)
 {

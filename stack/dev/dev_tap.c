@@ -529,6 +529,20 @@ xt_dev_tap_uses_uring(const struct xt_dev *d)
 	return (p->uring);
 }
 
+void
+xt_dev_tap_forked(struct xt_dev *d)
+{
+	struct tap_priv *p;
+
+	if (d == NULL || d->ops != &tap_ops)
+		return;
+	p = d->priv;
+	/* the rings stay as they are, never touched again here; rxbuf
+	 * holds XT_TAP_NBUF buffers, the plain path uses the first */
+	p->uring = 0;
+	p->tx_broken = 1;
+}
+
 /* The TAP and, with io_uring, the eventfd and the two rings. */
 static unsigned
 tap_fds(const struct xt_dev *d, int *all)

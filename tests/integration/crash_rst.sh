@@ -17,6 +17,9 @@
 #      a stack socket (/dev/tcp) still has no child but its own after
 #      `wait` (which would hang on a watcher child), and exits with its
 #      own status, 3; it closed its connection first (at exit), so no RST.
+#   5. as 1 through a TAP driven with io_uring (XTCP_TAP), where the
+#      watcher must not use the program's rings (skipped without
+#      /dev/net/tun).
 # In each case the watcher is gone within 5 s of the program's end.  In
 # kernel mode (XTCP_TEST_KERNEL=1) the kernel's own resets are checked
 # the same way and the watcher checks are left out.
@@ -26,6 +29,10 @@
 PSLOW=8301	# the large file, rate-limited: curl is killed on the way
 PFAST=8302	# the small file: curl completes
 PLATE=8303	# the bash client's server, which closes 0.3 s after it
+PTAP=8304	# the large file again, through a TAP
+TAP=xtap0
+TKADDR=10.93.0.1	# the kernel's side of the TAP
+TSADDR=10.93.0.2	# the shim's
 MIB=${XTCP_TEST_MIB:-16}
 RATE=${XTCP_TEST_RATE:-16mbit}
 MIN_BYTES=200000	# "mid-download": at least this much arrived
@@ -76,11 +83,11 @@ done
 grep -q "Capturing on" "$XT_TMP/tshark.err" ||
     { xt_dump "$XT_TMP/tshark.err"; xt_fail "tshark did not start capturing"; }
 
-# watchers: live (not zombie) xtcp-watch processes in the shim's
-# namespace, one PID a line.
+# watchers [NS]: live (not zombie) xtcp-watch processes in the shim's
+# namespace (or NS), one PID a line.
 watchers() {
 	local p st
-	for p in $(ip netns pids "$XT_NS_A" 2>/dev/null); do
+	for p in $(ip netns pids "${1:-$XT_NS_A}" 2>/dev/null); do
 		[[ $(cat "/proc/$p/comm" 2>/dev/null) == xtcp-watch ]] ||
 		    continue
 		st=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)
@@ -88,15 +95,15 @@ watchers() {
 	done
 }
 
-# watchers_gone WHAT: none within 5 s, else a problem.
+# watchers_gone WHAT [NS]: none within 5 s, else a problem.
 watchers_gone() {
 	local i
 	(( kmode )) && return 0
 	for (( i = 0; i < 50; i++ )); do
-		[[ -z $(watchers) ]] && return 0
+		[[ -z $(watchers "${2:-}") ]] && return 0
 		sleep 0.1
 	done
-	problems+=("$1: a watcher is still running 5 s later: $(watchers)")
+	problems+=("$1: a watcher is still running 5 s later: $(watchers "${2:-}")")
 }
 
 # established PORT [CPORT]: the server's ESTABLISHED connections on
@@ -232,7 +239,7 @@ kill -TERM "$TS" 2>/dev/null
 xt_wait_pid "$TS" 10
 [[ -s $PCAP ]] || xt_fail "no capture written"
 
-# tsf FILTER FIELD...: one line per matching frame.
+# tsf FILTER FIELD...: one line per matching frame of $PCAP.
 tsf() {
 	local filter=$1 args=() f
 	shift
@@ -243,21 +250,28 @@ tsf() {
 	    2>/dev/null
 }
 
-# ---- the resets of 1 and 2: from the shim, at the server's RCV.NXT ----
-for cport in "${CPORTS[@]}"; do
-	read -r fno seq <<<"$(tsf "ip.src == $XT_SHIM && tcp.srcport == $cport && tcp.flags.reset == 1" \
+# rst_exact SHIM PEER CPORT: in $PCAP, an RST from SHIM's port CPORT
+# whose sequence number is the last acknowledgment number PEER sent it.
+rst_exact() {
+	local shim=$1 peer=$2 cport=$3 fno seq ack
+	read -r fno seq <<<"$(tsf "ip.src == $shim && tcp.srcport == $cport && tcp.flags.reset == 1" \
 	    frame.number tcp.seq_raw | head -1)"
 	if [[ -z ${fno:-} ]]; then
-		problems+=("client port $cport: no RST from $XT_SHIM in the server's capture")
-		continue
+		problems+=("client port $cport: no RST from $shim in the server's capture")
+		return
 	fi
-	ack=$(tsf "ip.src == $XT_PEER && tcp.dstport == $cport && frame.number < $fno" \
+	ack=$(tsf "ip.src == $peer && tcp.dstport == $cport && frame.number < $fno" \
 	    tcp.ack_raw | tail -1)
 	if [[ $seq != "$ack" ]]; then
 		problems+=("client port $cport: the RST's sequence number $seq is not the server's RCV.NXT $ack")
 	else
 		xt_log "client port $cport: RST at $seq, the server's RCV.NXT"
 	fi
+}
+
+# ---- the resets of 1 and 2: from the shim, at the server's RCV.NXT ----
+for cport in "${CPORTS[@]}"; do
+	rst_exact "$XT_SHIM" "$XT_PEER" "$cport"
 done
 for p in $PFAST $PLATE; do
 	n=$(tsf "ip.src == $XT_SHIM && tcp.dstport == $p && tcp.flags.reset == 1" \
@@ -267,6 +281,74 @@ for p in $PFAST $PLATE; do
 	    frame.number | wc -l)
 	(( n == 1 )) || problems+=("$n connections to port $p in the capture, want 1")
 done
+
+# ---- 5: through a TAP on io_uring ----
+tap_crash() {
+	local ns=$XT_NAME-t out=$XT_TMP/out-tap err=$XT_TMP/curl-tap.err
+	local envs pid i conn cport tsp
+
+	if [[ ! -c /dev/net/tun ]] || (( kmode )); then
+		xt_log "the TAP case is left out (kernel mode, or no /dev/net/tun)"
+		return 0
+	fi
+	ip netns add "$ns" 2>/dev/null || { problems+=("TAP: no namespace"); return; }
+	xt_at_exit "ip netns del $ns"
+	ip -n "$ns" link set dev lo up
+	if ! ip -n "$ns" tuntap add dev "$TAP" mode tap 2>"$XT_TMP/tap.err"; then
+		xt_dump "$XT_TMP/tap.err"
+		xt_log "cannot create a TAP device: the TAP case is left out"
+		return 0
+	fi
+	ip -n "$ns" addr add "$TKADDR/24" dev "$TAP"
+	ip -n "$ns" link set dev "$TAP" up
+	ip netns exec "$ns" tc qdisc add dev "$TAP" root tbf rate "$RATE" \
+	    burst 32kbit latency 400ms
+	ip netns exec "$ns" timeout -k 2 60 python3 -m http.server "$PTAP" \
+	    --bind "$TKADDR" --directory "$XT_TMP/www" >"$XT_TMP/server-tap.log" 2>&1 &
+	XT_PIDS+=($!)
+	PCAP=$XT_TMP/tap.pcap
+	ip netns exec "$ns" timeout -k 2 60 tshark -i "$TAP" -s 128 -q \
+	    -f "tcp port $PTAP" -w "$PCAP" >/dev/null 2>"$XT_TMP/tshark-tap.err" &
+	tsp=$!
+	XT_PIDS+=("$tsp")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "Capturing on" "$XT_TMP/tshark-tap.err" 2>/dev/null &&
+		    ip netns exec "$ns" ss -Hltn "sport = :$PTAP" | grep -q . && break
+		sleep 0.1
+	done
+	envs=("LD_PRELOAD=$(xt_preload)" "XTCP_TAP=$TAP" "XTCP_ADDR=$TSADDR/24"
+	    XTCP_LOG=info "ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}")
+	ip netns exec "$ns" env "${envs[@]}" curl -sS -o "$out" \
+	    "http://$TKADDR:$PTAP/big" 2>"$err" &
+	pid=$!
+	XT_PIDS+=("$pid")
+	for (( i = 0; i < 100; i++ )); do
+		(( $(size_of "$out") >= MIN_BYTES )) && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	conn=$(ip netns exec "$ns" ss -Htn state established "( sport = :$PTAP )")
+	if (( $(size_of "$out") < MIN_BYTES )) || [[ -z $conn ]]; then
+		xt_dump "$err"
+		problems+=("TAP: curl is not in the middle of the download")
+		return
+	fi
+	cport=$(awk '{ n = split($4, a, ":"); print a[n]; exit }' <<<"$conn")
+	kill -KILL "$pid"
+	wait "$pid"
+	for (( i = 0; i < 50; i++ )); do
+		[[ -z $(ip netns exec "$ns" ss -Htn state established "( sport = :$PTAP )") ]] && break
+		sleep 0.1
+	done
+	[[ -z $(ip netns exec "$ns" ss -Htn state established "( sport = :$PTAP )") ]] ||
+	    problems+=("TAP: the server's connection is still ESTABLISHED 5 s after curl died")
+	watchers_gone "TAP" "$ns"
+	sleep 0.5
+	kill -TERM "$tsp" 2>/dev/null
+	xt_wait_pid "$tsp" 10
+	rst_exact "$TSADDR" "$TKADDR" "$cport"
+}
+tap_crash
 
 xt_verdict "the killed program's connection was not reset as a kernel's would be"
 xt_pass

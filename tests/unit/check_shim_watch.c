@@ -211,6 +211,55 @@ START_TEST(watcher_outlives_program)
 }
 END_TEST
 
+/* In the watcher: never returns, but for the bound. */
+static void
+watcher_spins(void *arg)
+{
+	(void)arg;
+	(void)write(rep_fd, "s", 1);
+	for (;;)
+		;
+}
+
+/* A watcher whose work does not end is ended after max_s seconds. */
+START_TEST(watcher_bounded)
+{
+	struct shim_watch w;
+	struct timespec t0, t1;
+	int rep[2], st;
+	pid_t prog;
+	long ms;
+	char c;
+
+	ck_assert_int_eq(pipe(rep), 0);
+	rep_fd = rep[1];
+	prog = fork();
+	ck_assert_int_ge(prog, 0);
+	if (prog == 0) {
+		close(rep[0]);
+		memset(&w, 0, sizeof(w));
+		w.keep[w.nkeep++] = rep_fd;
+		w.fn = watcher_spins;
+		w.max_s = 1;
+		_exit(shim_watch_spawn(&w) == 0 ? 0 : 1);
+	}
+	close(rep[1]);
+	ck_assert_int_eq(waitpid(prog, &st, 0), prog);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert(readable_within(rep[0], 3000));
+	ck_assert_int_eq(read(rep[0], &c, 1), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* its pipe end closes when it is ended */
+	ck_assert_msg(readable_within(rep[0], 2500), "the watcher spins on");
+	ck_assert_int_eq(read(rep[0], &c, 1), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
+	    1000000;
+	ck_assert_int_lt(ms, 2500);
+	close(rep[0]);
+}
+END_TEST
+
 /* Orphaned, a watcher would become the child of a subreaper: none. */
 START_TEST(no_watcher_in_subreaper)
 {
@@ -309,6 +358,7 @@ xt_suite_shim_watch(void)
 
 	tcase_add_loop_test(tc, watcher_outlives_program, 0, 2);
 	tcase_add_test(tc, no_watcher_in_subreaper);
+	tcase_add_test(tc, watcher_bounded);
 	tcase_add_loop_test(tc, close_all_but_kept, 0, 2);
 	tcase_add_test(tc, wait_for_death);
 	suite_add_tcase(s, tc);
