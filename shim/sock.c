@@ -150,6 +150,7 @@ socket(int domain, int type, int protocol)
 		return (shim_fail_errno(ENOMEM));
 	}
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
+	shim_sock_sync_out(s);
 	if ((err = shim_sock_open_fd(s, type & SOCK_CLOEXEC, &fd)) != 0) {
 		s->refs = 1;
 		shim_sock_unref(s);
@@ -550,6 +551,7 @@ sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
 	}
 	ns->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	sock_inherit(s, ns);
+	shim_sock_sync_out(ns);
 	if ((err = shim_sock_open_fd(ns, flags & SOCK_CLOEXEC, &nfd)) != 0) {
 		ns->refs = 1;
 		shim_sock_unref(ns);	/* closes the connection */

@@ -104,7 +104,7 @@ watch_take_engine(struct xtcp_engine **engp)
 		return (-1);
 	/* our copy of the device: a TAP's io_uring rings were the
 	 * program's, its descriptor is ours too */
-	xtcp_dev_forked(shim.dev);
+	xtcp_dev_fork_child(shim.dev);
 	xtcp_engine_adopt(eng, shim.proc);
 	xtcp_engine_set_callbacks(eng, NULL, NULL, NULL);
 	xtcp_engine_set_urg_callback(eng, NULL);

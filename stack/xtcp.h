@@ -198,6 +198,16 @@ void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
  * returns how many.  Then xtcp_engine_adopt() as usual. */
 unsigned xtcp_engine_owner_dead(struct xtcp_engine *eng,
 	    struct xtcp_proc *proc, uint64_t now_us);
+/* Lock held, by a holder about to die on purpose (exit) with the lock:
+ * nothing is half changed, xtcp_engine_owner_dead() resets nothing. */
+void	xtcp_engine_hold_clean(struct xtcp_engine *eng);
+/* Was the present (dead) hold marked so? */
+int	xtcp_engine_hold_was_clean(const struct xtcp_engine *eng);
+/* Memory from the engine's allocator (its arena, counted under
+ * XTCP_MEM_MAX) for state the caller keeps beside the engine's: zeroed,
+ * or NULL.  Free with the same size. */
+void	*xtcp_engine_mem_alloc(struct xtcp_engine *eng, size_t n);
+void	xtcp_engine_mem_free(struct xtcp_engine *eng, void *p, size_t n);
 /* Bytes of the arena carved so far (high-water mark of its layout). */
 uint64_t xtcp_engine_arena_used(const struct xtcp_engine *eng);
 void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
@@ -293,6 +303,10 @@ int	xtcp_shutdown(struct xtcp_sock *s, uint64_t now_us, int how);
  * background (FIN, TIME-WAIT); unread data or linger 0 makes it an RST.
  * The socket's user pointer is never used again. */
 void	xtcp_close(struct xtcp_sock *s, uint64_t now_us);
+/* The socket's last owner died: close it as xtcp_close() would, but reset
+ * a connection that has not queued its FIN (RST, as SO_LINGER 0), so the
+ * peer learns at once.  1 if a connection was reset. */
+int	xtcp_abort(struct xtcp_sock *s, uint64_t now_us);
 int	xtcp_getsockname(const struct xtcp_sock *s, uint32_t *addr,
 	    uint16_t *port);
 /* XT_ENOTCONN unless connected (or connecting). */
@@ -337,14 +351,12 @@ int	xtcp_is_listening(const struct xtcp_sock *s);
 
 /* ---- when the programs die (tcp_abort.c, issue 13) ---- */
 
-/* s is held by nobody any more (its program died): reset it as
- * close() with SO_LINGER 0 would, a listener's pending connections
- * with it, and free it.  Returns the RSTs sent (flushed). */
-unsigned xtcp_abort(struct xtcp_sock *s, uint64_t now_us);
-/* Every socket of the engine is held by nobody any more: xtcp_abort()
- * each, leaving TIME-WAIT alone, and with spare_closing those closing in
- * order too (our FIN queued: FIN-WAIT-1/2, CLOSING, LAST-ACK), which may
- * end by themselves.  Returns the RSTs sent (flushed). */
+/* Every socket of the engine is held by nobody any more (the whole
+ * family died): reset each connection (RST at SND.NXT, a listener's
+ * pending ones too) and free it, leaving TIME-WAIT alone, and with
+ * spare_closing those closing in order too (our FIN queued: FIN-WAIT-1/2,
+ * CLOSING, LAST-ACK), which may end by themselves.  Returns the RSTs
+ * sent (flushed). */
 unsigned xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us,
 	    int spare_closing);
 /* The RSTs xtcp_engine_abort_all() would send now (0: nothing to do). */
@@ -382,9 +394,9 @@ int	xtcp_dev_wait_fd(struct xt_dev *dev);
 /* dev's kernel descriptors (wait fd among them), up to max into fds;
  * returns how many dev holds, or XT_EINVAL. */
 int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
-/* dev is used from now on by a process forked from its opener (issue
- * 13's watcher): a TAP on io_uring goes over to read(2)/write(2). */
-void	xtcp_dev_forked(struct xt_dev *dev);
+/* In a fork child sharing dev with its parent: leave what only the
+ * parent may use (a TAP's io_uring rings) and use the rest itself. */
+void	xtcp_dev_fork_child(struct xt_dev *dev);
 /* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
 int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts

@@ -64,9 +64,9 @@ xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
 }
 
 void
-xtcp_dev_forked(struct xt_dev *dev)
+xtcp_dev_fork_child(struct xt_dev *dev)
 {
-	xt_dev_tap_forked(dev);
+	(void)xt_dev_tap_fork_child(dev);
 }
 
 int

@@ -519,6 +519,22 @@ out:
 }
 
 int
+xt_dev_tap_fork_child(struct xt_dev *d)
+{
+	struct tap_priv *p;
+
+	if (d == NULL || d->ops != &tap_ops)
+		return (0);
+	p = d->priv;
+	if (!p->uring)
+		return (0);
+	/* the rings' receive buffers (XT_TAP_NBUF of them) hold the one
+	 * buffer the plain path reads into */
+	p->uring = 0;
+	return (1);
+}
+
+int
 xt_dev_tap_uses_uring(const struct xt_dev *d)
 {
 	const struct tap_priv *p;
@@ -527,20 +543,6 @@ xt_dev_tap_uses_uring(const struct xt_dev *d)
 		return (0);
 	p = d->priv;
 	return (p->uring);
-}
-
-void
-xt_dev_tap_forked(struct xt_dev *d)
-{
-	struct tap_priv *p;
-
-	if (d == NULL || d->ops != &tap_ops)
-		return;
-	p = d->priv;
-	/* the rings stay as they are, never touched again here; rxbuf
-	 * holds XT_TAP_NBUF buffers, the plain path uses the first */
-	p->uring = 0;
-	p->tx_broken = 1;
 }
 
 /* The TAP and, with io_uring, the eventfd and the two rings. */

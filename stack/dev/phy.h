@@ -153,11 +153,10 @@ int	xt_dev_tap_open(const char *ifname, const uint8_t *mac, uint32_t mtu,
 /* 1 if d is a TAP device using io_uring, 0 otherwise (plain read/write,
  * or not a TAP device). */
 int	xt_dev_tap_uses_uring(const struct xt_dev *d);
-/* d is used from now on by a process forked from the one that opened it
- * (the shim's watcher, issue 13): a TAP on io_uring goes over to plain
- * read(2) and write(2) on its descriptor, since the rings' private state
- * (liburing's cached heads and tails) is the opener's as it was at the
- * fork.  Other devices are left as they are. */
-void	xt_dev_tap_forked(struct xt_dev *d);
+/* In a fork child that shares d with its parent (issue 13, process
+ * families): a TAP's io_uring rings are the parent's, so the child's copy
+ * of d reads and writes the TAP descriptor itself from now on (both read
+ * one queue: each frame goes to one of them).  1 if it switched. */
+int	xt_dev_tap_fork_child(struct xt_dev *d);
 
 #endif

@@ -8,8 +8,8 @@
  * whole family) is gone, takes the engine and calls
  * xtcp_engine_abort_all(): every connection still open is reset, so that
  * no peer is left with a half-open connection until its own timers give
- * up.  xtcp_abort() is the same for one socket, for a survivor that ends
- * what a dead member alone held.
+ * up.  (A survivor of a family ends what a dead member alone held with
+ * xtcp_abort(), tcp_usrreq.c.)
  *
  * The RST of each connection carries SND.NXT (the highest sequence number
  * sent, snd_max) with an ACK of RCV.NXT, as Linux's tcp_send_active_reset
@@ -149,19 +149,6 @@ abort_one(struct xtcp_sock *tp)
 		xt_tcp_drop(tp, XT_ECONNRESET);	/* frees the orphan */
 		break;
 	}
-	return (n);
-}
-
-unsigned
-xtcp_abort(struct xtcp_sock *s, uint64_t now_us)
-{
-	struct xtcp_engine *eng = s->eng;
-	unsigned n;
-
-	eng->now = now_us;
-	n = abort_one(s);
-	XT_STAT_ADD(eng, tcp_abort_resets, n);
-	xt_tx_flush(eng);
 	return (n);
 }
 
