@@ -85,7 +85,6 @@ static void	watch_main(const struct shim_watch *, int)
 static void	watch_detach(void);
 static void	watch_close_gap(unsigned, unsigned);
 static void	watch_exit(int) __attribute__((noreturn));
-static void	watch_bound(unsigned);
 
 static void
 watch_exit(int status)
@@ -149,8 +148,8 @@ watch_detach(void)
  * that no longer answers, a bug): SIGALRM, back to its default action
  * and unblocked, ends it after secs.
  */
-static void
-watch_bound(unsigned secs)
+void
+shim_watch_bound(unsigned secs)
 {
 	struct sigaction sa;
 	sigset_t alrm;
@@ -178,7 +177,7 @@ watch_main(const struct shim_watch *w, int pidfd)
 	keep2 = syscall(SYS_fstat, 2, &st) == 0 && S_ISREG(st.st_mode);
 	shim_watch_close_fds(keep, n, keep2);
 	if (shim_watch_wait(pidfd) == 0 && w->fn != NULL) {
-		watch_bound(w->max_s != 0 ? w->max_s : SHIM_WATCH_MAX_S);
+		shim_watch_bound(w->max_s != 0 ? w->max_s : SHIM_WATCH_MAX_S);
 		w->fn(w->arg);
 	}
 	watch_exit(0);

@@ -41,7 +41,8 @@ struct shim_watch {
  * signal but SIGKILL, moves to /, takes the name SHIM_WATCH_NAME and
  * closes every descriptor but those in w->keep (and standard error when
  * it is a regular file, for its one log line).  Whatever fn does, the
- * watcher lives at most w->max_s seconds after the death (alarm(2)).
+ * watcher lives at most w->max_s seconds after the death (alarm(2)),
+ * unless fn lifts the bound (shim_watch_bound).
  * Returns 0, or an errno
  * value: ENOSYS without pidfd_open(2) (Linux 5.3), EPERM when the
  * process is PID 1 or a child subreaper (an orphaned watcher would be
@@ -60,5 +61,9 @@ void	shim_watch_close_fds(const int *keep, unsigned n, int keep2);
 /* Wait until the process pidfd refers to has died: 0, or an errno value
  * (EBADF: pidfd is no pidfd). */
 int	shim_watch_wait(int pidfd);
+
+/* In the watcher's function: it ends in secs (alarm(2), SIGALRM's default
+ * action); 0 lifts the bound (while it waits for other processes). */
+void	shim_watch_bound(unsigned secs);
 
 #endif /* SHIM_WATCH_H */

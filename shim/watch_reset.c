@@ -29,18 +29,26 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "family.h"
+#include "famtab.h"
 #include "shim.h"
 #include "watch.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434	/* every architecture, Linux 5.3 */
+#endif
 
 #define WATCH_LINGER_US		250000	/* challenge ACKs answered, µs */
 #define WATCH_GRACE_US		500000	/* closing connections may end, µs */
 #define WATCH_STEP_US		10000	/* how often the grace looks, µs */
+#define WATCH_FORK_US		50000	/* a fork under way: look again, µs */
+#define WATCH_ROUNDS		100000	/* member deaths and forks followed */
 #define WATCH_RX_BUDGET		64	/* frames per xtcp_engine_rx */
 #define WATCH_RX_ROUNDS		16	/* calls before the abort */
 
@@ -48,6 +56,8 @@ static int	watch_take_engine(struct xtcp_engine **engp);
 static void	watch_reset(void *arg);
 static void	watch_linger(struct xtcp_engine *eng, uint64_t until);
 static void	watch_grace(struct xtcp_engine *eng, uint64_t until);
+static unsigned	watch_members(int *fds, int *forking);
+static void	watch_members_wait(int *fds, unsigned n, int forking);
 
 /* Take in and answer frames until `until` (µs). */
 static void
@@ -130,17 +140,103 @@ watch_grace(struct xtcp_engine *eng, uint64_t until)
 		    now + WATCH_STEP_US : until);
 }
 
-/* The watcher, once the program has died. */
+/*
+ * Lock held: the pidfds of the family's live members into fds (one per
+ * slot at most), and how many; *forking: a slot reserved by a fork under
+ * way whose child may yet become a member.  A member whose pidfd is
+ * readable already has died (a zombie not yet reaped).
+ */
+static unsigned
+watch_members(int *fds, int *forking)
+{
+	struct shim_famtab *ft = &shim_fam.f->ft;
+	struct shim_slot *sl;
+	struct pollfd p;
+	unsigned n = 0;
+	int32_t pid;
+	int s, fd;
+
+	*forking = 0;
+	for (s = 0; s < SHIM_FAM_SLOTS; s++) {
+		sl = &ft->slots[s];
+		switch (atomic_load(&sl->state)) {
+		case SHIM_SLOT_RESERVED:
+			if (shim_now_us() - sl->since_us < SHIM_FT_RESERVE_US)
+				*forking = 1;
+			continue;
+		case SHIM_SLOT_ACTIVE:
+			break;
+		default:
+			continue;
+		}
+		if ((pid = atomic_load(&sl->pid)) <= 0 ||
+		    (fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+			continue;		/* gone and reaped */
+		p.fd = fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (syscall(SYS_ppoll, &p, 1UL, &(struct timespec){ 0, 0 },
+		    NULL, 0UL) == 0)
+			fds[n++] = fd;
+		else
+			(void)syscall(SYS_close, fd);
+	}
+	return (n);
+}
+
+/*
+ * Lock not held: until one of the n members dies (or, with a fork under
+ * way, WATCH_FORK_US passes); the fds are closed.
+ */
+static void
+watch_members_wait(int *fds, unsigned n, int forking)
+{
+	struct pollfd p[SHIM_FAM_SLOTS];
+	struct timespec ts = { 0, WATCH_FORK_US * 1000L };
+	unsigned i;
+	long r;
+
+	for (i = 0; i < n; i++) {
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+	}
+	do
+		r = syscall(SYS_ppoll, p, (unsigned long)n,
+		    forking || n == 0 ? &ts : NULL, NULL, 0UL);
+	while (r < 0 && errno == EINTR);
+	for (i = 0; i < n; i++)
+		(void)syscall(SYS_close, fds[i]);
+}
+
+/*
+ * The watcher, once the program it was started by has died.  Its family
+ * may live on in forked members, which reset what a dead member alone
+ * held themselves (family.c): the watcher's part is the death of the
+ * last member.  So it waits for every member it finds alive, again
+ * after each death (a member may have forked meanwhile: its child has a
+ * slot by then, reserved under the lock); once none is left, it takes
+ * what remains of the stack and resets it.
+ */
 static void
 watch_reset(void *arg)
 {
 	struct xtcp_engine *eng;
+	int fds[SHIM_FAM_SLOTS], forking;
+	unsigned n, i, round;
 	uint64_t now;
-	unsigned n, i;
 
 	(void)arg;
-	if (watch_take_engine(&eng) != 0)
-		return;
+	for (round = 0; ; round++) {
+		if (round == WATCH_ROUNDS || watch_take_engine(&eng) != 0)
+			return;
+		if ((n = watch_members(fds, &forking)) == 0 && !forking)
+			break;		/* the whole family is gone */
+		pthread_mutex_unlock(&shim_fam.f->mtx);
+		shim_watch_bound(0);	/* as long as they live */
+		watch_members_wait(fds, n, forking);
+		shim_watch_bound(SHIM_WATCH_MAX_S);
+	}
 	if (xtcp_engine_abort_count(eng, 0) == 0) {
 		/* closed before it exited: nothing to do */
 		pthread_mutex_unlock(&shim_fam.f->mtx);
@@ -158,8 +254,9 @@ watch_reset(void *arg)
 	if (n > 0)
 		watch_linger(eng, shim_now_us() + WATCH_LINGER_US);
 	pthread_mutex_unlock(&shim_fam.f->mtx);
-	shim_log(XTCP_LOG_INFO, "watcher: process %ld died holding "
-	    "connections: %u reset", (long)shim.pid, n);
+	shim_log(XTCP_LOG_INFO, "watcher: process %ld%s died holding "
+	    "connections: %u reset", (long)shim.pid, round > 0 ?
+	    " and its family" : "", n);
 }
 
 /*

@@ -17,6 +17,10 @@
 #      a stack socket (/dev/tcp) still has no child but its own after
 #      `wait` (which would hang on a watcher child), and exits with its
 #      own status, 3; it closed its connection first (at exit), so no RST.
+#   6. a family: a shimmed python fetches, forks, and its child reads on
+#      from the inherited socket; kill -9 of the parent leaves the
+#      connection alone (the download goes on in the child), kill -9 of
+#      the child then resets it;
 #   5. as 1 through a TAP driven with io_uring (XTCP_TAP), where the
 #      watcher must not use the program's rings (skipped without
 #      /dev/net/tun).
@@ -171,7 +175,7 @@ crash() {
 	sigint)	kill -INT -- "-$pid" ;;
 	esac
 	t0=$(xt_now_ms)
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 	rc=$?
 	case $how in
 	kill9)	(( rc == 137 )) || problems+=("$how: curl's status $rc, want 137 (SIGKILL)") ;;
@@ -197,6 +201,74 @@ crash() {
 
 crash kill9
 crash sigint
+
+# ---- 6: a family: the parent dies first, then its child ----
+family_crash() {
+	local out=$XT_TMP/out-family err=$XT_TMP/family.err envs=() pid kid
+	local i conn cport s1 s2 w
+
+	mapfile -t envs < <(XTCP_LOG=info xt_shim_env)
+	# shellcheck disable=SC2016
+	setsid ip netns exec "$XT_NS_A" env "${envs[@]}" python3 -c '
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.sendall(b"GET /big HTTP/1.0\r\n\r\n")
+s.recv(4096)
+kid = os.fork()
+if kid == 0:
+    with open(sys.argv[3], "wb") as f:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            f.write(b)
+            f.flush()
+    os._exit(0)
+print(kid, flush=True)
+time.sleep(60)' "$XT_PEER" "$PSLOW" "$out" >"$XT_TMP/family.out" 2>"$err" &
+	pid=$!
+	XT_PIDS+=("$pid")
+	for (( i = 0; i < 100; i++ )); do
+		(( $(size_of "$out") >= MIN_BYTES )) && break
+		sleep 0.1
+	done
+	kid=$(head -1 "$XT_TMP/family.out")
+	conn=$(established "$PSLOW")
+	if [[ -z $kid || -z $conn ]] || (( $(size_of "$out") < MIN_BYTES )); then
+		xt_dump "$err"
+		problems+=("family: the child is not in the middle of the download")
+		return
+	fi
+	XT_PIDS+=("$kid")
+	cport=$(awk '{ n = split($4, a, ":"); print a[n]; exit }' <<<"$conn")
+	CPORTS+=("$cport")
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	s1=$(size_of "$out")
+	sleep 1.5
+	s2=$(size_of "$out")
+	[[ -n $(established "$PSLOW" "$cport") ]] ||
+	    problems+=("family: the connection was reset when the parent died, the child still held it")
+	(( s2 > s1 )) ||
+	    problems+=("family: the child's download stopped when the parent died ($s1 -> $s2 bytes)")
+	w=$(watchers)
+	(( kmode )) || [[ -n $w ]] ||
+	    problems+=("family: the watcher left while the child lived")
+	kill -KILL "$kid"
+	for (( i = 0; i < 50; i++ )); do
+		[[ -z $(established "$PSLOW" "$cport") ]] && break
+		sleep 0.1
+	done
+	[[ -z $(established "$PSLOW" "$cport") ]] ||
+	    problems+=("family: the connection is still ESTABLISHED 5 s after the child died")
+	watchers_gone "family"
+	if (( ! kmode )) && ! grep -q "watcher: process $pid and its family died holding connections: 1 reset" "$err"; then
+		xt_dump "$err"
+		problems+=("family: the watcher did not say it reset the family's connection")
+	fi
+	xt_log "family: the download went on in the child ($s1 -> $s2 bytes) after the parent's death; reset after the child's"
+}
+family_crash
 
 # ---- 3: a normal run ----
 XTCP_LOG=info xt_shim 30 curl -sS --fail -o "$XT_TMP/out-small" \
@@ -335,7 +407,7 @@ tap_crash() {
 	fi
 	cport=$(awk '{ n = split($4, a, ":"); print a[n]; exit }' <<<"$conn")
 	kill -KILL "$pid"
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 	for (( i = 0; i < 50; i++ )); do
 		[[ -z $(ip netns exec "$ns" ss -Htn state established "( sport = :$PTAP )") ]] && break
 		sleep 0.1
