@@ -174,7 +174,7 @@ watch_main(const struct shim_watch *w, int pidfd)
 	for (i = 0; i < w->nkeep && i < SHIM_WATCH_MAXFDS; i++)
 		keep[n++] = w->keep[i];
 	keep[n++] = pidfd;
-	keep2 = syscall(SYS_fstat, 2, &st) == 0 && S_ISREG(st.st_mode);
+	keep2 = fstat(2, &st) == 0 && S_ISREG(st.st_mode);
 	shim_watch_close_fds(keep, n, keep2);
 	if (shim_watch_wait(pidfd) == 0 && w->fn != NULL) {
 		shim_watch_bound(w->max_s != 0 ? w->max_s : SHIM_WATCH_MAX_S);

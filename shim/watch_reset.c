@@ -2,9 +2,11 @@
  * watch_reset.c - the shim's use of the watcher (watch.c): started with
  * the engine, it resets every connection the program still held once the
  * program has died, as a kernel resets the connections of a killed
- * process.
+ * process.  A program's family (its fork children, family.c) shares the
+ * stack and resets what a dead member alone held itself; the watcher
+ * waits for every member and acts when the last one has died.
  *
- * Once the program is gone the watcher takes the engine, gives it
+ * Once the family is gone the watcher takes the engine, gives it
  * callbacks of its own (none: nobody waits on any socket now) and takes
  * in what waits in the device.  Then, as a kernel closes a dead
  * process's sockets: every connection still open is reset at once
