@@ -14,14 +14,16 @@
  *
  * Not the program's child.  A child would be visible: SIGCHLD, a
  * waitpid(2) result, a shell's `wait` that waits for it.  So the program
- * makes an intermediate with a raw clone(2) whose exit signal is 0 (no
- * SIGCHLD when it ends; a plain wait(2) does not even see it: only
- * __WCLONE or __WALL do), the intermediate forks the watcher and exits at
- * once, and the program reaps it with waitpid(pid, __WCLONE) before it
- * returns.  The watcher, orphaned, belongs to PID 1 (or the nearest
- * child subreaper above the program).  Raw clone rather than fork(3): the
- * program's pthread_atfork handlers (and ours, init.c) must not run for a
- * process that is not a fork of the program's making.  The watcher
+ * makes an intermediate with clone(2) whose exit signal is 0 (no SIGCHLD
+ * when it ends; a plain wait(2) does not even see it: only __WCLONE or
+ * __WALL do), sharing its memory while the spawning thread waits
+ * (CLONE_VM | CLONE_VFORK, as posix_spawn does: the program's memory is
+ * copied once, for the watcher); the intermediate forks the watcher and
+ * exits at once, and the program reaps it with waitpid(pid, __WCLONE)
+ * before it returns.  The watcher, orphaned, belongs to PID 1 (or the
+ * nearest child subreaper above the program).  clone rather than
+ * fork(3): the program's pthread_atfork handlers (and ours, init.c) must
+ * not run for a process that is not a fork of the program's making.  The watcher
  * itself comes from glibc's _Fork() (2.34), which runs no handlers
  * either but brings the thread's ID and robust-mutex list up to date in
  * the child, as the engine lock, a robust mutex, needs.
@@ -76,10 +78,19 @@
 
 /* Closing one by one (no close_range) stops at this many descriptors. */
 #define WATCH_FD_SCAN_MAX	(1 << 20)
+/* The intermediate's stack, and the watcher's (its copy): the engine's
+ * input path runs on it.  Pages are touched as used. */
+#define WATCH_STACK_SIZE	(256 * 1024)
+
+struct watch_start {
+	const struct shim_watch	*w;
+	int			 pidfd;
+};
+
+static uint8_t	watch_stack[WATCH_STACK_SIZE] __attribute__((aligned(64)));
 
 static pid_t	watch_fork(void);
-static void	watch_intermediate(const struct shim_watch *, int)
-		    __attribute__((noreturn));
+static int	watch_intermediate(void *);
 static void	watch_main(const struct shim_watch *, int)
 		    __attribute__((noreturn));
 static void	watch_detach(void);
@@ -111,15 +122,22 @@ watch_fork(void)
 #endif
 }
 
-/* The intermediate: fork the watcher, exit (1 if it could not). */
-static void
-watch_intermediate(const struct shim_watch *w, int pidfd)
+/*
+ * The intermediate: fork the watcher, exit (1 if it could not).  It runs
+ * in our memory (CLONE_VM) on watch_stack while the spawning thread
+ * waits (CLONE_VFORK), as posix_spawn's child does, so that the
+ * program's memory is copied once (by this fork), not twice; the watcher
+ * goes on in its own copy of watch_stack.
+ */
+static int
+watch_intermediate(void *arg)
 {
+	const struct watch_start *ws = arg;
 	pid_t pid;
 
 	pid = watch_fork();
 	if (pid == 0)
-		watch_main(w, pidfd);
+		watch_main(ws->w, ws->pidfd);
 	watch_exit(pid < 0 ? 1 : 0);
 }
 
@@ -186,6 +204,7 @@ watch_main(const struct shim_watch *w, int pidfd)
 int
 shim_watch_spawn(const struct shim_watch *w)
 {
+	struct watch_start ws;
 	sigset_t all, old;
 	long pid, r;
 	int pidfd, st = 0, sub = 0, err = 0, saved = errno;
@@ -207,10 +226,11 @@ shim_watch_spawn(const struct shim_watch *w)
 	 * handlers) nor, meanwhile, by this thread */
 	sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
-	/* exit signal 0: no SIGCHLD; no CLONE_* flag: a copy, as fork */
-	pid = syscall(SYS_clone, 0UL, NULL, NULL, NULL, NULL);
-	if (pid == 0)
-		watch_intermediate(w, pidfd);
+	/* exit signal 0: no SIGCHLD; back when it has exited */
+	ws.w = w;
+	ws.pidfd = pidfd;
+	pid = clone(watch_intermediate, watch_stack + sizeof(watch_stack),
+	    CLONE_VM | CLONE_VFORK, &ws);
 	if (pid < 0) {
 		err = errno;
 	} else {

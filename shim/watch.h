@@ -33,8 +33,8 @@ struct shim_watch {
 /*
  * Start a watcher of the calling process that runs w->fn once the
  * process has died (every thread of it).  The watcher is not our child:
- * an intermediate process made by a raw clone(2) with no exit signal
- * forks it and exits, and is reaped here (waitpid __WCLONE); so no
+ * an intermediate process made by clone(2) with no exit signal (sharing
+ * our memory while this thread waits) forks it and exits, and is reaped here (waitpid __WCLONE); so no
  * SIGCHLD, no waitpid(2) result for the program, and no pthread_atfork
  * handler runs.  The watcher starts a session of its own (Ctrl-C and
  * hang-ups of the program's terminal do not reach it), ignores every
