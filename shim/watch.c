@@ -90,9 +90,13 @@ struct watch_start {
 static uint8_t	watch_stack[WATCH_STACK_SIZE] __attribute__((aligned(64)));
 
 static pid_t	watch_fork(void);
-static int	watch_intermediate(void *);
+/* They run on watch_stack, which AddressSanitizer does not know as a
+ * stack: its check at their calls of functions that do not return
+ * would only warn. */
+static int	watch_intermediate(void *)
+		    __attribute__((no_sanitize_address));
 static void	watch_main(const struct shim_watch *, int)
-		    __attribute__((noreturn));
+		    __attribute__((noreturn, no_sanitize_address));
 static void	watch_detach(void);
 static void	watch_close_gap(unsigned, unsigned);
 static void	watch_exit(int) __attribute__((noreturn));
