@@ -285,14 +285,15 @@ fi
     xt_skip "no /proc/PID/task/TID/children here (CONFIG_PROC_CHILDREN)"
 # shellcheck disable=SC2016
 # The stack socket is opened by bash itself (the engine and the watcher
-# are bash's), which closes it at exit 0.3 s before the server does: the
+# are bash's; its child sleep, started before, shares no socket), which
+# closes it at exit 0.3 s before the server does: the
 # watcher then finds a connection closing in order (FIN-WAIT-2) and lets
 # it end by itself (the server's FIN, TIME-WAIT), without an RST.
 XTCP_LOG=info xt_shim 20 bash -c '
 	n=0
 	trap "n=\$(( n + 1 ))" CHLD
+	sleep 0.3 &		# before the socket: no member of its family
 	exec {fd}<>"/dev/tcp/$1/$2" || exit 10
-	sleep 0.2 &
 	wait			# a watcher child would hang it
 	read -r kids </proc/$$/task/$$/children
 	[[ -z $kids ]] || { echo "children: $kids" >&2; exit 11; }
