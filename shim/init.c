@@ -443,6 +443,8 @@ engine_start(void)
 		    strerror(r));
 	/* every later hold is the region's lock, robust and shared */
 	shim_lock_move(&shim_fam.f->mtx);
+	/* issue 13: resets this process's connections if it is killed */
+	shim_watch_begin();
 	shim_log(XTCP_LOG_INFO, "stack up on %s%s, %u.%u.%u.%u/%u",
 	    c->tap ? "TAP " : "", c->ifname, c->addr >> 24,
 	    (c->addr >> 16) & 0xff, (c->addr >> 8) & 0xff, c->addr & 0xff,

@@ -238,6 +238,12 @@ int	shim_sin_out(struct sockaddr *sa, socklen_t *lenp, uint32_t addr,
 	    uint16_t port);
 int	shim_sin_check_out(const struct sockaddr *sa, const socklen_t *lenp);
 
+/* ---- the watcher (watch_reset.c) ---- */
+
+/* Lock held, the engine just started: start the process that resets the
+ * connections this process holds once it has died (watch.c). */
+void	shim_watch_begin(void);
+
 /* ---- engine thread (loop.c) ---- */
 
 /* Lock held.  0 or errno. */

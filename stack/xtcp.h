@@ -386,6 +386,20 @@ int	xtcp_sock_atmark(const struct xtcp_sock *s);
 /* Is this a listening socket? */
 int	xtcp_is_listening(const struct xtcp_sock *s);
 
+/* ---- when the programs die (tcp_abort.c, issue 13) ---- */
+
+/* Every socket of the engine is held by nobody any more (the whole
+ * family died): reset each connection (RST at SND.NXT, a listener's
+ * pending ones too) and free it, leaving TIME-WAIT alone, and with
+ * spare_closing those closing in order too (our FIN queued: FIN-WAIT-1/2,
+ * CLOSING, LAST-ACK), which may end by themselves.  Returns the RSTs
+ * sent (flushed). */
+unsigned xtcp_engine_abort_all(struct xtcp_engine *eng, uint64_t now_us,
+	    int spare_closing);
+/* The RSTs xtcp_engine_abort_all() would send now (0: nothing to do). */
+unsigned xtcp_engine_abort_count(const struct xtcp_engine *eng,
+	    int spare_closing);
+
 /* ---- what the LD_PRELOAD shim needs besides sockets (issue 11) ----
  *
  * The shim includes no engine header but this one: the device it opens,
