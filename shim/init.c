@@ -415,6 +415,9 @@ engine_start(void)
 		shim_log(XTCP_LOG_INFO, "sharing the address with other "
 		    "processes (claimant %d%s)", pool.pm.c->slot,
 		    pool.pm.c->leader ? ", leader" : "");
+	} else {
+		shim_fam.f->ports.fd = -1;	/* no claim: said so for */
+		shim_fam.f->ports.slot = -1;	/* an image after exec */
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
@@ -432,6 +435,8 @@ engine_start(void)
 		for (i = 0; i < nfds && i < XTCP_DEV_MAXFDS; i++)
 			fdmap_clear(fds[i]);
 		fdmap_clear(wfd);
+		if (pool.shared)	/* the region goes: the claim back */
+			shim_portmap_share(&pool.pm, &pool.pm.own);
 		xtcp_engine_free(eng);
 		xtcp_proc_free(proc);
 		shim_family_destroy();
@@ -535,6 +540,35 @@ ports_cb(void *arg, int op, uint16_t port)
 	if (c->changed)
 		ports_refilter();
 	return (r);
+}
+
+/*
+ * A member's new image after exec (famexec.c), lock held, with shim.eng,
+ * shim.proc and shim.dev its own: on a shared address the family's claim
+ * is in the region, and its map descriptor (the claim's fd, by number)
+ * must have been handed over open.  Map the file again (the claim holds
+ * no pointer) and put the ports callback into this image's proc.  0 (also
+ * when the address is not shared), or an errno.
+ */
+int
+shim_ports_rejoin(void)
+{
+	struct shim_pm_claim *c;
+	int err;
+
+	if (shim_fam.f == NULL || shim.eng == NULL || pool.shared)
+		return (0);
+	c = &shim_fam.f->ports;
+	if (c->fd < 0 || c->slot < 0)
+		return (0);
+	if ((err = shim_portmap_attach(&pool.pm, c)) != 0)
+		return (err);
+	(void)fdmap_set(c->fd, FDM_INTERNAL);
+	pool.shared = 1;
+	share_eng = shim.eng;
+	share_dev = shim.dev;
+	xtcp_engine_set_ports_callback(shim.eng, ports_cb, NULL);
+	return (0);
 }
 
 void
