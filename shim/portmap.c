@@ -50,7 +50,8 @@
  *
  * Part of the shim's testable layer: nothing here calls the hooks or
  * logs; the caller builds the device filter from shim_portmap_ranges().
- * Unit tests: tests/unit/check_shim_portmap.c.
+ * Unit tests: tests/unit/check_shim_portmap.c, check_shim_famports.c (a
+ * family's views of one claim).
  */
 #include "prelude.h"
 
