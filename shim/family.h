@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "famtab.h"
+#include "portmap.h"
 #include "xtcp.h"
 
 #define SHIM_FAM_MAGIC		0x796c6d6670637478ULL	/* "xtcpfmly" */
@@ -28,7 +29,12 @@ struct shim_fam {
 	struct xtcp_engine	*eng;		/* in the arena; NULL until
 						 * it starts */
 	struct shim_famtab	 ft;		/* members and handles */
+	struct shim_pm_claim	 ports;		/* a shared address: the
+						 * family's claim (portmap.h),
+						 * one for all members */
 };
+_Static_assert(sizeof(struct shim_fam) <= SHIM_FAM_HDR,
+    "the family's header outgrew its room");
 
 /* This process's view (private). */
 struct shim_fam_view {

@@ -54,6 +54,9 @@ static struct xtcp_engine	*share_eng;
 static struct xt_dev		*share_dev;
 static struct xtcp_port_range	share_ranges[65536 / 2 + 1];
 static int			share_filter_said;
+/* the least time between two ticks' work (the engine asks once a
+ * second) */
+#define SHIM_PORTS_TICK_MIN_US	900000
 
 static void	init_once(void);
 static int	engine_start(void);
@@ -400,15 +403,21 @@ engine_start(void)
 	xtcp_engine_set_port_counter(eng, ctr);
 	if (pool.shared) {
 		/* the engine asks the port map before it takes a port; the
-		 * device passes only the ports this process holds */
+		 * device passes only the ports this process holds.  The
+		 * claim is the family's: in its region, so that every member
+		 * forked from here sees and changes one (portmap.c) */
+		shim_portmap_share(&pool.pm, &shim_fam.f->ports);
 		share_eng = eng;
 		share_dev = dev;
 		xtcp_engine_set_ports_callback(eng, ports_cb, NULL);
-		xtcp_engine_set_leader(eng, pool.pm.leader);
+		xtcp_engine_set_leader(eng, pool.pm.c->leader);
 		ports_refilter();
 		shim_log(XTCP_LOG_INFO, "sharing the address with other "
-		    "processes (claimant %d%s)", pool.pm.slot,
-		    pool.pm.leader ? ", leader" : "");
+		    "processes (claimant %d%s)", pool.pm.c->slot,
+		    pool.pm.c->leader ? ", leader" : "");
+	} else {
+		shim_fam.f->ports.fd = -1;	/* no claim: said so for */
+		shim_fam.f->ports.slot = -1;	/* an image after exec */
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
@@ -426,6 +435,8 @@ engine_start(void)
 		for (i = 0; i < nfds && i < XTCP_DEV_MAXFDS; i++)
 			fdmap_clear(fds[i]);
 		fdmap_clear(wfd);
+		if (pool.shared)	/* the region goes: the claim back */
+			shim_portmap_share(&pool.pm, &pool.pm.own);
 		xtcp_engine_free(eng);
 		xtcp_proc_free(proc);
 		shim_family_destroy();
@@ -475,11 +486,18 @@ ports_refilter(void)
 	}
 }
 
-/* An xtcp_ports_fn (xtcp.h); the caller holds the engine lock. */
+/*
+ * An xtcp_ports_fn (xtcp.h); the caller holds the engine lock, in
+ * whichever member of the family runs the engine: the claim it changes
+ * is the family's (pool.pm.c, in the shared region), and so is the
+ * device filter it rebuilds (one packet socket, inherited by fork).
+ */
 static int
 ports_cb(void *arg, int op, uint16_t port)
 {
 	struct shim_portmap *pm = &pool.pm;
+	struct shim_pm_claim *c = pm->c;
+	uint64_t now;
 	int r = 0, was;
 
 	(void)arg;
@@ -501,12 +519,19 @@ ports_cb(void *arg, int op, uint16_t port)
 		shim_portmap_use(pm, port, -1);
 		break;
 	case XTCP_PORTS_TICK:
-		was = pm->leader;
+		/* the engine's tick is the family's already (its deadline is
+		 * in the engine); a member that installed the callback anew
+		 * restarts it, and a block must stay idle a whole tick */
+		now = shim_now_us();
+		if (c->tick_us != 0 && now - c->tick_us < SHIM_PORTS_TICK_MIN_US)
+			break;
+		c->tick_us = now;
+		was = c->leader;
 		if (shim_portmap_tick(pm))
-			pm->changed = 1;
-		if (pm->leader != was) {
-			xtcp_engine_set_leader(share_eng, pm->leader);
-			pm->changed = 1;
+			c->changed = 1;
+		if (c->leader != was) {
+			xtcp_engine_set_leader(share_eng, c->leader);
+			c->changed = 1;
 			shim_log(XTCP_LOG_INFO, "now leading the shared "
 			    "address (ARP, ICMP, RSTs for unheld ports)");
 		}
@@ -514,9 +539,38 @@ ports_cb(void *arg, int op, uint16_t port)
 	default:
 		break;
 	}
-	if (pm->changed)
+	if (c->changed)
 		ports_refilter();
 	return (r);
+}
+
+/*
+ * A member's new image after exec (famexec.c), lock held, with shim.eng,
+ * shim.proc and shim.dev its own: on a shared address the family's claim
+ * is in the region, and its map descriptor (the claim's fd, by number)
+ * must have been handed over open.  Map the file again (the claim holds
+ * no pointer) and put the ports callback into this image's proc.  0 (also
+ * when the address is not shared), or an errno.
+ */
+int
+shim_ports_rejoin(void)
+{
+	struct shim_pm_claim *c;
+	int err;
+
+	if (shim_fam.f == NULL || shim.eng == NULL || pool.shared)
+		return (0);
+	c = &shim_fam.f->ports;
+	if (c->fd < 0 || c->slot < 0)
+		return (0);
+	if ((err = shim_portmap_attach(&pool.pm, c)) != 0)
+		return (err);
+	(void)fdmap_set(c->fd, FDM_INTERNAL);
+	pool.shared = 1;
+	share_eng = shim.eng;
+	share_dev = shim.dev;
+	xtcp_engine_set_ports_callback(shim.eng, ports_cb, NULL);
+	return (0);
 }
 
 void
@@ -581,7 +635,7 @@ fork_child(void)
 			keep[nkeep++] = pool.state_fd;
 		/* so is the shared address's port map (one claimant) */
 		if (pool.shared && pool.pm.fd >= 0)
-			keep[nkeep++] = pool.pm.fd;
+			keep[nkeep++] = pool.pm.fd;	/* = its claim's */
 		shim_loop_fork_child();
 		shim_core_fork_child(1, keep, nkeep);
 		return;

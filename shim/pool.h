@@ -24,7 +24,7 @@ struct shim_pool {
 	struct shim_portmap pm;
 };
 
-#define SHIM_POOL_INIT	{ -1, -1, 0, 0, { .fd = -1, .slot = -1 } }
+#define SHIM_POOL_INIT	{ -1, -1, 0, 0, { .c = NULL, .fd = -1 } }
 
 /* Ports the state file's counter runs ahead of the engine's, so that it
  * is written once per this many connections and a killed process never

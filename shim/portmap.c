@@ -38,9 +38,20 @@
  * own, rebuilt on its tick when others' claims moved.  The first claimant leads; when it dies, the others
  * find the leader lock free on their next tick and one of them takes it.
  *
+ * A claimant's own bookkeeping (struct shim_pm_claim: what it holds,
+ * which blocks the engine uses, whether it leads) is one per claimant
+ * too: a fork family keeps it in its shared region (init.c moves it
+ * there with shim_portmap_share() when the engine starts), so that a
+ * block one member leased is held in every member's eyes, the use
+ * counts of the engine, which any member may run, add up in one place,
+ * and the tick and the device filter (one packet socket, shared by the
+ * family) see all of it.  It holds no pointer: each member's struct
+ * shim_portmap is its view, with the map as mapped there.
+ *
  * Part of the shim's testable layer: nothing here calls the hooks or
  * logs; the caller builds the device filter from shim_portmap_ranges().
- * Unit tests: tests/unit/check_shim_portmap.c.
+ * Unit tests: tests/unit/check_shim_portmap.c, check_shim_famports.c (a
+ * family's views of one claim).
  */
 #include "prelude.h"
 
@@ -79,7 +90,7 @@ struct shim_pm_file {
  * engine, which drops it (XTCP_PORTS_ANSWER); one freed meanwhile is
  * dropped silently until the next tick rebuilds the filter. */
 #define PASSES(pm, all, p) \
-	(BIT((pm)->held, (p)) || ((all) && (pm)->m->owner[(p)] == 0))
+	(BIT((pm)->c->held, (p)) || ((all) && (pm)->m->owner[(p)] == 0))
 
 /* An OFD lock on one byte: cmd F_OFD_SETLK(W) or F_OFD_GETLK.  For
  * GETLK, returns 1 if another open file holds it, else 0; otherwise 0 or
@@ -108,21 +119,21 @@ ofd_lock(int fd, int cmd, short type, long off)
 static void
 map_lock(const struct shim_portmap *pm)
 {
-	(void)ofd_lock(pm->fd, F_OFD_SETLKW, F_WRLCK, PM_LK_MAP);
+	(void)ofd_lock(pm->c->fd, F_OFD_SETLKW, F_WRLCK, PM_LK_MAP);
 }
 
 static void
 map_unlock(const struct shim_portmap *pm)
 {
-	(void)ofd_lock(pm->fd, F_OFD_SETLK, F_UNLCK, PM_LK_MAP);
+	(void)ofd_lock(pm->c->fd, F_OFD_SETLK, F_UNLCK, PM_LK_MAP);
 }
 
 int
 shim_portmap_alive(const struct shim_portmap *pm, int slot)
 {
-	if (slot == pm->slot)
+	if (slot == pm->c->slot)
 		return (1);
-	return (ofd_lock(pm->fd, F_OFD_GETLK, F_WRLCK, PM_LK_SLOT + slot) ==
+	return (ofd_lock(pm->c->fd, F_OFD_GETLK, F_WRLCK, PM_LK_SLOT + slot) ==
 	    1);
 }
 
@@ -146,7 +157,7 @@ port_free(struct shim_portmap *pm, unsigned port)
 {
 	unsigned o = pm->m->owner[port];
 
-	if (o == 0 || (int)o - 1 == pm->slot)
+	if (o == 0 || (int)o - 1 == pm->c->slot)
 		return (1);
 	if (shim_portmap_alive(pm, (int)o - 1))
 		return (0);
@@ -163,10 +174,12 @@ shim_portmap_open(struct shim_portmap *pm, const char *path, uint16_t lo,
 	int fd, err, i;
 
 	memset(pm, 0, sizeof(*pm));
+	pm->c = &pm->own;
 	pm->fd = -1;
-	pm->slot = -1;
-	pm->lo = lo;
-	pm->hi = hi;
+	pm->c->fd = -1;
+	pm->c->slot = -1;
+	pm->c->lo = lo;
+	pm->c->hi = hi;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT |
 	    O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0) {
@@ -184,6 +197,7 @@ shim_portmap_open(struct shim_portmap *pm, const char *path, uint16_t lo,
 		return (EACCES);
 	}
 	fd = shim_fd_move_high(fd, 96);
+	pm->c->fd = fd;
 	pm->fd = fd;
 	map_lock(pm);
 	if ((size_t)st.st_size < sizeof(*m) &&
@@ -214,14 +228,14 @@ shim_portmap_open(struct shim_portmap *pm, const char *path, uint16_t lo,
 		shim_portmap_close(pm);
 		return (EADDRNOTAVAIL);
 	}
-	pm->slot = i;
+	pm->c->slot = i;
 	if (m->used[i])
 		slot_clear(pm, i);	/* a dead claimant's leftovers */
 	m->used[i] = 1;
 	map_unlock(pm);
 	(void)fdmap_set(fd, FDM_INTERNAL);
-	pm->leader = ofd_lock(fd, F_OFD_SETLK, F_WRLCK, PM_LK_LEADER) == 0;
-	pm->changed = 1;
+	pm->c->leader = ofd_lock(fd, F_OFD_SETLK, F_WRLCK, PM_LK_LEADER) == 0;
+	pm->c->changed = 1;
 	return (0);
 fail:
 	map_unlock(pm);
@@ -233,37 +247,93 @@ fail:
 void
 shim_portmap_close(struct shim_portmap *pm)
 {
+	struct shim_pm_claim *c = pm->c;
+
 	if (pm->m != NULL)
 		(void)munmap(pm->m, sizeof(*pm->m));
 	pm->m = NULL;
-	if (pm->fd >= 0) {
-		if (fdmap_peek(pm->fd) == FDM_INTERNAL)
-			fdmap_clear(pm->fd);
-		(void)syscall(SYS_close, pm->fd);
+	if (c == NULL)
+		return;
+	if (c->fd >= 0) {
+		if (fdmap_peek(c->fd) == FDM_INTERNAL)
+			fdmap_clear(c->fd);
+		(void)syscall(SYS_close, c->fd);
 	}
+	c->fd = -1;
+	c->slot = -1;
+	c->leader = 0;
 	pm->fd = -1;
-	pm->slot = -1;
-	pm->leader = 0;
+}
+
+/* The view alone goes back to no claim; the claim is not touched. */
+static void
+view_reset(struct shim_portmap *pm)
+{
+	if (pm->m != NULL)
+		(void)munmap(pm->m, sizeof(*pm->m));
+	pm->m = NULL;
+	pm->fd = -1;
+	memset(&pm->own, 0, sizeof(pm->own));
+	pm->own.fd = -1;
+	pm->own.slot = -1;
+	pm->c = &pm->own;
 }
 
 void
 shim_portmap_forget(struct shim_portmap *pm)
 {
-	if (pm->m != NULL)
-		(void)munmap(pm->m, sizeof(*pm->m));
-	pm->m = NULL;
-	if (pm->fd >= 0 && fdmap_peek(pm->fd) != FDM_INTERNAL)
-		(void)syscall(SYS_close, pm->fd);	/* core.c closes the
-							 * internal ones */
-	pm->fd = -1;
-	pm->slot = -1;
-	pm->leader = 0;
+	int fd = pm->fd;
+
+	/* the claim may be the family's, whose other members go on with
+	 * it (and whose region this child may have unmapped already): only
+	 * this process's view and descriptor go */
+	if (fd >= 0 && fdmap_peek(fd) != FDM_INTERNAL)
+		(void)syscall(SYS_close, fd);	/* core.c closes the
+						 * internal ones */
+	view_reset(pm);
+}
+
+void
+shim_portmap_share(struct shim_portmap *pm, struct shim_pm_claim *c)
+{
+	if (pm->c == c)
+		return;
+	memcpy(c, pm->c, sizeof(*c));
+	pm->c = c;
+}
+
+int
+shim_portmap_attach(struct shim_portmap *pm, struct shim_pm_claim *c)
+{
+	struct shim_pm_file *m;
+
+	view_reset(pm);
+	if (c->fd < 0 || c->slot < 0)
+		return (EBADF);
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
+	    0);
+	if (m == MAP_FAILED)
+		return (errno);
+	if (memcmp(m->magic, PM_MAGIC, 8) != 0 || m->size != sizeof(*m)) {
+		(void)munmap(m, sizeof(*m));
+		return (EINVAL);
+	}
+	pm->m = m;
+	pm->c = c;
+	pm->fd = c->fd;
+	return (0);
+}
+
+void
+shim_portmap_detach(struct shim_portmap *pm)
+{
+	view_reset(pm);
 }
 
 int
 shim_portmap_held(const struct shim_portmap *pm, uint16_t port)
 {
-	return ((int)BIT(pm->held, port));
+	return ((int)BIT(pm->c->held, port));
 }
 
 int
@@ -274,10 +344,10 @@ shim_portmap_lease(struct shim_portmap *pm, uint16_t port)
 
 	first = b * SHIM_PM_BLOCK;
 	last = first + SHIM_PM_BLOCK - 1;
-	if (first < pm->lo)
-		first = pm->lo;
-	if (last > pm->hi)
-		last = pm->hi;
+	if (first < pm->c->lo)
+		first = pm->c->lo;
+	if (last > pm->c->hi)
+		last = pm->c->hi;
 	if (pm->m == NULL || port < first || port > last)
 		return (1);
 	map_lock(pm);
@@ -285,17 +355,17 @@ shim_portmap_lease(struct shim_portmap *pm, uint16_t port)
 		ok = port_free(pm, p);
 	if (ok) {
 		for (p = first; p <= last; p++) {
-			pm->m->owner[p] = (uint8_t)(pm->slot + 1);
-			SET(pm->held, p);
+			pm->m->owner[p] = (uint8_t)(pm->c->slot + 1);
+			SET(pm->c->held, p);
 		}
 		pm->m->gen++;
 	}
 	map_unlock(pm);
 	if (!ok)
 		return ((int)(last - port + 1));
-	SET(pm->leased, b);
-	pm->idle[b] = 0;
-	pm->changed = 1;
+	SET(pm->c->leased, b);
+	pm->c->idle[b] = 0;
+	pm->c->changed = 1;
 	return (0);
 }
 
@@ -304,21 +374,21 @@ shim_portmap_bind(struct shim_portmap *pm, uint16_t port)
 {
 	int ok;
 
-	if (BIT(pm->held, port))
+	if (BIT(pm->c->held, port))
 		return (0);
 	if (pm->m == NULL)
 		return (EADDRINUSE);
 	map_lock(pm);
 	if ((ok = port_free(pm, port)) != 0) {
-		pm->m->owner[port] = (uint8_t)(pm->slot + 1);
+		pm->m->owner[port] = (uint8_t)(pm->c->slot + 1);
 		pm->m->gen++;
 	}
 	map_unlock(pm);
 	if (!ok)
 		return (EADDRINUSE);
-	SET(pm->held, port);
-	SET(pm->single, port);
-	pm->changed = 1;
+	SET(pm->c->held, port);
+	SET(pm->c->single, port);
+	pm->c->changed = 1;
 	return (0);
 }
 
@@ -328,26 +398,26 @@ shim_portmap_use(struct shim_portmap *pm, uint16_t port, int d)
 	unsigned b = port / SHIM_PM_BLOCK;
 
 	if (d > 0) {
-		if (pm->inuse[b] < 255)
-			pm->inuse[b]++;
-		pm->idle[b] = 0;
+		if (pm->c->inuse[b] < 255)
+			pm->c->inuse[b]++;
+		pm->c->idle[b] = 0;
 		return;
 	}
-	if (pm->inuse[b] > 0)
-		pm->inuse[b]--;
+	if (pm->c->inuse[b] > 0)
+		pm->c->inuse[b]--;
 	/* a port bound one by one goes back now; a leased block when it
 	 * was idle for a tick */
-	if (!BIT(pm->single, port))
+	if (!BIT(pm->c->single, port))
 		return;
-	CLR(pm->single, port);
-	if (BIT(pm->leased, b))
+	CLR(pm->c->single, port);
+	if (BIT(pm->c->leased, b))
 		return;
-	CLR(pm->held, port);
-	pm->changed = 1;
+	CLR(pm->c->held, port);
+	pm->c->changed = 1;
 	if (pm->m == NULL)
 		return;
 	map_lock(pm);
-	if (pm->m->owner[port] == pm->slot + 1) {
+	if (pm->m->owner[port] == pm->c->slot + 1) {
 		pm->m->owner[port] = 0;
 		pm->m->gen++;
 	}
@@ -357,11 +427,11 @@ shim_portmap_use(struct shim_portmap *pm, uint16_t port, int d)
 int
 shim_portmap_answer(const struct shim_portmap *pm, uint16_t port)
 {
-	if (BIT(pm->held, port))
+	if (BIT(pm->c->held, port))
 		return (1);
 	/* the leader answers for nobody's ports; a dead claimant's stay
 	 * silent until the sweep clears them (a tick) */
-	return (pm->leader && pm->m != NULL && pm->m->owner[port] == 0);
+	return (pm->c->leader && pm->m != NULL && pm->m->owner[port] == 0);
 }
 
 int
@@ -380,16 +450,16 @@ block_release(struct shim_portmap *pm, unsigned b)
 
 	map_lock(pm);
 	for (p = b * SHIM_PM_BLOCK; p < (b + 1) * SHIM_PM_BLOCK; p++) {
-		if (BIT(pm->single, p))
+		if (BIT(pm->c->single, p))
 			continue;
-		CLR(pm->held, p);
-		if (pm->m->owner[p] == pm->slot + 1)
+		CLR(pm->c->held, p);
+		if (pm->m->owner[p] == pm->c->slot + 1)
 			pm->m->owner[p] = 0;
 	}
 	pm->m->gen++;
 	map_unlock(pm);
-	CLR(pm->leased, b);
-	pm->changed = 1;
+	CLR(pm->c->leased, b);
+	pm->c->changed = 1;
 }
 
 int
@@ -400,14 +470,14 @@ shim_portmap_tick(struct shim_portmap *pm)
 
 	if (pm->m == NULL)
 		return (0);
-	if (!pm->leader &&
-	    ofd_lock(pm->fd, F_OFD_SETLK, F_WRLCK, PM_LK_LEADER) == 0) {
-		pm->leader = 1;
+	if (!pm->c->leader &&
+	    ofd_lock(pm->c->fd, F_OFD_SETLK, F_WRLCK, PM_LK_LEADER) == 0) {
+		pm->c->leader = 1;
 		changed = 1;
 	}
-	if (pm->leader)
+	if (pm->c->leader)
 		for (s = 0; s < SHIM_PM_SLOTS; s++) {
-			if (s == pm->slot || !pm->m->used[s] ||
+			if (s == pm->c->slot || !pm->m->used[s] ||
 			    shim_portmap_alive(pm, s))
 				continue;
 			map_lock(pm);
@@ -416,18 +486,18 @@ shim_portmap_tick(struct shim_portmap *pm)
 			map_unlock(pm);
 		}
 	for (b = 0; b < SHIM_PM_NBLOCK; b++) {
-		if (!BIT(pm->leased, b) || pm->inuse[b] != 0)
+		if (!BIT(pm->c->leased, b) || pm->c->inuse[b] != 0)
 			continue;
-		if (pm->idle[b]) {
+		if (pm->c->idle[b]) {
 			block_release(pm, b);
 			changed = 1;
 		} else
-			pm->idle[b] = 1;
+			pm->c->idle[b] = 1;
 	}
 	/* the leader passes nobody's ports too: others' claims moved */
-	if (pm->leader && pm->m->gen != pm->seen_gen)
+	if (pm->c->leader && pm->m->gen != pm->c->seen_gen)
 		changed = 1;
-	return (changed || pm->changed);
+	return (changed || pm->c->changed);
 }
 
 unsigned
@@ -435,14 +505,14 @@ shim_portmap_ranges(struct shim_portmap *pm, struct xtcp_port_range *r,
     unsigned max)
 {
 	unsigned p = 0, n = 0, start;
-	int all = pm->leader && pm->m != NULL;
+	int all = pm->c->leader && pm->m != NULL;
 
-	pm->changed = 0;
+	pm->c->changed = 0;
 	if (all)
-		pm->seen_gen = pm->m->gen;
+		pm->c->seen_gen = pm->m->gen;
 	while (p < 65536) {
 		/* skip whole empty words */
-		if (!all && (p & 63) == 0 && pm->held[p >> 6] == 0) {
+		if (!all && (p & 63) == 0 && pm->c->held[p >> 6] == 0) {
 			p += 64;
 			continue;
 		}

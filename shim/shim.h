@@ -79,6 +79,9 @@ int	shim_vforked(void);
 /* Lock held, after a call that may have taken ephemeral ports (connect,
  * bind): keep the address's state file ahead of the port counter. */
 void	shim_ports_note(void);
+/* After exec, lock held: join the family's claim on a shared address
+ * (init.c).  0 or an errno. */
+int	shim_ports_rejoin(void);
 
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 

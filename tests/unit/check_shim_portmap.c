@@ -87,10 +87,10 @@ START_TEST(pm_bind_claims)
 
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
-	ck_assert_int_eq(a->slot, 0);
-	ck_assert_int_eq(b->slot, 1);
-	ck_assert_int_eq(a->leader, 1);		/* the first leads */
-	ck_assert_int_eq(b->leader, 0);
+	ck_assert_int_eq(a->c->slot, 0);
+	ck_assert_int_eq(b->c->slot, 1);
+	ck_assert_int_eq(a->c->leader, 1);		/* the first leads */
+	ck_assert_int_eq(b->c->leader, 0);
 	ck_assert_int_eq(shim_portmap_bind(a, 8080), 0);
 	shim_portmap_use(a, 8080, 1);
 	ck_assert_int_eq(shim_portmap_bind(a, 8080), 0);	/* ours */
@@ -190,7 +190,7 @@ START_TEST(pm_dead_claimant)
 		struct shim_portmap *a = calloc(1, sizeof(*a));
 
 		if (a == NULL || shim_portmap_open(a, path, LO, HI, msg,
-		    sizeof(msg)) != 0 || !a->leader ||
+		    sizeof(msg)) != 0 || !a->c->leader ||
 		    shim_portmap_bind(a, 8080) != 0 ||
 		    shim_portmap_bind(a, 8081) != 0 ||
 		    shim_portmap_lease(a, LO) != 0)
@@ -203,17 +203,17 @@ START_TEST(pm_dead_claimant)
 	ck_assert_int_eq(read(go[0], &c, 1), 1);
 	close(go[0]);
 	b = pm_new();
-	ck_assert_int_eq(b->leader, 0);
+	ck_assert_int_eq(b->c->leader, 0);
 	ck_assert_int_eq(shim_portmap_bind(b, 8080), EADDRINUSE);
 	(void)shim_portmap_tick(b);
-	ck_assert_int_eq(b->leader, 0);			/* still alive */
+	ck_assert_int_eq(b->c->leader, 0);			/* still alive */
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(shim_portmap_alive(b, 0), 0);
 	ck_assert_int_eq(shim_portmap_bind(b, 8080), 0);	/* freed */
 	ck_assert_int_eq(shim_portmap_answer(b, 8081), 0);	/* not yet */
 	ck_assert_int_eq(shim_portmap_tick(b), 1);	/* leads, sweeps */
-	ck_assert_int_eq(b->leader, 1);
+	ck_assert_int_eq(b->c->leader, 1);
 	ck_assert_int_eq(shim_portmap_owner(b, 8081), -1);
 	ck_assert_int_eq(shim_portmap_owner(b, LO + 1), -1);
 	ck_assert_int_eq(shim_portmap_answer(b, 8081), 1);
@@ -231,7 +231,7 @@ START_TEST(pm_slot_reuse)
 	 * mapping), nothing cleared */
 	shim_portmap_close(a);
 	b = pm_new();
-	ck_assert_int_eq(b->slot, 0);
+	ck_assert_int_eq(b->c->slot, 0);
 	ck_assert_int_eq(shim_portmap_owner(b, 7000), -1);
 	pm_free(b);
 	pm_free(a);
@@ -252,7 +252,7 @@ START_TEST(pm_ranges)
 	ck_assert_int_eq(shim_portmap_lease(b, LO + 70), 0);
 	ck_assert_int_eq(shim_portmap_bind(b, 65535), 0);
 	ck_assert_uint_eq(shim_portmap_ranges(b, r, 4), 4);
-	ck_assert_int_eq(b->changed, 0);
+	ck_assert_int_eq(b->c->changed, 0);
 	ck_assert_uint_eq(r[0].lo, 80);
 	ck_assert_uint_eq(r[0].hi, 81);
 	ck_assert_uint_eq(r[1].lo, 443);
@@ -308,7 +308,7 @@ START_TEST(pm_pool_share)
 	ck_assert_int_eq(shim_pool_claim(&q, &c, NULL, NULL, msg,
 	    sizeof(msg)), 0);
 	ck_assert_int_eq(q.shared, 1);
-	ck_assert_int_eq(q.pm.slot, 1);
+	ck_assert_int_eq(q.pm.c->slot, 1);
 	ck_assert_uint_eq(c.addr, ADDR);
 	/* the address whole (XTCP_ADDR_SHARE=0) while others share it: no */
 	c.addr_share = 0;
