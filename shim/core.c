@@ -86,6 +86,7 @@ static void	mirror_update(struct shim_sock *);
 static void	mark_dirty(struct shim_sock *);
 static void	thr_drain_careful(struct shim_thr *);
 static void	flush_dirty(void);
+static void	exit_let_go(void);
 static void	sock_free(struct shim_sock *);
 static void	thr_ring(struct shim_thr *);
 static void	devwait_settle(void);
@@ -126,6 +127,7 @@ shim_lock_exit(void)
 		return;
 	shim_lock();
 	flush_dirty();
+	exit_let_go();
 	if (shim.eng != NULL)
 		xtcp_engine_work_done(shim.eng);
 	if (shim_fam.ring != 0)
@@ -458,6 +460,38 @@ shim_sock_sole(const struct shim_sock *s)
 	return (f == NULL || f->holders == SHIM_SLOT_BIT(shim_fam.slot));
 }
 
+/*
+ * Lock held, the process ending.  Its descriptors are as good as closed:
+ * a socket other members hold is theirs from now on (its last close there
+ * closes it, in order), rather than kept open by a hold nobody will drop
+ * until this process is seen dead (then it would be reset, data in
+ * flight lost).  A socket only this process holds stays held, shut down
+ * (the kernel's close at exit sends the FIN after the queued data): the
+ * survivor that sees the death closes it.
+ * Nothing private is freed: another thread may still be using it.
+ */
+static void
+exit_let_go(void)
+{
+	struct shim_sock *s;
+	uint32_t h;
+
+	if (shim_fam.f == NULL)
+		return;
+	for (h = 1; h <= nlmap; h++) {
+		if ((s = lmap[h - 1]) == NULL || s->let_go || s->nfds == 0)
+			continue;
+		if (shim_sock_sole(s)) {
+			/* _exit skips the destructor that does this */
+			if (s->xs != NULL && !xtcp_is_listening(s->xs))
+				(void)xtcp_shutdown(s->xs, shim_now_us(), 1);
+			continue;
+		}
+		(void)shim_ft_release(SHIM_FT(), s->handle, shim_fam.slot);
+		s->let_go = 1;
+	}
+}
+
 struct shim_sock *
 shim_sock_new(struct xtcp_sock *xs)
 {
@@ -492,7 +526,8 @@ sock_free(struct shim_sock *s)
 	if (s->handle != 0 && s->handle <= nlmap)
 		lmap[s->handle - 1] = NULL;
 	/* the socket lives on while another member holds it */
-	if (shim_ft_release(SHIM_FT(), s->handle, shim_fam.slot) == 0) {
+	if (!s->let_go &&
+	    shim_ft_release(SHIM_FT(), s->handle, shim_fam.slot) == 0) {
 		if (s->xs != NULL)
 			xtcp_close(s->xs, shim_now_us());
 		shim_ft_handle_put(SHIM_FT(), s->handle);

@@ -121,6 +121,9 @@ struct shim_sock {
 	uint32_t		 handle;	/* the engine's name for it (core.c) */
 	unsigned		 nfds;		/* program fds naming it */
 	unsigned		 refs;		/* nfds + calls in progress */
+	int			 let_go;	/* the process is ending and gave
+						 * its hold on the socket to the
+						 * other members (core.c) */
 	int			 bellfd;	/* one of them; -1 when none */
 	int			 mirror;	/* eventfd reads as readable */
 	int			 nonblock;	/* O_NONBLOCK */
