@@ -35,7 +35,15 @@ shim_server() {
 }
 
 # ---- 1: socat fork ----
-shim_server socat "TCP-LISTEN:$PORT_S,bind=$XT_SHIM,fork,reuseaddr" PIPE \
+# backlog=32: socat listens with a backlog of 5 by default, fewer than the
+# 8 clients that connect at once.  A fork under the shim holds the
+# family's lock while the address space is copied, so the accept loop is
+# slower than on the kernel and the accept queue fills; then, as on Linux,
+# SYNs are answered with cookies, the cookie's ACK is dropped while the
+# queue is full, and the client's next data segments fail the cookie and
+# are reset (seen in a capture).  The test is about sharing sockets across
+# fork, not about that race: give the queue room for the clients.
+shim_server socat "TCP-LISTEN:$PORT_S,bind=$XT_SHIM,fork,reuseaddr,backlog=32" PIPE \
     2>"$XT_TMP/socat.err"
 cat >"$XT_TMP/echo_client.py" <<'PY'
 import random, socket, sys, time
