@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "family.h"
+#include "famexec.h"
 #include "ready.h"
 #include "shim.h"
 
@@ -96,7 +97,8 @@ static int	wait_spin(struct shim_sock *, struct shim_thr *, uint64_t,
 static void
 lock_taken(pthread_mutex_t *m, int r)
 {
-	if (r == EOWNERDEAD)
+	/* a member that exec'd holding it left nothing half done */
+	if (r == EOWNERDEAD && !shim_famexec_owner_dead(m))
 		shim_family_owner_dead(m);
 	if (shim.eng != NULL)
 		xtcp_engine_adopt(shim.eng, shim.proc);
@@ -154,6 +156,12 @@ shim_lock_move(pthread_mutex_t *to)
 	(void)pthread_mutex_lock(to);
 	atomic_store_explicit(&shim_mtxp, to, memory_order_release);
 	pthread_mutex_unlock(from);
+}
+
+void
+shim_lock_set(pthread_mutex_t *m)
+{
+	atomic_store_explicit(&shim_mtxp, m, memory_order_release);
 }
 
 void

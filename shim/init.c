@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "family.h"
+#include "famexec.h"
 #include "fdmap.h"
 #include "pool.h"
 #include "shim.h"
@@ -122,6 +123,8 @@ init_once(void)
 	}
 	shim_config_warn_unknown(environ, shim_engine_log, NULL);
 	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+	/* exec'd by a member of a family: its sockets are ours now */
+	(void)shim_famexec_init(&pool);
 	in_init = 0;
 }
 

@@ -165,6 +165,9 @@ void	shim_unlock_raw(void);
 /* Lock held: from now on the lock is `to' (the family region's); the
  * caller then holds `to'. */
 void	shim_lock_move(pthread_mutex_t *to);
+/* The caller holds m, which is the lock from now on (an exec'd image
+ * taking its family's region over: famexec.c). */
+void	shim_lock_set(pthread_mutex_t *m);
 /* fork child: the private lock again, free. */
 void	shim_lock_fork_child(void);
 /* Classify fd.  For SHIM_FD_OURS: *sp is referenced and the lock is held;

@@ -193,6 +193,11 @@ int	xtcp_engine_new_in(const struct xtcp_config *cfg,
 	    struct xtcp_engine **out);
 /* Lock held: proc is this caller's part for the calls that follow. */
 void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
+/* Lock held: proc is a new process's part, made over an engine that
+ * another image created (exec): adopt it and fill in what net/ hands
+ * upward (the protocol table), as xtcp_engine_new_in() does for its
+ * creator's.  XT_OK or an error. */
+int	xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc);
 /* The lock came back from a holder that died (EOWNERDEAD): abort the
  * connections its hold was changing, with proc as the caller's part;
  * returns how many.  Then xtcp_engine_adopt() as usual. */
@@ -366,6 +371,27 @@ int	xtcp_dev_wait_fd(struct xt_dev *dev);
 /* dev's kernel descriptors (wait fd among them), up to max into fds;
  * returns how many dev holds, or XT_EINVAL. */
 int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
+/*
+ * A device as plain data, for a process that replaces its image (exec)
+ * and takes the device over from the descriptors it inherits (issue 13):
+ * nothing in it points anywhere.  AF_PACKET devices only (kind 1);
+ * export fails with XT_EOPNOTSUPP on others.  Import owns st's
+ * descriptors once it succeeds; XT_EINVAL if they are not what st says.
+ */
+#define XTCP_DEV_STATE_PACKET	1
+struct xtcp_dev_state {
+	uint32_t	kind;		/* XTCP_DEV_STATE_* */
+	int32_t		fd;		/* receiving socket */
+	int32_t		txfd;		/* sending socket (fd when one) */
+	int32_t		ifindex;
+	uint32_t	mtu;		/* bytes */
+	uint32_t	caps;		/* the device's capability bits */
+	uint32_t	vnet;		/* frames carry a virtio-net header */
+	uint8_t		mac[6];
+	uint8_t		pad[2];
+};
+int	xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st);
+int	xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out);
 /* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
 int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts

@@ -64,6 +64,25 @@ xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
 }
 
 int
+xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st)
+{
+	return (xt_dev_packet_export(dev, st));
+}
+
+int
+xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out)
+{
+	if (st == NULL || out == NULL)
+		return (XT_EINVAL);
+	switch (st->kind) {
+	case XTCP_DEV_STATE_PACKET:
+		return (xt_dev_packet_import(st, out));
+	default:
+		return (XT_EOPNOTSUPP);
+	}
+}
+
+int
 xtcp_engine_wait_fd(const struct xtcp_engine *eng)
 {
 	if (eng == NULL)

@@ -177,6 +177,15 @@ xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc)
 	eng->hold_seq++;
 }
 
+int
+xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc)
+{
+	if (eng == NULL || proc == NULL)
+		return (XT_EINVAL);
+	xtcp_engine_adopt(eng, proc);
+	return (engine_protocols(eng));
+}
+
 /*
  * The holder of the caller's lock died in the middle of a hold (a
  * process of the family killed): the connections that hold worked on

@@ -154,4 +154,17 @@ int	xt_dev_tap_open(const char *ifname, const uint8_t *mac, uint32_t mtu,
  * or not a TAP device). */
 int	xt_dev_tap_uses_uring(const struct xt_dev *d);
 
+/*
+ * An AF_PACKET device as plain data (xtcp.h, struct xtcp_dev_state), and
+ * one rebuilt from it: issue 13, an exec'd image takes over the device of
+ * the image before it from the descriptors it inherited.  Export fails
+ * with XT_EOPNOTSUPP on any other device; import checks that the
+ * descriptors are packet sockets (XT_EINVAL) and owns them from then on.
+ */
+struct xtcp_dev_state;
+int	xt_dev_packet_export(const struct xt_dev *d,
+	    struct xtcp_dev_state *st);
+int	xt_dev_packet_import(const struct xtcp_dev_state *st,
+	    struct xt_dev **out);
+
 #endif

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+#
+# family_exec.sh - issue 13, "sockets survive exec": a shimmed process
+# opens a connection, uses it, and replaces its image (bash's `exec`);
+# the new image, also under the shim, carries on with the same socket on
+# the descriptors it inherited, byte-exact both ways:
+#
+#   down  bash connects to a kernel server, reads the first bytes itself,
+#         then `exec cat <&100`: cat receives the rest.
+#   up    python connects, sends a first part itself, then dup2()s the
+#         socket to fd 1 and execs cat FILE: cat sends the rest and
+#         exits (its FIN).  Python's socket is close-on-exec: only fd 1
+#         is handed over.
+#   nopre bash connects, then execs env(1), which runs cat with
+#         LD_PRELOAD removed: env's image (under the shim) logs that the
+#         socket is a plain eventfd for the new image, and cat fails
+#         (EAGAIN on the non-blocking eventfd): the clear error of
+#         xtcp(7), never data from nowhere.
+#
+# Descriptor 100: the stack's own device descriptors take the lowest free
+# numbers when it starts (3 and up), which bash's `exec 3<>` cannot
+# replace.
+
+. "$(dirname "$0")/lib.sh"
+
+PORT=7101
+MIB=${XTCP_TEST_MIB:-4}
+
+xt_setup socat bash cat env python3
+xt_random_file "$XT_TMP/in" "$MIB"
+problems=()
+
+# ---- down: the new image receives ----
+xt_peer_bg SRV 60 socat -u OPEN:"$XT_TMP/in" TCP-LISTEN:$PORT,reuseaddr
+xt_wait_port $PORT
+XTCP_LOG=info xt_shim 60 env LC_ALL=C bash -c '
+	exec 100<>/dev/tcp/'"$XT_PEER/$PORT"' || exit 3
+	read -r -N 5 head <&100 || exit 4
+	printf %s "$head"
+	exec cat <&100' >"$XT_TMP/down" 2>"$XT_TMP/down.err"
+rc=$?
+xt_wait_pid "$SRV" 10
+if (( rc != 0 )); then
+	xt_dump "$XT_TMP/down.err"
+	problems+=("down: the shimmed bash/cat exited with status $rc")
+elif ! grep -q 'exec: the family.s stack taken over: 2 sockets' "$XT_TMP/down.err"; then
+	xt_dump "$XT_TMP/down.err"
+	problems+=("down: cat's image did not take the socket over (no log line)")
+elif ! cmp -s "$XT_TMP/in" "$XT_TMP/down"; then
+	problems+=("down: received $(stat -c %s "$XT_TMP/down") bytes, not the $(stat -c %s "$XT_TMP/in") sent (or other bytes)")
+else
+	xt_log "down: $(stat -c %s "$XT_TMP/down") bytes byte-exact across the exec"
+fi
+
+# ---- up: the new image sends and closes ----
+PORT=$(( PORT + 1 ))
+xt_peer_bg SRV 60 socat -u TCP-LISTEN:$PORT,reuseaddr CREATE:"$XT_TMP/up"
+xt_wait_port $PORT
+printf 'first part, from python\n' >"$XT_TMP/up.want"
+cat "$XT_TMP/in" >>"$XT_TMP/up.want"
+xt_shim 60 python3 -c '
+import os, socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.sendall(b"first part, from python\n")
+os.dup2(s.fileno(), 1)	# inheritable; the socket itself is close-on-exec
+os.execvp("cat", ["cat", sys.argv[3]])' "$XT_PEER" "$PORT" "$XT_TMP/in" \
+    2>"$XT_TMP/up.err"
+rc=$?
+xt_wait_pid "$SRV" 20
+src=$?
+if (( rc != 0 || src != 0 )); then
+	xt_dump "$XT_TMP/up.err"
+	problems+=("up: the shimmed side exited with $rc, the kernel server with $src")
+elif ! cmp -s "$XT_TMP/up.want" "$XT_TMP/up"; then
+	problems+=("up: the server got $(stat -c %s "$XT_TMP/up" 2>/dev/null || echo no) bytes, want $(stat -c %s "$XT_TMP/up.want") byte-exact")
+else
+	xt_log "up: $(stat -c %s "$XT_TMP/up") bytes byte-exact across the exec"
+fi
+
+# ---- nopre: the new image runs without the shim ----
+PORT=$(( PORT + 1 ))
+xt_peer_bg SRV 30 socat -u OPEN:"$XT_TMP/in" TCP-LISTEN:$PORT,reuseaddr
+xt_wait_port $PORT
+XTCP_LOG=warn xt_shim 30 bash -c '
+	exec 100<>/dev/tcp/'"$XT_PEER/$PORT"' || exit 3
+	exec env -u LD_PRELOAD cat <&100' >"$XT_TMP/nopre" 2>"$XT_TMP/nopre.err"
+rc=$?
+kill -TERM "$SRV" 2>/dev/null
+xt_wait_pid "$SRV" 5
+if (( rc == 0 )); then
+	problems+=("nopre: cat without the shim read the stack socket's fd and succeeded ($(stat -c %s "$XT_TMP/nopre") bytes)")
+elif ! grep -q 'LD_PRELOAD does not name libxtcp.*plain eventfd' "$XT_TMP/nopre.err"; then
+	xt_dump "$XT_TMP/nopre.err"
+	problems+=("nopre: no log line saying the socket is a plain eventfd without the shim")
+elif [[ -s $XT_TMP/nopre ]]; then
+	problems+=("nopre: cat without the shim printed $(stat -c %s "$XT_TMP/nopre") bytes")
+else
+	xt_log "nopre: $(grep -o 'exec of [^:]*: .*' "$XT_TMP/nopre.err" | head -1)"
+fi
+
+xt_verdict "sockets across exec"
+xt_pass "a connection carried across exec, both ways"
