@@ -788,6 +788,7 @@ shim_famexec_init(struct shim_pool *p)
 	struct shim_fam *f;
 	struct fx_area *a;
 	struct fx_rec *r;
+	struct stat st;
 	uint64_t base, size;
 	unsigned i, n;
 	pid_t pid;
@@ -800,6 +801,12 @@ shim_famexec_init(struct shim_pool *p)
 	/* the variable outlives the family in images that ignore it */
 	(void)unsetenv("XTCP_FAMILY");
 	if (shim.st != SHIM_ST_READY)
+		return (0);
+	/* a variable left over from another process names a closed fd, or
+	 * one that is now some other file: only a memfd (it has seals) of
+	 * the family's size is looked at */
+	if (syscall(SYS_fstat, fd, &st) != 0 || (uint64_t)st.st_size != size ||
+	    syscall(SYS_fcntl, fd, F_GET_SEALS) < 0)
 		return (0);
 	m = mmap((void *)(uintptr_t)base, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_NORESERVE, fd, 0);
