@@ -378,9 +378,8 @@ int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
  * export fails with XT_EOPNOTSUPP on others.  Import owns st's
  * descriptors once it succeeds; XT_EINVAL if they are not what st says.
  */
-#define XTCP_DEV_STATE_PACKET	1
 struct xtcp_dev_state {
-	uint32_t	kind;		/* XTCP_DEV_STATE_* */
+	uint32_t	kind;		/* 1: AF_PACKET (dev/phy.h) */
 	int32_t		fd;		/* receiving socket */
 	int32_t		txfd;		/* sending socket (fd when one) */
 	int32_t		ifindex;

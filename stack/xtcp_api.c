@@ -75,7 +75,7 @@ xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out)
 	if (st == NULL || out == NULL)
 		return (XT_EINVAL);
 	switch (st->kind) {
-	case XTCP_DEV_STATE_PACKET:
+	case XT_DEVSTATE_PACKET:
 		return (xt_dev_packet_import(st, out));
 	default:
 		return (XT_EOPNOTSUPP);

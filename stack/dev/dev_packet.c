@@ -765,7 +765,7 @@ xt_dev_packet_export(const struct xt_dev *d, struct xtcp_dev_state *st)
 		return (XT_EOPNOTSUPP);
 	p = d->priv;
 	memset(st, 0, sizeof(*st));
-	st->kind = XTCP_DEV_STATE_PACKET;
+	st->kind = XT_DEVSTATE_PACKET;
 	st->fd = p->fd;
 	st->txfd = p->txfd;
 	st->ifindex = p->ifindex;
@@ -799,7 +799,7 @@ xt_dev_packet_import(const struct xtcp_dev_state *st, struct xt_dev **out)
 	enum xt_err err;
 	int saved_errno = errno;
 
-	if (st == NULL || out == NULL || st->kind != XTCP_DEV_STATE_PACKET ||
+	if (st == NULL || out == NULL || st->kind != XT_DEVSTATE_PACKET ||
 	    st->fd < 0 || st->txfd < 0 || st->mtu == 0 ||
 	    !pkt_is_packet(st->fd) || !pkt_is_packet(st->txfd))
 		return (XT_EINVAL);

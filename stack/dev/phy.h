@@ -161,6 +161,7 @@ int	xt_dev_tap_uses_uring(const struct xt_dev *d);
  * with XT_EOPNOTSUPP on any other device; import checks that the
  * descriptors are packet sockets (XT_EINVAL) and owns them from then on.
  */
+#define XT_DEVSTATE_PACKET	1	/* xtcp_dev_state.kind */
 struct xtcp_dev_state;
 int	xt_dev_packet_export(const struct xt_dev *d,
 	    struct xtcp_dev_state *st);
