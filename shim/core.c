@@ -49,6 +49,7 @@
 
 #include "family.h"
 #include "famexec.h"
+#include "sandbox.h"
 #include "ready.h"
 #include "shim.h"
 
@@ -666,7 +667,7 @@ thr_drain_careful(struct shim_thr *t)
 void
 shim_poll_device(void)
 {
-	if (shim.eng != NULL)
+	if (shim.eng != NULL && !shim_sandboxed)
 		(void)xtcp_engine_rx(shim.eng, shim_now_us(),
 		    SHIM_SPIN_BUDGET);
 }
@@ -679,7 +680,7 @@ shim_devwait_take(void)
 	uint64_t now;
 	int i;
 
-	if (shim.eng == NULL)
+	if (shim.eng == NULL || shim_sandboxed)
 		return;
 	xtcp_engine_count_wake(shim.eng);
 	now = shim_now_us();
@@ -762,7 +763,8 @@ shim_devwait_claim(struct shim_thr *t, int ringable)
 {
 	int fd;
 
-	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL)
+	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL ||
+	    shim_sandboxed)
 		return (-1);
 	if ((devwait_thr != NULL && devwait_thr != t) ||
 	    (fd = xtcp_engine_wait_fd(shim.eng)) < 0) {
@@ -858,7 +860,7 @@ shim_sig_restarts(void)
 uint64_t
 shim_spin_end(void)
 {
-	return (shim.conf.spin_us == 0 ? 0 :
+	return (shim.conf.spin_us == 0 || shim_sandboxed ? 0 :
 	    shim_now_us() + shim.conf.spin_us);
 }
 
@@ -922,7 +924,8 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	/* the watch is taken before the spin: the engine thread stands
 	 * aside while this one polls the device */
 	devfd = shim_devwait_claim(t, 1);
-	if (shim.conf.spin_us != 0 && wait_spin(s, t, now, deadline_us)) {
+	if (shim.conf.spin_us != 0 && !shim_sandboxed &&
+	    wait_spin(s, t, now, deadline_us)) {
 		shim_devwait_release(t);
 		return (0);
 	}

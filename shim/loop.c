@@ -111,6 +111,8 @@ engine_pass(int rx, int woke)
 		if (xtcp_engine_rx(eng, now, RX_BUDGET) < RX_BUDGET)
 			break;
 	xtcp_engine_poll(eng, now);
+	/* what a sandboxed program thread queued (sandbox.c) */
+	xtcp_proc_flush(shim.proc);
 	next = xtcp_engine_next_deadline(eng);
 	/* a frame came between the waits of a program that waits */
 	if (woke && !aside && shim_devwait_taken())

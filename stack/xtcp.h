@@ -198,6 +198,16 @@ void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
  * upward (the protocol table), as xtcp_engine_new_in() does for its
  * creator's.  XT_OK or an error. */
 int	xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc);
+/*
+ * From now on proc's transmissions wait in a queue (memory only) until
+ * xtcp_proc_flush() sends them, from a thread that may make the device's
+ * system calls; kick(arg) when the queue stops being empty.  For a
+ * process whose program threads lose the right to (a seccomp sandbox).
+ * Lock held.  XT_OK or XT_ENOMEM.
+ */
+int	xtcp_proc_defer(struct xtcp_proc *proc, xtcp_kick_fn kick, void *arg);
+/* Lock held: send what proc's queue holds (no-op without one). */
+void	xtcp_proc_flush(struct xtcp_proc *proc);
 /* The lock came back from a holder that died (EOWNERDEAD): abort the
  * connections its hold was changing, with proc as the caller's part;
  * returns how many.  Then xtcp_engine_adopt() as usual. */

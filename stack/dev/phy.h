@@ -161,6 +161,19 @@ int	xt_dev_tap_uses_uring(const struct xt_dev *d);
  * with XT_EOPNOTSUPP on any other device; import checks that the
  * descriptors are packet sockets (XT_EINVAL) and owns them from then on.
  */
+/*
+ * A device whose transmissions wait in a queue of its own until
+ * xt_dev_defer_flush() sends them through inner (dev_defer.c): for a
+ * process whose program threads may not make the device's system calls.
+ * kick(arg) is called when a frame lands in an empty queue.  Receiving
+ * and the descriptors are inner's; closing it leaves inner open.
+ */
+typedef void (*xt_defer_kick_fn)(void *arg);
+int	xt_dev_defer_new(struct xt_dev *inner, xt_defer_kick_fn kick,
+	    void *arg, struct xt_dev **out);
+/* Send what is queued (the engine lock held); no-op on other devices. */
+void	xt_dev_defer_flush(struct xt_dev *d);
+
 #define XT_DEVSTATE_PACKET	1	/* xtcp_dev_state.kind */
 struct xtcp_dev_state;
 int	xt_dev_packet_export(const struct xt_dev *d,
