@@ -48,7 +48,6 @@
 #include <unistd.h>
 
 #include "family.h"
-#include "famexec.h"
 #include "sandbox.h"
 #include "ready.h"
 #include "shim.h"
@@ -83,6 +82,7 @@ static struct shim_sock	*dirty_head;
 static pthread_key_t	 thr_key;
 static __thread struct shim_thr thr_self = { .bell = -1 };
 
+static void	child_start(void);
 static void	mirror_update(struct shim_sock *);
 static void	mark_dirty(struct shim_sock *);
 static void	thr_drain_careful(struct shim_thr *);
@@ -98,11 +98,38 @@ static int	wait_spin(struct shim_sock *, struct shim_thr *, uint64_t,
 static void
 lock_taken(pthread_mutex_t *m, int r)
 {
-	/* a member that exec'd holding it left nothing half done */
-	if (r == EOWNERDEAD && !shim_famexec_owner_dead(m))
+	if (r == EOWNERDEAD)
 		shim_family_owner_dead(m);
-	if (shim.eng != NULL)
+	if (shim.eng != NULL) {
 		xtcp_engine_adopt(shim.eng, shim.proc);
+		if (shim_fam.child_start)
+			child_start();
+	}
+}
+
+/* This thread holds the lock until the process ends (shim_lock_exit). */
+static __thread int	exit_holder;
+
+/*
+ * The process is about to end (exit, _exit) with threads of ours that
+ * may be anywhere, the engine thread inside a hold among them: dying
+ * there would leave the family the connections it was changing to
+ * reset.  So the ending thread takes the lock, marks the hold clean
+ * (xtcp_engine_hold_clean) and keeps it: our other threads wait on it
+ * until the end, and the next member to take it (EOWNERDEAD) knows that
+ * nothing is half done.  Later hooks on this thread run as if they held
+ * it, which they do.
+ */
+void
+shim_lock_exit(void)
+{
+	if (exit_holder)
+		return;
+	shim_lock();
+	flush_dirty();
+	if (shim.eng != NULL)
+		xtcp_engine_hold_clean(shim.eng);
+	exit_holder = 1;
 }
 
 void
@@ -110,6 +137,9 @@ shim_lock(void)
 {
 	pthread_mutex_t *m;
 	int r;
+
+	if (exit_holder)
+		return;
 
 	/* the lock may move (shim_lock_move) while we wait for the old */
 	for (;;) {
@@ -129,6 +159,8 @@ shim_trylock(void)
 	pthread_mutex_t *m;
 	int r;
 
+	if (exit_holder)
+		return (0);
 	m = atomic_load_explicit(&shim_mtxp, memory_order_acquire);
 	r = pthread_mutex_trylock(m);
 	if (r != 0 && r != EOWNERDEAD)
@@ -144,6 +176,8 @@ shim_trylock(void)
 void
 shim_unlock_raw(void)
 {
+	if (exit_holder)
+		return;
 	pthread_mutex_unlock(atomic_load_explicit(&shim_mtxp,
 	    memory_order_relaxed));
 }
@@ -175,14 +209,37 @@ shim_lock_fork_child(void)
 void
 shim_unlock(void)
 {
+	uint64_t ring;
 	int kick;
 
 	flush_dirty();
 	devwait_settle();
 	kick = shim_loop_kick_take();
+	ring = shim_fam.ring;
+	shim_fam.ring = 0;
 	shim_unlock_raw();
 	if (kick)
 		shim_loop_kick_send();
+	if (ring != 0)
+		shim_family_ring(ring);
+}
+
+/*
+ * A fork child's first hold (lock held): its own engine thread and
+ * doorbell thread.  Without them it still works while another member
+ * runs the engine, so a failure is said and the hold goes on.
+ */
+static void
+child_start(void)
+{
+	int err;
+
+	shim_fam.child_start = 0;
+	if ((err = shim_loop_start(shim.eng)) != 0 ||
+	    (err = shim_family_bell_start()) != 0)
+		shim_log(XTCP_LOG_ERROR, "fork child: cannot start the engine "
+		    "thread: %s; other members of the family run the stack",
+		    strerror(err));
 }
 
 void
@@ -213,24 +270,28 @@ shim_deadline(uint64_t timeo_us)
 
 /* ---- readiness mirror ---- */
 
+/* The mirror bit is the family's (struct shim_fh): every member's fds
+ * of s are one open eventfd. */
 static void
 mirror_update(struct shim_sock *s)
 {
+	struct shim_fh *f;
 	uint64_t v = 1;
 	int want;
 
-	if (s->xs == NULL || s->bellfd < 0)
+	if (s->xs == NULL || s->bellfd < 0 ||
+	    (f = shim_ft_fh(SHIM_FT(), s->handle)) == NULL)
 		return;
 	want = (shim_sock_poll(s) & (XTCP_POLLIN | XTCP_POLLERR |
 	    XTCP_POLLHUP | XTCP_POLLRDHUP)) != 0;
-	if (want == s->mirror)
+	if (want == f->mirror)
 		return;
 	/* raw syscalls: no cancellation point with the lock held */
 	if (want)
 		(void)syscall(SYS_write, s->bellfd, &v, sizeof(v));
 	else
 		(void)syscall(SYS_read, s->bellfd, &v, sizeof(v));
-	s->mirror = want;
+	f->mirror = (uint8_t)want;
 }
 
 static void
@@ -277,56 +338,123 @@ shim_sock_poll(const struct shim_sock *s)
 
 /*
  * The engine names a socket's shim_sock by a handle (xtcp_sock_set_user),
- * not by a pointer: handle h is slot h - 1 of this table, and free slots
- * chain through next_free (a handle, 0 = end).  Lock held throughout.
+ * not by a pointer: the family's handle (famtab.h), the same in every
+ * member.  lmap[h - 1] is this process's shim_sock for handle h, NULL
+ * when it holds no descriptor for it (then another member does, and
+ * hears of it through its doorbell).  Lock held throughout.
  */
-static struct shim_handle {
-	struct shim_sock	*s;
-	uint32_t		 next_free;
-}			*handles;
-static uint32_t		 nhandles, handle_free;
+static struct shim_sock	**lmap;
+static uint32_t		 nlmap;
 
-/* A handle for s, 0 if the table cannot grow. */
+static int
+lmap_set(uint32_t h, struct shim_sock *s)
+{
+	struct shim_sock **nm;
+	uint32_t n;
+
+	if (h > nlmap) {
+		for (n = nlmap == 0 ? 64 : nlmap; n < h; n *= 2)
+			;
+		if ((nm = realloc(lmap, (size_t)n * sizeof(*nm))) == NULL)
+			return (ENOMEM);
+		memset(nm + nlmap, 0, (size_t)(n - nlmap) * sizeof(*nm));
+		lmap = nm;
+		nlmap = n;
+	}
+	lmap[h - 1] = s;
+	return (0);
+}
+
+/* A handle for s, held by this process alone; 0 if none can be had. */
 static uint32_t
 handle_get(struct shim_sock *s)
 {
-	struct shim_handle *nh;
-	uint32_t h, n;
+	struct shim_famtab *ft = SHIM_FT();
+	uint32_t h;
 
-	if (handle_free == 0) {
-		if (nhandles >= UINT32_MAX / 2)
-			return (0);
-		n = nhandles == 0 ? 64 : nhandles * 2;
-		if ((nh = realloc(handles, (size_t)n * sizeof(*nh))) == NULL)
-			return (0);
-		for (h = n; h > nhandles; h--) {
-			nh[h - 1].s = NULL;
-			nh[h - 1].next_free = handle_free;
-			handle_free = h;
-		}
-		handles = nh;
-		nhandles = n;
+	if (ft == NULL || (h = shim_ft_handle_get(ft, s->xs, shim_fam.slot,
+	    shim_family_alloc, shim_family_free, NULL)) == 0)
+		return (0);
+	if (lmap_set(h, s) != 0) {
+		shim_ft_handle_put(ft, h);
+		return (0);
 	}
-	h = handle_free;
-	handle_free = handles[h - 1].next_free;
-	handles[h - 1].s = s;
 	return (h);
-}
-
-static void
-handle_put(uint32_t h)
-{
-	if (h == 0 || h > nhandles)
-		return;
-	handles[h - 1].s = NULL;
-	handles[h - 1].next_free = handle_free;
-	handle_free = h;
 }
 
 struct shim_sock *
 shim_sock_by_handle(uint32_t h)
 {
-	return (h != 0 && h <= nhandles ? handles[h - 1].s : NULL);
+	return (h != 0 && h <= nlmap ? lmap[h - 1] : NULL);
+}
+
+/* The family's per-socket state into s (a hook got it) and back (the
+ * hook is done): O_NONBLOCK and the options kept here. */
+static void
+sock_sync_in(struct shim_sock *s)
+{
+	struct shim_fh *f = shim_ft_fh(SHIM_FT(), s->handle);
+
+	if (f == NULL)
+		return;
+	s->nonblock = f->nonblock;
+	s->rcvlowat = f->rcvlowat;
+	s->rcvtimeo_us = f->rcvtimeo_us;
+	s->sndtimeo_us = f->sndtimeo_us;
+}
+
+void
+shim_sock_sync_out(const struct shim_sock *s)
+{
+	struct shim_fh *f = shim_ft_fh(SHIM_FT(), s->handle);
+
+	if (f == NULL)
+		return;
+	f->nonblock = (uint8_t)(s->nonblock != 0);
+	f->rcvlowat = s->rcvlowat;
+	f->rcvtimeo_us = s->rcvtimeo_us;
+	f->sndtimeo_us = s->sndtimeo_us;
+}
+
+void
+shim_sock_refresh(uint32_t h)
+{
+	struct shim_sock *s = shim_sock_by_handle(h);
+
+	if (s == NULL)
+		return;
+	sock_sync_in(s);
+	shim_sock_ring(s);
+	mark_dirty(s);
+}
+
+void
+shim_sock_refresh_all(void)
+{
+	uint32_t h;
+
+	for (h = 1; h <= nlmap; h++)
+		shim_sock_refresh(h);
+}
+
+void
+shim_sock_hold_all(int slot)
+{
+	struct shim_fh *f;
+	uint32_t h;
+
+	for (h = 1; h <= nlmap; h++)
+		if (lmap[h - 1] != NULL && lmap[h - 1]->nfds > 0 &&
+		    (f = shim_ft_fh(SHIM_FT(), h)) != NULL)
+			f->holders |= SHIM_SLOT_BIT(slot);
+}
+
+int
+shim_sock_sole(const struct shim_sock *s)
+{
+	struct shim_fh *f = shim_ft_fh(SHIM_FT(), s->handle);
+
+	return (f == NULL || f->holders == SHIM_SLOT_BIT(shim_fam.slot));
 }
 
 struct shim_sock *
@@ -336,6 +464,7 @@ shim_sock_new(struct xtcp_sock *xs)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return (NULL);
+	s->xs = xs;
 	if ((s->handle = handle_get(s)) == 0) {
 		free(s);
 		return (NULL);
@@ -343,6 +472,26 @@ shim_sock_new(struct xtcp_sock *xs)
 	s->xs = xs;
 	s->bellfd = -1;
 	xtcp_sock_set_user(xs, s->handle);
+	return (s);
+}
+
+struct shim_sock *
+shim_sock_adopt(uint32_t h)
+{
+	struct shim_fh *f = shim_ft_fh(SHIM_FT(), h);
+	struct shim_sock *s;
+
+	if (f == NULL || f->xs == NULL || shim_sock_by_handle(h) != NULL ||
+	    (s = calloc(1, sizeof(*s))) == NULL)
+		return (NULL);
+	if (lmap_set(h, s) != 0) {
+		free(s);
+		return (NULL);
+	}
+	s->xs = f->xs;
+	s->handle = h;
+	s->bellfd = -1;
+	sock_sync_in(s);
 	return (s);
 }
 
@@ -359,9 +508,14 @@ sock_free(struct shim_sock *s)
 			}
 	if (s->epregs != NULL)
 		shim_ep_sock_gone(s);
-	if (s->xs != NULL)
-		xtcp_close(s->xs, shim_now_us());
-	handle_put(s->handle);
+	if (s->handle != 0 && s->handle <= nlmap)
+		lmap[s->handle - 1] = NULL;
+	/* the socket lives on while another member holds it */
+	if (shim_ft_release(SHIM_FT(), s->handle, shim_fam.slot) == 0) {
+		if (s->xs != NULL)
+			xtcp_close(s->xs, shim_now_us());
+		shim_ft_handle_put(SHIM_FT(), s->handle);
+	}
 	free(s->opt);
 	free(s);
 }
@@ -464,6 +618,7 @@ shim_fd_get(int fd, struct shim_sock **sp)
 	}
 	s = (struct shim_sock *)v;
 	s->refs++;
+	sock_sync_in(s);
 	*sp = s;
 	return (SHIM_FD_OURS);
 }
@@ -471,6 +626,7 @@ shim_fd_get(int fd, struct shim_sock **sp)
 void
 shim_sock_put(struct shim_sock *s)
 {
+	shim_sock_sync_out(s);
 	mark_dirty(s);
 	shim_sock_unref(s);
 	shim_unlock();
@@ -613,12 +769,22 @@ void
 shim_wakeup(void *arg, uint32_t user)
 {
 	struct shim_sock *s = shim_sock_by_handle(user);
+	struct shim_fh *f;
+	uint64_t others;
+	int i;
 
 	(void)arg;
-	if (s == NULL)
+	if (s != NULL) {
+		shim_sock_ring(s);
+		mark_dirty(s);
+	}
+	/* the other members holding it hear of it through their doorbells */
+	if ((f = shim_ft_fh(SHIM_FT(), user)) == NULL ||
+	    (others = f->holders & ~SHIM_SLOT_BIT(shim_fam.slot)) == 0)
 		return;
-	shim_sock_ring(s);
-	mark_dirty(s);
+	for (i = 0; others != 0; i++, others >>= 1)
+		if ((others & 1) && shim_ft_queue(SHIM_FT(), i, user))
+			shim_fam.ring |= SHIM_SLOT_BIT(i);
 }
 
 struct wait_ctx {
@@ -990,17 +1156,27 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 /* ---- fork ---- */
 
 /*
- * In the child of fork(): the engine thread is gone and the parent's
- * connections are not ours to touch.  Stack sockets become FDM_DEAD (their
- * structs are leaked on purpose: freeing one would call into the engine,
- * which could transmit on the parent's connections); our internal fds are
- * closed.  Lock held (taken in the prepare handler).
+ * In the child of fork(), before anything else runs; the parent's
+ * forking thread holds the lock, so nothing here takes it.  Only this
+ * thread came along: waiters, sleepers, the device watch and the dirty
+ * list are gone with the others.
+ *
+ * family: the child is a member (family.c has its slot).  Stack sockets
+ * stay ours: each shim_sock the child can name by an fd has the refs of
+ * its fds only (the calls other threads had in progress are gone); one
+ * it cannot name (a call in progress after the last close) is forgotten
+ * here, its hold was not passed on.  Internal fds are closed but keep[]
+ * (the device, the region, the address lease), which the family shares.
+ * Not family (the family was full): stack sockets are dead in the child
+ * and every internal fd is closed.
  */
 void
-shim_core_fork_child(void)
+shim_core_fork_child(int family, const int *keep, int nkeep)
 {
+	struct shim_sock *s;
 	uintptr_t v;
-	int fd;
+	uint32_t h;
+	int fd, i, kept;
 
 	devwait_thr = NULL;
 	sleepers = NULL;
@@ -1008,17 +1184,33 @@ shim_core_fork_child(void)
 	atomic_store(&devwait_seq, 0);
 	devwait_seen = 0;
 	for (fd = fdmap_next(0, &v); fd >= 0; fd = fdmap_next(fd + 1, &v)) {
-		if (FDM_IS_SOCK(v))
-			(void)fdmap_set(fd, FDM_DEAD);
-		else if (v == FDM_INTERNAL) {
+		if (FDM_IS_SOCK(v)) {
+			if (!family)
+				(void)fdmap_set(fd, FDM_DEAD);
+		} else if (v == FDM_INTERNAL) {
+			for (i = 0, kept = 0; family && i < nkeep; i++)
+				kept |= keep[i] == fd;
+			if (kept)
+				continue;
 			fdmap_clear(fd);
 			(void)syscall(SYS_close, fd);
 		}
 	}
+	for (h = 1; h <= nlmap; h++) {
+		if ((s = lmap[h - 1]) == NULL)
+			continue;
+		s->waiters = NULL;
+		s->dirty = 0;
+		s->dirty_next = NULL;
+		if (!family || s->nfds == 0)
+			lmap[h - 1] = NULL;
+		else
+			s->refs = s->nfds;
+	}
 	dirty_head = NULL;
 	memset(&thr_self, 0, sizeof(thr_self));
 	thr_self.bell = -1;
-	shim_ep_fork_child();
+	shim_ep_fork_child(family);
 }
 
 /* ---- sockaddr_in in and out ---- */

@@ -45,9 +45,10 @@
  * socket's last fd closes, as Linux drops them on the file's last close
  * (eventpoll_release).  Simplification: the shim knows a set by its fd
  * number, so a set used through a dup of its epoll fd reports only the
- * kernel's fds.  In a fork child the sets shared with the parent are left
- * alone: our sockets are dead there and the parent's bell events are
- * filtered out.
+ * kernel's fds.  In a fork child the sets shared with the parent keep
+ * their registrations, without a bell of the child's own: the child
+ * re-checks them every EP_CHILD_SLICE_MS, and the parent's bell events
+ * are filtered out.
  */
 #include "prelude.h"
 
@@ -400,14 +401,23 @@ shim_ep_host_close(int fd)
 	shim_unlock();
 }
 
-/* Lock held (fork child).  The sockets are dead; the bells closed. */
+/*
+ * Fork child; the bells are closed (they were the parent's).  family:
+ * the sockets live on in the child, and so do its registrations in the
+ * sets it shares with the parent, which it re-checks every
+ * EP_CHILD_SLICE_MS without a bell.  Else the sockets are dead.
+ */
 void
-shim_ep_fork_child(void)
+shim_ep_fork_child(int family)
 {
 	struct shim_ep *ep;
 	struct shim_ep_reg *r, *next;
 
 	for (ep = ep_list; ep != NULL; ep = ep->next) {
+		ep->bell = -1;
+		ep->bell_set = 0;
+		if (family)
+			continue;
 		for (r = ep->regs; r != NULL; r = next) {
 			next = r->ep_next;
 			if (r->s != NULL)

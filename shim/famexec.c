@@ -14,10 +14,10 @@
  * a hand-over record for its pid into the region's exec area (at the end
  * of the region's header, struct fx_area): the device as plain data
  * (xtcp_dev_export), the address claim's descriptors, and for every fd
- * that names a stack socket and is not close-on-exec, the socket (its
- * address in the region) and what the shim keeps of it privately
- * (O_NONBLOCK, timeouts, SO_RCVLOWAT, the bound port, the AF_INET6
- * flags).  It clears close-on-exec on the region's descriptor, the
+ * that names a stack socket and is not close-on-exec, the socket's
+ * family handle (famtab.h) and what the shim keeps of it privately (the
+ * bound port, the AF_INET6 flags, F_SETOWN; O_NONBLOCK, the timeouts and
+ * SO_RCVLOWAT are the family's already).  It clears close-on-exec on the region's descriptor, the
  * device's and the claim's for this exec only (they are close-on-exec
  * otherwise, so that a program the family runs without the shim, the
  * shell of an ssh session, never holds a raw packet socket or the
@@ -28,20 +28,22 @@
  * The lock is held across the exec so that no other thread of the old
  * image is inside the engine when the kernel ends it: the kernel then
  * releases the robust mutex with its owner-died bit, and whoever takes it
- * next (the new image, or another member) gets EOWNERDEAD.  The exec
- * area names the pid that handed over while holding it: that holder left
- * nothing half done, so the taker just makes the mutex consistent
- * (shim_famexec_owner_dead) instead of resetting connections.
+ * next (the new image, or another member) gets EOWNERDEAD.  The hold is
+ * marked clean first (xtcp_engine_hold_clean, as at exit), so the taker
+ * makes the mutex consistent and resets nothing (family.c).
  *
  * New image (shim_famexec_init, from the constructor, before any hook
  * sees an fd): map the region at its address with MAP_FIXED_NOREPLACE
  * (if something of the new image sits there, say so and start as a
  * process of its own: the inherited sockets are then plain eventfds),
- * take the lock, find the record of our pid, rebuild the device
- * (xtcp_dev_import) and our part of the engine (struct xtcp_proc), then
- * a shim_sock for each recorded socket on the fds the record names,
- * after checking each is still an eventfd.  The engine thread starts,
- * and the stack runs at once (not lazily: the sockets are live).
+ * take the lock, find the record of our pid and the member slot of our
+ * pid (an exec keeps both), rebuild the device (xtcp_dev_import) and our
+ * part of the engine (struct xtcp_proc, xtcp_engine_join), then a
+ * shim_sock for each recorded handle on the fds the record names, after
+ * checking each is still an eventfd; the sockets the slot holds that no
+ * fd names any more (close-on-exec in the old image) are let go of as a
+ * close would.  The engine and doorbell threads start, and the stack
+ * runs at once (not lazily: the sockets are live).
  *
  * A new image without the shim (LD_PRELOAD dropped, or a static program)
  * sees each inherited stack socket as what the fd really is: an eventfd
@@ -92,19 +94,16 @@
 #define FX_ENTS		64		/* sockets one exec hands over */
 #define FX_MAXARGS	65536		/* execl*: arguments we collect */
 
-/* what the shim keeps of a socket privately (shim.h, struct shim_sock) */
-#define FX_NONBLOCK	0x01
+/* what the shim keeps of a socket privately (shim.h, struct shim_sock;
+ * O_NONBLOCK, the timeouts and SO_RCVLOWAT are the family's, famtab.h) */
 #define FX_BOUND	0x02
 #define FX_INET6	0x04
 #define FX_V6ONLY	0x08
 
 struct fx_ent {
 	int32_t		fd;
+	uint32_t	handle;		/* the family's (famtab.h) */
 	uint32_t	flags;		/* FX_* */
-	uint64_t	xs;		/* the engine socket, in the region */
-	uint64_t	rcvtimeo_us;
-	uint64_t	sndtimeo_us;
-	int32_t		rcvlowat;
 	uint16_t	bind_port;
 	uint8_t		mapped;
 	uint8_t		pad;
@@ -125,8 +124,6 @@ struct fx_rec {
 
 struct fx_area {
 	uint64_t		magic;
-	_Atomic int32_t		handover_pid;	/* exec'ing with the lock */
-	uint32_t		pad;
 	struct fx_rec		rec[FX_RECS];
 };
 
@@ -355,13 +352,9 @@ ent_fill(struct fx_ent *e, int fd, const struct shim_sock *s)
 {
 	memset(e, 0, sizeof(*e));
 	e->fd = fd;
-	e->xs = (uint64_t)(uintptr_t)s->xs;
-	e->flags = (s->nonblock ? FX_NONBLOCK : 0) |
-	    (s->bound ? FX_BOUND : 0) | (s->inet6 ? FX_INET6 : 0) |
+	e->handle = s->handle;
+	e->flags = (s->bound ? FX_BOUND : 0) | (s->inet6 ? FX_INET6 : 0) |
 	    (s->v6only ? FX_V6ONLY : 0);
-	e->rcvtimeo_us = s->rcvtimeo_us;
-	e->sndtimeo_us = s->sndtimeo_us;
-	e->rcvlowat = s->rcvlowat;
 	e->bind_port = s->bind_port;
 	e->mapped = (uint8_t)s->mapped;
 	e->own_pid = s->own_pid;
@@ -458,7 +451,8 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 		x->fds[x->nfds++] = r->pool_state_fd;
 	for (i = 0; i < (unsigned)x->nfds; i++)
 		fx_cloexec(x->fds[i], 0);
-	atomic_store(&a->handover_pid, (int32_t)pid);
+	/* nothing half done: the next taker of the lock resets nothing */
+	xtcp_engine_hold_clean(shim.eng);
 	(void)snprintf(entry, sizeof(entry), "XTCP_FAMILY=%d:%" PRIx64 ":%"
 	    PRIx64, shim_fam.fd, (uint64_t)(uintptr_t)shim_fam.f,
 	    shim_fam.size);
@@ -480,7 +474,6 @@ fx_undo(struct fx_exec *x)
 			fx_cloexec(x->fds[i], 1);
 		if (x->rec != NULL)
 			x->rec->pid = 0;
-		atomic_store(&fx_area(shim_fam.f)->handover_pid, 0);
 		shim_unlock();
 	}
 	free(x->envp);
@@ -667,20 +660,6 @@ execle(const char *path, const char *arg, ...)
 
 /* ---- the new image ---- */
 
-int
-shim_famexec_owner_dead(pthread_mutex_t *m)
-{
-	struct fx_area *a;
-
-	if (shim_fam.f == NULL || m != &shim_fam.f->mtx)
-		return (0);
-	a = fx_area(shim_fam.f);
-	if (atomic_exchange(&a->handover_pid, 0) == 0)
-		return (0);
-	(void)pthread_mutex_consistent(m);
-	return (1);
-}
-
 /* XTCP_FAMILY=FD:BASE:SIZE.  0 or -1. */
 static int
 family_var(int *fd, uint64_t *base, uint64_t *size)
@@ -711,13 +690,14 @@ is_eventfd(int fd, const struct stat *ref)
 
 /* Lock held: shim_socks for the record's fds. */
 static unsigned
-socks_rebuild(const struct fx_rec *r, uint64_t lo, uint64_t hi)
+socks_rebuild(const struct fx_rec *r, int slot)
 {
-	struct shim_sock *made[FX_ENTS], *s;
+	struct shim_famtab *ft = SHIM_FT();
 	const struct fx_ent *e;
+	struct shim_sock *s;
+	struct shim_fh *fh;
 	struct stat ref;
-	struct pollfd pfd;
-	unsigned i, j, nmade = 0, n = 0;
+	unsigned i, n = 0;
 	int efd;
 
 	efd = (int)syscall(SYS_eventfd2, 0, EFD_CLOEXEC);
@@ -729,55 +709,75 @@ socks_rebuild(const struct fx_rec *r, uint64_t lo, uint64_t hi)
 	(void)syscall(SYS_close, efd);
 	for (i = 0; i < r->n && i < FX_ENTS; i++) {
 		e = &r->ent[i];
-		if (e->xs < lo || e->xs >= hi || !is_eventfd(e->fd, &ref) ||
-		    fdmap_peek(e->fd) != FDM_HOST) {
+		fh = shim_ft_fh(ft, e->handle);
+		if (fh == NULL || !(fh->holders & SHIM_SLOT_BIT(slot)) ||
+		    !is_eventfd(e->fd, &ref) || fdmap_peek(e->fd) != FDM_HOST) {
 			shim_log(XTCP_LOG_WARN, "exec: fd %d is not the stack "
 			    "socket the old image left there; left alone",
 			    e->fd);
 			continue;
 		}
 		/* dups of one socket share one shim_sock */
-		for (s = NULL, j = 0; j < nmade; j++)
-			if ((uint64_t)(uintptr_t)made[j]->xs == e->xs)
-				s = made[j];
-		if (s == NULL) {
-			s = shim_sock_new((struct xtcp_sock *)(uintptr_t)
-			    e->xs);
-			if (s == NULL)
+		if ((s = shim_sock_by_handle(e->handle)) == NULL) {
+			if ((s = shim_sock_adopt(e->handle)) == NULL)
 				continue;
-			s->nonblock = (e->flags & FX_NONBLOCK) != 0;
 			s->bound = (e->flags & FX_BOUND) != 0;
 			s->inet6 = (e->flags & FX_INET6) != 0;
 			s->v6only = (e->flags & FX_V6ONLY) != 0;
-			s->rcvtimeo_us = e->rcvtimeo_us;
-			s->sndtimeo_us = e->sndtimeo_us;
-			s->rcvlowat = e->rcvlowat;
 			s->bind_port = e->bind_port;
 			s->mapped = e->mapped;
 			s->own_pid = e->own_pid;
 			s->own_type = e->own_type;
-			/* the eventfd's count is as the old image left it */
-			pfd.fd = e->fd;
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			s->mirror = syscall(SYS_poll, &pfd, 1, 0) == 1 &&
-			    (pfd.revents & POLLIN);
-			made[nmade++] = s;
 		}
 		if (fdmap_set(e->fd, (uintptr_t)s) != 0)
 			continue;
 		s->refs++;
 		shim_sock_fd_added(s, e->fd);
-		shim_wakeup(NULL, s->handle);
+		shim_sock_refresh(e->handle);
 		n++;
 	}
-	/* a socket no fd could name is closed, as its last close would */
-	for (j = 0; j < nmade; j++)
-		if (made[j]->nfds == 0) {
-			made[j]->refs++;
-			shim_sock_unref(made[j]);
-		}
 	return (n);
+}
+
+/*
+ * Lock held.  What the old image held on close-on-exec descriptors only
+ * went with the exec, as the kernel closes them: this member lets go of
+ * every socket it holds that no fd of the new image names.
+ */
+static unsigned
+socks_release_rest(int slot)
+{
+	struct shim_famtab *ft = SHIM_FT();
+	struct shim_fh *fh;
+	unsigned n = 0;
+	uint32_t h;
+
+	for (h = 1; h <= ft->nfh; h++) {
+		fh = shim_ft_fh(ft, h);
+		if (fh == NULL || !(fh->holders & SHIM_SLOT_BIT(slot)) ||
+		    shim_sock_by_handle(h) != NULL)
+			continue;
+		n++;
+		if (shim_ft_release(ft, h, slot) == 0) {
+			if (fh->xs != NULL)
+				xtcp_close(fh->xs, shim_now_us());
+			shim_ft_handle_put(ft, h);
+		}
+	}
+	return (n);
+}
+
+/* Our slot: the one the old image had (same pid), or -1. */
+static int
+slot_of(struct shim_fam *f, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < SHIM_FAM_SLOTS; i++)
+		if (atomic_load(&f->ft.slots[i].state) == SHIM_SLOT_ACTIVE &&
+		    atomic_load(&f->ft.slots[i].pid) == (int32_t)pid)
+			return (i);
+	return (-1);
 }
 
 int
@@ -790,10 +790,10 @@ shim_famexec_init(struct shim_pool *p)
 	struct fx_rec *r;
 	struct stat st;
 	uint64_t base, size;
-	unsigned i, n;
+	unsigned i, n, gone;
 	pid_t pid;
 	void *m;
-	int fd, lr, err, dfds[XTCP_DEV_MAXFDS], nd;
+	int fd, lr, err, dfds[XTCP_DEV_MAXFDS], nd, slot;
 
 	fx_pool = p;
 	if (family_var(&fd, &base, &size) != 0)
@@ -844,10 +844,16 @@ shim_famexec_init(struct shim_pool *p)
 		(void)munmap(m, size);
 		return (0);
 	}
-	if (lr == EOWNERDEAD && atomic_load(&a->handover_pid) == pid) {
-		atomic_store(&a->handover_pid, 0);
-		(void)pthread_mutex_consistent(&f->mtx);
-		lr = 0;
+	if ((slot = slot_of(f, pid)) < 0) {
+		shim_log(XTCP_LOG_ERROR, "exec: no member slot of the family "
+		    "has pid %d: the stack sockets inherited are plain "
+		    "eventfds here", (int)pid);
+		r->pid = 0;
+		if (lr == EOWNERDEAD)
+			(void)pthread_mutex_consistent(&f->mtx);
+		pthread_mutex_unlock(&f->mtx);
+		(void)munmap(m, size);
+		return (0);
 	}
 	err = xtcp_dev_import(&r->dev, &dev);
 	if (err == XT_OK)
@@ -868,6 +874,11 @@ shim_famexec_init(struct shim_pool *p)
 	shim_fam.f = f;
 	shim_fam.fd = fd;
 	shim_fam.size = size;
+	shim_fam.slot = slot;
+	shim_fam.fork_slot = -1;
+	shim_fam.ring = 0;
+	shim_fam.child_start = 0;
+	shim_fam.bell_up = 0;
 	shim.eng = f->eng;
 	shim.proc = proc;
 	shim.dev = dev;
@@ -875,7 +886,9 @@ shim_famexec_init(struct shim_pool *p)
 	if ((err = xtcp_engine_join(shim.eng, proc)) != XT_OK)
 		shim_log(XTCP_LOG_ERROR, "exec: cannot join the family's "
 		    "engine: %s", xt_strerror(err));
-	if (lr == EOWNERDEAD)		/* a member died holding it */
+	/* the old image held it across the exec, its hold marked clean:
+	 * family.c says so and resets nothing */
+	if (lr == EOWNERDEAD)
 		shim_family_owner_dead(&f->mtx);
 	xtcp_engine_set_callbacks(shim.eng, shim_wakeup, shim_loop_kick,
 	    NULL);
@@ -900,18 +913,18 @@ shim_famexec_init(struct shim_pool *p)
 		}
 	}
 	shim.conf.addr = r->addr;
-	n = socks_rebuild(r, (uint64_t)(uintptr_t)f + SHIM_FAM_HDR,
-	    (uint64_t)(uintptr_t)f + size);
+	n = socks_rebuild(r, slot);
+	gone = socks_release_rest(slot);
 	r->pid = 0;
-	if ((err = shim_loop_start(shim.eng)) != 0) {
-		/* the sockets work, driven by the threads that use them */
+	if ((err = shim_loop_start(shim.eng)) != 0 ||
+	    (err = shim_family_bell_start()) != 0)
 		shim_log(XTCP_LOG_ERROR, "exec: cannot start the engine "
-		    "thread: %s; timers run only while a thread waits in the "
-		    "stack", strerror(err));
-	}
+		    "thread: %s; other members of the family run the stack",
+		    strerror(err));
 	shim.st = SHIM_ST_RUNNING;
 	shim_log(XTCP_LOG_INFO, "exec: the family's stack taken over: %u "
-	    "socket%s on %u.%u.%u.%u", n, n == 1 ? "" : "s",
+	    "socket%s (%u left with the old image) on %u.%u.%u.%u", n,
+	    n == 1 ? "" : "s", gone,
 	    shim.conf.addr >> 24, (shim.conf.addr >> 16) & 0xff,
 	    (shim.conf.addr >> 8) & 0xff, shim.conf.addr & 0xff);
 	shim_unlock();

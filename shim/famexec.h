@@ -4,8 +4,6 @@
 #ifndef SHIM_FAMEXEC_H
 #define SHIM_FAMEXEC_H
 
-#include <pthread.h>
-
 struct shim_pool;
 
 /*
@@ -18,11 +16,4 @@ struct shim_pool;
  * SHIM_ST_RUNNING), else 0 (the ordinary start, lazily).
  */
 int	shim_famexec_init(struct shim_pool *p);
-/*
- * The lock m came back with EOWNERDEAD.  If its holder was a member
- * that exec'd holding it (the hand-over, clean: nothing half done), make
- * it consistent and return 1; else 0 (a death: family.c's business).
- */
-int	shim_famexec_owner_dead(pthread_mutex_t *m);
-
 #endif /* SHIM_FAMEXEC_H */

@@ -32,9 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/futex.h>
 
 #include "family.h"
 #include "shim.h"
@@ -51,7 +54,7 @@
 #define FAM_ALIGN	((uint64_t)1 << 30)
 #define FAM_TRIES	8
 
-struct shim_fam_view shim_fam = { .fd = -1 };
+struct shim_fam_view shim_fam = { .fd = -1, .slot = -1, .fork_slot = -1 };
 
 static int	fam_map(int fd, uint64_t size, struct shim_fam **out);
 
@@ -159,30 +162,251 @@ void
 shim_family_owner_dead(pthread_mutex_t *m)
 {
 	unsigned n = 0;
+	int clean = 0;
 
 	(void)pthread_mutex_consistent(m);
-	if (shim.eng != NULL)
+	if (shim.eng != NULL) {
+		clean = xtcp_engine_hold_was_clean(shim.eng);
 		n = xtcp_engine_owner_dead(shim.eng, shim.proc,
 		    shim_now_us());
-	shim_log(XTCP_LOG_ERROR, "a process of the family died holding the "
-	    "engine lock; %u connection%s it was changing reset", n,
-	    n == 1 ? "" : "s");
+	}
+	if (clean)	/* it exited holding it on purpose (shim_lock_exit) */
+		shim_log(XTCP_LOG_DEBUG, "a process of the family exited "
+		    "holding the engine lock, all consistent");
+	else
+		shim_log(XTCP_LOG_ERROR, "a process of the family died "
+		    "holding the engine lock; %u connection%s it was changing "
+		    "reset", n, n == 1 ? "" : "s");
+}
+
+/* ---- members ---- */
+
+void *
+shim_family_alloc(void *arg, size_t n)
+{
+	(void)arg;
+	return (xtcp_engine_mem_alloc(shim.eng, n));
+}
+
+void
+shim_family_free(void *arg, void *p, size_t n)
+{
+	(void)arg;
+	xtcp_engine_mem_free(shim.eng, p, n);
+}
+
+void
+shim_family_first_member(void)
+{
+	struct shim_famtab *ft = &shim_fam.f->ft;
+
+	shim_ft_init(ft);
+	shim_fam.slot = shim_ft_slot_reserve(ft, shim_now_us());
+	(void)shim_ft_slot_activate(ft, shim_fam.slot, (int32_t)shim.pid,
+	    shim_now_us());
+	shim_fam.fork_slot = -1;
+}
+
+void
+shim_family_ring(uint64_t mask)
+{
+	struct shim_slot *sl;
+	int i;
+
+	if (shim_fam.f == NULL)
+		return;
+	for (i = 0; mask != 0 && i < SHIM_FAM_SLOTS; i++, mask >>= 1) {
+		if (!(mask & 1))
+			continue;
+		sl = &shim_fam.f->ft.slots[i];
+		if (atomic_exchange(&sl->bell, 1) == 0)
+			(void)syscall(SYS_futex, &sl->bell, FUTEX_WAKE, 1,
+			    NULL, NULL, 0);
+	}
+}
+
+/* The other live members, as a slot mask. */
+static uint64_t
+fam_others(void)
+{
+	struct shim_famtab *ft = &shim_fam.f->ft;
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; i < SHIM_FAM_SLOTS; i++)
+		if (i != shim_fam.slot &&
+		    atomic_load(&ft->slots[i].state) == SHIM_SLOT_ACTIVE)
+			m |= SHIM_SLOT_BIT(i);
+	return (m);
+}
+
+static void
+bell_refresh(void *arg, uint32_t h)
+{
+	(void)arg;
+	shim_sock_refresh(h);
 }
 
 /*
- * Stage A's fork policy (init.c, fork_child): the child leaves the
- * family.  It must not touch the region (the parent's forking thread
- * holds the lock in it), so the mapping and the fd go; the lock is the
- * private one again.
+ * The doorbell thread: another member ran the engine and changed
+ * sockets we hold (their handles are queued on our slot), or the
+ * family's membership changed.  It refreshes each socket as the engine's
+ * wakeup would have here: waiters rung, the eventfd mirror and epoll
+ * sets brought up to date when it releases the lock.
  */
+static void *
+bell_main(void *arg)
+{
+	struct shim_famtab *ft = &shim_fam.f->ft;
+	struct shim_slot *sl;
+	uint32_t gen = 0;
+
+	(void)arg;
+	for (;;) {
+		sl = &ft->slots[shim_fam.slot];
+		if (atomic_exchange(&sl->bell, 0) == 0) {
+			(void)syscall(SYS_futex, &sl->bell, FUTEX_WAIT, 0,
+			    NULL, NULL, 0);
+			continue;
+		}
+		shim_lock();
+		if (shim_ft_drain(ft, shim_fam.slot, bell_refresh, NULL))
+			shim_sock_refresh_all();
+		if (atomic_load(&ft->members_gen) != gen) {
+			gen = atomic_load(&ft->members_gen);
+			shim_loop_members_changed();
+		}
+		shim_unlock();
+	}
+	return (NULL);
+}
+
+int
+shim_family_bell_start(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int err;
+
+	if (shim_fam.bell_up)
+		return (0);
+	(void)pthread_attr_init(&attr);
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void)pthread_attr_setstacksize(&attr, 64 << 10);
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&shim_fam.bell_tid, &attr, bell_main, NULL);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void)pthread_attr_destroy(&attr);
+	if (err != 0)
+		return (err);
+	(void)pthread_setname_np(shim_fam.bell_tid, "xtcp-bell");
+	shim_fam.bell_up = 1;
+	return (0);
+}
+
+/* A handle no live member holds: close it as the kernel closes a dead
+ * process's socket, but reset rather than finish (xtcp_abort). */
+static void
+orphan_reset(void *arg, uint32_t h, void *xs)
+{
+	unsigned *n = arg;
+
+	if (xs != NULL && xtcp_abort(xs, shim_now_us()))
+		(*n)++;
+	shim_ft_handle_put(&shim_fam.f->ft, h);
+}
+
+unsigned
+shim_family_reset_slot(int slot)
+{
+	unsigned n = 0, orphans;
+	int32_t pid;
+
+	if (shim_fam.f == NULL || slot < 0 || slot >= SHIM_FAM_SLOTS ||
+	    slot == shim_fam.slot)
+		return (0);
+	pid = atomic_load(&shim_fam.f->ft.slots[slot].pid);
+	orphans = shim_ft_slot_gone(&shim_fam.f->ft, slot, orphan_reset, &n);
+	shim_log(pid != 0 ? XTCP_LOG_INFO : XTCP_LOG_DEBUG, "member %d of "
+	    "the family (pid %d) is gone: %u socket%s it alone held closed, "
+	    "%u connection%s reset", slot, (int)pid, orphans,
+	    orphans == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	/* the others learn from members_gen */
+	shim_family_ring(fam_others());
+	return (n);
+}
+
+unsigned
+shim_family_reset_unheld(void)
+{
+	unsigned n = 0;
+
+	if (shim_fam.f != NULL)
+		(void)shim_ft_unheld(&shim_fam.f->ft, orphan_reset, &n);
+	return (n);
+}
+
 void
+shim_family_fork_prepare(void)
+{
+	shim_fam.fork_slot = -1;
+	if (shim_fam.f == NULL || shim_fam.slot < 0 || shim.eng == NULL)
+		return;
+	shim_fam.fork_slot = shim_ft_slot_reserve(&shim_fam.f->ft,
+	    shim_now_us());
+	if (shim_fam.fork_slot >= 0)
+		shim_sock_hold_all(shim_fam.fork_slot);
+}
+
+/*
+ * The fork child, before anything else runs: the reserved slot is ours.
+ * The parent's forking thread still holds the lock, so only atomics
+ * here; the threads start on our first hold (core.c, lock_taken).
+ * 0, or -1 when the family was full (the caller falls back to the
+ * policy of a child without a stack).
+ */
+int
 shim_family_fork_child(void)
 {
+	int slot = shim_fam.fork_slot;
+
+	shim_fam.fork_slot = -1;
+	shim_fam.ring = 0;
+	shim_fam.bell_up = 0;
 	if (shim_fam.f == NULL)
-		return;
-	(void)munmap(shim_fam.f, shim_fam.size);
-	shim_fam.f = NULL;
-	/* the fd is internal: core.c's fork handler closes it */
-	shim_fam.fd = -1;
-	shim_fam.size = 0;
+		return (-1);
+	if (slot < 0) {
+		/* no slot: leave the family's memory to its members */
+		(void)munmap(shim_fam.f, shim_fam.size);
+		shim_fam.f = NULL;
+		shim_fam.fd = -1;
+		shim_fam.slot = -1;
+		return (-1);
+	}
+	if (shim_ft_slot_activate(&shim_fam.f->ft, slot,
+	    (int32_t)syscall(SYS_getpid), shim_now_us()) != 0) {
+		(void)munmap(shim_fam.f, shim_fam.size);
+		shim_fam.f = NULL;
+		shim_fam.fd = -1;
+		shim_fam.slot = -1;
+		return (-1);
+	}
+	shim_fam.slot = slot;
+	shim_fam.child_start = 1;
+	shim_family_ring(fam_others());
+	return (0);
+}
+
+/* The parent after fork: the reservation is the child's now. */
+void
+shim_family_fork_parent(void)
+{
+	shim_fam.fork_slot = -1;
+}
+
+int
+shim_family_alone(void)
+{
+	return (shim_fam.f == NULL || fam_others() == 0);
 }

@@ -8,11 +8,12 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "famtab.h"
 #include "xtcp.h"
 
 #define SHIM_FAM_MAGIC		0x796c6d6670637478ULL	/* "xtcpfmly" */
 #define SHIM_FAM_VERSION	1
-#define SHIM_FAM_HDR		(64u << 10)	/* header; the arena follows */
+#define SHIM_FAM_HDR		(256u << 10)	/* header; the arena follows */
 #define SHIM_FAM_SIZE		((uint64_t)64 << 30)	/* address space */
 
 /* The header (shared).  Nothing in it points outside the region. */
@@ -26,6 +27,7 @@ struct shim_fam {
 						 * robust */
 	struct xtcp_engine	*eng;		/* in the arena; NULL until
 						 * it starts */
+	struct shim_famtab	 ft;		/* members and handles */
 };
 
 /* This process's view (private). */
@@ -33,6 +35,13 @@ struct shim_fam_view {
 	struct shim_fam		*f;		/* NULL: no region */
 	int			 fd;
 	uint64_t		 size;
+	int			 slot;		/* ours; -1 none */
+	int			 fork_slot;	/* reserved for a child */
+	uint64_t		 ring;		/* slots to ring at unlock */
+	int			 child_start;	/* a fork child: threads to start
+						 * on the next hold */
+	pthread_t		 bell_tid;
+	int			 bell_up;	/* the doorbell thread runs */
 };
 
 extern struct shim_fam_view shim_fam;
@@ -44,6 +53,36 @@ int	shim_family_create(uint64_t size, struct xtcp_arena *arena);
 void	shim_family_destroy(void);
 /* The lock m came with EOWNERDEAD (core.c, shim_lock). */
 void	shim_family_owner_dead(pthread_mutex_t *m);
-void	shim_family_fork_child(void);
+
+/* ---- members (all: engine lock held, unless said) ---- */
+
+/* The family's table (NULL before the engine starts). */
+#define SHIM_FT()	(shim_fam.f != NULL ? &shim_fam.f->ft : NULL)
+/* The creator takes slot 0 (engine start). */
+void	shim_family_first_member(void);
+/* Start this member's doorbell thread.  0 or errno. */
+int	shim_family_bell_start(void);
+/* No lock: ring the doorbells of the slots in mask. */
+void	shim_family_ring(uint64_t mask);
+/* Memory for the table, from the engine's arena. */
+void	*shim_family_alloc(void *arg, size_t n);
+void	 shim_family_free(void *arg, void *p, size_t n);
+/*
+ * Slot's member is gone (its pidfd said so, or its fork never happened):
+ * the sockets only it held are reset (RST to the peer, as Linux closes a
+ * dead process's sockets) and the slot is free again.  For the watcher
+ * too: shim_family_reset_unheld() resets what no live member holds.
+ * Both return the connections reset.
+ */
+unsigned shim_family_reset_slot(int slot);
+unsigned shim_family_reset_unheld(void);
+/* fork handlers: prepare (lock held) reserves the child's slot and marks
+ * it holder of every socket we hold; the child takes it (no lock: the
+ * parent's thread still holds it). */
+void	shim_family_fork_prepare(void);
+int	shim_family_fork_child(void);
+void	shim_family_fork_parent(void);
+/* Is this the family's only live member? */
+int	shim_family_alone(void);
 
 #endif /* SHIM_FAMILY_H */

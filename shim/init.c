@@ -55,6 +55,7 @@ static int	engine_start(void);
 static void	fork_prepare(void);
 static void	fork_parent(void);
 static void	fork_child(void);
+static void	exit_hold(void);
 
 static void	log_line(const char *line);
 static int	engine_keys(struct xtcp_keys *k);
@@ -418,6 +419,11 @@ engine_start(void)
 	shim.proc = proc;
 	shim.dev = dev;
 	shim_fam.f->eng = eng;
+	shim_family_first_member();
+	if ((r = shim_family_bell_start()) != 0)
+		shim_log(XTCP_LOG_WARN, "no doorbell thread (%s): a fork "
+		    "child's engine work reaches this process late",
+		    strerror(r));
 	/* every later hold is the region's lock, robust and shared */
 	shim_lock_move(&shim_fam.f->mtx);
 	shim_log(XTCP_LOG_INFO, "stack up on %s%s, %u.%u.%u.%u/%u",
@@ -442,36 +448,64 @@ fork_prepare(void)
 {
 	/* no thread is inside the engine while the address space is copied */
 	shim_lock();
+	if (shim.st == SHIM_ST_RUNNING)
+		shim_family_fork_prepare();
 }
 
 static void
 fork_parent(void)
 {
+	shim_family_fork_parent();
 	shim_unlock_raw();
 }
 
 /*
- * The child has only the forking thread and a copy of the engine that no
- * thread drives.  It must never transmit on the parent's connections, so
- * it never calls that engine again: inherited stack sockets are dropped
- * quietly (they fail with ENOTCONN; close works), the parent's device
- * socket and address lock are closed in the child only, and new stream
- * sockets go to the kernel, or with XTCP_CHILD=stack to a new stack of
- * the child's own, with an address it claims for itself.  See xtcp(7).
+ * The child is a member of the family (issue 13): the engine, its lock
+ * and every socket are in the shared region, so inherited stack sockets
+ * work in both processes, and a connection lives until the last member
+ * holding it closes it.  The child keeps the device's fds, the region's
+ * and the address lease's; the rest of our internal fds (the parent's
+ * threads' bells, the engine thread's) are closed, and its own engine
+ * and doorbell threads start on its first hold (core.c).  The lock is
+ * still held by the parent's forking thread: it is not ours to release.
+ *
+ * When the family is full (SHIM_FAM_SLOTS members), the child is not a
+ * member: inherited stack sockets are dead (ENOTCONN, close works), the
+ * device and the region are left to the others, and new stream sockets
+ * go to the kernel, or with XTCP_CHILD=stack to a stack of its own.
+ * See xtcp(7).
  */
 static void
 fork_child(void)
 {
+	int keep[XTCP_DEV_MAXFDS + 4], nkeep = 0, n;
+
 	shim.pid = (pid_t)syscall(SYS_getpid);
+	if (shim.st == SHIM_ST_RUNNING && shim_family_fork_child() == 0) {
+		xtcp_dev_fork_child(shim.dev);
+		n = xtcp_dev_fds(shim.dev, keep, XTCP_DEV_MAXFDS);
+		nkeep = n > 0 && n <= XTCP_DEV_MAXFDS ? n : 0;
+		keep[nkeep++] = xtcp_dev_wait_fd(shim.dev);
+		keep[nkeep++] = shim_fam.fd;
+		/* the address lease is the family's (its lock holds while any
+		 * member lives) */
+		if (pool.fd >= 0)
+			keep[nkeep++] = pool.fd;
+		if (pool.state_fd >= 0)
+			keep[nkeep++] = pool.state_fd;
+		shim_loop_fork_child();
+		shim_core_fork_child(1, keep, nkeep);
+		return;
+	}
 	if (shim.st == SHIM_ST_RUNNING || shim.st == SHIM_ST_READY)
 		shim.st = shim.conf.child_stack ? SHIM_ST_READY :
 		    SHIM_ST_FORKED;
 	shim.eng = NULL;
 	shim.proc = NULL;
 	shim.dev = NULL;
-	shim_family_fork_child();
 	shim_pool_fork_child(&pool);
-	shim_core_fork_child();
+	shim_loop_fork_child();
+	shim_core_fork_child(0, NULL, 0);
 	shim_lock_fork_child();
 }
 
@@ -525,8 +559,9 @@ shim_dtor(void)
 		while ((fd = fdmap_next(fd, &v)) >= 0) {
 			struct shim_sock *s = (struct shim_sock *)v;
 
+			/* what another member holds stays open */
 			if (FDM_IS_SOCK(v) && s->xs != NULL &&
-			    !xtcp_is_listening(s->xs))
+			    !xtcp_is_listening(s->xs) && shim_sock_sole(s))
 				(void)xtcp_shutdown(s->xs, shim_now_us(), 1);
 			fd++;
 		}
@@ -536,7 +571,8 @@ shim_dtor(void)
 		    1);
 		shim_unlock();
 	}
-	for (i = 0; i < SHIM_EXIT_LINGER_MS / 10; i++) {
+	/* the others go on driving the engine: no wait for their data */
+	for (i = 0; i < SHIM_EXIT_LINGER_MS / 10 && shim_family_alone(); i++) {
 		if (shim_trylock() == 0) {
 			busy = xtcp_engine_busy(shim.eng);
 			shim_unlock();
@@ -546,4 +582,38 @@ shim_dtor(void)
 		(void)nanosleep(&ts, NULL);
 	}
 	shim_stats_at_exit();
+	exit_hold();
+}
+
+/*
+ * With other members alive, our threads must not die inside a hold of
+ * the family's lock (core.c, shim_lock_exit).  Alone, nobody else would
+ * take it.
+ */
+static void
+exit_hold(void)
+{
+	if (shim.st == SHIM_ST_RUNNING && !shim_vforked() &&
+	    !shim_family_alone())
+		shim_lock_exit();
+}
+
+/* _exit(2) skips the destructors (python's os._exit in a fork child):
+ * the same care, then the system call. */
+SHIM_EXPORT void
+_exit(int status)
+{
+	shim_init();
+	exit_hold();
+	for (;;)
+		(void)syscall(SYS_exit_group, status);
+}
+
+SHIM_EXPORT void
+_Exit(int status)
+{
+	shim_init();
+	exit_hold();
+	for (;;)
+		(void)syscall(SYS_exit_group, status);
 }

@@ -57,7 +57,12 @@
 
 #include <ev.h>
 
+#include "family.h"
 #include "shim.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434
+#endif
 
 #define RX_BUDGET	64	/* frames per xtcp_engine_rx call */
 #define RX_ROUNDS	8	/* calls per device event; the rest next turn */
@@ -77,6 +82,21 @@ static int		 backend_fd = -1;
 static atomic_int	 kick_pending;
 static int		 kick_due;	/* shim_loop_kick_send at unlock */
 static pthread_t	 loop_tid;
+
+/* the other members of the family, watched through pidfds: each ends
+ * readable when its process does (family.c resets what it alone held) */
+static struct member_watch {
+	ev_io		 w;
+	int		 fd;		/* pidfd, -1 none */
+	int32_t		 pid;
+} members[SHIM_FAM_SLOTS];
+static uint32_t		 members_seen;	/* members_gen at the last scan */
+static int		 members_dirty = 1; /* scan on the next pass (lock) */
+static ev_timer		 reserve_w;	/* a reservation to expire */
+
+static void	members_scan(void);
+static void	member_cb(struct ev_loop *l, ev_io *w, int revents);
+static void	reserve_cb(struct ev_loop *l, ev_timer *w, int revents);
 
 static void	engine_pass(int, int);
 static void	rearm(uint64_t);
@@ -106,6 +126,9 @@ engine_pass(int rx, int woke)
 	int i, go_aside = 0;
 
 	shim_lock();
+	if (members_dirty || (shim_fam.f != NULL &&
+	    atomic_load(&shim_fam.f->ft.members_gen) != members_seen))
+		members_scan();
 	now = shim_now_us();
 	for (i = 0; rx && i < RX_ROUNDS; i++)
 		if (xtcp_engine_rx(eng, now, RX_BUDGET) < RX_BUDGET)
@@ -348,6 +371,151 @@ shim_loop_kick_send(void)
 		(void)syscall(SYS_write, kick_fd, &one, sizeof(one));
 }
 
+/* ---- the family's members ---- */
+
+static void
+member_unwatch(int i)
+{
+	if (members[i].fd < 0)
+		return;
+	ev_io_stop(loop, &members[i].w);
+	fdmap_clear(members[i].fd);
+	(void)syscall(SYS_close, members[i].fd);
+	members[i].fd = -1;
+	members[i].pid = 0;
+}
+
+/*
+ * Lock held, on the engine thread: watch every other live member (a
+ * pidfd each), let go of the slots that are free again, and void the
+ * reservations of forks that never happened.  A member that is already
+ * gone when we look (no pidfd: ESRCH) is reset at once.
+ */
+static void
+members_scan(void)
+{
+	struct shim_famtab *ft;
+	struct shim_slot *sl;
+	uint64_t now;
+	int32_t pid;
+	int i, fd, reserved = 0;
+
+	members_dirty = 0;
+	if (shim_fam.f == NULL || loop == NULL)
+		return;
+	ft = &shim_fam.f->ft;
+	members_seen = atomic_load(&ft->members_gen);
+	now = shim_now_us();
+	for (i = 0; i < SHIM_FAM_SLOTS; i++) {
+		if (i == shim_fam.slot)
+			continue;
+		sl = &ft->slots[i];
+		pid = atomic_load(&sl->pid);
+		switch (atomic_load(&sl->state)) {
+		case SHIM_SLOT_ACTIVE:
+			if (pid <= 0 || (members[i].fd >= 0 &&
+			    members[i].pid == pid))
+				break;
+			member_unwatch(i);
+			fd = (int)syscall(SYS_pidfd_open, pid, 0);
+			if (fd < 0) {
+				if (errno == ESRCH)
+					(void)shim_family_reset_slot(i);
+				break;
+			}
+			fd = shim_fd_move_high(fd, 64);
+			if (fdmap_set(fd, FDM_INTERNAL) != 0) {
+				(void)syscall(SYS_close, fd);
+				break;
+			}
+			members[i].fd = fd;
+			members[i].pid = pid;
+			ev_io_init(&members[i].w, member_cb, fd, EV_READ);
+			members[i].w.data = (void *)(intptr_t)i;
+			ev_io_start(loop, &members[i].w);
+			break;
+		case SHIM_SLOT_RESERVED:
+			member_unwatch(i);
+			if (now - sl->since_us > SHIM_FT_RESERVE_US)
+				(void)shim_family_reset_slot(i);
+			else
+				reserved = 1;
+			break;
+		default:
+			member_unwatch(i);
+			break;
+		}
+	}
+	if (reserved && !ev_is_active(&reserve_w)) {
+		ev_timer_set(&reserve_w, SHIM_FT_RESERVE_US / 1e6 + 0.5, 0.);
+		ev_timer_start(loop, &reserve_w);
+	}
+	members_seen = atomic_load(&ft->members_gen);
+}
+
+/* A member's process ended (its pidfd is readable). */
+static void
+member_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	int i = (int)(intptr_t)w->data;
+	struct shim_slot *sl;
+
+	(void)l;
+	(void)revents;
+	shim_lock();
+	sl = &shim_fam.f->ft.slots[i];
+	if (atomic_load(&sl->state) == SHIM_SLOT_ACTIVE &&
+	    atomic_load(&sl->pid) == members[i].pid)
+		(void)shim_family_reset_slot(i);
+	member_unwatch(i);
+	members_scan();
+	shim_unlock();
+}
+
+static void
+reserve_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l;
+	(void)w;
+	(void)revents;
+	shim_lock();
+	members_scan();
+	shim_unlock();
+}
+
+void
+shim_loop_members_changed(void)
+{
+	members_dirty = 1;
+	kick_due = 1;
+}
+
+/*
+ * The fork child: the engine thread stayed in the parent, and core.c
+ * closed its fds (the kick, the device's epoll set, libev's); the
+ * parent's loop is left as it is (freeing it would close fds that may
+ * be the program's by now).  shim_loop_start() makes a new one.
+ */
+void
+shim_loop_fork_child(void)
+{
+	int i;
+
+	loop = NULL;
+	kick_fd = -1;
+	dev_ep = -1;
+	dev_watched = 0;
+	backend_fd = -1;
+	aside = 0;
+	atomic_store(&kick_pending, 0);
+	kick_due = 0;
+	for (i = 0; i < SHIM_FAM_SLOTS; i++) {
+		members[i].fd = -1;
+		members[i].pid = 0;
+	}
+	members_dirty = 1;
+}
+
 static void *
 loop_main(void *arg)
 {
@@ -442,7 +610,7 @@ shim_loop_start(struct xtcp_engine *eng)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
-	int err;
+	int err, i;
 
 	ev_set_allocator(loop_alloc);
 	ev_set_syserr_cb(loop_syserr);
@@ -472,6 +640,11 @@ shim_loop_start(struct xtcp_engine *eng)
 	/* a first pass at once, then whenever the engine asks */
 	ev_timer_init(&timer_w, timer_cb, 0., 0.);
 	ev_timer_start(loop, &timer_w);
+	ev_init(&reserve_w, reserve_cb);
+	for (i = 0; i < SHIM_FAM_SLOTS; i++)
+		if (members[i].pid == 0)
+			members[i].fd = -1;
+	members_dirty = 1;
 
 	(void)pthread_attr_init(&attr);
 	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -158,6 +158,8 @@ enum shim_fd_kind {
 void	shim_core_init(void);
 void	shim_lock(void);
 void	shim_unlock(void);
+/* The process ends: take the lock for good, the engine consistent. */
+void	shim_lock_exit(void);
 /* 0 with the lock taken, or EBUSY (held elsewhere). */
 int	shim_trylock(void);
 /* Release without shim_unlock's flush (fork handlers, init). */
@@ -218,7 +220,24 @@ void	shim_wakeup(void *arg, uint32_t user);
 int	shim_fd_internal(int fd);
 /* Lock held: a close-on-exec eventfd marked internal; -1 with errno. */
 int	shim_internal_eventfd(void);
-void	shim_core_fork_child(void);
+/* fork child (see core.c): family, and the internal fds to keep. */
+void	shim_core_fork_child(int family, const int *keep, int nkeep);
+/* Lock held.  Handle h changed while another member ran the engine:
+ * wake its waiters here and bring its mirror and epoll sets up to date
+ * (the doorbell, family.c); _all: every socket this process holds. */
+void	shim_sock_refresh(uint32_t h);
+void	shim_sock_refresh_all(void);
+/* Lock held.  Slot (a fork child to be) holds what we hold. */
+void	shim_sock_hold_all(int slot);
+/* Lock held.  Does no other member hold s? */
+int	shim_sock_sole(const struct shim_sock *s);
+/* Lock held.  s was just made (socket, accept): its per-socket state
+ * becomes the family's. */
+void	shim_sock_sync_out(const struct shim_sock *s);
+/* Lock held.  A shim_sock for the family's handle h, which this member
+ * holds already (an exec'd image taking its sockets over: famexec.c);
+ * NULL if h is not in use, has one here already, or no memory. */
+struct shim_sock *shim_sock_adopt(uint32_t h);
 /* errno for a sockaddr_in the program passed; fills addr and port. */
 int	shim_sin_in(const struct sockaddr *sa, socklen_t len, int for_bind,
 	    uint32_t *addr, uint16_t *port);
@@ -241,6 +260,11 @@ void	shim_loop_watch_dev(int on);
 /* Lock held.  Is the engine thread covering the gaps between the waits
  * of a busy program (it then takes the device back by itself)? */
 int	shim_loop_aside(void);
+/* Lock held.  The family's members changed: the engine thread watches
+ * the new ones (pidfds) on its next pass. */
+void	shim_loop_members_changed(void);
+/* fork child: the parent's engine thread did not come along. */
+void	shim_loop_fork_child(void);
 
 /* ---- epoll.c (all: lock held) ---- */
 
@@ -252,7 +276,7 @@ void	shim_ep_sock_gone(struct shim_sock *s);
 void	shim_ep_handover(struct shim_sock *s, int fd);
 /* A host fd is being closed (lock NOT held): forget it if an epoll set. */
 void	shim_ep_host_close(int fd);
-void	shim_ep_fork_child(void);
+void	shim_ep_fork_child(int family);
 
 /* ---- errno.c ---- */
 

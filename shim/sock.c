@@ -158,6 +158,7 @@ socket(int domain, int type, int protocol)
 		s->inet6 = 1;
 		s->v6only = v6only_default();
 	}
+	shim_sock_sync_out(s);
 	if ((err = shim_sock_open_fd(s, type & SOCK_CLOEXEC, &fd)) != 0) {
 		s->refs = 1;
 		shim_sock_unref(s);
@@ -677,6 +678,7 @@ sock_accept(struct shim_sock *s, struct sockaddr *sa, socklen_t *lenp,
 	ns->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	ns->inet6 = s->inet6;
 	sock_inherit(s, ns);
+	shim_sock_sync_out(ns);
 	if ((err = shim_sock_open_fd(ns, flags & SOCK_CLOEXEC, &nfd)) != 0) {
 		ns->refs = 1;
 		shim_sock_unref(ns);	/* closes the connection */

@@ -130,6 +130,8 @@ struct xtcp_engine {
 	uint64_t		armed;		/* deadline last reported */
 	uint64_t		hold_seq;	/* holds of the caller's lock
 						 * (xtcp_engine_adopt) */
+	uint64_t		hold_clean;	/* a hold its holder left
+						 * consistent before it died */
 
 	/* an engine of its own (xtcp_engine_new_keyed, tests): private
 	 * memory, freed with it; NULL for one in the caller's arena */

@@ -213,6 +213,16 @@ void	xtcp_proc_flush(struct xtcp_proc *proc);
  * returns how many.  Then xtcp_engine_adopt() as usual. */
 unsigned xtcp_engine_owner_dead(struct xtcp_engine *eng,
 	    struct xtcp_proc *proc, uint64_t now_us);
+/* Lock held, by a holder about to die on purpose (exit) with the lock:
+ * nothing is half changed, xtcp_engine_owner_dead() resets nothing. */
+void	xtcp_engine_hold_clean(struct xtcp_engine *eng);
+/* Was the present (dead) hold marked so? */
+int	xtcp_engine_hold_was_clean(const struct xtcp_engine *eng);
+/* Memory from the engine's allocator (its arena, counted under
+ * XTCP_MEM_MAX) for state the caller keeps beside the engine's: zeroed,
+ * or NULL.  Free with the same size. */
+void	*xtcp_engine_mem_alloc(struct xtcp_engine *eng, size_t n);
+void	xtcp_engine_mem_free(struct xtcp_engine *eng, void *p, size_t n);
 /* Bytes of the arena carved so far (high-water mark of its layout). */
 uint64_t xtcp_engine_arena_used(const struct xtcp_engine *eng);
 void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
@@ -308,6 +318,10 @@ int	xtcp_shutdown(struct xtcp_sock *s, uint64_t now_us, int how);
  * background (FIN, TIME-WAIT); unread data or linger 0 makes it an RST.
  * The socket's user pointer is never used again. */
 void	xtcp_close(struct xtcp_sock *s, uint64_t now_us);
+/* The socket's last owner died: close it as xtcp_close() would, but reset
+ * a connection that has not queued its FIN (RST, as SO_LINGER 0), so the
+ * peer learns at once.  1 if a connection was reset. */
+int	xtcp_abort(struct xtcp_sock *s, uint64_t now_us);
 int	xtcp_getsockname(const struct xtcp_sock *s, uint32_t *addr,
 	    uint16_t *port);
 /* XT_ENOTCONN unless connected (or connecting). */
@@ -401,6 +415,9 @@ struct xtcp_dev_state {
 };
 int	xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st);
 int	xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out);
+/* In a fork child sharing dev with its parent: leave what only the
+ * parent may use (a TAP's io_uring rings) and use the rest itself. */
+void	xtcp_dev_fork_child(struct xt_dev *dev);
 /* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
 int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts

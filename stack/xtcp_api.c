@@ -63,6 +63,12 @@ xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
 	return (xt_dev_fds(dev, fds, max));
 }
 
+void
+xtcp_dev_fork_child(struct xt_dev *dev)
+{
+	(void)xt_dev_tap_fork_child(dev);
+}
+
 int
 xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st)
 {

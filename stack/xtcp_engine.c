@@ -228,6 +228,8 @@ xtcp_engine_owner_dead(struct xtcp_engine *eng, struct xtcp_proc *proc,
 	eng->now = now_us;
 	eng->ntx = 0;
 	XT_STAT_INC(eng, engine_owner_dead);
+	if (eng->hold_clean == eng->hold_seq)
+		return (0);	/* it died between two changes */
 	XT_TCP_FOREACH_SAFE(eng, tp, nx) {
 		if (tp->t_hold != eng->hold_seq ||
 		    tp->state == XT_TCPS_LISTEN ||
@@ -251,6 +253,31 @@ xtcp_engine_owner_dead(struct xtcp_engine *eng, struct xtcp_proc *proc,
 	}
 	xt_tx_flush(eng);
 	return (n);
+}
+
+void *
+xtcp_engine_mem_alloc(struct xtcp_engine *eng, size_t n)
+{
+	return (xt_alloc(&eng->mem, n));
+}
+
+void
+xtcp_engine_mem_free(struct xtcp_engine *eng, void *p, size_t n)
+{
+	xt_free(&eng->mem, p, n);
+}
+
+void
+xtcp_engine_hold_clean(struct xtcp_engine *eng)
+{
+	xt_tx_flush(eng);
+	eng->hold_clean = eng->hold_seq;
+}
+
+int
+xtcp_engine_hold_was_clean(const struct xtcp_engine *eng)
+{
+	return (eng->hold_clean == eng->hold_seq);
 }
 
 uint64_t

@@ -519,6 +519,22 @@ out:
 }
 
 int
+xt_dev_tap_fork_child(struct xt_dev *d)
+{
+	struct tap_priv *p;
+
+	if (d == NULL || d->ops != &tap_ops)
+		return (0);
+	p = d->priv;
+	if (!p->uring)
+		return (0);
+	/* the rings' receive buffers (XT_TAP_NBUF of them) hold the one
+	 * buffer the plain path reads into */
+	p->uring = 0;
+	return (1);
+}
+
+int
 xt_dev_tap_uses_uring(const struct xt_dev *d)
 {
 	const struct tap_priv *p;

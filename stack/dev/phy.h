@@ -153,6 +153,11 @@ int	xt_dev_tap_open(const char *ifname, const uint8_t *mac, uint32_t mtu,
 /* 1 if d is a TAP device using io_uring, 0 otherwise (plain read/write,
  * or not a TAP device). */
 int	xt_dev_tap_uses_uring(const struct xt_dev *d);
+/* In a fork child that shares d with its parent (issue 13, process
+ * families): a TAP's io_uring rings are the parent's, so the child's copy
+ * of d reads and writes the TAP descriptor itself from now on (both read
+ * one queue: each frame goes to one of them).  1 if it switched. */
+int	xt_dev_tap_fork_child(struct xt_dev *d);
 
 /*
  * An AF_PACKET device as plain data (xtcp.h, struct xtcp_dev_state), and

@@ -831,6 +831,26 @@ xtcp_poll(const struct xtcp_sock *s)
 	return (m);
 }
 
+/*
+ * The last process holding s died (issue 13, process families): what
+ * the kernel does with a dead process's socket, close(), but a
+ * connection that has not queued its FIN is reset at once, so that the
+ * peer does not wait on a connection nobody will use.
+ */
+int
+xtcp_abort(struct xtcp_sock *s, uint64_t now_us)
+{
+	int reset;
+
+	reset = XT_TCPS_SYNCHRONIZED(s->state) &&
+	    s->state != XT_TCPS_TIME_WAIT &&
+	    !(s->t_flags & XT_TF_FINQUEUED);
+	if (reset)
+		s->t_flags |= XT_TF_LINGER0;
+	xtcp_close(s, now_us);
+	return (reset);
+}
+
 int
 xtcp_take_error(struct xtcp_sock *s)
 {

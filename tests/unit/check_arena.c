@@ -292,9 +292,49 @@ START_TEST(arena_owner_dead)
 	ck_assert_int_eq(xtcp_take_error(sk), XT_ECONNABORTED);
 	expect_state(l, XT_TCPS_LISTEN);
 	ck_assert_int_eq(xtcp_stats_get(eng, "engine_owner_dead_resets"), 1);
-	xtcp_close(l, now);
 	xtcp_close(sk, now);
+	/* a holder that exits on purpose holding the lock marks the hold
+	 * clean (shim_lock_exit): its death resets nothing */
+	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
+	xtcp_engine_adopt(eng, eng->proc);
+	ck_assert_int_eq(xtcp_listen(l, 4), XT_OK);
+	ck_assert(!xtcp_engine_hold_was_clean(eng));
+	xtcp_engine_hold_clean(eng);
+	ck_assert(xtcp_engine_hold_was_clean(eng));
+	tx_clear();
+	ck_assert_uint_eq(xtcp_engine_owner_dead(eng, eng->proc, now), 0);
+	expect_no_tx();
+	ck_assert_int_eq(xtcp_stats_get(eng, "engine_owner_dead"), before + 3);
+	xtcp_engine_adopt(eng, eng->proc);
+	ck_assert(!xtcp_engine_hold_was_clean(eng));
+	xtcp_close(sk, now);
+	sk = NULL;
+	xtcp_close(l, now);
 	finish(0);
+}
+END_TEST
+
+/* The last holder died: reset unless its FIN is already on its way. */
+START_TEST(arena_abort)
+{
+	tcb_established();
+	tx_clear();
+	ck_assert_int_eq(xtcp_abort(sk, now), 1);
+	expect_tx(XT_TH_RST | XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	finish(0);
+}
+END_TEST
+
+START_TEST(arena_abort_after_fin)
+{
+	tcb_established();
+	ck_assert_int_eq(xtcp_shutdown(sk, now, 1), XT_OK);
+	expect_tx(XT_TH_FIN | XT_TH_ACK, iss + 1, PEER_ISS + 1);
+	tx_clear();
+	ck_assert_int_eq(xtcp_abort(sk, now), 0);
+	expect_no_tx();
+	expect_state(sk, XT_TCPS_FIN_WAIT_1);
+	finish(1);
 }
 END_TEST
 
@@ -311,6 +351,8 @@ xt_suite_arena(void)
 	tcase_add_test(tc, arena_big_release);
 	tcase_add_test(tc, arena_engine_in);
 	tcase_add_test(tc, arena_owner_dead);
+	tcase_add_test(tc, arena_abort);
+	tcase_add_test(tc, arena_abort_after_fin);
 	suite_add_tcase(s, tc);
 	return (s);
 }

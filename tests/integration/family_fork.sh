@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+#
+# family_fork.sh - issue 13 acceptance 3 (socat's part) and 4.
+#   1. socat TCP-LISTEN:PORT,fork,reuseaddr PIPE under the shim (a child
+#      per connection, on the socket it inherited) echoes 100 kernel
+#      clients, eight at a time, byte-exact.
+#   2. A forking server under the shim: a child killed with SIGKILL in
+#      the middle of a transfer.  The other children's transfers (three
+#      of 4 MiB) finish byte-exact, the killed child's connection ends at
+#      the client (reset or closed, not hanging) within 10 s, and a new
+#      connection afterwards is served byte-exact.
+#
+# Bounded: servers run under timeout and are ended by PID; every client
+# socket has a deadline.
+
+. "$(dirname "$0")/lib.sh"
+
+PORT_S=8311
+PORT_K=8312
+
+xt_setup socat python3
+
+# A server under the shim in the background whose PID is timeout(1)'s
+# (ip netns exec becomes it), so that TERM reaches the server itself.
+shim_server() {
+	local envs=()
+	mapfile -t envs < <(xt_shim_env)
+	ip netns exec "$XT_NS_A" timeout -k 2 120 env "${envs[@]}" "$@" &
+	SRV=$!
+	XT_PIDS+=("$SRV")
+}
+
+# ---- 1: socat fork ----
+shim_server socat "TCP-LISTEN:$PORT_S,bind=$XT_SHIM,fork,reuseaddr" PIPE \
+    2>"$XT_TMP/socat.err"
+cat >"$XT_TMP/echo_client.py" <<'PY'
+import random, socket, sys, time
+from concurrent.futures import ThreadPoolExecutor
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+def one(i):
+    data = random.Random(i).randbytes(100 + (i * 7919) % 20000)
+    for attempt in range(50):
+        try:
+            s = socket.create_connection((host, port), timeout=10)
+            break
+        except OSError:
+            if i > 0 or attempt == 49:
+                raise
+            time.sleep(0.2)
+    s.settimeout(20)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    got = bytearray()
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    if bytes(got) != data:
+        print("client %d: sent %d, got %d back" % (i, len(data), len(got)))
+    return bytes(got) == data
+
+one(0)
+with ThreadPoolExecutor(8) as ex:
+    ok = list(ex.map(one, range(1, n)))
+bad = ok.count(False)
+print("clients %d mismatched %d" % (n, bad))
+sys.exit(1 if bad else 0)
+PY
+xt_peer 100 python3 "$XT_TMP/echo_client.py" "$XT_SHIM" "$PORT_S" 100 \
+    >"$XT_TMP/socat.client" 2>&1
+rc=$?
+cat "$XT_TMP/socat.client"
+(( rc == 0 )) || { xt_dump "$XT_TMP/socat.err"; xt_fail "socat's fork mode did not echo 100 clients"; }
+kill -TERM "$SRV" 2>/dev/null
+xt_wait_pid "$SRV" 10
+# its last children may still be closing: the address is the family's
+# until they are gone
+sleep 1
+
+# ---- 2: a child killed in the middle of a transfer ----
+cat >"$XT_TMP/server.py" <<'PY'
+import os, random, signal, socket, sys, time
+host, port, piddir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)	# no zombies to reap
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((host, port))
+ls.listen(16)
+while True:
+    c, _ = ls.accept()
+    pid = os.fork()
+    if pid:
+        c.close()
+        continue
+    ls.close()
+    c.settimeout(30)
+    tag = b""
+    while len(tag) < 16:
+        b = c.recv(16 - len(tag))
+        if not b:
+            os._exit(1)
+        tag += b
+    tag = tag.decode().strip()
+    open(os.path.join(piddir, tag + ".pid"), "w").write(str(os.getpid()))
+    if tag == "slow":		# until it is killed
+        chunk = random.Random(tag).randbytes(65536)
+        for i in range(100000):
+            c.sendall(chunk)
+            time.sleep(0.005)
+    else:			# 4 MiB over some 0.2 s
+        data = random.Random(tag).randbytes(4 << 20)
+        for off in range(0, len(data), 65536):
+            c.sendall(data[off:off + 65536])
+            time.sleep(0.003)
+    c.shutdown(socket.SHUT_WR)
+    c.close()
+    os._exit(0)
+PY
+cat >"$XT_TMP/kill_client.py" <<'PY'
+import os, random, signal, socket, sys, time
+from concurrent.futures import ThreadPoolExecutor
+host, port, piddir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+def connect(tag):
+    for attempt in range(50):
+        try:
+            s = socket.create_connection((host, port), timeout=10)
+            break
+        except OSError:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
+    s.settimeout(20)
+    s.sendall(tag.encode().ljust(16))
+    return s
+
+def fetch(tag, s=None):
+    s = s or connect(tag)
+    got = bytearray()
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    ok = bytes(got) == random.Random(tag).randbytes(4 << 20)
+    print("%s: %d bytes, %s" % (tag, len(got), "exact" if ok else "WRONG"))
+    return ok
+
+slow = connect("slow")
+got = 0
+while got < 256 << 10:
+    got += len(slow.recv(65536))
+others = [connect("b%d" % i) for i in range(3)]
+with ThreadPoolExecutor(3) as ex:
+    futs = [ex.submit(fetch, "b%d" % i, s) for i, s in enumerate(others)]
+    time.sleep(0.05)			# they are under way
+    pid = int(open(os.path.join(piddir, "slow.pid")).read())
+    os.kill(pid, signal.SIGKILL)
+    print("killed the slow child, pid %d, after %d bytes" % (pid, got))
+    running = sum(not f.done() for f in futs)
+    print("killed it with %d of the others' transfers under way" % running)
+    ok = all(f.result() for f in futs) and running > 0
+t0 = time.time()
+slow.settimeout(10)
+end = "hung"
+try:
+    while True:
+        if not slow.recv(65536):
+            end = "closed"
+            break
+except ConnectionResetError:
+    end = "reset"
+except socket.timeout:
+    end = "hung"
+print("the killed child's connection: %s after %.1f s" % (end, time.time() - t0))
+ok = ok and end != "hung"
+ok = fetch("after") and ok
+sys.exit(0 if ok else 1)
+PY
+mkdir "$XT_TMP/pids"
+chmod 777 "$XT_TMP/pids"
+shim_server python3 "$XT_TMP/server.py" "$XT_SHIM" "$PORT_K" \
+    "$XT_TMP/pids" >"$XT_TMP/ksrv.out" 2>&1
+xt_peer 100 python3 "$XT_TMP/kill_client.py" "$XT_SHIM" "$PORT_K" \
+    "$XT_TMP/pids" >"$XT_TMP/kill.client" 2>&1
+rc=$?
+cat "$XT_TMP/kill.client"
+(( rc == 0 )) || { xt_dump "$XT_TMP/ksrv.out"; xt_fail "a child's death disturbed the others, or a new connection failed"; }
+kill -TERM "$SRV" 2>/dev/null
+xt_wait_pid "$SRV" 10
+xt_pass "socat fork: 100 clients echoed; SIGKILL of a child mid-transfer: the others byte-exact, a new connection served"
