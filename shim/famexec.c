@@ -74,6 +74,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <elf.h>
@@ -93,6 +94,7 @@
 #define FX_RECS		4		/* execs in flight at once */
 #define FX_ENTS		64		/* sockets one exec hands over */
 #define FX_MAXARGS	65536		/* execl*: arguments we collect */
+#define FX_READY_MS	1000		/* the engine thread's first pass */
 
 /* what the shim keeps of a socket privately (shim.h, struct shim_sock;
  * O_NONBLOCK, the timeouts and SO_RCVLOWAT are the family's, famtab.h) */
@@ -886,13 +888,14 @@ shim_famexec_init(struct shim_pool *p)
 	if ((err = xtcp_engine_join(shim.eng, proc)) != XT_OK)
 		shim_log(XTCP_LOG_ERROR, "exec: cannot join the family's "
 		    "engine: %s", xt_strerror(err));
+	xtcp_engine_set_callbacks(shim.eng, shim_wakeup, shim_loop_kick,
+	    NULL);
+	xtcp_engine_set_urg_callback(shim.eng, sock_urg);
 	/* the old image held it across the exec, its hold marked clean:
 	 * family.c says so and resets nothing */
 	if (lr == EOWNERDEAD)
 		shim_family_owner_dead(&f->mtx);
-	xtcp_engine_set_callbacks(shim.eng, shim_wakeup, shim_loop_kick,
-	    NULL);
-	xtcp_engine_set_urg_callback(shim.eng, sock_urg);
+	xtcp_engine_adopt(shim.eng, proc);
 	/* ours again, and close-on-exec again */
 	(void)fdmap_set(fd, FDM_INTERNAL);
 	fx_cloexec(fd, 1);
@@ -928,5 +931,10 @@ shim_famexec_init(struct shim_pool *p)
 	    shim.conf.addr >> 24, (shim.conf.addr >> 16) & 0xff,
 	    (shim.conf.addr >> 8) & 0xff, shim.conf.addr & 0xff);
 	shim_unlock();
+	/* before main runs (and may close every fd it does not know of),
+	 * the engine thread marks libev's epoll fd internal: at most
+	 * FX_READY_MS */
+	for (i = 0; i < FX_READY_MS && !shim_loop_backend_known(); i++)
+		(void)nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	return (1);
 }

@@ -103,6 +103,8 @@ shim_family_create(uint64_t size, struct xtcp_arena *arena)
 	fd = (int)syscall(SYS_memfd_create, "xtcp-family", MFD_CLOEXEC);
 	if (fd < 0)
 		return (errno);
+	/* out of the low numbers a program may dup2 onto */
+	fd = shim_fd_move_high(fd, 72);
 	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0) {
 		err = errno;
 		(void)syscall(SYS_close, fd);

@@ -302,6 +302,12 @@ protect_backend_fd(void)
 	closedir(d);
 }
 
+int
+shim_loop_backend_known(void)
+{
+	return (__atomic_load_n(&backend_fd, __ATOMIC_ACQUIRE) != -1);
+}
+
 /*
  * Lock held.  Should the engine thread watch the device (on), or stand
  * aside while a program thread does (0)?  The epoll set is level-

@@ -11,6 +11,12 @@
  * not on it.  Its socket calls on the connection must then touch only
  * memory (the engine, under the engine lock, a futex) and eventfds.
  *
+ * Before the filter.  OpenSSH lowers RLIMIT_NOFILE to 1 and RLIMIT_NPROC
+ * to 0 first (no thread, no descriptor after that), and a fork child's
+ * own stack and doorbell threads start only on its first hold: the
+ * hooked setrlimit() takes a hold when a member lowers either, so that
+ * they exist by then (sandbox_prepare).
+ *
  * How the shim knows.  A filter comes from prctl(PR_SET_SECCOMP), which
  * is hooked here, or from seccomp(2), which libc does not wrap (a program
  * calls syscall(2): not seen).  Before the real call installs the filter
@@ -41,6 +47,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,6 +56,36 @@
 #include "shim.h"
 
 int shim_sandboxed;
+
+/*
+ * A sandbox takes resources away before it takes system calls: OpenSSH
+ * sets RLIMIT_NOFILE to 1 and RLIMIT_NPROC to 0 just before the filter,
+ * after which no thread can be created and no descriptor made.  A fork
+ * child's stack and doorbell threads start on its first hold (core.c),
+ * which in such a child may come only after: so a member that lowers
+ * either limit takes a hold first (the threads start), and its thread's
+ * bell is made.  Lock not held.
+ */
+static void
+sandbox_prepare(void)
+{
+	shim_init();
+	if (shim.st != SHIM_ST_RUNNING || shim.eng == NULL || shim_vforked())
+		return;
+	shim_lock();
+	(void)shim_thr_get();
+	shim_unlock();
+}
+
+int
+setrlimit(__rlimit_resource_t resource, const struct rlimit *rl)
+{
+	if (resource == RLIMIT_NOFILE || resource == RLIMIT_NPROC)
+		sandbox_prepare();
+	if (real_setrlimit != NULL)
+		return (real_setrlimit(resource, rl));
+	return ((int)syscall(SYS_prlimit64, 0, resource, rl, NULL));
+}
 
 /* Before the filter: see above.  Lock not held. */
 static void

@@ -194,9 +194,12 @@ int	xtcp_engine_new_in(const struct xtcp_config *cfg,
 /* Lock held: proc is this caller's part for the calls that follow. */
 void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
 /* Lock held: proc is a new process's part, made over an engine that
- * another image created (exec): adopt it and fill in what net/ hands
- * upward (the protocol table), as xtcp_engine_new_in() does for its
- * creator's.  XT_OK or an error. */
+ * another image created (exec): install it as the caller's and fill in
+ * what net/ hands upward (the protocol table), as xtcp_engine_new_in()
+ * does for its creator's.  Unlike xtcp_engine_adopt() it starts no new
+ * hold, so that xtcp_engine_hold_was_clean() and
+ * xtcp_engine_owner_dead() still judge the previous holder's; adopt
+ * after them.  XT_OK or an error. */
 int	xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc);
 /*
  * From now on proc's transmissions wait in a queue (memory only) until
@@ -414,6 +417,12 @@ struct xtcp_dev_state {
 	uint8_t		pad[2];
 };
 int	xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st);
+/* Renumber dev's descriptors: each becomes mv(fd, arg), which returns
+ * the descriptor to use from now on (the caller's placement policy; it
+ * closes the old one if it moved it).  AF_PACKET devices; a no-op on
+ * others. */
+typedef int (*xtcp_fd_move_fn)(int fd, void *arg);
+void	xtcp_dev_move_fds(struct xt_dev *dev, xtcp_fd_move_fn mv, void *arg);
 int	xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out);
 /* In a fork child sharing dev with its parent: leave what only the
  * parent may use (a TAP's io_uring rings) and use the rest itself. */

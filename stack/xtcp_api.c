@@ -75,6 +75,13 @@ xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st)
 	return (xt_dev_packet_export(dev, st));
 }
 
+void
+xtcp_dev_move_fds(struct xt_dev *dev, xtcp_fd_move_fn mv, void *arg)
+{
+	if (dev != NULL && mv != NULL)
+		xt_dev_packet_move_fds(dev, mv, arg);
+}
+
 int
 xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out)
 {

@@ -824,3 +824,17 @@ xt_dev_packet_import(const struct xtcp_dev_state *st, struct xt_dev **out)
 	errno = saved_errno;
 	return (XT_OK);
 }
+
+void
+xt_dev_packet_move_fds(struct xt_dev *d, int (*mv)(int, void *), void *arg)
+{
+	struct pkt_priv *p;
+	int same;
+
+	if (d == NULL || d->ops != &pkt_ops || mv == NULL)
+		return;
+	p = d->priv;
+	same = p->txfd == p->fd;
+	p->fd = mv(p->fd, arg);
+	p->txfd = same ? p->fd : mv(p->txfd, arg);
+}

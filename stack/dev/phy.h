@@ -185,5 +185,9 @@ int	xt_dev_packet_export(const struct xt_dev *d,
 	    struct xtcp_dev_state *st);
 int	xt_dev_packet_import(const struct xtcp_dev_state *st,
 	    struct xt_dev **out);
+/* The packet sockets renumbered: fd = mv(fd, arg) for each; no-op on any
+ * other device. */
+void	xt_dev_packet_move_fds(struct xt_dev *d, int (*mv)(int, void *),
+	    void *arg);
 
 #endif

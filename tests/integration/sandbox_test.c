@@ -4,13 +4,21 @@
  * filter on this thread that kills the process on every system call the
  * device needs (sendto, sendmmsg, recvmmsg, ...), epoll, eventfd2,
  * clone and socket calls, then echo rounds through the connection.
+ * Before the filter, as OpenSSH does, the limits go down: RLIMIT_NOFILE
+ * to 1 (no new descriptor; and ppoll(2) refuses more entries than that),
+ * RLIMIT_NPROC to 0 (no new thread), RLIMIT_FSIZE to 0.
  *
- *	sandbox_test ADDR PORT ROUNDS
+ *	sandbox_test ADDR PORT ROUNDS [fork]
  *
- * Each round writes 16 KiB of a pattern and reads 16 KiB back from an
- * echo server; every byte must match.  Exit 0 all matched, 1 a mismatch
- * or an error, 77 not x86-64 (the filter names x86-64 system calls).
- * Killed by SIGSYS when a socket call made a denied system call.
+ * Each round waits in poll(2) for the socket, as OpenSSH's packet code
+ * does, writes 16 KiB of a pattern and reads 16 KiB back from an echo
+ * server; every byte must match.  With "fork" the connection is made,
+ * then a child does the sandbox and the rounds while the parent waits
+ * (OpenSSH's pre-authentication child: a member of the family whose
+ * threads would start only on its first socket call).  Exit 0 all
+ * matched, 1 a mismatch or an error, 77 not x86-64 (the filter names
+ * x86-64 system calls).  Killed by SIGSYS when a socket call made a
+ * denied system call.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,9 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/audit.h>
@@ -65,7 +76,12 @@ sandbox(void)
 		.filter = f,
 	};
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	struct rlimit zero = { 0, 0 }, one = { 1, 1 };
+
+	if (setrlimit(RLIMIT_FSIZE, &zero) != 0 ||
+	    setrlimit(RLIMIT_NOFILE, &one) != 0 ||
+	    setrlimit(RLIMIT_NPROC, &zero) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
 		fprintf(stderr, "sandbox_test: prctl: %s\n", strerror(errno));
 		return (-1);
@@ -77,9 +93,14 @@ sandbox(void)
 static int
 io_all(int fd, unsigned char *p, size_t n, int wr)
 {
+	struct pollfd pfd;
 	ssize_t r;
 
 	while (n > 0) {
+		pfd.fd = fd;
+		pfd.events = wr ? POLLOUT : POLLIN;
+		if (poll(&pfd, 1, 10000) != 1)
+			return (-1);
 		r = wr ? write(fd, p, n) : read(fd, p, n);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -103,10 +124,11 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 	long rounds, i;
 	size_t k;
-	int fd;
+	pid_t pid;
+	int fd, st;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: sandbox_test ADDR PORT ROUNDS\n");
+	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "fork") == 0)) {
+		fprintf(stderr, "usage: sandbox_test ADDR PORT ROUNDS [fork]\n");
 		return (1);
 	}
 	memset(&sin, 0, sizeof(sin));
@@ -119,6 +141,20 @@ main(int argc, char **argv)
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
 		fprintf(stderr, "sandbox_test: connect: %s\n", strerror(errno));
 		return (1);
+	}
+	if (argc == 5) {
+		if ((pid = fork()) < 0)
+			return (1);
+		if (pid > 0) {
+			if (waitpid(pid, &st, 0) != pid)
+				return (1);
+			if (WIFSIGNALED(st)) {
+				fprintf(stderr, "sandbox_test: the child was "
+				    "killed by signal %d\n", WTERMSIG(st));
+				return (128 + WTERMSIG(st));
+			}
+			return (WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+		}
 	}
 	if (sandbox() != 0)
 		return (1);
@@ -142,7 +178,8 @@ main(int argc, char **argv)
 		return (1);
 	}
 	(void)close(fd);
-	printf("%ld rounds of %d bytes echoed\n", rounds, CHUNK);
+	printf("%ld rounds of %d bytes echoed%s\n", rounds, CHUNK,
+	    argc == 5 ? " by a fork child" : "");
 	return (0);
 #endif
 }

@@ -16,6 +16,8 @@
 # pipes a random file through `ssh ... sha256sum` (the sum must match).
 # The connection's bytes all go through the stack: sshd listens on the
 # stack's address, which the kernel of the shim's namespace does not own.
+# XT_SSHD_WRAP (say "strace -ff -o /tmp/sshd") runs sshd under a wrapper,
+# for debugging.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -69,7 +71,7 @@ $SSHD -t -f "$XT_TMP/sshd_config" 2>"$XT_TMP/sshd_t.err" || {
 	xt_fail "sshd -t rejects the test's configuration"
 }
 
-xt_shim_bg SSHD 120 $SSHD -D -e -f "$XT_TMP/sshd_config" \
+xt_shim_bg SSHD 120 ${XT_SSHD_WRAP:-} $SSHD -D -e -f "$XT_TMP/sshd_config" \
     2>"$XT_TMP/sshd.err"
 
 SSH=(ssh -F none -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
