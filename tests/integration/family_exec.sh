@@ -17,6 +17,8 @@
 #         (EAGAIN on the non-blocking eventfd, after at most its 8-byte
 #         counter): the clear error of xtcp(7), never the connection's
 #         bytes.
+#   static bash connects, then execs a static program (ldconfig): the log
+#         line names it a static program that LD_PRELOAD cannot reach.
 #
 # Descriptor 100: the stack's own device descriptors take the lowest free
 # numbers when it starts (3 and up), which bash's `exec 3<>` cannot
@@ -99,6 +101,35 @@ elif (( $(stat -c %s "$XT_TMP/nopre") > 8 )) ||
 	problems+=("nopre: cat without the shim printed $(stat -c %s "$XT_TMP/nopre") bytes of the connection")
 else
 	xt_log "nopre: $(grep -o 'exec of [^:]*: .*' "$XT_TMP/nopre.err" | head -1)"
+fi
+
+# ---- static: the new image is a static program (Debian's ldconfig) ----
+STATIC=
+for f in /sbin/ldconfig /usr/sbin/ldconfig; do
+	command -v readelf >/dev/null 2>&1 || break
+	if [[ -x $f ]] && LC_ALL=C readelf -l "$f" 2>/dev/null | grep -q 'LOAD' &&
+	    ! LC_ALL=C readelf -l "$f" 2>/dev/null | grep -q INTERP; then
+		STATIC=$f
+		break
+	fi
+done
+if [[ -n $STATIC ]]; then
+	PORT=$(( PORT + 1 ))
+	xt_peer_bg SRV 30 socat -u OPEN:"$XT_TMP/in" TCP-LISTEN:$PORT,reuseaddr
+	xt_wait_port $PORT
+	XTCP_LOG=warn xt_shim 30 bash -c '
+		exec 100<>/dev/tcp/'"$XT_PEER/$PORT"' || exit 3
+		exec '"$STATIC"' -p' >/dev/null 2>"$XT_TMP/static.err"
+	kill -TERM "$SRV" 2>/dev/null
+	xt_wait_pid "$SRV" 5
+	if ! grep -q 'static program.*fd 100.*plain eventfd' "$XT_TMP/static.err"; then
+		xt_dump "$XT_TMP/static.err"
+		problems+=("static: no log line saying $STATIC (static) gets plain eventfds")
+	else
+		xt_log "static: $(grep -o 'exec of [^:]*: [^:]*' "$XT_TMP/static.err" | head -1)"
+	fi
+else
+	xt_log "static: no static program (ldconfig) or no readelf here: not checked"
 fi
 
 xt_verdict "sockets across exec"
