@@ -89,9 +89,10 @@
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
 
-#define FX_AREA_SIZE	(16u << 10)	/* at the end of the region header */
+#define FX_AREA_SIZE	(64u << 10)	/* at the end of the region header */
 #define FX_MAGIC	0x6365786570746678ULL	/* "xftpexec" */
-#define FX_RECS		4		/* execs in flight at once */
+#define FX_RECS		32		/* execs in flight at once */
+#define FX_WAIT_MS	1000		/* for a record, when all are taken */
 #define FX_ENTS		64		/* sockets one exec hands over */
 #define FX_MAXARGS	65536		/* execl*: arguments we collect */
 #define FX_READY_MS	1000		/* the engine thread's first pass */
@@ -410,7 +411,15 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 	}
 	a = fx_area(shim_fam.f);
 	pid = (pid_t)syscall(SYS_getpid);
-	if ((r = rec_claim(a, pid)) == NULL) {
+	/* every record taken: the other execs finish within milliseconds
+	 * (their new images take their records in their constructors) */
+	for (i = 0; (r = rec_claim(a, pid)) == NULL && i < FX_WAIT_MS; i++) {
+		shim_unlock();
+		(void)nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		shim_lock();
+		n = surviving(fds, FX_ENTS, &total);
+	}
+	if (r == NULL) {
 		shim_log(XTCP_LOG_ERROR, "exec: %d other execs of the family "
 		    "are in flight: the stack sockets are not handed over",
 		    FX_RECS);

@@ -112,5 +112,22 @@ xt_peer 60 "${SSH[@]}" cat "$XT_TMP/in" >"$XT_TMP/out" 2>"$XT_TMP/ssh3.err" || {
 	xt_fail "ssh cat failed"
 }
 xt_compare "$XT_TMP/in" "$XT_TMP/out"
+
+# Connections at once: each its own fork, re-exec and sandboxed child,
+# members of one family together.
+NPAR=4
+pids=()
+for (( i = 0; i < NPAR; i++ )); do
+	xt_peer 60 "${SSH[@]}" echo "par-$i-$want" >"$XT_TMP/par$i" 2>"$XT_TMP/par$i.err" &
+	pids+=($!)
+done
+for (( i = 0; i < NPAR; i++ )); do
+	wait "${pids[i]}"
+	if [[ $(cat "$XT_TMP/par$i") != "par-$i-$want" ]]; then
+		xt_dump "$XT_TMP/par$i.err" "$XT_TMP/sshd.err"
+		xt_fail "concurrent ssh $i printed '$(head -c 80 "$XT_TMP/par$i")'"
+	fi
+done
+xt_log "$NPAR concurrent sessions ran their commands"
 kill -0 "$SSHD" 2>/dev/null || xt_fail "sshd exited during the test"
-xt_pass "command and $KIB KiB both ways over ssh"
+xt_pass "command, $KIB KiB both ways and $NPAR concurrent sessions over ssh"
