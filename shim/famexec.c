@@ -51,9 +51,9 @@
  * counter; write(2) of 8 bytes adds to the counter).  The old image logs
  * one line when it can tell.
  *
- * Limits: an AF_PACKET device only (a TAP's io_uring rings are mappings
- * of the old image: over XTCP_TAP the sockets are not handed over, with a
- * log line); FX_ENTS sockets per exec; epoll sets that hold stack sockets
+ * Limits: of a TAP only the TAP descriptor goes over (its io_uring rings
+ * were mappings of the old image: the new image reads and writes the TAP
+ * itself, as a fork child does); FX_ENTS sockets per exec; epoll sets that hold stack sockets
  * and XTCP_LISTEN_KERNEL companions are not carried; an exec from a
  * vfork child (posix_spawn) or by a raw system call is not seen.
  */
@@ -374,14 +374,14 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
     char *const envp[])
 {
 	static char entry[96];
-	int fds[FX_ENTS], dfds[XTCP_DEV_MAXFDS];
+	int fds[FX_ENTS];
 	struct shim_sock *s;
 	struct fx_area *a;
 	struct fx_rec *r;
 	unsigned n, total, i;
 	const char *why = NULL;
 	char list[128];
-	int nd, err;
+	int err;
 	pid_t pid;
 
 	memset(x, 0, sizeof(*x));
@@ -431,7 +431,7 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 		if (total > 0)
 			shim_log(XTCP_LOG_WARN, "exec: the stack socket%s on "
 			    "this device cannot be handed over (%s: AF_PACKET "
-			    "devices only); the new image sees eventfd%s",
+			    "and TAP devices only); the new image sees eventfd%s",
 			    total == 1 ? "" : "s", xt_strerror(err),
 			    total == 1 ? "" : "s");
 		shim_unlock();
@@ -451,11 +451,11 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 	r->addr = shim.conf.addr;
 	r->pid = pid;
 	x->rec = r;
-	/* these survive this exec only */
+	/* these survive this exec only (of a TAP's, the TAP alone) */
 	x->fds[x->nfds++] = shim_fam.fd;
-	nd = xtcp_dev_fds(shim.dev, dfds, XTCP_DEV_MAXFDS);
-	for (i = 0; nd > 0 && i < (unsigned)nd && i < XTCP_DEV_MAXFDS; i++)
-		x->fds[x->nfds++] = dfds[i];
+	x->fds[x->nfds++] = r->dev.fd;
+	if (r->dev.txfd >= 0 && r->dev.txfd != r->dev.fd)
+		x->fds[x->nfds++] = r->dev.txfd;
 	if (r->pool_fd >= 0)
 		x->fds[x->nfds++] = r->pool_fd;
 	if (r->pool_state_fd >= 0)

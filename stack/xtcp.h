@@ -401,12 +401,13 @@ int	xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max);
 /*
  * A device as plain data, for a process that replaces its image (exec)
  * and takes the device over from the descriptors it inherits (issue 13):
- * nothing in it points anywhere.  AF_PACKET devices only (kind 1);
- * export fails with XT_EOPNOTSUPP on others.  Import owns st's
- * descriptors once it succeeds; XT_EINVAL if they are not what st says.
+ * nothing in it points anywhere.  AF_PACKET devices (kind 1: the two
+ * sockets) and TAPs (kind 2: the TAP descriptor, read and written with
+ * read(2)/write(2) after import).  Import owns st's descriptors once it
+ * succeeds; XT_EINVAL if they are not what st says.
  */
 struct xtcp_dev_state {
-	uint32_t	kind;		/* 1: AF_PACKET (dev/phy.h) */
+	uint32_t	kind;		/* 1: AF_PACKET, 2: TAP (dev/phy.h) */
 	int32_t		fd;		/* receiving socket */
 	int32_t		txfd;		/* sending socket (fd when one) */
 	int32_t		ifindex;
@@ -415,6 +416,7 @@ struct xtcp_dev_state {
 	uint32_t	vnet;		/* frames carry a virtio-net header */
 	uint8_t		mac[6];
 	uint8_t		pad[2];
+	char		ifname[16];	/* TAP: the kernel's name */
 };
 int	xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st);
 /* Renumber dev's descriptors: each becomes mv(fd, arg), which returns

@@ -72,7 +72,11 @@ xtcp_dev_fork_child(struct xt_dev *dev)
 int
 xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st)
 {
-	return (xt_dev_packet_export(dev, st));
+	int err;
+
+	if ((err = xt_dev_packet_export(dev, st)) != XT_EOPNOTSUPP)
+		return (err);
+	return (xt_dev_tap_export(dev, st));
 }
 
 void
@@ -90,6 +94,8 @@ xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out)
 	switch (st->kind) {
 	case XT_DEVSTATE_PACKET:
 		return (xt_dev_packet_import(st, out));
+	case XT_DEVSTATE_TAP:
+		return (xt_dev_tap_import(st, out));
 	default:
 		return (XT_EOPNOTSUPP);
 	}

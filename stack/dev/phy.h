@@ -179,7 +179,14 @@ int	xt_dev_defer_new(struct xt_dev *inner, xt_defer_kick_fn kick,
 /* Send what is queued (the engine lock held); no-op on other devices. */
 void	xt_dev_defer_flush(struct xt_dev *d);
 
+struct xtcp_dev_state;
 #define XT_DEVSTATE_PACKET	1	/* xtcp_dev_state.kind */
+#define XT_DEVSTATE_TAP		2
+/* A TAP as plain data and back: the TAP descriptor only; the imported
+ * device reads and writes it (no io_uring), as a fork child's does. */
+int	xt_dev_tap_export(const struct xt_dev *d, struct xtcp_dev_state *st);
+int	xt_dev_tap_import(const struct xtcp_dev_state *st,
+	    struct xt_dev **out);
 struct xtcp_dev_state;
 int	xt_dev_packet_export(const struct xt_dev *d,
 	    struct xtcp_dev_state *st);

@@ -19,6 +19,8 @@
 #         bytes.
 #   static bash connects, then execs a static program (ldconfig): the log
 #         line names it a static program that LD_PRELOAD cannot reach.
+#   tap   as down, over a TAP driven with io_uring: the new image reads
+#         and writes the TAP descriptor itself.
 #
 # Descriptor 100: the stack's own device descriptors take the lowest free
 # numbers when it starts (3 and up), which bash's `exec 3<>` cannot
@@ -130,6 +132,49 @@ if [[ -n $STATIC ]]; then
 	fi
 else
 	xt_log "static: no static program (ldconfig) or no readelf here: not checked"
+fi
+
+# ---- tap: the same download across exec over a TAP (io_uring) ----
+if [[ -c /dev/net/tun ]]; then
+	NS=$XT_NAME-t
+	TAP=xtap0
+	if ip netns add "$NS" 2>/dev/null; then
+		xt_at_exit "ip netns del $NS"
+		ip -n "$NS" link set dev lo up
+		ip -n "$NS" tuntap add dev "$TAP" mode tap 2>/dev/null &&
+		    ip -n "$NS" addr add 10.93.0.1/24 dev "$TAP" &&
+		    ip -n "$NS" link set dev "$TAP" up
+		PORT=$(( PORT + 1 ))
+		ip netns exec "$NS" timeout -k 2 60 socat -u \
+		    OPEN:"$XT_TMP/in" TCP-LISTEN:$PORT,bind=10.93.0.1,reuseaddr &
+		SRV=$!
+		XT_PIDS+=("$SRV")
+		for (( i = 0; i < 50; i++ )); do
+			ip netns exec "$NS" ss -Hltn "sport = :$PORT" | grep -q . && break
+			sleep 0.1
+		done
+		ip netns exec "$NS" timeout -k 2 60 env LD_PRELOAD="$(xt_preload)" \
+		    XTCP_TAP=$TAP XTCP_ADDR=10.93.0.2/24 XTCP_LOG=info LC_ALL=C \
+		    bash -c '
+			exec 100<>/dev/tcp/10.93.0.1/'"$PORT"' || exit 3
+			read -r -N 5 head <&100 || exit 4
+			printf %s "$head"
+			exec cat <&100' >"$XT_TMP/tap" 2>"$XT_TMP/tap.err"
+		rc=$?
+		xt_wait_pid "$SRV" 10
+		if (( rc != 0 )) || ! cmp -s "$XT_TMP/in" "$XT_TMP/tap"; then
+			xt_dump "$XT_TMP/tap.err"
+			problems+=("tap: status $rc, $(stat -c %s "$XT_TMP/tap") bytes of $(stat -c %s "$XT_TMP/in") (byte-exact: $(cmp -s "$XT_TMP/in" "$XT_TMP/tap" && echo yes || echo no))")
+		elif ! grep -q 'exec: the family.s stack taken over: 2 sockets' "$XT_TMP/tap.err"; then
+			problems+=("tap: cat's image did not take the socket over")
+		else
+			xt_log "tap: $(stat -c %s "$XT_TMP/tap") bytes byte-exact across the exec"
+		fi
+	else
+		xt_log "tap: no namespace for the TAP: not checked"
+	fi
+else
+	xt_log "tap: no /dev/net/tun: not checked"
 fi
 
 xt_verdict "sockets across exec"
