@@ -17,8 +17,9 @@
  * that names a stack socket and is not close-on-exec, the socket's
  * family handle (famtab.h) and what the shim keeps of it privately (the
  * bound port, the AF_INET6 flags, F_SETOWN; O_NONBLOCK, the timeouts and
- * SO_RCVLOWAT are the family's already).  It clears close-on-exec on the region's descriptor, the
- * device's and the claim's for this exec only (they are close-on-exec
+ * SO_RCVLOWAT are the family's already).  It clears close-on-exec on the
+ * region's descriptor, the device's and the claim's for this exec only
+ * (they are close-on-exec
  * otherwise, so that a program the family runs without the shim, the
  * shell of an ssh session, never holds a raw packet socket or the
  * stack's memory), and passes XTCP_FAMILY=FD:BASE:SIZE in the new
@@ -53,8 +54,9 @@
  *
  * Limits: of a TAP only the TAP descriptor goes over (its io_uring rings
  * were mappings of the old image: the new image reads and writes the TAP
- * itself, as a fork child does); FX_ENTS sockets per exec; epoll sets that hold stack sockets
- * and XTCP_LISTEN_KERNEL companions are not carried; an exec from a
+ * itself, as a fork child does); FX_ENTS sockets per exec; epoll sets
+ * that hold stack sockets and XTCP_LISTEN_KERNEL companions are not
+ * carried; an exec from a
  * vfork child (posix_spawn) or by a raw system call is not seen.
  */
 #include "prelude.h"
@@ -431,7 +433,8 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 		if (total > 0)
 			shim_log(XTCP_LOG_WARN, "exec: the stack socket%s on "
 			    "this device cannot be handed over (%s: AF_PACKET "
-			    "and TAP devices only); the new image sees eventfd%s",
+			    "and TAP devices only); the new image sees "
+			    "eventfd%s",
 			    total == 1 ? "" : "s", xt_strerror(err),
 			    total == 1 ? "" : "s");
 		shim_unlock();

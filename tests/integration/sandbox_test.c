@@ -128,7 +128,8 @@ main(int argc, char **argv)
 	int fd, st;
 
 	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "fork") == 0)) {
-		fprintf(stderr, "usage: sandbox_test ADDR PORT ROUNDS [fork]\n");
+		fprintf(stderr,
+		    "usage: sandbox_test ADDR PORT ROUNDS [fork]\n");
 		return (1);
 	}
 	memset(&sin, 0, sizeof(sin));
