@@ -19,10 +19,9 @@
  * bound port, the AF_INET6 flags, F_SETOWN; O_NONBLOCK, the timeouts and
  * SO_RCVLOWAT are the family's already).  It clears close-on-exec on the
  * region's descriptor, the device's and the claim's for this exec only
- * (they are close-on-exec
- * otherwise, so that a program the family runs without the shim, the
- * shell of an ssh session, never holds a raw packet socket or the
- * stack's memory), and passes XTCP_FAMILY=FD:BASE:SIZE in the new
+ * (they are close-on-exec otherwise, so that a program the family runs
+ * without the shim, the shell of an ssh session, never holds a raw
+ * packet socket or the stack's memory), and passes XTCP_FAMILY=FD:BASE:SIZE in the new
  * environment, whatever environment the program passes.  If the exec
  * fails, all of it is undone and the lock released.
  *
