@@ -831,6 +831,7 @@ shim_famexec_init(struct shim_pool *p)
 		    "sockets inherited across exec are plain eventfds here",
 		    base, m == MAP_FAILED ? strerror(errno) :
 		    "the kernel moved it");
+		fx_cloexec(fd, 1);
 		return (0);
 	}
 	f = m;
@@ -849,24 +850,14 @@ shim_famexec_init(struct shim_pool *p)
 	for (r = NULL, i = 0; i < FX_RECS; i++)
 		if (a->rec[i].pid == pid)
 			r = &a->rec[i];
-	if (r == NULL) {
-		/* not handed to us: an image the family did not exec */
-		if (lr == EOWNERDEAD)
-			(void)pthread_mutex_consistent(&f->mtx);
-		pthread_mutex_unlock(&f->mtx);
-		(void)munmap(m, size);
-		return (0);
-	}
+	if (r == NULL)		/* not handed to us: the family did not exec
+				 * this image */
+		goto giveup;
 	if ((slot = slot_of(f, pid)) < 0) {
 		shim_log(XTCP_LOG_ERROR, "exec: no member slot of the family "
 		    "has pid %d: the stack sockets inherited are plain "
 		    "eventfds here", (int)pid);
-		r->pid = 0;
-		if (lr == EOWNERDEAD)
-			(void)pthread_mutex_consistent(&f->mtx);
-		pthread_mutex_unlock(&f->mtx);
-		(void)munmap(m, size);
-		return (0);
+		goto giveup;
 	}
 	err = xtcp_dev_import(&r->dev, &dev);
 	if (err == XT_OK)
@@ -876,13 +867,8 @@ shim_famexec_init(struct shim_pool *p)
 		    "family's device (%s): the stack sockets inherited are "
 		    "plain eventfds here", xt_strerror(err));
 		if (dev != NULL)
-			xtcp_dev_close(dev);
-		r->pid = 0;
-		if (lr == EOWNERDEAD)
-			(void)pthread_mutex_consistent(&f->mtx);
-		pthread_mutex_unlock(&f->mtx);
-		(void)munmap(m, size);
-		return (0);
+			xtcp_dev_close(dev);	/* our copies of its fds */
+		goto giveup;
 	}
 	shim_fam.f = f;
 	shim_fam.fd = fd;
@@ -948,4 +934,20 @@ shim_famexec_init(struct shim_pool *p)
 	for (i = 0; i < FX_READY_MS && !shim_loop_backend_known(); i++)
 		(void)nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	return (1);
+
+giveup:
+	/* what the old image let through this exec goes no further */
+	fx_cloexec(fd, 1);
+	if (r != NULL) {
+		fx_cloexec(r->dev.fd, 1);
+		fx_cloexec(r->dev.txfd, 1);
+		fx_cloexec(r->pool_fd, 1);
+		fx_cloexec(r->pool_state_fd, 1);
+		r->pid = 0;
+	}
+	if (lr == EOWNERDEAD)
+		(void)pthread_mutex_consistent(&f->mtx);
+	pthread_mutex_unlock(&f->mtx);
+	(void)munmap(m, size);
+	return (0);
 }
