@@ -542,6 +542,10 @@ epoll_create(int size)
 	shim_init();
 	fd = real_epoll_create != NULL ? real_epoll_create(size) :
 	    (int)syscall(SYS_epoll_create1, size <= 0 ? -1 : 0);
+	if (fd >= 0 && shim_loop_making()) {
+		(void)fdmap_set(fd, FDM_INTERNAL);	/* libev's (loop.c) */
+		return (fd);
+	}
 	ep_created(fd);
 	return (fd);
 }
@@ -554,6 +558,10 @@ epoll_create1(int flags)
 	shim_init();
 	fd = real_epoll_create1 != NULL ? real_epoll_create1(flags) :
 	    (int)syscall(SYS_epoll_create1, flags);
+	if (fd >= 0 && shim_loop_making()) {
+		(void)fdmap_set(fd, FDM_INTERNAL);	/* libev's (loop.c) */
+		return (fd);
+	}
 	ep_created(fd);
 	return (fd);
 }

@@ -139,6 +139,7 @@ _Static_assert(sizeof(struct shim_fam) <= SHIM_FAM_HDR - FX_AREA_SIZE,
 /* an exec in progress (old image), between prepare and the real call */
 struct fx_exec {
 	int		 held;		/* lock held, record written */
+	int		 child_start;	/* shim_fam's, put back if it fails */
 	struct fx_rec	*rec;
 	int		 fds[XTCP_DEV_MAXFDS + 3];
 	int		 nfds;		/* close-on-exec cleared on these */
@@ -314,7 +315,9 @@ rec_claim(struct fx_area *a, pid_t pid)
 	return (NULL);
 }
 
-/* Lock held: the fds that name stack sockets and survive the exec. */
+/* The fds that name stack sockets and survive the exec.  Lock held, or
+ * (for a log line) not: fdmap reads are lock-free and nothing here
+ * follows an entry. */
 static unsigned
 surviving(int *fds, unsigned max, unsigned *total)
 {
@@ -394,9 +397,12 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 		why = "its environment's LD_PRELOAD does not name libxtcp";
 	else if (image_static(dirfd, path, search, envp))
 		why = "it is a static program, which LD_PRELOAD cannot reach";
-	shim_lock();
-	n = surviving(fds, FX_ENTS, &total);
 	if (why != NULL) {
+		/* no hold for a log line: a fork child's first hold would
+		 * start its threads just before the exec ends them (and the
+		 * program may have closed what they need: sshd's session
+		 * child) */
+		n = surviving(fds, FX_ENTS, &total);
 		if (total > 0 && !fx_said) {
 			fx_said = 1;
 			fds_said(list, sizeof(list), fds, n);
@@ -407,9 +413,13 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 			    total == 1 ? "" : "s", list,
 			    total == 1 ? "is a" : "are", total == 1 ? "" : "s");
 		}
-		shim_unlock();
 		return (envp);
 	}
+	/* the same for the hand-over: the new image starts its own */
+	x->child_start = shim_fam.child_start;
+	shim_fam.child_start = 0;
+	shim_lock();
+	n = surviving(fds, FX_ENTS, &total);
 	a = fx_area(shim_fam.f);
 	pid = (pid_t)syscall(SYS_getpid);
 	/* every record taken: the other execs finish within milliseconds
@@ -424,6 +434,7 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 		shim_log(XTCP_LOG_ERROR, "exec: %d other execs of the family "
 		    "are in flight: the stack sockets are not handed over",
 		    FX_RECS);
+		shim_fam.child_start = x->child_start;
 		shim_unlock();
 		return (envp);
 	}
@@ -436,6 +447,7 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 			    "eventfd%s",
 			    total == 1 ? "" : "s", xt_strerror(err),
 			    total == 1 ? "" : "s");
+		shim_fam.child_start = x->child_start;
 		shim_unlock();
 		return (envp);
 	}
@@ -487,6 +499,7 @@ fx_undo(struct fx_exec *x)
 			fx_cloexec(x->fds[i], 1);
 		if (x->rec != NULL)
 			x->rec->pid = 0;
+		shim_fam.child_start = x->child_start;
 		shim_unlock();
 	}
 	free(x->envp);

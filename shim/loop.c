@@ -82,6 +82,7 @@ static int		 backend_fd = -1;
 static atomic_int	 kick_pending;
 static int		 kick_due;	/* shim_loop_kick_send at unlock */
 static pthread_t	 loop_tid;
+static __thread int	 loop_making;	/* in ev_loop_new (lock held) */
 
 /* the other members of the family, watched through pidfds: each ends
  * readable when its process does (family.c resets what it alone held) */
@@ -300,6 +301,12 @@ protect_backend_fd(void)
 		break;
 	}
 	closedir(d);
+}
+
+int
+shim_loop_making(void)
+{
+	return (loop_making);
 }
 
 int
@@ -620,8 +627,14 @@ shim_loop_start(struct xtcp_engine *eng)
 
 	ev_set_allocator(loop_alloc);
 	ev_set_syserr_cb(loop_syserr);
+	/* libev's epoll fd is internal from its creation (epoll.c asks
+	 * shim_loop_making): a fork child that closes every fd before it
+	 * execs (sshd's session child) must not take it from under the
+	 * engine thread, which marks it only on its first pass */
+	loop_making = 1;
 	loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV | EVFLAG_NOSIGMASK |
 	    EVFLAG_NOINOTIFY | EVFLAG_NOTIMERFD);
+	loop_making = 0;
 	if (loop == NULL)
 		return (ENOSYS);
 	/* its epoll fd is protected from the engine thread (see

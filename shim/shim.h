@@ -262,6 +262,9 @@ void	shim_loop_watch_dev(int on);
  * main (famexec.c) waits for it, so that the program's own closefrom()
  * at start cannot take it away. */
 int	shim_loop_backend_known(void);
+/* Is this thread creating the engine thread's libev loop (lock held)?
+ * Then the epoll fd epoll_create1() makes is libev's: internal. */
+int	shim_loop_making(void);
 /* Lock held.  Is the engine thread covering the gaps between the waits
  * of a busy program (it then takes the device back by itself)? */
 int	shim_loop_aside(void);
