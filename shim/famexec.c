@@ -228,25 +228,52 @@ elf_static(int fd)
 	return (1);
 }
 
-/* The program exec will run: dirfd/path as execveat, or searched in
- * PATH when search is set and path has no slash.  1 if static. */
+/*
+ * Will the exec be a secure one (AT_SECURE), in which the dynamic loader
+ * ignores LD_PRELOAD paths?  Set-user-ID or set-group-ID to another
+ * owner, or file capabilities.
+ */
 static int
-image_static(int dirfd, const char *path, int search, char *const envp[])
+elf_secure(int fd)
+{
+	struct stat st;
+	char v[64];
+
+	if (syscall(SYS_fstat, fd, &st) != 0)
+		return (0);
+	if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
+	    ((st.st_mode & S_ISGID) && st.st_gid != getegid()))
+		return (1);
+	return (syscall(SYS_fgetxattr, fd, "security.capability", v,
+	    sizeof(v)) > 0);
+}
+
+/* The program exec will run: dirfd/path as execveat, or searched in
+ * PATH when search is set and path has no slash.  Why LD_PRELOAD cannot
+ * reach it, or NULL. */
+static const char *
+image_unreachable(int dirfd, const char *path, int search,
+    char *const envp[])
 {
 	char buf[4096];
-	const char *pp, *e;
-	int fd, st;
+	const char *pp, *e, *why = NULL;
+	int fd;
 
 	if (path == NULL)
-		return (0);
+		return (NULL);
 	if (!search || strchr(path, '/') != NULL || path[0] == '\0') {
 		fd = (int)syscall(SYS_openat, dirfd, path,
 		    O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return (0);
-		st = elf_static(fd);
+			return (NULL);
+		if (elf_static(fd))
+			why = "it is a static program, which LD_PRELOAD "
+			    "cannot reach";
+		else if (elf_secure(fd))
+			why = "it runs set-user-ID, set-group-ID or with file "
+			    "capabilities, and the loader ignores LD_PRELOAD";
 		(void)syscall(SYS_close, fd);
-		return (st);
+		return (why);
 	}
 	(void)envp;
 	pp = getenv("PATH");
@@ -261,9 +288,9 @@ image_static(int dirfd, const char *path, int search, char *const envp[])
 		    pp, e > pp ? "/" : "", path);
 		if (syscall(SYS_faccessat, AT_FDCWD, buf, X_OK) != 0)
 			continue;
-		return (image_static(AT_FDCWD, buf, 0, envp));
+		return (image_unreachable(AT_FDCWD, buf, 0, envp));
 	}
-	return (0);
+	return (NULL);
 }
 
 /* envp with XTCP_FAMILY=val in place of any it had; NULL (no memory). */
@@ -395,8 +422,8 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 		return (envp);
 	if (!preload_has_us(env_get(envp, "LD_PRELOAD")))
 		why = "its environment's LD_PRELOAD does not name libxtcp";
-	else if (image_static(dirfd, path, search, envp))
-		why = "it is a static program, which LD_PRELOAD cannot reach";
+	else
+		why = image_unreachable(dirfd, path, search, envp);
 	if (why != NULL) {
 		/* no hold for a log line: a fork child's first hold would
 		 * start its threads just before the exec ends them (and the
