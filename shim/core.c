@@ -115,7 +115,7 @@ static __thread int	exit_holder;
  * may be anywhere, the engine thread inside a hold among them: dying
  * there would leave the family the connections it was changing to
  * reset.  So the ending thread takes the lock, marks the hold clean
- * (xtcp_engine_hold_clean) and keeps it: our other threads wait on it
+ * (xtcp_engine_work_done) and keeps it: our other threads wait on it
  * until the end, and the next member to take it (EOWNERDEAD) knows that
  * nothing is half done.  Later hooks on this thread run as if they held
  * it, which they do.
@@ -128,7 +128,10 @@ shim_lock_exit(void)
 	shim_lock();
 	flush_dirty();
 	if (shim.eng != NULL)
-		xtcp_engine_hold_clean(shim.eng);
+		xtcp_engine_work_done(shim.eng);
+	if (shim_fam.ring != 0)
+		shim_family_ring(shim_fam.ring);
+	shim_fam.ring = 0;
 	exit_holder = 1;
 }
 
@@ -212,16 +215,21 @@ shim_unlock(void)
 	uint64_t ring;
 	int kick;
 
+	if (shim.eng != NULL)
+		xtcp_engine_work_done(shim.eng);
 	flush_dirty();
 	devwait_settle();
 	kick = shim_loop_kick_take();
+	/* the doorbells before the release: a thread of ours killed after
+	 * it (the process exits) would leave handles queued, and marked so,
+	 * with nobody told */
 	ring = shim_fam.ring;
 	shim_fam.ring = 0;
+	if (ring != 0)
+		shim_family_ring(ring);
 	shim_unlock_raw();
 	if (kick)
 		shim_loop_kick_send();
-	if (ring != 0)
-		shim_family_ring(ring);
 }
 
 /*

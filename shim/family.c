@@ -57,6 +57,7 @@
 struct shim_fam_view shim_fam = { .fd = -1, .slot = -1, .fork_slot = -1 };
 
 static int	fam_map(int fd, uint64_t size, struct shim_fam **out);
+static uint64_t	fam_queued(void);
 
 /* Map fd's size bytes at a random free aligned address of the range. */
 static int
@@ -168,10 +169,12 @@ shim_family_owner_dead(pthread_mutex_t *m)
 
 	(void)pthread_mutex_consistent(m);
 	if (shim.eng != NULL) {
-		clean = xtcp_engine_hold_was_clean(shim.eng);
+		clean = !xtcp_engine_work_open(shim.eng);
 		n = xtcp_engine_owner_dead(shim.eng, shim.proc,
 		    shim_now_us());
 	}
+	/* what it queued on doorbells it may not have rung */
+	shim_family_ring(fam_queued());
 	if (clean)	/* it exited holding it on purpose (shim_lock_exit) */
 		shim_log(XTCP_LOG_DEBUG, "a process of the family exited "
 		    "holding the engine lock, all consistent");
@@ -182,6 +185,20 @@ shim_family_owner_dead(pthread_mutex_t *m)
 }
 
 /* ---- members ---- */
+
+/* Slots with handles queued on their doorbells. */
+static uint64_t
+fam_queued(void)
+{
+	struct shim_famtab *ft = &shim_fam.f->ft;
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; i < SHIM_FAM_SLOTS; i++)
+		if (ft->slots[i].qn != 0 || ft->slots[i].qover != 0)
+			m |= SHIM_SLOT_BIT(i);
+	return (m);
+}
 
 void *
 shim_family_alloc(void *arg, size_t n)

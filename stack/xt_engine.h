@@ -128,10 +128,9 @@ struct xtcp_engine {
 	unsigned		ntx;		/* frames committed */
 
 	uint64_t		armed;		/* deadline last reported */
-	uint64_t		hold_seq;	/* holds of the caller's lock
-						 * (xtcp_engine_adopt) */
-	uint64_t		hold_clean;	/* a hold its holder left
-						 * consistent before it died */
+	uint64_t		work_seq;	/* units of work begun
+						 * (tcp_var.h, XT_WORK_BEGIN) */
+	int			work_open;	/* one is in progress */
 
 	/* an engine of its own (xtcp_engine_new_keyed, tests): private
 	 * memory, freed with it; NULL for one in the caller's arena */

@@ -216,11 +216,13 @@ void	xtcp_proc_flush(struct xtcp_proc *proc);
  * returns how many.  Then xtcp_engine_adopt() as usual. */
 unsigned xtcp_engine_owner_dead(struct xtcp_engine *eng,
 	    struct xtcp_proc *proc, uint64_t now_us);
-/* Lock held, by a holder about to die on purpose (exit) with the lock:
- * nothing is half changed, xtcp_engine_owner_dead() resets nothing. */
-void	xtcp_engine_hold_clean(struct xtcp_engine *eng);
-/* Was the present (dead) hold marked so? */
-int	xtcp_engine_hold_was_clean(const struct xtcp_engine *eng);
+/* Lock held: the caller's engine calls of this hold are complete (the
+ * shim says so as it releases the lock, or keeps it to exit): a death
+ * now leaves nothing half changed, xtcp_engine_owner_dead() resets
+ * nothing. */
+void	xtcp_engine_work_done(struct xtcp_engine *eng);
+/* Is a unit of work in progress (1), or was the last one finished? */
+int	xtcp_engine_work_open(const struct xtcp_engine *eng);
 /* Memory from the engine's allocator (its arena, counted under
  * XTCP_MEM_MAX) for state the caller keeps beside the engine's: zeroed,
  * or NULL.  Free with the same size. */

@@ -174,7 +174,6 @@ void
 xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc)
 {
 	eng->proc = proc;
-	eng->hold_seq++;
 }
 
 int
@@ -211,13 +210,15 @@ xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc)
 
 /*
  * The holder of the caller's lock died in the middle of a hold (a
- * process of the family killed): the connections that hold worked on
- * (stamped XT_TCB_HOLD with its serial) may be half changed.  Each is
- * aborted as Linux aborts a connection it gives up on: an RST to the
- * peer where one is due (tcp_need_reset: synchronized and not yet
- * closing on our side, or SYN-RECEIVED), ECONNABORTED to its socket.
- * Listeners stay: one SYN's work lost costs the peer a retransmission.
- * Frames the dead hold had batched are dropped unsent.
+ * process of the family killed).  If it was inside a unit of work
+ * (tcp_var.h, XT_WORK_BEGIN: a segment's input, one TCB's timers, a user
+ * call), the connections that unit stamped may be half changed: each is
+ * aborted as Linux aborts a connection it gives up on, an RST to the peer
+ * where one is due (tcp_need_reset: synchronized and not yet closing on
+ * our side, or SYN-RECEIVED) and ECONNABORTED to its socket.  Listeners
+ * stay: one SYN's work lost costs the peer a retransmission.  Between two
+ * units everything is whole and nothing is reset.  Frames the dead hold
+ * had batched are dropped unsent either way.
  */
 unsigned
 xtcp_engine_owner_dead(struct xtcp_engine *eng, struct xtcp_proc *proc,
@@ -230,10 +231,11 @@ xtcp_engine_owner_dead(struct xtcp_engine *eng, struct xtcp_proc *proc,
 	eng->now = now_us;
 	eng->ntx = 0;
 	XT_STAT_INC(eng, engine_owner_dead);
-	if (eng->hold_clean == eng->hold_seq)
+	if (!eng->work_open)
 		return (0);	/* it died between two changes */
+	eng->work_open = 0;
 	XT_TCP_FOREACH_SAFE(eng, tp, nx) {
-		if (tp->t_hold != eng->hold_seq ||
+		if (tp->t_hold != eng->work_seq ||
 		    tp->state == XT_TCPS_LISTEN ||
 		    tp->state == XT_TCPS_CLOSED ||
 		    tp->state == XT_TCPS_TIME_WAIT)
@@ -270,16 +272,15 @@ xtcp_engine_mem_free(struct xtcp_engine *eng, void *p, size_t n)
 }
 
 void
-xtcp_engine_hold_clean(struct xtcp_engine *eng)
+xtcp_engine_work_done(struct xtcp_engine *eng)
 {
-	xt_tx_flush(eng);
-	eng->hold_clean = eng->hold_seq;
+	XT_WORK_END(eng);
 }
 
 int
-xtcp_engine_hold_was_clean(const struct xtcp_engine *eng)
+xtcp_engine_work_open(const struct xtcp_engine *eng)
 {
-	return (eng->hold_clean == eng->hold_seq);
+	return (eng->work_open);
 }
 
 uint64_t

@@ -30,6 +30,8 @@
 #define STEP_DONE	1
 #define STEP_ACKONLY	2	/* unacceptable probe: use its ACK field only */
 
+static void	tcp_input_seg(struct xtcp_engine *, uint32_t, uint32_t,
+		    uint8_t, const uint8_t *, size_t, int);
 static void	tcp_synsent_input(struct xtcp_sock *, struct xt_tcp_seg *);
 static void	tcp_synsent_stale(struct xtcp_sock *, struct xt_tcp_seg *);
 
@@ -68,6 +70,15 @@ xt_tcp_seg_arrived(struct xtcp_sock *tp, const struct xt_tcp_seg *sg,
  */
 void
 xt_tcp_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
+    uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
+{
+	XT_WORK_BEGIN(eng);
+	tcp_input_seg(eng, src, dst, tos, buf, len, verify_csum);
+	XT_WORK_END(eng);
+}
+
+static void
+tcp_input_seg(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
     uint8_t tos, const uint8_t *buf, size_t len, int verify_csum)
 {
 	struct xtcp_sock *tp;

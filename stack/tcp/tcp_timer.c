@@ -327,9 +327,11 @@ tm_scan_run(struct xtcp_engine *eng, uint64_t now)
 
 	xt_tw_expire(eng, now);
 	XT_TCP_FOREACH_SAFE(eng, tp, next) {
+		XT_WORK_BEGIN(eng);
 		XT_TCB_HOLD(tp);
 		if (xt_tcp_next_deadline(tp) <= now)
 			xt_tcp_timers(tp, now);
+		XT_WORK_END(eng);
 	}
 }
 
@@ -429,8 +431,11 @@ xt_tcp_timers_run(struct xtcp_engine *eng, uint64_t now)
 	for (i = 0; i < eng->tm.ndue; i++) {
 		if ((tp = eng->tm.due[i]) == NULL)
 			continue;	/* freed by an earlier one's timer */
+		XT_WORK_BEGIN(eng);
+		XT_TCB_HOLD(tp);
 		if (xt_tcp_next_deadline(tp) <= now)
 			xt_tcp_timers(tp, now);
+		XT_WORK_END(eng);
 		if (eng->tm.due[i] == NULL)
 			continue;	/* freed by its own */
 		tp->t_tmdue = 0;

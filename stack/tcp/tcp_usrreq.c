@@ -27,6 +27,7 @@ static void
 usr_begin(struct xtcp_sock *s, uint64_t now)
 {
 	s->eng->now = now;
+	XT_WORK_BEGIN(s->eng);
 	XT_TCB_HOLD(s);
 }
 
@@ -74,6 +75,7 @@ xtcp_bind(struct xtcp_sock *s, uint32_t addr, uint16_t port)
 	uint16_t p = port;
 	int err;
 
+	XT_WORK_BEGIN(s->eng);
 	XT_TCB_HOLD(s);
 	if (s->t_flags & XT_TF_BOUND)
 		return (XT_EINVAL);
@@ -110,6 +112,7 @@ xtcp_listen(struct xtcp_sock *s, int backlog)
 {
 	int err;
 
+	XT_WORK_BEGIN(s->eng);
 	XT_TCB_HOLD(s);
 	if (s->state != XT_TCPS_CLOSED && s->state != XT_TCPS_LISTEN)
 		return (XT_EINVAL);

@@ -117,9 +117,16 @@ struct xt_port {
 #define XT_FILED_LISTEN		0x02	/* its port's listeners (t_hnext) */
 #define XT_FILED_SYNSENT	0x04	/* the engine's SYN-SENT list (t_cnext) */
 
-/* The engine is changing tp in this hold of the caller's lock: a holder
- * that dies leaves it to be reset (xtcp_engine_owner_dead). */
-#define XT_TCB_HOLD(tp)	((tp)->t_hold = (tp)->eng->hold_seq)
+/*
+ * Units of work (a segment's input, one TCB's timers, a user call): a
+ * holder of the caller's lock that dies inside one leaves the TCBs it
+ * stamped in it half changed, to be reset (xtcp_engine_owner_dead); one
+ * that dies between two left everything whole.  The shim ends a user
+ * call's unit when it releases the lock (xtcp_engine_work_done).
+ */
+#define XT_WORK_BEGIN(eng)	((eng)->work_seq++, (eng)->work_open = 1)
+#define XT_WORK_END(eng)	((eng)->work_open = 0)
+#define XT_TCB_HOLD(tp)	((tp)->t_hold = (tp)->eng->work_seq)
 
 struct xtcp_sock {
 	struct xtcp_engine	*eng;
@@ -131,9 +138,9 @@ struct xtcp_sock {
 						 * being run, 0 = none */
 	uint64_t		t_serial;	/* allocation order: due
 						 * timers run newest first */
-	uint64_t		t_hold;		/* eng->hold_seq of the last
-						 * lock hold that worked on it
-						 * (XT_TCB_HOLD) */
+	uint64_t		t_hold;		/* eng->work_seq of the last
+						 * unit of work that changed
+						 * it (XT_TCB_HOLD) */
 	uint32_t		user;		/* the shim's handle; 0 once orphaned */
 	enum xt_tcp_state	state;
 	uint32_t		t_flags;	/* XT_TF_* */

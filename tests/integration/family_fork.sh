@@ -9,6 +9,9 @@
 #      of 4 MiB) finish byte-exact, the killed child's connection ends at
 #      the client (reset or closed, not hanging) within 10 s, and a new
 #      connection afterwards is served byte-exact.
+#   3. SO_REUSEPORT: two fork children each open a listener of their own
+#      on one port; 60 kernel clients are all echoed byte-exact, and both
+#      children served some.
 #
 # Bounded: servers run under timeout and are ended by PID; every client
 # socket has a deadline.
@@ -17,6 +20,7 @@
 
 PORT_S=8311
 PORT_K=8312
+PORT_R=8313
 
 xt_setup socat python3
 
@@ -192,4 +196,67 @@ cat "$XT_TMP/kill.client"
 (( rc == 0 )) || { xt_dump "$XT_TMP/ksrv.out"; xt_fail "a child's death disturbed the others, or a new connection failed"; }
 kill -TERM "$SRV" 2>/dev/null
 xt_wait_pid "$SRV" 10
-xt_pass "socat fork: 100 clients echoed; SIGKILL of a child mid-transfer: the others byte-exact, a new connection served"
+# ---- 3: SO_REUSEPORT listeners in two members ----
+cat >"$XT_TMP/reuse_server.py" <<'PY'
+import errno, os, socket, sys, time
+host, port, n, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+# the parent starts the stack, so that the children are one family (the
+# previous part's processes may still hold the address for a moment)
+for i in range(100):
+    try:
+        first = socket.socket()
+        break
+    except OSError as e:
+        if e.errno != errno.EADDRNOTAVAIL or i == 99:
+            raise
+        time.sleep(0.1)
+kids = []
+for k in range(2):
+    pid = os.fork()
+    if pid:
+        kids.append(pid)
+        continue
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    ls.bind((host, port))
+    ls.listen(64)
+    ls.settimeout(20)		# the first client, then 3 s of quiet: done
+    served = 0
+    try:
+        while True:
+            c, _ = ls.accept()
+            c.settimeout(10)
+            got = bytearray()
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                got += b
+            c.sendall(bytes(got))
+            c.close()
+            served += 1
+            ls.settimeout(3)
+            open(os.path.join(out, "%d" % os.getpid()), "w").write(str(served))
+    except socket.timeout:
+        pass
+    os._exit(0)
+for pid in kids:
+    os.waitpid(pid, 0)
+PY
+mkdir "$XT_TMP/reuse"
+chmod 777 "$XT_TMP/reuse"
+shim_server python3 "$XT_TMP/reuse_server.py" "$XT_SHIM" "$PORT_R" 60 \
+    "$XT_TMP/reuse" >"$XT_TMP/reuse.out" 2>&1
+sleep 1				# both listeners up
+xt_peer 100 python3 "$XT_TMP/echo_client.py" "$XT_SHIM" "$PORT_R" 60 \
+    >"$XT_TMP/reuse.client" 2>&1
+rc=$?
+cat "$XT_TMP/reuse.client"
+xt_wait_pid "$SRV" 30 || xt_fail "the SO_REUSEPORT server did not end"
+(( rc == 0 )) || { xt_dump "$XT_TMP/reuse.out"; xt_fail "SO_REUSEPORT listeners of two members did not echo 60 clients"; }
+counts=$(cd "$XT_TMP/reuse" && for f in *; do echo "$f:$(cat "$f")"; done | tr '\n' ' ')
+(( $(ls "$XT_TMP/reuse" | wc -l) == 2 )) ||
+    xt_fail "one SO_REUSEPORT listener served everything (pid:served $counts)"
+xt_log "SO_REUSEPORT: pid:served $counts"
+
+xt_pass "socat fork: 100 clients echoed; SIGKILL of a child mid-transfer: the others byte-exact, a new connection served; SO_REUSEPORT in two members"

@@ -255,8 +255,10 @@ START_TEST(arena_engine_in)
 }
 END_TEST
 
-/* A holder died: the connection its hold changed is aborted with an
- * RST, one changed in an earlier hold is not, a listener stays. */
+/* A holder died: the connection the unit of work it died in was
+ * changing is aborted with an RST; one changed in an earlier unit (of
+ * the same hold) is not, nor a listener, nor anything when it died
+ * between two units. */
 START_TEST(arena_owner_dead)
 {
 	struct xtcp_sock *l;
@@ -268,45 +270,50 @@ START_TEST(arena_owner_dead)
 	ck_assert_int_eq(xtcp_bind(l, 0, LISTEN_PORT), XT_OK);
 	ck_assert_int_eq(xtcp_listen(l, 8), XT_OK);
 	before = xtcp_stats_get(eng, "engine_owner_dead");
-	/* a hold that touched the connection and ended well */
+	/* a unit that changed the connection and ended, then one that
+	 * touches only the listener and dies in the middle */
 	xtcp_engine_adopt(eng, eng->proc);
 	ck_assert_int_eq(xtcp_send(sk, now, "abc", 3, 0, &sent), XT_OK);
 	tx_clear();
-	/* the next hold touches only the listener, then dies */
-	xtcp_engine_adopt(eng, eng->proc);
 	ck_assert_int_eq(xtcp_listen(l, 16), XT_OK);
+	ck_assert(xtcp_engine_work_open(eng));
 	ck_assert_uint_eq(xtcp_engine_owner_dead(eng, eng->proc, now), 0);
 	expect_no_tx();
 	expect_state(sk, XT_TCPS_ESTABLISHED);
 	expect_state(l, XT_TCPS_LISTEN);
 	ck_assert_int_eq(xtcp_stats_get(eng, "engine_owner_dead"),
 	    before + 1);
-	/* one that was sending on the connection */
+	/* a segment's input is a unit of its own, ended: a death after it
+	 * resets nothing */
+	xtcp_engine_adopt(eng, eng->proc);
+	peer_sends(XT_TH_ACK, PEER_ISS + 1, iss + 4, PEER_WIN, NULL, 0);
+	ck_assert(!xtcp_engine_work_open(eng));
+	tx_clear();
+	ck_assert_uint_eq(xtcp_engine_owner_dead(eng, eng->proc, now), 0);
+	expect_no_tx();
+	expect_state(sk, XT_TCPS_ESTABLISHED);
+	/* one that died sending on the connection */
 	xtcp_engine_adopt(eng, eng->proc);
 	ck_assert_int_eq(xtcp_send(sk, now, "def", 3, 0, &sent), XT_OK);
 	tx_clear();
 	ck_assert_uint_eq(xtcp_engine_owner_dead(eng, eng->proc, now), 1);
-	/* "def" waits behind "abc" (Nagle): the RST is at SND.NXT */
-	expect_tx(XT_TH_RST | XT_TH_ACK, iss + 4, PEER_ISS + 1);
+	expect_tx(XT_TH_RST | XT_TH_ACK, iss + 7, PEER_ISS + 1);
 	expect_state(sk, XT_TCPS_CLOSED);
 	ck_assert_int_eq(xtcp_take_error(sk), XT_ECONNABORTED);
 	expect_state(l, XT_TCPS_LISTEN);
 	ck_assert_int_eq(xtcp_stats_get(eng, "engine_owner_dead_resets"), 1);
 	xtcp_close(sk, now);
-	/* a holder that exits on purpose holding the lock marks the hold
-	 * clean (shim_lock_exit): its death resets nothing */
+	/* the shim ends a hold's work as it releases the lock or keeps it
+	 * to exit (xtcp_engine_work_done): a death after that resets
+	 * nothing */
 	ck_assert_int_eq(xtcp_socket(eng, &sk), XT_OK);
 	xtcp_engine_adopt(eng, eng->proc);
-	ck_assert_int_eq(xtcp_listen(l, 4), XT_OK);
-	ck_assert(!xtcp_engine_hold_was_clean(eng));
-	xtcp_engine_hold_clean(eng);
-	ck_assert(xtcp_engine_hold_was_clean(eng));
-	tx_clear();
+	ck_assert_int_eq(xtcp_bind(sk, 0, LISTEN_PORT + 1), XT_OK);
+	ck_assert(xtcp_engine_work_open(eng));
+	xtcp_engine_work_done(eng);
+	ck_assert(!xtcp_engine_work_open(eng));
 	ck_assert_uint_eq(xtcp_engine_owner_dead(eng, eng->proc, now), 0);
-	expect_no_tx();
-	ck_assert_int_eq(xtcp_stats_get(eng, "engine_owner_dead"), before + 3);
-	xtcp_engine_adopt(eng, eng->proc);
-	ck_assert(!xtcp_engine_hold_was_clean(eng));
+	ck_assert_int_eq(xtcp_stats_get(eng, "engine_owner_dead"), before + 4);
 	xtcp_close(sk, now);
 	sk = NULL;
 	xtcp_close(l, now);
