@@ -121,6 +121,17 @@ static __thread int	exit_holder;
  * it, which they do.
  */
 void
+shim_lock_settle(void)
+{
+	flush_dirty();
+	if (shim.eng != NULL)
+		xtcp_engine_work_done(shim.eng);
+	if (shim_fam.ring != 0)
+		shim_family_ring(shim_fam.ring);
+	shim_fam.ring = 0;
+}
+
+void
 shim_lock_exit(void)
 {
 	if (exit_holder)

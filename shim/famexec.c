@@ -29,8 +29,9 @@
  * image is inside the engine when the kernel ends it: the kernel then
  * releases the robust mutex with its owner-died bit, and whoever takes it
  * next (the new image, or another member) gets EOWNERDEAD.  The hold is
- * marked clean first (xtcp_engine_hold_clean, as at exit), so the taker
- * makes the mutex consistent and resets nothing (family.c).
+ * settled first (shim_lock_settle: mirrors, doorbells, and the engine's
+ * work marked done, as at exit), so the taker makes the mutex
+ * consistent and resets nothing (family.c).
  *
  * New image (shim_famexec_init, from the constructor, before any hook
  * sees an fd): map the region at its address with MAP_FIXED_NOREPLACE
@@ -504,7 +505,7 @@ fx_prepare(struct fx_exec *x, int dirfd, const char *path, int search,
 	for (i = 0; i < (unsigned)x->nfds; i++)
 		fx_cloexec(x->fds[i], 0);
 	/* nothing half done: the next taker of the lock resets nothing */
-	xtcp_engine_hold_clean(shim.eng);
+	shim_lock_settle();
 	(void)snprintf(entry, sizeof(entry), "XTCP_FAMILY=%d:%" PRIx64 ":%"
 	    PRIx64, shim_fam.fd, (uint64_t)(uintptr_t)shim_fam.f,
 	    shim_fam.size);

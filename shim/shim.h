@@ -167,6 +167,11 @@ void	shim_unlock_raw(void);
 /* Lock held: from now on the lock is `to' (the family region's); the
  * caller then holds `to'. */
 void	shim_lock_move(pthread_mutex_t *to);
+/* Lock held, and kept (an exec: famexec.c): what shim_unlock would do
+ * on the way out is done now (mirrors, epoll sets, doorbells) and the
+ * hold is marked complete, so the next taker after the exec resets
+ * nothing. */
+void	shim_lock_settle(void);
 /* The caller holds m, which is the lock from now on (an exec'd image
  * taking its family's region over: famexec.c). */
 void	shim_lock_set(pthread_mutex_t *m);

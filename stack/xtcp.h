@@ -196,10 +196,9 @@ void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
 /* Lock held: proc is a new process's part, made over an engine that
  * another image created (exec): install it as the caller's and fill in
  * what net/ hands upward (the protocol table), as xtcp_engine_new_in()
- * does for its creator's.  Unlike xtcp_engine_adopt() it starts no new
- * hold, so that xtcp_engine_hold_was_clean() and
- * xtcp_engine_owner_dead() still judge the previous holder's; adopt
- * after them.  XT_OK or an error. */
+ * does for its creator's; then xtcp_engine_owner_dead() if the lock
+ * came back from a dead holder, and xtcp_engine_adopt().  XT_OK or an
+ * error. */
 int	xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc);
 /*
  * From now on proc's transmissions wait in a queue (memory only) until

@@ -202,8 +202,6 @@ xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc)
 {
 	if (eng == NULL || proc == NULL)
 		return (XT_EINVAL);
-	/* not a hold of its own (no hold_seq step): the caller may have to
-	 * judge the previous holder's first (xtcp_engine_owner_dead) */
 	eng->proc = proc;
 	return (engine_protocols(eng));
 }
