@@ -543,7 +543,10 @@ epoll_create(int size)
 	fd = real_epoll_create != NULL ? real_epoll_create(size) :
 	    (int)syscall(SYS_epoll_create1, size <= 0 ? -1 : 0);
 	if (fd >= 0 && shim_loop_making()) {
-		(void)fdmap_set(fd, FDM_INTERNAL);	/* libev's (loop.c) */
+		/* libev's (loop.c): out of the low numbers a program may
+		 * dup2 onto, and internal */
+		fd = shim_fd_move_high(fd, 56);
+		(void)fdmap_set(fd, FDM_INTERNAL);
 		return (fd);
 	}
 	ep_created(fd);
@@ -559,7 +562,10 @@ epoll_create1(int flags)
 	fd = real_epoll_create1 != NULL ? real_epoll_create1(flags) :
 	    (int)syscall(SYS_epoll_create1, flags);
 	if (fd >= 0 && shim_loop_making()) {
-		(void)fdmap_set(fd, FDM_INTERNAL);	/* libev's (loop.c) */
+		/* libev's (loop.c): out of the low numbers a program may
+		 * dup2 onto, and internal */
+		fd = shim_fd_move_high(fd, 56);
+		(void)fdmap_set(fd, FDM_INTERNAL);
 		return (fd);
 	}
 	ep_created(fd);

@@ -97,7 +97,6 @@
 #define FX_WAIT_MS	1000		/* for a record, when all are taken */
 #define FX_ENTS		64		/* sockets one exec hands over */
 #define FX_MAXARGS	65536		/* execl*: arguments we collect */
-#define FX_READY_MS	1000		/* the engine thread's first pass */
 
 /* what the shim keeps of a socket privately (shim.h, struct shim_sock;
  * O_NONBLOCK, the timeouts and SO_RCVLOWAT are the family's, famtab.h) */
@@ -968,12 +967,9 @@ shim_famexec_init(struct shim_pool *p)
 	    n == 1 ? "" : "s", gone,
 	    shim.conf.addr >> 24, (shim.conf.addr >> 16) & 0xff,
 	    (shim.conf.addr >> 8) & 0xff, shim.conf.addr & 0xff);
+	/* libev's epoll fd is internal already (loop.c marks it as it is
+	 * made), so main's own closefrom() cannot take it */
 	shim_unlock();
-	/* before main runs (and may close every fd it does not know of),
-	 * the engine thread marks libev's epoll fd internal: at most
-	 * FX_READY_MS */
-	for (i = 0; i < FX_READY_MS && !shim_loop_backend_known(); i++)
-		(void)nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	return (1);
 
 giveup:

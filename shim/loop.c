@@ -309,12 +309,6 @@ shim_loop_making(void)
 	return (loop_making);
 }
 
-int
-shim_loop_backend_known(void)
-{
-	return (__atomic_load_n(&backend_fd, __ATOMIC_ACQUIRE) != -1);
-}
-
 /*
  * Lock held.  Should the engine thread watch the device (on), or stand
  * aside while a program thread does (0)?  The epoll set is level-

@@ -262,11 +262,6 @@ void	shim_loop_kick_send(void);
 /* Lock held.  The engine thread watches the device (1) or stands aside
  * while a program thread does (0). */
 void	shim_loop_watch_dev(int on);
-/* No lock: has the engine thread protected libev's epoll descriptor
- * yet (its first callback does)?  An image that starts its stack before
- * main (famexec.c) waits for it, so that the program's own closefrom()
- * at start cannot take it away. */
-int	shim_loop_backend_known(void);
 /* Is this thread creating the engine thread's libev loop (lock held)?
  * Then the epoll fd epoll_create1() makes is libev's: internal. */
 int	shim_loop_making(void);
