@@ -87,6 +87,17 @@ setrlimit(__rlimit_resource_t resource, const struct rlimit *rl)
 	return ((int)syscall(SYS_prlimit64, 0, resource, rl, NULL));
 }
 
+/* The same name for programs built with 64-bit file offsets. */
+int
+setrlimit64(__rlimit_resource_t resource, const struct rlimit64 *rl)
+{
+	if (resource == RLIMIT_NOFILE || resource == RLIMIT_NPROC)
+		sandbox_prepare();
+	if (real_setrlimit64 != NULL)
+		return (real_setrlimit64(resource, rl));
+	return ((int)syscall(SYS_prlimit64, 0, resource, rl, NULL));
+}
+
 /* Before the filter: see above.  Lock not held. */
 static void
 sandbox_enter(void)
