@@ -122,11 +122,14 @@ static void	loop_teardown(void);
 static void
 engine_pass(int rx, int woke)
 {
-	struct xtcp_engine *eng = shim.eng;
+	struct xtcp_engine *eng;
 	uint64_t now, next;
 	int i, go_aside = 0;
 
+	/* the engine is known once the starter, which holds the lock while
+	 * this thread's first pass may already run, lets it go */
 	shim_lock();
+	eng = shim.eng;
 	if (members_dirty || (shim_fam.f != NULL &&
 	    atomic_load(&shim_fam.f->ft.members_gen) != members_seen))
 		members_scan();
@@ -307,6 +310,22 @@ int
 shim_loop_making(void)
 {
 	return (loop_making);
+}
+
+/*
+ * libev's epoll fd, as ev_loop_new makes it (epoll.c): moved out of the
+ * low numbers a program may dup2 onto, internal at once, and known, so
+ * that the engine thread need not look for it (protect_backend_fd opens
+ * /proc entries at low numbers, which raced with the program's own
+ * dup2: sshd's onto fd 5 lost its re-exec state).  Lock held.
+ */
+int
+shim_loop_backend_made(int fd)
+{
+	fd = shim_fd_move_high(fd, 56);
+	(void)fdmap_set(fd, FDM_INTERNAL);
+	backend_fd = fd;
+	return (fd);
 }
 
 /*

@@ -265,6 +265,9 @@ void	shim_loop_watch_dev(int on);
 /* Is this thread creating the engine thread's libev loop (lock held)?
  * Then the epoll fd epoll_create1() makes is libev's: internal. */
 int	shim_loop_making(void);
+/* That epoll fd, just made: placed, marked internal and remembered;
+ * returns the number libev is to use. */
+int	shim_loop_backend_made(int fd);
 /* Lock held.  Is the engine thread covering the gaps between the waits
  * of a busy program (it then takes the device back by itself)? */
 int	shim_loop_aside(void);
