@@ -4,11 +4,13 @@
 # libFuzzer and coverage builds, llvm for llvm-profdata and llvm-cov, and
 # libclang-rt-14-dev for the libFuzzer and sanitizer runtimes, which
 # Debian 12's clang only recommends; gnuplot-nox for contrib/bench's
-# plots).  Keep in step with the README.
+# plots; openssh-server for tests/integration/sshd.sh, which runs its own
+# sshd: xt_install_deps keeps the package from starting the system's).
+# Keep in step with the README.
 XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
 	coreutils util-linux nginx wrk iperf3 wget socat mandoc tshark
-	clang llvm libclang-rt-14-dev gnuplot-nox)
+	clang llvm libclang-rt-14-dev gnuplot-nox openssh-server)
 
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -59,9 +61,21 @@ xt_install_deps() {
 	xt_say "installing: ${missing[*]}"
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
 	    xt_die "apt-get update failed"
+	# No service the packages bring (sshd on port 22, nginx on 80) is
+	# started: a policy-rc.d that denies every start (invoke-rc.d(8) and
+	# deb-systemd-invoke ask it), in place for the install only, unless
+	# the machine has one of its own.
+	local policy=/usr/sbin/policy-rc.d ours=0
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\n# contrib/lib.sh: no service starts during its install\nexit 101\n' |
+		    "${sudo[@]}" tee "$policy" >/dev/null &&
+		    "${sudo[@]}" chmod 0755 "$policy" && ours=1
+	fi
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    --no-install-recommends "${missing[@]}" ||
-	    xt_die "apt-get install failed"
+	    --no-install-recommends "${missing[@]}"
+	local rc=$?
+	(( ours )) && "${sudo[@]}" rm -f "$policy"
+	(( rc == 0 )) || xt_die "apt-get install failed"
 }
 
 # xt_build: autogen (when there is no configure yet, or configure.ac is

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "family.h"
+#include "sandbox.h"
 #include "ready.h"
 #include "shim.h"
 
@@ -120,6 +121,17 @@ static __thread int	exit_holder;
  * nothing is half done.  Later hooks on this thread run as if they held
  * it, which they do.
  */
+void
+shim_lock_settle(void)
+{
+	flush_dirty();
+	if (shim.eng != NULL)
+		xtcp_engine_work_done(shim.eng);
+	if (shim_fam.ring != 0)
+		shim_family_ring(shim_fam.ring);
+	shim_fam.ring = 0;
+}
+
 void
 shim_lock_exit(void)
 {
@@ -195,6 +207,12 @@ shim_lock_move(pthread_mutex_t *to)
 	(void)pthread_mutex_lock(to);
 	atomic_store_explicit(&shim_mtxp, to, memory_order_release);
 	pthread_mutex_unlock(from);
+}
+
+void
+shim_lock_set(pthread_mutex_t *m)
+{
+	atomic_store_explicit(&shim_mtxp, m, memory_order_release);
 }
 
 void
@@ -507,6 +525,26 @@ shim_sock_new(struct xtcp_sock *xs)
 	s->xs = xs;
 	s->bellfd = -1;
 	xtcp_sock_set_user(xs, s->handle);
+	return (s);
+}
+
+struct shim_sock *
+shim_sock_adopt(uint32_t h)
+{
+	struct shim_fh *f = shim_ft_fh(SHIM_FT(), h);
+	struct shim_sock *s;
+
+	if (f == NULL || f->xs == NULL || shim_sock_by_handle(h) != NULL ||
+	    (s = calloc(1, sizeof(*s))) == NULL)
+		return (NULL);
+	if (lmap_set(h, s) != 0) {
+		free(s);
+		return (NULL);
+	}
+	s->xs = f->xs;
+	s->handle = h;
+	s->bellfd = -1;
+	sock_sync_in(s);
 	return (s);
 }
 
@@ -849,7 +887,7 @@ thr_drain_careful(struct shim_thr *t)
 void
 shim_poll_device(void)
 {
-	if (shim.eng != NULL)
+	if (shim.eng != NULL && !shim_sandboxed)
 		(void)xtcp_engine_rx(shim.eng, shim_now_us(),
 		    SHIM_SPIN_BUDGET);
 }
@@ -862,7 +900,7 @@ shim_devwait_take(void)
 	uint64_t now;
 	int i;
 
-	if (shim.eng == NULL)
+	if (shim.eng == NULL || shim_sandboxed)
 		return;
 	xtcp_engine_count_wake(shim.eng);
 	now = shim_now_us();
@@ -945,7 +983,8 @@ shim_devwait_claim(struct shim_thr *t, int ringable)
 {
 	int fd;
 
-	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL)
+	if (!shim.conf.devwait || shim.eng == NULL || shim.dev == NULL ||
+	    shim_sandboxed)
 		return (-1);
 	if ((devwait_thr != NULL && devwait_thr != t) ||
 	    (fd = xtcp_engine_wait_fd(shim.eng)) < 0) {
@@ -1041,7 +1080,7 @@ shim_sig_restarts(void)
 uint64_t
 shim_spin_end(void)
 {
-	return (shim.conf.spin_us == 0 ? 0 :
+	return (shim.conf.spin_us == 0 || shim_sandboxed ? 0 :
 	    shim_now_us() + shim.conf.spin_us);
 }
 
@@ -1105,7 +1144,8 @@ shim_wait(struct shim_sock *s, uint64_t deadline_us)
 	/* the watch is taken before the spin: the engine thread stands
 	 * aside while this one polls the device */
 	devfd = shim_devwait_claim(t, 1);
-	if (shim.conf.spin_us != 0 && wait_spin(s, t, now, deadline_us)) {
+	if (shim.conf.spin_us != 0 && !shim_sandboxed &&
+	    wait_spin(s, t, now, deadline_us)) {
 		shim_devwait_release(t);
 		return (0);
 	}

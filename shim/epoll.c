@@ -542,6 +542,8 @@ epoll_create(int size)
 	shim_init();
 	fd = real_epoll_create != NULL ? real_epoll_create(size) :
 	    (int)syscall(SYS_epoll_create1, size <= 0 ? -1 : 0);
+	if (fd >= 0 && shim_loop_making())
+		return (shim_loop_backend_made(fd));	/* libev's */
 	ep_created(fd);
 	return (fd);
 }
@@ -554,6 +556,8 @@ epoll_create1(int flags)
 	shim_init();
 	fd = real_epoll_create1 != NULL ? real_epoll_create1(flags) :
 	    (int)syscall(SYS_epoll_create1, flags);
+	if (fd >= 0 && shim_loop_making())
+		return (shim_loop_backend_made(fd));	/* libev's */
 	ep_created(fd);
 	return (fd);
 }

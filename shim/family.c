@@ -14,8 +14,8 @@
  * keeps it, and a later exec can map the region again at the same place
  * (the process's own libraries and heap live far below).  The fd, base
  * and size are in XTCP_FAMILY=FD:BASE:SIZE (hex base), for that exec
- * work; the fd is not close-on-exec for the same reason, and marked
- * internal so that the program cannot close it.
+ * (famexec.c); the fd is close-on-exec but for an exec into the shim,
+ * and marked internal so that the program cannot close it.
  *
  * The lock is a process-shared robust mutex: a member that dies holding
  * it (SIGKILL in the middle of engine work) leaves it to the next taker
@@ -100,10 +100,12 @@ shim_family_create(uint64_t size, struct xtcp_arena *arena)
 
 	if (size <= SHIM_FAM_HDR || size % FAM_ALIGN != 0)
 		return (EINVAL);
-	/* no MFD_CLOEXEC: an exec'd image finds the family through it */
-	fd = (int)syscall(SYS_memfd_create, "xtcp-family", 0U);
+	/* close-on-exec but for an exec into the shim (famexec.c) */
+	fd = (int)syscall(SYS_memfd_create, "xtcp-family", MFD_CLOEXEC);
 	if (fd < 0)
 		return (errno);
+	/* out of the low numbers a program may dup2 onto */
+	fd = shim_fd_move_high(fd, 72);
 	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0) {
 		err = errno;
 		(void)syscall(SYS_close, fd);

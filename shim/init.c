@@ -30,8 +30,10 @@
 #include <unistd.h>
 
 #include "family.h"
+#include "famexec.h"
 #include "fdmap.h"
 #include "pool.h"
+#include "sandbox.h"
 #include "shim.h"
 
 extern char **environ;
@@ -134,6 +136,8 @@ init_once(void)
 	}
 	shim_config_warn_unknown(environ, shim_engine_log, NULL);
 	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+	/* exec'd by a member of a family: its sockets are ours now */
+	(void)shim_famexec_init(&pool);
 	in_init = 0;
 }
 
@@ -300,6 +304,14 @@ shim_max_sockets(void)
 	return (shim_config_max_sockets(n == RLIM_INFINITY ? ~0ULL : n));
 }
 
+/* xtcp_fd_move_fn: the device's descriptors high, as our others. */
+static int
+dev_fd_high(int fd, void *arg)
+{
+	(void)arg;
+	return (shim_fd_move_high(fd, 80));
+}
+
 /*
  * Claim an address (pool.c), open the device, create the engine, start
  * its thread.  Lock held.  On failure print one line naming the variable
@@ -346,6 +358,10 @@ engine_start(void)
 		r = xtcp_dev_open_packet(c->ifname, c->addr,
 		    (c->set & SHIM_CF_MAC) ? c->mac : NULL, c->mtu,
 		    c->offload ? 0 : XTCP_DEVOPEN_NO_OFFLOAD, &dev);
+	/* out of the low numbers a program may dup2 onto (sshd passes its
+	 * re-exec state on fds 4 and 5) */
+	if (r == XT_OK)
+		xtcp_dev_move_fds(dev, dev_fd_high, NULL);
 	if (r == XT_OK && (wfd = xtcp_dev_wait_fd(dev)) < 0) {
 		xtcp_dev_close(dev);
 		r = XT_EIO;
@@ -709,9 +725,11 @@ shim_dtor(void)
 			fd++;
 		}
 		/* the next process on the address continues the ports
-		 * exactly where this one stopped */
-		shim_pool_state_note(&pool, xtcp_engine_port_counter(shim.eng),
-		    1);
+		 * exactly where this one stopped (not from a sandbox: no
+		 * pwrite there, and the family lives on) */
+		if (!shim_sandboxed)
+			shim_pool_state_note(&pool,
+			    xtcp_engine_port_counter(shim.eng), 1);
 		shim_unlock();
 	}
 	/* the others go on driving the engine: no wait for their data */

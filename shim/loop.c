@@ -82,6 +82,7 @@ static int		 backend_fd = -1;
 static atomic_int	 kick_pending;
 static int		 kick_due;	/* shim_loop_kick_send at unlock */
 static pthread_t	 loop_tid;
+static __thread int	 loop_making;	/* in ev_loop_new (lock held) */
 
 /* the other members of the family, watched through pidfds: each ends
  * readable when its process does (family.c resets what it alone held) */
@@ -121,11 +122,14 @@ static void	loop_teardown(void);
 static void
 engine_pass(int rx, int woke)
 {
-	struct xtcp_engine *eng = shim.eng;
+	struct xtcp_engine *eng;
 	uint64_t now, next;
 	int i, go_aside = 0;
 
+	/* the engine is known once the starter, which holds the lock while
+	 * this thread's first pass may already run, lets it go */
 	shim_lock();
+	eng = shim.eng;
 	if (members_dirty || (shim_fam.f != NULL &&
 	    atomic_load(&shim_fam.f->ft.members_gen) != members_seen))
 		members_scan();
@@ -134,6 +138,8 @@ engine_pass(int rx, int woke)
 		if (xtcp_engine_rx(eng, now, RX_BUDGET) < RX_BUDGET)
 			break;
 	xtcp_engine_poll(eng, now);
+	/* what a sandboxed program thread queued (sandbox.c) */
+	xtcp_proc_flush(shim.proc);
 	next = xtcp_engine_next_deadline(eng);
 	/* a frame came between the waits of a program that waits */
 	if (woke && !aside && shim_devwait_taken())
@@ -298,6 +304,28 @@ protect_backend_fd(void)
 		break;
 	}
 	closedir(d);
+}
+
+int
+shim_loop_making(void)
+{
+	return (loop_making);
+}
+
+/*
+ * libev's epoll fd, as ev_loop_new makes it (epoll.c): moved out of the
+ * low numbers a program may dup2 onto, internal at once, and known, so
+ * that the engine thread need not look for it (protect_backend_fd opens
+ * /proc entries at low numbers, which raced with the program's own
+ * dup2: sshd's onto fd 5 lost its re-exec state).  Lock held.
+ */
+int
+shim_loop_backend_made(int fd)
+{
+	fd = shim_fd_move_high(fd, 56);
+	(void)fdmap_set(fd, FDM_INTERNAL);
+	backend_fd = fd;
+	return (fd);
 }
 
 /*
@@ -612,8 +640,14 @@ shim_loop_start(struct xtcp_engine *eng)
 
 	ev_set_allocator(loop_alloc);
 	ev_set_syserr_cb(loop_syserr);
+	/* libev's epoll fd is internal from its creation (epoll.c asks
+	 * shim_loop_making): a fork child that closes every fd before it
+	 * execs (sshd's session child) must not take it from under the
+	 * engine thread, which marks it only on its first pass */
+	loop_making = 1;
 	loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV | EVFLAG_NOSIGMASK |
 	    EVFLAG_NOINOTIFY | EVFLAG_NOTIMERFD);
+	loop_making = 0;
 	if (loop == NULL)
 		return (ENOSYS);
 	/* its epoll fd is protected from the engine thread (see

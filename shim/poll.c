@@ -219,6 +219,46 @@ poll_host(struct poll_ctx *c, struct pollfd *fds, nfds_t nfds)
 	return (nhost);
 }
 
+/*
+ * ppoll(2) of the kernel's copy of the set.  The kernel refuses a set
+ * longer than RLIMIT_NOFILE with EINVAL, counting the entries it ignores
+ * (ours, set to -1, and a device slot not in use); a sandbox lowers the
+ * limit to 1 (OpenSSH's pre-authentication child polls one socket, ours,
+ * and the kernel then sees our bell).  On EINVAL, ask again with the
+ * live entries only.
+ */
+static int
+kernel_ppoll(struct pollfd *kfds, nfds_t n, const struct timespec *tsp,
+    const sigset_t *mask)
+{
+	struct pollfd small[POLL_STACK + 2], *k;
+	nfds_t i, j, m = 0;
+	int r, e;
+
+	r = real_ppoll(kfds, n, tsp, mask);
+	if (r >= 0 || errno != EINVAL)
+		return (r);
+	for (i = 0; i < n; i++)
+		if (kfds[i].fd >= 0)
+			m++;
+	if (m == n)
+		return (r);
+	k = m <= POLL_STACK + 2 ? small : malloc(m * sizeof(*k));
+	if (k == NULL)
+		return (shim_fail_errno(ENOMEM));
+	for (i = 0, j = 0; i < n; i++)
+		if (kfds[i].fd >= 0)
+			k[j++] = kfds[i];
+	r = real_ppoll(k, m, tsp, mask);
+	e = errno;
+	for (i = 0, j = 0; i < n; i++)
+		kfds[i].revents = kfds[i].fd >= 0 ? k[j++].revents : 0;
+	if (k != small)
+		free(k);
+	errno = e;
+	return (r);
+}
+
 /* Until something is ready or the deadline passes: ours under the lock,
  * then the kernel's (with our bell and maybe the device) in ppoll.
  * Leaves the result in c->r (and c->err). */
@@ -236,7 +276,7 @@ poll_loop(struct poll_ctx *c, struct pollfd *fds, nfds_t nfds,
 		c->kfds[nfds + 1].events = POLLIN;
 		c->kfds[nfds + 1].revents = 0;
 		tsp = poll_timeout(c, nours, &ts);
-		r = real_ppoll(c->kfds, nfds + 2, tsp, c->sigblocked &&
+		r = kernel_ppoll(c->kfds, nfds + 2, tsp, c->sigblocked &&
 		    mask == NULL ? &c->sigold : mask);
 		if (r < 0) {
 			c->err = errno;

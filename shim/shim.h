@@ -173,6 +173,14 @@ void	shim_unlock_raw(void);
 /* Lock held: from now on the lock is `to' (the family region's); the
  * caller then holds `to'. */
 void	shim_lock_move(pthread_mutex_t *to);
+/* Lock held, and kept (an exec: famexec.c): what shim_unlock would do
+ * on the way out is done now (mirrors, epoll sets, doorbells) and the
+ * hold is marked complete, so the next taker after the exec resets
+ * nothing. */
+void	shim_lock_settle(void);
+/* The caller holds m, which is the lock from now on (an exec'd image
+ * taking its family's region over: famexec.c). */
+void	shim_lock_set(pthread_mutex_t *m);
 /* fork child: the private lock again, free. */
 void	shim_lock_fork_child(void);
 /* Classify fd.  For SHIM_FD_OURS: *sp is referenced and the lock is held;
@@ -237,6 +245,10 @@ int	shim_sock_sole(const struct shim_sock *s);
 /* Lock held.  s was just made (socket, accept): its per-socket state
  * becomes the family's. */
 void	shim_sock_sync_out(const struct shim_sock *s);
+/* Lock held.  A shim_sock for the family's handle h, which this member
+ * holds already (an exec'd image taking its sockets over: famexec.c);
+ * NULL if h is not in use, has one here already, or no memory. */
+struct shim_sock *shim_sock_adopt(uint32_t h);
 /* errno for a sockaddr_in the program passed; fills addr and port. */
 int	shim_sin_in(const struct sockaddr *sa, socklen_t len, int for_bind,
 	    uint32_t *addr, uint16_t *port);
@@ -262,6 +274,12 @@ void	shim_loop_kick_send(void);
 /* Lock held.  The engine thread watches the device (1) or stands aside
  * while a program thread does (0). */
 void	shim_loop_watch_dev(int on);
+/* Is this thread creating the engine thread's libev loop (lock held)?
+ * Then the epoll fd epoll_create1() makes is libev's: internal. */
+int	shim_loop_making(void);
+/* That epoll fd, just made: placed, marked internal and remembered;
+ * returns the number libev is to use. */
+int	shim_loop_backend_made(int fd);
 /* Lock held.  Is the engine thread covering the gaps between the waits
  * of a busy program (it then takes the device back by itself)? */
 int	shim_loop_aside(void);

@@ -193,6 +193,23 @@ int	xtcp_engine_new_in(const struct xtcp_config *cfg,
 	    struct xtcp_engine **out);
 /* Lock held: proc is this caller's part for the calls that follow. */
 void	xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc);
+/* Lock held: proc is a new process's part, made over an engine that
+ * another image created (exec): install it as the caller's and fill in
+ * what net/ hands upward (the protocol table), as xtcp_engine_new_in()
+ * does for its creator's; then xtcp_engine_owner_dead() if the lock
+ * came back from a dead holder, and xtcp_engine_adopt().  XT_OK or an
+ * error. */
+int	xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc);
+/*
+ * From now on proc's transmissions wait in a queue (memory only) until
+ * xtcp_proc_flush() sends them, from a thread that may make the device's
+ * system calls; kick(arg) when the queue stops being empty.  For a
+ * process whose program threads lose the right to (a seccomp sandbox).
+ * Lock held.  XT_OK or XT_ENOMEM.
+ */
+int	xtcp_proc_defer(struct xtcp_proc *proc, xtcp_kick_fn kick, void *arg);
+/* Lock held: send what proc's queue holds (no-op without one). */
+void	xtcp_proc_flush(struct xtcp_proc *proc);
 /* The lock came back from a holder that died (EOWNERDEAD): abort the
  * connections its hold was changing, with proc as the caller's part;
  * returns how many.  Then xtcp_engine_adopt() as usual. */
@@ -444,6 +461,34 @@ struct xtcp_port_range {
  * a device of another kind, else as setsockopt. */
 int	xtcp_dev_packet_filter(struct xt_dev *dev, uint32_t addr, int all,
 	    const struct xtcp_port_range *r, unsigned n);
+/*
+ * A device as plain data, for a process that replaces its image (exec)
+ * and takes the device over from the descriptors it inherits (issue 13):
+ * nothing in it points anywhere.  AF_PACKET devices (kind 1: the two
+ * sockets) and TAPs (kind 2: the TAP descriptor, read and written with
+ * read(2)/write(2) after import).  Import owns st's descriptors once it
+ * succeeds; XT_EINVAL if they are not what st says.
+ */
+struct xtcp_dev_state {
+	uint32_t	kind;		/* 1: AF_PACKET, 2: TAP (dev/phy.h) */
+	int32_t		fd;		/* receiving socket */
+	int32_t		txfd;		/* sending socket (fd when one) */
+	int32_t		ifindex;
+	uint32_t	mtu;		/* bytes */
+	uint32_t	caps;		/* the device's capability bits */
+	uint32_t	vnet;		/* frames carry a virtio-net header */
+	uint8_t		mac[6];
+	uint8_t		pad[2];
+	char		ifname[16];	/* TAP: the kernel's name */
+};
+int	xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st);
+/* Renumber dev's descriptors: each becomes mv(fd, arg), which returns
+ * the descriptor to use from now on (the caller's placement policy; it
+ * closes the old one if it moved it).  AF_PACKET devices; a no-op on
+ * others. */
+typedef int (*xtcp_fd_move_fn)(int fd, void *arg);
+void	xtcp_dev_move_fds(struct xt_dev *dev, xtcp_fd_move_fn mv, void *arg);
+int	xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out);
 /* In a fork child sharing dev with its parent: leave what only the
  * parent may use (a TAP's io_uring rings) and use the rest itself. */
 void	xtcp_dev_fork_child(struct xt_dev *dev);

@@ -80,6 +80,38 @@ xtcp_dev_fork_child(struct xt_dev *dev)
 }
 
 int
+xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st)
+{
+	int err;
+
+	if ((err = xt_dev_packet_export(dev, st)) != XT_EOPNOTSUPP)
+		return (err);
+	return (xt_dev_tap_export(dev, st));
+}
+
+void
+xtcp_dev_move_fds(struct xt_dev *dev, xtcp_fd_move_fn mv, void *arg)
+{
+	if (dev != NULL && mv != NULL)
+		xt_dev_packet_move_fds(dev, mv, arg);
+}
+
+int
+xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out)
+{
+	if (st == NULL || out == NULL)
+		return (XT_EINVAL);
+	switch (st->kind) {
+	case XT_DEVSTATE_PACKET:
+		return (xt_dev_packet_import(st, out));
+	case XT_DEVSTATE_TAP:
+		return (xt_dev_tap_import(st, out));
+	default:
+		return (XT_EOPNOTSUPP);
+	}
+}
+
+int
 xtcp_engine_wait_fd(const struct xtcp_engine *eng)
 {
 	if (eng == NULL)

@@ -176,6 +176,36 @@ xtcp_engine_adopt(struct xtcp_engine *eng, struct xtcp_proc *proc)
 	eng->proc = proc;
 }
 
+int
+xtcp_proc_defer(struct xtcp_proc *proc, xtcp_kick_fn kick, void *arg)
+{
+	struct xt_dev *d;
+	int err;
+
+	if (proc == NULL || proc->dev == NULL)
+		return (XT_EINVAL);
+	if ((err = xt_dev_defer_new(proc->dev, kick, arg, &d)) != XT_OK)
+		return (err);
+	proc->dev = d;
+	return (XT_OK);
+}
+
+void
+xtcp_proc_flush(struct xtcp_proc *proc)
+{
+	if (proc != NULL)
+		xt_dev_defer_flush(proc->dev);
+}
+
+int
+xtcp_engine_join(struct xtcp_engine *eng, struct xtcp_proc *proc)
+{
+	if (eng == NULL || proc == NULL)
+		return (XT_EINVAL);
+	eng->proc = proc;
+	return (engine_protocols(eng));
+}
+
 /*
  * The holder of the caller's lock died in the middle of a hold (a
  * process of the family killed).  If it was inside a unit of work

@@ -61,6 +61,7 @@
 #include <linux/sockios.h>
 
 #include "xt_err.h"
+#include "xtcp.h"
 #include "dev/dev_sys.h"
 #include "dev/phy.h"
 
@@ -864,4 +865,91 @@ pkt_fds(const struct xt_dev *d, int *all)
 	if (p->txfd != p->fd)
 		all[n++] = p->txfd;
 	return (n);
+}
+
+/* ---- across exec (issue 13) ---- */
+
+int
+xt_dev_packet_export(const struct xt_dev *d, struct xtcp_dev_state *st)
+{
+	const struct pkt_priv *p;
+
+	if (d == NULL || st == NULL)
+		return (XT_EINVAL);
+	if (d->ops != &pkt_ops)
+		return (XT_EOPNOTSUPP);
+	p = d->priv;
+	memset(st, 0, sizeof(*st));
+	st->kind = XT_DEVSTATE_PACKET;
+	st->fd = p->fd;
+	st->txfd = p->txfd;
+	st->ifindex = p->ifindex;
+	st->mtu = d->mtu;
+	st->caps = d->caps;
+	st->vnet = (uint32_t)p->vnet;
+	memcpy(st->mac, d->mac, sizeof(st->mac));
+	return (XT_OK);
+}
+
+/* Is fd an AF_PACKET socket? */
+static int
+pkt_is_packet(int fd)
+{
+	int dom = 0;
+	socklen_t len = sizeof(dom);
+
+	return (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &dom,
+	    &len) == 0 && dom == AF_PACKET);
+}
+
+/*
+ * The sockets are set up already (filter, options, binding): they are
+ * the same open files as in the image that exported them.  Only this
+ * process's memory is new: the receive buffers and message headers.
+ */
+int
+xt_dev_packet_import(const struct xtcp_dev_state *st, struct xt_dev **out)
+{
+	struct pkt_priv *p;
+	enum xt_err err;
+	int saved_errno = errno;
+
+	if (st == NULL || out == NULL || st->kind != XT_DEVSTATE_PACKET ||
+	    st->fd < 0 || st->txfd < 0 || st->mtu == 0 ||
+	    !pkt_is_packet(st->fd) || !pkt_is_packet(st->txfd))
+		return (XT_EINVAL);
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (XT_ENOMEM);
+	if ((err = pkt_buffers(p)) != XT_OK) {
+		free(p);
+		errno = saved_errno;
+		return (err);
+	}
+	p->fd = st->fd;
+	p->txfd = st->txfd;
+	p->ifindex = st->ifindex;
+	p->vnet = st->vnet != 0;
+	p->dev.ops = &pkt_ops;
+	p->dev.caps = st->caps;
+	p->dev.mtu = st->mtu;
+	memcpy(p->dev.mac, st->mac, sizeof(p->dev.mac));
+	p->dev.priv = p;
+	*out = &p->dev;
+	errno = saved_errno;
+	return (XT_OK);
+}
+
+void
+xt_dev_packet_move_fds(struct xt_dev *d, int (*mv)(int, void *), void *arg)
+{
+	struct pkt_priv *p;
+	int same;
+
+	if (d == NULL || d->ops != &pkt_ops || mv == NULL)
+		return;
+	p = d->priv;
+	same = p->txfd == p->fd;
+	p->fd = mv(p->fd, arg);
+	p->txfd = same ? p->fd : mv(p->txfd, arg);
 }

@@ -78,6 +78,7 @@
 #include <linux/if_tun.h>
 
 #include "xt_err.h"
+#include "xtcp.h"
 #include "dev/dev_sys.h"
 #include "dev/tap_state.h"
 
@@ -559,4 +560,70 @@ tap_fds(const struct xt_dev *d, int *all)
 		all[n++] = p->tx_ring.ring_fd;
 	}
 	return (n);
+}
+
+/* ---- across exec (issue 13) ---- */
+
+/* The TAP descriptor alone: a new image reads and writes it itself, as a
+ * fork child does (its io_uring rings were the old image's mappings). */
+int
+xt_dev_tap_export(const struct xt_dev *d, struct xtcp_dev_state *st)
+{
+	const struct tap_priv *p;
+
+	if (d == NULL || st == NULL)
+		return (XT_EINVAL);
+	if (d->ops != &tap_ops)
+		return (XT_EOPNOTSUPP);
+	p = d->priv;
+	memset(st, 0, sizeof(*st));
+	st->kind = XT_DEVSTATE_TAP;
+	st->fd = p->fd;
+	st->txfd = -1;
+	st->mtu = d->mtu;
+	st->caps = d->caps;
+	st->vnet = (uint32_t)p->vnet;
+	memcpy(st->mac, d->mac, sizeof(st->mac));
+	memcpy(st->ifname, p->ifname, sizeof(st->ifname));
+	st->ifname[sizeof(st->ifname) - 1] = '\0';
+	return (XT_OK);
+}
+
+int
+xt_dev_tap_import(const struct xtcp_dev_state *st, struct xt_dev **out)
+{
+	struct tap_priv *p;
+	struct ifreq ifr;
+	int saved_errno = errno;
+
+	if (st == NULL || out == NULL || st->kind != XT_DEVSTATE_TAP ||
+	    st->fd < 0 || st->mtu == 0)
+		return (XT_EINVAL);
+	*out = NULL;
+	/* still a descriptor attached to a TAP */
+	memset(&ifr, 0, sizeof(ifr));
+	if (sys_ioctl(st->fd, TUNGETIFF, &ifr) == -1 ||
+	    !(ifr.ifr_flags & IFF_TAP)) {
+		errno = saved_errno;
+		return (XT_EINVAL);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->rxbuf = malloc(XT_TAP_BUFSZ)) == NULL) {
+		free(p);
+		errno = saved_errno;
+		return (XT_ENOMEM);
+	}
+	p->fd = st->fd;
+	p->efd = -1;
+	p->vnet = st->vnet != 0;
+	memcpy(p->ifname, st->ifname, sizeof(p->ifname));
+	p->ifname[sizeof(p->ifname) - 1] = '\0';
+	p->dev.ops = &tap_ops;
+	p->dev.caps = st->caps;
+	p->dev.mtu = st->mtu;
+	memcpy(p->dev.mac, st->mac, sizeof(p->dev.mac));
+	p->dev.priv = p;
+	*out = &p->dev;
+	errno = saved_errno;
+	return (XT_OK);
 }

@@ -182,4 +182,42 @@ int	xt_dev_tap_uses_uring(const struct xt_dev *d);
  * one queue: each frame goes to one of them).  1 if it switched. */
 int	xt_dev_tap_fork_child(struct xt_dev *d);
 
+/*
+ * An AF_PACKET device as plain data (xtcp.h, struct xtcp_dev_state), and
+ * one rebuilt from it: issue 13, an exec'd image takes over the device of
+ * the image before it from the descriptors it inherited.  Export fails
+ * with XT_EOPNOTSUPP on any other device; import checks that the
+ * descriptors are packet sockets (XT_EINVAL) and owns them from then on.
+ */
+/*
+ * A device whose transmissions wait in a queue of its own until
+ * xt_dev_defer_flush() sends them through inner (dev_defer.c): for a
+ * process whose program threads may not make the device's system calls.
+ * kick(arg) is called when a frame lands in an empty queue.  Receiving
+ * and the descriptors are inner's; closing it leaves inner open.
+ */
+typedef void (*xt_defer_kick_fn)(void *arg);
+int	xt_dev_defer_new(struct xt_dev *inner, xt_defer_kick_fn kick,
+	    void *arg, struct xt_dev **out);
+/* Send what is queued (the engine lock held); no-op on other devices. */
+void	xt_dev_defer_flush(struct xt_dev *d);
+
+struct xtcp_dev_state;
+#define XT_DEVSTATE_PACKET	1	/* xtcp_dev_state.kind */
+#define XT_DEVSTATE_TAP		2
+/* A TAP as plain data and back: the TAP descriptor only; the imported
+ * device reads and writes it (no io_uring), as a fork child's does. */
+int	xt_dev_tap_export(const struct xt_dev *d, struct xtcp_dev_state *st);
+int	xt_dev_tap_import(const struct xtcp_dev_state *st,
+	    struct xt_dev **out);
+struct xtcp_dev_state;
+int	xt_dev_packet_export(const struct xt_dev *d,
+	    struct xtcp_dev_state *st);
+int	xt_dev_packet_import(const struct xtcp_dev_state *st,
+	    struct xt_dev **out);
+/* The packet sockets renumbered: fd = mv(fd, arg) for each; no-op on any
+ * other device. */
+void	xt_dev_packet_move_fds(struct xt_dev *d, int (*mv)(int, void *),
+	    void *arg);
+
 #endif
