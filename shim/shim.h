@@ -119,7 +119,9 @@ struct shim_sock {
 	unsigned		 nfds;		/* program fds naming it */
 	unsigned		 refs;		/* nfds + calls in progress */
 	int			 bellfd;	/* one of them; -1 when none */
-	int			 mirror;	/* eventfd reads as readable */
+	/* nonblock, the timeouts and rcvlowat are copies of the family's
+	 * (famtab.h, struct shim_fh, with the eventfd's mirror bit): in
+	 * from it when a hook takes s, out when it puts it (core.c) */
 	int			 nonblock;	/* O_NONBLOCK */
 	int			 dirty;		/* on the mirror update list */
 	struct shim_sock	*dirty_next;
