@@ -1,6 +1,16 @@
 /*
  * family.h - the shared region of a process family (family.c): its
  * header, at the region's first byte, and the process's view of it.
+ *
+ * For a process that looks after a family from outside (the watcher):
+ * the region is named by XTCP_FAMILY=FD:BASE:SIZE; the header's magic
+ * and version say what it is; ft.slots[] are the members (state and
+ * pid, see famtab.h); the engine lock is mtx.  With the lock held and
+ * the engine adopted (xtcp_engine_adopt, with a device to send on),
+ * shim_family_reset_slot(s) resets every connection member s alone held,
+ * and shim_family_reset_unheld() every one no member holds (the whole
+ * family is dead); famtab.c's shim_ft_slot_gone() and shim_ft_unheld()
+ * are the same walks without the shim around them.
  */
 #ifndef SHIM_FAMILY_H
 #define SHIM_FAMILY_H

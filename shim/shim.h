@@ -125,7 +125,9 @@ struct shim_sock {
 						 * its hold on the socket to the
 						 * other members (core.c) */
 	int			 bellfd;	/* one of them; -1 when none */
-	int			 mirror;	/* eventfd reads as readable */
+	/* nonblock, the timeouts and rcvlowat are copies of the family's
+	 * (famtab.h, struct shim_fh, with the eventfd's mirror bit): in
+	 * from it when a hook takes s, out when it puts it (core.c) */
 	int			 nonblock;	/* O_NONBLOCK */
 	int			 dirty;		/* on the mirror update list */
 	struct shim_sock	*dirty_next;
