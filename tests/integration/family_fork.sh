@@ -35,8 +35,8 @@ shim_server() {
 }
 
 # ---- 1: socat fork ----
-# backlog=32: socat listens with a backlog of 5 by default, fewer than the
-# 8 clients that connect at once.  A fork under the shim holds the
+# backlog=32: socat listens with a backlog of 5 by default; with 8
+# clients connecting at once that overflowed.  A fork under the shim holds the
 # family's lock while the address space is copied, so the accept loop is
 # slower than on the kernel and the accept queue fills; then, as on Linux,
 # SYNs are answered with cookies, the cookie's ACK is dropped while the
