@@ -658,23 +658,31 @@ args_collect(const char *arg, va_list ap, char ***envpp)
 	return (v);
 }
 
+/* The list forms' end: exec v (NULL: args_collect failed), free it. */
+static int
+exec_collected(const char *name, int search, char **v, char *const envp[])
+{
+	int r, e;
+
+	if (v == NULL)
+		return (-1);
+	r = search ? execvpe(name, v, envp) : execve(name, v, envp);
+	e = errno;
+	free(v);
+	errno = e;
+	return (r);
+}
+
 int
 execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	char **v;
-	int r, e;
 
 	va_start(ap, arg);
 	v = args_collect(arg, ap, NULL);
 	va_end(ap);
-	if (v == NULL)
-		return (-1);
-	r = execve(path, v, environ);
-	e = errno;
-	free(v);
-	errno = e;
-	return (r);
+	return (exec_collected(path, 0, v, environ));
 }
 
 int
@@ -682,18 +690,11 @@ execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
 	char **v;
-	int r, e;
 
 	va_start(ap, arg);
 	v = args_collect(arg, ap, NULL);
 	va_end(ap);
-	if (v == NULL)
-		return (-1);
-	r = execvpe(file, v, environ);
-	e = errno;
-	free(v);
-	errno = e;
-	return (r);
+	return (exec_collected(file, 1, v, environ));
 }
 
 int
@@ -701,18 +702,11 @@ execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	char **v, **envp = NULL;
-	int r, e;
 
 	va_start(ap, arg);
 	v = args_collect(arg, ap, &envp);
 	va_end(ap);
-	if (v == NULL)
-		return (-1);
-	r = execve(path, v, envp);
-	e = errno;
-	free(v);
-	errno = e;
-	return (r);
+	return (exec_collected(path, 0, v, envp));
 }
 
 /* ---- the new image ---- */
