@@ -59,6 +59,8 @@ static int	cfg_ports(const struct cfg_key *, const char *,
 		    struct shim_config *);
 static int	cfg_size(const struct cfg_key *, const char *,
 		    struct shim_config *);
+static int	cfg_pcap(const struct cfg_key *, const char *,
+		    struct shim_config *);
 static int	prefix_parse(const char *, size_t, uint32_t *, uint32_t *);
 static uint32_t	prefix_mask(uint32_t);
 static int	ipv4_parse(const char *, uint32_t *);
@@ -135,6 +137,14 @@ static const struct cfg_key cfg_keys[] = {
 	{ "XTCP_MEM_MAX", SHIM_CF_MEMMAX, cfg_size,
 	    "0 (no bound) or a size of 4M to 1T: bytes, or a number with "
 	    "a K, M or G suffix (e.g. 512M)", OFF(mem_max), 0, 0 },
+	/* a capture of every frame (stack/dev/dev_pcap.h) */
+	{ "XTCP_PCAP", SHIM_CF_PCAP, cfg_pcap,
+	    "a file name of 1..200 characters, %p for the pid "
+	    "(e.g. /tmp/x-%p.pcap)", 0, 0, 0 },
+	{ "XTCP_PCAP_MAX_MB", SHIM_CF_PCAPMB, cfg_uint, NULL,
+	    OFF(pcap_max_mb), 0, 1048576 },
+	{ "XTCP_PCAP_FILES", SHIM_CF_PCAPN, cfg_uint, NULL, OFF(pcap_files),
+	    1, 1000 },
 };
 
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -465,6 +475,32 @@ cfg_lockdir(const struct cfg_key *k, const char *v, struct shim_config *c)
 	return (0);
 }
 
+/* XTCP_PCAP: a name that fits with any pid in place of each %p; any
+ * other % is an error, so that a typo does not become a file name. */
+static int
+cfg_pcap(const struct cfg_key *k, const char *v, struct shim_config *c)
+{
+	size_t n = strlen(v), i, np = 0;
+
+	(void)k;
+	if (n == 0 || n >= sizeof(c->pcap))
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (v[i] != '%')
+			continue;
+		if (v[i + 1] == 'p')
+			np++;
+		else if (v[i + 1] != '%')
+			return (-1);
+		i++;
+	}
+	/* each %p grows to at most 10 digits */
+	if (n + np * 8 >= sizeof(c->pcap))
+		return (-1);
+	memcpy(c->pcap, v, n + 1);
+	return (0);
+}
+
 /* XTCP_CC: one of the engine's registered algorithms. */
 static int
 cfg_cc(const struct cfg_key *k, const char *v, struct shim_config *c)
@@ -726,6 +762,8 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 	memset(c, 0, sizeof(*c));
 	c->log_level = XTCP_LOG_ERROR;
 	c->devwait = 1;			/* run to completion (core.c) */
+	c->pcap_max_mb = 100;		/* XTCP_PCAP: 100 MB a file, */
+	c->pcap_files = 5;		/* five files */
 	for (i = 0; i < NKEYS; i++) {
 		k = &cfg_keys[i];
 		if ((v = get(arg, k->name)) == NULL)

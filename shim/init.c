@@ -372,6 +372,7 @@ engine_start(void)
 		    xt_strerror(r), dev_hint(c, r));
 		return (-1);
 	}
+	shim_pcap_wrap(&dev);
 	xtcp_config_defaults(&ec);
 	ec.max_sockets = shim_max_sockets();
 	shim_config_apply(c, &ec);
@@ -743,6 +744,7 @@ shim_dtor(void)
 		(void)nanosleep(&ts, NULL);
 	}
 	shim_stats_at_exit();
+	shim_pcap_at_exit();
 	exit_hold();
 }
 

@@ -79,6 +79,10 @@ int	shim_vforked(void);
 /* Lock held, after a call that may have taken ephemeral ports (connect,
  * bind): keep the address's state file ahead of the port counter. */
 void	shim_ports_note(void);
+/* XTCP_PCAP (pcap.c): wrap the device being started in a capture; write
+ * out the capture's buffer at exit. */
+void	shim_pcap_wrap(struct xt_dev **devp);
+void	shim_pcap_at_exit(void);
 /* After exec, lock held: join the family's claim on a shared address
  * (init.c).  0 or an errno. */
 int	shim_ports_rejoin(void);

@@ -41,6 +41,9 @@ struct xtcp_config;
 #define SHIM_CF_PORTS	0x400000
 #define SHIM_CF_MEMMAX	0x800000
 #define SHIM_CF_ADDRSHARE 0x1000000
+#define SHIM_CF_PCAP	0x2000000
+#define SHIM_CF_PCAPMB	0x4000000
+#define SHIM_CF_PCAPN	0x8000000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -95,6 +98,9 @@ struct shim_config {
 	uint32_t	tun[SHIM_NTUN];	/* their values (see tun_keys) */
 	int		offload;	/* XTCP_OFFLOAD: 0 = plain frames */
 	char		stats[256];	/* XTCP_STATS: where to dump counters at exit */
+	char		pcap[201];	/* XTCP_PCAP: capture file, %p = pid */
+	uint32_t	pcap_max_mb;	/* XTCP_PCAP_MAX_MB: per file, 0 = no cap */
+	uint32_t	pcap_files;	/* XTCP_PCAP_FILES: FILE, FILE.1 .. */
 };
 
 /* A log sink: one line, no newline, at an enum xtcp_log_level (the

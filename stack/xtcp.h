@@ -492,6 +492,19 @@ int	xtcp_dev_import(const struct xtcp_dev_state *st, struct xt_dev **out);
 /* In a fork child sharing dev with its parent: leave what only the
  * parent may use (a TAP's io_uring rings) and use the rest itself. */
 void	xtcp_dev_fork_child(struct xt_dev *dev);
+/*
+ * XTCP_PCAP (dev/dev_pcap.h): a device over inner that writes every frame
+ * it sends and receives to the pcap file pattern ("%p" = pid), at most
+ * max_bytes a file (0: no cap) and files files (FILE, FILE.1, ...).  The
+ * other xtcp_dev_* calls see through it to inner; closing it closes
+ * inner.  XT_OK, XT_EINVAL, XT_ENOMEM.
+ */
+int	xtcp_dev_pcap_wrap(struct xt_dev *inner, const char *pattern, int pid,
+	    uint64_t max_bytes, unsigned files, struct xt_dev **out);
+/* Write out what the capture of dev holds (lock held): 0, or a positive
+ * errno (the capture stopped on it), or 0 when dev does not capture.
+ * With path non-NULL, the file's name (n bytes) goes there. */
+int	xtcp_dev_pcap_flush(struct xt_dev *dev, char *path, size_t n);
 /* xtcp_dev_wait_fd() of the engine's device, or -1 without one. */
 int	xtcp_engine_wait_fd(const struct xtcp_engine *eng);
 /* A blocking call polled the device while it spun (XTCP_SPIN_US): counts

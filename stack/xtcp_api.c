@@ -9,10 +9,12 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "xtcp.h"
 #include "xt_engine.h"
 #include "dev/phy.h"
+#include "dev/dev_pcap.h"
 #include "tcp/tcp_cc.h"
 
 _Static_assert(XTCP_DEVOPEN_NO_OFFLOAD == XT_DEVOPEN_NO_OFFLOAD,
@@ -41,7 +43,7 @@ xtcp_dev_packet_filter(struct xt_dev *dev, uint32_t addr, int all,
 {
 	_Static_assert(sizeof(struct xtcp_port_range) ==
 	    sizeof(struct xt_port_range), "one layout for port ranges");
-	return (xt_dev_packet_filter(dev, addr, all,
+	return (xt_dev_packet_filter(xt_dev_pcap_inner(dev), addr, all,
 	    (const struct xt_port_range *)(const void *)r, n));
 }
 
@@ -76,7 +78,8 @@ xtcp_dev_fds(const struct xt_dev *dev, int *fds, unsigned max)
 void
 xtcp_dev_fork_child(struct xt_dev *dev)
 {
-	(void)xt_dev_tap_fork_child(dev);
+	xt_dev_pcap_fork_child(dev);
+	(void)xt_dev_tap_fork_child(xt_dev_pcap_inner(dev));
 }
 
 int
@@ -84,6 +87,7 @@ xtcp_dev_export(const struct xt_dev *dev, struct xtcp_dev_state *st)
 {
 	int err;
 
+	dev = xt_dev_pcap_inner((struct xt_dev *)(uintptr_t)dev);
 	if ((err = xt_dev_packet_export(dev, st)) != XT_EOPNOTSUPP)
 		return (err);
 	return (xt_dev_tap_export(dev, st));
@@ -93,7 +97,31 @@ void
 xtcp_dev_move_fds(struct xt_dev *dev, xtcp_fd_move_fn mv, void *arg)
 {
 	if (dev != NULL && mv != NULL)
-		xt_dev_packet_move_fds(dev, mv, arg);
+		xt_dev_packet_move_fds(xt_dev_pcap_inner(dev), mv, arg);
+}
+
+int
+xtcp_dev_pcap_wrap(struct xt_dev *inner, const char *pattern, int pid,
+    uint64_t max_bytes, unsigned files, struct xt_dev **out)
+{
+	return (xt_dev_pcap_new(inner, pattern, pid, max_bytes, files, out));
+}
+
+int
+xtcp_dev_pcap_flush(struct xt_dev *dev, char *path, size_t n)
+{
+	struct xt_pcap *w = xt_dev_pcap_writer(dev);
+	size_t l;
+
+	if (w == NULL)
+		return (0);
+	if (path != NULL && n > 0) {
+		l = strlen(w->path);
+		l = l < n - 1 ? l : n - 1;
+		memcpy(path, w->path, l);
+		path[l] = '\0';
+	}
+	return (-xt_pcap_flush(w));
 }
 
 int
