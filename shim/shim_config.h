@@ -95,6 +95,8 @@ struct shim_config {
 	uint32_t	tun[SHIM_NTUN];	/* their values (see tun_keys) */
 	int		offload;	/* XTCP_OFFLOAD: 0 = plain frames */
 	char		stats[256];	/* XTCP_STATS: where to dump counters at exit */
+	char		log_file[256];	/* XTCP_LOG_FILE, "" = stderr; %p = pid */
+	int		report;		/* XTCP_REPORT: exit report, -1 = unset */
 };
 
 /* A log sink: one line, no newline, at an enum xtcp_log_level (the

@@ -24,7 +24,7 @@
 PORT=8090
 KADDR=${XT_PEER%.*}.9
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "address pools are a shim feature (no kernel-mode equivalent)"
 xt_setup curl python3 ss
 mkdir "$XT_TMP/www" "$XT_TMP/locks"

@@ -34,7 +34,7 @@ SPORT=8080		# the shimmed server
 KPORT=8090		# the kernel server
 NOPORT=8099		# nobody's
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "a shared stack address is a shim feature (the kernel shares its own)"
 xt_setup curl python3 nft
 mkdir "$XT_TMP/www" "$XT_TMP/srv"
