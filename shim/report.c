@@ -185,11 +185,11 @@ shim_report_write(int sig)
 		shim_unlock();
 	}
 	if (sig != 0)
-		(void)snprintf(how, sizeof(how), "killed by signal %d (%s)",
+		(void)snprintf(how, sizeof(how), "killed by signal %d, SIG%s",
 		    sig, sigabbrev_np(sig) != NULL ? sigabbrev_np(sig) : "?");
 	else
 		(void)snprintf(how, sizeof(how), "exit");
-	(void)snprintf(buf, sizeof(buf), "report at %s: %u sockets served "
+	(void)snprintf(buf, sizeof(buf), "exit report (%s): %u sockets served "
 	    "by the stack; handed to the kernel: loopback %u, passthrough %u, "
 	    "AF_INET6 %u, option %u, fallback %u; forks %u%s; "
 	    "drops: %s", how, r->served, r->kernel[SHIM_HO_LOOPBACK],

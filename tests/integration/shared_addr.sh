@@ -125,7 +125,7 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, e), "%.2f" % (time.monotonic() - t))
 ' "$XT_SHIM" "$SPORT" 2>"$XT_TMP/self.err")
-n=$(grep -c '^libxtcp: ' "$XT_TMP/self.err")
+n=$(grep -c '^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: ' "$XT_TMP/self.err")
 read -r what secs <<<"$out"
 [[ $what == ECONNREFUSED ]] && awk -v s="$secs" 'BEGIN { exit !(s < 1) }' ||
     { xt_dump "$XT_TMP/self.err"; xt_fail "a connect to our own address got \"$out\", expected ECONNREFUSED at once"; }
