@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lograte.h"
 #include "shim.h"
 
 #define SHIM_LOG_BURST	200	/* lines per level and second */
@@ -43,11 +44,7 @@ static int		log_fd = -1;	/* XTCP_LOG_FILE, once opened */
 static pid_t		log_pid;	/* whose file log_fd is */
 static int		rep_done;
 static volatile sig_atomic_t	ours[NSIG];
-static struct {
-	uint64_t	sec;		/* the second counted */
-	unsigned	n;		/* lines in it */
-	unsigned	lost;		/* and suppressed */
-} rate[4];
+static struct shim_lograte	rate[4];	/* per level */
 
 static const int fatal_sigs[] = {
 	SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, SIGFPE, SIGSEGV, SIGBUS,
@@ -126,27 +123,18 @@ shim_log_emit(int level, const char *line)
 	uint64_t sec;
 	unsigned lost;
 	char msg[64];
-	int l = level < 0 ? 0 : level > 3 ? 3 : level;
+	int ok, l = level < 0 ? 0 : level > 3 ? 3 : level;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	sec = (uint64_t)ts.tv_sec;
-	/* races between threads only blur the counts */
-	if (__atomic_load_n(&rate[l].sec, __ATOMIC_RELAXED) != sec) {
-		__atomic_store_n(&rate[l].sec, sec, __ATOMIC_RELAXED);
-		__atomic_store_n(&rate[l].n, 0, __ATOMIC_RELAXED);
-		lost = __atomic_exchange_n(&rate[l].lost, 0, __ATOMIC_RELAXED);
-		if (lost > 0) {
-			(void)snprintf(msg, sizeof(msg), "%u lines "
-			    "suppressed (more than %u a second)", lost,
-			    SHIM_LOG_BURST);
-			log_put(level, msg);
-		}
+	ok = shim_lograte_take(&rate[l], sec, SHIM_LOG_BURST, &lost);
+	if (lost > 0) {
+		(void)snprintf(msg, sizeof(msg), "%u lines suppressed (more "
+		    "than %u a second)", lost, SHIM_LOG_BURST);
+		log_put(level, msg);
 	}
-	if (__atomic_add_fetch(&rate[l].n, 1, __ATOMIC_RELAXED) >
-	    SHIM_LOG_BURST) {
-		__atomic_add_fetch(&rate[l].lost, 1, __ATOMIC_RELAXED);
+	if (!ok)
 		return;
-	}
 	log_put(level, line);
 }
 

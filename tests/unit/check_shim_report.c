@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <check.h>
+#include "lograte.h"
 #include "shim_config.h"
 #include "xt_engine.h"
 #include "xtcp.h"
@@ -133,6 +134,34 @@ START_TEST(report_drops)
 }
 END_TEST
 
+
+/* The rate limit: burst lines a second, then one count of the rest at
+ * the next second's first line. */
+START_TEST(report_rate_limit)
+{
+	struct shim_lograte r = { 0, 0, 0 };
+	unsigned said, i, out = 0;
+
+	for (i = 0; i < 250; i++) {
+		out += (unsigned)shim_lograte_take(&r, 7, 200, &said);
+		ck_assert_uint_eq(said, 0);
+	}
+	ck_assert_uint_eq(out, 200);
+	/* the next second: the 50 are said once, and the line goes out */
+	ck_assert_int_eq(shim_lograte_take(&r, 8, 200, &said), 1);
+	ck_assert_uint_eq(said, 50);
+	ck_assert_int_eq(shim_lograte_take(&r, 8, 200, &said), 1);
+	ck_assert_uint_eq(said, 0);
+	/* a quiet second between: nothing owed */
+	ck_assert_int_eq(shim_lograte_take(&r, 20, 200, &said), 1);
+	ck_assert_uint_eq(said, 0);
+	/* burst 0 suppresses everything, and counts it */
+	ck_assert_int_eq(shim_lograte_take(&r, 21, 0, &said), 0);
+	ck_assert_int_eq(shim_lograte_take(&r, 22, 0, &said), 0);
+	ck_assert_uint_eq(said, 1);
+}
+END_TEST
+
 Suite *
 xt_suite_shim_report(void)
 {
@@ -143,6 +172,7 @@ xt_suite_shim_report(void)
 	tcase_add_test(tc, report_vars_parse);
 	tcase_add_test(tc, report_conn_format);
 	tcase_add_test(tc, report_drops);
+	tcase_add_test(tc, report_rate_limit);
 	suite_add_tcase(s, tc);
 	return (s);
 }
