@@ -155,7 +155,8 @@ shim_report_write(int sig)
 	char buf[1024], drops[600], how[48];
 	const struct shim_report *r = &shim_rep;
 
-	if (!shim_report_wanted())
+	/* a vfork child shares our counters: they are not its own */
+	if (!shim_report_wanted() || shim_vforked())
 		return;
 	/* a process that never asked for TCP (a shell of the wrapper, a
 	 * helper) has nothing to say */
