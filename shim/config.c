@@ -267,6 +267,29 @@ tun_load(struct shim_config *c, shim_env_fn get, void *arg, char *msg,
 		}
 		memcpy(c->stats, v, strlen(v) + 1);
 	}
+	/* XTCP_LOG_FILE=FILE: log lines go there instead of standard
+	 * error (appended; %p is the pid) */
+	if ((v = get(arg, "XTCP_LOG_FILE")) != NULL) {
+		if (*v == '\0' || strlen(v) >= sizeof(c->log_file)) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "XTCP_LOG_FILE: expected a file "
+			    "name, got \"%s\"", q);
+			return (-1);
+		}
+		memcpy(c->log_file, v, strlen(v) + 1);
+	}
+	/* XTCP_REPORT=1: a paragraph on the log at exit (also at
+	 * XTCP_LOG=info and above unless XTCP_REPORT=0) */
+	c->report = -1;
+	if ((v = get(arg, "XTCP_REPORT")) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "XTCP_REPORT: expected 0 or 1, "
+			    "got \"%s\"", q);
+			return (-1);
+		}
+		c->report = *v == '1';
+	}
 	/* XTCP_OFFLOAD=0: plain frames on the device (no TSO, software
 	 * checksums), e.g. to compare or to capture exact segments */
 	if ((v = get(arg, "XTCP_OFFLOAD")) != NULL) {
@@ -694,7 +717,8 @@ quote(const char *v, char *out, size_t outlen)
 
 /* Variables read outside the two tables (shim_config_parse). */
 static const char *const other_keys[] = {
-	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD",
+	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD", "XTCP_LOG_FILE",
+	"XTCP_REPORT",
 	"XTCP_FAMILY"		/* set by the shim itself (family.c) */
 };
 

@@ -75,20 +75,12 @@ static void	keys_wipe(struct xtcp_keys *k);
 static const char	*dev_hint(const struct shim_config *c, int err);
 static const char	*dev_var(const struct shim_config *c);
 
-/* ---- logging: one line, one raw write(2), never a hook ---- */
+/* ---- logging: one line, one raw write(2), never a hook (report.c) ---- */
 
 static void
 log_line(const char *line)
 {
-	struct iovec iov[3];
-
-	iov[0].iov_base = (void *)"libxtcp: ";
-	iov[0].iov_len = 9;
-	iov[1].iov_base = (void *)line;
-	iov[1].iov_len = strlen(line);
-	iov[2].iov_base = (void *)"\n";
-	iov[2].iov_len = 1;
-	(void)syscall(SYS_writev, 2, iov, 3);
+	shim_log_emit(XTCP_LOG_ERROR, line);
 }
 
 void
@@ -102,7 +94,7 @@ shim_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	log_line(buf);
+	shim_log_emit(level, buf);
 }
 
 void
@@ -110,7 +102,7 @@ shim_engine_log(void *arg, int level, const char *line)
 {
 	(void)arg;
 	if (level <= (int)shim.conf.log_level)
-		log_line(line);
+		shim_log_emit(level, line);
 }
 
 /* ---- init ---- */
@@ -137,7 +129,11 @@ init_once(void)
 	shim_config_warn_unknown(environ, shim_engine_log, NULL);
 	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 	/* exec'd by a member of a family: its sockets are ours now */
-	(void)shim_famexec_init(&pool);
+	if (shim_famexec_init(&pool) == 1)
+		shim_rep.exec_member = 1;
+	/* the exit report, also at a fatal signal */
+	if (shim.st != SHIM_ST_INERT)
+		shim_report_signals();
 	in_init = 0;
 }
 
@@ -612,6 +608,7 @@ fork_prepare(void)
 static void
 fork_parent(void)
 {
+	SHIM_REP_INC(forks);
 	shim_family_fork_parent();
 	shim_unlock_raw();
 }
@@ -664,6 +661,7 @@ fork_child(void)
 	shim.proc = NULL;
 	shim.dev = NULL;
 	shim_pool_fork_child(&pool);
+	shim_report_fork_child();
 	shim_loop_fork_child();
 	shim_core_fork_child(0, NULL, 0);
 	shim_lock_fork_child();
@@ -706,8 +704,10 @@ shim_dtor(void)
 	unsigned busy;
 	int i;
 
-	if (shim.st != SHIM_ST_RUNNING)
+	if (shim.st != SHIM_ST_RUNNING) {
+		shim_report_write(0);
 		return;
+	}
 	/* The kernel closes a process's sockets at exit: every connection
 	 * still open gets its FIN after the queued data.  shutdown(SHUT_WR)
 	 * does that without freeing anything another thread may still be
@@ -745,6 +745,7 @@ shim_dtor(void)
 	}
 	shim_stats_at_exit();
 	shim_pcap_at_exit();
+	shim_report_write(0);
 	exit_hold();
 }
 
@@ -767,6 +768,7 @@ SHIM_EXPORT void
 _exit(int status)
 {
 	shim_init();
+	shim_report_write(0);
 	exit_hold();
 	for (;;)
 		(void)syscall(SYS_exit_group, status);
@@ -776,6 +778,7 @@ SHIM_EXPORT void
 _Exit(int status)
 {
 	shim_init();
+	shim_report_write(0);
 	exit_hold();
 	for (;;)
 		(void)syscall(SYS_exit_group, status);

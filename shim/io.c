@@ -493,8 +493,10 @@ io_fastopen(struct shim_sock *s, const void *buf, size_t len, int flags,
 		*errp = err;
 		return (-1);
 	}
-	if (kernel)
+	if (kernel) {
+		*errp = kernel;		/* why (enum shim_handover) */
 		return (-3);
+	}
 	r = xtcp_sendto_fastopen(s->xs, shim_now_us(), a, p, buf, len, &sent);
 	if (r == XT_OK)
 		return ((ssize_t)sent);
@@ -545,7 +547,8 @@ sendto(int fd, const void *buf, size_t len, int flags,
 		n = io_fastopen(s, buf, len, flags, SA_PTR(addr), alen, &err);
 		/* the kernel's destination: a kernel socket connects, unless
 		 * ours is connected already (EISCONN: a plain send) */
-		if (n == -3 && (err = sock_handover(fd, s)) != EISCONN) {
+		if (n == -3 && (err = sock_handover(fd, s,
+		    (enum shim_handover)err)) != EISCONN) {
 			shim_sock_put(s);
 			return (err != 0 ? shim_fail_errno(err) :
 			    real_sendto(fd, buf, len, flags, addr, alen));

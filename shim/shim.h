@@ -64,6 +64,34 @@ struct shim_state {
 
 extern struct shim_state shim;
 
+/* The exit report's counts (report.c); sockets handed to the kernel by
+ * reason. */
+enum shim_handover {
+	SHIM_HO_NONE,		/* the stack's */
+	SHIM_HO_LOOPBACK,	/* 127/8, or ::1 */
+	SHIM_HO_PASSTHROUGH,	/* XTCP_PASSTHROUGH */
+	SHIM_HO_INET6,		/* AF_INET6: real IPv6 or V6ONLY */
+	SHIM_HO_OPTION,		/* something the stack lacks */
+	SHIM_HO_FALLBACK,	/* XTCP_FALLBACK, or a fork child without */
+	SHIM_HO_N
+};
+struct shim_report {
+	unsigned	served;		/* stream sockets made by the stack */
+	unsigned	kernel[SHIM_HO_N];
+	unsigned	forks;
+	int		exec_member;	/* exec'd with the family's stack */
+};
+extern struct shim_report shim_rep;
+#define SHIM_REP_INC(f)	__atomic_add_fetch(&shim_rep.f, 1, __ATOMIC_RELAXED)
+/* One log line, with prefix and rate limit, to the sink. */
+void	shim_log_emit(int level, const char *line);
+int	shim_report_wanted(void);
+/* Once: the exit report (sig: the fatal signal, or 0). */
+void	shim_report_write(int sig);
+/* At init: report fatal signals whose disposition is SIG_DFL. */
+void	shim_report_signals(void);
+void	shim_report_fork_child(void);
+
 void	shim_init(void);
 /* Lock held.  Starts the engine on first use. */
 enum shim_mode shim_stream_mode(void);
@@ -319,7 +347,7 @@ int	shim_fail_errno(int err);	/* errno = err, -1 */
 void	sock_urg(void *arg, uint32_t user);
 
 /* Lock held: move s onto kernel sockets at its fds (loopback). */
-int	sock_handover(int fd, struct shim_sock *s);
+int	sock_handover(int fd, struct shim_sock *s, enum shim_handover why);
 /* Lock held.  The IPv4 address and port a bind or connect (op: inet6.h's
  * SHIM_IN6_BIND or SHIM_IN6_CONNECT) on s names: a sockaddr_in, or for an
  * AF_INET6 socket a sockaddr_in6.  *kernel is set when the kernel serves

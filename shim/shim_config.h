@@ -101,6 +101,8 @@ struct shim_config {
 	char		pcap[201];	/* XTCP_PCAP: capture file, %p = pid */
 	uint32_t	pcap_max_mb;	/* XTCP_PCAP_MAX_MB: per file, 0 = no cap */
 	uint32_t	pcap_files;	/* XTCP_PCAP_FILES: FILE, FILE.1 .. */
+	char		log_file[256];	/* XTCP_LOG_FILE, "" = stderr; %p = pid */
+	int		report;		/* XTCP_REPORT: exit report, -1 = unset */
 };
 
 /* A log sink: one line, no newline, at an enum xtcp_log_level (the

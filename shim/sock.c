@@ -137,8 +137,12 @@ socket(int domain, int type, int protocol)
 	mode = shim_stream_mode();
 	if (mode != SHIM_MODE_STACK) {
 		shim_unlock();
-		if (mode == SHIM_MODE_KERNEL)
+		if (mode == SHIM_MODE_KERNEL) {
+			if (shim.st == SHIM_ST_FALLBACK ||
+			    shim.st == SHIM_ST_FORKED)
+				SHIM_REP_INC(kernel[SHIM_HO_FALLBACK]);
 			return (real_socket(domain, type, protocol));
+		}
 		/* config invalid, device unusable or no free address of
 		 * the pool: said once on stderr */
 		return (shim_fail_errno(shim.fail_err != 0 ? shim.fail_err :
@@ -165,6 +169,7 @@ socket(int domain, int type, int protocol)
 		shim_unlock();
 		return (shim_fail_errno(err));
 	}
+	SHIM_REP_INC(served);
 	shim_unlock();
 	return (fd);
 }
@@ -231,11 +236,10 @@ sock_addr_in(struct shim_sock *s, const struct sockaddr *sa, socklen_t len,
 		if ((err = shim_sin_in(sa, len, op == SHIM_IN6_BIND, a,
 		    p)) != 0)
 			return (err);
-		if (op == SHIM_IN6_BIND)
-			*kernel = (*a >> 24) == 127;
-		else
-			*kernel = is_loopback(*a);
-		*kernel |= shim_config_passthrough(&shim.conf, *a);
+		if (op == SHIM_IN6_BIND ? (*a >> 24) == 127 : is_loopback(*a))
+			*kernel = SHIM_HO_LOOPBACK;
+		else if (shim_config_passthrough(&shim.conf, *a))
+			*kernel = SHIM_HO_PASSTHROUGH;
 		return (0);
 	}
 	if ((err = shim_in6_parse(sa, len, &in6)) != 0)
@@ -245,7 +249,14 @@ sock_addr_in(struct shim_sock *s, const struct sockaddr *sa, socklen_t len,
 		return (v6_route_err(sa, len));
 	if (err != 0)
 		return (err);
-	*kernel = rt == SHIM_IN6_KERNEL;
+	if (rt != SHIM_IN6_KERNEL)
+		*kernel = SHIM_HO_NONE;
+	else if (in6.kind == SHIM_IN6_MAPPED && is_loopback(in6.addr))
+		*kernel = SHIM_HO_LOOPBACK;
+	else if (in6.kind == SHIM_IN6_MAPPED)
+		*kernel = SHIM_HO_PASSTHROUGH;
+	else
+		*kernel = SHIM_HO_INET6;
 	*a = in6.kind == SHIM_IN6_MAPPED ? in6.addr : INADDR_ANY;
 	*p = in6.port;
 	return (0);
@@ -308,7 +319,7 @@ timeo_replay(int ks, int name, uint64_t us)
  * s stays referenced by the caller.  0 or errno.
  */
 int
-sock_handover(int fd, struct shim_sock *s)
+sock_handover(int fd, struct shim_sock *s, enum shim_handover why)
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
@@ -377,6 +388,9 @@ sock_handover(int fd, struct shim_sock *s)
 			fdx = -1;	/* now scan for dups from 0 */
 	}
 	(void)syscall(SYS_close, ks);
+	/* the exit report: the kernel's now, not the stack's */
+	__atomic_sub_fetch(&shim_rep.served, 1, __ATOMIC_RELAXED);
+	SHIM_REP_INC(kernel[why < SHIM_HO_N ? why : SHIM_HO_OPTION]);
 	return (0);
 }
 
@@ -402,7 +416,7 @@ bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		return (shim_fail_errno(err));
 	}
 	if (kernel) {
-		err = sock_handover(fd, s);
+		err = sock_handover(fd, s, (enum shim_handover)kernel);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
 		    real_bind(fd, addr, len));
@@ -448,7 +462,7 @@ listen(int fd, int backlog)
 	if (s->inet6 && !s->bound && !xtcp_is_listening(s->xs) &&
 	    shim_in6_route(&shim.conf, SHIM_IN6_LISTEN, s->v6only, 0, NULL,
 	    &rt) == 0 && rt == SHIM_IN6_KERNEL) {
-		err = sock_handover(fd, s);
+		err = sock_handover(fd, s, SHIM_HO_INET6);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
 		    real_listen(fd, backlog));
@@ -540,7 +554,7 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		return (shim_fail_errno(err));
 	}
 	if (kernel) {
-		err = sock_handover(fd, s);
+		err = sock_handover(fd, s, (enum shim_handover)kernel);
 		shim_sock_put(s);
 		return (err != 0 ? shim_fail_errno(err) :
 		    real_connect(fd, addr, len));

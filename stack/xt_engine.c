@@ -82,6 +82,22 @@ xt_tx_flush(struct xtcp_engine *eng)
 
 /* ---- logging ---- */
 
+/*
+ * "a.b.c.d:port -> a.b.c.d:port" into the caller's buf (addresses and ports
+ * in host order), the form every log line naming a connection uses;
+ * returns buf.  Pure: no I/O.
+ */
+char *
+xt_fmt_conn(char *buf, size_t len, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport)
+{
+	(void)snprintf(buf, len, "%u.%u.%u.%u:%u -> %u.%u.%u.%u:%u",
+	    laddr >> 24, (laddr >> 16) & 0xff, (laddr >> 8) & 0xff,
+	    laddr & 0xff, lport, faddr >> 24, (faddr >> 16) & 0xff,
+	    (faddr >> 8) & 0xff, faddr & 0xff, fport);
+	return (buf);
+}
+
 void
 xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
 {

@@ -164,6 +164,10 @@ struct xtcp_engine {
 uint64_t xt_random(struct xtcp_engine *eng);
 void	xt_log(struct xtcp_engine *eng, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* "a.b.c.d:port -> a.b.c.d:port" into buf; XT_CONNSTR_LEN fits any. */
+#define XT_CONNSTR_LEN	48
+char	*xt_fmt_conn(char *buf, size_t len, uint32_t laddr, uint16_t lport,
+	    uint32_t faddr, uint16_t fport);
 #define XT_LOG_DEBUG(eng, ...) do { \
 	if ((eng)->cfg.log_level >= XTCP_LOG_DEBUG) \
 		xt_log((eng), XTCP_LOG_DEBUG, __VA_ARGS__); \

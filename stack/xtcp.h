@@ -290,6 +290,10 @@ unsigned xtcp_engine_busy(const struct xtcp_engine *eng);
 unsigned xtcp_engine_ntcb(const struct xtcp_engine *eng);
 /* Write "name value" lines of every counter to fd (raw write(2)). */
 void	xtcp_stats_dump(const struct xtcp_engine *eng, int fd);
+/* "name N, ..." of the nonzero drop counters (or "none") into buf; the
+ * number of them.  For the shim's exit report. */
+unsigned xtcp_stats_drops(const struct xtcp_engine *eng, char *buf,
+	    size_t len);
 /* Value of the counter called name, or -1 if unknown. */
 int64_t	xtcp_stats_get(const struct xtcp_engine *eng, const char *name);
 

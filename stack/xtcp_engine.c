@@ -598,6 +598,42 @@ xtcp_stats_dump(const struct xtcp_engine *eng, int fd)
 	}
 }
 
+/*
+ * The drops by cause for an exit report: "name N" for each nonzero counter
+ * whose meaning says a packet was dropped (xt_stats.def), comma-separated,
+ * into buf; "none" if there were none.  Returns the number of causes.
+ */
+unsigned
+xtcp_stats_drops(const struct xtcp_engine *eng, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned i, n = 0;
+	uint64_t v;
+	int w;
+
+	if (len == 0)
+		return (0);
+	buf[0] = '\0';
+	for (i = 0; i < xt_stats_count(); i++) {
+		if (strstr(xt_stats_desc(i), "dropped") == NULL &&
+		    strstr(xt_stats_name(i), "drop") == NULL)
+			continue;
+		if ((v = xt_stats_value(&eng->stats, i)) == 0)
+			continue;
+		w = snprintf(buf + off, len - off, "%s%s %llu",
+		    n > 0 ? ", " : "", xt_stats_name(i), (unsigned long long)v);
+		n++;
+		if (w < 0 || (size_t)w >= len - off) {
+			buf[len - 1] = '\0';
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (n == 0)
+		(void)snprintf(buf, len, "none");
+	return (n);
+}
+
 int64_t
 xtcp_stats_get(const struct xtcp_engine *eng, const char *name)
 {

@@ -13,8 +13,8 @@
 
 set -u
 shopt -s nullglob
-src=${XTCP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bld=${XTCP_BUILDDIR:-$PWD}
+src=${XTTEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bld=${XTTEST_BUILDDIR:-$PWD}
 rc=0
 
 # ---- the sources ----

@@ -10,7 +10,7 @@
 # and exits 1.
 
 set -u
-src=${XTCP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+src=${XTTEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 fields='t_(rexmt|persist|delack|2msl|keep|cork|tlp|rack)_at'
 
 # an assignment (=, +=, |=, ...) or ++/-- of a field, outside the setter

@@ -1107,9 +1107,14 @@ xt_tcp_set_state(struct xtcp_sock *tp, enum xt_tcp_state st)
 {
 	if (tp->state == st)
 		return;
-	XT_LOG_DEBUG(tp->eng, "tcp %u->%u:%u %s -> %s", tp->lport,
-	    tp->faddr, tp->fport, xt_tcp_state_name(tp->state),
-	    xt_tcp_state_name(st));
+	if (tp->eng->cfg.log_level >= XTCP_LOG_DEBUG) {
+		char c[XT_CONNSTR_LEN];
+
+		xt_log(tp->eng, XTCP_LOG_DEBUG, "tcp %s: %s to %s",
+		    xt_fmt_conn(c, sizeof(c), tp->laddr != 0 ? tp->laddr :
+		    tp->eng->cfg.addr, tp->lport, tp->faddr, tp->fport),
+		    xt_tcp_state_name(tp->state), xt_tcp_state_name(st));
+	}
 	tp->state = st;
 	if (st == XT_TCPS_ESTABLISHED)
 		tp->t_flags |= XT_TF_WASCONN;
@@ -1259,10 +1264,14 @@ xt_tcp_closed_input(struct xtcp_engine *eng, uint32_t src, uint32_t dst,
 	XT_STAT_INC(eng, tcp_rcv_noport);
 	if (eng->cfg.log_in_vain >= 2 || (eng->cfg.log_in_vain == 1 &&
 	    (th->flags & (XT_TH_SYN | XT_TH_ACK)) == XT_TH_SYN))
-		xt_log(eng, XTCP_LOG_INFO, "connection attempt to port %u "
-		    "from %u.%u.%u.%u:%u flags %#x", th->dport, src >> 24,
-		    (src >> 16) & 0xff, (src >> 8) & 0xff, src & 0xff,
-		    th->sport, th->flags);
+	{
+		char c[XT_CONNSTR_LEN];
+
+		/* the peer first: the attempt came from it */
+		xt_log(eng, XTCP_LOG_INFO, "connection attempt %s, no "
+		    "listener, flags %#x", xt_fmt_conn(c, sizeof(c), src,
+		    th->sport, dst, th->dport), th->flags);
+	}
 	if (eng->cfg.blackhole >= 2 || (eng->cfg.blackhole == 1 &&
 	    (th->flags & XT_TH_SYN))) {
 		XT_STAT_INC(eng, tcp_rcv_blackholed);

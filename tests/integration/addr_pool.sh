@@ -24,7 +24,7 @@
 PORT=8090
 KADDR=${XT_PEER%.*}.9
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "address pools are a shim feature (no kernel-mode equivalent)"
 xt_setup curl python3 ss
 mkdir "$XT_TMP/www" "$XT_TMP/locks"
@@ -113,28 +113,28 @@ fi
 pool_curl 20 "$LO-$LO/$XT_PLEN" -- -o "$XT_TMP/none" "$URL" \
     2>"$XT_TMP/none.err"
 rc=$?
-n=$(grep -c '^libxtcp: ' "$XT_TMP/none.err")
+n=$(grep -c '^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: ' "$XT_TMP/none.err")
 if (( rc == 0 )); then
 	touch "$GATE"
 	xt_dump "$XT_TMP/none.err" "$XT_TMP/server.log"
 	xt_fail "a second process on a held one-address pool fetched the file (expected a failure)"
 fi
-if (( n != 1 )) || ! grep -q '^libxtcp: XTCP_ADDR=.*in use.*EADDRNOTAVAIL' "$XT_TMP/none.err"; then
+if (( n != 1 )) || ! grep -q '^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: XTCP_ADDR=.*in use.*EADDRNOTAVAIL' "$XT_TMP/none.err"; then
 	xt_dump "$XT_TMP/none.err"
 	xt_fail "expected one libxtcp line naming XTCP_ADDR and EADDRNOTAVAIL, got $n lines"
 fi
-xt_log "no fallback: $(grep '^libxtcp: ' "$XT_TMP/none.err")"
+xt_log "no fallback: $(grep '^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: ' "$XT_TMP/none.err")"
 
 # 2b: XTCP_FALLBACK=kernel: one line, then the kernel's TCP
 pool_curl 20 "$LO-$LO/$XT_PLEN" XTCP_FALLBACK=kernel -- \
     -o "$XT_TMP/fb" "$URL" 2>"$XT_TMP/fb.err"
 rc=$?
-n=$(grep -c '^libxtcp: ' "$XT_TMP/fb.err")
+n=$(grep -c '^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: ' "$XT_TMP/fb.err")
 if (( rc != 0 )); then
 	xt_dump "$XT_TMP/fb.err"
 	xt_fail "with XTCP_FALLBACK=kernel curl exited $rc"
 fi
-if (( n != 1 )) || ! grep -q "^libxtcp: XTCP_ADDR=.*kernel" "$XT_TMP/fb.err"; then
+if (( n != 1 )) || ! grep -q "^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: XTCP_ADDR=.*kernel" "$XT_TMP/fb.err"; then
 	xt_dump "$XT_TMP/fb.err"
 	xt_fail "expected one libxtcp line about the fallback, got $n lines"
 fi

@@ -6,11 +6,11 @@
 # gets the address), which checks the assertions themselves against
 # Linux, then under the shim.  Both runs must pass every check.
 #
-# XTCP_TEST_KERNEL=1 runs the kernel pass only.
+# XTTEST_KERNEL=1 runs the kernel pass only.
 
 . "$(dirname "$0")/lib.sh"
 
-BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/api_test
+BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration/api_test
 PEER_SECS=150
 
 xt_require_all python3 ss
@@ -20,8 +20,8 @@ xt_init
 # run_pass kernel|shim: one topology, the peer, the program.  Returns the
 # program's exit status; its output goes to $XT_TMP/MODE.out.
 run_pass() {
-	local mode=$1 rc peer saved=$XTCP_TEST_KERNEL
-	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	local mode=$1 rc peer saved=$XTTEST_KERNEL
+	[[ $mode == kernel ]] && XTTEST_KERNEL=1
 	xt_topology_up
 	# (its stderr also takes bash's "Terminated" when the topology goes)
 	xt_peer_bg peer "$PEER_SECS" python3 "$XT_LIBDIR/api_peer.py" \
@@ -31,7 +31,7 @@ run_pass() {
 	XTCP_STATS=$XT_TMP/$mode.stats xt_shim 120 "$BIN" "$XT_PEER" \
 	    >"$XT_TMP/$mode.out" 2>&1
 	rc=$?
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 	wait "$peer" 2>/dev/null
 	sed "s/^/$mode: /" "$XT_TMP/$mode.out"
@@ -43,7 +43,7 @@ rc=$?
 (( rc == 77 )) && xt_skip "the program could not reach its peer"
 (( rc == 0 )) ||
     xt_fail "the checks fail on the kernel's TCP (status $rc): the test itself is wrong"
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
 # spins MODE: the device polls blocking calls made while they spun, summed
 # over the engines (processes) that wrote XTCP_STATS in that pass.

@@ -12,7 +12,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-LIMIT_MS=${XTCP_TEST_ARP_FLOOD_MS:-500}
+LIMIT_MS=${XTTEST_ARP_FLOOD_MS:-500}
 
 . "$(dirname "$0")/arp_lib.sh"
 

@@ -11,7 +11,7 @@ PORT=8080
 # arp_setup MARK: set up FAR on the peer, SHIM_MAC, and the two programs;
 # the client waits for $XT_TMP/MARK before its second fetch.
 arp_setup() {
-	[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "tests the shim's ARP cache"
+	[[ $XTTEST_KERNEL == 1 ]] && xt_skip "tests the shim's ARP cache"
 	ip -n "$XT_NS_B" addr add "$FAR/32" dev lo ||
 	    xt_fail "cannot add $FAR to the peer"
 	ip -n "$XT_NS_B" link set lo up

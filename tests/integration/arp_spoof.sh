@@ -13,7 +13,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-LIMIT_MS=${XTCP_TEST_ARP_SPOOF_MS:-500}
+LIMIT_MS=${XTTEST_ARP_SPOOF_MS:-500}
 
 . "$(dirname "$0")/arp_lib.sh"
 

@@ -17,7 +17,7 @@
 LIMIT_S=5
 PORT=8083
 
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "kernel mode: nothing to check without the shim"
+[[ $XTTEST_KERNEL == 1 ]] && xt_skip "kernel mode: nothing to check without the shim"
 xt_require_lib
 xt_require_cmd curl timeout unshare ip
 xt_init

@@ -30,17 +30,17 @@
 
 . "$(dirname "$0")/lib.sh"
 
-MIB=${XTCP_TEST_MIB:-5}
-PCT=${XTCP_TEST_LOSS_PCT:-2}
-SEED=${XTCP_TEST_SEED:-11}
-LINKEM=${XTCP_TEST_LINKEM:-${XTCP_BUILDDIR:-$PWD}/tests/linkem/linkem}
-CE=${XTCP_TEST_CE_PCT:-2}
+MIB=${XTTEST_MIB:-5}
+PCT=${XTTEST_LOSS_PCT:-2}
+SEED=${XTTEST_SEED:-11}
+LINKEM=${XTTEST_LINKEM:-${XTTEST_BUILDDIR:-$PWD}/tests/linkem/linkem}
+CE=${XTTEST_CE_PCT:-2}
 PSEND=9401	# shim -> kernel
 PRECV=9402	# kernel -> shim
 PECNS=9403	# shim -> kernel, ECN
 PECNR=9404	# kernel -> shim (the shim listens), ECN
 
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_log "kernel mode: checking the kernel's TCP"
+[[ $XTTEST_KERNEL == 1 ]] && xt_log "kernel mode: checking the kernel's TCP"
 XT_TOPO_OPTS=(--linkem)
 xt_setup nc ss ethtool tshark
 [[ -x $LINKEM ]] ||
@@ -122,7 +122,7 @@ xt_compare "$XT_TMP/in" "$XT_TMP/out2"
 # default).
 ip netns exec "$XT_NS_B" sysctl -qw net.ipv4.tcp_ecn=1 ||
     xt_fail "cannot set net.ipv4.tcp_ecn=1 in the peer namespace"
-if [[ $XTCP_TEST_KERNEL == 1 ]]; then
+if [[ $XTTEST_KERNEL == 1 ]]; then
 	ip netns exec "$XT_NS_A" sysctl -qw net.ipv4.tcp_ecn=1 ||
 	    xt_fail "cannot set net.ipv4.tcp_ecn=1 in the shim namespace"
 fi
@@ -350,7 +350,7 @@ if (( ${#problems[@]} )); then
 	for p in "${problems[@]}"; do
 		xt_log "problem: $p"
 	done
-	[[ ${XTCP_TEST_KEEP:-0} == 1 ]] || cp "$PCAP" "${TMPDIR:-/tmp}/xtcp-capture-$$.pcap" 2>/dev/null &&
+	[[ ${XTTEST_KEEP:-0} == 1 ]] || cp "$PCAP" "${TMPDIR:-/tmp}/xtcp-capture-$$.pcap" 2>/dev/null &&
 	    xt_log "capture kept in ${TMPDIR:-/tmp}/xtcp-capture-$$.pcap"
 	xt_fail "${#problems[@]} check(s) failed"
 fi

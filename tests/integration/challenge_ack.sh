@@ -16,7 +16,7 @@
 # 50 ms, and counts the pure ACKs the endpoint sends after each: one per
 # burst, as Linux.
 #
-# XTCP_TEST_KERNEL=1 runs the kernel pass only.  Needs nc (OpenBSD),
+# XTTEST_KERNEL=1 runs the kernel pass only.  Needs nc (OpenBSD),
 # python3.
 
 . "$(dirname "$0")/lib.sh"
@@ -41,8 +41,8 @@ wait_file() {
 # run_pass kernel|shim: the topology, the connection, the bursts.  Sets
 # CHAL (the peer's RESULT line).
 run_pass() {
-	local mode=$1 saved=$XTCP_TEST_KERNEL chl nc
-	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	local mode=$1 saved=$XTTEST_KERNEL chl nc
+	[[ $mode == kernel ]] && XTTEST_KERNEL=1
 	xt_topology_up
 	ip netns exec "$XT_NS_B" sysctl -qw net.ipv4.tcp_timestamps=0 ||
 	    xt_fail "cannot set net.ipv4.tcp_timestamps=0 in the peer namespace"
@@ -63,7 +63,7 @@ run_pass() {
 	wait "$nc" 2>/dev/null
 	sed "s/^/$mode: /" "$XT_TMP/$mode.out"
 	CHAL=$(grep '^RESULT' "$XT_TMP/$mode.out")
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 	return 0
 }
@@ -89,7 +89,7 @@ problems=()
 run_pass kernel
 check kernel
 xt_verdict "the checks fail on the kernel's TCP: the test itself is wrong"
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
 run_pass shim
 check shim

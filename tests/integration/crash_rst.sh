@@ -25,7 +25,7 @@
 #      watcher must not use the program's rings (skipped without
 #      /dev/net/tun).
 # In each case the watcher is gone within 5 s of the program's end.  In
-# kernel mode (XTCP_TEST_KERNEL=1) the kernel's own resets are checked
+# kernel mode (XTTEST_KERNEL=1) the kernel's own resets are checked
 # the same way and the watcher checks are left out.
 
 . "$(dirname "$0")/lib.sh"
@@ -37,13 +37,13 @@ PTAP=8304	# the large file again, through a TAP
 TAP=xtap0
 TKADDR=10.93.0.1	# the kernel's side of the TAP
 TSADDR=10.93.0.2	# the shim's
-MIB=${XTCP_TEST_MIB:-16}
-RATE=${XTCP_TEST_RATE:-16mbit}
+MIB=${XTTEST_MIB:-16}
+RATE=${XTTEST_RATE:-16mbit}
 MIN_BYTES=200000	# "mid-download": at least this much arrived
 
 xt_setup curl python3 ss tshark tc setsid
 kmode=0
-[[ $XTCP_TEST_KERNEL == 1 ]] && kmode=1
+[[ $XTTEST_KERNEL == 1 ]] && kmode=1
 mkdir "$XT_TMP/www"
 xt_random_file "$XT_TMP/www/big" "$MIB"
 head -c 300000 /dev/urandom >"$XT_TMP/www/small"

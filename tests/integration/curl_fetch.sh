@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=8080
-MIB=${XTCP_TEST_MIB:-20}
+MIB=${XTTEST_MIB:-20}
 
 xt_setup curl python3 ss
 mkdir "$XT_TMP/www"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=8081
-LIMIT_MS=${XTCP_TEST_REFUSED_MS:-1000}
+LIMIT_MS=${XTTEST_REFUSED_MS:-1000}
 
 xt_setup curl ss
 

@@ -9,19 +9,19 @@
 # and real IPv6 peers stay with the kernel (the veths get IPv6 addresses
 # for this: the kernel answers IPv6 on the shim's side, the stack IPv4).
 #
-# XTCP_TEST_KERNEL=1 runs it all on the kernel's TCP, which checks the
+# XTTEST_KERNEL=1 runs it all on the kernel's TCP, which checks the
 # assertions against Linux (the program then skips its "the kernel does
 # not list this listener" checks).
 
 . "$(dirname "$0")/lib.sh"
 
-BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/dualstack_test
+BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration/dualstack_test
 PORT1=8093	# http.server on "::" under the shim
 PORT2=8094	# the peer's http.server on "::" (kernel, IPv4 and IPv6)
 PORT3=8095	# dualstack_test server under the shim
 PORT4=8096	# dualstack_test v6: an IPV6_V6ONLY listener (kernel)
 PORT5=8097	# dualstack_test server with XTCP_LISTEN_KERNEL, a local client
-MIB=${XTCP_TEST_MIB:-8}
+MIB=${XTTEST_MIB:-8}
 A6=fd00:99::2
 B6=fd00:99::1
 
@@ -48,7 +48,7 @@ done
 # the default the program expects (IPV6_V6ONLY 0) is Linux's
 [[ $(ip netns exec "$XT_NS_A" cat /proc/sys/net/ipv6/bindv6only) == 0 ]] ||
     xt_skip "net.ipv6.bindv6only is not 0 in the test namespace"
-export DUALSTACK_KERNEL=$XTCP_TEST_KERNEL
+export DUALSTACK_KERNEL=$XTTEST_KERNEL
 
 # end_shim_ns: end what runs in the shim's namespace (it holds the
 # stack's address, which the next shimmed process needs); all of it was
@@ -81,7 +81,7 @@ if (( ! ok )); then
 	xt_fail "the kernel's curl could not fetch from http.server --bind :: under the shim"
 fi
 xt_compare "$XT_TMP/www/blob" "$XT_TMP/out1"
-if [[ $XTCP_TEST_KERNEL != 1 ]] &&
+if [[ $XTTEST_KERNEL != 1 ]] &&
     ip netns exec "$XT_NS_A" ss -Hltn "sport = :$PORT1" | grep -q .; then
 	xt_fail "the kernel listens on $PORT1: http.server's socket was not the stack's"
 fi

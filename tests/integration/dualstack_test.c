@@ -2,7 +2,7 @@
  * dualstack_test.c - AF_INET6 stream sockets carrying IPv4 (v4-mapped
  * addresses, "::" with IPV6_V6ONLY off) and the ones that carry IPv6,
  * as Linux gives them; dualstack.sh runs it under the shim (and, with
- * XTCP_TEST_KERNEL=1, on the kernel, which checks the assertions).
+ * XTTEST_KERNEL=1, on the kernel, which checks the assertions).
  *
  *	dualstack_test client SHIM PEER PORT
  *		connect to ::ffff:PEER:PORT (an HTTP server), names, options

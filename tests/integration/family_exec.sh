@@ -29,7 +29,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=7101
-MIB=${XTCP_TEST_MIB:-4}
+MIB=${XTTEST_MIB:-4}
 
 xt_setup socat bash cat env python3
 xt_random_file "$XT_TMP/in" "$MIB"
@@ -48,7 +48,7 @@ xt_wait_pid "$SRV" 10
 if (( rc != 0 )); then
 	xt_dump "$XT_TMP/down.err"
 	problems+=("down: the shimmed bash/cat exited with status $rc")
-elif [[ $XTCP_TEST_KERNEL != 1 ]] &&
+elif [[ $XTTEST_KERNEL != 1 ]] &&
     ! grep -q 'exec: the family.s stack taken over: 2 sockets' "$XT_TMP/down.err"; then
 	xt_dump "$XT_TMP/down.err"
 	problems+=("down: cat's image did not take the socket over (no log line)")
@@ -83,7 +83,7 @@ else
 	xt_log "up: $(stat -c %s "$XT_TMP/up") bytes byte-exact across the exec"
 fi
 
-if [[ $XTCP_TEST_KERNEL == 1 ]]; then
+if [[ $XTTEST_KERNEL == 1 ]]; then
 	# the rest is the shim's own behaviour: the kernel's sockets are
 	# sockets in any image
 	xt_verdict "sockets across exec"

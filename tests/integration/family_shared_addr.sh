@@ -35,7 +35,7 @@ N=${FSA_N:-400}		# kernel clients of the family
 M=${FSA_M:-300}		# downloads of the unrelated client
 SLOW=5			# seconds one connection may take, at most
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "a shared stack address is a shim feature (the kernel shares its own)"
 xt_setup python3
 LOCKDIR=$XT_TMP/locks

@@ -10,7 +10,7 @@
 # ephemeral range (28,232 ports) has room for them.
 #
 # Bounded: 120 s to open, 30 s of hold; the server stops once the client
-# is done.  XTCP_TEST_KERNEL=1 runs the
+# is done.  XTTEST_KERNEL=1 runs the
 # client on the kernel's TCP.
 
 . "$(dirname "$0")/lib.sh"

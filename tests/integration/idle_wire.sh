@@ -14,7 +14,7 @@
 # the shim's passive open sent one: the SYN-ACK's window is unscaled and
 # the first scaled window looked like an opening.)
 #
-# XTCP_TEST_KERNEL=1 runs the kernel pass only.  Needs tshark, nc
+# XTTEST_KERNEL=1 runs the kernel pass only.  Needs tshark, nc
 # (OpenBSD), python3.
 
 . "$(dirname "$0")/lib.sh"
@@ -80,8 +80,8 @@ idle_count() {
 # run_pass kernel|shim: the topology and the two idle connections under a
 # capture.  Sets IDLE_ACT, IDLE_PAS (segments), IDLEMS_ACT, IDLEMS_PAS.
 run_pass() {
-	local mode=$1 saved=$XTCP_TEST_KERNEL pcap ts rcv srv n
-	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	local mode=$1 saved=$XTTEST_KERNEL pcap ts rcv srv n
+	[[ $mode == kernel ]] && XTTEST_KERNEL=1
 	xt_topology_up
 	pcap=$XT_TMP/$mode.pcap
 	ip netns exec "$XT_NS_A" timeout -k 2 60 tshark -i "$XT_IF" -s 128 -q \
@@ -125,7 +125,7 @@ run_pass() {
 	(( n == 1 )) || xt_fail "$mode: $n handshakes on port $PACT, want 1"
 	read -r IDLE_PAS IDLEMS_PAS n <<<"$(idle_count "$pcap" "$PPAS")"
 	(( n == 1 )) || xt_fail "$mode: $n handshakes on port $PPAS, want 1"
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 	return 0
 }
@@ -146,7 +146,7 @@ problems=()
 run_pass kernel
 check kernel
 xt_verdict "the checks fail on the kernel's TCP: the test itself is wrong"
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
 run_pass shim
 check shim

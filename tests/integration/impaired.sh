@@ -24,15 +24,15 @@
 # runs in a topology of its own, in the background, while (d) and (e) run
 # one after another in the first.  About 75 s in all.
 #
-# Knobs: XTCP_TEST_MIB (default 50), XTCP_TEST_CASES (default "a b c d e"),
-# XTCP_TEST_SEED (linkem seed, default 5), XTCP_TEST_LINKEM (the binary).
+# Knobs: XTTEST_MIB (default 50), XTTEST_CASES (default "a b c d e"),
+# XTTEST_SEED (linkem seed, default 5), XTTEST_LINKEM (the binary).
 
 . "$(dirname "$0")/lib.sh"
 
-MIB=${XTCP_TEST_MIB:-50}
-CASES=${XTCP_TEST_CASES:-a b c d e}
-SEED=${XTCP_TEST_SEED:-5}
-LINKEM=${XTCP_TEST_LINKEM:-${XTCP_BUILDDIR:-$PWD}/tests/linkem/linkem}
+MIB=${XTTEST_MIB:-50}
+CASES=${XTTEST_CASES:-a b c d e}
+SEED=${XTTEST_SEED:-5}
+LINKEM=${XTTEST_LINKEM:-${XTTEST_BUILDDIR:-$PWD}/tests/linkem/linkem}
 PORT0=9300
 
 # case -> linkem impairments, and the bound on one transfer (seconds)
@@ -46,20 +46,20 @@ declare -A IMPAIR=(
 declare -A BOUND=([a]=170 [b]=170 [c]=130 [d]=60 [e]=60)
 FLOWS="cubic:send:2 cubic:recv:3 reno:send:4 reno:recv:5"
 # Flows ("CASE:send" or "CASE:recv") left out of make check because the
-# shim cannot finish them within the bound; XTCP_TEST_ALL=1 runs them too.
+# shim cannot finish them within the bound; XTTEST_ALL=1 runs them too.
 # None at present.  Since RACK (lost retransmissions found by later
 # SACKs) and TLPs that replace RTOs, the shim sends about as fast as the
 # kernel in (b) (40-56 Mbit/s against 48-70 for 20 MB) and (c) (7-8
 # against 9-12); the bounds stay long because the machine is shared.
 KNOWN_SLOW=
-[[ ${XTCP_TEST_ALL:-0} == 1 ]] && KNOWN_SLOW=
+[[ ${XTTEST_ALL:-0} == 1 ]] && KNOWN_SLOW=
 
 XT_TOPO_OPTS=(--linkem)
 xt_setup nc ss ethtool
 [[ -x $LINKEM ]] ||
     xt_skip "the link emulator $LINKEM has not been built (run 'make check')"
 for c in $CASES; do
-	[[ -n ${IMPAIR[$c]:-} ]] || xt_fail "unknown case '$c' in XTCP_TEST_CASES"
+	[[ -n ${IMPAIR[$c]:-} ]] || xt_fail "unknown case '$c' in XTTEST_CASES"
 done
 
 SLOW="a b c"	# cases run in the background, each in its own topology
@@ -67,7 +67,7 @@ SLOW="a b c"	# cases run in the background, each in its own topology
 # topo_up NAME: another topology, deleted at exit like the first.
 topo_up() {
 	local extra=()
-	[[ $XTCP_TEST_KERNEL == 1 ]] && extra+=(--kernel-addr)
+	[[ $XTTEST_KERNEL == 1 ]] && extra+=(--kernel-addr)
 	xt_at_exit "'$XT_TOPOLOGY' down '$1'"
 	"$XT_TOPOLOGY" up "$1" --linkem --net "${XT_PEER%.*}.0/$XT_PLEN" \
 	    "${extra[@]}" >/dev/null 2>"$XT_TMP/topology-$1.err" || {
@@ -89,7 +89,7 @@ run_case() {
 	for f in $FLOWS; do
 		IFS=: read -r cc way host <<<"$f"
 		if [[ " $KNOWN_SLOW " == *" $c:$way "* ]]; then
-			echo "$XT_TEST: case $c $cc-$way left out (known slow, XTCP_TEST_ALL=1 runs it)"
+			echo "$XT_TEST: case $c $cc-$way left out (known slow, XTTEST_ALL=1 runs it)"
 			continue
 		fi
 		flows+=("$f")
@@ -115,7 +115,7 @@ run_case() {
 			    nc -l "$port" </dev/null >"$dir/$cc-$way.out" \
 			    2>"$dir/$cc-$way.peer.err" &
 		else
-			if [[ $XTCP_TEST_KERNEL != 1 ]]; then
+			if [[ $XTTEST_KERNEL != 1 ]]; then
 				ip -n "$topo-b" route replace \
 				    "${XT_PEER%.*}.$host/32" dev xb0 congctl "$cc" \
 				    2>/dev/null || true

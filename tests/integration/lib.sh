@@ -9,23 +9,23 @@
 #
 # Environment (set by Makefile.am's AM_TESTS_ENVIRONMENT; defaults let a
 # script be run by hand from the top of a built tree):
-#   XTCP_LIB        the built libxtcp.so
-#   XTCP_SRCDIR     the source tree (for contrib/netns-topology)
-#   XTCP_TEST_KERNEL=1   run the programs on the kernel's TCP instead of
+#   XTTEST_LIB        the built libxtcp.so
+#   XTTEST_SRCDIR     the source tree (for contrib/netns-topology)
+#   XTTEST_KERNEL=1   run the programs on the kernel's TCP instead of
 #                   the shim (the shim side's veth gets the address): this
 #                   checks the test scripts themselves.
-#   XTCP_TEST_KEEP=1     keep the temporary directory (its path is printed)
-#   XTCP_TEST_VERBOSE=1  trace the script (set -x)
+#   XTTEST_KEEP=1     keep the temporary directory (its path is printed)
+#   XTTEST_VERBOSE=1  trace the script (set -x)
 
 set -u
 set -o pipefail
 
 XT_TEST=$(basename "$0" .sh)
 XT_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${XTCP_SRCDIR:=$(cd "$XT_LIBDIR/../.." && pwd)}"
-: "${XTCP_LIB:=$PWD/.libs/libxtcp.so}"
-: "${XTCP_TEST_KERNEL:=0}"
-XT_TOPOLOGY=$XTCP_SRCDIR/contrib/netns-topology
+: "${XTTEST_SRCDIR:=$(cd "$XT_LIBDIR/../.." && pwd)}"
+: "${XTTEST_LIB:=$PWD/.libs/libxtcp.so}"
+: "${XTTEST_KERNEL:=0}"
+XT_TOPOLOGY=$XTTEST_SRCDIR/contrib/netns-topology
 XT_NAME=xt$$
 XT_NS_A=$XT_NAME-a
 XT_NS_B=$XT_NAME-b
@@ -39,7 +39,7 @@ XT_PIDS=()
 XT_CLEANUPS=()
 XT_TOPO_OPTS=()		# extra netns-topology options, set before xt_setup
 
-[[ ${XTCP_TEST_VERBOSE:-0} == 1 ]] && set -x
+[[ ${XTTEST_VERBOSE:-0} == 1 ]] && set -x
 
 xt_log() {
 	echo "$XT_TEST: $*"
@@ -107,9 +107,9 @@ xt_require_root() {
 }
 
 xt_require_lib() {
-	[[ $XTCP_TEST_KERNEL == 1 ]] && return 0
-	[[ -f $XTCP_LIB ]] ||
-	    xt_skip "the shim library $XTCP_LIB has not been built (run 'make' first)"
+	[[ $XTTEST_KERNEL == 1 ]] && return 0
+	[[ -f $XTTEST_LIB ]] ||
+	    xt_skip "the shim library $XTTEST_LIB has not been built (run 'make' first)"
 }
 
 # xt_require_all CMD...: root, namespaces, the library, and the commands.
@@ -141,7 +141,7 @@ xt_cleanup() {
 		wait "$i" 2>/dev/null
 	done
 	if [[ -n $XT_TMP && -d $XT_TMP ]]; then
-		if [[ ${XTCP_TEST_KEEP:-0} == 1 ]]; then
+		if [[ ${XTTEST_KEEP:-0} == 1 ]]; then
 			echo "$XT_TEST: kept $XT_TMP"
 		else
 			rm -rf "$XT_TMP"
@@ -172,7 +172,7 @@ xt_init() {
 # xt_topology_up [netns-topology options]: the two namespaces and the veth.
 xt_topology_up() {
 	local extra=()
-	[[ $XTCP_TEST_KERNEL == 1 ]] && extra+=(--kernel-addr)
+	[[ $XTTEST_KERNEL == 1 ]] && extra+=(--kernel-addr)
 	[[ -x $XT_TOPOLOGY ]] || xt_fail "missing $XT_TOPOLOGY"
 	XT_TOPO_UP=1
 	if ! "$XT_TOPOLOGY" up "$XT_NAME" --net "${XT_PEER%.*}.0/$XT_PLEN" \
@@ -187,7 +187,7 @@ xt_setup() {
 	xt_require_all "$@"
 	xt_init
 	xt_topology_up "${XT_TOPO_OPTS[@]}"
-	if [[ $XTCP_TEST_KERNEL == 1 ]]; then
+	if [[ $XTTEST_KERNEL == 1 ]]; then
 		xt_log "kernel mode: programs use the kernel's TCP, not the shim"
 	fi
 }
@@ -200,18 +200,18 @@ xt_setup() {
 # --enable-asan (ASan must be the first object loaded).
 xt_preload() {
 	local asan
-	asan=$(ldd "$XTCP_LIB" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+	asan=$(ldd "$XTTEST_LIB" 2>/dev/null | awk '/libasan/ { print $3; exit }')
 	if [[ -n $asan ]]; then
-		echo "$asan $XTCP_LIB"
+		echo "$asan $XTTEST_LIB"
 	else
-		echo "$XTCP_LIB"
+		echo "$XTTEST_LIB"
 	fi
 }
 
 # xt_shim_env: the environment for a program under the shim, as
 # NAME=VALUE words for env(1).
 xt_shim_env() {
-	if [[ $XTCP_TEST_KERNEL == 1 ]]; then
+	if [[ $XTTEST_KERNEL == 1 ]]; then
 		return 0
 	fi
 	echo "LD_PRELOAD=$(xt_preload)"

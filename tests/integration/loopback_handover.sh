@@ -19,7 +19,7 @@ PORT2=8095
 PORT3=8096
 PORT4=8097
 PASSADDR=10.77.0.1
-MIB=${XTCP_TEST_MIB:-20}
+MIB=${XTTEST_MIB:-20}
 
 xt_setup curl python3 ss
 mkdir "$XT_TMP/www"
@@ -64,7 +64,7 @@ xt_compare "$XT_TMP/www/blob" "$XT_TMP/out1"
 xt_bg S2 a_kernel 90 python3 -m http.server "$PORT2" --bind "$PASSADDR" \
     --directory "$XT_TMP/www" >"$XT_TMP/s2.log" 2>&1
 wait_a_port "$PASSADDR" "$PORT2"
-if [[ $XTCP_TEST_KERNEL != 1 ]]; then
+if [[ $XTTEST_KERNEL != 1 ]]; then
 	if xt_shim 20 curl -sS --fail --max-time 5 -o "$XT_TMP/out2x" \
 	    "http://$PASSADDR:$PORT2/blob" 2>"$XT_TMP/c2x.err"; then
 		xt_fail "without XTCP_PASSTHROUGH the stack reached $PASSADDR (expected ENETUNREACH)"
@@ -107,7 +107,7 @@ xt_shim_bg S4 60 env XTCP_LISTEN_KERNEL=1 nc -l "$PORT4" </dev/null \
     >"$XT_TMP/out4" 2>"$XT_TMP/s4.err"
 # the kernel listener on 127.0.0.1 shows in ss (in kernel mode nc itself
 # listens on 0.0.0.0)
-if [[ $XTCP_TEST_KERNEL == 1 ]]; then
+if [[ $XTTEST_KERNEL == 1 ]]; then
 	wait_a_port 0.0.0.0 "$PORT4"
 else
 	wait_a_port 127.0.0.1 "$PORT4"

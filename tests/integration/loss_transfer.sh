@@ -16,8 +16,8 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=8082
-MIB=${XTCP_TEST_MIB:-20}
-PCT=${XTCP_TEST_LOSS_PCT:-2}
+MIB=${XTTEST_MIB:-20}
+PCT=${XTTEST_LOSS_PCT:-2}
 
 # Offloads off (netns-topology --no-offload, which also sets gso_max_segs
 # 1): every frame the hooks see is one MSS-sized segment, so 2% of frames

@@ -10,8 +10,8 @@
 
 . "$(dirname "$0")/lib.sh"
 
-MAN=$XTCP_SRCDIR/man/xtcp.7
-BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/man_check_opts
+MAN=$XTTEST_SRCDIR/man/xtcp.7
+BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration/man_check_opts
 [[ -r $MAN ]] || xt_fail "cannot read $MAN"
 
 # 2: the names (first, needs nothing); build macros configure.ac defines
@@ -19,10 +19,10 @@ BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/man_check_opts
 missing=()
 while read -r name; do
 	grep -qF -- "$name" "$MAN" || missing+=("$name")
-done < <(cd "$XTCP_SRCDIR" && cat shim/*.[ch] shim/*.def stack/*.[ch] \
+done < <(cd "$XTTEST_SRCDIR" && cat shim/*.[ch] shim/*.def stack/*.[ch] \
     stack/*/*.[ch] stack/*.def 2>/dev/null | grep -oE 'XTCP_[A-Z0-9_]+' |
     grep -vE '^XTCP_$|_H$' | sort -u |
-    grep -vxF -f <(cd "$XTCP_SRCDIR" && grep -oE 'AC_DEFINE\(\[XTCP_[A-Z0-9_]+' \
+    grep -vxF -f <(cd "$XTTEST_SRCDIR" && grep -oE 'AC_DEFINE\(\[XTCP_[A-Z0-9_]+' \
     configure.ac | sed 's/^AC_DEFINE(\[//'; echo XTCP_NONE_))
 (( ${#missing[@]} == 0 )) ||
     xt_fail "xtcp.7 does not mention: ${missing[*]}"
@@ -50,16 +50,16 @@ xt_require_all
 [[ -x $BIN ]] || xt_skip "$BIN is not built (make check builds it)"
 xt_init
 for mode in kernel shim; do
-	saved=$XTCP_TEST_KERNEL
-	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	saved=$XTTEST_KERNEL
+	[[ $mode == kernel ]] && XTTEST_KERNEL=1
 	xt_topology_up
 	xt_shim 30 "$BIN" "${opts[@]}" >"$XT_TMP/$mode.out" 2>&1
 	rc=$?
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 	sed "s/^/$mode: /" "$XT_TMP/$mode.out"
 	(( rc == 0 )) || xt_fail "$mode: $(grep -c '^not ok' "$XT_TMP/$mode.out") options refused"
-	[[ $XTCP_TEST_KERNEL == 1 ]] && break
+	[[ $XTTEST_KERNEL == 1 ]] && break
 done
 (( lint )) || xt_skip "names and options check out, but mandoc is missing for the lint"
 xt_pass "lint clean, every XTCP_ name documented, ${#opts[@]} options accepted"

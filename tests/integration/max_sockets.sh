@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 xt_setup python3
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "the shim's limit only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_skip "the shim's limit only"
 hard=$(ulimit -Hn)
 [[ $hard == unlimited ]] && hard=1048576
 (( hard >= 6000 )) || xt_skip "hard fd limit $hard: need 6000"

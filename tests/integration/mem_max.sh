@@ -14,7 +14,7 @@ PORT=5011
 KIB=512
 
 xt_setup nc python3
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "XTCP_MEM_MAX is the stack's own"
+[[ $XTTEST_KERNEL == 1 ]] && xt_skip "XTCP_MEM_MAX is the stack's own"
 xt_random_file "$XT_TMP/in" 1
 head -c $((KIB * 1024)) "$XT_TMP/in" >"$XT_TMP/in.512" ||
     xt_fail "cannot cut the input"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=5001
-MIB=${XTCP_TEST_MIB:-10}
+MIB=${XTTEST_MIB:-10}
 
 xt_setup nc ss
 xt_random_file "$XT_TMP/in" "$MIB"

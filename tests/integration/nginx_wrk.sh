@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=8088
-MIB=${XTCP_TEST_MIB:-20}
+MIB=${XTTEST_MIB:-20}
 
 xt_setup nginx wrk curl
 mkdir -p "$XT_TMP/www" "$XT_TMP/run"

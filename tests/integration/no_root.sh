@@ -27,8 +27,8 @@ else
 	as_user=()
 fi
 
-out=$(cd / && timeout -k 2 20 "${as_user[@]}" env XTCP_LIB="$XTCP_LIB" \
-    XTCP_SRCDIR="$XTCP_SRCDIR" XTCP_TEST_KERNEL=0 bash "$TEST" 2>&1)
+out=$(cd / && timeout -k 2 20 "${as_user[@]}" env XTTEST_LIB="$XTTEST_LIB" \
+    XTTEST_SRCDIR="$XTTEST_SRCDIR" XTTEST_KERNEL=0 bash "$TEST" 2>&1)
 rc=$?
 echo "--- curl_fetch.sh as uid $(( ${#as_user[@]} ? 65534 : $(id -u) )): exit status $rc"
 echo "$out"

@@ -11,7 +11,7 @@
 
 PORT=5003
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "the frame sizes are the shim's (no kernel-mode equivalent)"
 xt_require_all nc ss ethtool
 xt_init

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/opt_lib.sh"
 
-BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/opt_bind
+BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration/opt_bind
 
 xt_require_all python3 ss setpriv
 xt_init
@@ -27,7 +27,7 @@ both() {
 	opt_pass kernel "$BIN" 30 "$@"
 	rc=$?
 	(( rc == 0 )) || xt_fail "$what: the checks fail on the kernel's TCP (status $rc): the test itself is wrong"
-	[[ $XTCP_TEST_KERNEL == 1 ]] && return 0
+	[[ $XTTEST_KERNEL == 1 ]] && return 0
 	opt_pass shim "$BIN" 30 "$@"
 	rc=$?
 	(( rc == 0 )) || xt_fail "$what: under the shim: $(grep -c '^not ok' "$XT_TMP/shim.out") checks failed (status $rc)"
@@ -49,5 +49,5 @@ both "EACCES as nobody, ip_unprivileged_port_start 500" --eacces 500
 OPT_NS_A_SETUP=
 OPT_PREFIX=(setpriv --bounding-set -net_bind_service --inh-caps -net_bind_service --)
 both "EACCES as root without CAP_NET_BIND_SERVICE" --eacces 1024
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel passes only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel passes only"
 xt_pass "$total checks, on the kernel and under the shim"

@@ -5,7 +5,7 @@
 # address), which checks the assertions against Linux, then under the
 # shim; each pass in a topology of its own (offloads off, so that the
 # peer's capture sees the segments as sent) with opt_peer.py in the peer
-# namespace.  Passes or fails the test.  XTCP_TEST_KERNEL=1: kernel pass
+# namespace.  Passes or fails the test.  XTTEST_KERNEL=1: kernel pass
 # only.  OPT_PREFIX: a command prefix for the program (setpriv ...);
 # OPT_NS_A_SETUP: shell code run in the program's namespace first.
 
@@ -15,10 +15,10 @@ OPT_PREFIX=()
 # opt_pass kernel|shim BIN SECONDS [ARGS...]: one pass; the program's
 # exit status; its output in $XT_TMP/MODE.out (and in the log).
 opt_pass() {
-	local mode=$1 bin=$2 secs=$3 rc peer saved=$XTCP_TEST_KERNEL
+	local mode=$1 bin=$2 secs=$3 rc peer saved=$XTTEST_KERNEL
 	local args=()
 	shift 3
-	[[ $mode == kernel ]] && { XTCP_TEST_KERNEL=1; args+=(--kernel); }
+	[[ $mode == kernel ]] && { XTTEST_KERNEL=1; args+=(--kernel); }
 	xt_topology_up --no-offload
 	if [[ -n ${OPT_NS_A_SETUP:-} ]]; then
 		ip netns exec "$XT_NS_A" bash -c "$OPT_NS_A_SETUP" ||
@@ -30,7 +30,7 @@ opt_pass() {
 	xt_shim "$secs" "${OPT_PREFIX[@]}" "$bin" "${args[@]}" "$@" "$XT_PEER" \
 	    >"$XT_TMP/$mode.out" 2>&1
 	rc=$?
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 	wait "$peer" 2>/dev/null
 	sed "s/^/$mode: /" "$XT_TMP/$mode.out"
@@ -47,7 +47,7 @@ opt_run() {
 	(( rc == 77 )) && xt_skip "the program could not reach its peer"
 	(( rc == 0 )) ||
 	    xt_fail "the checks fail on the kernel's TCP (status $rc): the test itself is wrong"
-	[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+	[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 	opt_pass shim "$bin" "$secs" "$@"
 	rc=$?
 	(( rc == 0 )) || { xt_dump "$XT_TMP/peer.err";

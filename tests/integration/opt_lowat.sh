@@ -8,4 +8,4 @@
 
 xt_require_all python3 ss
 xt_init
-opt_run "${XTCP_BUILDDIR:-$PWD}/tests/integration/opt_lowat" 60
+opt_run "${XTTEST_BUILDDIR:-$PWD}/tests/integration/opt_lowat" 60

@@ -25,9 +25,9 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=8080
-KIB=${XTCP_TEST_KIB:-300}
+KIB=${XTTEST_KIB:-300}
 
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "XTCP_PCAP is the shim's: nothing to check on the kernel"
+[[ $XTTEST_KERNEL == 1 ]] && xt_skip "XTCP_PCAP is the shim's: nothing to check on the kernel"
 xt_setup curl python3 ss tshark
 mkdir "$XT_TMP/www" "$XT_TMP/cap" "$XT_TMP/rot"
 chmod 777 "$XT_TMP/cap" "$XT_TMP/rot"

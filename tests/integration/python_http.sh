@@ -8,7 +8,7 @@
 
 PORT1=8091
 PORT2=8092
-MIB=${XTCP_TEST_MIB:-20}
+MIB=${XTTEST_MIB:-20}
 
 xt_setup python3 curl ss
 mkdir "$XT_TMP/www"

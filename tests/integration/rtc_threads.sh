@@ -14,7 +14,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/rtc_threads
+BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration/rtc_threads
 TURNS=1500
 PORT=7120
 
@@ -30,9 +30,9 @@ wakes() {
 
 # run_pass MODE [VAR=VALUE...]: a topology, the echo server, the program.
 run_pass() {
-	local mode=$1 rc peer saved=$XTCP_TEST_KERNEL
+	local mode=$1 rc peer saved=$XTTEST_KERNEL
 	shift
-	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	[[ $mode == kernel ]] && XTTEST_KERNEL=1
 	xt_topology_up
 	xt_peer_bg peer 60 "$BIN" echo "$XT_PEER" "$PORT" 60
 	xt_wait_port "$PORT"
@@ -40,7 +40,7 @@ run_pass() {
 	XTCP_STATS=$XT_TMP/$mode.stats xt_shim 60 env "$@" "$BIN" run \
 	    "$XT_PEER" "$PORT" "$TURNS" >"$XT_TMP/$mode.out" 2>&1
 	rc=$?
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	kill "$peer" 2>/dev/null
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 	wait "$peer" 2>/dev/null
@@ -54,7 +54,7 @@ failed() {
 }
 
 run_pass kernel || xt_fail "on the kernel's TCP: $(failed kernel $?)"
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 
 run_pass shim || xt_fail "under the shim: $(failed shim $?)"
 (( $(wakes shim) > 0 )) ||

@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=7201
-BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration/sandbox_test
+BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration/sandbox_test
 [[ -x $BIN ]] || xt_skip "sandbox_test not built (make check builds it)"
 xt_setup socat
 problems=()

@@ -3,7 +3,7 @@
 # (shortconn.c, shortsrv.c), a SYN counter on the peer, the narrowed
 # ephemeral range, and reading the programs' summary lines.
 
-SC_BIN=${XTCP_BUILDDIR:-$PWD}/tests/integration
+SC_BIN=${XTTEST_BUILDDIR:-$PWD}/tests/integration
 SC_CLIENT=$SC_BIN/shortconn
 SC_SERVER=$SC_BIN/shortsrv
 SC_PORT=5701		# the server's port

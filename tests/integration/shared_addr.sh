@@ -34,7 +34,7 @@ SPORT=8080		# the shimmed server
 KPORT=8090		# the kernel server
 NOPORT=8099		# nobody's
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "a shared stack address is a shim feature (the kernel shares its own)"
 xt_setup curl python3 nft
 mkdir "$XT_TMP/www" "$XT_TMP/srv"
@@ -125,7 +125,7 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, e), "%.2f" % (time.monotonic() - t))
 ' "$XT_SHIM" "$SPORT" 2>"$XT_TMP/self.err")
-n=$(grep -c '^libxtcp: ' "$XT_TMP/self.err")
+n=$(grep -c '^libxtcp\[[0-9]*\] [0-9:.]* [a-z]*: ' "$XT_TMP/self.err")
 read -r what secs <<<"$out"
 [[ $what == ECONNREFUSED ]] && awk -v s="$secs" 'BEGIN { exit !(s < 1) }' ||
     { xt_dump "$XT_TMP/self.err"; xt_fail "a connect to our own address got \"$out\", expected ECONNREFUSED at once"; }

@@ -12,7 +12,7 @@
 # process must start on the port after the first one's last.
 #
 # Bounded: 30 s per client (the kernel's TCP takes 1 s here), 75 s for
-# the server, which also stops once the clients are done.  XTCP_TEST_KERNEL=1
+# the server, which also stops once the clients are done.  XTTEST_KERNEL=1
 # runs the clients on the kernel's TCP (the port check is then skipped).
 
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +23,7 @@ N=5000
 xt_setup nft
 sc_require
 sc_syn_counter "$XT_NS_B" prerouting
-[[ $XTCP_TEST_KERNEL == 1 ]] && sc_kernel_range "$XT_NS_A"
+[[ $XTTEST_KERNEL == 1 ]] && sc_kernel_range "$XT_NS_A"
 
 xt_peer_bg srv 80 "$SC_SERVER" "$XT_PEER" "$SC_PORT" $(( 2 * N )) 75 \
     "$XT_TMP/stop" >"$XT_TMP/server.out" 2>&1
@@ -53,7 +53,7 @@ sc_stats tcp_connects tcp_rexmt_timeout tcp_snd_rst tcp_rcv_rst
 
 (( src == 0 )) || problems+=("the server failed (status $src)")
 [[ ${syns:-x} == $(( 2 * N )) ]] || problems+=("the peer saw ${syns:-no} SYNs, not $(( 2 * N )) (SYNs sent again)")
-if [[ $XTCP_TEST_KERNEL != 1 ]]; then
+if [[ $XTTEST_KERNEL != 1 ]]; then
 	last=$(sc_field "$XT_TMP/client1.out" last_port)
 	first=$(sc_field "$XT_TMP/client2.out" first_port)
 	want=$(( ${last:-0} == SC_HI ? SC_LO : ${last:-0} + 1 ))

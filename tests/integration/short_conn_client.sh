@@ -12,7 +12,7 @@
 # stale state, would be sent again after a timeout and counted twice.
 #
 # Bounded: 60 s for the client (the kernel's TCP takes 2-4 s here), 75 s
-# for the server, which also stops once the client is done.  XTCP_TEST_KERNEL=1
+# for the server, which also stops once the client is done.  XTTEST_KERNEL=1
 # runs the client on the kernel's TCP (with the same 1,000 ports).
 
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +23,7 @@ N=20000
 xt_setup nft
 sc_require
 sc_syn_counter "$XT_NS_B" prerouting
-[[ $XTCP_TEST_KERNEL == 1 ]] && sc_kernel_range "$XT_NS_A"
+[[ $XTTEST_KERNEL == 1 ]] && sc_kernel_range "$XT_NS_A"
 
 xt_peer_bg srv 80 "$SC_SERVER" "$XT_PEER" "$SC_PORT" "$N" 75 \
     "$XT_TMP/stop" >"$XT_TMP/server.out" 2>&1

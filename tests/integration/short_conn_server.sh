@@ -14,7 +14,7 @@
 # timeout.
 #
 # Bounded: 60 s for the client (the kernel's TCP takes 2-4 s here), 75 s
-# for the server, which also stops once the client is done.  XTCP_TEST_KERNEL=1
+# for the server, which also stops once the client is done.  XTTEST_KERNEL=1
 # runs the server on the kernel's TCP.
 
 . "$(dirname "$0")/lib.sh"

@@ -22,7 +22,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=2222
-KIB=${XTCP_TEST_KIB:-512}
+KIB=${XTTEST_KIB:-512}
 SSHD=/usr/sbin/sshd
 
 [[ -x $SSHD ]] ||

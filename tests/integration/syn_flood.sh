@@ -16,7 +16,7 @@ NSYN=8000
 SPOOF=10.99.0.77		# in the subnet, never configured
 
 xt_setup python3
-[[ $XTCP_TEST_KERNEL == 1 ]] || export XTCP_STATS=$XT_TMP/stats
+[[ $XTTEST_KERNEL == 1 ]] || export XTCP_STATS=$XT_TMP/stats
 
 # (a file: a background job's standard input is /dev/null)
 cat >"$XT_TMP/srv.py" <<'EOF'
@@ -119,7 +119,7 @@ fi
 grep -q "socket() x50 ok" "$XT_TMP/srv.log" ||
     xt_fail "the server did not report its sockets"
 
-if [[ $XTCP_TEST_KERNEL != 1 ]]; then
+if [[ $XTTEST_KERNEL != 1 ]]; then
 	stat() { awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }' \
 	    "$XT_TMP/stats"; }
 	[[ -s $XT_TMP/stats ]] || xt_fail "no XTCP_STATS dump"

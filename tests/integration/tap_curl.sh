@@ -14,7 +14,7 @@
 
 PORT=8081
 NCPORT=8082
-MIB=${XTCP_TEST_MIB:-20}
+MIB=${XTTEST_MIB:-20}
 TAP=xtap0
 KADDR=10.92.0.1
 SADDR=10.92.0.2
@@ -96,7 +96,7 @@ done
 
 # 3. unprivileged, on the TAP nobody owns
 unpriv="skipped"
-if ! xt_nobody_tun "$NS" "$XTCP_LIB"; then
+if ! xt_nobody_tun "$NS" "$XTTEST_LIB"; then
 	xt_log "the unprivileged fetch is skipped"
 else
 	mkdir "$XT_TMP/u"

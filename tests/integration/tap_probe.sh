@@ -27,7 +27,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-PROBE=${XTCP_TEST_TAP_PROBE:-${XTCP_BUILDDIR:-$PWD}/tests/integration/tap_probe}
+PROBE=${XTTEST_TAP_PROBE:-${XTTEST_BUILDDIR:-$PWD}/tests/integration/tap_probe}
 NS=$XT_NAME-tap
 TAP=xtap0
 KADDR=10.94.0.1

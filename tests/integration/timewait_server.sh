@@ -10,10 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=5080
-N=${XTCP_TEST_CONNS:-6000}
+N=${XTTEST_CONNS:-6000}
 
 xt_setup python3
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_skip "the shim's TIME-WAIT only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_skip "the shim's TIME-WAIT only"
 
 cat > "$XT_TMP/server.py" <<'PY'
 import socket, sys

@@ -10,7 +10,7 @@
 PORT1=8093
 PORT2=9301
 PORT3=9302
-MIB=${XTCP_TEST_MIB:-20}
+MIB=${XTTEST_MIB:-20}
 
 xt_setup wget socat python3 ss
 mkdir "$XT_TMP/www"

@@ -17,8 +17,8 @@
 # To see which frames moved: tests/linkem/linkem_replay -v on both trees.
 
 set -u
-src=${XTCP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bld=${XTCP_BUILDDIR:-$PWD}
+src=${XTTEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+bld=${XTTEST_BUILDDIR:-$PWD}
 base=$src/tests/linkem/linkem.digest
 bin=$bld/tests/linkem/linkem_replay
 

@@ -18,8 +18,8 @@
 # and compare the counters:  tests/sim/sim_matrix -vv --replay 'SPEC'
 
 set -u
-src=${XTCP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bld=${XTCP_BUILDDIR:-$PWD}
+src=${XTTEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+bld=${XTTEST_BUILDDIR:-$PWD}
 base=$src/tests/sim/matrix.digest
 bin=$bld/tests/sim/sim_matrix
 

@@ -24,7 +24,7 @@
 
 . "$(dirname "$0")/../lib.sh"
 
-DIR=${XTCP_BUILDDIR:-$PWD}/tests/integration/illumos
+DIR=${XTTEST_BUILDDIR:-$PWD}/tests/integration/illumos
 CLIENT=$DIR/client
 SERVER=$DIR/server
 PORT=8080	# the page's; B and C use 8081 and 8082 (the server does not set
@@ -60,7 +60,7 @@ run_clients() {
 
 # shim env for a stack in the peer namespace (scenario C)
 peer_shim_env() {
-	if [[ $XTCP_TEST_KERNEL == 1 ]]; then
+	if [[ $XTTEST_KERNEL == 1 ]]; then
 		return 0
 	fi
 	echo "LD_PRELOAD=$(xt_preload)"
@@ -71,9 +71,9 @@ peer_shim_env() {
 }
 
 run_pass() {
-	local saved=$XTCP_TEST_KERNEL srv envs=() caddr
+	local saved=$XTTEST_KERNEL srv envs=() caddr
 	mode=$1
-	[[ $mode == kernel ]] && XTCP_TEST_KERNEL=1
+	[[ $mode == kernel ]] && XTTEST_KERNEL=1
 	xt_topology_up
 
 	scen=A
@@ -101,11 +101,11 @@ run_pass() {
 	check_server "$XT_TMP/$mode-C.out" "$caddr"
 	xt_log "$mode C: shim server and shim client across the namespaces: as the page"
 
-	XTCP_TEST_KERNEL=$saved
+	XTTEST_KERNEL=$saved
 	"$XT_TOPOLOGY" down "$XT_NAME" >/dev/null 2>&1
 }
 
 run_pass kernel
-[[ $XTCP_TEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
+[[ $XTTEST_KERNEL == 1 ]] && xt_pass "kernel pass only"
 run_pass shim
 xt_pass "client.c and server.c print what the page shows, on the kernel and under the shim"
