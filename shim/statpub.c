@@ -3,11 +3,13 @@
  * connection table in /dev/shm/xtcp.PID (xtstat.h has the layout and the
  * protocol).
  *
- * One object per process that started an engine, named by its pid.  The
- * engine of a process family (issue 13) is one: fork children and exec'd
- * images do not publish objects of their own, and the starter's object
- * shows every member's connections.  While the starter lives, that is the
- * whole family; after it exits the object goes with it (xtcp(7)).
+ * One object per process running the stack, named by its pid: the one
+ * that started the engine, each fork child and each exec'd image of a
+ * process family (issue 13).  The family's engine is one, so every
+ * member's object shows the same connections and counters, the whole
+ * family's; each goes with its process.  The engine thread asks for the
+ * object on every pass (loop.c), which costs a comparison once it is
+ * made or has failed in this process.
  *
  * Cost: a thread of our own sleeps on a futex in the object until a
  * reader asks; only then does it take the engine lock, once, and copy.
@@ -81,11 +83,13 @@ pub_main(void *arg)
 	return (NULL);
 }
 
-/* After the engine started (init.c), lock held.  Failure is logged and
- * leaves the program alone: the object is an extra. */
+/* After the engine started (init.c) and on every engine pass (loop.c),
+ * lock held: make this process's object, once per process.  Failure is
+ * logged and leaves the program alone: the object is an extra. */
 void
 shim_stat_start(void)
 {
+	static pid_t tried;
 	struct xtstat_obj *o;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -93,8 +97,14 @@ shim_stat_start(void)
 	unsigned i;
 	int fd, err;
 
-	if (pub != NULL || shim.eng == NULL)
+	if (tried == shim.pid || shim.eng == NULL || shim_vforked())
 		return;
+	tried = shim.pid;
+	if (pub != NULL) {
+		/* a fork child: the parent's mapping, not ours to write */
+		(void)munmap(pub, sizeof(*pub));
+		pub = NULL;
+	}
 	pub_pid = (pid_t)syscall(SYS_getpid);
 	(void)snprintf(pub_path, sizeof(pub_path), "%s/%s%d", XTSTAT_DIR,
 	    XTSTAT_PREFIX, (int)pub_pid);

@@ -6,7 +6,7 @@
 # and nonzero bytes, and -s shows segments sent and received; user nobody
 # cannot read the object (permission denied, nonzero status); after the
 # program exits its object is gone.  A stale object of a dead process is
-# removed by xtcpstat.
+# removed by xtcpstat.  A fork child has an object of its own.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +17,7 @@ SECS=8
 [[ $XTCP_TEST_KERNEL == 1 ]] &&
     xt_skip "xtcpstat reads the stack's object: nothing to read on the kernel"
 [[ -x $XTCPSTAT ]] || xt_fail "no xtcpstat at $XTCPSTAT (XTCPSTAT=)"
-xt_setup iperf3
+xt_setup iperf3 python3
 
 shopt -s nullglob
 declare -A before=()
@@ -123,6 +123,60 @@ xt_wait_pid "$SRV" 10
 "$XTCPSTAT" -p "$pid" >/dev/null 2>&1 &&
     xt_fail "xtcpstat -p $pid succeeded after the process exited"
 
+# a process family (issue 13): a fork child that uses the inherited
+# socket has an object of its own showing the family's connection, gone
+# when the child exits while the parent's stays until the parent exits
+FPORT=5312
+xt_peer_bg FSRV 30 python3 -c '
+import socket, sys, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], int(sys.argv[2])))
+l.listen(1)
+c, _ = l.accept()
+time.sleep(10)' "$XT_PEER" "$FPORT"
+xt_wait_port "$FPORT"
+xt_shim_bg FAM 30 python3 -c '
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.send(b"x" * 1000)
+print("parent", os.getpid(), flush=True)
+p = os.fork()
+if p == 0:
+    s.send(b"y" * 10)
+    print("child", os.getpid(), flush=True)
+    time.sleep(3)
+    os._exit(0)
+os.waitpid(p, 0)
+print("reaped", flush=True)
+time.sleep(3)' "$XT_PEER" "$FPORT" >"$XT_TMP/fam.out" 2>"$XT_TMP/fam.err"
+for (( i = 0; i < 50; i++ )); do
+	grep -q child "$XT_TMP/fam.out" && break
+	sleep 0.1
+done
+sleep 0.5
+par=$(awk '$1 == "parent" { print $2 }' "$XT_TMP/fam.out")
+ch=$(awk '$1 == "child" { print $2 }' "$XT_TMP/fam.out")
+[[ -n $par && -n $ch ]] || { xt_dump "$XT_TMP/fam.out" "$XT_TMP/fam.err"
+    xt_fail "the family's python3 did not fork"; }
+for p in "$par" "$ch"; do
+	out=$("$XTCPSTAT" -p "$p" 2>&1) ||
+	    xt_fail "family member $p: xtcpstat failed: $out"
+	grep -q "^ESTABLISHED .* $XT_PEER:$FPORT " <<<"$out" ||
+	    xt_fail "family member $p: no connection to $XT_PEER:$FPORT: $out"
+done
+for (( i = 0; i < 60; i++ )); do
+	grep -q reaped "$XT_TMP/fam.out" && break
+	sleep 0.1
+done
+grep -q reaped "$XT_TMP/fam.out" || xt_fail "the fork child did not end"
+[[ ! -e /dev/shm/xtcp.$ch ]] || xt_fail "the fork child's object outlived it"
+[[ -e /dev/shm/xtcp.$par ]] ||
+    xt_fail "the parent's object went with its fork child"
+xt_wait_pid "$FAM" 15 || xt_fail "the family's parent failed"
+[[ ! -e /dev/shm/xtcp.$par ]] || xt_fail "the parent's object outlived it"
+xt_log "family: parent $par and child $ch each had an object, each went at exit"
+
 # a process killed by a signal leaves its object: xtcpstat removes it
 sleep 60 &
 dead=$!
@@ -134,4 +188,4 @@ out=$("$XTCPSTAT" -p "$dead" 2>&1) && xt_fail "xtcpstat -p $dead (dead) succeede
 [[ ! -e /dev/shm/xtcp.$dead ]] || { rm -f "/dev/shm/xtcp.$dead"
     xt_fail "xtcpstat left the dead process's object: $out"; }
 xt_pass "ESTABLISHED with cwnd and bytes, counters, 0600 and refused to" \
-    "nobody, gone at exit"
+    "nobody, gone at exit; one per family member"
