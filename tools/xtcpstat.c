@@ -82,6 +82,7 @@ snapshot(pid_t pid, struct xtstat_obj *out, int quiet)
 	char path[PATH_MAX];
 	uint32_t g0, g1, g2;
 	uint64_t until;
+	unsigned i;
 	int fd, tries;
 
 	object_path(path, sizeof(path), pid);
@@ -166,8 +167,15 @@ snapshot(pid_t pid, struct xtstat_obj *out, int quiet)
 		    (int)pid);
 		return (-1);
 	}
+	/* the object is the program's to write: bound what it says */
 	if (out->nstats > XTSTAT_NSTATS)
 		out->nstats = XTSTAT_NSTATS;
+	for (i = 0; i < XTSTAT_NSTATS; i++) {
+		out->names[i][sizeof(out->names[i]) - 1] = '\0';
+		out->descs[i][sizeof(out->descs[i]) - 1] = '\0';
+	}
+	for (i = 0; i < XTSTAT_NCONN; i++)
+		out->conn[i].cc[sizeof(out->conn[i].cc) - 1] = '\0';
 	return (0);
 }
 
