@@ -15,23 +15,30 @@
  * reader asks; only then does it take the engine lock, once, and copy.
  * Nobody reading, nothing runs.  The file is created 0600 with O_EXCL
  * and O_NOFOLLOW, so another user reads nothing, and is removed at exit
- * (shim_stat_exit), or by xtcpstat when it finds the pid dead.
+ * (shim_stat_exit), or, when the process died without removing it, by
+ * xtcpstat or the next stack of the user to start (pub_sweep).  A process
+ * under a seccomp filter (sandbox.c) leaves it to them.
  */
 #include "prelude.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "shim.h"
 #include "xtstat.h"
 
@@ -83,6 +90,36 @@ pub_main(void *arg)
 	return (NULL);
 }
 
+/* The objects of our user's processes that died without removing theirs
+ * (killed by a signal): gone, so that /dev/shm does not fill up between
+ * two runs of xtcpstat. */
+static void
+pub_sweep(void)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	char *end;
+	long pid;
+
+	if ((d = opendir(XTSTAT_DIR)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, XTSTAT_PREFIX,
+		    strlen(XTSTAT_PREFIX)) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + strlen(XTSTAT_PREFIX), &end, 10);
+		if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT_MAX ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid())
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	(void)closedir(d);
+}
+
 /* After the engine started (init.c) and on every engine pass (loop.c),
  * lock held: make this process's object, once per process.  Failure is
  * logged and leaves the program alone: the object is an extra. */
@@ -97,7 +134,8 @@ shim_stat_start(void)
 	unsigned i;
 	int fd, err;
 
-	if (tried == shim.pid || shim.eng == NULL || shim_vforked())
+	if (tried == shim.pid || shim.eng == NULL || shim_vforked() ||
+	    shim_sandboxed)
 		return;
 	tried = shim.pid;
 	if (pub != NULL) {
@@ -108,6 +146,7 @@ shim_stat_start(void)
 	pub_pid = (pid_t)syscall(SYS_getpid);
 	(void)snprintf(pub_path, sizeof(pub_path), "%s/%s%d", XTSTAT_DIR,
 	    XTSTAT_PREFIX, (int)pub_pid);
+	pub_sweep();
 	/* an object of our pid is a dead process's (or this pid's image
 	 * before exec): ours now */
 	(void)unlink(pub_path);
@@ -160,6 +199,10 @@ void
 shim_stat_exit(void)
 {
 	if (pub == NULL || (pid_t)syscall(SYS_getpid) != pub_pid)
+		return;
+	/* a seccomp filter (OpenSSH's kills on unlink): xtcpstat removes
+	 * the object when it finds the process gone */
+	if (shim_sandboxed)
 		return;
 	(void)unlink(pub_path);
 	pub = NULL;
