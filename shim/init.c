@@ -461,6 +461,7 @@ engine_start(void)
 	shim.dev = dev;
 	shim_fam.f->eng = eng;
 	shim_family_first_member();
+	shim_stat_start();
 	if ((r = shim_family_bell_start()) != 0)
 		shim_log(XTCP_LOG_WARN, "no doorbell thread (%s): a fork "
 		    "child's engine work reaches this process late",
@@ -757,6 +758,7 @@ shim_dtor(void)
 static void
 exit_hold(void)
 {
+	shim_stat_exit();
 	if (shim.st == SHIM_ST_RUNNING && !shim_vforked() &&
 	    !shim_family_alone())
 		shim_lock_exit();

@@ -133,6 +133,7 @@ engine_pass(int rx, int woke)
 	if (members_dirty || (shim_fam.f != NULL &&
 	    atomic_load(&shim_fam.f->ft.members_gen) != members_seen))
 		members_scan();
+	shim_stat_start();	/* xtcpstat's object, once (statpub.c) */
 	now = shim_now_us();
 	for (i = 0; rx && i < RX_ROUNDS; i++)
 		if (xtcp_engine_rx(eng, now, RX_BUDGET) < RX_BUDGET)

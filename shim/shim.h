@@ -115,6 +115,11 @@ void	shim_pcap_at_exit(void);
  * (init.c).  0 or an errno. */
 int	shim_ports_rejoin(void);
 
+/* ---- xtcpstat's object (statpub.c) ---- */
+
+void	shim_stat_start(void);
+void	shim_stat_exit(void);
+
 /* ---- sockets, waiters, the engine lock (core.c) ---- */
 
 #define SHIM_NOPT	48		/* more than the options we take */

@@ -296,6 +296,38 @@ unsigned xtcp_stats_drops(const struct xtcp_engine *eng, char *buf,
 	    size_t len);
 /* Value of the counter called name, or -1 if unknown. */
 int64_t	xtcp_stats_get(const struct xtcp_engine *eng, const char *name);
+/* Copy up to max counters, in xt_stats.def's order, to v (xtcpstat);
+ * returns how many there are. */
+unsigned xtcp_stats_copy(const struct xtcp_engine *eng, uint64_t *v,
+	    unsigned max);
+/* Name of counter i (xt_stats.def), NULL past the last. */
+const char *xtcp_stats_name(unsigned i);
+/* Its one-line meaning, NULL past the last. */
+const char *xtcp_stats_desc(unsigned i);
+
+/* One connection as xtcpstat shows it (a copy: no pointer into the
+ * engine).  Addresses and ports in host order; times in µs. */
+struct xtcp_conn_info {
+	uint32_t	laddr, faddr;
+	uint16_t	lport, fport;
+	uint8_t		state;		/* Linux's TCP_* state number */
+	uint8_t		options;	/* Linux's TCPI_OPT_* bits */
+	uint8_t		snd_wscale, rcv_wscale;
+	uint32_t	mss;
+	uint32_t	cwnd;		/* bytes */
+	uint32_t	ssthresh;	/* bytes, UINT32_MAX while infinite */
+	uint32_t	srtt_us, rttvar_us, rto_us;
+	uint32_t	rxtshift;	/* consecutive timeouts */
+	uint32_t	total_retrans;	/* segments retransmitted */
+	uint32_t	sendq, recvq;	/* bytes in the send and receive buffers */
+	uint64_t	bytes_acked, bytes_received;
+	uint64_t	segs_out, segs_in;
+	char		cc[16];		/* congestion control, Linux's name */
+};
+/* Fill up to max entries, one per TCB (listeners included, TIME-WAIT
+ * entries kept apart not); returns the number of TCBs. */
+unsigned xtcp_engine_conns(const struct xtcp_engine *eng,
+	    struct xtcp_conn_info *out, unsigned max);
 
 /* ---- sockets ---- */
 

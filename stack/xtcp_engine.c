@@ -644,3 +644,25 @@ xtcp_stats_get(const struct xtcp_engine *eng, const char *name)
 			return ((int64_t)xt_stats_value(&eng->stats, i));
 	return (-1);
 }
+
+unsigned
+xtcp_stats_copy(const struct xtcp_engine *eng, uint64_t *v, unsigned max)
+{
+	unsigned i, n = xt_stats_count();
+
+	for (i = 0; i < n && i < max; i++)
+		v[i] = xt_stats_value(&eng->stats, i);
+	return (n);
+}
+
+const char *
+xtcp_stats_name(unsigned i)
+{
+	return (i < xt_stats_count() ? xt_stats_name(i) : NULL);
+}
+
+const char *
+xtcp_stats_desc(unsigned i)
+{
+	return (i < xt_stats_count() ? xt_stats_desc(i) : NULL);
+}

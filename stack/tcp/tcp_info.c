@@ -6,6 +6,7 @@
  * in µs except the last_* ages in ms; counts in segments where Linux
  * counts segments.
  */
+#include <stdio.h>
 #include <string.h>
 #include <linux/tcp.h>
 
@@ -124,4 +125,55 @@ xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len)
 		len = sizeof(ti);
 	memcpy(out, &ti, len);
 	return (len);
+}
+
+/* xtcpstat's view of every TCB: the same fields as TCP_INFO, in bytes. */
+unsigned
+xtcp_engine_conns(const struct xtcp_engine *eng, struct xtcp_conn_info *out,
+    unsigned max)
+{
+	const struct xtcp_sock *tp;
+	struct xtcp_conn_info *ci;
+	unsigned n = 0;
+
+	XT_TCP_FOREACH(eng, tp) {
+		if (n >= max) {
+			n++;
+			continue;
+		}
+		ci = &out[n++];
+		memset(ci, 0, sizeof(*ci));
+		ci->laddr = tp->laddr;
+		ci->faddr = tp->faddr;
+		ci->lport = tp->lport;
+		ci->fport = tp->fport;
+		ci->state = linux_state[tp->state];
+		if (tp->t_flags & XT_TF_TS_OK)
+			ci->options |= TCPI_OPT_TIMESTAMPS;
+		if (tp->t_flags & XT_TF_SACK_OK)
+			ci->options |= TCPI_OPT_SACK;
+		if (tp->t_flags & XT_TF_WS_OK) {
+			ci->options |= TCPI_OPT_WSCALE;
+			ci->snd_wscale = tp->snd_scale & 0xf;
+			ci->rcv_wscale = tp->rcv_scale & 0xf;
+		}
+		ci->mss = tp->t_maxseg != 0 ? tp->t_maxseg : tp->t_advmss;
+		ci->cwnd = tp->snd_cwnd;
+		ci->ssthresh = tp->snd_ssthresh < XT_CC_SSTHRESH_INF ?
+		    tp->snd_ssthresh : UINT32_MAX;
+		ci->srtt_us = tp->t_rtt.srtt_us;
+		ci->rttvar_us = tp->t_rtt.rttvar_us;
+		ci->rto_us = xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift);
+		ci->rxtshift = tp->t_rxtshift;
+		ci->total_retrans = tp->t_total_retrans;
+		ci->sendq = xt_ring_len(&tp->snd_buf);
+		ci->recvq = xt_ring_len(&tp->rcv_buf);
+		ci->bytes_acked = tp->t_bytes_acked;
+		ci->bytes_received = tp->t_bytes_received;
+		ci->segs_out = tp->t_segs_out;
+		ci->segs_in = tp->t_segs_in;
+		(void)snprintf(ci->cc, sizeof(ci->cc), "%s",
+		    xt_cc_ops(tp->t_cc)->name);
+	}
+	return (n);
 }
