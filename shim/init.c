@@ -437,6 +437,7 @@ engine_start(void)
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
+	shim_trace_start(eng, c->trace);
 	/* the device's fds are ours from now on: programs must not close
 	 * them (a TAP holds the TAP, an eventfd and two io_uring rings; a
 	 * packet device a receiving and a sending socket) */
@@ -741,6 +742,10 @@ shim_dtor(void)
 				break;
 		}
 		(void)nanosleep(&ts, NULL);
+	}
+	if (shim_trylock() == 0) {	/* XTCP_TRACE: the buffered rows */
+		shim_trace_at_exit();
+		shim_unlock();
 	}
 	shim_stats_at_exit();
 	exit_hold();

@@ -95,6 +95,7 @@ struct shim_config {
 	uint32_t	tun[SHIM_NTUN];	/* their values (see tun_keys) */
 	int		offload;	/* XTCP_OFFLOAD: 0 = plain frames */
 	char		stats[256];	/* XTCP_STATS: where to dump counters at exit */
+	char		trace[256];	/* XTCP_TRACE: CSV rows per ACK and RTO */
 };
 
 /* A log sink: one line, no newline, at an enum xtcp_log_level (the
