@@ -160,7 +160,11 @@ if "$PLOT" -o "$XT_TMP/bad.png" "$XT_TMP/bad.csv" 2>"$XT_TMP/bad.err"; then
 fi
 grep -q "not an XTCP_TRACE file" "$XT_TMP/bad.err" ||
     xt_fail "xtcp-plot on a bad file said: $(cat "$XT_TMP/bad.err")"
+# XTCP_TEST_KEEP_PNG / XTCP_TEST_KEEP_TRACE: copies, to look at
 if [[ -n ${XTCP_TEST_KEEP_PNG:-} ]]; then
 	cp "$XT_TMP/trace.png" "$XTCP_TEST_KEEP_PNG"
+fi
+if [[ -n ${XTCP_TEST_KEEP_TRACE:-} ]]; then
+	cp "$tr" "$XTCP_TEST_KEEP_TRACE"
 fi
 xt_pass "$(wc -l <"$tr") trace lines through $PCT% loss, drawn"
