@@ -136,8 +136,13 @@ init_once(void)
 	}
 	shim_config_warn_unknown(environ, shim_engine_log, NULL);
 	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
-	/* exec'd by a member of a family: its sockets are ours now */
-	(void)shim_famexec_init(&pool);
+	/* exec'd by a member of a family: its sockets are ours now (and
+	 * this image's XTCP_TRACE, a callback of its own, from here on) */
+	if (shim_famexec_init(&pool) == 1 && shim.conf.trace[0] != '\0') {
+		shim_lock();
+		shim_trace_start(shim.eng, shim.conf.trace, 1);
+		shim_unlock();
+	}
 	in_init = 0;
 }
 
@@ -437,7 +442,7 @@ engine_start(void)
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
-	shim_trace_start(eng, c->trace);
+	shim_trace_start(eng, c->trace, 0);
 	/* the device's fds are ours from now on: programs must not close
 	 * them (a TAP holds the TAP, an eventfd and two io_uring rings; a
 	 * packet device a receiving and a sending socket) */

@@ -4,9 +4,12 @@
  * (xtcp.h, struct xtcp_trace_row).  The engine only fills the row; here
  * it becomes text in a buffer of this process, written out when the
  * buffer fills, once a second, and at exit.  "%p" in the name is the
- * pid.  The callback runs under the engine's lock, so the buffer needs no
- * lock of its own; a fork child drops the rows it inherited (its parent
- * writes them) and opens its own file.
+ * pid.  Times are the wall clock's (µs since the epoch), so that the rows
+ * of several processes, of an image and the one it execs, and of a
+ * capture line up.  The callback runs under the engine's lock, so the
+ * buffer needs no lock of its own; a fork child drops the rows it
+ * inherited (its parent writes them) and opens its own file; an image
+ * exec'd by a traced one appends to the file it shares the pid with.
  */
 #include "prelude.h"
 
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdmap.h"
@@ -39,7 +43,7 @@ static const char *const ca_name[] = {
 static struct {
 	int		fd;		/* -1: none (yet) */
 	pid_t		pid;		/* whose buffer and file */
-	uint64_t	t0;		/* engine clock at the start, µs */
+	int64_t		wall;		/* wall clock - engine clock, µs */
 	uint64_t	flushed;	/* engine clock at the last write */
 	char		pattern[256];	/* XTCP_TRACE as given */
 	size_t		len;
@@ -65,9 +69,10 @@ trace_flush(void)
 	tr.len = 0;
 }
 
-/* The file of this process (pattern with %p as the pid), header first. */
+/* The file of this process (pattern with %p as the pid), header first;
+ * or, append, what follows an earlier image's rows. */
 static int
-trace_open(void)
+trace_open(int append)
 {
 	char path[320], *o = path;
 	const char *p;
@@ -84,8 +89,8 @@ trace_open(void)
 		}
 	}
 	*o = '\0';
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT |
+	    (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		shim_log(XTCP_LOG_WARN, "XTCP_TRACE=%s: cannot open: %s; no "
 		    "trace", path, strerror(errno));
@@ -96,15 +101,17 @@ trace_open(void)
 	tr.fd = fd;
 	tr.pid = getpid();
 	tr.len = 0;
-	memcpy(tr.buf, trace_header, sizeof(trace_header) - 1);
-	tr.len = sizeof(trace_header) - 1;
+	if (!append || syscall(SYS_lseek, fd, 0L, SEEK_END) == 0) {
+		memcpy(tr.buf, trace_header, sizeof(trace_header) - 1);
+		tr.len = sizeof(trace_header) - 1;
+	}
 	return (0);
 }
 
 static void
 trace_row(void *arg, const struct xtcp_trace_row *r)
 {
-	uint64_t t;
+	int64_t t;
 	int n;
 
 	(void)arg;
@@ -112,15 +119,15 @@ trace_row(void *arg, const struct xtcp_trace_row *r)
 		/* a fork child: its parent writes what was buffered */
 		tr.len = 0;
 		tr.fd = -1;
-		if (strstr(tr.pattern, "%p") == NULL || trace_open() != 0)
+		if (strstr(tr.pattern, "%p") == NULL || trace_open(0) != 0)
 			return;
 	}
 	if (tr.fd < 0)
 		return;
-	t = r->now_us > tr.t0 ? r->now_us - tr.t0 : 0;
+	t = (int64_t)r->now_us + tr.wall;
 	n = snprintf(tr.buf + tr.len, sizeof(tr.buf) - tr.len,
-	    "%llu,%s,%u.%u.%u.%u:%u->%u.%u.%u.%u:%u,%s,%s,%s,%u,%lld,%u,%u,"
-	    "%u,%u,%llu,%llu,%u\n", (unsigned long long)t,
+	    "%lld,%s,%u.%u.%u.%u:%u->%u.%u.%u.%u:%u,%s,%s,%s,%u,%lld,%u,%u,"
+	    "%u,%u,%llu,%llu,%u\n", (long long)t,
 	    r->event == XTCP_TRACE_RTO ? "rto" : "ack",
 	    r->laddr >> 24, (r->laddr >> 16) & 0xff, (r->laddr >> 8) & 0xff,
 	    r->laddr & 0xff, r->lport,
@@ -143,15 +150,21 @@ trace_row(void *arg, const struct xtcp_trace_row *r)
 }
 
 void
-shim_trace_start(struct xtcp_engine *eng, const char *pattern)
+shim_trace_start(struct xtcp_engine *eng, const char *pattern, int append)
 {
+	struct timespec ts;
+	uint64_t mono;
+
 	if (pattern == NULL || pattern[0] == '\0' ||
 	    strlen(pattern) >= sizeof(tr.pattern))
 		return;
 	memcpy(tr.pattern, pattern, strlen(pattern) + 1);
-	tr.t0 = shim_now_us();
-	tr.flushed = tr.t0;
-	if (trace_open() != 0)
+	mono = shim_now_us();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	tr.wall = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
+	    (int64_t)mono;
+	tr.flushed = mono;
+	if (trace_open(append) != 0)
 		return;
 	xtcp_engine_set_trace_callback(eng, trace_row, NULL);
 }

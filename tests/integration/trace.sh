@@ -10,7 +10,8 @@
 # the connection, keep time in order, have a nonzero window in every row,
 # and show the losses: a row in recovery or after a timeout.  Then
 # xtcp-plot turns it into an image with the PNG signature, and refuses a
-# file that is not a trace.
+# file that is not a trace.  An image exec'd by a traced process (bash's
+# exec, python's os.execvp) goes on in the same file.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -140,6 +141,42 @@ END {
 	xt_fail "trace: $summary"
 }
 xt_log "trace: $summary"
+
+# ---- an image exec'd with the connection appends to its pid's file ----
+# python sends a first part and execs cat on the socket: the rows after
+# the exec are cat's, in the same file under one header, up to the last
+# byte acknowledged
+ip netns exec "$XT_NS_B" nft delete table netdev xtloss 2>/dev/null
+PORT=$(( PORT + 1 ))
+xt_random_file "$XT_TMP/rest" 1
+xt_peer_bg SINK2 60 python3 "$XT_TMP/sink.py" "$XT_PEER" "$PORT" \
+    >"$XT_TMP/sink2.log" 2>&1
+xt_wait_port "$PORT"
+xt_shim 60 XTCP_TRACE="$XT_TMP/exec-%p.csv" python3 -c '
+import os, socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.sendall(b"first part, from python\n")
+os.dup2(s.fileno(), 1)
+os.execvp("cat", ["cat", sys.argv[3]])' "$XT_PEER" "$PORT" "$XT_TMP/rest" \
+    2>"$XT_TMP/exec.err"
+rc=$?
+xt_wait_pid "$SINK2" 20
+want=$(( 24 + 1048576 ))
+if (( rc != 0 )); then
+	xt_dump "$XT_TMP/exec.err" "$XT_TMP/sink2.log"
+	xt_fail "exec: the shimmed side exited with status $rc"
+fi
+files=("$XT_TMP"/exec-*.csv)
+(( ${#files[@]} == 1 )) && [[ -f ${files[0]} ]] ||
+    xt_fail "exec: want one trace file, got: ${files[*]}"
+n=$(grep -c '^time_us,' "${files[0]}")
+(( n == 1 )) || xt_fail "exec: $n header lines, want 1"
+last=$(tail -n 1 "${files[0]}" | cut -d, -f13)
+(( last == want )) || {
+	xt_dump "${files[0]}" "$XT_TMP/exec.err"
+	xt_fail "exec: the last row has $last bytes delivered, want $want (cat's rows missing?)"
+}
+xt_log "exec: $(( $(wc -l <"${files[0]}") - 1 )) rows, the last at $last bytes delivered"
 
 # ---- the plot ----
 if ! command -v gnuplot >/dev/null 2>&1; then
