@@ -158,6 +158,11 @@ shim_trace_start(struct xtcp_engine *eng, const char *pattern, int append)
 	if (pattern == NULL || pattern[0] == '\0' ||
 	    strlen(pattern) >= sizeof(tr.pattern))
 		return;
+	/* a fork child starting a stack of its own shares a name without
+	 * %p with its parent: after the parent's rows, not over them */
+	if (tr.pattern[0] != '\0' && tr.pid != getpid() &&
+	    strstr(pattern, "%p") == NULL)
+		append = 1;
 	memcpy(tr.pattern, pattern, strlen(pattern) + 1);
 	mono = shim_now_us();
 	clock_gettime(CLOCK_REALTIME, &ts);

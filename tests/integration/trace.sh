@@ -10,8 +10,8 @@
 # the connection, keep time in order, have a nonzero window in every row,
 # and show the losses: a row in recovery or after a timeout.  Then
 # xtcp-plot turns it into an image with the PNG signature, and refuses a
-# file that is not a trace.  An image exec'd by a traced process (bash's
-# exec, python's os.execvp) goes on in the same file.
+# file that is not a trace.  An image exec'd by a traced process goes on
+# in the same file; forked members write each row once.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -177,6 +177,67 @@ last=$(tail -n 1 "${files[0]}" | cut -d, -f13)
 	xt_fail "exec: the last row has $last bytes delivered, want $want (cat's rows missing?)"
 }
 xt_log "exec: $(( $(wc -l <"${files[0]}") - 1 )) rows, the last at $last bytes delivered"
+
+# ---- a family: each row once, in the file of the member that drove ----
+# python sends on a connection, closes it and forks twice: a child that
+# exits at once, and one that sends on a second connection.  The members share one stack, so either may process either
+# connection's ACKs: the rows of both, over the %p files, reach every
+# byte, each row once (the buffer a child inherits is its parent's to
+# write), each file under one header.
+PORT=$(( PORT + 1 ))
+cat >"$XT_TMP/sink2.py" <<'PY'
+import socket, sys
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((sys.argv[1], int(sys.argv[2])))
+ls.listen(4)
+for k in range(2):
+    c, _ = ls.accept()
+    while c.recv(1 << 16):
+        pass
+    c.close()
+PY
+xt_peer_bg SINK3 60 python3 "$XT_TMP/sink2.py" "$XT_PEER" "$PORT" \
+    >"$XT_TMP/sink3.log" 2>&1
+xt_wait_port "$PORT"
+xt_shim 60 XTCP_TRACE="$XT_TMP/fork-%p.csv" python3 -c '
+import os, socket, sys
+a = (sys.argv[1], int(sys.argv[2]))
+s = socket.create_connection(a)
+s.sendall(b"x" * 300000)
+s.close()
+idle = os.fork()
+if idle == 0:
+    # exits holding a copy of the rows buffered so far, the descriptor
+    # number of the trace file now a file of its own
+    os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT, 0o644)
+    sys.exit(0)
+os.waitpid(idle, 0)
+pid = os.fork()
+if pid == 0:
+    s = socket.create_connection(a)
+    s.sendall(b"y" * 200000)
+    s.close()
+    sys.exit(0)
+os.waitpid(pid, 0)' "$XT_PEER" "$PORT" "$XT_TMP/idle.out" 2>"$XT_TMP/fork.err" ||
+    xt_fail "fork: the shimmed side failed: $(cat "$XT_TMP/fork.err")"
+xt_wait_pid "$SINK3" 20
+[[ -s $XT_TMP/idle.out ]] &&
+    xt_fail "fork: a child's exit wrote its parent's rows into a file of the child's: $(head -c 200 "$XT_TMP/idle.out")"
+files=("$XT_TMP"/fork-*.csv)
+[[ -f ${files[0]} ]] || xt_fail "fork: no trace file"
+for f in "${files[@]}"; do
+	n=$(grep -c '^time_us,' "$f")
+	(( n == 1 )) || xt_fail "fork: $n header lines in ${f##*/}"
+done
+dups=$(cat "${files[@]}" | grep -v '^time_us,' | sort | uniq -d | wc -l)
+(( dups == 0 )) || xt_fail "fork: $dups rows written twice"
+got=$(cat "${files[@]}" | grep -v '^time_us,' | awk -F, '
+{ if ($13 + 0 > m[$3]) m[$3] = $13 + 0 }
+END { for (c in m) print m[c] }' | sort -n | tr '\n' ' ')
+[[ $got == "200000 300000 " ]] ||
+    xt_fail "fork: the connections reach $got bytes delivered, want 200000 300000"
+xt_log "fork: ${#files[@]} files, each row once, both connections whole"
 
 # ---- the plot ----
 if ! command -v gnuplot >/dev/null 2>&1; then
