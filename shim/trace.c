@@ -99,7 +99,7 @@ trace_open(int append)
 	(void)fdmap_set(fd, FDM_INTERNAL);	/* the program's close()
 						 * leaves it to us */
 	tr.fd = fd;
-	tr.pid = getpid();
+	tr.pid = shim.pid;
 	tr.len = 0;
 	if (!append || syscall(SYS_lseek, fd, 0L, SEEK_END) == 0) {
 		memcpy(tr.buf, trace_header, sizeof(trace_header) - 1);
@@ -115,7 +115,7 @@ trace_row(void *arg, const struct xtcp_trace_row *r)
 	int n;
 
 	(void)arg;
-	if (tr.pid != getpid()) {
+	if (tr.pid != shim.pid) {	/* shim.pid: getpid() without a call */
 		/* a fork child: its parent writes what was buffered */
 		tr.len = 0;
 		tr.fd = -1;
@@ -160,7 +160,7 @@ shim_trace_start(struct xtcp_engine *eng, const char *pattern, int append)
 		return;
 	/* a fork child starting a stack of its own shares a name without
 	 * %p with its parent: after the parent's rows, not over them */
-	if (tr.pattern[0] != '\0' && tr.pid != getpid() &&
+	if (tr.pattern[0] != '\0' && tr.pid != shim.pid &&
 	    strstr(pattern, "%p") == NULL)
 		append = 1;
 	memcpy(tr.pattern, pattern, strlen(pattern) + 1);
