@@ -290,6 +290,17 @@ tun_load(struct shim_config *c, shim_env_fn get, void *arg, char *msg,
 		}
 		c->report = *v == '1';
 	}
+	/* XTCP_TRACE=FILE: a CSV row per ACK and per retransmission
+	 * timeout of every connection (trace.c); %p is the pid */
+	if ((v = get(arg, "XTCP_TRACE")) != NULL) {
+		if (*v == '\0' || strlen(v) >= sizeof(c->trace)) {
+			quote(v, q, sizeof(q));
+			snprintf(msg, msglen, "XTCP_TRACE: expected a file name "
+			    "(%%p: the pid), got \"%s\"", q);
+			return (-1);
+		}
+		memcpy(c->trace, v, strlen(v) + 1);
+	}
 	/* XTCP_OFFLOAD=0: plain frames on the device (no TSO, software
 	 * checksums), e.g. to compare or to capture exact segments */
 	if ((v = get(arg, "XTCP_OFFLOAD")) != NULL) {
@@ -718,7 +729,7 @@ quote(const char *v, char *out, size_t outlen)
 /* Variables read outside the two tables (shim_config_parse). */
 static const char *const other_keys[] = {
 	"XTCP_NOOPT", "XTCP_STATS", "XTCP_OFFLOAD", "XTCP_LOG_FILE",
-	"XTCP_REPORT",
+	"XTCP_REPORT", "XTCP_TRACE",
 	"XTCP_FAMILY"		/* set by the shim itself (family.c) */
 };
 

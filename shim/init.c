@@ -128,9 +128,16 @@ init_once(void)
 	}
 	shim_config_warn_unknown(environ, shim_engine_log, NULL);
 	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
-	/* exec'd by a member of a family: its sockets are ours now */
-	if (shim_famexec_init(&pool) == 1)
+	/* exec'd by a member of a family: its sockets are ours now (and
+	 * this image's XTCP_TRACE, a callback of its own, from here on) */
+	if (shim_famexec_init(&pool) == 1) {
 		shim_rep.exec_member = 1;
+		if (shim.conf.trace[0] != '\0') {
+			shim_lock();
+			shim_trace_start(shim.eng, shim.conf.trace, 1);
+			shim_unlock();
+		}
+	}
 	/* the exit report, also at a fatal signal */
 	if (shim.st != SHIM_ST_INERT)
 		shim_report_signals();
@@ -434,6 +441,7 @@ engine_start(void)
 	}
 	xtcp_engine_set_callbacks(eng, shim_wakeup, shim_loop_kick, NULL);
 	xtcp_engine_set_urg_callback(eng, sock_urg);
+	shim_trace_start(eng, c->trace, 0);
 	/* the device's fds are ours from now on: programs must not close
 	 * them (a TAP holds the TAP, an eventfd and two io_uring rings; a
 	 * packet device a receiving and a sending socket) */
@@ -743,6 +751,10 @@ shim_dtor(void)
 				break;
 		}
 		(void)nanosleep(&ts, NULL);
+	}
+	if (shim_trylock() == 0) {	/* XTCP_TRACE: the buffered rows */
+		shim_trace_at_exit();
+		shim_unlock();
 	}
 	shim_stats_at_exit();
 	shim_pcap_at_exit();

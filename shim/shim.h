@@ -99,6 +99,12 @@ void	shim_log(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	shim_engine_log(void *arg, int level, const char *line);
 uint64_t shim_now_us(void);
+/* XTCP_TRACE (trace.c): rows of eng's connections to the file pattern
+ * names ("%p": the pid), from now on (append: after what an image that
+ * exec'd this one wrote there); at exit (lock held), the rest. */
+void	shim_trace_start(struct xtcp_engine *eng, const char *pattern,
+	    int append);
+void	shim_trace_at_exit(void);
 /* Absolute deadline for a relative timeout; 0 (none) gives UINT64_MAX. */
 uint64_t shim_deadline(uint64_t timeo_us);
 /* Are we the child of vfork(), sharing the parent's memory (and fdmap)

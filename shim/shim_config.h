@@ -103,6 +103,7 @@ struct shim_config {
 	uint32_t	pcap_files;	/* XTCP_PCAP_FILES: FILE, FILE.1 .. */
 	char		log_file[256];	/* XTCP_LOG_FILE, "" = stderr; %p = pid */
 	int		report;		/* XTCP_REPORT: exit report, -1 = unset */
+	char		trace[256];	/* XTCP_TRACE: CSV rows per ACK and RTO */
 };
 
 /* A log sink: one line, no newline, at an enum xtcp_log_level (the

@@ -56,6 +56,8 @@ struct xtcp_proc {
 	xtcp_ports_fn		ports;		/* the shared address's port
 						 * map (NULL: all ports ours) */
 	void			*ports_arg;
+	xtcp_trace_fn		trace;		/* XTCP_TRACE rows, or NULL */
+	void			*trace_arg;
 };
 
 struct xtcp_engine {

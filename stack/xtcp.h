@@ -236,6 +236,45 @@ void	xtcp_engine_set_callbacks(struct xtcp_engine *eng,
 void	xtcp_engine_set_urg_callback(struct xtcp_engine *eng,
 	    xtcp_wakeup_fn urg);
 /*
+ * Congestion-control trace (the shim's XTCP_TRACE): one row after every
+ * ACK a connection processes (RFC 9293 §3.10.7.4 fifth step done) and
+ * after every retransmission timeout (RFC 6298 §5.5-5.7 done).  The row
+ * lives for the call only; the engine formats and writes nothing.  A
+ * process-private callback: a function pointer of this process, called
+ * under the engine's lock.  NULL (the default) costs one branch.
+ */
+enum {
+	XTCP_TRACE_ACK = 1,
+	XTCP_TRACE_RTO
+};
+/* Linux's names for the congestion states (TCP_CA_*) */
+enum {
+	XTCP_CA_OPEN = 0,
+	XTCP_CA_DISORDER,
+	XTCP_CA_CWR,
+	XTCP_CA_RECOVERY,
+	XTCP_CA_LOSS
+};
+struct xtcp_trace_row {
+	int		event;		/* XTCP_TRACE_* */
+	int		ca_state;	/* XTCP_CA_* */
+	const char	*state;		/* TCP state, "ESTABLISHED" */
+	const char	*cc;		/* congestion control, "cubic" */
+	uint64_t	now_us;		/* the engine's clock */
+	uint32_t	laddr, faddr;	/* host order */
+	uint16_t	lport, fport;
+	uint32_t	mss;		/* sender MSS, bytes */
+	uint32_t	cwnd;		/* bytes */
+	uint32_t	ssthresh;	/* bytes, UINT32_MAX before any loss */
+	uint32_t	srtt_us, rttvar_us, rto_us;
+	uint32_t	inflight;	/* bytes in flight (RFC 6675 pipe) */
+	uint64_t	delivered;	/* bytes cumulatively acknowledged */
+	uint64_t	retransmitted;	/* bytes sent again */
+};
+typedef void (*xtcp_trace_fn)(void *arg, const struct xtcp_trace_row *r);
+void	xtcp_engine_set_trace_callback(struct xtcp_engine *eng,
+	    xtcp_trace_fn fn, void *arg);
+/*
  * One address shared by several processes (the shim's port map): the
  * engine asks before it uses a port and says when it stops.  Never called
  * without xtcp_engine_set_ports_callback().  op:

@@ -466,6 +466,14 @@ xtcp_engine_set_ports_callback(struct xtcp_engine *eng, xtcp_ports_fn fn,
 }
 
 void
+xtcp_engine_set_trace_callback(struct xtcp_engine *eng, xtcp_trace_fn fn,
+    void *arg)
+{
+	eng->proc->trace = fn;
+	eng->proc->trace_arg = arg;
+}
+
+void
 xtcp_engine_set_leader(struct xtcp_engine *eng, int leader)
 {
 	eng->follower = !leader;

@@ -36,6 +36,19 @@ age_ms(uint64_t now, uint64_t then)
 	return ((uint32_t)((now - then) / 1000));
 }
 
+/* Linux's congestion state (TCP_CA_*, xtcp.h XTCP_CA_*) of tp */
+static int
+tcp_ca_state(const struct xtcp_sock *tp)
+{
+	if (tp->t_flags & XT_TF_INRECOVERY)
+		return (XTCP_CA_RECOVERY);
+	if (tp->t_rxtshift > 0)
+		return (XTCP_CA_LOSS);
+	if (tp->t_dupacks > 0 || tp->t_sb.n > 0)
+		return (XTCP_CA_DISORDER);
+	return (XTCP_CA_OPEN);
+}
+
 size_t
 xt_tcp_info_size(void)
 {
@@ -53,12 +66,7 @@ xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len)
 
 	memset(&ti, 0, sizeof(ti));
 	ti.tcpi_state = linux_state[tp->state];
-	if (tp->t_flags & XT_TF_INRECOVERY)
-		ti.tcpi_ca_state = 3;		/* TCP_CA_Recovery */
-	else if (tp->t_rxtshift > 0)
-		ti.tcpi_ca_state = 4;		/* TCP_CA_Loss */
-	else if (tp->t_dupacks > 0 || tp->t_sb.n > 0)
-		ti.tcpi_ca_state = 1;		/* TCP_CA_Disorder */
+	ti.tcpi_ca_state = (uint8_t)tcp_ca_state(tp);
 	ti.tcpi_retransmits = (uint8_t)(tp->t_rxtshift > 255 ? 255 :
 	    tp->t_rxtshift);
 	ti.tcpi_probes = (uint8_t)(tp->t_keep_probes + tp->t_persist_shift);
@@ -176,4 +184,39 @@ xtcp_engine_conns(const struct xtcp_engine *eng, struct xtcp_conn_info *out,
 		    xt_cc_ops(tp->t_cc)->name);
 	}
 	return (n);
+}
+
+void
+xt_tcp_trace_emit(const struct xtcp_sock *tp, int event)
+{
+	const struct xt_cc_ops *ops = xt_cc_ops(tp->t_cc);
+	struct xtcp_proc *proc = tp->eng->proc;
+	struct xtcp_trace_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.event = event;
+	r.ca_state = tcp_ca_state(tp);
+	r.state = xt_tcp_state_name(tp->state);
+	r.cc = ops != NULL ? ops->name : "";
+	r.now_us = tp->eng->now;
+	r.laddr = tp->laddr;
+	r.faddr = tp->faddr;
+	r.lport = tp->lport;
+	r.fport = tp->fport;
+	r.mss = tp->t_maxseg != 0 ? tp->t_maxseg : tp->t_advmss;
+	r.cwnd = tp->snd_cwnd;
+	r.ssthresh = tp->snd_ssthresh < XT_CC_SSTHRESH_INF ?
+	    tp->snd_ssthresh : UINT32_MAX;
+	r.srtt_us = tp->t_rtt.srtt_us;
+	r.rttvar_us = tp->t_rtt.rttvar_us;
+	r.rto_us = xt_rtt_rto(&tp->t_rtt, tp->t_rxtshift);
+	/* RFC 6675 pipe when SACK keeps a scoreboard, else all outstanding */
+	if ((tp->t_flags & XT_TF_SACK_OK) && r.mss > 0)
+		r.inflight = xt_sack_pipe(&tp->t_sb, tp->snd_una,
+		    tp->snd_max, r.mss);
+	else
+		r.inflight = tp->snd_max - tp->snd_una;
+	r.delivered = tp->t_bytes_acked;
+	r.retransmitted = tp->t_bytes_retrans;
+	proc->trace(proc->trace_arg, &r);
 }

@@ -654,6 +654,7 @@ step_check_ack(struct xtcp_sock *tp, struct xt_tcp_seg *sg, int *ourfinacked)
 	/* RACK may start recovery; in SACK recovery PRR and NextSeg() */
 	xt_tcp_recovery_step(tp, una_before, sacked_before);
 	tcp_ack_window(tp, th, win);
+	XT_TCP_TRACE(tp, XTCP_TRACE_ACK);	/* the ACK's effect, whole */
 	return (tcp_ack_closing(tp, sg, *ourfinacked));
 }
 

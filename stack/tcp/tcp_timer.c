@@ -707,6 +707,7 @@ tcp_timer_rexmt(struct xtcp_sock *tp)
 		xt_arp_revalidate(eng, tp->faddr);
 	xt_tcp_arm_rexmt(tp);			/* §5.5-5.6: backed off */
 	xt_tcp_output(tp);
+	XT_TCP_TRACE(tp, XTCP_TRACE_RTO);	/* after §5.7's cwnd cut */
 }
 
 /* RFC 9293 §3.8.6.1: probe a zero window.  Like Linux, an ACK carrying

@@ -679,6 +679,13 @@ void	xt_tcp_inherit(const struct xtcp_sock *lis, struct xtcp_sock *tp);
 /* tcp_info.c */
 size_t	xt_tcp_info_size(void);
 size_t	xt_tcp_fill_info(const struct xtcp_sock *tp, void *out, size_t len);
+/* The process's trace callback (xtcp_engine_set_trace_callback) hears
+ * a row about tp; one branch when there is none. */
+void	xt_tcp_trace_emit(const struct xtcp_sock *tp, int event);
+#define XT_TCP_TRACE(tp, ev) do {					\
+	if ((tp)->eng->proc->trace != NULL)				\
+		xt_tcp_trace_emit((tp), (ev));				\
+} while (0)
 
 /* tcp_neigh.c: the engine's on_neigh_unreachable hook (net/net.h) */
 void	xt_tcp_neigh_unreachable(struct xtcp_engine *eng, uint32_t nexthop);

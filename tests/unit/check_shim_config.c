@@ -232,6 +232,9 @@ START_TEST(config_noopt_stats_offload)
 	expect_bad("XTCP_STATS", "", "a file name or -");
 	expect_ok("XTCP_STATS", "-");
 	ck_assert_str_eq(cf.stats, "-");
+	expect_bad("XTCP_TRACE", "", "a file name (%p: the pid)");
+	expect_ok("XTCP_TRACE", "/tmp/t-%p.csv");
+	ck_assert_str_eq(cf.trace, "/tmp/t-%p.csv");
 	expect_ok("XTCP_OFFLOAD", "0");
 	ck_assert_int_eq(cf.offload, 0);
 	expect_ok("XTCP_IF", "eth0");
