@@ -17,10 +17,10 @@
 
 . "$(dirname "$0")/lib.sh"
 
-XTCP=${XTCP_BUILDDIR:-$PWD}/tools/xtcp
+XTCP=${XTTEST_BUILDDIR:-$PWD}/tools/xtcp
 PORT=8080
 
-[[ $XTCP_TEST_KERNEL == 1 ]] &&
+[[ $XTTEST_KERNEL == 1 ]] &&
     xt_skip "tests the xtcp command itself, which never runs on the kernel's TCP"
 [[ -x $XTCP ]] || xt_skip "$XTCP has not been built (run 'make' first)"
 xt_setup curl python3 ss
@@ -171,13 +171,13 @@ for want in XTCP_IF=xa0 "XTCP_ADDR=$ADDR" "XTCP_GW=$XT_PEER" \
 	grep -qxF -- "$want" "$XT_TMP/env" || problems+=("env lacks $want")
 done
 grep -q '^XTCP_TAP=' "$XT_TMP/env" && problems+=("-i left an inherited XTCP_TAP")
-grep -qx "LD_PRELOAD=\\(.* \\)\\?$XTCP_LIB $libc" "$XT_TMP/env" ||
+grep -qx "LD_PRELOAD=\\(.* \\)\\?$XTTEST_LIB $libc" "$XT_TMP/env" ||
     problems+=("LD_PRELOAD is not the library followed by what was there: $(grep LD_PRELOAD "$XT_TMP/env")")
 # the shipped profiles parse and set only documented variables
 for p in latency throughput safe; do
-	f=$XTCP_SRCDIR/profiles/$p
+	f=$XTTEST_SRCDIR/profiles/$p
 	while IFS='=' read -r name _; do
-		grep -q "^\\.It Ev $name\$" "$XTCP_SRCDIR/man/xtcp.7" ||
+		grep -q "^\\.It Ev $name\$" "$XTTEST_SRCDIR/man/xtcp.7" ||
 		    problems+=("profile $p sets $name, which xtcp.7 does not describe")
 	done < <(grep -E '^XTCP_' "$f")
 	xtcp_in_a --check -i "$XT_IF" -a "$ADDR" -p "$p" ||
