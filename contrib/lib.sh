@@ -5,12 +5,14 @@
 # libclang-rt-14-dev for the libFuzzer and sanitizer runtimes, which
 # Debian 12's clang only recommends; gnuplot-nox for contrib/bench's
 # plots; openssh-server for tests/integration/sshd.sh, which runs its own
-# sshd: xt_install_deps keeps the package from starting the system's).
+# sshd: xt_install_deps keeps the package from starting the system's;
+# iputils-arping for the RFC 5227 probe of tools/xtcp --check).
 # Keep in step with the README.
 XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	liburing-dev curl netcat-openbsd nftables ethtool python3 iproute2
 	coreutils util-linux nginx wrk iperf3 wget socat mandoc tshark
-	clang llvm libclang-rt-14-dev gnuplot-nox openssh-server)
+	clang llvm libclang-rt-14-dev gnuplot-nox openssh-server
+	iputils-arping)
 
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
