@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_tap.c - TAP device backend: whole Ethernet frames through a TAP
  * interface (/dev/net/tun, IFF_TAP), read and written with io_uring, or

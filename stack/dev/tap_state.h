@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap_state.h - private to the TAP backend, shared by its two files:
  * dev_tap.c (attaching, offload settings, the plain read/write path, the

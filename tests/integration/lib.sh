@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # lib.sh - helpers shared by the integration tests (sourced, not run).
 #
 # Each test is a bash script run by `make check` (automake's test driver):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap_probe.c - checks the TAP device (dev_tap.c) against the kernel on
  * the other side of a TAP interface.
