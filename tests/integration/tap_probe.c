@@ -71,7 +71,10 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "config.h"		/* HAVE_LIBURING */
+#ifdef HAVE_LIBURING
 #include <liburing.h>
+#endif
 
 #include "xt_err.h"
 #include "dev/phy.h"
@@ -811,12 +814,16 @@ block_uring(void)
 static int
 uring_available(void)
 {
+#ifndef HAVE_LIBURING
+	return (0);		/* built --without-liburing: never used */
+#else
 	struct io_uring ring;
 
 	if (io_uring_queue_init(2, &ring, 0) < 0)
 		return (0);
 	io_uring_queue_exit(&ring);
 	return (1);
+#endif
 }
 
 static void
