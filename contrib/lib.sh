@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # contrib/lib.sh - shared by contrib/check and contrib/demo (sourced).
 
 # Debian packages the build, the tests and the demo need (clang for the

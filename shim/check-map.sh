@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # check-map.sh - every hook in syms.def is exported by xtcp.map and the
 # built library, and the library exports nothing else.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config.c - table-driven parsing of the XTCP_* environment into a
  * struct shim_config (shim_config.h), and its copy onto the engine's

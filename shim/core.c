@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * core.c - the engine lock, socket objects, and how hooks sleep.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * epoll.c - epoll_create*, epoll_ctl and epoll_wait/epoll_pwait/
  * epoll_pwait2 over sets that may hold our sockets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * errno.c - the one place an engine error (enum xt_err) becomes an errno
  * value.  Linux's socket errors are the reference (see DESIGN.md).

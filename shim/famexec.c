@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * famexec.c - the family's sockets survive exec (issue 13).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * famexec.h - the family's sockets across exec (famexec.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * family.c - the shared region of a process family (issue 13): one
  * memfd, mapped MAP_SHARED at the same address in every member, that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * family.h - the shared region of a process family (family.c): its
  * header, at the region's first byte, and the process's view of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * famtab.c - a process family's slots and handles (famtab.h).
  *

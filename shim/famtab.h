@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * famtab.h - the bookkeeping of a process family (issue 13), in its
  * shared region: member slots with their doorbells, and the family's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fdmap.c - the fd -> socket table (see fdmap.h for its entries and its
  * lock-free reads), and where the shim places the fds it keeps for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fdmap.h - the fd -> socket table, and the placing of our own fds.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inet6.c - the dual-stack decisions of the shim (inet6.h), as pure
  * functions: a sockaddr_in6 checked as Linux checks it, the route of an

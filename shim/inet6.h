@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inet6.h - dual-stack AF_INET6 stream sockets over the IPv4 engine: what
  * a sockaddr_in6 names, who serves the socket (the stack for IPv4 through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * init.c - when libxtcp comes to life, how the engine starts, and what
  * happens across fork and exit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * io.c - read/write, send/recv and their vector, message, sendfile and
  * fortified (_chk) variants.

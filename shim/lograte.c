@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lograte.c - the log's rate limit (lograte.h); no I/O, no clock.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lograte.h - the log's rate limit, pure (time is an input): at most
  * burst lines a second per level; what is beyond is counted and said

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * loop.c - the engine thread: a private libev loop (STYLE.md section 14).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * names.c - what an fd says about itself: getsockname, getpeername (a
  * sockaddr_in, or v4-mapped sockaddr_in6 for an AF_INET6 socket), and

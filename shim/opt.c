@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt.c - getsockopt/setsockopt and ioctl on our sockets.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pcap.c - XTCP_PCAP in the shim: the engine's device wrapped in a
  * capturing one (stack/dev/dev_pcap.h) when the engine starts, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * poll.c - poll, ppoll, select, pselect over sets that may hold our
  * sockets (epoll is in epoll.c).  None of them is restarted after a

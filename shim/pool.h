@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pool.h - which address of XTCP_ADDR this process uses: a claim is an
  * flock(2) on a lock file named after the address (pool.c says how).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * portmap.c - one address shared by several processes, each with its
  * own ports.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * portmap.h - one address shared by several processes: which process
  * holds which port, in a file every process on the address maps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * prelude.h - include first in every shim/ source file, before any system
  * header.

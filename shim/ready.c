@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ready.c - the readiness computations of poll, select and epoll that
  * need no real fd (ready.h): from the engine's XTCP_POLL* bits to the

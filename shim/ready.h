@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ready.h - readiness bookkeeping of the shim that needs no real fd: the
  * engine's XTCP_POLL* bits turned into what poll(2), select(2) and

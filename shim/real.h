@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * real.h - pointers to the libc functions we interpose (real_<name>) and
  * the prototypes of our hooks, both generated from syms.def.

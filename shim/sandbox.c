@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sandbox.c - a member of the family whose program threads lose the
  * right to make system calls (issue 13): OpenSSH's pre-authentication

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * shim.h - the hooks of libxtcp's interposition layer: what init.c,
  * core.c, sock.c, io.c, opt.c, names.c, poll.c, epoll.c, loop.c and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * shim_config.h - the XTCP_* environment as a struct shim_config, and
  * the parser (config.c) that fills it.  The parser stands alone: it reads

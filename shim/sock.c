@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sock.c - socket, bind, listen, accept, connect, shutdown, close and the
  * calls that copy or drop fds (dup*, fcntl F_DUPFD*, close_range, fclose).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * statpub.c - what xtcpstat(1) reads: the engine's counters and
  * connection table in /dev/shm/xtcp.PID (xtstat.h has the layout and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * trace.c - XTCP_TRACE=FILE: one CSV row per ACK a connection processes
  * and per retransmission timeout, from the engine's trace callback

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch.c - the watcher: a small process that outlives the program and
  * acts once the program has died.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch.h - the watcher (watch.c): a small process the shim leaves
  * behind when the engine starts, which outlives the program and, once the

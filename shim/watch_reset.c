@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_reset.c - the shim's use of the watcher (watch.c): started with
  * the engine, it resets every connection the program still held once the

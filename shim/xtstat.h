@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtstat.h - the object each stack publishes for xtcpstat(1): a file
  * /dev/shm/xtcp.PID (mode 0600, owned by the program's user) that

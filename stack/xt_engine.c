@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xt_engine.c - the engine context's services to every layer: random
  * numbers, the deadline notice to the caller, the transmit batch that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xt_engine.h - the engine context, struct xtcp_engine, and the services
  * every layer takes from it (xt_engine.c): the time of the last entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xt_mem.c - the engine's allocator (see xt_mem.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xt_mem.h - the engine's allocator: every allocation the engine makes
  * for its state (TCBs, payload rings, reassembly ranges, the SACK

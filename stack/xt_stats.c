@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xt_stats.c - names and access for the counters in xt_stats.def.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xt_stats.h - per-engine counters generated from xt_stats.def.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtcp.h - the engine's API: create an engine over a device, feed it
  * frames and time, and use its TCP sockets.

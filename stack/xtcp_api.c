@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtcp_api.c - the engine calls the LD_PRELOAD shim makes beyond the
  * socket API: opening and closing a device, the fds it waits on, whether

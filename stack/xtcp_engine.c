@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtcp_engine.c - the engine's public calls (xtcp.h): configuration
  * defaults and keys, creation (which ties the protocols above IPv4 into

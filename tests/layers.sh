@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # layers.sh - the engine's layers call one way, and includes are rooted.
 #

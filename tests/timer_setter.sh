@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # timer_setter.sh - every write of a TCB deadline goes through
 # xt_tcp_timer_set() (stack/tcp/tcp_var.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtcpstat - the connections and counters of programs running on
  * libxtcp, read from the object each stack publishes (shim/xtstat.h,

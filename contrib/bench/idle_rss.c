@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * idle_rss.c - what an idle established connection costs a process.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # contrib/bench/idle_rss.sh - RSS and address space per idle established
 # connection of a shimmed process (contrib/bench/idle_rss.c): a kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtbench - a small TCP load tool for comparing libxtcp with the kernel.
  * It uses only the plain socket API, so the same binary runs with and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xtscale - many-connection load for comparing libxtcp with the kernel
  * (issue 12).  Plain socket API and poll(2) only, so the same binary runs

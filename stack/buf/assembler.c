@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * assembler.c - out-of-order range tracker for TCP reassembly.
  *

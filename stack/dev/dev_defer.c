@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_defer.c - a device that hands its transmissions to another thread
  * (issue 13, sandboxed members of a process family).

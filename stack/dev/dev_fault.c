@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_fault.c - the seeded fault model of dev_fault.h: two xorshift64*
  * streams, the per-frame draw vector of XT_FAULT_ORDER_FIXED or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_fault.h - a pure, seeded fault model for emulated links: the random
  * draws behind loss, Gilbert-Elliott burst loss, corruption, duplication,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_packet.c - AF_PACKET device backend: whole Ethernet frames through a
  * raw packet socket bound to one interface, received with recvmmsg(2) and

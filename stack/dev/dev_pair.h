@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_pair.h - an in-memory link between two devices, for simulations.
  *

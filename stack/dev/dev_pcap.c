@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_pcap.c - the capture writer and the capturing device of
  * dev_pcap.h.  The writer touches the file system only in pcap_write_out()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_pcap.h - XTCP_PCAP: a capture of every frame a device sends and
  * receives, as a classic pcap file (LINKTYPE_ETHERNET, nanosecond

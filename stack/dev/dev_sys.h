@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_sys.h - the raw system calls both device backends make.  The shim
  * interposes the libc names; going through syscall(2) guarantees that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_tap.c - TAP device backend: whole Ethernet frames through a TAP
  * interface (/dev/net/tun, IFF_TAP), read and written with io_uring, or
@@ -556,8 +557,10 @@ tap_fds(const struct xt_dev *d, int *all)
 	all[n++] = p->fd;
 	if (p->uring) {
 		all[n++] = p->efd;
+#ifdef HAVE_LIBURING
 		all[n++] = p->rx_ring.ring_fd;
 		all[n++] = p->tx_ring.ring_fd;
+#endif
 	}
 	return (n);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dev_tap_uring.c - the TAP backend's io_uring driver: a receive ring
  * that keeps a read outstanding on every buffer and signals completions

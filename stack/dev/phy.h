@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * phy.h - the device interface: how the engine receives and transmits
  * Ethernet frames.  Backends: AF_PACKET (dev_packet.c), the in-memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap_state.h - private to the TAP backend, shared by its two files:
  * dev_tap.c (attaching, offload settings, the plain read/write path, the
@@ -22,7 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"		/* HAVE_LIBURING */
+#ifdef HAVE_LIBURING
 #include <liburing.h>
+#endif
 
 #include "dev/phy.h"
 
@@ -45,8 +49,10 @@ struct tap_priv {
 	int		tx_broken;	/* tx_ring failed: use write(2) */
 	int		rx_dead;	/* device gone: no more reads;
 					 * plain: fd is a quiet eventfd */
+#ifdef HAVE_LIBURING
 	struct io_uring	rx_ring;
 	struct io_uring	tx_ring;
+#endif
 	uint8_t		*rxbuf;	/* NBUF (uring) or 1 buffer */
 	uint8_t		rx_state[XT_TAP_NBUF];	/* XT_TAP_BUF_* */
 	unsigned	rx_armed;	/* buffers in XT_TAP_BUF_ARMED */
@@ -128,7 +134,9 @@ tap_tx_drop(struct tap_priv *p, int e)
 }
 
 /* dev_tap_uring.c: both rings, the eventfd and a read on every buffer;
- * 0, or -1 with everything released (the caller then uses read/write). */
+ * 0, or -1 with everything released (the caller then uses read/write).
+ * Built --without-liburing, dev_tap_nouring.c stands in: init fails, so
+ * the device always takes the read/write path. */
 int	xt_tap_uring_init(struct tap_priv *p);
 /* dev_tap_uring.c: release what xt_tap_uring_init set up. */
 void	xt_tap_uring_fini(struct tap_priv *p);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arp.c - the neighbour cache: answer requests for our address, resolve
  * next hops with retries, hold a few frames while resolving, expire

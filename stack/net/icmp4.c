@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * icmp4.c - ICMP input, reached like any protocol through the engine's
  * protocol table: answer echo requests, and hand destination unreachable

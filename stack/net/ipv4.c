@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ipv4.c - IPv4 input validation and local delivery through the engine's
  * protocol table, and IPv4 output: the IPv4 and Ethernet headers (and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * net.h - the face of the net layer (net/): the neighbour cache and its
  * limits (arp.c); IPv4 input and output (ipv4.c); route lookup and

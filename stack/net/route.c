@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * route.c - where our addresses end: the route lookup for output (one
  * on-link prefix and an optional default gateway), whether an address is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cc_cubic.c - CUBIC congestion control ("cubic", the default as in
  * Linux) with HyStart++ in the initial slow start.

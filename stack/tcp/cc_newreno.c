@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cc_newreno.c - NewReno congestion control ("reno", as Linux names it),
  * and the slow-start / congestion-avoidance helpers other algorithms

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cc_none.c - "none": no congestion control, a fixed window.
  *

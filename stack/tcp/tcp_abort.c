@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_abort.c - the end of every connection of an engine whose programs
  * are gone.

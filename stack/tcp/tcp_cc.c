@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_cc.c - the congestion-control layer between the connection and
  * the algorithms: the registry, the helpers every algorithm shares, and

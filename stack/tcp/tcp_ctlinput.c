@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_ctlinput.c - what the network layer reports about a connection:
  * ICMP destination unreachable quoting one of our segments (net/icmp4.c

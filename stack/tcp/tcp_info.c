@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_info.c - getsockopt(TCP_INFO): Linux's struct tcp_info filled from
  * a TCB.  The export structure is the kernel's own (linux/tcp.h), kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_input.c - segment arrival, in the order of RFC 9293 §3.10.7.
  *

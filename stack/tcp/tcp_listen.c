@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_listen.c - the passive open: segments for a listening socket, the
  * half-open connection up to the handshake's ACK, and the two ways of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_neigh.c - what TCP does when the net layer gives up on a
  * neighbour: the engine installs xt_tcp_neigh_unreachable() as its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_opt.c - socket options of a TCP socket: xtcp_setopt and
  * xtcp_getopt as lookups in one table of (level, name, value format,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_recovery.c - loss detection and recovery on the sending side.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_rtt.h - retransmission timer computation, RFC 6298.
  */

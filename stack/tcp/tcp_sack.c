@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_sack.c - the sender's SACK scoreboard (see tcp_sack.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_sack.h - the sender's SACK scoreboard and the RFC 6675 queries
  * loss recovery asks of it.

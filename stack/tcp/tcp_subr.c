@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_subr.c - the TCB's life cycle and what the other TCP files share:
  * allocation and teardown, demultiplexing (the owner of the TCB list,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_syncache.c - the per-listener table of half-open passive
  * connections: lookup by 4-tuple, timer queues for the SYN-ACK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_syncache.h - half-open passive connections kept as compact entries
  * (FreeBSD's syncache), outside the socket table and without buffers.

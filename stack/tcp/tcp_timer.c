@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_timer.c - the per-connection timers: retransmission (and SYN),
  * persist, delayed ACK, cork, keep-alive, 2MSL (TIME-WAIT, orphaned

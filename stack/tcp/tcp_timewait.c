@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_timewait.c - TIME-WAIT without a socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_timewait.h - TIME-WAIT without a socket (tcp_timewait.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_usrreq.c - the socket API the shim calls: xtcp_socket, bind,
  * listen, accept, connect (and sendto with Fast Open), send, recv,

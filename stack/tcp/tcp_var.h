@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_var.h - the TCP control block and the engine-internal TCP entry
  * points, grouped by the file that defines them.

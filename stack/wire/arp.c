@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arp.c - ARP packet parse/emit for Ethernet/IPv4 (RFC 826).
  *

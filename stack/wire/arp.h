@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arp.h - ARP (RFC 826) for Ethernet hardware and IPv4 protocol addresses
  * only.

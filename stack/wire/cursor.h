@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cursor.h - big-endian load/store helpers.  Callers check lengths before
  * using them (the parsers do it once per header).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * eth.h - Ethernet II header (IEEE 802.3 with EtherType, RFC 894).
  */

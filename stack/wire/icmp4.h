@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * icmp4.h - ICMPv4 messages we use: echo request/reply and the error
  * messages that quote a datagram (RFC 792, RFC 1122 §3.2.2).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ipv4.h - IPv4 header (RFC 791; checks per RFC 1122 §3.2.1).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * siphash.c - SipHash-2-4, written from the description in Aumasson and
  * Bernstein, "SipHash: a fast short-input PRF" (INDOCRYPT 2012), §2.

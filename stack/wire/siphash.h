@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * siphash.h - SipHash-2-4, the keyed pseudorandom function of Aumasson
  * and Bernstein ("SipHash: a fast short-input PRF", 2012).  A pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp.h - TCP header and options (RFC 9293 §3.1; MSS RFC 9293 §3.7.1,
  * window scale and timestamps RFC 7323 §2-3, SACK RFC 2018).

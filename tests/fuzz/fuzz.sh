@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/fuzz/fuzz.sh - the fuzz targets' runner, called by make with
 # FUZZ_SRCDIR, FUZZ_BUILDDIR, FUZZ_TARGETS (and for coverage LLVM_PROFDATA,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_config.c - libFuzzer target: the XTCP_* environment parser of the
  * shim (shim/config.c), which stands alone: it reads getenv() and fills

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_engine.c - libFuzzer target: the whole engine driven by a stream
  * of records (frames, segments relative to live connections, ICMP, ARP,

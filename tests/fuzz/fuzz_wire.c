@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_wire.c - libFuzzer target: the pure wire parsers of stack/wire/
  * (Ethernet, ARP, IPv4 and its options, ICMPv4, TCP and its options, the

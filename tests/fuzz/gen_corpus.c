@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * gen_corpus.c - writes the seed inputs of the fuzz targets: for
  * fuzz_engine (also read by fuzz_engine_minmtu) one record stream per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * replay_main.c - a main() for the fuzz targets when they are built
  * without libFuzzer (any compiler; the coverage build): runs

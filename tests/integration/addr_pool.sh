@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # addr_pool.sh - issue 3 acceptance 6: XTCP_ADDR as a pool.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 # api_peer.py - the kernel-side servers api_test talks to (run in the peer
 # namespace by api_test.sh; ends when killed or after the given seconds).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_test.c - socket API semantics, checked the same way under the shim
  * and on the kernel's TCP (api_test.sh runs it both ways, so every

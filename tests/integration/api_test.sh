@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # api_test.sh - acceptance 7: the C API test program (api_test.c) against
 # kernel servers (api_peer.py) in the peer namespace, run twice in

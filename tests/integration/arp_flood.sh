@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # arp_flood.sh - issue 10, bug 4 on a real link: 200 SYNs from spoofed
 # on-link sources (each its own MAC) at a closed port of the shim must

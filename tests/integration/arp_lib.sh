@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # arp_lib.sh - what arp_flood.sh and arp_spoof.sh share (sourced after
 # lib.sh): the off-link address FAR behind the kernel peer (the gateway),
 # a server there that says "hello" twice, and a client for the shim that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # arp_spoof.sh - issue 10, ARP defences on a real link.  A program under
 # the shim fetches a line from an off-link address through the gateway

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # bad_env.sh - acceptance 8: `XTCP_ADDR=garbage curl ...` prints one clear
 # line naming XTCP_ADDR, and curl exits on its own (no crash: status below

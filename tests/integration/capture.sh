@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # capture.sh - issue 5, acceptance 3: a capture of transfers through a
 # lossy link (tests/linkem/linkem, contrib/netns-topology --linkem),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # challenge_ack.sh - issue 10: the per-connection limit on challenge ACKs
 # and on ACKs to out-of-window segments (Linux

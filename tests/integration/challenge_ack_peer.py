@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 # challenge_ack_peer.py - the scripted peer of challenge_ack.sh: counts the
 # ACKs an endpoint sends back to bursts of invalid segments (RFC 5961 §3.2 and
 # RFC 9293 §3.10.7.4 first: an in-window RST that is not exact and an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # crash_rst.sh - issue 13 acceptance 7: a shimmed curl killed in the
 # middle of a download leaves no half-open connection at the kernel

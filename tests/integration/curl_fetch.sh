@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # curl_fetch.sh - acceptance 2: unmodified curl under the shim fetches a
 # 20 MB random file from the kernel's HTTP server (python3 http.server) in

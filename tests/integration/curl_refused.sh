@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # curl_refused.sh - acceptance 4: curl under the shim to a port with no
 # listener reports "Connection refused" (curl exit status 7) within 1 s.

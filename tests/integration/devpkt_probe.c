@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * devpkt_probe.c - manual check of the AF_PACKET device (dev_packet.c).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # dualstack.sh - issue 13 acceptance 6: AF_INET6 stream sockets over the
 # stack's IPv4.  python3's http.server on "::" under the shim serves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dualstack_test.c - AF_INET6 stream sockets carrying IPv4 (v4-mapped
  * addresses, "::" with IPV6_V6ONLY off) and the ones that carry IPv6,

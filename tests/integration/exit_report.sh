@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # exit_report.sh - issue 14 acceptance 5, and the logging it rests on:
 #  1. with XTCP_REPORT=1, a python3 program that makes a loopback socket,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # family_exec.sh - issue 13, "sockets survive exec": a shimmed process
 # opens a connection, uses it, and replaces its image (bash's `exec`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # family_fork.sh - issue 13 acceptance 3 (socat's part) and 4.
 #   1. socat TCP-LISTEN:PORT,fork,reuseaddr PIPE under the shim (a child

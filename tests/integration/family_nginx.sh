@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # family_nginx.sh - issue 13 acceptance 1: Debian's nginx in its stock
 # process model under the shim (daemon on, master_process on, two

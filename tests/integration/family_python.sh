@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # family_python.sh - issue 13 acceptance 2: python's
 # socketserver.ForkingTCPServer (the parent accepts, a forked child

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # family_shared_addr.sh - issue 13: a fork family on a shared address is
 # one claimant, whichever member leases, uses or gives back its ports.

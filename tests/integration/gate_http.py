@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """gate_http.py - an HTTP file server whose /gate/ paths wait for a gate.
 
     gate_http.py ADDR PORT DIR GATEFILE

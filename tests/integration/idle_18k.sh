@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # idle_18k.sh - issue 12 acceptance 1, last part: 18,000 idle connections
 # open at once in one shimmed process (shortconn -i), to a kernel server

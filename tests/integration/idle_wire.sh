@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # idle_wire.sh - issue 10: an endpoint sends nothing on a connection that
 # has received nothing.  The same checks on the kernel's TCP first (which

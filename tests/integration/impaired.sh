@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # impaired.sh - issue 5, acceptance 2: 50 MB transfers, byte-exact in both
 # directions, through an impaired link, for both congestion controls:

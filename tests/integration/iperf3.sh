@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # iperf3.sh - issue 3 acceptance 2: iperf3 as a client under the shim
 # against the kernel's iperf3 server, then iperf3 as a server under the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # lib.sh - helpers shared by the integration tests (sourced, not run).
 #
 # Each test is a bash script run by `make check` (automake's test driver):
@@ -16,6 +17,11 @@
 #                   checks the test scripts themselves.
 #   XTTEST_KEEP=1     keep the temporary directory (its path is printed)
 #   XTTEST_VERBOSE=1  trace the script (set -x)
+#   XTTEST_INTEGRATION=0  skip every integration test (exit 77): `make
+#                   distcheck` sets it (configure's XTTEST_INTEGRATION,
+#                   Makefile.am's AM_DISTCHECK_CONFIGURE_FLAGS) so that
+#                   its make check runs the unit, simulation and static
+#                   tests only; XTTEST_INTEGRATION=1 make distcheck runs all
 
 set -u
 set -o pipefail
@@ -49,6 +55,10 @@ xt_skip() {
 	echo "SKIP: $XT_TEST: $*"
 	exit 77
 }
+
+if [[ ${XTTEST_INTEGRATION:-1} == 0 ]]; then
+	xt_skip "XTTEST_INTEGRATION=0: integration tests are off (make distcheck's default)"
+fi
 
 xt_fail() {
 	echo "FAIL: $XT_TEST: $*"

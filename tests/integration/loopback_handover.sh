@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # loopback_handover.sh - issue 3 acceptance 5 and the handover rules:
 #  1. curl under the shim fetches from a kernel server on 127.0.0.1 in

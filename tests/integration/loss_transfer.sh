@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # loss_transfer.sh - acceptance 5: a 20 MB transfer through 2% random loss
 # in both directions completes byte-exact.  curl under the shim fetches from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # man_check.sh - issue 4 acceptance 3: man/xtcp.7
 #   1. passes `mandoc -Tlint` (skipped with a reason without mandoc);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * man_check_opts.c - issue 4 acceptance 3: every socket option xtcp(7)
  * lists is accepted.  The option names come on the command line (from

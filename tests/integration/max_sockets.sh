@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # max_sockets.sh - the socket limit follows the fd limit (issue 12): with
 # a soft RLIMIT_NOFILE of 1024 under a higher hard limit, the shim raises

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # mem_max.sh - XTCP_MEM_MAX end to end (issue 12, memory on demand): a
 # program under the shim with a 4 MiB engine bound opens sockets until

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # nc_listen.sh - acceptance 3 (second half): unmodified nc under the shim
 # listens; the kernel's nc in the peer namespace sends it 10 MB; sha256

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # nc_send.sh - acceptance 3 (first half): unmodified nc under the shim sends
 # 10 MB to the kernel's `nc -l` in the peer namespace; sha256 must match.

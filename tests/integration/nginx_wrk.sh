@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # nginx_wrk.sh - issue 3 acceptance 1: Debian's nginx under the shim
 # (master_process off, daemon off) listens on the stack's address; wrk in

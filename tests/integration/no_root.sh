@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # no_root.sh - acceptance 7: without root the integration tests skip
 # (exit 77) and say why.  Runs curl_fetch.sh as an unprivileged user

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # offload_follow.sh - the engine follows the interface's segmentation
 # offloads, as Linux's TCP does: on a veth with TSO and GSO on (the

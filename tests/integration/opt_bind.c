@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_bind.c - binding and the calls made in the wrong state, with the
  * errors the seeds' DIAGNOSTICS/ERRORS list (CX/UX, illumos, FreeBSD,

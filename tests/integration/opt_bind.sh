@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # opt_bind.sh - issue 4 acceptance 1, binding and state errors: opt_bind.c
 # on the kernel's TCP and under the shim against opt_peer.py, then the

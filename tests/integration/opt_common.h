@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_common.h - helpers shared by the option test programs (opt_*.c).
  *

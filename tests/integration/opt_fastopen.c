@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_fastopen.c - TCP Fast Open (macOS tcp(4); RFC 7413), client side,
  * against a Linux server with TCP_FASTOPEN (opt_peer.py port 7205, which

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # opt_handover.sh - a socket that sets many options and is then handed
 # over to the kernel (connect to 127.0.0.1) carries every one of them:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_info_cc.c - TCP_INFO (Linux struct tcp_info, the FreeBSD page's
  * TCP_INFO) sane during and after a transfer, and TCP_CONGESTION get/set

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # opt_info_cc.sh - issue 4 acceptance 1, info_cc: opt_info_cc.c on the
 # kernel's TCP and under the shim against opt_peer.py (see opt_lib.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_keepalive.c - keep-alive (RFC 1122 section 4.2.3.6; the illumos and
  * FreeBSD pages): SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT (their

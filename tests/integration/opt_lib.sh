@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # opt_lib.sh - the two passes of an option test (sourced after lib.sh).
 #
 # opt_run BIN [SECONDS]: run the test program BIN (built by make check)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_lowat.c - TCP_NOTSENT_LOWAT (macOS page: writable only while the
  * unsent data is below the mark), SO_SNDBUF/SO_RCVBUF as Linux (the value

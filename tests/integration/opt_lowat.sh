@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # opt_lowat.sh - issue 4 acceptance 1, lowat: opt_lowat.c on the
 # kernel's TCP and under the shim against opt_peer.py (see opt_lib.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_nagle_cork.c - segmentation options, checked on the wire (the
  * peer's capture): Nagle (RFC 896, RFC 1122 section 4.2.3.4) against

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # opt_peer.py - the kernel peer of the option tests (opt_*.c), run in the
 # peer namespace:  opt_peer.py ADDR IFACE CLIENT SECONDS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opt_urgent.c - urgent data in both directions (the CX/UX and illumos
  * tcp(4P) pages; RFC 9293 section 3.8.5): send(MSG_OOB), SIGURG to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # pcap.sh - issue 14, acceptance 3: XTCP_PCAP.  A shimmed curl fetches a
 # file from the kernel's HTTP server (python3 http.server) in the peer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # python_http.sh - issue 3 acceptance 3: python3's http.server under the
 # shim serves a file to the kernel's curl, and python3's urllib under the

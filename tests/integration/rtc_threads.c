@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rtc_threads.c - many threads of one program waiting on stack sockets
  * at once, in every way a program waits (issue 12, run to completion).

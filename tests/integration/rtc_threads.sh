@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # rtc_threads.sh - issue 12, run to completion: eight threads of one
 # program wait on their own connections at once, in read(2), poll(2),

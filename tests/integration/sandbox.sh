@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # sandbox.sh - issue 13: a member that may not use the device.  A
 # program under the shim connects to a kernel echo server, then installs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sandbox_test.c - a program that sandboxes itself as OpenSSH's
  * pre-authentication child does (sandbox.sh): connect, then a seccomp

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # scale_lib.sh - helpers of the issue 12 scale tests (short_conn_*.sh,
 # idle_18k.sh), sourced after lib.sh: the client and server programs
 # (shortconn.c, shortsrv.c), a SYN counter on the peer, the narrowed

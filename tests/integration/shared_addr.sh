@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # shared_addr.sh - issue 13 acceptance 5: unrelated processes share one
 # address (XTCP_ADDR_SHARE, the default for a single address).

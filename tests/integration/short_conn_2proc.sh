@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # short_conn_2proc.sh - issue 12 acceptance 1, third part: two shimmed
 # processes, one after the other on the same address, each make 5,000

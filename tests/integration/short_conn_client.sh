@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # short_conn_client.sh - issue 12 acceptance 1, first part: 20,000
 # sequential short connections from a shimmed client (shortconn: connect,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # short_conn_server.sh - issue 12 acceptance 1, second part: a kernel
 # client makes 20,000 sequential short connections (shortconn) to a

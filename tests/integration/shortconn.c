@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * shortconn.c - the client of the issue 12 scale tests (short_conn_*.sh,
  * idle_18k.sh), run under the shim or on the kernel's TCP.

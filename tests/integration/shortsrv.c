@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * shortsrv.c - the server of the issue 12 scale tests (short_conn_*.sh,
  * idle_18k.sh), run on the kernel's TCP in the peer namespace or under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # sshd.sh - issue 13 acceptance 3 (sshd part): Debian's sshd under the
 # shim serves a kernel ssh client.  sshd is the hard case of a process

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # syn_flood.sh - issue 10, bug 5: a SYN flood must not fill the socket
 # table.  A python3 server under the shim listens with SOMAXCONN; the

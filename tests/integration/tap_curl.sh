@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tap_curl.sh - the TAP backend (XTCP_TAP, io_uring).  In a namespace of
 # its own the test makes a TAP whose kernel side is the peer (10.92.0.1);

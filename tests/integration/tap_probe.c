@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap_probe.c - checks the TAP device (dev_tap.c) against the kernel on
  * the other side of a TAP interface.
@@ -70,7 +71,10 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "config.h"		/* HAVE_LIBURING */
+#ifdef HAVE_LIBURING
 #include <liburing.h>
+#endif
 
 #include "xt_err.h"
 #include "dev/phy.h"
@@ -810,12 +814,16 @@ block_uring(void)
 static int
 uring_available(void)
 {
+#ifndef HAVE_LIBURING
+	return (0);		/* built --without-liburing: never used */
+#else
 	struct io_uring ring;
 
 	if (io_uring_queue_init(2, &ring, 0) < 0)
 		return (0);
 	io_uring_queue_exit(&ring);
 	return (1);
+#endif
 }
 
 static void

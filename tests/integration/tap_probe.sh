@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tap_probe.sh - the TAP device backend (stack/dev/dev_tap.c) against the
 # kernel, through tests/integration/tap_probe (see its header for what

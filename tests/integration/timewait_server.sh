@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # timewait_server.sh - issue 12: a shimmed server that closes first keeps
 # accepting past the old 4096-socket table.  A kernel client makes N

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # trace.sh - issue 14 acceptance 4: XTCP_TRACE of a transfer through
 # random loss has rows, and xtcp-plot draws them into a PNG.

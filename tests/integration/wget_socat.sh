@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # wget_socat.sh - issue 3 acceptance 4: wget under the shim fetches from
 # the kernel's http.server; socat under the shim sends a file to the

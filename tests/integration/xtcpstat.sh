@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # xtcpstat.sh - issue 14 acceptance 2: xtcpstat -p PID against a shimmed
 # iperf3 client in the middle of a transfer to the kernel's iperf3 server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * linkem - a seeded link emulator: an AF_PACKET bridge between two
  * interfaces that drops, delays, jitters, reorders, duplicates, corrupts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # linkem_digest.sh - linkem's impairment decisions against the committed
 # baseline tests/linkem/linkem.digest.

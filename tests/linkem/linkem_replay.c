@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * linkem_replay.c - pins linkem's impairment decisions without a network.
  * It compiles linkem.c in (its main renamed) and feeds handle() a fixed

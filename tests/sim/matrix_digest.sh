@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # matrix_digest.sh - sim_matrix's behaviour against the committed baseline.
 #

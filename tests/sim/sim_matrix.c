@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sim_matrix.c - a matrix of seeded transfers between two engines over
  * the simulated link (dev/dev_pair.c), in virtual time.

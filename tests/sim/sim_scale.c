@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sim_scale.c - many connections in one engine, over the in-memory link,
  * in virtual time (issue 12, acceptance 2).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # sim_scale_100k.sh - sim_scale with 100,000 connections in one engine
 # (issue 12, acceptance 2), after a reference phase of 1,000.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sim_timers.c - the timer heap against the scan it replaced, with many
  * connections in virtual time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sim_transfer.c - two engines over the in-memory link, virtual time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_arena.c - the engine in an arena (issue 13, stage A): the size
  * classes, carving, reuse, the bound and the test hook in arena mode,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_buf.c - unit tests for the byte ring (buf/ring.c) and the
  * out-of-order range tracker (buf/assembler.c).

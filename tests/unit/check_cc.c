@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_cc.c - unit tests for the congestion-control modules
  * (tcp/tcp_cc.c, cc_newreno.c, cc_cubic.c, cc_none.c).

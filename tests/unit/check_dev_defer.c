@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_dev_defer.c - the deferring device (stack/dev/dev_defer.c, issue
  * 13): a sandboxed member's frames wait in its queue, in order, until

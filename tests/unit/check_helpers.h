@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_helpers.h - small helpers shared by the Check suites.
  *

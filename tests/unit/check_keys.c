@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_keys.c - the engine's secrets: SipHash-2-4 against published
  * vectors, RFC 6528 initial sequence numbers, timestamp offsets, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_link.c - unit tests for the in-memory simulated link
  * (dev/dev_pair.c): delay on a virtual clock, seeded faults, ordering,

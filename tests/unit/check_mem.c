@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_mem.c - memory on demand and the engine's allocator (issue 12):
  * an idle connection owns no payload storage; rings, reassembly ranges,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_mem_tables.c - unit tests of the engine's tables under its
  * allocator (issue 12, "all engine allocation through one allocator"):

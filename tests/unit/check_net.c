@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_net.c - unit tests for the network layer under a hostile link:
  * the neighbour cache against floods of spoofed sources (eviction, the

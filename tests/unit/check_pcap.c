@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_pcap.c - the capture writer and device of XTCP_PCAP
  * (stack/dev/dev_pcap.c, issue 14): the file and record headers, the

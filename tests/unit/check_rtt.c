@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_rtt.c - unit tests for sequence arithmetic (tcp/tcp_seq.h) and
  * the RFC 6298 retransmission timer estimator (tcp/tcp_rtt.c).

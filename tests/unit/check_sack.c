@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_sack.c - unit tests for the sender's SACK scoreboard
  * (tcp/tcp_sack.c): block bookkeeping (RFC 2018 §3-4, RFC 2883 §4),

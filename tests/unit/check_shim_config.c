@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_config.c - the XTCP_* parser of the shim (shim/config.c)
  * without LD_PRELOAD: every variable with a value it takes and one it

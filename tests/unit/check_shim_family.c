@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_family.c - a process family's bookkeeping (shim/famtab.c,
  * issue 13): handles and their holders, the doorbell queues, slots

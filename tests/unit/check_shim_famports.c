@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_famports.c - a fork family on a shared address is one
  * claimant (shim/portmap.c, struct shim_pm_claim): its members' views of

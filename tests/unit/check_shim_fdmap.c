@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_fdmap.c - the shim's fd -> socket table (shim/fdmap.c)
  * without LD_PRELOAD: entries set, read, moved and shared as the hooks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_inet6.c - the dual-stack decisions of the shim (shim/
  * inet6.c) without LD_PRELOAD: sockaddr_in6 checked in Linux's order

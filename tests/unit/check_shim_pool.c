@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_pool.c - the address pool of XTCP_ADDR (shim/pool.c)
  * without LD_PRELOAD or root: claims in a lock directory of the test's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_portmap.c - one address shared by several processes
  * (shim/portmap.c, shim/pool.c's shared claim) and the device filter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_ports.c - what the shim keeps for the next process on an
  * address (issue 12): XTCP_PORT_RANGE's parsing and its copy onto the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_ready.c - the readiness bookkeeping of the shim (shim/
  * ready.c) without LD_PRELOAD or real sockets: SO_RCVLOWAT as Linux

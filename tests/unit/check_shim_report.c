@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_report.c - issue 14, logging and the exit report: every
  * variable xtcp(7) documents is one the parser knows (no "unknown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_shim_watch.c - the watcher process (shim/watch.c) without
  * LD_PRELOAD: a "program" (a child of the test) starts a watcher and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp.c - the map of the TCP unit suites, and the "tcp" suite for
  * TCB tests that are not filed under a concern yet.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_abortall.c - TCP unit tests of the end of an engine whose
  * programs died (tcp_abort.c): xtcp_engine_abort_all() resets every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_ackpolicy.c - TCP unit tests of when a receiver ACKs
  * (xt_tcp_ack_owed and the window update rule in tcp_output.c), against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_api.c - TCP unit tests of the socket API as Linux has it (issue
  * 10): options a child inherits from its listener, poll states across the

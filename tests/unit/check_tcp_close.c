@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_close.c - TCP unit tests of closing a connection: active,
  * passive and simultaneous close, FIN retransmission and order, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_demux.c - TCP unit tests of demultiplexing at scale (issue
  * 12): the engine's tables (tcp_subr.c) find each of 20,000 connections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_established.c - TCP unit tests of a connection in ESTABLISHED
  * moving data: in-order and out-of-order arrival, delayed and quick ACKs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_hardening.c - TCP unit tests of segments a peer or an attacker
  * may send: RST and SYN inside the window (RFC 5961 §3-4), acceptability

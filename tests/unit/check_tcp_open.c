@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_open.c - TCP unit tests of opening a connection: active open
  * (SYN-SENT, RFC 9293 §3.10.7.3), passive open (LISTEN and SYN-RECEIVED,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_ports.c - ephemeral port selection (RFC 6056 §3.3.3,
  * Algorithm 3): connections to one destination walk the range in order

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_recovery.c - TCP unit tests of retransmission and loss
  * recovery: the RTO and its backoff, fast retransmit and NewReno partial

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_sharedaddr.c - the engine on an address shared by several
  * processes (xtcp_engine_set_ports_callback, xtcp_engine_set_leader):

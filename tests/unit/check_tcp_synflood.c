@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_synflood.c - TCP unit tests of half-open connections under a
  * SYN flood (issue 10): a SYN costs a SYN cache entry, never a socket;

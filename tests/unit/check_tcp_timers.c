@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_timers.c - TCP unit tests of the engine's timer heap
  * (tcp_timer.c): the heap's earliest deadline equals a scan of every TCB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_timewait.c - TCP unit tests of TIME-WAIT without a socket
  * (tcp_timewait.c): a connection the program has closed leaves its TCB

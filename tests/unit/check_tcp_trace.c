@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_trace.c - TCP unit tests of the congestion-control trace
  * callback (xtcp_engine_set_trace_callback, the shim's XTCP_TRACE): one

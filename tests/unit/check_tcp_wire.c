@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_tcp_wire.c - TCP unit tests of what goes on the wire and when: no
  * segment without a reason and every timer on time (connect, keepalive and

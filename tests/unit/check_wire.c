@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_wire.c - unit tests for the pure wire layer (stack/wire/).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_xtcpstat.c - what the engine hands xtcpstat (issue 14): the
  * connection table as xtcp_engine_conns() copies it, and the counters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * null_dev.c - the device of null_dev.h: every frame handed to it is
  * dropped as sent, none ever arrives, and it has no descriptor to wait

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * null_dev.h - a device that sends nowhere and receives nothing, for
  * suites that need an engine but never look at its frames (keys, port

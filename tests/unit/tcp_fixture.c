@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_fixture.c - the shared fixture of the TCP unit suites: the capture
  * device, the fixture state, the engine at a fake clock, the peer's

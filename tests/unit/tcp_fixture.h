@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tcp_fixture.h - the shared fixture of the TCP unit suites
  * (check_tcp_*.c): a capture device, an engine at a fake clock, a peer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # illumos_examples.sh - issue 4 acceptance 2: the example programs of the
 # illumos tcp(4P) page (../shared/seeds/002_*.txt, EXAMPLES), client.c and
