@@ -17,6 +17,7 @@
  */
 #include "prelude.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrown.h"
 #include "family.h"
 #include "famexec.h"
 #include "fdmap.h"
@@ -316,6 +318,39 @@ dev_fd_high(int fd, void *arg)
 }
 
 /*
+ * The kernel holding our address on our interface answers ARP for it and
+ * resets the connections the stack makes (addrown.c): refuse to start, as
+ * for an address the pool cannot give, with one line and the fix.  0 when
+ * the address is ours to use (or the kernel's addresses cannot be read).
+ */
+static int
+addr_kernel_owned(struct shim_config *c)
+{
+	struct in_addr ia;
+	char a[INET_ADDRSTRLEN];
+	int plen = 32;
+
+	if (shim_addr_kernel_owned(c->ifname, c->addr, &plen) != 1)
+		return (0);
+	ia.s_addr = htonl(c->addr);
+	inet_ntop(AF_INET, &ia, a, sizeof(a));
+	if (c->fallback) {
+		shim_log(XTCP_LOG_ERROR, "XTCP_ADDR=%s is the kernel's on %s: "
+		    "ip addr del %s/%d dev %s, or choose another XTCP_ADDR; "
+		    "TCP sockets use the kernel's TCP (XTCP_FALLBACK=kernel)",
+		    a, c->ifname, a, plen, c->ifname);
+		shim.st = SHIM_ST_FALLBACK;
+	} else {
+		shim_log(XTCP_LOG_ERROR, "XTCP_ADDR=%s is the kernel's on %s: "
+		    "ip addr del %s/%d dev %s, or choose another XTCP_ADDR; "
+		    "TCP sockets fail with EADDRNOTAVAIL", a, c->ifname, a,
+		    plen, c->ifname);
+		shim.fail_err = EADDRNOTAVAIL;
+	}
+	return (-1);
+}
+
+/*
  * Claim an address (pool.c), open the device, create the engine, start
  * its thread.  Lock held.  On failure print one line naming the variable
  * and the reason; stream sockets then fail with EAFNOSUPPORT, or, when no
@@ -349,6 +384,10 @@ engine_start(void)
 			    "kernel's TCP)", msg);
 			shim.fail_err = EADDRNOTAVAIL;
 		}
+		return (-1);
+	}
+	if (addr_kernel_owned(c) != 0) {
+		shim_pool_release(&pool);
 		return (-1);
 	}
 	if (c->tap)
