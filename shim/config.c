@@ -127,6 +127,10 @@ static const struct cfg_key cfg_keys[] = {
 	    0, 1000000 },
 	/* a sleeping call watches the device as well as its own bell, and
 	 * takes a frame in itself (one wake-up instead of two) */
+	/* RFC 5227 §2.1.1 probing, once per address lease (pool.c); the
+	 * RFC's own spacing takes 3 to 7 s; 0 = no probe */
+	{ "XTCP_ARP_PROBE_MS", SHIM_CF_ARPPROBE, cfg_uint, NULL,
+	    OFF(arp_probe_ms), 0, 10000 },
 	{ "XTCP_DEVWAIT", SHIM_CF_DEVWAIT, cfg_uint, NULL, OFF(devwait),
 	    0, 1 },
 	/* the ephemeral ports, as Linux net.ipv4.ip_local_port_range */
@@ -798,6 +802,7 @@ shim_config_parse(struct shim_config *c, shim_env_fn get, void *arg,
 	memset(c, 0, sizeof(*c));
 	c->log_level = XTCP_LOG_ERROR;
 	c->devwait = 1;			/* run to completion (core.c) */
+	c->arp_probe_ms = 1000;		/* RFC 5227 probe, once a lease */
 	c->pcap_max_mb = 100;		/* XTCP_PCAP: 100 MB a file, */
 	c->pcap_files = 5;		/* five files */
 	for (i = 0; i < NKEYS; i++) {

@@ -18,8 +18,10 @@
  */
 #include "prelude.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrown.h"
 #include "family.h"
 #include "famexec.h"
 #include "fdmap.h"
@@ -317,6 +320,119 @@ dev_fd_high(int fd, void *arg)
 }
 
 /*
+ * RFC 5227 §2.1.1 probing, once per address lease: a probe recorded in
+ * the address's state file (pool.c) in the last SHIM_PROBE_VALID_S
+ * seconds stands for this process too, so that only the first process
+ * on an address waits for it.  Without a state file (none could be
+ * opened) there is nowhere to record it and no probe is made.
+ */
+#define SHIM_PROBE_VALID_S	600
+
+static int
+probe_due(const struct shim_config *c)
+{
+	int64_t last, now;
+
+	if (c->arp_probe_ms == 0 || pool.state_fd < 0)
+		return (0);
+	last = shim_pool_probe_time(&pool);
+	now = (int64_t)time(NULL);
+	return (last == 0 || now < last || now - last >= SHIM_PROBE_VALID_S);
+}
+
+/* Drive the engine until its probe has a verdict: 0 clear (recorded in
+ * the state file), -1 conflict.  Bounded by the probe's time and a
+ * second more; the program has no socket yet, nothing else waits. */
+static int
+probe_wait(struct xtcp_engine *eng, int wfd, uint32_t ms)
+{
+	struct pollfd pfd;
+	struct timespec ts;
+	uint64_t now, end, d;
+	int v;
+
+	end = shim_now_us() + (uint64_t)ms * 1000 + 1000000;
+	while ((v = xtcp_engine_arp_probe_result(eng)) == 0) {
+		now = shim_now_us();
+		if (now >= end)
+			break;
+		xtcp_engine_poll(eng, now);
+		(void)xtcp_engine_rx(eng, now, 64);
+		if ((v = xtcp_engine_arp_probe_result(eng)) != 0)
+			break;
+		d = xtcp_engine_next_deadline(eng);
+		if (d > end)
+			d = end;
+		d = d > now ? d - now : 0;
+		ts.tv_sec = (time_t)(d / 1000000);
+		ts.tv_nsec = (long)(d % 1000000) * 1000;
+		pfd.fd = wfd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		(void)syscall(SYS_ppoll, &pfd, 1, &ts, NULL, 0);
+	}
+	if (v < 0)
+		return (-1);
+	shim_pool_probe_note(&pool, (int64_t)time(NULL));
+	return (0);
+}
+
+static void
+probe_refuse(struct shim_config *c)
+{
+	struct in_addr ia;
+	char a[INET_ADDRSTRLEN];
+
+	ia.s_addr = htonl(c->addr);
+	inet_ntop(AF_INET, &ia, a, sizeof(a));
+	if (c->fallback) {
+		shim_log(XTCP_LOG_ERROR, "XTCP_ADDR=%s: another host on %s "
+		    "has it (RFC 5227 probe): choose another XTCP_ADDR; TCP "
+		    "sockets use the kernel's TCP (XTCP_FALLBACK=kernel)", a,
+		    c->ifname);
+		shim.st = SHIM_ST_FALLBACK;
+	} else {
+		shim_log(XTCP_LOG_ERROR, "XTCP_ADDR=%s: another host on %s "
+		    "has it (RFC 5227 probe): choose another XTCP_ADDR; TCP "
+		    "sockets fail with EADDRNOTAVAIL", a, c->ifname);
+		shim.fail_err = EADDRNOTAVAIL;
+	}
+}
+
+/*
+ * The kernel holding our address on our interface answers ARP for it and
+ * resets the connections the stack makes (addrown.c): refuse to start, as
+ * for an address the pool cannot give, with one line and the fix.  0 when
+ * the address is ours to use (or the kernel's addresses cannot be read).
+ */
+static int
+addr_kernel_owned(struct shim_config *c)
+{
+	struct in_addr ia;
+	char a[INET_ADDRSTRLEN];
+	int plen = 32;
+
+	if (shim_addr_kernel_owned(c->ifname, c->addr, &plen) != 1)
+		return (0);
+	ia.s_addr = htonl(c->addr);
+	inet_ntop(AF_INET, &ia, a, sizeof(a));
+	if (c->fallback) {
+		shim_log(XTCP_LOG_ERROR, "XTCP_ADDR=%s is the kernel's on %s: "
+		    "ip addr del %s/%d dev %s, or choose another XTCP_ADDR; "
+		    "TCP sockets use the kernel's TCP (XTCP_FALLBACK=kernel)",
+		    a, c->ifname, a, plen, c->ifname);
+		shim.st = SHIM_ST_FALLBACK;
+	} else {
+		shim_log(XTCP_LOG_ERROR, "XTCP_ADDR=%s is the kernel's on %s: "
+		    "ip addr del %s/%d dev %s, or choose another XTCP_ADDR; "
+		    "TCP sockets fail with EADDRNOTAVAIL", a, c->ifname, a,
+		    plen, c->ifname);
+		shim.fail_err = EADDRNOTAVAIL;
+	}
+	return (-1);
+}
+
+/*
  * Claim an address (pool.c), open the device, create the engine, start
  * its thread.  Lock held.  On failure print one line naming the variable
  * and the reason; stream sockets then fail with EAFNOSUPPORT, or, when no
@@ -350,6 +466,10 @@ engine_start(void)
 			    "kernel's TCP)", msg);
 			shim.fail_err = EADDRNOTAVAIL;
 		}
+		return (-1);
+	}
+	if (addr_kernel_owned(c) != 0) {
+		shim_pool_release(&pool);
 		return (-1);
 	}
 	if (c->tap)
@@ -407,6 +527,7 @@ engine_start(void)
 		xtcp_dev_close(dev);
 		return (-1);
 	}
+	ec.arp_probe_ms = probe_due(c) ? c->arp_probe_ms : 0;
 	r = xtcp_proc_new(dev, &proc);
 	if (r == XT_OK)
 		r = xtcp_engine_new_in(&ec, proc, &keys, shim_now_us(),
@@ -419,6 +540,15 @@ engine_start(void)
 		xtcp_proc_free(proc);
 		shim_family_destroy();
 		xtcp_dev_close(dev);
+		return (-1);
+	}
+	if (ec.arp_probe_ms != 0 && probe_wait(eng, wfd, ec.arp_probe_ms) < 0) {
+		probe_refuse(c);
+		xtcp_engine_free(eng);
+		xtcp_proc_free(proc);
+		shim_family_destroy();
+		xtcp_dev_close(dev);
+		shim_pool_release(&pool);
 		return (-1);
 	}
 	xtcp_engine_set_port_counter(eng, ctr);

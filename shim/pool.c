@@ -56,7 +56,9 @@
  * ignored and written anew (warn).  The counter is written ahead
  * (SHIM_POOL_PORTS_AHEAD), so one pwrite(2) serves many connections and
  * a process killed between two writes never leaves it behind a port it
- * used; exit writes the exact value.
+ * used; exit writes the exact value.  Eight more bytes, when present,
+ * hold the time (CLOCK_REALTIME seconds, little endian) of the address's
+ * last RFC 5227 probe (init.c: a probe is good for SHIM_PROBE_VALID_S).
  *
  * Part of the shim's testable layer: the claim lives in the caller's
  * struct shim_pool, messages go to the caller's report function, and
@@ -339,6 +341,9 @@ share_claim(struct shim_pool *p, struct shim_config *c, const char *dir,
 #define STATE_PORT	(STATE_TS + XT_KEY_LEN)		/* port key */
 #define STATE_CTR	(STATE_PORT + XT_KEY_LEN)	/* port counter */
 #define STATE_LEN	(STATE_CTR + 4)
+/* optional: the time of the last RFC 5227 probe (8 bytes, le) */
+#define STATE_PROBE	STATE_LEN
+#define STATE_PROBE_LEN	(STATE_PROBE + 8)
 
 static void
 put_le32(uint8_t *b, uint32_t v)
@@ -353,11 +358,11 @@ put_le32(uint8_t *b, uint32_t v)
 static int
 state_read(int fd, uint8_t *ts_key, uint8_t *port_key, uint32_t *ctr)
 {
-	uint8_t b[STATE_LEN + 1];
+	uint8_t b[STATE_PROBE_LEN + 1];
 	long n;
 
 	n = syscall(SYS_pread64, fd, b, sizeof(b), 0);
-	if (n != STATE_LEN || memcmp(b, STATE_MAGIC, STATE_MAGIC_LEN) != 0)
+	if ((n != STATE_LEN && n != STATE_PROBE_LEN) || memcmp(b, STATE_MAGIC, STATE_MAGIC_LEN) != 0)
 		return (-1);
 	memcpy(ts_key, b + STATE_TS, XT_KEY_LEN);
 	memcpy(port_key, b + STATE_PORT, XT_KEY_LEN);
@@ -464,6 +469,35 @@ shim_pool_state_note(struct shim_pool *p, uint32_t ctr, int final)
 	put_le32(b, v);
 	if (syscall(SYS_pwrite64, p->state_fd, b, sizeof(b), STATE_CTR) == 4)
 		p->saved = v;
+}
+
+int64_t
+shim_pool_probe_time(const struct shim_pool *p)
+{
+	uint8_t b[8];
+	uint64_t v = 0;
+	int i;
+
+	if (p->state_fd < 0 || syscall(SYS_pread64, p->state_fd, b,
+	    sizeof(b), STATE_PROBE) != (long)sizeof(b))
+		return (0);
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return ((int64_t)v);
+}
+
+void
+shim_pool_probe_note(struct shim_pool *p, int64_t when)
+{
+	uint8_t b[8];
+	uint64_t v = (uint64_t)when;
+	int i;
+
+	if (p->state_fd < 0)
+		return;
+	for (i = 0; i < 8; i++, v >>= 8)
+		b[i] = (uint8_t)v;
+	(void)syscall(SYS_pwrite64, p->state_fd, b, sizeof(b), STATE_PROBE);
 }
 
 /* Close an internal fd of p, forgetting its fdmap entry. */

@@ -56,6 +56,10 @@ int	shim_pool_state_open(struct shim_pool *p, const struct shim_config *c,
  * written only when ctr passed what it holds, then SHIM_POOL_PORTS_AHEAD
  * ahead; final (at exit) writes ctr itself. */
 void	shim_pool_state_note(struct shim_pool *p, uint32_t ctr, int final);
+/* The CLOCK_REALTIME second of the address's last RFC 5227 probe as the
+ * state file records it, 0 when it records none; and record one. */
+int64_t	shim_pool_probe_time(const struct shim_pool *p);
+void	shim_pool_probe_note(struct shim_pool *p, int64_t when);
 /* Give the address back: close the lock and the state file (and forget
  * their fdmap entries). */
 void	shim_pool_release(struct shim_pool *p);

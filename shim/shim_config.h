@@ -45,6 +45,7 @@ struct xtcp_config;
 #define SHIM_CF_PCAP	0x2000000
 #define SHIM_CF_PCAPMB	0x4000000
 #define SHIM_CF_PCAPN	0x8000000
+#define SHIM_CF_ARPPROBE 0x40000000
 
 #define SHIM_NPASS	16		/* XTCP_PASSTHROUGH entries */
 #define SHIM_POOL_MAX	65536		/* addresses in an XTCP_ADDR range */
@@ -87,6 +88,7 @@ struct shim_config {
 	uint32_t	listen_kernel;	/* XTCP_LISTEN_KERNEL: 0 or 1 */
 	uint32_t	child_stack;	/* XTCP_CHILD: 1 = stack, 0 = kernel */
 	uint32_t	spin_us;	/* XTCP_SPIN_US: busy-poll before sleeping */
+	uint32_t	arp_probe_ms;	/* XTCP_ARP_PROBE_MS, RFC 5227 probe */
 	uint32_t	devwait;	/* XTCP_DEVWAIT: a sleeper watches the device */
 	uint16_t	port_lo;	/* XTCP_PORT_RANGE: ephemeral ports, */
 	uint16_t	port_hi;	/* inclusive */

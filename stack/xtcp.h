@@ -36,6 +36,8 @@ struct xtcp_config {
 	uint8_t		prefixlen;	/* on-link prefix length */
 	uint32_t	gw;		/* default gateway, 0 = none */
 	uint32_t	mtu;		/* IP MTU; 0 = the device's */
+	uint32_t	arp_probe_ms;	/* RFC 5227 §2.1.1 probing before use,
+					 * total; 0 = none, announce at once */
 	uint32_t	rto_init_ms;	/* RFC 6298 §2.1: 1000 */
 	uint32_t	rto_min_ms;	/* Linux 200; RFC 6298 §2.4 1000 */
 	uint32_t	rto_max_ms;	/* 120000 as Linux TCP_RTO_MAX */
@@ -312,6 +314,11 @@ void	xtcp_engine_set_ports_callback(struct xtcp_engine *eng,
  * as a follower (0): a follower answers no ARP request and no ICMP echo
  * (the leader does), and still learns from what it receives. */
 void	xtcp_engine_set_leader(struct xtcp_engine *eng, int leader);
+/* With cfg.arp_probe_ms, a new engine sends 3 ARP probes for its
+ * address spread over that time, then announces it (RFC 5227 §2.1.1,
+ * §2.3); poll and rx drive it.  0 while probing (or never asked), 1 when
+ * no other MAC answered or probed for the address, -1 on a conflict. */
+int	xtcp_engine_arp_probe_result(const struct xtcp_engine *eng);
 /* Pull up to budget frames from the device and process them; returns
  * frames processed. */
 int	xtcp_engine_rx(struct xtcp_engine *eng, uint64_t now_us,

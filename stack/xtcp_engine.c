@@ -412,7 +412,12 @@ xtcp_engine_new_in(const struct xtcp_config *cfg, struct xtcp_proc *proc,
 		}
 	}
 	xt_arp_init(eng);
-	xt_arp_announce(eng);
+	/* RFC 5227 §2.1.1: probe first when asked; announce after */
+	if (cfg->arp_probe_ms != 0)
+		xt_arp_probe_start(eng, now_us,
+		    (uint64_t)cfg->arp_probe_ms * 1000);
+	else
+		xt_arp_announce(eng);
 	xt_tx_flush(eng);
 	*out = eng;
 	return (XT_OK);
@@ -478,6 +483,12 @@ void
 xtcp_engine_set_leader(struct xtcp_engine *eng, int leader)
 {
 	eng->follower = !leader;
+}
+
+int
+xtcp_engine_arp_probe_result(const struct xtcp_engine *eng)
+{
+	return (xt_arp_probe_result(eng));
 }
 
 /* A walk over every TCB: the shim asks only while the process exits

@@ -73,6 +73,8 @@ static void	arp_fill(struct xtcp_engine *, struct xt_arp_entry *,
 static void	arp_learn(struct xtcp_engine *, const struct xt_arp_repr *,
 		    int);
 static void	arp_conflict(struct xtcp_engine *, const struct xt_arp_repr *);
+static void	arp_probe_conflict(struct xtcp_engine *,
+		    const struct xt_arp_repr *);
 static void	arp_timer_one(struct xtcp_engine *, struct xt_arp_entry *,
 		    uint64_t);
 static uint64_t	arp_grace_us(const struct xtcp_engine *);
@@ -435,6 +437,87 @@ arp_conflict(struct xtcp_engine *eng, const struct xt_arp_repr *ar)
 	xt_arp_announce(eng);
 }
 
+/* RFC 5227 §2.1.1: another host has our address, or probes for it. */
+static void
+arp_probe_conflict(struct xtcp_engine *eng, const struct xt_arp_repr *ar)
+{
+	uint32_t a = eng->cfg.addr;
+
+	eng->arp.probing = 0;
+	eng->arp.probe_result = -1;
+	XT_STAT_INC(eng, arp_probe_conflict);
+	xt_log(eng, XTCP_LOG_WARN, "arp: %u.%u.%u.%u is in use by "
+	    "%02x:%02x:%02x:%02x:%02x:%02x (%s)",
+	    a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
+	    ar->sha[0], ar->sha[1], ar->sha[2], ar->sha[3], ar->sha[4],
+	    ar->sha[5], ar->spa == 0 ? "its probe for it" : "it claims it");
+}
+
+/* One probe: a request with sender 0.0.0.0 and our address as target,
+ * target MAC zero (RFC 5227 §2.1.1). */
+static void
+arp_probe_send(struct xtcp_engine *eng)
+{
+	uint8_t f[XT_ETH_HLEN + XT_ARP_LEN];
+	struct xt_eth_repr eh;
+	struct xt_arp_repr ar;
+
+	memcpy(eh.dst, xt_eth_broadcast, 6);
+	memcpy(eh.src, eng->mac, 6);
+	eh.type = XT_ETHERTYPE_ARP;
+	xt_eth_emit(&eh, f);
+	memset(&ar, 0, sizeof(ar));
+	ar.op = XT_ARP_REQUEST;
+	memcpy(ar.sha, eng->mac, 6);
+	ar.tpa = eng->cfg.addr;
+	xt_arp_emit(&ar, f + XT_ETH_HLEN);
+	xt_tx_raw(eng, f, sizeof(f));
+	XT_STAT_INC(eng, arp_probes_sent);
+}
+
+void
+xt_arp_probe_start(struct xtcp_engine *eng, uint64_t now, uint64_t total_us)
+{
+	struct xt_arp_cache *c = &eng->arp;
+
+	c->probing = 1;
+	c->probe_result = 0;
+	c->probe_sent = 1;
+	/* probes at 0, s and 2s, the verdict at 4s = total */
+	c->probe_step_us = total_us / (XT_ARP_PROBE_NUM + 1);
+	if (c->probe_step_us == 0)
+		c->probe_step_us = 1;
+	c->probe_next_at = now + c->probe_step_us;
+	arp_probe_send(eng);
+}
+
+int
+xt_arp_probe_result(const struct xtcp_engine *eng)
+{
+	return (eng->arp.probe_result);
+}
+
+/* A probe's time has come: the next probe, or (after the wait) the
+ * verdict and the announcement (RFC 5227 §2.3). */
+static void
+arp_probe_timer(struct xtcp_engine *eng, uint64_t now)
+{
+	struct xt_arp_cache *c = &eng->arp;
+
+	if (!c->probing || now < c->probe_next_at)
+		return;
+	if (c->probe_sent < XT_ARP_PROBE_NUM) {
+		c->probe_sent++;
+		arp_probe_send(eng);
+		c->probe_next_at = now + (c->probe_sent == XT_ARP_PROBE_NUM ?
+		    2 : 1) * c->probe_step_us;
+		return;
+	}
+	c->probing = 0;
+	c->probe_result = 1;
+	xt_arp_announce(eng);
+}
+
 void
 xt_arp_input(struct xtcp_engine *eng, const uint8_t *ethsrc,
     const uint8_t *pkt, size_t len)
@@ -456,6 +539,16 @@ xt_arp_input(struct xtcp_engine *eng, const uint8_t *ethsrc,
 	}
 	if (memcmp(ar.sha, eng->mac, 6) == 0)
 		return;			/* our own, looped back */
+	/* RFC 5227 §2.1.1: while probing, any ARP with our address as
+	 * sender, or another host's probe for it, means it is taken */
+	if (eng->arp.probing && (ar.spa == eng->cfg.addr ||
+	    (ar.spa == 0 && ar.tpa == eng->cfg.addr &&
+	    ar.op == XT_ARP_REQUEST))) {
+		arp_probe_conflict(eng, &ar);
+		return;
+	}
+	if (eng->arp.probing)
+		return;		/* not ours yet: no answer (RFC 5227 §2.1.1) */
 	if (ar.spa == eng->cfg.addr) {
 		arp_conflict(eng, &ar);
 		return;
@@ -605,6 +698,7 @@ xt_arp_timers(struct xtcp_engine *eng, uint64_t now)
 	struct xt_arp_entry *e;
 	unsigned i, pass;
 
+	arp_probe_timer(eng, now);
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < XT_ARP_SLOTS; i++) {
 			e = &eng->arp.e[i];
@@ -633,6 +727,8 @@ xt_arp_next_deadline(const struct xtcp_engine *eng)
 	uint64_t d = UINT64_MAX;
 	unsigned i;
 
+	if (eng->arp.probing)
+		d = eng->arp.probe_next_at;
 	for (i = 0; i < XT_ARP_SLOTS; i++) {
 		const struct xt_arp_entry *e = &eng->arp.e[i];
 

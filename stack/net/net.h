@@ -35,6 +35,7 @@ struct xtcp_engine;
 #define XT_ARP_REQ_RESERVE	8
 /* RFC 5227 §1.1 DEFEND_INTERVAL: at most one defence per 10 s */
 #define XT_ARP_DEFEND_US	10000000ull
+#define XT_ARP_PROBE_NUM	3	/* RFC 5227 §1.1 PROBE_NUM */
 
 enum xt_arp_state {
 	XT_ARP_FREE = 0,
@@ -77,6 +78,12 @@ struct xt_arp_cache {
 	uint64_t		defend_at;	/* µs, last defence */
 	uint8_t			defended;	/* defend_at is valid */
 	uint8_t			conflict_logged; /* conflict reported once */
+	/* RFC 5227 §2.1.1 probing (xt_arp_probe_start) */
+	uint8_t			probing;	/* probes out, no verdict yet */
+	uint8_t			probe_sent;	/* probes sent so far */
+	int8_t			probe_result;	/* 0 none, 1 clear, -1 conflict */
+	uint64_t		probe_step_us;	/* between probes; wait = 2 x */
+	uint64_t		probe_next_at;	/* µs, next probe or verdict */
 };
 
 /*
@@ -122,6 +129,13 @@ void	xt_arp_queue(struct xtcp_engine *eng, uint32_t ip,
 /* An empty cache with a full request budget (engine creation). */
 void	xt_arp_init(struct xtcp_engine *eng);
 void	xt_arp_announce(struct xtcp_engine *eng);
+/* RFC 5227 §2.1.1: probe for our address, XT_ARP_PROBE_NUM probes spread
+ * over total_us (the last followed by a wait of half of it); frames from
+ * our own MAC do not count.  xt_arp_probe_result: 0 while probing, 1
+ * when no other host claimed the address, -1 on a conflict. */
+void	xt_arp_probe_start(struct xtcp_engine *eng, uint64_t now,
+	    uint64_t total_us);
+int	xt_arp_probe_result(const struct xtcp_engine *eng);
 /* Ask ARP again for dst's next hop, still using the entry meanwhile
  * (RFC 1122 §2.3.2.1 cache validation). */
 void	xt_arp_revalidate(struct xtcp_engine *eng, uint32_t dst);

@@ -228,6 +228,9 @@ xt_shim_env() {
 	echo "XTCP_IF=$XT_IF"
 	echo "XTCP_ADDR=$XT_SHIM/$XT_PLEN"
 	echo "XTCP_LOG=${XTCP_LOG:-error}"
+	# no RFC 5227 probe (a second at each new namespace's first start)
+	# unless a test asks for it
+	echo "XTCP_ARP_PROBE_MS=${XTCP_ARP_PROBE_MS:-0}"
 	echo "ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}"
 }
 
