@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * addrown.c - does the kernel already own XTCP_ADDR on our interface?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * addrown.h - whether the kernel holds an IPv4 address on an interface
  * (addrown.c).

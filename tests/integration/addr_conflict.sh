@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # addr_conflict.sh - issue 14 (conflicts): the stack refuses to start on
 # an address the kernel owns on the interface it is given.

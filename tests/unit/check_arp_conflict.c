@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_arp_conflict.c - address conflicts (issue 14): whether the kernel
  * already holds an address on an interface (shim/addrown.c), which the
