@@ -15,6 +15,12 @@ XT_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev check
 	clang llvm libclang-rt-14-dev gnuplot-nox openssh-server
 	iputils-arping)
 
+# What contrib/demo alone needs: the library's build (without Check: the
+# demo configures --without-check when it is missing) and the demo's own
+# commands.  contrib/check installs the rest later.
+XT_DEMO_DEPS=(gcc make autoconf automake libtool pkg-config libev-dev
+	liburing-dev curl python3 iproute2 coreutils)
+
 xt_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
 }
@@ -29,10 +35,12 @@ xt_topdir() {
 	cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd
 }
 
-# xt_missing_deps: print the packages of XT_DEPS that are not installed.
+# xt_missing_deps [PKG...]: print the packages (default XT_DEPS) that are
+# not installed.
 xt_missing_deps() {
-	local p
-	for p in "${XT_DEPS[@]}"; do
+	local p pkgs=("$@")
+	(( ${#pkgs[@]} > 0 )) || pkgs=("${XT_DEPS[@]}")
+	for p in "${pkgs[@]}"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 			echo "$p"
 		fi
@@ -43,12 +51,13 @@ xt_missing_deps() {
 # through sudo).  Without dpkg (not Debian), or without a way to become
 # root, say what is needed and carry on: configure names what is missing.
 xt_install_deps() {
-	local missing sudo=()
+	local missing sudo=() pkgs=("$@")
+	(( ${#pkgs[@]} > 0 )) || pkgs=("${XT_DEPS[@]}")
 	if ! command -v dpkg-query >/dev/null 2>&1; then
-		xt_say "not a Debian system: install by hand: ${XT_DEPS[*]}"
+		xt_say "not a Debian system: install by hand: ${pkgs[*]}"
 		return 0
 	fi
-	mapfile -t missing < <(xt_missing_deps)
+	mapfile -t missing < <(xt_missing_deps "${pkgs[@]}")
 	if (( ${#missing[@]} == 0 )); then
 		return 0
 	fi
@@ -84,14 +93,20 @@ xt_install_deps() {
 # xt_build: autogen (when there is no configure yet, or configure.ac is
 # newer), configure (when there is no Makefile), make.
 xt_build() {
-	local top=$1
+	local top=$1 flags="${XTCP_CONFIGURE_FLAGS:-} ${XT_BUILD_FLAGS:-}"
 	cd "$top" || xt_die "cannot cd to $top"
 	if [[ ! -x configure || configure.ac -nt configure || Makefile.am -nt configure ]]; then
 		./autogen.sh || xt_die "autogen.sh failed"
 	fi
+	# a tree the demo configured without Check (it was not installed
+	# then) is configured again when the unit tests are wanted
+	if [[ -f Makefile && $flags != *--without-check* ]] &&
+	    grep -q -- '--without-check' config.status 2>/dev/null; then
+		rm -f Makefile
+	fi
 	if [[ ! -f Makefile ]]; then
 		# shellcheck disable=SC2086  # the flags are several words
-		./configure ${XTCP_CONFIGURE_FLAGS:-} || xt_die "configure failed"
+		./configure $flags || xt_die "configure failed"
 	fi
 	make -j"$(nproc 2>/dev/null || echo 2)" || xt_die "make failed"
 }
