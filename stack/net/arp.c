@@ -206,9 +206,11 @@ arp_budget_wait(struct xtcp_engine *eng, int low)
 	return (eng->arp.credit_us >= need ? 0 : need - eng->arp.credit_us);
 }
 
+/* Build one ARP frame, sender hardware address ours and sender
+ * protocol address spa (0 for an RFC 5227 probe), and queue it. */
 static void
-arp_send(struct xtcp_engine *eng, uint16_t op, const uint8_t *dstmac,
-    uint32_t tpa, const uint8_t *tha)
+arp_frame_tx(struct xtcp_engine *eng, uint16_t op, const uint8_t *dstmac,
+    uint32_t spa, uint32_t tpa, const uint8_t *tha)
 {
 	uint8_t f[XT_ETH_HLEN + XT_ARP_LEN];
 	struct xt_eth_repr eh;
@@ -221,13 +223,20 @@ arp_send(struct xtcp_engine *eng, uint16_t op, const uint8_t *dstmac,
 	memset(&ar, 0, sizeof(ar));
 	ar.op = op;
 	memcpy(ar.sha, eng->mac, 6);
-	ar.spa = eng->cfg.addr;
+	ar.spa = spa;
 	if (tha != NULL)
 		memcpy(ar.tha, tha, 6);
 	ar.tpa = tpa;
 	xt_arp_emit(&ar, f + XT_ETH_HLEN);
 	/* Ethernet pads short frames itself (veth/AF_PACKET accept 42 bytes) */
 	xt_tx_raw(eng, f, sizeof(f));
+}
+
+static void
+arp_send(struct xtcp_engine *eng, uint16_t op, const uint8_t *dstmac,
+    uint32_t tpa, const uint8_t *tha)
+{
+	arp_frame_tx(eng, op, dstmac, eng->cfg.addr, tpa, tha);
 	if (op == XT_ARP_REQUEST)
 		XT_STAT_INC(eng, arp_tx_requests);
 	else
@@ -458,20 +467,8 @@ arp_probe_conflict(struct xtcp_engine *eng, const struct xt_arp_repr *ar)
 static void
 arp_probe_send(struct xtcp_engine *eng)
 {
-	uint8_t f[XT_ETH_HLEN + XT_ARP_LEN];
-	struct xt_eth_repr eh;
-	struct xt_arp_repr ar;
-
-	memcpy(eh.dst, xt_eth_broadcast, 6);
-	memcpy(eh.src, eng->mac, 6);
-	eh.type = XT_ETHERTYPE_ARP;
-	xt_eth_emit(&eh, f);
-	memset(&ar, 0, sizeof(ar));
-	ar.op = XT_ARP_REQUEST;
-	memcpy(ar.sha, eng->mac, 6);
-	ar.tpa = eng->cfg.addr;
-	xt_arp_emit(&ar, f + XT_ETH_HLEN);
-	xt_tx_raw(eng, f, sizeof(f));
+	arp_frame_tx(eng, XT_ARP_REQUEST, xt_eth_broadcast, 0, eng->cfg.addr,
+	    NULL);
 	XT_STAT_INC(eng, arp_probes_sent);
 }
 
