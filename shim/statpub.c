@@ -100,18 +100,12 @@ pub_sweep(void)
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
-	char *end;
 	long pid;
 
 	if ((d = opendir(XTSTAT_DIR)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, XTSTAT_PREFIX,
-		    strlen(XTSTAT_PREFIX)) != 0)
-			continue;
-		errno = 0;
-		pid = strtol(de->d_name + strlen(XTSTAT_PREFIX), &end, 10);
-		if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT_MAX ||
+		if ((pid = xtstat_name_pid(de->d_name)) < 0 ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==

@@ -15,7 +15,11 @@
 #ifndef XTSTAT_H
 #define XTSTAT_H
 
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "xtcp.h"
 
@@ -23,6 +27,24 @@
 #define XTSTAT_VERSION	1
 #define XTSTAT_DIR	"/dev/shm"
 #define XTSTAT_PREFIX	"xtcp."
+
+/* The pid an object's name in XTSTAT_DIR gives, or -1 if the name is
+ * not one of ours (the publisher's cleanup and xtcpstat read the
+ * directory alike). */
+static inline long
+xtstat_name_pid(const char *name)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(name, XTSTAT_PREFIX, strlen(XTSTAT_PREFIX)) != 0)
+		return (-1);
+	errno = 0;
+	pid = strtol(name + strlen(XTSTAT_PREFIX), &end, 10);
+	if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT_MAX)
+		return (-1);
+	return (pid);
+}
 #define XTSTAT_NSTATS	512		/* room for counters */
 #define XTSTAT_NCONN	4096		/* connections shown at most */
 #define XTSTAT_WAIT_MS	200

@@ -309,7 +309,6 @@ show_all(struct xtstat_obj *o)
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
-	char *end;
 	long pid;
 	int found = 0;
 
@@ -319,12 +318,7 @@ show_all(struct xtstat_obj *o)
 		return (-1);
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, XTSTAT_PREFIX,
-		    strlen(XTSTAT_PREFIX)) != 0)
-			continue;
-		errno = 0;
-		pid = strtol(de->d_name + strlen(XTSTAT_PREFIX), &end, 10);
-		if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT_MAX)
+		if ((pid = xtstat_name_pid(de->d_name)) < 0)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) !=
 		    0 || sb.st_uid != geteuid())
