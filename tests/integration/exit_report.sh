@@ -129,7 +129,7 @@ declare -A val=(
 	[XTCP_WMEM_MAX]=4194304 [XTCP_WSCALE]=1
 	[XTCP_LOG_FILE]=$XT_TMP/log.%p [XTCP_REPORT]=0
 	[XTCP_PCAP]=$XT_TMP/cap.%p [XTCP_PCAP_MAX_MB]=10 [XTCP_PCAP_FILES]=2
-	[XTCP_TRACE]=$XT_TMP/trace.%p
+	[XTCP_TRACE]=$XT_TMP/trace.%p [XTCP_ARP_PROBE_MS]=0
 )
 # not set: XTCP_TAP (another backend than XTCP_IF, which excludes it) and
 # XTCP_FAMILY (the shim sets it for its own children)
