@@ -1023,7 +1023,7 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
     uint16_t *port)
 {
 	uint32_t lo = eng->cfg.port_lo, n = eng->cfg.port_hi - lo + 1;
-	uint32_t start = xt_tcp_port_offset(eng, faddr, fport) % n, i;
+	uint32_t start = xt_tcp_port_offset(eng, faddr, fport) % n, from, i;
 	uint16_t p;
 	int used, pass, r;
 
@@ -1039,11 +1039,13 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 	 * TIME-WAIT may still hold its 4-tuple) is the last to be taken
 	 * again, not the first.
 	 */
-	for (pass = XT_PORTS_SHARED(eng) ? 0 : 1; pass < 2; pass++)
+	for (pass = XT_PORTS_SHARED(eng) ? 0 : 1; pass < 2; pass++) {
+		from = start;
+		if (pass == 0 && eng->port_last >= lo &&
+		    (uint32_t)(eng->port_last - lo) < n)
+			from = (uint32_t)(eng->port_last - lo) + 1;
 		for (i = 0; i < n; i++) {
-			p = (uint16_t)(lo + ((pass == 0 && eng->port_last >= lo &&
-			    eng->port_last - lo < n ?
-			    (uint32_t)(eng->port_last - lo) + 1 : start) + i) % n);
+			p = (uint16_t)(lo + (from + i) % n);
 			if (XT_PORTS_SHARED(eng) &&
 			    XT_PORTS_ASK(eng, XTCP_PORTS_HELD, p) != 0) {
 				if (pass == 0)
@@ -1071,6 +1073,7 @@ xt_tcp_pick_port(struct xtcp_engine *eng, uint32_t faddr, uint16_t fport,
 				return (XT_OK);
 			}
 		}
+	}
 	eng->port_ctr += n;
 	return (XT_EADDRNOTAVAIL);
 }
