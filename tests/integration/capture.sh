@@ -173,15 +173,6 @@ kill -TERM "$TS" 2>/dev/null
 xt_wait_pid "$TS" 10
 [[ -s $PCAP ]] || xt_fail "no capture written"
 
-# tshark FILTER FIELD...: one line per matching frame.
-tsf() {
-	local filter=$1 args=() f
-	shift
-	for f in "$@"; do
-		args+=(-e "$f")
-	done
-	tshark -r "$PCAP" -Y "$filter" -T fields -E separator=' ' "${args[@]}" 2>/dev/null
-}
 count() {
 	tshark -r "$PCAP" -Y "$1" 2>/dev/null | wc -l
 }
@@ -191,9 +182,9 @@ peer="ip.src == $XT_PEER"
 
 # ---- 1: window scale and timestamps, both SYNs of both connections ----
 for p in $PSEND $PRECV; do
-	syn=$(tsf "$me && tcp.port == $p && tcp.flags.syn == 1 && tcp.flags.ack == 0" \
+	syn=$(xt_tsf "$PCAP" "$me && tcp.port == $p && tcp.flags.syn == 1 && tcp.flags.ack == 0" \
 	    tcp.options.wscale.shift tcp.options.timestamp.tsval | head -1)
-	synack=$(tsf "$peer && tcp.port == $p && tcp.flags.syn == 1 && tcp.flags.ack == 1" \
+	synack=$(xt_tsf "$PCAP" "$peer && tcp.port == $p && tcp.flags.syn == 1 && tcp.flags.ack == 1" \
 	    tcp.options.wscale.shift tcp.options.timestamp.tsval | head -1)
 	read -r sws sts <<<"$syn"
 	read -r pws pts <<<"$synack"
@@ -225,7 +216,7 @@ data=$(count "$me && tcp.port == $PSEND && tcp.len > 0")
 # A retransmission is a data segment that ends at or below the highest
 # sequence number sent before it (tshark calls some of them "out of order"
 # when they follow the original within an RTT, so count them ourselves).
-rexmit=$(tsf "$me && tcp.port == $PSEND && tcp.len > 0" tcp.seq tcp.len |
+rexmit=$(xt_tsf "$PCAP" "$me && tcp.port == $PSEND && tcp.len > 0" tcp.seq tcp.len |
     awk '{ if ($1 + $2 <= hi) r++; if ($1 + $2 > hi) hi = $1 + $2 } END { print r + 0 }')
 spur=$(count "$me && tcp.port == $PSEND && tcp.len > 0 && tcp.analysis.spurious_retransmission")
 fast=$(count "$me && tcp.port == $PSEND && tcp.analysis.fast_retransmission")
@@ -246,7 +237,7 @@ tf() { sed 's/\bTrue\b/1/g; s/\bFalse\b/0/g'; }
 # The last one: the connection that carried the data (on connection 4 the
 # kernel may have tried before the shim listened).
 handshake() {
-	tsf "$2 && tcp.port == $1 && tcp.flags.syn == 1" \
+	xt_tsf "$PCAP" "$2 && tcp.port == $1 && tcp.flags.syn == 1" \
 	    tcp.flags.ece tcp.flags.cwr ip.dsfield.ecn | tf | tail -1
 }
 chk_syn() {	# PORT WHO WHAT ECE CWR
@@ -272,14 +263,14 @@ chk_syn "$PECNR" "$me" "our SYN-ACK" 1 0
 # include one with CWR (a few may have left before the ACK reached the
 # shim); a CWR with no episode open is a second reduction in one window.  ECE acknowledging only
 # older data is from before the kernel saw our CWR: no response needed.
-tsf "$me && tcp.port == $PECNS && tcp.len > 0" tcp.seq tcp.len ip.dsfield.ecn |
+xt_tsf "$PCAP" "$me && tcp.port == $PECNS && tcp.len > 0" tcp.seq tcp.len ip.dsfield.ecn |
     awk '{ if ($1 + $2 > hi) { n++; if ($3 != 2) bn++; hi = $1 + $2 }
 	   else { r++; if ($3 != 0) br++ } }
 	 END { print n + 0, bn + 0, r + 0, br + 0 }' >"$XT_TMP/ecn3-data"
 read -r ndata badnew nrx badrx <"$XT_TMP/ecn3-data"
 ackect=$(count "$me && tcp.port == $PECNS && tcp.len == 0 && tcp.flags.syn == 0 && tcp.flags.fin == 0 && ip.dsfield.ecn != 0")
 marked3=$(counter ecn-ab "a->b" ce)
-tsf "tcp.port == $PECNS && tcp.flags.syn == 0 && ((${peer} && tcp.flags.ece == 1) || (${me} && tcp.len > 0))" \
+xt_tsf "$PCAP" "tcp.port == $PECNS && tcp.flags.syn == 0 && ((${peer} && tcp.flags.ece == 1) || (${me} && tcp.len > 0))" \
     ip.src tcp.flags.ece tcp.flags.cwr tcp.seq tcp.len tcp.ack | tf |
     awk -v me="$XT_SHIM" '
 	$1 != me { ece++; if (!pend && (!cwr || $6 > rec)) { pend = 1; lag = 0; ep++ } next }
@@ -317,7 +308,7 @@ xt_log "ECN sending: the kernel sent $ece3 ACKs with ECE in $ep3 episodes; we se
 # with CE or CWR had CE (a segment's CWR counts before its own CE).
 marked4=$(counter ecn-ba "b->a" ce)
 ce4=$(count "$peer && tcp.port == $PECNR && ip.dsfield.ecn == 3")
-tsf "tcp.port == $PECNR && tcp.flags.syn == 0 && tcp.flags.reset == 0 && ((${peer} && tcp.len > 0) || (${me} && tcp.len == 0))" \
+xt_tsf "$PCAP" "tcp.port == $PECNR && tcp.flags.syn == 0 && tcp.flags.reset == 0 && ((${peer} && tcp.len > 0) || (${me} && tcp.len == 0))" \
     ip.src ip.dsfield.ecn tcp.flags.ece tcp.flags.cwr tcp.seq tcp.len tcp.ack | tf |
     awk -v me="$XT_SHIM" '
 	$1 != me { n++; end[n] = $5 + $6; ce[n] = ($2 == 3); cwr[n] = ($4 == 1); next }

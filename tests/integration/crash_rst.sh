@@ -313,28 +313,18 @@ kill -TERM "$TS" 2>/dev/null
 xt_wait_pid "$TS" 10
 [[ -s $PCAP ]] || xt_fail "no capture written"
 
-# tsf FILTER FIELD...: one line per matching frame of $PCAP.
-tsf() {
-	local filter=$1 args=() f
-	shift
-	for f in "$@"; do
-		args+=(-e "$f")
-	done
-	tshark -r "$PCAP" -Y "$filter" -T fields -E separator=' ' "${args[@]}" \
-	    2>/dev/null
-}
 
 # rst_exact SHIM PEER CPORT: in $PCAP, an RST from SHIM's port CPORT
 # whose sequence number is the last acknowledgment number PEER sent it.
 rst_exact() {
 	local shim=$1 peer=$2 cport=$3 fno seq ack
-	read -r fno seq <<<"$(tsf "ip.src == $shim && tcp.srcport == $cport && tcp.flags.reset == 1" \
+	read -r fno seq <<<"$(xt_tsf "$PCAP" "ip.src == $shim && tcp.srcport == $cport && tcp.flags.reset == 1" \
 	    frame.number tcp.seq_raw | head -1)"
 	if [[ -z ${fno:-} ]]; then
 		problems+=("client port $cport: no RST from $shim in the server's capture")
 		return
 	fi
-	ack=$(tsf "ip.src == $peer && tcp.dstport == $cport && frame.number < $fno" \
+	ack=$(xt_tsf "$PCAP" "ip.src == $peer && tcp.dstport == $cport && frame.number < $fno" \
 	    tcp.ack_raw | tail -1)
 	if [[ $seq != "$ack" ]]; then
 		problems+=("client port $cport: the RST's sequence number $seq is not the server's RCV.NXT $ack")
@@ -348,10 +338,10 @@ for cport in "${CPORTS[@]}"; do
 	rst_exact "$XT_SHIM" "$XT_PEER" "$cport"
 done
 for p in $PFAST $PLATE; do
-	n=$(tsf "ip.src == $XT_SHIM && tcp.dstport == $p && tcp.flags.reset == 1" \
+	n=$(xt_tsf "$PCAP" "ip.src == $XT_SHIM && tcp.dstport == $p && tcp.flags.reset == 1" \
 	    frame.number | wc -l)
 	(( n == 0 )) || problems+=("$n RSTs from the shim on a normal run (port $p)")
-	n=$(tsf "ip.src == $XT_SHIM && tcp.dstport == $p && tcp.flags.syn == 1" \
+	n=$(xt_tsf "$PCAP" "ip.src == $XT_SHIM && tcp.dstport == $p && tcp.flags.syn == 1" \
 	    frame.number | wc -l)
 	(( n == 1 )) || problems+=("$n connections to port $p in the capture, want 1")
 done

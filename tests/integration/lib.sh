@@ -351,6 +351,18 @@ xt_sha256() {
 	sha256sum < "$1" | awk '{ print $1 }'
 }
 
+# xt_tsf PCAP FILTER FIELD...: one line per frame of the capture PCAP
+# that matches the display filter, its fields separated by spaces.
+xt_tsf() {
+	local pcap=$1 filter=$2 args=() f
+	shift 2
+	for f in "$@"; do
+		args+=(-e "$f")
+	done
+	tshark -r "$pcap" -Y "$filter" -T fields -E separator=' ' "${args[@]}" \
+	    2>/dev/null
+}
+
 # xt_compare EXPECTED ACTUAL: fail unless the files are byte-identical.
 xt_compare() {
 	local want got size
