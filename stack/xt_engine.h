@@ -143,7 +143,7 @@ struct xtcp_engine {
 
 	/* an engine of its own (xtcp_engine_new_keyed, tests): private
 	 * memory, freed with it; NULL for one in the caller's arena */
-	void			*own_arena;	/* malloc'd, holds the engine */
+	void			*own_arena;	/* mapped, holds the engine */
 	struct xtcp_proc	*own_proc;
 	uint64_t		ports_tick;	/* next XTCP_PORTS_TICK, us */
 	int			follower;	/* another process leads the
